@@ -1,0 +1,25 @@
+import type { Command } from "commander";
+import { examples, print, printJson, withJson } from "../output.ts";
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("init")
+    .description("create user/ in PAI_HOME from the templates; adds only what is missing, never overwrites")
+    .option("--name <name>", "your name, stored in the config");
+  withJson(cmd);
+  examples(cmd, ["pai init --name Ada", "PAI_HOME=~/work-profile pai init"]);
+  cmd.action(async (opts: { name?: string; json?: boolean }) => {
+    const { initUser } = await import("../../init/index.ts");
+    const result = initUser({ name: opts.name });
+    if (opts.json) return printJson(result);
+    if (result.created.length === 0) {
+      print(`user/ in ${result.home} is already complete; nothing was changed.`);
+    } else {
+      print(`Initialised ${result.home}/user`);
+      for (const f of result.created) print(`  created  ${f}`);
+      if (result.kept.length) print(`  kept ${result.kept.length} existing file(s) as they were`);
+    }
+    if (opts.name !== undefined) print(`Name set to ${opts.name}.`);
+    if (result.created.some((f) => f.includes("telos"))) print("Next: edit user/telos/goals.md, then try 'pai status'.");
+  });
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env bun
+/**
+ * pai's entry point. Commands are registered lazily: only the module of the command being run is imported,
+ * so model-free commands start in about the runtime's own start-up time. `pai --help` loads summaries only.
+ */
+import { Command, CommanderError } from "commander";
+import pkg from "../../package.json" with { type: "json" };
+import { exitCodeOf, formatError, ExitCode } from "../errors.ts";
+
+type Loader = () => Promise<{ register(program: Command): void }>;
+
+/** Every top-level command: its one-line summary and the module that defines it. */
+export const COMMANDS: Record<string, { summary: string; load: Loader }> = {
+  init: { summary: "create user/ with the Telos files, config and database", load: () => import("./commands/init.ts") },
+  status: { summary: "one screen: who you are, goals, projects, what is stored, backend, upgrades", load: () => import("./commands/status.ts") },
+  telos: { summary: "list, show, check and edit the Telos files", load: () => import("./commands/telos/index.ts") },
+  context: { summary: "print exactly the context that would be sent to a model", load: () => import("./commands/context.ts") },
+  config: { summary: "get, set and list configuration", load: () => import("./commands/config/index.ts") },
+  remember: { summary: "store something in memory", load: () => import("./commands/remember.ts") },
+  memory: { summary: "search, inspect, correct, import and export memory", load: () => import("./commands/memory/index.ts") },
+  ask: { summary: "ask a question, answered with your context and memory", load: () => import("./commands/ask.ts") },
+  chat: { summary: "interactive session, remembered afterwards", load: () => import("./commands/chat.ts") },
+  models: { summary: "list the models each backend offers and which are in use", load: () => import("./commands/models.ts") },
+  log: { summary: "show the log of model calls", load: () => import("./commands/log.ts") },
+  do: { summary: "route a request through packs: code, then CLI, prompt, skill", load: () => import("./commands/do.ts") },
+  run: { summary: "run one pack command explicitly (PACK:COMMAND)", load: () => import("./commands/run.ts") },
+  pack: { summary: "list, install, verify and remove packs", load: () => import("./commands/pack/index.ts") },
+  jobs: { summary: "manage the daemon's jobs", load: () => import("./commands/jobs/index.ts") },
+  daemon: { summary: "start, stop and inspect the persistent assistant", load: () => import("./commands/daemon/index.ts") },
+  approvals: { summary: "list, approve or deny actions waiting for you", load: () => import("./commands/approvals/index.ts") },
+  audit: { summary: "show and verify the tamper-evident audit trail", load: () => import("./commands/audit/index.ts") },
+  mcp: { summary: "serve memory, Telos and context over MCP (stdio)", load: () => import("./commands/mcp.ts") },
+  export: { summary: "export context files for other agents", load: () => import("./commands/export/index.ts") },
+  integrate: { summary: "connect pai to Claude Code, OpenCode or Gemini CLI", load: () => import("./commands/integrate.ts") },
+  doctor: { summary: "check the install, data, configuration and backends", load: () => import("./commands/doctor.ts") },
+  upgrade: { summary: "update the install with git (user/ is never touched)", load: () => import("./commands/upgrade.ts") },
+};
+
+const EXAMPLES = `
+Examples:
+  $ pai init --name Ada                 create user/ in PAI_HOME
+  $ pai ask "what should I focus on this week?"
+  $ pai remember "I moved to Lyon in March"
+  $ pai memory search lyon
+  $ pai telos check
+  $ pai context --for cloud             what a cloud model would see
+  $ pai status --json
+
+Environment:
+  PAI_HOME    folder that holds user/ (default: the install directory)
+  PAI_DEBUG   set to 1 to print stack traces
+`;
+
+export function buildProgram(): Command {
+  const program = new Command("pai")
+    .description("Personal AI infrastructure: an assistant that knows you, remembers, and acts within limits you set.")
+    .version(pkg.version, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .addHelpText("after", EXAMPLES)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      outputError: (str, write) => {
+        const msg = str.replace(/^error:\s*/i, "").trim();
+        write(`pai: ${msg} — see 'pai --help'\n`);
+      },
+    });
+  return program;
+}
+
+/** The first word that is not an option: the command being run. */
+function commandName(args: string[]): string | undefined {
+  for (const a of args) {
+    if (!a.startsWith("-")) return a;
+    if (a === "--") return undefined;
+  }
+  return undefined;
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  const args = argv.slice(2);
+  let name = commandName(args);
+  if (name === "help") name = commandName(args.slice(args.indexOf("help") + 1));
+  const loaded = name && Object.hasOwn(COMMANDS, name) ? name : undefined;
+  for (const [cmd, { summary, load }] of Object.entries(COMMANDS)) {
+    if (cmd === loaded) (await load()).register(program);
+    else program.command(cmd).description(summary).allowUnknownOption().helpOption(false);
+  }
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") {
+        return ExitCode.ok;
+      }
+      return ExitCode.usage;
+    }
+    process.stderr.write(`${formatError(err)}\n`);
+    if (process.env.PAI_DEBUG === "1" && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return exitCodeOf(err);
+  }
+}
+
+if (import.meta.main) {
+  const code = await main();
+  process.exitCode = code;
+}

@@ -1,0 +1,60 @@
+/** Output helpers: data to stdout, diagnostics to stderr, JSON with a stable shape. */
+import type { Command } from "commander";
+
+export function printJson(data: unknown): void {
+  process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+}
+
+export function print(line = ""): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** A diagnostic line on stderr (progress, notices): never mixed into data on stdout. */
+export function note(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+const useColor = (): boolean => !process.env.NO_COLOR && !!process.stdout.isTTY && process.env.TERM !== "dumb";
+
+function paint(code: number, reset: number) {
+  return (s: string) => (useColor() ? `\x1b[${code}m${s}\x1b[${reset}m` : s);
+}
+export const style = {
+  bold: paint(1, 22),
+  dim: paint(2, 22),
+  red: paint(31, 39),
+  green: paint(32, 39),
+  yellow: paint(33, 39),
+  cyan: paint(36, 39),
+};
+
+/** Adds the standard --json option. */
+export function withJson(cmd: Command): Command {
+  return cmd.option("--json", "print machine-readable JSON");
+}
+
+/** Adds an "Examples:" block to a command's help. */
+export function examples(cmd: Command, lines: string[]): Command {
+  return cmd.addHelpText("after", `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`);
+}
+
+/** Pads columns for a simple table. */
+export function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(c))));
+  return rows
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + " ".repeat(widths[i]! - visibleLength(c)))).join("  "))
+    .join("\n");
+}
+
+function visibleLength(s: string): number {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\x1b\[[0-9;]*m/g, "").length;
+}
+
+/** Reads all of standard input (for `-` arguments). */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}

@@ -1,0 +1,236 @@
+/**
+ * Reading, validating and writing user/config.json. The file holds only what the user set; defaults come
+ * from the schema. Errors name the file, the key and what is allowed; unknown keys are errors.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import type { z } from "zod";
+import { UserError } from "../errors.ts";
+import { paths as getPaths } from "../paths.ts";
+import { writeFileAtomic } from "../util/fs.ts";
+import { closest } from "../util/text.ts";
+import { configSchema, type Config } from "./schema.ts";
+
+export { configSchema, type Config } from "./schema.ts";
+
+type Raw = Record<string, unknown>;
+
+export function readRawConfig(file: string): Raw {
+  if (!existsSync(file)) return {};
+  const text = readFileSync(file, "utf8");
+  if (!text.trim()) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${file} is not valid JSON (${(err as Error).message})`, {
+      hint: `fix the file by hand, or move it aside and run 'pai init' to write a fresh one`,
+    });
+  }
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new UserError(`${file} must hold a JSON object`, { hint: "fix the file, or move it aside and run 'pai init'" });
+  }
+  return raw as Raw;
+}
+
+export function validateConfig(raw: unknown, file: string): Config {
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw new UserError(describeIssue(issue, file), { hint: `fix it with 'pai config set KEY VALUE' or edit ${file}` });
+}
+
+function describeIssue(issue: z.core.$ZodIssue, file: string): string {
+  const at = issue.path.join(".");
+  if (issue.code === "unrecognized_keys") {
+    const key = issue.keys[0]!;
+    const full = at ? `${at}.${key}` : key;
+    const known = keysUnder(at);
+    const guess = closest(full, known);
+    return `${file}: unknown key '${full}'${guess ? ` (did you mean '${guess}'?)` : ""}`;
+  }
+  const allowed = allowedFor(at);
+  return `${file}: ${at || "(top level)"}: ${issue.message}${allowed ? ` (allowed: ${allowed})` : ""}`;
+}
+
+export function loadConfig(file: string = getPaths().config): Config {
+  return validateConfig(readRawConfig(file), file);
+}
+
+// ---- keys --------------------------------------------------------------------------------------
+
+interface Leaf {
+  key: string;
+  schema: z.ZodType;
+  description: string;
+  defaultValue: unknown;
+}
+
+function unwrap(s: z.ZodType): { inner: z.ZodType; description?: string; defaultValue?: unknown } {
+  let cur: any = s;
+  let description: string | undefined = cur.description;
+  let defaultValue: unknown;
+  for (;;) {
+    const def = cur?._zod?.def;
+    if (def?.type === "default") {
+      defaultValue ??= typeof def.defaultValue === "function" ? def.defaultValue() : def.defaultValue;
+      cur = def.innerType;
+    } else if (def?.type === "optional" || def?.type === "nullable") {
+      cur = def.innerType;
+    } else break;
+    description ??= cur.description;
+  }
+  return { inner: cur, description, defaultValue };
+}
+
+function isObject(s: z.ZodType): s is z.ZodObject {
+  return (s as any)?._zod?.def?.type === "object";
+}
+
+/** Every settable key with its schema, description and default. */
+export function configKeys(): Leaf[] {
+  const out: Leaf[] = [];
+  const walk = (s: z.ZodType, prefix: string) => {
+    const { inner, description, defaultValue } = unwrap(s);
+    if (isObject(inner) && prefix !== "" && !prefix.includes("settings")) {
+      for (const [k, v] of Object.entries(inner.shape)) walk(v as z.ZodType, `${prefix}.${k}`);
+      return;
+    }
+    if (isObject(inner) && prefix === "") {
+      for (const [k, v] of Object.entries(inner.shape)) walk(v as z.ZodType, k);
+      return;
+    }
+    out.push({ key: prefix, schema: inner, description: description ?? "", defaultValue });
+  };
+  walk(configSchema, "");
+  return out;
+}
+
+function keysUnder(prefix: string): string[] {
+  return configKeys()
+    .map((l) => l.key)
+    .filter((k) => !prefix || k.startsWith(`${prefix}.`));
+}
+
+function leafFor(key: string): Leaf | undefined {
+  return configKeys().find((l) => l.key === key);
+}
+
+function allowedFor(key: string): string | undefined {
+  const leaf = leafFor(key);
+  return leaf ? describeType(leaf.schema) : undefined;
+}
+
+export function describeType(s: z.ZodType): string {
+  const def: any = (s as any)._zod.def;
+  switch (def.type) {
+    case "enum":
+      return Object.values(def.entries).join(" | ");
+    case "boolean":
+      return "true | false";
+    case "number": {
+      const checks: any[] = def.checks ?? [];
+      const isInt = checks.some((c) => c._zod?.def?.check === "number_format") || (s as any).isInt;
+      return isInt ? "an integer" : "a number";
+    }
+    case "string":
+      return "text";
+    case "record":
+      return "a JSON object";
+    default:
+      return def.type;
+  }
+}
+
+function getIn(obj: Raw, parts: string[]): unknown {
+  let cur: unknown = obj;
+  for (const p of parts) {
+    if (!cur || typeof cur !== "object") return undefined;
+    cur = (cur as Raw)[p];
+  }
+  return cur;
+}
+
+function setIn(obj: Raw, parts: string[], value: unknown): void {
+  let cur = obj;
+  for (const p of parts.slice(0, -1)) {
+    if (!cur[p] || typeof cur[p] !== "object") cur[p] = {};
+    cur = cur[p] as Raw;
+  }
+  const last = parts[parts.length - 1]!;
+  if (value === undefined) delete cur[last];
+  else cur[last] = value;
+}
+
+function requireKey(key: string, file: string): Leaf {
+  const leaf = leafFor(key);
+  if (leaf) return leaf;
+  const guess = closest(key, configKeys().map((l) => l.key));
+  throw new UserError(`unknown config key '${key}'${guess ? ` (did you mean '${guess}'?)` : ""}`, {
+    hint: "'pai config list' shows every key",
+  });
+}
+
+/** Turns the text given on the command line into a value of the key's type. */
+export function parseValue(key: string, text: string, file: string = getPaths().config): unknown {
+  const leaf = requireKey(key, file);
+  const type = (leaf.schema as any)._zod.def.type;
+  let value: unknown = text;
+  if (type === "number") value = text.trim() === "" ? Number.NaN : Number(text);
+  else if (type === "boolean") value = /^(true|yes|on|1)$/i.test(text) ? true : /^(false|no|off|0)$/i.test(text) ? false : text;
+  else if (type === "record" || type === "object") {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
+  }
+  const r = leaf.schema.safeParse(value);
+  if (!r.success) {
+    throw new UserError(`invalid value '${text}' for ${key}: ${r.error.issues[0]?.message ?? "invalid"}`, {
+      hint: `allowed: ${describeType(leaf.schema)}`,
+    });
+  }
+  return r.data;
+}
+
+export function getConfigValue(key: string, file: string = getPaths().config): unknown {
+  requireKey(key, file);
+  const config = loadConfig(file);
+  return getIn(config as unknown as Raw, key.split("."));
+}
+
+export function setConfigValue(key: string, text: string | undefined, file: string = getPaths().config): Config {
+  const raw = readRawConfig(file);
+  // Validate what is there first so a broken file is reported, not silently rewritten.
+  validateConfig(raw, file);
+  const value = text === undefined ? undefined : parseValue(key, text, file);
+  setIn(raw, key.split("."), value);
+  const config = validateConfig(raw, file);
+  writeFileAtomic(file, `${JSON.stringify(raw, null, 2)}\n`);
+  return config;
+}
+
+export interface ConfigEntry {
+  key: string;
+  value: unknown;
+  default: unknown;
+  set: boolean;
+  description: string;
+  allowed: string;
+}
+
+export function listConfig(file: string = getPaths().config): ConfigEntry[] {
+  const raw = readRawConfig(file);
+  const config = validateConfig(raw, file) as unknown as Raw;
+  return configKeys().map((leaf) => {
+    const parts = leaf.key.split(".");
+    return {
+      key: leaf.key,
+      value: getIn(config, parts),
+      default: leaf.defaultValue,
+      set: getIn(raw, parts) !== undefined,
+      description: leaf.description,
+      allowed: describeType(leaf.schema),
+    };
+  });
+}

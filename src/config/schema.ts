@@ -1,0 +1,118 @@
+/**
+ * The configuration schema: the single source of truth for defaults, descriptions and validation of
+ * user/config.json. Keys are addressed with dots (`memory.hotWindowDays`). Each concern owns a section.
+ */
+import { z } from "zod";
+
+const backendName = z.enum(["ollama", "anthropic"]);
+
+/** A model choice for one purpose. */
+const modelChoice = z
+  .object({
+    backend: backendName.optional().describe("Backend for this purpose (default: backend.default)"),
+    model: z.string().min(1).optional().describe("Model name for this purpose (default: the backend's default model)"),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    user: z
+      .object({
+        name: z.string().default("").describe("Your name, as pai addresses you"),
+      })
+      .strict()
+      .default({ name: "" }),
+
+    backend: z
+      .object({
+        default: backendName.default("ollama").describe("Model backend used unless a command says otherwise"),
+        timeoutMs: z.number().int().positive().default(120_000).describe("Timeout of one model call, in milliseconds"),
+        retries: z.number().int().min(0).max(10).default(3).describe("Retries on 429 and 5xx answers, with backoff"),
+      })
+      .strict()
+      .default({ default: "ollama", timeoutMs: 120_000, retries: 3 }),
+
+    ollama: z
+      .object({
+        host: z.string().url().default("http://127.0.0.1:11434").describe("Ollama's address (OLLAMA_HOST overrides it)"),
+        model: z.string().min(1).default("llama3.2").describe("Default Ollama model"),
+        embedModel: z.string().min(1).default("nomic-embed-text").describe("Ollama model for embeddings"),
+      })
+      .strict()
+      .default({ host: "http://127.0.0.1:11434", model: "llama3.2", embedModel: "nomic-embed-text" }),
+
+    anthropic: z
+      .object({
+        model: z.string().min(1).default("claude-sonnet-4-5").describe("Default Anthropic model"),
+        baseUrl: z.string().url().optional().describe("API base URL (ANTHROPIC_BASE_URL overrides it)"),
+        maxTokens: z.number().int().positive().default(4096).describe("Maximum tokens of one answer"),
+      })
+      .strict()
+      .default({ model: "claude-sonnet-4-5", maxTokens: 4096 }),
+
+    models: z
+      .object({
+        answer: modelChoice.default({}).describe("Model for answering (ask, chat)"),
+        extract: modelChoice.default({}).describe("Model for learning facts from exchanges"),
+        embed: modelChoice.default({}).describe("Model for embeddings"),
+      })
+      .strict()
+      .default({ answer: {}, extract: {}, embed: {} }),
+
+    context: z
+      .object({
+        budget: z.number().int().min(100).max(1_000_000).default(2000).describe("Token budget of the user's context"),
+      })
+      .strict()
+      .default({ budget: 2000 }),
+
+    memory: z
+      .object({
+        incognito: z.boolean().default(false).describe("Store nothing (every command behaves as with --incognito)"),
+        hotWindowDays: z.number().positive().default(7).describe("Items used or created within this many days are hot"),
+        hotCap: z.number().int().min(0).default(50).describe("At most this many hot items (pinned ones always are)"),
+        warmWindowDays: z.number().positive().default(90).describe("Items used or created within this many days are warm; older ones cold"),
+      })
+      .strict()
+      .default({ incognito: false, hotWindowDays: 7, hotCap: 50, warmWindowDays: 90 }),
+
+    learning: z
+      .object({
+        enabled: z.boolean().default(true).describe("Learn facts and preferences from each exchange"),
+        cloud: z.boolean().default(false).describe("Also learn when the answering backend is a cloud one"),
+      })
+      .strict()
+      .default({ enabled: true, cloud: false }),
+
+    packs: z
+      .object({
+        settings: z.record(z.string(), z.record(z.string(), z.unknown())).default({}).describe("Per-pack configuration values, by pack name"),
+      })
+      .strict()
+      .default({ settings: {} }),
+
+    daemon: z
+      .object({
+        webhook: z
+          .object({
+            enabled: z.boolean().default(false).describe("Listen for local webhooks (127.0.0.1 only, token required)"),
+            port: z.number().int().min(1).max(65535).default(8787).describe("Port of the local webhook listener"),
+            maxBodyBytes: z.number().int().positive().default(65536).describe("Largest webhook body accepted"),
+          })
+          .strict()
+          .default({ enabled: false, port: 8787, maxBodyBytes: 65536 }),
+      })
+      .strict()
+      .default({ webhook: { enabled: false, port: 8787, maxBodyBytes: 65536 } }),
+
+    mcp: z
+      .object({
+        clientIs: z.enum(["local", "cloud"]).default("cloud").describe("Whether MCP clients count as local (see private items) or cloud"),
+      })
+      .strict()
+      .default({ clientIs: "cloud" }),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,40 @@
+/**
+ * The user's context is assembled from sources (Telos, preferences, memory, …). Each source returns
+ * sections of items with a priority; the assembler keeps the highest-priority items that fit the budget,
+ * drops everything private when the audience is a cloud model, and renders the text.
+ */
+import type { Audience } from "../models/types.ts";
+
+export type Visibility = "private" | "shareable";
+
+export interface ContextRequest {
+  query?: string;
+  /** Token budget (estimated tokens = ceil(chars / 4)). */
+  budget: number;
+  audience: Audience;
+}
+
+export interface ContextItem {
+  /** Stable reference shown to the model: a Telos id ("G1") or a memory id ("mem:42"). */
+  ref?: string;
+  text: string;
+  visibility: Visibility;
+  /** Higher is kept first when the budget is tight. */
+  priority: number;
+  /** Memory item id, when the item is a memory (so an answer can record which it used). */
+  memoryId?: number;
+}
+
+export interface ContextSection {
+  /** Stable key, e.g. "identity", "goals", "projects", "preferences", "memory.hot", "memory.matches". */
+  key: string;
+  title: string;
+  /** Sections render in ascending order. */
+  order: number;
+  items: ContextItem[];
+}
+
+export interface ContextSource {
+  name: string;
+  collect(req: ContextRequest): ContextSection[] | Promise<ContextSection[]>;
+}

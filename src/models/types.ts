@@ -1,0 +1,79 @@
+/**
+ * The model backend interface. No vendor type crosses it: Ollama and Anthropic are adapted to these shapes
+ * inside their own modules. Cross-cutting behaviour (logging every call, retries) wraps a backend.
+ */
+export type BackendName = "ollama" | "anthropic";
+/** Local backends may see private items; cloud backends never do. */
+export type Audience = "local" | "cloud";
+export type Purpose = "answer" | "extract" | "embed" | "consolidate" | "skill" | "prompt" | "route" | "job";
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments object. */
+  parameters: Record<string, unknown>;
+}
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+export type ChatMessage =
+  | { role: "user"; content: string }
+  | { role: "assistant"; content: string; toolCalls?: ToolCall[] }
+  | { role: "tool"; toolCallId: string; name: string; content: string };
+
+export interface ChatRequest {
+  /** Model name; the backend's default when absent. */
+  model?: string;
+  system?: string;
+  messages: ChatMessage[];
+  tools?: ToolSpec[];
+  maxTokens?: number;
+  temperature?: number;
+  /** Ask for a JSON object as the answer (structured output). */
+  json?: boolean;
+  purpose: Purpose;
+  signal?: AbortSignal;
+  /** The exchange this call belongs to, for the call log. */
+  exchangeId?: string;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export type ChatEvent =
+  | { type: "text"; text: string }
+  | { type: "tool_call"; call: ToolCall }
+  | { type: "done"; usage: Usage; stopReason: "end" | "max_tokens" | "tool_use" | "aborted" | string; model: string };
+
+export interface ModelInfo {
+  name: string;
+  backend: BackendName;
+  sizeBytes?: number;
+  family?: string;
+  embedding?: boolean;
+}
+
+export interface Health {
+  ok: boolean;
+  /** What was tried ("http://127.0.0.1:11434") and, when not ok, what to do. */
+  detail: string;
+}
+
+export interface ModelBackend {
+  readonly name: BackendName;
+  readonly audience: Audience;
+  /** The model used when a request names none. */
+  readonly defaultModel: string;
+  /** Streams text deltas and tool calls, then one `done` event with the usage. */
+  chat(req: ChatRequest): AsyncIterable<ChatEvent>;
+  /** Embeddings, where the backend has them (undefined otherwise). */
+  embed?(texts: string[], opts?: { model?: string; signal?: AbortSignal }): Promise<number[][]>;
+  listModels(): Promise<ModelInfo[]>;
+  health(opts?: { timeoutMs?: number }): Promise<Health>;
+}

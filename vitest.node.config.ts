@@ -1,0 +1,10 @@
+import { defineConfig } from "vitest/config";
+
+// The Node run: the storage contract (and anything else that must hold under Node) against better-sqlite3.
+export default defineConfig({
+  test: {
+    pool: "forks",
+    include: ["tests/storage/**/*.test.ts", "tests/memory/store.test.ts"],
+    testTimeout: 30_000,
+  },
+});
