@@ -1,0 +1,236 @@
+/**
+ * `pai integrate <tool> [--uninstall]`: registers pai's MCP server (and, for Claude Code, its hooks) in another
+ * tool's settings files, and takes it out again.
+ *
+ * Install merges into the existing file: every file is read and checked first (a malformed one stops
+ * everything, nothing is written), a changed file is copied to `<file>.pai-backup-<timestamp>` before it is
+ * replaced atomically, and only pai's own entries are added. user/integrations.json records whether each file
+ * existed and where its backup is, so `--uninstall` can put back exactly what was there: when the file minus
+ * pai's entries equals the backup, the backup's bytes are restored; when the file did not exist, it is removed;
+ * when the user changed it since, only pai's entries are taken out.
+ */
+import { chmodSync, copyFileSync, constants, existsSync, readFileSync, readdirSync, rmdirSync, statSync, unlinkSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { z } from "zod";
+import { UserError } from "../errors.ts";
+import { installDir, paths as getPaths, requireUser, type Paths } from "../paths.ts";
+import { writeFileAtomic } from "../util/fs.ts";
+import { clone, DEFAULT_STYLE, readSettings, sameJson, serialize, type JsonObject, type SettingsFile } from "./settings-file.ts";
+import { editsFor, envFrom, TOOLS, type FileEdit, type ServerSpec, type Tool } from "./targets.ts";
+
+export { TOOLS, type Tool } from "./targets.ts";
+
+export const TOOL_NAMES: Record<Tool, string> = { "claude-code": "Claude Code", opencode: "OpenCode", gemini: "Gemini CLI" };
+
+export type FileAction = "create" | "modify" | "unchanged" | "restore" | "delete" | "absent";
+
+export interface FileResult {
+  id: string;
+  path: string;
+  display: string;
+  action: FileAction;
+  changes: string[];
+  /** The backup made (or that would be made) before changing the file. */
+  backup?: string;
+}
+
+export interface IntegrateResult {
+  tool: Tool;
+  name: string;
+  action: "install" | "uninstall";
+  dryRun: boolean;
+  server: { command: string; args: string[]; env: Record<string, string> };
+  files: FileResult[];
+}
+
+export interface IntegrateOptions {
+  tool: string;
+  uninstall?: boolean;
+  dryRun?: boolean;
+  env?: NodeJS.ProcessEnv;
+  paths?: Paths;
+  now?: Date;
+}
+
+const manifestSchema = z.object({
+  version: z.literal(1),
+  files: z.record(
+    z.string(),
+    z.object({
+      tool: z.string(),
+      existed: z.boolean(),
+      backup: z.string().nullable(),
+      createdDir: z.string().nullable().optional(),
+      installedAt: z.string(),
+    }),
+  ),
+});
+type Manifest = z.infer<typeof manifestSchema>;
+
+function manifestPath(p: Paths): string {
+  return join(p.user, "integrations.json");
+}
+
+function readManifest(p: Paths): Manifest {
+  const file = manifestPath(p);
+  if (!existsSync(file)) return { version: 1, files: {} };
+  try {
+    return manifestSchema.parse(JSON.parse(readFileSync(file, "utf8")));
+  } catch {
+    // A damaged record only costs exactness on uninstall (pai's entries are still recognised and removed).
+    return { version: 1, files: {} };
+  }
+}
+
+function writeManifest(p: Paths, m: Manifest): void {
+  writeFileAtomic(manifestPath(p), `${JSON.stringify(m, null, 2)}\n`);
+}
+
+export function parseTool(name: string): Tool {
+  if ((TOOLS as readonly string[]).includes(name)) return name as Tool;
+  throw new UserError(`unknown tool '${name}'`, { hint: `choose one of: ${TOOLS.join(", ")}` });
+}
+
+export function serverSpec(env: NodeJS.ProcessEnv = process.env): ServerSpec {
+  const home = env.PAI_HOME?.trim();
+  return { command: join(installDir, "bin", "pai"), paiHome: home ? resolve(home) : undefined };
+}
+
+function stamp(now: Date): string {
+  return now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+}
+
+function backupPathFor(path: string, now: Date): string {
+  const base = `${path}.pai-backup-${stamp(now)}`;
+  let candidate = base;
+  for (let i = 1; existsSync(candidate); i++) candidate = `${base}-${i}`;
+  return candidate;
+}
+
+/** Writes a settings file atomically, keeping the mode of the file it replaces. */
+function writeKeepingMode(path: string, text: string): void {
+  const mode = existsSync(path) ? statSync(path).mode & 0o777 : 0o600;
+  writeFileAtomic(path, text);
+  chmodSync(path, mode);
+}
+
+/** The highest folder on the way to `file` that does not exist yet (so pai can remove what it made). */
+function firstMissingDir(file: string): string | null {
+  let dir = dirname(file);
+  let missing: string | null = null;
+  while (!existsSync(dir)) {
+    missing = dir;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return missing;
+}
+
+function removeEmptyDirs(file: string, top: string): void {
+  let dir = dirname(file);
+  for (;;) {
+    try {
+      if (readdirSync(dir).length > 0) return;
+      rmdirSync(dir);
+    } catch {
+      return;
+    }
+    if (dir === top) return;
+    const up = dirname(dir);
+    if (up === dir || !up.startsWith(top)) return;
+    dir = up;
+  }
+}
+
+export function integrate(opts: IntegrateOptions): IntegrateResult {
+  const tool = parseTool(opts.tool);
+  const p = requireUser(opts.paths ?? getPaths());
+  const env = opts.env ?? process.env;
+  const spec = serverSpec(env);
+  const edits = editsFor(tool, envFrom(env));
+  // Every file is read and checked before anything is written: a malformed one stops the whole operation.
+  const files = edits.map((e) => readSettings(e.path, e.display));
+  const now = opts.now ?? new Date();
+  const dryRun = !!opts.dryRun;
+  const manifest = readManifest(p);
+  const results = opts.uninstall
+    ? edits.map((e, i) => uninstallOne(e, files[i]!, manifest, dryRun))
+    : edits.map((e, i) => installOne(e, files[i]!, spec, tool, manifest, dryRun, now));
+  if (!dryRun) writeManifest(p, manifest);
+  const serverEnv: Record<string, string> = spec.paiHome ? { PAI_HOME: spec.paiHome } : {};
+  return {
+    tool,
+    name: TOOL_NAMES[tool],
+    action: opts.uninstall ? "uninstall" : "install",
+    dryRun,
+    server: { command: spec.command, args: ["mcp"], env: serverEnv },
+    files: results,
+  };
+}
+
+function installOne(edit: FileEdit, file: SettingsFile, spec: ServerSpec, tool: Tool, manifest: Manifest, dryRun: boolean, now: Date): FileResult {
+  const base = { id: edit.id, path: edit.path, display: edit.display };
+  const data = file.exists ? clone(file.data) : edit.initial();
+  const changes = edit.install(data, spec);
+  if (changes.length === 0) return { ...base, action: "unchanged", changes };
+  const text = serialize(data, file.exists && file.text.trim() !== "" ? file.style : DEFAULT_STYLE);
+  const backup = file.exists ? backupPathFor(edit.path, now) : undefined;
+  if (!dryRun) {
+    const createdDir = file.exists ? null : firstMissingDir(edit.path);
+    if (backup) copyFileSync(edit.path, backup, constants.COPYFILE_EXCL);
+    writeKeepingMode(edit.path, text);
+    // The first install's record is kept: its backup is the state before pai.
+    manifest.files[edit.path] ??= { tool, existed: file.exists, backup: backup ?? null, createdDir, installedAt: now.toISOString() };
+  }
+  return { ...base, action: file.exists ? "modify" : "create", changes, ...(backup ? { backup } : {}) };
+}
+
+function uninstallOne(edit: FileEdit, file: SettingsFile, manifest: Manifest, dryRun: boolean): FileResult {
+  const base = { id: edit.id, path: edit.path, display: edit.display };
+  const record = manifest.files[edit.path];
+  if (!file.exists) {
+    if (!dryRun) delete manifest.files[edit.path];
+    return { ...base, action: "absent", changes: [] };
+  }
+  const pruned = clone(file.data);
+  const changes = edit.uninstall(pruned, true);
+  if (changes.length === 0) {
+    if (!dryRun) delete manifest.files[edit.path];
+    return { ...base, action: "unchanged", changes };
+  }
+  const kept = clone(file.data);
+  edit.uninstall(kept, false);
+
+  let action: FileAction = "modify";
+  let text: string | undefined;
+  let backup: string | undefined;
+  if (record && !record.existed && (Object.keys(pruned).length === 0 || sameJson(pruned, edit.initial()))) {
+    action = "delete";
+  } else if (record?.backup && existsSync(record.backup)) {
+    const backupText = readFileSync(record.backup, "utf8");
+    let backupData: JsonObject | undefined;
+    try {
+      backupData = readSettings(record.backup).data;
+    } catch {}
+    if (backupData && (sameJson(backupData, pruned) || sameJson(backupData, kept))) {
+      action = "restore";
+      text = backupText;
+      backup = record.backup;
+    }
+  }
+  if (action === "modify") text = serialize(pruned, file.text.trim() !== "" ? file.style : DEFAULT_STYLE);
+
+  if (!dryRun) {
+    if (action === "delete") {
+      unlinkSync(edit.path);
+      if (record?.createdDir) removeEmptyDirs(edit.path, record.createdDir);
+    } else {
+      writeKeepingMode(edit.path, text!);
+      // The backup holds exactly what the file now holds again: it is no longer needed.
+      if (action === "restore" && backup) unlinkSync(backup);
+    }
+    delete manifest.files[edit.path];
+  }
+  return { ...base, action, changes, ...(backup ? { backup } : {}) };
+}
