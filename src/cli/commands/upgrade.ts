@@ -1,0 +1,44 @@
+import type { Command } from "commander";
+import { examples, print, printJson, style, withJson } from "../output.ts";
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("upgrade")
+    .description("update the install with git: fetch, show incoming commits, fast-forward only (user/ is never touched)")
+    .option("--check", "only fetch and report what an upgrade would bring");
+  withJson(cmd);
+  examples(cmd, ["pai upgrade --check", "pai upgrade", "pai upgrade --json"]);
+  cmd.addHelpText(
+    "after",
+    "\nRefuses, changing nothing, when tracked files outside user/ have local edits, the history has diverged,\n" +
+      "there is no upstream, or an incoming commit touches user/. Exit codes: 0 done or up to date, 1 refused,\n" +
+      "3 git missing, not a git checkout, or the fetch failed.\n",
+  );
+  cmd.action(async (opts: { check?: boolean; json?: boolean }) => {
+    const { upgrade } = await import("../../upgrade/index.ts");
+    const { PaiError } = await import("../../errors.ts");
+    let result;
+    try {
+      result = await upgrade({ check: opts.check });
+    } catch (err) {
+      if (opts.json && err instanceof PaiError && err.data?.state) {
+        printJson({ status: "refused", message: err.message, hint: err.hint, ...(err.data.state as object), changed: [], notes: [] });
+      }
+      throw err;
+    }
+    if (opts.json) return printJson(result);
+    const short = (h: string) => h.slice(0, 10);
+    if (result.incoming.length) {
+      print(`${result.incoming.length} incoming commit(s) from ${result.upstream}:`);
+      for (const c of result.incoming) print(`  ${style.yellow(short(c.hash))}  ${c.subject}`);
+    }
+    if (result.status === "up-to-date") {
+      print(`Up to date with ${result.upstream}${result.ahead ? ` (${result.ahead} local commit(s) not upstream)` : ""}.`);
+    } else if (result.status === "available") {
+      print(`Run 'pai upgrade' to fast-forward ${result.branch} to ${short(result.target!)}.`);
+    } else {
+      print(`Upgraded ${result.branch} to ${short(result.head)} (${result.changed.length} file(s) changed); user/ was not touched.`);
+    }
+    for (const n of result.notes) print(`Note: ${n}`);
+  });
+}

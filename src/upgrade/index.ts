@@ -1,0 +1,298 @@
+/**
+ * `pai upgrade`: moves the install (src/, system/, packs/ …) forward with git, fast-forward only.
+ *
+ * It works on the install's own repository (paths().install, or PAI_INSTALL_DIR), never on PAI_HOME.
+ * It refuses, with nothing changed, when tracked files outside user/ have local edits, when the history has
+ * diverged, when there is no upstream, or when an incoming commit touches user/. Every git command that looks
+ * at the working tree excludes user/ by pathspec, and nothing is ever stashed, reset or checked out: the only
+ * command that changes the tree is `git merge --ff-only <commit>`, run after the checks, on a target whose
+ * commits were verified not to touch user/.
+ */
+import { existsSync, realpathSync } from "node:fs";
+import { resolve } from "node:path";
+import type { SimpleGit } from "simple-git";
+import { EnvironmentError, UserError } from "../errors.ts";
+import { paths } from "../paths.ts";
+
+export interface Commit {
+  hash: string;
+  subject: string;
+}
+
+export type Blocker =
+  | { reason: "local-edits"; files: string[] }
+  | { reason: "diverged"; ahead: number; behind: number }
+  | { reason: "no-upstream"; branch: string | null }
+  | { reason: "touches-user"; files: string[] }
+  | { reason: "untracked-in-the-way"; files: string[] };
+
+/** Where the install stands against its upstream. */
+export interface InstallState {
+  dir: string;
+  /** Current branch, or null when HEAD is detached. */
+  branch: string | null;
+  /** The upstream ref (e.g. origin/main), or null. */
+  upstream: string | null;
+  head: string;
+  /** The upstream's commit, when there is an upstream. */
+  target: string | null;
+  /** Local commits not upstream. */
+  ahead: number;
+  /** Upstream commits not local: the incoming ones. */
+  behind: number;
+  incoming: Commit[];
+  /** Tracked files outside user/ with local edits (staged or not), as `git status` names them. */
+  localEdits: string[];
+  /** Whether the upstream was fetched just now (false: as of the last fetch). */
+  fetched: boolean;
+  /** Why an upgrade would be refused, or null when it can go ahead (or there is nothing to do). */
+  blocker: Blocker | null;
+}
+
+export interface UpgradeResult extends InstallState {
+  status: "up-to-date" | "available" | "upgraded";
+  /** Files the upgrade changed (empty unless upgraded). */
+  changed: string[];
+  /** What the user should do after the upgrade (e.g. run npm install when dependencies changed). */
+  notes: string[];
+}
+
+export interface UpgradeOptions {
+  /** The install's repository (default: PAI_INSTALL_DIR, else the install directory). */
+  dir?: string;
+  /** Only fetch and report. */
+  check?: boolean;
+  /** Fetch from the upstream first (default true). */
+  fetch?: boolean;
+}
+
+/** The install directory upgrade and doctor work on: PAI_INSTALL_DIR (for tests and odd layouts), else the install. */
+export function installRepoDir(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.PAI_INSTALL_DIR?.trim();
+  return fromEnv ? resolve(fromEnv) : paths().install;
+}
+
+const USER_DIR = "user";
+/** Pathspec that keeps every working-tree git command away from user/. */
+const NOT_USER = [".", `:(exclude)${USER_DIR}`];
+
+async function openRepo(dir: string): Promise<SimpleGit> {
+  if (!existsSync(dir)) {
+    throw new EnvironmentError(`the install directory ${dir} does not exist`, { hint: "check PAI_INSTALL_DIR, or reinstall pai with git clone" });
+  }
+  const { simpleGit } = await import("simple-git");
+  const git = simpleGit({ baseDir: dir, trimmed: false });
+  let installed = false;
+  try {
+    installed = (await git.version()).installed;
+  } catch {
+    installed = false;
+  }
+  if (!installed) {
+    throw new EnvironmentError("git is not installed", { hint: "install git (e.g. 'apt-get install git'), then run 'pai upgrade' again" });
+  }
+  let top = "";
+  try {
+    top = (await git.raw(["rev-parse", "--show-toplevel"])).trim();
+  } catch {
+    top = "";
+  }
+  if (!top || realpathSync(top) !== realpathSync(dir)) {
+    throw new EnvironmentError(`the install ${dir} is not a git checkout`, {
+      hint: "pai upgrade needs an install made with 'git clone'; reinstall that way, keeping your user/ folder",
+    });
+  }
+  return git;
+}
+
+async function tryRaw(git: SimpleGit, args: string[]): Promise<string | null> {
+  try {
+    return await git.raw(args);
+  } catch {
+    return null;
+  }
+}
+
+/** Parses `git status --porcelain=v1 -z`: tracked changes and untracked files. */
+function parseStatus(out: string): { tracked: string[]; untracked: string[] } {
+  const tracked: string[] = [];
+  const untracked: string[] = [];
+  const parts = out.split("\0");
+  for (let i = 0; i < parts.length; i++) {
+    const entry = parts[i]!;
+    if (entry.length < 4) continue;
+    const xy = entry.slice(0, 2);
+    const file = entry.slice(3);
+    if (xy === "??") untracked.push(file);
+    else if (xy !== "!!") tracked.push(file);
+    if (xy[0] === "R" || xy[0] === "C") i++; // the rename's source follows
+  }
+  return { tracked, untracked };
+}
+
+function lines(out: string | null): string[] {
+  return (out ?? "").split("\n").map((l) => l.trim()).filter(Boolean);
+}
+
+/** Looks at the install: branch, upstream, local edits, incoming commits, and whether an upgrade would be refused. */
+export async function inspectInstall(opts: { dir?: string; fetch?: boolean } = {}): Promise<InstallState> {
+  const dir = opts.dir ? resolve(opts.dir) : installRepoDir();
+  const git = await openRepo(dir);
+  const head = (await git.raw(["rev-parse", "HEAD"])).trim();
+  const branchOut = (await tryRaw(git, ["symbolic-ref", "--quiet", "--short", "HEAD"]))?.trim();
+  const branch = branchOut || null;
+
+  const status = parseStatus(await git.raw(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ...NOT_USER]));
+  const localEdits = status.tracked;
+
+  const upstream = branch ? (await tryRaw(git, ["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"]))?.trim() || null : null;
+  const base: InstallState = {
+    dir,
+    branch,
+    upstream,
+    head,
+    target: null,
+    ahead: 0,
+    behind: 0,
+    incoming: [],
+    localEdits,
+    fetched: false,
+    blocker: null,
+  };
+  if (!upstream || !branch) {
+    base.blocker = { reason: "no-upstream", branch };
+    return base;
+  }
+
+  if (opts.fetch !== false) {
+    const remote = (await tryRaw(git, ["config", "--get", `branch.${branch}.remote`]))?.trim() || "origin";
+    try {
+      await git.raw(["fetch", "--quiet", "--no-tags", remote]);
+      base.fetched = true;
+    } catch (err) {
+      const detail = firstLine((err as Error).message);
+      throw new EnvironmentError(`cannot fetch from '${remote}' (${detail})`, {
+        hint: "check the network and 'git -C " + dir + " remote -v'; nothing was changed",
+      });
+    }
+  }
+
+  const target = (await git.raw(["rev-parse", "@{upstream}"])).trim();
+  base.target = target;
+  const counts = (await git.raw(["rev-list", "--left-right", "--count", `HEAD...${target}`])).trim().split(/\s+/);
+  base.ahead = Number(counts[0] ?? 0);
+  base.behind = Number(counts[1] ?? 0);
+  if (base.behind > 0) {
+    const log = await git.raw(["log", "--format=%H%x09%s", `HEAD..${target}`]);
+    base.incoming = lines(log).map((l) => {
+      const tab = l.indexOf("\t");
+      return { hash: l.slice(0, tab), subject: l.slice(tab + 1) };
+    });
+  }
+
+  if (base.ahead > 0 && base.behind > 0) {
+    base.blocker = { reason: "diverged", ahead: base.ahead, behind: base.behind };
+  } else if (localEdits.length) {
+    base.blocker = { reason: "local-edits", files: localEdits };
+  } else if (base.behind > 0) {
+    // Every incoming commit, one by one: none may touch user/.
+    const touching = lines(await git.raw(["log", "--format=", "--name-only", "--no-renames", `HEAD..${target}`, "--", USER_DIR]));
+    if (touching.length) base.blocker = { reason: "touches-user", files: [...new Set(touching)] };
+    else {
+      const incomingFiles = new Set(lines(await git.raw(["diff", "--name-only", "--no-renames", "HEAD", target])));
+      const inTheWay = status.untracked.filter((f) => incomingFiles.has(f));
+      if (inTheWay.length) base.blocker = { reason: "untracked-in-the-way", files: inTheWay };
+    }
+  }
+  return base;
+}
+
+function firstLine(s: string): string {
+  return (s.split("\n").find((l) => l.trim()) ?? s).trim().replace(/^(fatal|error):\s*/, "");
+}
+
+function few(files: string[], n = 3): string {
+  return files.slice(0, n).join(", ") + (files.length > n ? ` and ${files.length - n} more` : "");
+}
+
+/** The one-line refusal for a blocker, as an error (exit 1) carrying the state. */
+export function refusal(state: InstallState): UserError {
+  const b = state.blocker!;
+  const dir = state.dir;
+  const data: Record<string, unknown> = { state };
+  switch (b.reason) {
+    case "local-edits":
+      return new UserError(`refusing to upgrade: ${b.files.length} tracked file(s) outside user/ have local edits (${few(b.files)}); nothing was changed`, {
+        hint: `move your changes to user/overrides/ (it mirrors system/), then undo them with 'git -C ${dir} restore -- <file>' and run 'pai upgrade' again`,
+        data,
+      });
+    case "diverged":
+      return new UserError(`refusing to upgrade: the install's history has diverged from ${state.upstream} (${b.ahead} local commit(s), ${b.behind} incoming); nothing was changed`, {
+        hint: `'git -C ${dir} log ${state.upstream}..HEAD' shows the local commits; move what you need to user/overrides/, then bring the branch back onto ${state.upstream} yourself`,
+        data,
+      });
+    case "no-upstream":
+      return new UserError(
+        b.branch
+          ? `refusing to upgrade: branch '${b.branch}' of the install has no upstream; nothing was changed`
+          : "refusing to upgrade: the install is not on a branch (detached HEAD); nothing was changed",
+        {
+          hint: b.branch
+            ? `set one with 'git -C ${dir} branch --set-upstream-to origin/${b.branch}'`
+            : `check out the install's branch with 'git -C ${dir} switch main'`,
+          data,
+        },
+      );
+    case "touches-user":
+      return new UserError(`refusing to upgrade: incoming commits touch user/ (${few(b.files)}), which belongs to you; nothing was changed`, {
+        hint: "report this upstream; 'git -C " + dir + " log HEAD..@{upstream} -- user' shows the commits",
+        data,
+      });
+    case "untracked-in-the-way":
+      return new UserError(`refusing to upgrade: untracked file(s) would be overwritten by incoming ones (${few(b.files)}); nothing was changed`, {
+        hint: "move them to user/overrides/ (or elsewhere), then run 'pai upgrade' again",
+        data,
+      });
+  }
+}
+
+/**
+ * Fetches, then fast-forwards the install to its upstream. With `check`, only fetches and reports.
+ * Throws a UserError (exit 1) when the upgrade is refused, an EnvironmentError (exit 3) when git is missing,
+ * the install is not a git checkout, or the fetch fails.
+ */
+export async function upgrade(opts: UpgradeOptions = {}): Promise<UpgradeResult> {
+  const state = await inspectInstall({ dir: opts.dir, fetch: opts.fetch });
+  const result: UpgradeResult = { ...state, status: "up-to-date", changed: [], notes: [] };
+  if (state.blocker) {
+    if (state.blocker.reason === "local-edits" && state.behind === 0) {
+      // Nothing to bring in: local edits only matter when there is something to merge.
+      result.notes.push(`${state.localEdits.length} tracked file(s) outside user/ have local edits (${few(state.localEdits)}); the next upgrade will refuse until they are moved to user/overrides/`);
+      return result;
+    }
+    throw refusal(state);
+  }
+  if (state.behind === 0) return result;
+  result.status = "available";
+  if (opts.check) return result;
+
+  const { simpleGit } = await import("simple-git");
+  const git = simpleGit({ baseDir: state.dir });
+  // Re-check right before merging: nothing may have changed since the inspection.
+  const nowHead = (await git.raw(["rev-parse", "HEAD"])).trim();
+  if (nowHead !== state.head) throw new UserError("the install changed while upgrading; nothing was changed", { hint: "run 'pai upgrade' again" });
+  try {
+    await git.raw(["merge", "--ff-only", "--no-edit", "--quiet", state.target!]);
+  } catch (err) {
+    throw new UserError(`git refused the fast-forward (${firstLine((err as Error).message)})`, {
+      hint: `'git -C ${state.dir} status' shows why; nothing under user/ was touched`,
+    });
+  }
+  result.changed = lines(await git.raw(["diff", "--name-only", "--no-renames", state.head, state.target!]));
+  result.status = "upgraded";
+  result.head = state.target!;
+  if (result.changed.some((f) => f === "package.json" || f === "package-lock.json")) {
+    result.notes.push(`dependencies changed: run 'npm install' in ${state.dir}`);
+  }
+  return result;
+}
