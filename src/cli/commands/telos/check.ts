@@ -1,0 +1,22 @@
+import type { Command } from "commander";
+import { examples, note, print, printJson, withJson } from "../../output.ts";
+
+export function registerCheck(group: Command): void {
+  const cmd = withJson(
+    group
+      .command("check")
+      .description("check front matter, encoding, IDs and links; each problem as file:line: message; exit 1 on any error"),
+  );
+  examples(cmd, ["pai telos check", "pai telos check --json"]);
+  cmd.action(async (opts: { json?: boolean }) => {
+    const { checkReport } = await import("../../../telos/commands.ts");
+    const { formatProblem } = await import("../../../telos/index.ts");
+    const report = checkReport();
+    if (opts.json) printJson(report);
+    else {
+      for (const p of report.problems) print(formatProblem(p));
+      note(report.summary);
+    }
+    if (!report.ok) process.exitCode = 1;
+  });
+}

@@ -1,0 +1,22 @@
+import type { Command } from "commander";
+import { examples, note, print, printJson, withJson } from "../../output.ts";
+
+export function registerEdit(group: Command): void {
+  const cmd = withJson(
+    group
+      .command("edit <file>")
+      .description("open a Telos file in $VISUAL or $EDITOR, then check it"),
+  );
+  examples(cmd, ["pai telos edit goals", "EDITOR='code --wait' pai telos edit projects", "pai telos edit preferences"]);
+  cmd.action(async (file: string, opts: { json?: boolean }) => {
+    const { editTelos } = await import("../../../telos/edit.ts");
+    const { formatProblem } = await import("../../../telos/index.ts");
+    const result = editTelos(file);
+    if (opts.json) printJson(result);
+    else {
+      for (const p of result.problems) print(formatProblem(p));
+      note(result.summary);
+    }
+    if (!result.ok) process.exitCode = 1;
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * `pai telos edit FILE`: opens the file in $VISUAL or $EDITOR (split into a command and its arguments, spawned
+ * without a shell, with the terminal inherited), then checks it.
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { dirname, relative } from "node:path";
+import { EnvironmentError, UserError } from "../errors.ts";
+import { paths as getPaths, systemFile, type Paths } from "../paths.ts";
+import { checkReport, type CheckReport } from "./commands.ts";
+import { TELOS_NAMES, resolveTelosName, telosPath } from "./index.ts";
+
+/** Splits an editor setting like `code --wait` or `"/opt/My Editor/ed" -n` into words (quotes and backslashes). */
+export function splitCommand(s: string): string[] {
+  const words: string[] = [];
+  let cur = "";
+  let inWord = false;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else if (c === "\\" && quote === '"' && i + 1 < s.length && /["\\$`]/.test(s[i + 1]!)) cur += s[++i];
+      else cur += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      inWord = true;
+    } else if (c === "\\" && i + 1 < s.length) {
+      cur += s[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(cur);
+      cur = "";
+      inWord = false;
+    } else {
+      cur += c;
+      inWord = true;
+    }
+  }
+  if (quote) throw new UserError(`unbalanced quote in the editor setting '${s}'`, { hint: "fix $VISUAL or $EDITOR" });
+  if (inWord) words.push(cur);
+  return words;
+}
+
+export interface EditResult extends CheckReport {
+  file: string;
+  editor: string;
+  created: boolean;
+}
+
+export function editTelos(input: string, p: Paths = getPaths(), env: NodeJS.ProcessEnv = process.env): EditResult {
+  const name = resolveTelosName(input);
+  if (!name) {
+    throw new UserError(`unknown Telos file '${input}'`, { hint: `use one of: ${TELOS_NAMES.join(", ")}` });
+  }
+  const setting = (env.VISUAL?.trim() || env.EDITOR?.trim() || "vi").trim();
+  const words = splitCommand(setting);
+  if (words.length === 0) throw new UserError("the editor setting is empty", { hint: "set $EDITOR, e.g. EDITOR=nano" });
+  const path = telosPath(name, p);
+  let created = false;
+  if (!existsSync(path)) {
+    mkdirSync(dirname(path), { recursive: true });
+    copyFileSync(systemFile(name === "preferences" ? "templates/preferences.md" : `templates/telos/${name}.md`, p), path);
+    created = true;
+  }
+  const [cmd, ...args] = words;
+  const r = spawnSync(cmd!, [...args, path], { stdio: "inherit" });
+  if (r.error) {
+    const code = (r.error as NodeJS.ErrnoException).code;
+    throw new EnvironmentError(`cannot start the editor '${cmd}' (${code ?? r.error.message})`, {
+      hint: "set $EDITOR (or $VISUAL) to an installed editor, e.g. EDITOR=nano",
+    });
+  }
+  if (r.status !== 0) {
+    throw new UserError(`the editor '${cmd}' exited with ${r.status === null ? `signal ${r.signal}` : `status ${r.status}`}`, {
+      hint: `the file is as the editor left it; run 'pai telos check' to check it`,
+    });
+  }
+  const file = relative(p.home, path).split("\\").join("/");
+  return { ...checkReport(p, file), file, editor: setting, created };
+}

@@ -1,0 +1,255 @@
+/**
+ * Front matter of the Telos files. The reference path is gray-matter (js-yaml) then a zod schema. Both cost
+ * tens of milliseconds to import, so a fast path handles the common shape without them: every line a plain
+ * `key: value` whose value YAML would read as a plain string (or, for `updated`, a YYYY-MM-DD date), with
+ * title, updated and a valid visibility present. Anything else (quotes with escapes, lists, numbers, an
+ * unquoted colon, a missing key…) goes through gray-matter and zod, loaded only then. When YAML cannot parse
+ * the block, a lenient line-by-line reading (`key: value`, split at the first colon) recovers what it can.
+ */
+import { createRequire } from "node:module";
+
+export type Visibility = "private" | "shareable";
+
+export interface FrontMatter {
+  title?: string;
+  updated?: string;
+  visibility: Visibility;
+  /** Every key as read (strings from the fast path; YAML values from the full path). */
+  data: Record<string, unknown>;
+}
+
+export interface FrontMatterProblem {
+  /** 1-based line in the file. */
+  line: number;
+  message: string;
+  severity: "error" | "warning";
+}
+
+export interface ParsedFile {
+  frontMatter: FrontMatter;
+  /** Line number (1-based) of the first body line. */
+  bodyStartLine: number;
+  body: string;
+  problems: FrontMatterProblem[];
+  /** Which path read the front matter (for tests and diagnostics). */
+  via: "fast" | "yaml" | "lenient" | "none";
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const KEY_LINE = /^([A-Za-z_][\w-]*):(?:[ \t]+(.*))?$/;
+/** YAML scalars that are not plain strings in the core schema (numbers, booleans, null, specials). */
+const NOT_A_STRING = /^(?:[-+.]?\d.*|~|null|true|false|yes|no|on|off|y|n|\.inf|\.nan|-\.inf|\+\.inf)$/i;
+/** First characters that make a YAML plain scalar something else (or an error). */
+const INDICATOR = /^[-?:,[\]{}#&*!|>'"%@`]/;
+
+/** Splits a file's text into front matter lines and body; parses and validates the front matter. */
+export function parseFrontMatter(text: string): ParsedFile {
+  const lines = text.split(/\r?\n/);
+  if (lines[0]?.trim() !== "---") {
+    return {
+      frontMatter: { visibility: "private", data: {} },
+      bodyStartLine: 1,
+      body: text,
+      problems: [
+        {
+          line: 1,
+          message: "front matter: missing (start the file with ---, then title, updated and visibility, then ---); treated as private",
+          severity: "error",
+        },
+      ],
+      via: "none",
+    };
+  }
+  let end = -1;
+  for (let i = 1; i < lines.length; i++) {
+    const t = lines[i]!.trimEnd();
+    if (t === "---" || t === "...") {
+      end = i;
+      break;
+    }
+  }
+  if (end < 0) {
+    return {
+      frontMatter: { visibility: "private", data: {} },
+      bodyStartLine: 2,
+      body: lines.slice(1).join("\n"),
+      problems: [{ line: 1, message: "front matter: no closing --- line; treated as private", severity: "error" }],
+      via: "none",
+    };
+  }
+  const fmLines = lines.slice(1, end);
+  const bodyStartLine = end + 2;
+  const body = lines.slice(end + 1).join("\n");
+  const fast = fastPath(fmLines);
+  if (fast) return { frontMatter: fast, bodyStartLine, body, problems: [], via: "fast" };
+  return { ...fullPath(fmLines), bodyStartLine, body };
+}
+
+function unquote(v: string): string | undefined {
+  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) {
+    const inner = v.slice(1, -1);
+    return /["\\]/.test(inner) ? undefined : inner;
+  }
+  if (v.length >= 2 && v.startsWith("'") && v.endsWith("'")) {
+    const inner = v.slice(1, -1);
+    return inner.includes("'") ? undefined : inner;
+  }
+  return undefined;
+}
+
+/** The fast path: returns undefined whenever the block is anything but trivially valid. */
+export function fastPath(fmLines: string[]): FrontMatter | undefined {
+  const data: Record<string, string> = {};
+  for (const raw of fmLines) {
+    const line = raw.trimEnd();
+    if (line === "" || line.startsWith("#")) continue;
+    const m = KEY_LINE.exec(line);
+    if (!m) return undefined;
+    const key = m[1]!;
+    const value = (m[2] ?? "").trim();
+    if (Object.hasOwn(data, key) || value === "") return undefined;
+    const quoted = unquote(value);
+    if (quoted !== undefined) {
+      data[key] = quoted;
+      continue;
+    }
+    if (INDICATOR.test(value) || value.includes(": ") || value.includes(" #") || value.endsWith(":") || value.includes("\t")) {
+      return undefined;
+    }
+    if (NOT_A_STRING.test(value) && !(key === "updated" && DATE.test(value))) return undefined;
+    data[key] = value;
+  }
+  const { title, updated, visibility } = data;
+  if (!title || !updated || !DATE.test(updated) || (visibility !== "private" && visibility !== "shareable")) return undefined;
+  return { title, updated, visibility, data };
+}
+
+// ---- the full path: gray-matter + zod, loaded on demand ----------------------------------------
+
+const requireLazy = createRequire(import.meta.url);
+type Zod = typeof import("zod");
+let schemaCache: ReturnType<typeof buildSchema> | undefined;
+
+function buildSchema(z: Zod) {
+  const date = z.union([
+    z.string().regex(/^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?$/, "must be a date like 2026-01-31"),
+    z.date().transform((d) => d.toISOString().slice(0, 10)),
+  ]);
+  return z
+    .object({
+      title: z.string({ error: "must be text" }).trim().min(1, "must not be empty"),
+      updated: z.preprocess((v) => (v instanceof Date ? v : typeof v === "string" ? v.trim() : v), date),
+      visibility: z.enum(["private", "shareable"], { error: "must be private or shareable" }),
+    })
+    .passthrough();
+}
+
+/** The zod schema of a Telos file's front matter (title, updated, visibility required). */
+export function frontMatterSchema(): ReturnType<typeof buildSchema> {
+  schemaCache ??= buildSchema(requireLazy("zod") as Zod);
+  return schemaCache;
+}
+
+function lineOfKey(fmLines: string[], key: string): number {
+  const i = fmLines.findIndex((l) => l.startsWith(`${key}:`));
+  return i < 0 ? 1 : i + 2;
+}
+
+interface YamlError {
+  reason?: string;
+  mark?: { line: number };
+  message?: string;
+}
+
+function fullPath(fmLines: string[]): Omit<ParsedFile, "bodyStartLine" | "body"> {
+  const problems: FrontMatterProblem[] = [];
+  let data: Record<string, unknown> | undefined;
+  let via: ParsedFile["via"] = "yaml";
+  let recovered = true;
+  try {
+    const matter = requireLazy("gray-matter") as (s: string, o: object) => { data: unknown };
+    const parsed = matter(`---\n${fmLines.join("\n")}\n---\n`, {}).data;
+    data = parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+    if (parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed))) {
+      problems.push({ line: 2, message: "front matter: must be key: value lines", severity: "error" });
+    }
+  } catch (err) {
+    const e = err as YamlError;
+    const line = typeof e.mark?.line === "number" ? e.mark.line + 1 : 1;
+    const reason = e.reason ?? String(e.message ?? err).split("\n")[0];
+    const lenient = lenientParse(fmLines);
+    data = lenient.data;
+    via = "lenient";
+    recovered = lenient.unreadable.length === 0;
+    const bad = fmLines[line - 2]?.trim();
+    const shown = bad ? ` in '${bad}'` : "";
+    if (recovered) {
+      problems.push({
+        line,
+        message: `front matter: YAML cannot parse it (${reason})${shown}; read leniently, split at the first colon — quote the value to fix it`,
+        severity: "warning",
+      });
+    } else {
+      problems.push({ line, message: `front matter: YAML cannot parse it (${reason})${shown}`, severity: "error" });
+      for (const l of lenient.unreadable) {
+        if (l !== line) problems.push({ line: l, message: "front matter: not a 'key: value' line", severity: "error" });
+      }
+    }
+  }
+  const schema = frontMatterSchema();
+  const result = schema.safeParse(data);
+  if (result.success) {
+    return {
+      frontMatter: { title: result.data.title, updated: result.data.updated, visibility: result.data.visibility, data },
+      problems,
+      via,
+    };
+  }
+  // Report each bad field on its own line; keep what is valid.
+  const fm: FrontMatter = { visibility: "private", data };
+  const bad = new Set<string>();
+  for (const issue of result.error.issues) {
+    const key = String(issue.path[0] ?? "");
+    if (bad.has(key)) continue;
+    bad.add(key);
+    const missing = data[key] === undefined || data[key] === null;
+    if (key === "visibility" && missing) {
+      problems.push({ line: 1, message: "front matter: visibility is missing; treated as private (add 'visibility: private' or 'visibility: shareable')", severity: "warning" });
+    } else if (missing) {
+      problems.push({ line: 1, message: `front matter: ${key} is missing (required: title, updated, visibility)`, severity: "error" });
+    } else {
+      const suffix = key === "visibility" ? "; treated as private" : "";
+      problems.push({ line: lineOfKey(fmLines, key), message: `front matter: ${key} ${issue.message}${suffix}`, severity: "error" });
+    }
+  }
+  const single = (k: "title" | "updated" | "visibility") => {
+    const r = schema.shape[k].safeParse(data[k]);
+    return r.success ? r.data : undefined;
+  };
+  fm.title = single("title") as string | undefined;
+  fm.updated = single("updated") as string | undefined;
+  fm.visibility = (single("visibility") as Visibility | undefined) ?? "private";
+  return { frontMatter: fm, problems, via };
+}
+
+/** Line-by-line `key: value`, split at the first colon; quotes around the value are removed. */
+export function lenientParse(fmLines: string[]): { data: Record<string, string>; unreadable: number[] } {
+  const data: Record<string, string> = {};
+  const unreadable: number[] = [];
+  fmLines.forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) return;
+    const colon = line.indexOf(":");
+    const key = colon > 0 ? line.slice(0, colon).trim() : "";
+    if (!/^[A-Za-z_][\w-]*$/.test(key)) {
+      unreadable.push(i + 2);
+      return;
+    }
+    let value = line.slice(colon + 1).trim();
+    if (value.length >= 2 && ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'")))) {
+      value = value.slice(1, -1);
+    }
+    data[key] = value;
+  });
+  return { data, unreadable };
+}
