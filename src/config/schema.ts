@@ -2,7 +2,7 @@
  * The configuration schema: the single source of truth for defaults, descriptions and validation of
  * user/config.json. Keys are addressed with dots (`memory.hotWindowDays`). Each concern owns a section.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const backendName = z.enum(["ollama", "anthropic"]);
 
@@ -28,9 +28,10 @@ export const configSchema = z
         default: backendName.default("ollama").describe("Model backend used unless a command says otherwise"),
         timeoutMs: z.number().int().positive().default(120_000).describe("Timeout of one model call, in milliseconds"),
         retries: z.number().int().min(0).max(10).default(3).describe("Retries on 429 and 5xx answers, with backoff"),
+        backoffMs: z.number().int().min(0).max(60_000).default(500).describe("First retry delay in milliseconds (doubles each retry)"),
       })
       .strict()
-      .default({ default: "ollama", timeoutMs: 120_000, retries: 3 }),
+      .default({ default: "ollama", timeoutMs: 120_000, retries: 3, backoffMs: 500 }),
 
     ollama: z
       .object({

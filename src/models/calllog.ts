@@ -1,0 +1,55 @@
+/** The log of model calls (table model_calls): one row per attempt. Never holds a key or a prompt. */
+import type { Database } from "../storage/index.ts";
+
+export type CallOutcome = "ok" | "error" | "retried" | "aborted" | "timeout";
+
+export interface CallRecord {
+  id: number;
+  at: string;
+  backend: string;
+  model: string;
+  purpose: string;
+  kind: "chat" | "embed";
+  inputTokens: number;
+  outputTokens: number;
+  latencyMs: number;
+  outcome: CallOutcome;
+  attempt: number;
+  error: string | null;
+  exchangeId: string | null;
+}
+
+export function recordCall(db: Database, r: Omit<CallRecord, "id">): void {
+  db.prepare(
+    `INSERT INTO model_calls (at, backend, model, purpose, kind, input_tokens, output_tokens, latency_ms, outcome, attempt, error, exchange_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(r.at, r.backend, r.model, r.purpose, r.kind, r.inputTokens, r.outputTokens, r.latencyMs, r.outcome, r.attempt, r.error, r.exchangeId);
+}
+
+/** The most recent calls, newest first. */
+export function listCalls(db: Database, opts: { limit?: number; exchangeId?: string } = {}): CallRecord[] {
+  const limit = Math.max(1, Math.min(opts.limit ?? 20, 100_000));
+  const where = opts.exchangeId ? "WHERE exchange_id = ?" : "";
+  const params = opts.exchangeId ? [opts.exchangeId, limit] : [limit];
+  return db
+    .prepare<any>(
+      `SELECT id, at, backend, model, purpose, kind, input_tokens, output_tokens, latency_ms, outcome, attempt, error, exchange_id
+       FROM model_calls ${where} ORDER BY id DESC LIMIT ?`,
+    )
+    .all(...params)
+    .map((r: any) => ({
+      id: r.id,
+      at: r.at,
+      backend: r.backend,
+      model: r.model,
+      purpose: r.purpose,
+      kind: r.kind,
+      inputTokens: r.input_tokens,
+      outputTokens: r.output_tokens,
+      latencyMs: r.latency_ms,
+      outcome: r.outcome,
+      attempt: r.attempt,
+      error: r.error ?? null,
+      exchangeId: r.exchange_id ?? null,
+    }));
+}

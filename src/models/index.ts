@@ -1,0 +1,100 @@
+/**
+ * Model backends: resolve which backend and model serve a purpose (flags, then config `models.<purpose>`,
+ * then `backend.default`), build it, and wrap it with logging, retries and timeouts.
+ */
+import { loadConfig, type Config } from "../config/index.ts";
+import { configSchema } from "../config/schema.ts";
+import { UsageError } from "../errors.ts";
+import type { Database } from "../storage/index.ts";
+import { AnthropicBackend } from "./anthropic.ts";
+import { OllamaBackend, ollamaHost } from "./ollama.ts";
+import type { Audience, BackendName, ModelBackend, Purpose } from "./types.ts";
+import { LoggedBackend } from "./wrapper.ts";
+
+export type * from "./types.ts";
+export { BackendFailure, toPaiError } from "./errors.ts";
+export { listCalls, type CallRecord } from "./calllog.ts";
+export { numCtxFor } from "./ollama.ts";
+
+export const BACKENDS: readonly BackendName[] = ["ollama", "anthropic"];
+
+export function backendAudience(name: BackendName): Audience {
+  return name === "anthropic" ? "cloud" : "local";
+}
+
+export function parseBackendName(name: string): BackendName {
+  if ((BACKENDS as readonly string[]).includes(name)) return name as BackendName;
+  throw new UsageError(`unknown backend '${name}'`, { hint: `use one of: ${BACKENDS.join(", ")}` });
+}
+
+/** The `models.<key>` entry that configures a purpose. */
+function choiceKey(purpose: Purpose): "answer" | "extract" | "embed" {
+  if (purpose === "embed") return "embed";
+  if (purpose === "extract" || purpose === "consolidate") return "extract";
+  return "answer";
+}
+
+function safeConfig(config?: Config): Config {
+  if (config) return config;
+  try {
+    return loadConfig();
+  } catch {
+    return configSchema.parse({});
+  }
+}
+
+export interface Resolved {
+  backend: BackendName;
+  model: string;
+}
+
+/** Which backend and model serve a purpose: the flags, then config models.<purpose>, then backend.default. */
+export function resolveModel(opts: { purpose: Purpose; backend?: BackendName; model?: string; config?: Config }): Resolved {
+  const config = safeConfig(opts.config);
+  const choice = config.models[choiceKey(opts.purpose)] ?? {};
+  const backend = opts.backend ?? choice.backend ?? config.backend.default;
+  const choiceApplies = (choice.backend ?? config.backend.default) === backend;
+  const fallback =
+    backend === "anthropic" ? config.anthropic.model : opts.purpose === "embed" ? config.ollama.embedModel : config.ollama.model;
+  const model = opts.model ?? (choiceApplies ? choice.model : undefined) ?? fallback;
+  return { backend, model };
+}
+
+/** A raw backend (no logging, no retries). */
+export function createBackend(name: BackendName, model: string, config: Config, env: NodeJS.ProcessEnv = process.env): ModelBackend {
+  if (name === "anthropic") {
+    return new AnthropicBackend({
+      apiKey: env.ANTHROPIC_API_KEY?.trim() || undefined,
+      baseUrl: env.ANTHROPIC_BASE_URL?.trim() || config.anthropic.baseUrl,
+      model,
+      maxTokens: config.anthropic.maxTokens,
+      timeoutMs: config.backend.timeoutMs,
+    });
+  }
+  return new OllamaBackend({ host: ollamaHost(config.ollama.host, env), model, embedModel: config.ollama.embedModel });
+}
+
+export interface GetBackendOptions {
+  purpose: Purpose;
+  backend?: BackendName;
+  model?: string;
+  config?: Config;
+  /** Where every call is logged (default: the user's database, opened per call). */
+  db?: Database;
+  /** Environment for OLLAMA_HOST / ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The backend for a purpose, wrapped with the call log, retries and the timeout. */
+export function getBackend(opts: GetBackendOptions): ModelBackend {
+  const config = safeConfig(opts.config);
+  const { backend, model } = resolveModel({ ...opts, config });
+  return new LoggedBackend(createBackend(backend, model, config, opts.env), {
+    purpose: opts.purpose,
+    model,
+    retries: config.backend.retries,
+    timeoutMs: config.backend.timeoutMs,
+    backoffMs: config.backend.backoffMs,
+    db: opts.db,
+  });
+}

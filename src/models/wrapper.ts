@@ -1,0 +1,188 @@
+/**
+ * The cross-cutting wrapper around any backend: an idle timeout, retries with backoff on 429/5xx/529 and
+ * timeouts (only before the first event of a stream, so nothing is shown twice), and one call-log row per
+ * attempt. A failure that survives the retries becomes one user-facing line (see toPaiError).
+ */
+import { existsSync } from "node:fs";
+import { paths } from "../paths.ts";
+import { openDatabase, type Database } from "../storage/index.ts";
+import { recordCall, type CallOutcome } from "./calllog.ts";
+import { BackendFailure, toPaiError } from "./errors.ts";
+import type { ChatEvent, ChatRequest, Health, ModelBackend, ModelInfo, Purpose } from "./types.ts";
+
+export interface WrapOptions {
+  purpose: Purpose;
+  /** Model used when a request names none (resolved from flags and config). */
+  model: string;
+  retries: number;
+  timeoutMs: number;
+  backoffMs: number;
+  db?: Database;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+export class LoggedBackend implements ModelBackend {
+  readonly name;
+  readonly audience;
+  readonly defaultModel: string;
+  readonly embed?: ModelBackend["embed"];
+
+  constructor(
+    readonly inner: ModelBackend,
+    private readonly opts: WrapOptions,
+  ) {
+    this.name = inner.name;
+    this.audience = inner.audience;
+    this.defaultModel = opts.model;
+    if (inner.embed) this.embed = (texts, o) => this.embedWithRetry(texts, o);
+  }
+
+  private log(row: {
+    model: string;
+    purpose: string;
+    kind: "chat" | "embed";
+    inputTokens?: number;
+    outputTokens?: number;
+    start: number;
+    outcome: CallOutcome;
+    attempt: number;
+    error?: string;
+    exchangeId?: string;
+  }): void {
+    const record = {
+      at: new Date(Date.now()).toISOString(),
+      backend: this.name,
+      model: row.model,
+      purpose: row.purpose,
+      kind: row.kind,
+      inputTokens: row.inputTokens ?? 0,
+      outputTokens: row.outputTokens ?? 0,
+      latencyMs: Math.round(performance.now() - row.start),
+      outcome: row.outcome,
+      attempt: row.attempt,
+      error: row.error ?? null,
+      exchangeId: row.exchangeId ?? null,
+    };
+    try {
+      if (this.opts.db) return recordCall(this.opts.db, record);
+      const p = paths();
+      if (!existsSync(p.user)) return;
+      // Opened per call only when the caller gave no database (short-lived commands).
+      const db = openDatabase(p.db);
+      try {
+        recordCall(db, record);
+      } finally {
+        db.close();
+      }
+    } catch {
+      // The call log must never break a call.
+    }
+  }
+
+  async *chat(req: ChatRequest): AsyncIterable<ChatEvent> {
+    const model = req.model ?? this.opts.model;
+    const purpose = req.purpose ?? this.opts.purpose;
+    const attempts = this.opts.retries + 1;
+    for (let attempt = 1; ; attempt++) {
+      const ctrl = new AbortController();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(
+          () => ctrl.abort(new BackendFailure(this.name, "timeout", `no answer within ${this.opts.timeoutMs} ms`, { model })),
+          this.opts.timeoutMs,
+        );
+      };
+      const onAbort = () => ctrl.abort(req.signal?.reason);
+      if (req.signal?.aborted) ctrl.abort(req.signal.reason);
+      req.signal?.addEventListener("abort", onAbort, { once: true });
+      const start = performance.now();
+      let yielded = false;
+      let logged = false;
+      try {
+        arm();
+        for await (const ev of this.inner.chat({ ...req, model, purpose, signal: ctrl.signal })) {
+          arm();
+          if (ev.type === "done") {
+            logged = true;
+            this.log({
+              model: ev.model || model,
+              purpose,
+              kind: "chat",
+              inputTokens: ev.usage.inputTokens,
+              outputTokens: ev.usage.outputTokens,
+              start,
+              outcome: ev.stopReason === "aborted" ? "aborted" : "ok",
+              attempt,
+              exchangeId: req.exchangeId,
+            });
+          }
+          yielded = true;
+          yield ev;
+        }
+        return;
+      } catch (err) {
+        const f = err instanceof BackendFailure ? err : new BackendFailure(this.name, "server", (err as Error)?.message ?? String(err), { cause: err });
+        const retry = f.retryable && !yielded && attempt < attempts && !req.signal?.aborted;
+        logged = true;
+        this.log({
+          model,
+          purpose,
+          kind: "chat",
+          start,
+          outcome: retry ? "retried" : f.kind === "timeout" ? "timeout" : "error",
+          attempt,
+          error: `${f.kind}: ${f.message}`.slice(0, 500),
+          exchangeId: req.exchangeId,
+        });
+        if (!retry) throw toPaiError(f, attempt);
+        await sleep(this.opts.backoffMs * 2 ** (attempt - 1), req.signal);
+      } finally {
+        clearTimeout(timer);
+        req.signal?.removeEventListener("abort", onAbort);
+        // The consumer stopped reading early (break / return): still one row for the call.
+        if (!logged) this.log({ model, purpose, kind: "chat", start, outcome: "aborted", attempt, exchangeId: req.exchangeId });
+      }
+    }
+  }
+
+  private async embedWithRetry(texts: string[], o: { model?: string; signal?: AbortSignal } = {}): Promise<number[][]> {
+    const model = o.model ?? this.opts.model;
+    const attempts = this.opts.retries + 1;
+    const inputTokens = Math.ceil(texts.reduce((n, t) => n + t.length, 0) / 4);
+    for (let attempt = 1; ; attempt++) {
+      const start = performance.now();
+      const signals = [AbortSignal.timeout(this.opts.timeoutMs), o.signal].filter(Boolean) as AbortSignal[];
+      try {
+        const out = await this.inner.embed!(texts, { model, signal: AbortSignal.any(signals) });
+        this.log({ model, purpose: "embed", kind: "embed", inputTokens, start, outcome: "ok", attempt });
+        return out;
+      } catch (err) {
+        let f = err instanceof BackendFailure ? err : new BackendFailure(this.name, "server", String((err as Error)?.message ?? err));
+        if (f.kind === "aborted" && !o.signal?.aborted) f = new BackendFailure(this.name, "timeout", "embedding timed out", { model });
+        const retry = f.retryable && attempt < attempts && !o.signal?.aborted;
+        this.log({ model, purpose: "embed", kind: "embed", start, outcome: retry ? "retried" : "error", attempt, error: `${f.kind}: ${f.message}`.slice(0, 500) });
+        if (!retry) throw toPaiError(f, attempt);
+        await sleep(this.opts.backoffMs * 2 ** (attempt - 1), o.signal);
+      }
+    }
+  }
+
+  async listModels(): Promise<ModelInfo[]> {
+    try {
+      return await this.inner.listModels();
+    } catch (err) {
+      if (err instanceof BackendFailure) throw toPaiError(err);
+      throw err;
+    }
+  }
+
+  health(opts?: { timeoutMs?: number }): Promise<Health> {
+    return this.inner.health(opts);
+  }
+}
