@@ -11,7 +11,7 @@
  */
 import { chmodSync, copyFileSync, constants, existsSync, readFileSync, readdirSync, rmdirSync, statSync, unlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { UserError } from "../errors.ts";
 import { installDir, paths as getPaths, requireUser, type Paths } from "../paths.ts";
 import { writeFileAtomic } from "../util/fs.ts";
@@ -156,7 +156,7 @@ export function integrate(opts: IntegrateOptions): IntegrateResult {
   const manifest = readManifest(p);
   const results = opts.uninstall
     ? edits.map((e, i) => uninstallOne(e, files[i]!, manifest, dryRun))
-    : edits.map((e, i) => installOne(e, files[i]!, spec, tool, manifest, dryRun, now));
+    : edits.map((e, i) => planInstall(e, files[i]!, spec)).map((plan) => installOne(plan, tool, manifest, dryRun, now));
   if (!dryRun) writeManifest(p, manifest);
   const serverEnv: Record<string, string> = spec.paiHome ? { PAI_HOME: spec.paiHome } : {};
   return {
@@ -169,12 +169,24 @@ export function integrate(opts: IntegrateOptions): IntegrateResult {
   };
 }
 
-function installOne(edit: FileEdit, file: SettingsFile, spec: ServerSpec, tool: Tool, manifest: Manifest, dryRun: boolean, now: Date): FileResult {
-  const base = { id: edit.id, path: edit.path, display: edit.display };
+interface Planned {
+  edit: FileEdit;
+  file: SettingsFile;
+  changes: string[];
+  text?: string;
+}
+
+/** Works out the new text of every file; throws (before anything is written) when one cannot be edited. */
+function planInstall(edit: FileEdit, file: SettingsFile, spec: ServerSpec): Planned {
   const data = file.exists ? clone(file.data) : edit.initial();
   const changes = edit.install(data, spec);
-  if (changes.length === 0) return { ...base, action: "unchanged", changes };
-  const text = serialize(data, file.exists && file.text.trim() !== "" ? file.style : DEFAULT_STYLE);
+  if (changes.length === 0) return { edit, file, changes };
+  return { edit, file, changes, text: serialize(data, file.exists && file.text.trim() !== "" ? file.style : DEFAULT_STYLE) };
+}
+
+function installOne({ edit, file, changes, text }: Planned, tool: Tool, manifest: Manifest, dryRun: boolean, now: Date): FileResult {
+  const base = { id: edit.id, path: edit.path, display: edit.display };
+  if (changes.length === 0 || text === undefined) return { ...base, action: "unchanged", changes };
   const backup = file.exists ? backupPathFor(edit.path, now) : undefined;
   if (!dryRun) {
     const createdDir = file.exists ? null : firstMissingDir(edit.path);
