@@ -1,4 +1,84 @@
 import type { Migration } from "../storage/migrations.ts";
 
-/** Migrations of this concern: versions 100-199 (see src/storage/migrations.ts). */
-export const memoryMigrations: Migration[] = [];
+/**
+ * Migrations of this concern: versions 100-199 (see src/storage/migrations.ts).
+ *
+ * memory_items holds every item; `active_at` = max(created_at, last_used_at) drives the tiers and is indexed
+ * with the tier so re-tiering is a few indexed, set-based statements. memory_fts is a contentless FTS5 index
+ * (porter stemming) with delete support and FTS5 secure-delete, so forgetting an item removes its terms
+ * from the index itself, not only a delete marker. Dates and times are ISO 8601 text in UTC.
+ */
+export const memoryMigrations: Migration[] = [
+  {
+    version: 100,
+    name: "memory",
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE memory_items (
+          id INTEGER PRIMARY KEY,
+          content TEXT NOT NULL,
+          kind TEXT NOT NULL DEFAULT 'note' CHECK (kind IN ('fact','preference','event','episode','note','action')),
+          tier TEXT NOT NULL DEFAULT 'warm' CHECK (tier IN ('hot','warm','cold')),
+          created_at TEXT NOT NULL,
+          recorded_at TEXT NOT NULL,
+          last_used_at TEXT,
+          active_at TEXT NOT NULL,
+          use_count INTEGER NOT NULL DEFAULT 0,
+          seen_count INTEGER NOT NULL DEFAULT 1,
+          importance REAL NOT NULL DEFAULT 0.5,
+          pinned INTEGER NOT NULL DEFAULT 0,
+          visibility TEXT NOT NULL DEFAULT 'private' CHECK (visibility IN ('private','shareable')),
+          source TEXT,
+          derived_from TEXT,
+          supersedes INTEGER,
+          superseded_by INTEGER,
+          redacted INTEGER NOT NULL DEFAULT 0,
+          meta TEXT,
+          hash INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX memory_items_hash ON memory_items (hash);
+        CREATE INDEX memory_items_tier_active ON memory_items (tier, active_at);
+        CREATE INDEX memory_items_active ON memory_items (active_at);
+        CREATE INDEX memory_items_pinned ON memory_items (pinned) WHERE pinned = 1;
+        CREATE INDEX memory_items_supersedes ON memory_items (supersedes) WHERE supersedes IS NOT NULL;
+
+        CREATE VIRTUAL TABLE memory_fts USING fts5(
+          content, context,
+          content = '', contentless_delete = 1,
+          tokenize = 'porter unicode61 remove_diacritics 2'
+        );
+        INSERT INTO memory_fts (memory_fts, rank) VALUES ('secure-delete', 1);
+
+        -- Which items an item was derived from (derived_from, kept as rows so "what came from it" is indexed).
+        CREATE TABLE memory_links (
+          item_id INTEGER NOT NULL REFERENCES memory_items(id) ON DELETE CASCADE,
+          from_id INTEGER NOT NULL,
+          PRIMARY KEY (item_id, from_id)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX memory_links_from ON memory_links (from_id);
+
+        CREATE TABLE memory_embeddings (
+          item_id INTEGER PRIMARY KEY REFERENCES memory_items(id) ON DELETE CASCADE,
+          model TEXT NOT NULL,
+          dim INTEGER NOT NULL,
+          vector BLOB NOT NULL
+        ) STRICT;
+
+        -- Tier history: one row per move, written by a trigger so every path (touch, pin, maintain) records it.
+        CREATE TABLE memory_tier_events (
+          item_id INTEGER NOT NULL REFERENCES memory_items(id) ON DELETE CASCADE,
+          at TEXT NOT NULL,
+          from_tier TEXT NOT NULL,
+          to_tier TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX memory_tier_events_item ON memory_tier_events (item_id);
+        CREATE TRIGGER memory_tier_move AFTER UPDATE OF tier ON memory_items
+        WHEN old.tier <> new.tier
+        BEGIN
+          INSERT INTO memory_tier_events (item_id, at, from_tier, to_tier)
+          VALUES (new.id, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), old.tier, new.tier);
+        END;
+      `);
+    },
+  },
+];

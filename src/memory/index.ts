@@ -1,0 +1,27 @@
+/**
+ * Memory: the public surface. Items in SQLite with automatic hot/warm/cold tiers, hybrid search, provenance,
+ * secret redaction and hard deletion. Others import from here only.
+ */
+export {
+  openMemory,
+  toIso,
+  MEMORY_KINDS,
+  TIERS,
+  type MemoryKind,
+  type Tier,
+  type MemoryVisibility,
+  type MemoryItem,
+  type MemoryStore,
+  type MemoryStats,
+  type MemoryHistory,
+  type MaintainResult,
+  type RememberInput,
+  type RememberResult,
+  type RememberManyResult,
+  type SearchOptions,
+  type SearchHit,
+  type ListOptions,
+  type OpenMemoryOptions,
+} from "./store.ts";
+export { redactSecrets, type RedactResult } from "./redact.ts";
+export { itemJson, type MemoryItemJson } from "./json.ts";

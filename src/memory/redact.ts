@@ -1,0 +1,144 @@
+/**
+ * Secret redaction: applied before anything is stored in memory, before a request leaves for a cloud model,
+ * and in the audit log. A careful list of patterns for well-known credential formats, plus key-like
+ * assignments (`password=…`, `token: …`) and long high-entropy strings that follow a key-like word.
+ * Each match is replaced by `[REDACTED:<kind>]`. The list favours precision on ordinary prose: a sentence
+ * that merely mentions a password, a token or a key is left alone.
+ */
+
+export interface RedactResult {
+  text: string;
+  redacted: boolean;
+  /** The kinds found, each once, in order of first appearance. */
+  kinds: string[];
+}
+
+type Replacer = (match: string, ...groups: string[]) => string | null;
+
+interface Rule {
+  kind: string;
+  re: RegExp;
+  /** Returns the replacement, or null to keep the match as it is. Default: the whole match is replaced. */
+  replace?: Replacer;
+}
+
+const tag = (kind: string): string => `[REDACTED:${kind}]`;
+
+/** Shannon entropy in bits per character. */
+export function entropy(s: string): number {
+  if (!s) return 0;
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/** A value that looks like a machine-made secret rather than a word. */
+function looksSecret(v: string): boolean {
+  if (v.length < 16) return false;
+  if (/^[0-9a-f]{32,}$/i.test(v)) return true; // hex digests / keys
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/].filter((r) => r.test(v)).length;
+  return classes >= 2 && /[0-9]/.test(v) && entropy(v) >= 3.5;
+}
+
+/** A value assigned to `password` / `token` / … that is plausibly the secret itself, not prose. */
+function plausibleValue(v: string, strongKey: boolean): boolean {
+  const bare = v.replace(/^["']|["']$/g, "");
+  if (!bare || bare.startsWith("[REDACTED:")) return false;
+  if (/^(null|none|true|false|undefined|\*+|x+|\.\.\.|<[^>]*>|\$\{?[A-Z_][A-Z0-9_]*\}?)$/i.test(bare)) return false;
+  if (strongKey) return bare.length >= 3;
+  // Weaker keys ("secret", "token") after a colon: only values that do not read as a word.
+  return bare.length >= 8 && (/[0-9]/.test(bare) || /[^A-Za-z]/.test(bare)) && !/^[A-Za-z]+[.,!?]$/.test(bare);
+}
+
+const KEYWORD_STRONG = "password|passwd|passphrase|pwd";
+const KEYWORD_WEAK =
+  "secret|token|api[_-]?key|apikey|access[_-]?key|access[_-]?token|auth[_-]?token|refresh[_-]?token|client[_-]?secret|secret[_-]?key|private[_-]?key";
+
+const RULES: Rule[] = [
+  {
+    kind: "private_key",
+    re: /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END \1PRIVATE KEY(?: BLOCK)?-----|$)/g,
+  },
+  { kind: "anthropic_key", re: /\bsk-ant-(?:api|admin)?\d*-?[A-Za-z0-9_-]{20,}/g },
+  { kind: "openai_key", re: /\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}(?:T3BlbkFJ[A-Za-z0-9_-]+)?/g },
+  { kind: "aws_access_key", re: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA)[A-Z0-9]{16}\b/g },
+  {
+    kind: "aws_secret_key",
+    re: /\b(aws_?secret(?:_?access)?_?key\b["']?\s*[:=]\s*["']?)([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/gi,
+    replace: (_m, pre) => `${pre}${tag("aws_secret_key")}`,
+  },
+  { kind: "github_token", re: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g },
+  { kind: "gitlab_token", re: /\bgl(?:pat|ptt|dt|rt|cbt|imt|soat|ft|oas)-[A-Za-z0-9_-]{20,}/g },
+  { kind: "slack_token", re: /\bxox[abposre]-[A-Za-z0-9-]{10,}/g },
+  { kind: "slack_webhook", re: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9/_-]+/g },
+  { kind: "discord_webhook", re: /https:\/\/(?:ptb\.|canary\.)?discord(?:app)?\.com\/api\/webhooks\/\d+\/[A-Za-z0-9_-]+/g },
+  { kind: "google_api_key", re: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
+  { kind: "google_oauth_token", re: /\bya29\.[0-9A-Za-z_-]{20,}/g },
+  { kind: "stripe_key", re: /\b(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{16,}\b/g },
+  { kind: "stripe_webhook_secret", re: /\bwhsec_[0-9A-Za-z]{24,}\b/g },
+  { kind: "npm_token", re: /\bnpm_[A-Za-z0-9]{36}\b/g },
+  { kind: "huggingface_token", re: /\bhf_[A-Za-z]{34}\b/g },
+  { kind: "sendgrid_key", re: /\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b/g },
+  { kind: "jwt", re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
+  {
+    kind: "url_password",
+    re: /\b([a-z][a-z0-9+.-]{1,20}:\/\/)([^\s:@/?#]{1,128}):([^\s@/?#]{1,256})@/gi,
+    replace: (m, scheme, user, pass) => (pass.startsWith("[REDACTED") ? null : `${scheme}${user}:${tag("url_password")}@`),
+  },
+  {
+    kind: "bearer_token",
+    re: /\b(Bearer|Token)(\s+)([A-Za-z0-9._~+/-]{16,}=*)/g,
+    replace: (m, word, sp, tok) => (looksSecret(tok) || /\./.test(tok) ? `${word}${sp}${tag("bearer_token")}` : null),
+  },
+  {
+    kind: "basic_auth",
+    re: /\b(Authorization:\s*Basic\s+)([A-Za-z0-9+/]{8,}={0,2})/gi,
+    replace: (_m, pre) => `${pre}${tag("basic_auth")}`,
+  },
+  {
+    kind: "password",
+    // password=…, "password": "…", passwd: …, PWD=…
+    re: new RegExp(`\\b((?:[A-Za-z0-9]+[_-])?(?:${KEYWORD_STRONG}))(["']?\\s*[:=]\\s*)("[^"\\n]*"|'[^'\\n]*'|[^\\s,;&"']+)`, "gi"),
+    replace: (m, key, sep, value) => (plausibleValue(value, true) ? `${key}${sep}${tag("password")}` : null),
+  },
+  {
+    kind: "secret",
+    re: new RegExp(`\\b((?:[A-Za-z0-9]+[_-])*(?:${KEYWORD_WEAK}))(["']?\\s*)([:=])(\\s*)("[^"\\n]*"|'[^'\\n]*'|[^\\s,;&"']+)`, "gi"),
+    replace: (m, key, q, op, sp, value) =>
+      plausibleValue(value, op === "=" && !/\s/.test(q + sp)) ? `${key}${q}${op}${sp}${tag("secret")}` : null,
+  },
+  {
+    kind: "generic_secret",
+    // A long high-entropy string shortly after a key-like word: "my API key is 3f9a…", "credential → AbC…".
+    re: /\b((?:api|access|auth|secret|private|client|signing|encryption|session)?[ _-]?(?:key|token|secret|credential|credentials|password|passcode)s?\b[^A-Za-z0-9\n]{0,4}(?:is|was|=|:|->|→)?[^A-Za-z0-9\n]{0,4})([A-Za-z0-9+/_=-]{20,})/gi,
+    replace: (m, pre, value) => (looksSecret(value) && !value.startsWith("REDACTED") ? `${pre}${tag("generic_secret")}` : null),
+  },
+];
+
+/** A cheap pre-filter: text without any of these cannot match a rule, so most prose skips the list. */
+const MAYBE = /-----BEGIN|sk-|AKIA|ASIA|A[BCGIKNPR][A-Z]{2}[A-Z0-9]{16}|gh[pousr]_|github_pat_|gl[a-z]{1,5}-|xox|hooks\.slack|discord|AIza|ya29\.|_live_|_test_|whsec_|npm_|hf_|SG\.|eyJ|:\/\/[^\s]*:[^\s]*@|bearer|token|basic|pass|pwd|secret|key|credential/i;
+
+/** Replaces secrets in `text` with `[REDACTED:<kind>]`. */
+export function redactSecrets(text: string): RedactResult {
+  if (!text || !MAYBE.test(text)) return { text, redacted: false, kinds: [] };
+  const kinds: string[] = [];
+  let out = text;
+  for (const rule of RULES) {
+    rule.re.lastIndex = 0;
+    if (!rule.re.test(out)) continue;
+    rule.re.lastIndex = 0;
+    out = out.replace(rule.re, (match: string, ...rest: unknown[]) => {
+      const groups = rest.slice(0, -2).map((g) => (g === undefined ? "" : String(g)));
+      const replacement = rule.replace ? rule.replace(match, ...groups) : tag(rule.kind);
+      if (replacement === null || replacement === match) return match;
+      if (!kinds.includes(rule.kind)) kinds.push(rule.kind);
+      return replacement;
+    });
+  }
+  return { text: out, redacted: kinds.length > 0, kinds };
+}

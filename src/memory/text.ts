@@ -1,0 +1,92 @@
+/**
+ * Text helpers of the memory store: normalisation and hashing for duplicate detection, query tokenisation
+ * that never lets user text reach FTS5's query syntax, and the date words indexed beside each item.
+ */
+import { createHash } from "node:crypto";
+
+/** Lower case, accents removed, every run of non-letters/digits collapsed to one space. */
+export function normalise(text: string): string {
+  return text
+    .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, " ")
+    .trim();
+}
+
+/** A 52-bit hash of the normalised text (an INTEGER column: small index, exact match for "same text"). */
+export function contentHash(text: string): number {
+  const n = normalise(text) || text.trim();
+  const hex = createHash("sha1").update(n).digest("hex").slice(0, 13);
+  return Number.parseInt(hex, 16);
+}
+
+/** Word tokens as FTS5's unicode61 tokenizer sees them (lower case, accents removed). */
+export function tokens(text: string): string[] {
+  const n = normalise(text);
+  return n ? n.split(" ") : [];
+}
+
+/** Common English function words: they carry no topic and make OR queries slow and noisy. */
+export const STOP_WORDS = new Set(
+  (
+    "a about above after again against all am an and any are aren as at be because been before being below between both but by " +
+    "can cannot could couldn did didn do does doesn doing don down during each few for from further had hadn has hasn have " +
+    "haven having he her here hers herself him himself his how i if in into is isn it its itself just ll let me more most " +
+    "mustn my myself no nor not now of off on once only or other ought our ours ourselves out over own re same shan she " +
+    "should shouldn so some such than that the their theirs them themselves then there these they this those through to too " +
+    "under until up ve very was wasn we were weren what when where which while who whom why will with won would wouldn you " +
+    "your yours yourself yourselves s t d m o y also get got go going gone went ever much many like really well yes yeah oh " +
+    "hey hi ok okay"
+  ).split(" "),
+);
+
+/** Distinct search terms of a query: stop words dropped (unless nothing else is left), at most `max`. */
+export function queryTerms(query: string, max = 32): string[] {
+  const all = tokens(query).filter((t) => t.length > 0);
+  const content = all.filter((t) => !STOP_WORDS.has(t) && (t.length > 1 || /\d/.test(t)));
+  const chosen = content.length ? content : all;
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const t of chosen) {
+    if (seen.has(t)) continue;
+    seen.add(t);
+    out.push(t);
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+/**
+ * An FTS5 MATCH expression built only from quoted tokens: `"lyon" OR "march"`. Tokens hold only letters and
+ * digits, so no operator, column filter, NEAR, `*` or quote can come from user text.
+ */
+export function matchExpression(terms: string[], op: "OR" | "AND" = "OR"): string {
+  return terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(` ${op} `);
+}
+
+const MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+const DAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+
+/** Words for a date, indexed beside the content so "in May 2023" or "last Tuesday" style queries can match. */
+export function dateWords(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${DAYS[d.getUTCDay()]}`;
+}
+
+/** Word bigrams of a normalised text, for near-duplicate detection. */
+export function bigrams(text: string): Set<string> {
+  const t = tokens(text);
+  const out = new Set<string>();
+  if (t.length === 1) out.add(t[0]!);
+  for (let i = 0; i + 1 < t.length; i++) out.add(`${t[i]} ${t[i + 1]}`);
+  return out;
+}
+
+export function jaccard(a: Set<string>, b: Set<string>): number {
+  if (!a.size && !b.size) return 1;
+  let inter = 0;
+  for (const x of a) if (b.has(x)) inter++;
+  return inter / (a.size + b.size - inter);
+}
