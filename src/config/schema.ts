@@ -62,10 +62,11 @@ export const configSchema = z
 
     context: z
       .object({
-        budget: z.number().int().min(100).max(1_000_000).default(2000).describe("Token budget of the user's context"),
+        budget: z.number().int().min(100).max(1_000_000).default(2000).describe("Token budget of the user's context (tokens estimated as characters / 4)"),
+        shareName: z.boolean().default(true).describe("Include your name (user.name) in context sent to cloud models; false keeps it local"),
       })
       .strict()
-      .default({ budget: 2000 }),
+      .default({ budget: 2000, shareName: true }),
 
     memory: z
       .object({
