@@ -1,0 +1,42 @@
+import type { Command } from "commander";
+import { examples, print, printJson, style, table, withJson } from "../output.ts";
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("models")
+    .description("list the models each backend offers, whether it answers, and which model serves each purpose")
+    .option("--backend <name>", "only this backend (ollama | anthropic)");
+  withJson(cmd);
+  examples(cmd, ["pai models", "pai models --backend ollama", "pai models --json"]);
+  cmd.action(async (opts: { backend?: string; json?: boolean }) => {
+    const { loadConfig } = await import("../../config/index.ts");
+    const { parseBackendName } = await import("../../models/index.ts");
+    const { modelsReport } = await import("../../models/report.ts");
+    const config = loadConfig();
+    const report = await modelsReport(config, { backends: opts.backend ? [parseBackendName(opts.backend)] : undefined });
+    if (opts.json) return printJson(report);
+    print(`Default backend: ${report.default}`);
+    for (const [purpose, r] of Object.entries(report.inUse)) print(`  ${purpose.padEnd(8)} ${r.backend} / ${r.model}`);
+    for (const b of report.backends) {
+      print("");
+      print(`${style.bold(b.name)} (${b.audience}) — ${b.ok ? style.green("ok") : style.red("unavailable")}: ${b.detail}`);
+      if (b.error) print(`  ${style.red(b.error)}`);
+      if (!b.models.length) continue;
+      const used = new Set(Object.values(report.inUse).filter((r) => r.backend === b.name).map((r) => r.model));
+      const isUsed = (name: string) => used.has(name) || used.has(name.replace(/:latest$/, ""));
+      print(
+        table(
+          b.models.map((m) => [
+            isUsed(m.name) ? style.green("*") : " ",
+            m.name,
+            m.sizeBytes ? `${(m.sizeBytes / 1e9).toFixed(1)} GB` : "",
+            m.embedding ? "embedding" : (m.family ?? ""),
+          ]),
+        )
+          .split("\n")
+          .map((l) => `  ${l}`)
+          .join("\n"),
+      );
+    }
+  });
+}
