@@ -1,0 +1,18 @@
+import type { Command } from "commander";
+import { examples, print, printJson, style, withJson } from "../output.ts";
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("doctor")
+    .description("check the runtime, PAI_HOME, config, database, Telos, the install's git state and the model backends");
+  withJson(cmd);
+  examples(cmd, ["pai doctor", "pai doctor --json", "PAI_HOME=~/work-profile pai doctor"]);
+  cmd.addHelpText("after", "\nEach line is ok, warn or fail, with the fix under it. Exit 1 when any check fails, 0 otherwise.\n");
+  cmd.action(async (opts: { json?: boolean }) => {
+    const { runDoctor, renderDoctor } = await import("../../doctor/index.ts");
+    const report = await runDoctor();
+    if (opts.json) printJson(report);
+    else print(renderDoctor(report, (status, s) => (status === "ok" ? style.green(s) : status === "warn" ? style.yellow(s) : style.red(s))));
+    if (!report.ok) process.exitCode = 1;
+  });
+}
