@@ -42,6 +42,7 @@ export function itemJson(item: MemoryItem & { score?: number }): MemoryItemJson 
     redacted: item.redacted,
     meta: item.meta,
   };
-  if (item.score !== undefined) return { id: out.id, content: out.content, kind: out.kind, tier: out.tier, score: item.score, ...out };
-  return out;
+  if (item.score === undefined) return out;
+  const { id, content, kind, tier, ...rest } = out;
+  return { id, content, kind, tier, score: item.score, ...rest };
 }

@@ -75,6 +75,8 @@ export interface SearchOptions {
   audience?: "local" | "cloud";
   includeSuperseded?: boolean;
   queryEmbedding?: number[];
+  /** Require every query term (AND) instead of ranking items that have any of them (OR). */
+  all?: boolean;
 }
 
 export type SearchHit = MemoryItem & { score: number };
@@ -462,7 +464,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
           `SELECT m.*, -bm25(memory_fts, 1.0, 0.3) AS r FROM memory_fts JOIN memory_items m ON m.id = memory_fts.rowid
            WHERE memory_fts MATCH ?${f.sql} ORDER BY bm25(memory_fts, 1.0, 0.3) LIMIT ?`,
         )
-        .all(matchExpression(terms), ...f.params, pool);
+        .all(matchExpression(terms, opts.all ? "AND" : "OR"), ...f.params, pool);
       const top = rows.length ? Math.max(rows[0]!.r, 1e-9) : 1;
       for (const r of rows) cand.set(r.id, { row: r, rel: r.r / top, vec: 0 });
     }

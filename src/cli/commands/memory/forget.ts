@@ -1,0 +1,47 @@
+import type { Command } from "commander";
+import { examples, print, printJson, style, table, withJson } from "../../output.ts";
+
+export function register(group: Command): void {
+  const cmd = group
+    .command("forget")
+    .argument("[ids...]", "ids of the memories to delete for good")
+    .description("delete memories for good: from the table, the full-text index and the embeddings")
+    .option("--match <query>", "forget every memory that contains all these words (lists them and asks first)")
+    .option("--yes", "do not ask (needed with --match when standard input is not a terminal)");
+  withJson(cmd);
+  examples(cmd, ["pai memory forget 42 43", "pai memory forget --match 'old address'", "pai memory forget --match 'old address' --yes --json"]);
+  cmd.action(async (idTexts: string[], opts: { match?: string; yes?: boolean; json?: boolean }) => {
+    const { withUserStore, parseId, itemRows, confirm } = await import("../../../memory/cli.ts");
+    const { UsageError } = await import("../../../errors.ts");
+    if (!idTexts.length && opts.match === undefined) throw new UsageError("nothing to forget", { hint: "give ids, or --match QUERY" });
+    if (idTexts.length && opts.match !== undefined) throw new UsageError("give ids or --match, not both");
+    const ids = idTexts.map(parseId);
+    await withUserStore(async ({ store }) => {
+      let target = ids;
+      if (opts.match !== undefined) {
+        const hits = store.search(opts.match, { all: true, includeSuperseded: true, limit: 1000 });
+        if (!hits.length) {
+          if (opts.json) return printJson({ forgotten: 0, ids: [] });
+          return print(style.dim("no memory matches; nothing was deleted"));
+        }
+        process.stderr.write(`${table(itemRows(hits))}\n`);
+        if (!opts.yes) {
+          const ok = await confirm(`Forget these ${hits.length} memor${hits.length === 1 ? "y" : "ies"} for good?`, {
+            what: `forget ${hits.length} memor${hits.length === 1 ? "y" : "ies"}`,
+            hint: "check the list above, then run again with --yes",
+          });
+          if (!ok) {
+            if (opts.json) return printJson({ forgotten: 0, ids: [] });
+            return print("Nothing was deleted.");
+          }
+        }
+        target = hits.map((h) => h.id);
+      }
+      const n = store.forget(target);
+      if (opts.json) return printJson({ forgotten: n, ids: target });
+      print(`Forgot ${n} memor${n === 1 ? "y" : "ies"}.`);
+      const missing = target.length - n;
+      if (missing > 0) print(style.dim(`${missing} id(s) did not exist`));
+    });
+  });
+}

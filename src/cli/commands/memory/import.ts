@@ -1,0 +1,64 @@
+import type { Command } from "commander";
+import { examples, note, print, printJson, withJson } from "../../output.ts";
+
+export function register(group: Command): void {
+  const cmd = group
+    .command("import")
+    .argument("<file>", "JSON Lines file, one item per line ('-' reads standard input)")
+    .description("import memories: content required; created_at, kind, source, pinned, visibility, importance, meta optional")
+    .option("--batch <n>", "items per committed batch", "2000")
+    .option("--shareable", "items without a visibility become shareable (default: private)")
+    .option("--quiet", "no progress lines")
+    .option("--incognito", "store nothing (only checks the file)");
+  withJson(cmd);
+  examples(cmd, [
+    "pai memory import notes.jsonl",
+    `echo '{"content":"Started at Acme","kind":"event","created_at":"2024-06-01"}' | pai memory import -`,
+    "pai memory export > all.jsonl && pai memory import all.jsonl",
+  ]);
+  cmd.action(async (file: string, opts: { batch?: string; shareable?: boolean; quiet?: boolean; incognito?: boolean; json?: boolean }) => {
+    const { withUserStore, isIncognito, parseLimit } = await import("../../../memory/cli.ts");
+    const { importJsonlFile, parseImportLine } = await import("../../../memory/io.ts");
+    const batchSize = parseLimit(opts.batch, 2000);
+    const onBadLine = (line: number, error: string) => note(`line ${line}: ${error} (skipped)`);
+    if (await isIncognito(opts.incognito)) {
+      // Check the file, store nothing.
+      const { createReadStream } = await import("node:fs");
+      const { createInterface } = await import("node:readline");
+      let n = 0;
+      let ok = 0;
+      for await (const line of createInterface({ input: file === "-" ? process.stdin : createReadStream(file, "utf8") })) {
+        n++;
+        if (!line.trim()) continue;
+        try {
+          parseImportLine(line);
+          ok++;
+        } catch (err) {
+          onBadLine(n, (err as Error).message);
+        }
+      }
+      if (opts.json) return printJson({ stored: false, incognito: true, valid: ok, lines: n });
+      return note(`incognito: nothing was stored (${ok} valid item(s) in ${n} line(s))`);
+    }
+    await withUserStore(async ({ store }) => {
+      const r = await importJsonlFile(store, file, {
+        batchSize,
+        visibility: opts.shareable ? "shareable" : undefined,
+        onBadLine,
+        onBatch: (p) => {
+          if (!opts.quiet) note(`committed ${p.committed} item(s) through line ${p.line}`);
+        },
+      });
+      if (opts.json) {
+        return printJson({ imported: r.added, merged: r.merged, redacted: r.redacted, committed: r.committed, lines: r.lines, bad: r.bad });
+      }
+      print(
+        `Imported ${r.added} item(s)` +
+          (r.merged ? `, merged ${r.merged} duplicate(s)` : "") +
+          (r.redacted ? `, redacted secrets in ${r.redacted}` : "") +
+          (r.bad.length ? `; skipped ${r.bad.length} bad line(s)` : "") +
+          ".",
+      );
+    });
+  });
+}

@@ -1,0 +1,36 @@
+import type { Command } from "commander";
+import { examples, print, printJson, style, table, withJson } from "../../output.ts";
+
+export function register(group: Command): void {
+  const cmd = group
+    .command("search")
+    .argument("<query...>", "words to look for (any text: quotes, colons and operators are taken literally)")
+    .description("hybrid search over every tier: full-text relevance fused with recency, tier, importance and use")
+    .option("--limit <n>", "how many results", "10")
+    .option("--tier <tier>", "only hot, warm or cold items")
+    .option("--kind <kind>", "only items of this kind")
+    .option("--since <date>", "only items that happened on or after this date (ISO 8601)")
+    .option("--include-superseded", "also show items replaced by an edit");
+  withJson(cmd);
+  examples(cmd, ["pai memory search lyon", "pai memory search --kind preference coffee", "pai memory search --since 2024-01-01 --json 'trip to Japan'"]);
+  cmd.action(
+    async (words: string[], opts: { limit?: string; tier?: string; kind?: string; since?: string; includeSuperseded?: boolean; json?: boolean }) => {
+      const { withUserStore, parseKind, parseTier, parseLimit, itemRows } = await import("../../../memory/cli.ts");
+      const { itemJson } = await import("../../../memory/json.ts");
+      const query = words.join(" ");
+      const limit = parseLimit(opts.limit, 10);
+      await withUserStore(({ store }) => {
+        const hits = store.search(query, {
+          limit,
+          tier: parseTier(opts.tier),
+          kind: parseKind(opts.kind),
+          since: opts.since,
+          includeSuperseded: !!opts.includeSuperseded,
+        });
+        if (opts.json) return printJson(hits.map(itemJson));
+        if (!hits.length) return print(style.dim("no matching memories"));
+        print(table(itemRows(hits, true)));
+      });
+    },
+  );
+}

@@ -1,0 +1,37 @@
+import type { Command } from "commander";
+import { examples, print, printJson, table, withJson } from "../../output.ts";
+
+export function register(group: Command): void {
+  const cmd = group.command("stats").description("counts per tier and kind, and the database's size");
+  withJson(cmd);
+  examples(cmd, ["pai memory stats", "pai memory stats --json"]);
+  cmd.action(async (opts: { json?: boolean }) => {
+    const { withUserStore } = await import("../../../memory/cli.ts");
+    await withUserStore(({ store }) => {
+      store.retier();
+      const s = store.stats();
+      if (opts.json) {
+        return printJson({
+          total: s.total,
+          active: s.active,
+          superseded: s.superseded,
+          pinned: s.pinned,
+          redacted: s.redacted,
+          embeddings: s.embeddings,
+          by_tier: s.byTier,
+          by_kind: s.byKind,
+          oldest: s.oldest,
+          newest: s.newest,
+          db_bytes: s.dbBytes,
+          wal_bytes: s.walBytes,
+        });
+      }
+      const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
+      print(`${s.total} memories (${s.active} current, ${s.superseded} superseded, ${s.pinned} pinned, ${s.redacted} redacted)`);
+      print(`tiers   hot ${s.byTier.hot}  warm ${s.byTier.warm}  cold ${s.byTier.cold}`);
+      print(table([["KIND", "COUNT"], ...Object.entries(s.byKind).map(([k, n]) => [k, String(n)])]));
+      if (s.oldest) print(`from ${s.oldest.slice(0, 10)} to ${s.newest?.slice(0, 10)}`);
+      print(`database ${mb(s.dbBytes)}${s.walBytes ? ` (+ ${mb(s.walBytes)} write-ahead log)` : ""}, ${s.embeddings} embedding(s)`);
+    });
+  });
+}

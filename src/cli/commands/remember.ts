@@ -1,0 +1,53 @@
+import type { Command } from "commander";
+import { examples, note, print, printJson, readStdin, withJson } from "../output.ts";
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("remember")
+    .argument("<text...>", "what to remember ('-' reads standard input)")
+    .description("store something in memory (secrets are redacted; a duplicate is merged into the existing item)")
+    .option("--kind <kind>", "fact | preference | event | episode | note | action", "note")
+    .option("--pin", "pin it: always hot, always in the context")
+    .option("--private", "never send it to a cloud model (default: shareable)")
+    .option("--source <source>", "where it comes from (a file, a URL, a conversation)")
+    .option("--date <date>", "when it happened (ISO 8601; default: now)")
+    .option("--incognito", "store nothing (prints what would have been stored)");
+  withJson(cmd);
+  examples(cmd, [
+    'pai remember "I moved to Lyon in March"',
+    'pai remember --kind preference --pin "Answer in French unless I write in English"',
+    "echo 'Door code is in 1Password' | pai remember --private -",
+    'pai remember --json --kind event --date 2024-06-01 "Started at Acme"',
+  ]);
+  cmd.action(
+    async (
+      words: string[],
+      opts: { kind: string; pin?: boolean; private?: boolean; source?: string; date?: string; incognito?: boolean; json?: boolean },
+    ) => {
+      const { withUserStore, isIncognito, parseKind } = await import("../../memory/cli.ts");
+      const { itemJson } = await import("../../memory/json.ts");
+      const { UsageError } = await import("../../errors.ts");
+      const text = words.length === 1 && words[0] === "-" ? await readStdin() : words.join(" ");
+      if (!text.trim()) throw new UsageError("nothing to remember", { hint: 'pai remember "TEXT" (or - to read standard input)' });
+      const kind = parseKind(opts.kind);
+      if (await isIncognito(opts.incognito)) {
+        if (opts.json) return printJson({ stored: false, incognito: true });
+        note("incognito: nothing was stored");
+        return;
+      }
+      await withUserStore(({ store }) => {
+        const r = store.remember({
+          content: text,
+          kind,
+          pinned: !!opts.pin,
+          visibility: opts.private ? "private" : "shareable",
+          source: opts.source ?? "pai remember",
+          createdAt: opts.date,
+        });
+        if (opts.json) return printJson({ ...itemJson(r.item), stored: true, merged: r.merged });
+        if (r.redacted) note(`redacted: ${String((r.item.meta.redactedKinds as string[] | undefined)?.join(", ") ?? "secrets")}`);
+        print(r.merged ? `Already known as #${r.item.id} (${r.item.tier}); warmed it.` : `Remembered #${r.item.id} (${r.item.kind}, ${r.item.tier}${r.item.pinned ? ", pinned" : ""}).`);
+      });
+    },
+  );
+}

@@ -1,0 +1,97 @@
+/** Shared work of the memory commands: opening the user's store, incognito, human formatting, confirmation. */
+import { createInterface } from "node:readline";
+import type { Config } from "../config/schema.ts";
+import { UsageError, UserError } from "../errors.ts";
+import type { Database } from "../storage/index.ts";
+import { MEMORY_KINDS, TIERS, openMemory, type MemoryItem, type MemoryKind, type MemoryStore, type Tier } from "./store.ts";
+
+export interface CliStore {
+  store: MemoryStore;
+  db: Database;
+  config: Config;
+  userDir: string;
+}
+
+/** Opens the user's database and memory store, runs fn, and always closes the database. */
+export async function withUserStore<T>(fn: (s: CliStore) => T | Promise<T>): Promise<T> {
+  const { paths, requireUser } = await import("../paths.ts");
+  const { loadConfig } = await import("../config/index.ts");
+  const { openDatabase } = await import("../storage/index.ts");
+  const p = requireUser(paths());
+  const config = loadConfig(p.config);
+  const db = openDatabase(p.db);
+  try {
+    return await fn({ store: openMemory(db, config), db, config, userDir: p.user });
+  } finally {
+    db.close();
+  }
+}
+
+/** True when nothing may be stored: the --incognito flag or memory.incognito in the config. */
+export async function isIncognito(flag: boolean | undefined): Promise<boolean> {
+  if (flag) return true;
+  const { paths, requireUser } = await import("../paths.ts");
+  const { loadConfig } = await import("../config/index.ts");
+  return loadConfig(requireUser(paths()).config).memory.incognito;
+}
+
+export function parseKind(kind: string | undefined): MemoryKind | undefined {
+  if (kind === undefined) return undefined;
+  if (!(MEMORY_KINDS as readonly string[]).includes(kind)) {
+    throw new UsageError(`unknown kind '${kind}'`, { hint: `use one of: ${MEMORY_KINDS.join(", ")}` });
+  }
+  return kind as MemoryKind;
+}
+
+export function parseTier(tier: string | undefined): Tier | undefined {
+  if (tier === undefined) return undefined;
+  if (!(TIERS as readonly string[]).includes(tier)) throw new UsageError(`unknown tier '${tier}'`, { hint: "use hot, warm or cold" });
+  return tier as Tier;
+}
+
+export function parseLimit(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`invalid --limit '${text}'`, { hint: "give a positive whole number" });
+  return n;
+}
+
+export function parseId(text: string): number {
+  const n = Number(String(text).replace(/^(mem:|#)/, ""));
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`invalid memory id '${text}'`, { hint: "ids are positive numbers, as shown by 'pai memory list'" });
+  return n;
+}
+
+function oneLine(s: string, max: number): string {
+  const flat = s.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** Table rows for a list of items: id, tier, kind, date, (score), content. */
+export function itemRows(items: (MemoryItem & { score?: number })[], withScore = false): string[][] {
+  const width = Math.max(40, (process.stdout.columns || 120) - 40);
+  const head = ["ID", "TIER", "KIND", "DATE", ...(withScore ? ["SCORE"] : []), "CONTENT"];
+  return [
+    head,
+    ...items.map((m) => [
+      String(m.id),
+      m.pinned ? `${m.tier}*` : m.tier,
+      m.kind,
+      m.createdAt.slice(0, 10),
+      ...(withScore ? [(m.score ?? 0).toFixed(3)] : []),
+      oneLine(m.content, width),
+    ]),
+  ];
+}
+
+/** Asks a yes/no question on the terminal; refuses (UserError) when standard input is not a terminal. */
+export async function confirm(question: string, refusal: { what: string; hint: string }): Promise<boolean> {
+  if (!process.stdin.isTTY) throw new UserError(`refusing to ${refusal.what} without confirmation`, { hint: refusal.hint });
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await new Promise<string>((res) => rl.question(`${question} [y/N] `, res));
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}

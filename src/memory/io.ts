@@ -1,0 +1,179 @@
+/**
+ * Memory import, export and backup: plain functions the CLI and the benchmarks call.
+ *
+ * Import reads JSON Lines one line at a time and commits in batches (one transaction each), reporting every
+ * committed batch, so a process killed mid-import loses nothing it reported as committed. A bad line is
+ * reported with its number and skipped. Export writes the same shape, so it round-trips through import.
+ */
+import { createReadStream, existsSync, mkdirSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { z } from "zod";
+import { UserError } from "../errors.ts";
+import type { Database } from "../storage/index.ts";
+import { itemJson } from "./json.ts";
+import { MEMORY_KINDS, toIso, type MemoryStore, type RememberInput } from "./store.ts";
+
+/** One line of an import file. Unknown keys (an export's id, tier, …) are accepted and ignored. */
+export const importLineSchema = z.object({
+  content: z.string().refine((s) => s.trim().length > 0, "content is empty"),
+  created_at: z.string().optional(),
+  kind: z.enum(MEMORY_KINDS as unknown as [string, ...string[]]).optional(),
+  source: z.string().nullable().optional(),
+  pinned: z.boolean().optional(),
+  visibility: z.enum(["private", "shareable"]).optional(),
+  importance: z.number().min(0).max(1).optional(),
+  meta: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** Parses one import line into a store input, or throws an Error whose message says what is wrong. */
+export function parseImportLine(line: string, defaults: { visibility?: "private" | "shareable" } = {}): RememberInput {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch (err) {
+    throw new Error(`not valid JSON (${(err as Error).message})`);
+  }
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new Error("not a JSON object");
+  const r = importLineSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const at = issue.path.join(".");
+    throw new Error(`${at ? `${at}: ` : ""}${issue.code === "invalid_type" && issue.path[0] === "content" ? "content (text) is required" : issue.message}`);
+  }
+  const v = r.data;
+  let createdAt: string | undefined;
+  if (v.created_at !== undefined) {
+    try {
+      createdAt = toIso(v.created_at, "created_at");
+    } catch {
+      throw new Error(`created_at: '${v.created_at}' is not an ISO 8601 date`);
+    }
+  }
+  return {
+    content: v.content,
+    kind: v.kind as RememberInput["kind"],
+    source: v.source ?? null,
+    pinned: v.pinned,
+    visibility: v.visibility ?? defaults.visibility,
+    importance: v.importance,
+    meta: v.meta,
+    createdAt,
+  };
+}
+
+export interface ImportProgress {
+  /** Items committed so far (added + merged). */
+  committed: number;
+  added: number;
+  merged: number;
+  redacted: number;
+  /** The last line number included in the committed batches. */
+  line: number;
+}
+
+export interface ImportResult extends ImportProgress {
+  lines: number;
+  bad: { line: number; error: string }[];
+}
+
+export interface ImportOptions {
+  batchSize?: number;
+  visibility?: "private" | "shareable";
+  onBatch?: (p: ImportProgress) => void;
+  onBadLine?: (line: number, error: string) => void;
+  /** Keep at most this many bad-line reports in the result (all are passed to onBadLine). */
+  maxBadKept?: number;
+}
+
+/** Imports inputs that are already parsed (the benchmarks use this too): batches, one transaction each. */
+export function importInputs(store: MemoryStore, inputs: Iterable<{ line: number; input: RememberInput }>, opts: ImportOptions = {}): ImportProgress {
+  const size = Math.max(1, opts.batchSize ?? 2000);
+  const p: ImportProgress = { committed: 0, added: 0, merged: 0, redacted: 0, line: 0 };
+  let batch: RememberInput[] = [];
+  let lastLine = 0;
+  const flush = () => {
+    if (!batch.length) return;
+    const r = store.rememberMany(batch);
+    p.added += r.added;
+    p.merged += r.merged;
+    p.redacted += r.redacted;
+    p.committed += r.added + r.merged;
+    p.line = lastLine;
+    batch = [];
+    opts.onBatch?.({ ...p });
+  };
+  for (const { line, input } of inputs) {
+    batch.push(input);
+    lastLine = line;
+    if (batch.length >= size) flush();
+  }
+  flush();
+  return p;
+}
+
+/** `pai memory import FILE`: JSON Lines, bad lines reported and skipped, committed in batches. */
+export async function importJsonlFile(store: MemoryStore, file: string, opts: ImportOptions = {}): Promise<ImportResult> {
+  const path = resolve(file);
+  if (file !== "-" && (!existsSync(path) || !statSync(path).isFile())) {
+    throw new UserError(`no such file: ${file}`, { hint: "give the path of a JSON Lines file (one JSON object per line)" });
+  }
+  const input = file === "-" ? process.stdin : createReadStream(path, { encoding: "utf8" });
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  const size = Math.max(1, opts.batchSize ?? 2000);
+  const keep = opts.maxBadKept ?? 1000;
+  const bad: { line: number; error: string }[] = [];
+  const p: ImportProgress = { committed: 0, added: 0, merged: 0, redacted: 0, line: 0 };
+  let batch: RememberInput[] = [];
+  let lineNo = 0;
+  let lastLine = 0;
+  const flush = () => {
+    if (!batch.length) return;
+    const r = store.rememberMany(batch);
+    p.added += r.added;
+    p.merged += r.merged;
+    p.redacted += r.redacted;
+    p.committed += r.added + r.merged;
+    p.line = lastLine;
+    batch = [];
+    opts.onBatch?.({ ...p });
+  };
+  for await (const raw of rl) {
+    lineNo++;
+    const line = lineNo === 1 ? raw.replace(/^\uFEFF/, "") : raw;
+    if (!line.trim()) continue;
+    try {
+      batch.push(parseImportLine(line, { visibility: opts.visibility }));
+      lastLine = lineNo;
+    } catch (err) {
+      const error = (err as Error).message;
+      if (bad.length < keep) bad.push({ line: lineNo, error });
+      opts.onBadLine?.(lineNo, error);
+      continue;
+    }
+    if (batch.length >= size) flush();
+  }
+  flush();
+  return { ...p, lines: lineNo, bad };
+}
+
+/** The export lines of a store (current items; superseded ones too when asked). */
+export function* exportLines(store: MemoryStore, opts: { includeSuperseded?: boolean } = {}): Generator<string> {
+  for (const item of store.iterate({ includeSuperseded: opts.includeSuperseded ?? false })) {
+    yield JSON.stringify(itemJson(item));
+  }
+}
+
+/** `pai memory backup [PATH]`: a consistent online copy through VACUUM INTO. Never overwrites a file. */
+export function backupDatabase(db: Database, target: string): { path: string; bytes: number } {
+  const path = resolve(target);
+  if (existsSync(path)) throw new UserError(`${target} already exists`, { hint: "choose a new path; a backup never overwrites a file" });
+  mkdirSync(dirname(path), { recursive: true });
+  db.prepare("VACUUM INTO ?").run(path);
+  return { path, bytes: statSync(path).size };
+}
+
+export function defaultBackupPath(userDir: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return resolve(userDir, "backups", `pai-${stamp}.db`);
+}
