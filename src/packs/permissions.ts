@@ -1,0 +1,289 @@
+/**
+ * Permissions at run time. A command gets what it declared AND the user granted (and, for the daemon, what
+ * the job's policy allows). Entries are expanded (~, $PAI_HOME, $PACK, {{config.KEY}}) and enforced where pai
+ * can enforce them: the fetch a code command is handed checks hosts, the files API checks paths, the exec API
+ * and the cli tier check executables; secrets are handed only to the commands that declared them.
+ */
+import { spawn } from "node:child_process";
+import { accessSync, constants, existsSync, realpathSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, dirname, isAbsolute, join, resolve, sep } from "node:path";
+import { EnvironmentError, UserError } from "../errors.ts";
+import type { Permissions } from "./manifest.ts";
+
+export type { Permissions } from "./manifest.ts";
+
+export class PermissionError extends UserError {
+  constructor(message: string, hint: string, data?: Record<string, unknown>) {
+    super(message, { hint, data });
+  }
+}
+
+export const EMPTY_PERMISSIONS: Permissions = { network: [], read: [], write: [], env: [], exec: [] };
+
+export interface ExpandContext {
+  home: string;
+  packDir: string;
+  settings: Record<string, unknown>;
+}
+
+/** Expands ~, $PAI_HOME, $PACK and {{config.KEY}} (arrays give several entries). */
+export function expandEntry(entry: string, ctx: ExpandContext, kind: "path" | "host"): string[] {
+  const tmpl = /^\{\{\s*config\.([A-Za-z0-9_.-]+)\s*\}\}$/.exec(entry);
+  if (tmpl) {
+    const v = ctx.settings[tmpl[1]!];
+    const list = Array.isArray(v) ? v.map(String) : v === undefined || v === null || v === "" ? [] : [String(v)];
+    return list.flatMap((x) => (kind === "host" ? [hostOf(x)] : [expandPath(x, ctx)])).filter(Boolean);
+  }
+  return [kind === "host" ? entry.toLowerCase() : expandPath(entry, ctx)];
+}
+
+/** A URL or host entry reduced to host[:port] (lower case). */
+export function hostOf(v: string): string {
+  if (/^[a-z]+:\/\//i.test(v)) {
+    try {
+      return new URL(v).host.toLowerCase();
+    } catch {
+      return "";
+    }
+  }
+  return v.toLowerCase();
+}
+
+export function expandPath(p: string, ctx: { home: string; packDir?: string }): string {
+  let out = p.trim();
+  if (out === "~" || out.startsWith("~/")) out = join(process.env.HOME || homedir(), out.slice(1));
+  out = out.replace(/^\$\{?PAI_HOME\}?/, ctx.home);
+  if (ctx.packDir) out = out.replace(/^\$\{?PACK\}?/, ctx.packDir);
+  return resolve(out);
+}
+
+/** Expands every entry of a permission set. */
+export function expandPermissions(p: Permissions, ctx: ExpandContext): Permissions {
+  return {
+    network: p.network.flatMap((e) => expandEntry(e, ctx, "host")),
+    read: p.read.flatMap((e) => expandEntry(e, ctx, "path")),
+    write: p.write.flatMap((e) => expandEntry(e, ctx, "path")),
+    env: [...p.env],
+    exec: [...p.exec],
+  };
+}
+
+/** What was declared, limited to what was granted (both as written in the manifest). */
+export function intersect(declared: Permissions, granted: Permissions): Permissions {
+  const keep = (a: string[], b: string[]) => a.filter((x) => b.includes(x));
+  return {
+    network: keep(declared.network, granted.network),
+    read: keep(declared.read, granted.read),
+    write: keep(declared.write, granted.write),
+    env: keep(declared.env, granted.env),
+    exec: keep(declared.exec, granted.exec),
+  };
+}
+
+/** Further limits expanded permissions by a policy (the daemon's job grants), itself expanded. */
+export function restrict(effective: Permissions, policy: Permissions): Permissions {
+  return {
+    network: effective.network.filter((h) => policy.network.some((g) => hostAllowed(h.replace(/^\*\./, "x."), [g]) || g === h)),
+    read: effective.read.filter((p) => pathWithin(p, policy.read)),
+    write: effective.write.filter((p) => pathWithin(p, policy.write)),
+    env: effective.env.filter((e) => policy.env.includes(e)),
+    exec: effective.exec.filter((e) => policy.exec.includes(e)),
+  };
+}
+
+/** Does host[:port] match one of the grants (example.com, *.example.com, 127.0.0.1:8080, *)? */
+export function hostAllowed(hostPort: string, grants: string[]): boolean {
+  const hp = hostPort.toLowerCase();
+  const host = hp.startsWith("[") ? hp.slice(0, hp.indexOf("]") + 1) : hp.split(":")[0]!;
+  for (const g of grants) {
+    if (g === "*") return true;
+    if (g === hp || g === host) return true;
+    if (g.startsWith("*.")) {
+      const suffix = g.slice(1);
+      const gHost = suffix.split(":")[0]!;
+      if (host.endsWith(gHost) && (!suffix.includes(":") || hp.endsWith(suffix.slice(suffix.indexOf(":"))))) return true;
+    }
+  }
+  return false;
+}
+
+/** The real path of p (or of its nearest existing ancestor, plus the rest), so symlinks cannot escape. */
+export function realish(p: string): string {
+  let cur = resolve(p);
+  const rest: string[] = [];
+  while (!existsSync(cur)) {
+    const parent = dirname(cur);
+    if (parent === cur) break;
+    rest.unshift(cur.slice(parent.length + (parent.endsWith(sep) ? 0 : 1)));
+    cur = parent;
+  }
+  let real = cur;
+  try {
+    real = realpathSync(cur);
+  } catch {}
+  return rest.length ? join(real, ...rest) : real;
+}
+
+export function pathWithin(p: string, grants: string[]): boolean {
+  const target = realish(p);
+  return grants.some((g) => {
+    const root = realish(g);
+    return target === root || target.startsWith(root.endsWith(sep) ? root : root + sep);
+  });
+}
+
+export interface Guard {
+  pack: string;
+  command: string;
+  perms: Permissions;
+}
+
+function who(g: Guard): string {
+  return `${g.pack}:${g.command}`;
+}
+
+export function checkRead(g: Guard, p: string): string {
+  const full = resolve(p);
+  if (!pathWithin(full, [...g.perms.read, ...g.perms.write])) {
+    throw new PermissionError(
+      `${who(g)} may not read ${full}: it is outside the paths it was granted`,
+      g.perms.read.length ? `granted: ${g.perms.read.join(", ")}` : "the command declares no readable paths",
+      { path: full },
+    );
+  }
+  return full;
+}
+
+export function checkWrite(g: Guard, p: string): string {
+  const full = resolve(p);
+  if (!pathWithin(full, g.perms.write)) {
+    throw new PermissionError(
+      `${who(g)} may not write ${full}: it is outside the paths it was granted`,
+      g.perms.write.length ? `writable: ${g.perms.write.join(", ")}` : "the command declares no writable paths",
+      { path: full },
+    );
+  }
+  return full;
+}
+
+export function checkHost(g: Guard, url: string | URL): URL {
+  let u: URL;
+  try {
+    u = new URL(String(url));
+  } catch {
+    throw new PermissionError(`${who(g)} asked for an invalid URL '${String(url)}'`, "give a full URL such as https://example.com/");
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") {
+    throw new PermissionError(`${who(g)} may not fetch ${u.protocol} URLs`, "only http and https are allowed");
+  }
+  if (!hostAllowed(u.host, g.perms.network)) {
+    throw new PermissionError(
+      `${who(g)} may not reach ${u.host}: the host is not among those it declared and was granted`,
+      g.perms.network.length ? `allowed hosts: ${g.perms.network.join(", ")}` : "the command declares no network access",
+      { host: u.host },
+    );
+  }
+  return u;
+}
+
+/** Finds an executable on PATH (or an absolute / ./pack-relative one). */
+export function whichExecutable(name: string, packDir?: string, envPath = process.env.PATH ?? ""): string | undefined {
+  const ok = (f: string) => {
+    try {
+      accessSync(f, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (name.startsWith("./")) {
+    const f = packDir ? resolve(packDir, name) : undefined;
+    return f && ok(f) ? f : undefined;
+  }
+  if (isAbsolute(name)) return ok(name) ? name : undefined;
+  for (const dir of envPath.split(delimiter)) {
+    if (!dir) continue;
+    const f = join(dir, name);
+    if (ok(f)) return f;
+  }
+  return undefined;
+}
+
+export function checkExec(g: Guard, name: string, packDir?: string): string {
+  if (!g.perms.exec.includes(name)) {
+    throw new PermissionError(
+      `${who(g)} may not run '${name}': the executable is not among those it declared and was granted`,
+      g.perms.exec.length ? `allowed executables: ${g.perms.exec.join(", ")}` : "the command declares no executables",
+      { exec: name },
+    );
+  }
+  const found = whichExecutable(name, packDir);
+  if (!found) {
+    throw new EnvironmentError(`'${name}' is not installed (needed by ${who(g)})`, { hint: `install ${name} (e.g. apt-get install ${name}) and try again` });
+  }
+  return found;
+}
+
+/** The environment a spawned program gets: a minimal base plus only the secrets the command declared. */
+export function childEnv(g: Guard, extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const k of ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER"]) {
+    const v = process.env[k];
+    if (v !== undefined) env[k] = v;
+  }
+  for (const k of g.perms.env) {
+    const v = process.env[k];
+    if (v !== undefined) env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+/** The values of the declared secrets that are set (for redaction). */
+export function secretValues(perms: Permissions): string[] {
+  return perms.env.map((k) => process.env[k]).filter((v): v is string => typeof v === "string" && v.length >= 4);
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Spawns with an argv array (never a shell), with a timeout and the abort signal. */
+export function spawnChecked(
+  file: string,
+  args: string[],
+  opts: { env: Record<string, string>; cwd?: string; input?: string; timeoutMs?: number; signal?: AbortSignal },
+): Promise<ExecResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(file, args, { env: opts.env, cwd: opts.cwd, stdio: ["pipe", "pipe", "pipe"], shell: false });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let killedBy: string | undefined;
+    const kill = (why: string) => {
+      killedBy = why;
+      child.kill("SIGTERM");
+    };
+    const timer = setTimeout(() => kill("timeout"), opts.timeoutMs ?? 60_000);
+    const onAbort = () => kill("aborted");
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    child.stdout.on("data", (d: Buffer) => out.push(d));
+    child.stderr.on("data", (d: Buffer) => err.push(d));
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
+      if (killedBy) {
+        reject(new UserError(`${file} was stopped (${killedBy === "timeout" ? `no answer within ${opts.timeoutMs ?? 60_000} ms` : "aborted"})`));
+        return;
+      }
+      resolvePromise({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
+    });
+    child.stdin.on("error", () => {});
+    child.stdin.end(opts.input ?? "");
+  });
+}

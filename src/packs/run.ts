@@ -1,0 +1,505 @@
+/**
+ * Running one pack command at its tier, with the permissions it declared and the user granted, recorded in
+ * pack_runs and remembered as an `action` memory (secrets redacted).
+ */
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { loadConfig, type Config } from "../config/index.ts";
+import { PaiError, UsageError, UserError } from "../errors.ts";
+import { paths as getPaths, requireUser, type Paths } from "../paths.ts";
+import { openDatabase, type Database } from "../storage/index.ts";
+import { writeFileAtomic } from "../util/fs.ts";
+import type { ChatMessage, ToolCall, ToolSpec } from "../models/types.ts";
+import { parseFrontMatter, skillOf, type PackCommand, type PackManifest, type Permissions, type Tier } from "./manifest.ts";
+import {
+  checkExec,
+  checkHost,
+  checkRead,
+  checkWrite,
+  childEnv,
+  EMPTY_PERMISSIONS,
+  expandPath,
+  expandPermissions,
+  intersect,
+  PermissionError,
+  restrict,
+  secretValues,
+  spawnChecked,
+  type Guard,
+} from "./permissions.ts";
+import { getInstalled, packSettings, type PackLock } from "./store.ts";
+import { renderArgv, renderText, usesInput, type TemplateScope } from "./template.ts";
+import type { PackCommandResult, PackContext, PackFs } from "./types.ts";
+
+export type { Tier } from "./manifest.ts";
+
+export interface RunInput {
+  args?: string[];
+  text?: string;
+  vars?: Record<string, string>;
+}
+
+export interface RunOptions {
+  /** Further limits (the daemon's job policy): entries as in a manifest, expanded the same way. */
+  grants?: Permissions;
+  signal?: AbortSignal;
+  db?: Database;
+  /** "cli", "daemon:<job>", "skill:<pack>:<command>", "dispatch". */
+  origin?: string;
+  /** Streams model text (prompt and skill tiers). */
+  onText?: (text: string) => void;
+  backend?: string;
+  model?: string;
+  /** Store nothing in memory for this run. */
+  incognito?: boolean;
+  paths?: Paths;
+  config?: Config;
+  /** @internal the run that started this one (a skill's tool call). */
+  parentId?: number;
+}
+
+export interface RunResult {
+  ok: boolean;
+  output: string;
+  data?: unknown;
+  tier: Tier;
+  runId: number;
+  memoryId?: number;
+  /** Set when ok is false: the error (a PermissionError for refusals). */
+  error?: PaiError;
+  outcome: "ok" | "failed" | "refused" | "aborted";
+}
+
+export function parseRef(s: string): { pack: string; command: string } {
+  const m = /^([a-z0-9-]+):([A-Za-z0-9_-]+)$/.exec(s.trim());
+  if (!m) {
+    throw new UsageError(`'${s}' is not PACK:COMMAND`, { hint: "e.g. pai run journal:write 'a good day'" });
+  }
+  return { pack: m[1]!, command: m[2]! };
+}
+
+interface Prepared {
+  p: Paths;
+  config: Config;
+  manifest: PackManifest;
+  lock: PackLock;
+  cmd: PackCommand;
+  settings: Record<string, unknown>;
+  perms: Permissions;
+  guard: Guard;
+  secrets: string[];
+}
+
+function prepare(ref: { pack: string; command: string }, opts: RunOptions): Prepared {
+  const p = requireUser(opts.paths ?? getPaths());
+  const config = opts.config ?? loadConfig(p.config);
+  const { manifest, lock } = getInstalled(ref.pack, p);
+  const cmd = manifest.commands[ref.command];
+  if (!cmd) {
+    throw new UserError(`pack '${ref.pack}' has no command '${ref.command}'`, { hint: `its commands: ${Object.keys(manifest.commands).join(", ")}` });
+  }
+  const settings = packSettings(manifest, config.packs.settings as Record<string, Record<string, unknown>>);
+  const granted = lock.grants[ref.command] ?? EMPTY_PERMISSIONS;
+  const ctx = { home: p.home, packDir: manifest.dir, settings };
+  let perms = expandPermissions(intersect(cmd.permissions, granted), ctx);
+  if (opts.grants) perms = restrict(perms, expandPermissions({ ...EMPTY_PERMISSIONS, ...opts.grants }, ctx));
+  const guard: Guard = { pack: ref.pack, command: ref.command, perms };
+  return { p, config, manifest, lock, cmd, settings, perms, guard, secrets: secretValues(perms) };
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+function inputText(input: RunInput): string {
+  return input.text ?? (input.args ?? []).join(" ");
+}
+
+/** Runs one pack command. Unknown packs or commands throw; failures of the run itself are returned (ok: false). */
+export async function runPackCommand(ref: { pack: string; command: string }, input: RunInput = {}, opts: RunOptions = {}): Promise<RunResult> {
+  const prep = prepare(ref, opts);
+  const { redact, rememberItem } = await import("./external.ts");
+  const db = opts.db ?? openDatabase(prep.p.db);
+  const args = input.args ?? [];
+  const text = inputText(input);
+  const started = new Date().toISOString();
+  const runId = Number(
+    db
+      .prepare("INSERT INTO pack_runs (pack, command, tier, args, input, origin, parent_id, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(
+        ref.pack,
+        ref.command,
+        prep.cmd.tier,
+        await redact(JSON.stringify(args), prep.secrets),
+        await redact(text.slice(0, 2000), prep.secrets),
+        opts.origin ?? "cli",
+        opts.parentId ?? null,
+        started,
+      ).lastInsertRowid,
+  );
+  let outcome: RunResult["outcome"] = "ok";
+  let output = "";
+  let data: unknown;
+  let error: PaiError | undefined;
+  try {
+    opts.signal?.throwIfAborted();
+    const r = await runTier(prep, ref, { args, text, vars: input.vars ?? {} }, opts, db, runId);
+    output = r.output;
+    data = r.data;
+  } catch (err) {
+    if (opts.signal?.aborted) {
+      outcome = "aborted";
+      error = new UserError(`${ref.pack}:${ref.command} was interrupted`);
+    } else if (err instanceof PermissionError) {
+      outcome = "refused";
+      error = err;
+    } else if (err instanceof PaiError) {
+      outcome = "failed";
+      error = err;
+    } else {
+      outcome = "failed";
+      const msg = err instanceof Error ? err.message : String(err);
+      error = new UserError(`${ref.pack}:${ref.command} failed: ${msg.split("\n", 1)[0]}`, { hint: "the pack's own code raised this error", cause: err });
+    }
+    output = error.message;
+  }
+  const stored = await redact(output, prep.secrets);
+  let memoryId: number | undefined;
+  if (outcome === "ok" && !opts.incognito && opts.parentId === undefined) {
+    try {
+      const summary = `${ref.pack}:${ref.command} (${prep.cmd.tier})${args.length ? ` ${args.join(" ")}` : text ? ` ${text.slice(0, 200)}` : ""}\n${stored}`.slice(0, 8000);
+      memoryId = await rememberItem(db, prep.config, {
+        content: await redact(summary, prep.secrets),
+        kind: "action",
+        source: `pack:${ref.pack}:${ref.command}`,
+        meta: { runId, tier: prep.cmd.tier, origin: opts.origin ?? "cli" },
+      });
+    } catch {
+      memoryId = undefined;
+    }
+  }
+  db.prepare("UPDATE pack_runs SET finished_at = ?, outcome = ?, error = ?, output = ?, memory_id = ? WHERE id = ?").run(
+    new Date().toISOString(),
+    outcome,
+    error ? await redact(error.message, prep.secrets) : null,
+    stored.slice(0, 20_000),
+    memoryId ?? null,
+    runId,
+  );
+  if (!opts.db) db.close();
+  return { ok: outcome === "ok", output, data, tier: prep.cmd.tier, runId, memoryId, error, outcome };
+}
+
+async function runTier(
+  prep: Prepared,
+  ref: { pack: string; command: string },
+  input: { args: string[]; text: string; vars: Record<string, string> },
+  opts: RunOptions,
+  db: Database,
+  runId: number,
+): Promise<{ output: string; data?: unknown }> {
+  switch (prep.cmd.tier) {
+    case "code":
+      return runCode(prep, prep.cmd, input, opts, db);
+    case "cli":
+      return runCli(prep, prep.cmd, input, opts);
+    case "prompt":
+      return runPrompt(prep, prep.cmd, input, opts, db);
+    case "skill":
+      return runSkill(prep, ref, prep.cmd, input, opts, db, runId);
+  }
+}
+
+// ---- code ------------------------------------------------------------------------------------------
+
+/** fetch limited to the granted hosts; redirects are followed by hand so each hop is checked. */
+export function guardedFetch(guard: Guard, signal?: AbortSignal): (url: string | URL, init?: RequestInit) => Promise<Response> {
+  return async (url, init = {}) => {
+    let target = checkHost(guard, url);
+    let req: RequestInit = { ...init, redirect: "manual", signal: init.signal ?? signal };
+    for (let hop = 0; hop < 6; hop++) {
+      const res = await fetch(target, req);
+      if (res.status >= 300 && res.status < 400 && res.headers.get("location")) {
+        target = checkHost(guard, new URL(res.headers.get("location")!, target));
+        if (res.status === 303 || ((res.status === 301 || res.status === 302) && req.method && req.method !== "GET")) req = { ...req, method: "GET", body: undefined };
+        continue;
+      }
+      return res;
+    }
+    throw new UserError(`${guard.pack}:${guard.command}: too many redirects from ${String(url)}`);
+  };
+}
+
+function packFs(guard: Guard, home: string): PackFs {
+  const abs = (p: string) => expandPath(p, { home });
+  const fsp = () => import("node:fs/promises");
+  return {
+    async readText(p) {
+      return (await fsp()).readFile(checkRead(guard, abs(p)), "utf8");
+    },
+    async readBytes(p) {
+      return new Uint8Array(await (await fsp()).readFile(checkRead(guard, abs(p))));
+    },
+    async writeText(p, text) {
+      const f = checkWrite(guard, abs(p));
+      writeFileAtomic(f, text);
+      return f;
+    },
+    async writeBytes(p, bytes) {
+      const f = checkWrite(guard, abs(p));
+      writeFileAtomic(f, bytes);
+      return f;
+    },
+    async appendText(p, text) {
+      const f = checkWrite(guard, abs(p));
+      mkdirSync(dirname(f), { recursive: true });
+      appendFileSync(f, text);
+      return f;
+    },
+    async exists(p) {
+      return existsSync(checkRead(guard, abs(p)));
+    },
+    async list(p) {
+      const d = checkRead(guard, abs(p));
+      return existsSync(d) && statSync(d).isDirectory() ? readdirSync(d).sort() : [];
+    },
+    async mkdir(p) {
+      const d = checkWrite(guard, abs(p));
+      mkdirSync(d, { recursive: true });
+      return d;
+    },
+  };
+}
+
+async function runCode(prep: Prepared, cmd: Extract<PackCommand, { tier: "code" }>, input: { args: string[]; text: string; vars: Record<string, string> }, opts: RunOptions, db: Database): Promise<{ output: string; data?: unknown }> {
+  const file = resolve(prep.manifest.dir, cmd.module);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (err) {
+    throw new UserError(`${prep.guard.pack}:${prep.guard.command}: its module ${cmd.module} could not be loaded (${(err as Error).message.split("\n", 1)[0]})`, {
+      hint: `check the pack with 'pai pack verify ${prep.guard.pack}'`,
+    });
+  }
+  const fn = mod[cmd.export];
+  if (typeof fn !== "function") {
+    throw new UserError(`${prep.guard.pack}:${prep.guard.command}: ${cmd.module} exports no function '${cmd.export}'`, { hint: "the manifest's 'export' must name an exported function" });
+  }
+  const signal = opts.signal ?? new AbortController().signal;
+  const env: Record<string, string> = {};
+  for (const k of prep.perms.env) if (process.env[k] !== undefined) env[k] = process.env[k]!;
+  const ctx: PackContext = {
+    pack: prep.guard.pack,
+    command: prep.guard.command,
+    args: input.args,
+    text: input.text,
+    vars: input.vars,
+    config: prep.settings,
+    env,
+    permissions: prep.perms,
+    paths: { home: prep.p.home, user: prep.p.user, pack: prep.manifest.dir, expand: (x) => expandPath(x, { home: prep.p.home, packDir: prep.manifest.dir }) },
+    fetch: guardedFetch(prep.guard, signal),
+    fs: packFs(prep.guard, prep.p.home),
+    exec: async (name, args, o = {}) => {
+      const bin = checkExec(prep.guard, name, prep.manifest.dir);
+      if (!Array.isArray(args) || args.some((a) => typeof a !== "string")) throw new UserError("exec takes an array of string arguments");
+      return spawnChecked(bin, args, { env: childEnv(prep.guard), cwd: o.cwd, input: o.input, timeoutMs: o.timeoutMs ?? cmd.timeoutMs, signal });
+    },
+    remember: async (content, kind = "note") => {
+      if (opts.incognito) return undefined;
+      const { redact, rememberItem } = await import("./external.ts");
+      return rememberItem(db, prep.config, { content: await redact(content, prep.secrets), kind, source: `pack:${prep.guard.pack}:${prep.guard.command}` });
+    },
+    log: (m) => process.stderr.write(`${m}\n`),
+    today: today(),
+    signal,
+  };
+  const r = (await (fn as (c: PackContext) => Promise<PackCommandResult> | PackCommandResult)(ctx)) as PackCommandResult;
+  if (r === undefined || r === null) return { output: "" };
+  if (typeof r === "string") return { output: r };
+  if (typeof r === "object" && typeof (r as { output?: unknown }).output === "string") return { output: r.output, data: r.data };
+  return { output: JSON.stringify(r), data: r };
+}
+
+// ---- cli -------------------------------------------------------------------------------------------
+
+function scopeOf(prep: Prepared, input: { args: string[]; text: string; vars: Record<string, string> }): TemplateScope {
+  return { input: input.text, args: input.args, vars: input.vars, config: prep.settings, date: today() };
+}
+
+async function runCli(prep: Prepared, cmd: Extract<PackCommand, { tier: "cli" }>, input: { args: string[]; text: string; vars: Record<string, string> }, opts: RunOptions): Promise<{ output: string; data?: unknown }> {
+  const bin = checkExec(prep.guard, cmd.exec, prep.manifest.dir);
+  const home = prep.p.home;
+  const argv = renderArgv(cmd.args, scopeOf(prep, input), (kind, value) => {
+    const full = expandPath(value, { home, packDir: prep.manifest.dir });
+    return kind === "read" ? checkRead(prep.guard, full) : checkWrite(prep.guard, full);
+  });
+  const r = await spawnChecked(bin, argv, {
+    env: childEnv(prep.guard),
+    input: cmd.stdin === "input" ? input.text : "",
+    timeoutMs: cmd.timeoutMs,
+    signal: opts.signal,
+  });
+  if (!cmd.okCodes.includes(r.code)) {
+    const detail = (r.stderr.trim() || r.stdout.trim()).split("\n", 1)[0] ?? "";
+    throw new UserError(`${cmd.exec} exited with code ${r.code}${detail ? `: ${detail}` : ""}`, { data: { code: r.code } });
+  }
+  return { output: r.stdout.replace(/\n$/, ""), data: { code: r.code, argv: [cmd.exec, ...argv] } };
+}
+
+// ---- prompt ----------------------------------------------------------------------------------------
+
+function htmlToText(html: string): string {
+  return html
+    .replace(/<(script|style|noscript)[\s\S]*?<\/\1>/gi, " ")
+    .replace(/<br\s*\/?>|<\/(p|div|h[1-6]|li|tr)>/gi, "\n")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&nbsp;/g, " ")
+    .replace(/&amp;/g, "&")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/[ \t]+/g, " ")
+    .replace(/\n\s*\n+/g, "\n\n")
+    .trim();
+}
+
+/** For prompt commands with input "url-or-file": the content of the URL (through the guarded fetch) or file. */
+async function loadInput(prep: Prepared, spec: string, maxChars: number, signal?: AbortSignal): Promise<{ text: string; source: string }> {
+  const s = spec.trim();
+  if (!s) throw new UserError(`${prep.guard.pack}:${prep.guard.command} needs a URL or a file`, { hint: `e.g. pai run ${prep.guard.pack}:${prep.guard.command} https://example.com/article` });
+  let text: string;
+  if (/^https?:\/\//i.test(s)) {
+    const res = await guardedFetch(prep.guard, signal)(s);
+    if (!res.ok) throw new UserError(`fetching ${s} failed: HTTP ${res.status}`, { hint: "check the URL" });
+    const body = await res.text();
+    text = /html/i.test(res.headers.get("content-type") ?? "") || /^\s*<(!doctype|html)/i.test(body) ? htmlToText(body) : body;
+  } else {
+    const file = checkRead(prep.guard, expandPath(s, { home: prep.p.home }));
+    if (!existsSync(file)) throw new UserError(`no file at ${file}`, { hint: "give a URL or the path of a readable file" });
+    text = readFileSync(file, "utf8");
+  }
+  return { text: text.length > maxChars ? `${text.slice(0, maxChars)}\n[…truncated]` : text, source: s };
+}
+
+async function runPrompt(prep: Prepared, cmd: Extract<PackCommand, { tier: "prompt" }>, input: { args: string[]; text: string; vars: Record<string, string> }, opts: RunOptions, db: Database): Promise<{ output: string; data?: unknown }> {
+  const { modelBackend, userContext, redact } = await import("./external.ts");
+  let text = input.text;
+  const vars = { ...input.vars };
+  if (cmd.input === "url-or-file") {
+    const loaded = await loadInput(prep, text, cmd.maxInputChars, opts.signal);
+    text = loaded.text;
+    vars.source = loaded.source;
+  }
+  if (!text.trim()) throw new UserError(`${prep.guard.pack}:${prep.guard.command} needs some input`, { hint: `give it text: pai run ${prep.guard.pack}:${prep.guard.command} "…" (or pipe it with -)` });
+  const raw = readFileSync(resolve(prep.manifest.dir, cmd.prompt), "utf8");
+  const template = raw.startsWith("---") ? parseFrontMatter(raw).content : raw;
+  const scope = { ...scopeOf(prep, { ...input, text }), vars };
+  const rendered = renderText(template, scope).trim();
+  const backend = await modelBackend({ purpose: "prompt", backend: opts.backend, model: opts.model, config: prep.config, db });
+  const context = await userContext({ query: text.slice(0, 500), audience: backend.audience, config: prep.config, db, paths: prep.p });
+  let system: string;
+  let user: string;
+  if (usesInput(template)) {
+    system = context ? `# CONTEXT ABOUT THE USER\n\n${context}` : "";
+    user = rendered;
+  } else {
+    system = `${rendered}${context ? `\n\n# CONTEXT ABOUT THE USER\n\n${context}` : ""}`;
+    user = text;
+  }
+  if (backend.audience === "cloud") {
+    system = await redact(system, prep.secrets);
+    user = await redact(user, prep.secrets);
+  }
+  let out = "";
+  for await (const ev of backend.chat({ purpose: "prompt", system: system || undefined, messages: [{ role: "user", content: user }], signal: opts.signal })) {
+    if (ev.type === "text") {
+      out += ev.text;
+      opts.onText?.(ev.text);
+    }
+  }
+  return { output: out.trim(), data: { backend: backend.name, source: vars.source } };
+}
+
+// ---- skill -----------------------------------------------------------------------------------------
+
+const TOOL_PARAMS: Record<string, unknown> = {
+  type: "object",
+  properties: {
+    text: { type: "string", description: "the input text of the command" },
+    args: { type: "array", items: { type: "string" }, description: "positional arguments" },
+    vars: { type: "object", additionalProperties: { type: "string" }, description: "named variables" },
+  },
+};
+
+function toolArgs(call: ToolCall): RunInput {
+  const a = call.arguments ?? {};
+  const args = Array.isArray(a.args) ? a.args.map(String) : [];
+  const vars: Record<string, string> = {};
+  if (a.vars && typeof a.vars === "object") for (const [k, v] of Object.entries(a.vars as object)) vars[k] = String(v);
+  return { args, text: typeof a.text === "string" ? a.text : undefined, vars };
+}
+
+async function runSkill(
+  prep: Prepared,
+  ref: { pack: string; command: string },
+  cmd: Extract<PackCommand, { tier: "skill" }>,
+  input: { args: string[]; text: string; vars: Record<string, string> },
+  opts: RunOptions,
+  db: Database,
+  runId: number,
+): Promise<{ output: string; data?: unknown }> {
+  const { modelBackend, userContext } = await import("./external.ts");
+  const doc = skillOf(prep.manifest, cmd);
+  const allowed = doc.allowedTools.map((t) => (t.includes(":") ? t.split(":")[1]! : t));
+  const tools: ToolSpec[] = allowed.map((name) => ({ name, description: prep.manifest.commands[name]!.description, parameters: TOOL_PARAMS }));
+  if (!input.text.trim()) throw new UserError(`${ref.pack}:${ref.command} needs a request`, { hint: `e.g. pai run ${ref.pack}:${ref.command} "…"` });
+  const backend = await modelBackend({ purpose: "skill", backend: opts.backend, model: opts.model, config: prep.config, db });
+  const context = await userContext({ query: input.text.slice(0, 500), audience: backend.audience, config: prep.config, db, paths: prep.p });
+  const vars = Object.entries({ ...input.vars, ...Object.fromEntries(Object.entries(prep.settings).map(([k, v]) => [`config.${k}`, Array.isArray(v) ? v.join(", ") : String(v)])) })
+    .map(([k, v]) => `- ${k}: ${v}`)
+    .join("\n");
+  const system = [
+    `# SKILL: ${doc.name}\n\n${renderText(doc.body, scopeOf(prep, input))}`,
+    `# TOOLS\n\nYou may call only these tools: ${allowed.join(", ") || "(none)"}. Stop calling tools and answer in plain text when the work is done. You have at most ${cmd.maxSteps} steps.`,
+    vars ? `# SETTINGS\n\n${vars}` : "",
+    context ? `# CONTEXT ABOUT THE USER\n\n${context}` : "",
+  ]
+    .filter(Boolean)
+    .join("\n\n");
+  const messages: ChatMessage[] = [{ role: "user", content: input.text }];
+  const steps: { tool: string; ok: boolean; runId?: number }[] = [];
+  for (let step = 1; step <= cmd.maxSteps; step++) {
+    let text = "";
+    const calls: ToolCall[] = [];
+    for await (const ev of backend.chat({ purpose: "skill", system, messages, tools, signal: opts.signal })) {
+      if (ev.type === "text") {
+        text += ev.text;
+        opts.onText?.(ev.text);
+      } else if (ev.type === "tool_call") calls.push(ev.call);
+    }
+    if (!calls.length) return { output: text.trim(), data: { steps } };
+    messages.push({ role: "assistant", content: text, toolCalls: calls });
+    for (const call of calls) {
+      let content: string;
+      if (!allowed.includes(call.name)) {
+        content = `refused: '${call.name}' is not a tool this skill may use (allowed: ${allowed.join(", ")})`;
+        steps.push({ tool: call.name, ok: false });
+      } else {
+        const r = await runPackCommand({ pack: ref.pack, command: call.name }, toolArgs(call), {
+          ...opts,
+          onText: undefined,
+          origin: `skill:${ref.pack}:${ref.command}`,
+          db,
+          parentId: runId,
+          config: prep.config,
+          paths: prep.p,
+        });
+        content = r.ok ? r.output || "(done)" : `error: ${r.output}${r.error?.hint ? ` — ${r.error.hint}` : ""}`;
+        steps.push({ tool: call.name, ok: r.ok, runId: r.runId });
+      }
+      messages.push({ role: "tool", toolCallId: call.id, name: call.name, content });
+    }
+  }
+  throw new UserError(`${ref.pack}:${ref.command} stopped after ${cmd.maxSteps} steps without finishing`, { hint: "the skill's maxSteps bounds its loop; ask for less, or raise maxSteps in the manifest" });
+}
