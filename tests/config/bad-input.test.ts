@@ -1,0 +1,129 @@
+// Bad configuration, through the real CLI in a temporary PAI_HOME: one clear line, exit 1, the file untouched.
+import { readFileSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { paths } from "../../src/paths.ts";
+import { initHome, pai, type RunResult } from "../helpers/cli.ts";
+import { tmpDir } from "../helpers/tmp.ts";
+
+function home(config?: string | Uint8Array): { home: string; file: string } {
+  const h = initHome(tmpDir());
+  const file = paths(h).config;
+  if (config !== undefined) writeFileSync(file, config);
+  return { home: h, file };
+}
+
+/** One line on stderr, starting `pai: `, with no stack trace. */
+function oneLineError(r: RunResult, code = 1): string {
+  expect(r.code).toBe(code);
+  const lines = r.stderr.trimEnd().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^pai: /);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  return lines[0]!;
+}
+
+describe("config: bad input", () => {
+  it("a config file that is not valid JSON: names the file, every config command refuses, nothing rewritten", () => {
+    const text = '{ "user": { "name": "Ada", }\n';
+    const { home: h, file } = home(text);
+    for (const args of [["config", "list"], ["config", "get", "user.name"], ["config", "set", "memory.hotCap", "5"]]) {
+      const line = oneLineError(pai(args, { home: h }));
+      expect(line).toContain(`${file} is not valid JSON`);
+      expect(line).toMatch(/ — fix the file by hand/);
+    }
+    expect(readFileSync(file, "utf8")).toBe(text);
+  });
+
+  it("a config file that is JSON but not an object", () => {
+    const { home: h, file } = home("[1, 2]\n");
+    expect(oneLineError(pai(["config", "list"], { home: h }))).toContain(`${file} must hold a JSON object`);
+  });
+
+  it("a value of the wrong type in the file: names the file, the key and what is allowed", () => {
+    const { home: h, file } = home('{ "memory": { "hotCap": "lots" } }\n');
+    const line = oneLineError(pai(["config", "get", "memory.hotCap"], { home: h }));
+    expect(line).toContain(`${file}: memory.hotCap:`);
+    expect(line).toContain("(allowed: an integer)");
+    const enumLine = oneLineError(pai(["config", "list"], { home: h, env: {} }));
+    expect(enumLine).toContain("memory.hotCap");
+    const { home: h2 } = home('{ "backend": { "default": "gpt" } }\n');
+    expect(oneLineError(pai(["config", "list"], { home: h2 }))).toMatch(/backend\.default: .*\(allowed: ollama \| anthropic\)/);
+  });
+
+  it("a key in the file that does not exist is reported with a suggestion, not ignored", () => {
+    const { home: h, file } = home('{ "memory": { "hotcap": 10 } }\n');
+    const line = oneLineError(pai(["config", "list"], { home: h }));
+    expect(line).toContain(`${file}: unknown key 'memory.hotcap' (did you mean 'memory.hotCap'?)`);
+    const { home: h2 } = home('{ "memroy": {} }\n');
+    expect(oneLineError(pai(["config", "list"], { home: h2 }))).toContain("unknown key 'memroy'");
+  });
+
+  it("a key on the command line that does not exist: suggestion, exit 1", () => {
+    const { home: h } = home();
+    const line = oneLineError(pai(["config", "get", "backend.defualt"], { home: h }));
+    expect(line).toBe("pai: unknown config key 'backend.defualt' (did you mean 'backend.default'?) — 'pai config list' shows every key");
+    expect(oneLineError(pai(["config", "set", "nosuch.thing", "1"], { home: h }))).toMatch(/unknown config key 'nosuch\.thing'/);
+  });
+
+  it("config set with a bad value: exit 1, says what is allowed, file unchanged byte for byte", () => {
+    const { home: h, file } = home();
+    pai(["config", "set", "memory.hotCap", "70"], { home: h });
+    const before = readFileSync(file);
+    for (const [key, value, allowed] of [
+      ["memory.hotCap", "lots", "an integer"],
+      ["memory.hotCap", "-1", "an integer"],
+      ["memory.hotCap", "2.5", "an integer"],
+      ["backend.default", "gpt", "ollama | anthropic"],
+      ["memory.incognito", "maybe", "true | false"],
+      ["ollama.host", "not a url", "text"],
+      ["daemon.webhook.port", "70000", "an integer"],
+    ] as const) {
+      const line = oneLineError(pai(["config", "set", key, value], { home: h }));
+      expect(line).toContain(`invalid value '${value}' for ${key}`);
+      expect(line).toContain(`allowed: ${allowed}`);
+      expect(readFileSync(file).equals(before)).toBe(true);
+    }
+  });
+
+  it("config set without a value is a usage error (exit 2)", () => {
+    const { home: h, file } = home();
+    const before = readFileSync(file);
+    oneLineError(pai(["config", "set", "memory.hotCap"], { home: h }), 2);
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it("a config file that is not UTF-8 is an error naming the file, and is never rewritten", () => {
+    // "Ad\xff\xfea": invalid UTF-8 in a string value. Decoding it leniently and writing it back would lose bytes.
+    const bytes = Buffer.concat([Buffer.from('{ "user": { "name": "Ad'), Buffer.from([0xff, 0xfe]), Buffer.from('a" } }\n')]);
+    const { home: h, file } = home(bytes);
+    const line = oneLineError(pai(["config", "set", "memory.hotCap", "5"], { home: h }));
+    expect(line).toContain(file);
+    expect(line).toMatch(/UTF-8/);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+    oneLineError(pai(["config", "get", "user.name"], { home: h }));
+  });
+
+  it("PAI_HOME without user/: exit 3 and 'run pai init' for every config verb", () => {
+    const h = tmpDir();
+    for (const args of [["config", "list"], ["config", "get", "user.name"], ["config", "set", "user.name", "x"], ["config", "path"]]) {
+      expect(oneLineError(pai(args, { home: h }), 3)).toMatch(/^pai: no user\/ folder in .* — run 'pai init'/);
+    }
+  });
+});
+
+describe("config: good input", () => {
+  it("set, get, list --json and path agree; the file holds only what was set", () => {
+    const { home: h, file } = home();
+    expect(pai(["config", "set", "memory.hotCap", "120"], { home: h }).stdout).toBe("memory.hotCap = 120\n");
+    expect(pai(["config", "set", "memory.incognito", "yes"], { home: h }).code).toBe(0);
+    expect(pai(["config", "get", "memory.hotCap"], { home: h }).stdout).toBe("120\n");
+    expect(JSON.parse(pai(["config", "get", "memory.incognito", "--json"], { home: h }).stdout)).toEqual({ key: "memory.incognito", value: true });
+    const list = JSON.parse(pai(["config", "list", "--json"], { home: h }).stdout) as { key: string; value: unknown; set: boolean }[];
+    expect(list.find((e) => e.key === "memory.hotCap")).toMatchObject({ value: 120, set: true });
+    expect(list.find((e) => e.key === "backend.default")).toMatchObject({ value: "ollama", set: false });
+    expect(pai(["config", "path"], { home: h }).stdout.trim()).toBe(file);
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ user: { name: "Ada" }, memory: { hotCap: 120, incognito: true } });
+    expect(pai(["config", "set", "memory.hotCap", "--unset"], { home: h }).code).toBe(0);
+    expect(pai(["config", "get", "memory.hotCap"], { home: h }).stdout).toBe("50\n");
+  });
+});
