@@ -61,7 +61,8 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({
       outputError: (str, write) => {
-        const msg = str.replace(/^error:\s*/i, "").trim();
+        // One line: commander puts its "(Did you mean …?)" suggestion on a line of its own.
+        const msg = str.replace(/^error:\s*/i, "").trim().replace(/\s*\n\s*/g, " ");
         write(`pai: ${msg} — see 'pai --help'\n`);
       },
     });
