@@ -44,12 +44,12 @@ export const configSchema = z
 
     anthropic: z
       .object({
-        model: z.string().min(1).default("claude-sonnet-4-5").describe("Default Anthropic model"),
+        model: z.string().min(1).default("claude-sonnet-4-6").describe("Default Anthropic model"),
         baseUrl: z.string().url().optional().describe("API base URL (ANTHROPIC_BASE_URL overrides it)"),
         maxTokens: z.number().int().positive().default(4096).describe("Maximum tokens of one answer"),
       })
       .strict()
-      .default({ model: "claude-sonnet-4-5", maxTokens: 4096 }),
+      .default({ model: "claude-sonnet-4-6", maxTokens: 4096 }),
 
     models: z
       .object({

@@ -1,7 +1,7 @@
 /** The log of model calls (table model_calls): one row per attempt. Never holds a key or a prompt. */
 import type { Database } from "../storage/index.ts";
 
-export type CallOutcome = "ok" | "error" | "retried" | "aborted" | "timeout";
+export type CallOutcome = "ok" | "error" | "retried" | "aborted" | "timeout" | "malformed";
 
 export interface CallRecord {
   id: number;
@@ -52,4 +52,11 @@ export function listCalls(db: Database, opts: { limit?: number; exchangeId?: str
       error: r.error ?? null,
       exchangeId: r.exchange_id ?? null,
     }));
+}
+
+/** Marks the latest call of an exchange and purpose with another outcome (e.g. "malformed" output). */
+export function markCall(db: Database, exchangeId: string, purpose: string, outcome: string, error?: string): void {
+  db.prepare(
+    `UPDATE model_calls SET outcome = ?, error = ? WHERE id = (SELECT id FROM model_calls WHERE exchange_id = ? AND purpose = ? ORDER BY id DESC LIMIT 1)`,
+  ).run(outcome, error ?? null, exchangeId, purpose);
 }

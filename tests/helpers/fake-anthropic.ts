@@ -51,7 +51,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
   const requests: FakeServer["requests"] = [];
   const statuses = opts.status === undefined ? [200] : Array.isArray(opts.status) ? opts.status : [opts.status];
   let n = 0;
-  const models = opts.models ?? ["claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1"];
+  const models = opts.models ?? ["claude-sonnet-4-6", "claude-haiku-4-5", "claude-opus-4-6"];
 
   const server = createServer(async (req, res) => {
     const path = (req.url ?? "/").split("?")[0]!;

@@ -176,13 +176,13 @@ describe("Anthropic backend (@anthropic-ai/sdk against a loopback server)", () =
     const b = getBackend({ purpose: "answer", backend: "anthropic", config: config(), db: d, env: env(s.url) });
     const r = await collect(b.chat({ purpose: "answer", system: "be brief", messages: [{ role: "user", content: "hi" }], exchangeId: "x" }));
     expect(r.text).toBe("Bonjour from the cloud.");
-    expect(r.done).toMatchObject({ stopReason: "end", model: "claude-sonnet-4-5" });
+    expect(r.done).toMatchObject({ stopReason: "end", model: "claude-sonnet-4-6" });
     expect(r.done.usage.inputTokens).toBeGreaterThan(0);
     const q = s.requests[0]!;
     expect(q.path).toBe("/v1/messages");
     expect(q.headers["x-api-key"] ?? q.headers.authorization).toMatch(/test-key$/);
     expect(JSON.stringify(q.body)).not.toContain("test-key");
-    expect(q.body).toMatchObject({ model: "claude-sonnet-4-5", stream: true, system: "be brief", messages: [{ role: "user", content: "hi" }] });
+    expect(q.body).toMatchObject({ model: "claude-sonnet-4-6", stream: true, system: "be brief", messages: [{ role: "user", content: "hi" }] });
     const calls = listCalls(d);
     expect(calls[0]).toMatchObject({ backend: "anthropic", outcome: "ok", exchangeId: "x" });
     expect(JSON.stringify(calls)).not.toContain("test-key");
@@ -256,7 +256,7 @@ describe("Anthropic backend (@anthropic-ai/sdk against a loopback server)", () =
     const s = await startFakeAnthropic();
     servers.push(s);
     const b = getBackend({ purpose: "answer", backend: "anthropic", config: config(), db: db(), env: env(s.url) });
-    expect((await b.listModels()).map((m) => m.name)).toContain("claude-sonnet-4-5");
+    expect((await b.listModels()).map((m) => m.name)).toContain("claude-sonnet-4-6");
     expect((await b.health()).ok).toBe(true);
   });
 });

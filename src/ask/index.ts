@@ -1,0 +1,170 @@
+/**
+ * `pai ask`: assemble the user's context for the question (nothing private for a cloud backend, secrets
+ * redacted from the whole prompt), stream the answer, store the exchange as an `episode` memory with the
+ * memory ids that were in the context, then learn from it. An interrupted answer is stored marked as such.
+ */
+import { randomUUID } from "node:crypto";
+import { loadConfig, type Config } from "../config/index.ts";
+import { UsageError } from "../errors.ts";
+import { backendAudience, getBackend, resolveModel } from "../models/index.ts";
+import type { BackendName, ChatMessage, Purpose, Usage } from "../models/types.ts";
+import { paths as getPaths, requireUser, type Paths } from "../paths.ts";
+import { openDatabase, type Database } from "../storage/index.ts";
+import { answerInstructions, buildSystem } from "./prompt.ts";
+
+export interface AskOptions {
+  backend?: BackendName;
+  model?: string;
+  incognito?: boolean;
+  /** Token budget of the context (default config context.budget). */
+  budget?: number;
+  onText?: (delta: string) => void;
+  signal?: AbortSignal;
+  paths?: Paths;
+  db?: Database;
+  purpose?: Purpose;
+  /** Instructions replacing the default answer prompt (the user's context is still appended). */
+  system?: string;
+  config?: Config;
+  /** Earlier turns of a conversation (chat). */
+  history?: ChatMessage[];
+  /** Learn facts from the exchange (default config learning.enabled). */
+  learn?: boolean;
+  /** Environment for backend hosts and keys (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Where the exchange came from, stored as the episode's source (default "ask"). */
+  source?: string;
+}
+
+export interface AskResult {
+  answer: string;
+  memoryIds: number[];
+  usage: Usage;
+  exchangeId: string;
+  interrupted: boolean;
+  episodeId?: number;
+  backend: string;
+  model: string;
+  /** Items learned from the exchange (ids), and what happened to the learning step. */
+  learned?: number[];
+  learning?: "off" | "ok" | "malformed" | "failed" | "skipped";
+  /** Tokens of the user's context that were sent. */
+  contextTokens: number;
+}
+
+interface Assembled {
+  text: string;
+  tokens: number;
+  memoryIds: number[];
+}
+
+async function assemble(args: { query: string; budget: number; audience: "local" | "cloud"; db: Database; config: Config; paths: Paths }): Promise<Assembled> {
+  const mod: any = await import("../context/index.ts");
+  const r = await mod.assembleContext(args);
+  return { text: r.text ?? "", tokens: r.tokens ?? 0, memoryIds: [...new Set<number>(r.memoryIds ?? [])] };
+}
+
+async function redactor(): Promise<(s: string) => string> {
+  const { redactSecrets } = await import("../memory/redact.ts");
+  return (s: string) => redactSecrets(s).text;
+}
+
+export const INTERRUPTED_NOTE = "[interrupted: the answer was cut off before it was complete]";
+
+export async function ask(question: string, opts: AskOptions = {}): Promise<AskResult> {
+  const q = question.trim();
+  if (!q) throw new UsageError("no question", { hint: "pai ask \"your question\" (or pipe it: echo question | pai ask -)" });
+  const p = opts.paths ?? requireUser(getPaths());
+  const config = opts.config ?? loadConfig(p.config);
+  const db = opts.db ?? openDatabase(p.db);
+  try {
+    const purpose = opts.purpose ?? "answer";
+    const { backend: backendName, model } = resolveModel({ purpose, backend: opts.backend, model: opts.model, config });
+    const audience = backendAudience(backendName);
+    const incognito = opts.incognito ?? config.memory.incognito;
+
+    const ctx = await assemble({ query: q, budget: opts.budget ?? config.context.budget, audience, db, config, paths: p });
+    let system = buildSystem(opts.system ?? answerInstructions(p), ctx.text);
+    let messages: ChatMessage[] = [...(opts.history ?? []), { role: "user", content: q }];
+    if (audience === "cloud") {
+      // Belt and braces: the context already holds nothing private; secrets go from everything that leaves.
+      const redact = await redactor();
+      system = redact(system);
+      messages = messages.map((m) => ({ ...m, content: redact(m.content) }) as ChatMessage);
+    }
+
+    const exchangeId = randomUUID();
+    const backend = getBackend({ purpose, backend: backendName, model, config, db, env: opts.env });
+    let answer = "";
+    let usage: Usage = { inputTokens: 0, outputTokens: 0 };
+    let interrupted = false;
+    let finalModel = model;
+    for await (const ev of backend.chat({ purpose, system, messages, signal: opts.signal, exchangeId })) {
+      if (ev.type === "text") {
+        answer += ev.text;
+        opts.onText?.(ev.text);
+      } else if (ev.type === "done") {
+        usage = ev.usage;
+        finalModel = ev.model || model;
+        interrupted = ev.stopReason === "aborted";
+      }
+    }
+    if (opts.signal?.aborted) interrupted = true;
+
+    const result: AskResult = {
+      answer,
+      memoryIds: ctx.memoryIds,
+      usage,
+      exchangeId,
+      interrupted,
+      backend: backendName,
+      model: finalModel,
+      contextTokens: ctx.tokens,
+      learning: "off",
+    };
+    if (incognito) return result;
+
+    const { openMemory } = await import("../memory/index.ts");
+    const mem = openMemory(db, config);
+    if (ctx.memoryIds.length) {
+      try {
+        mem.touch(ctx.memoryIds);
+      } catch {}
+    }
+    if (interrupted && !answer.trim()) return result; // nothing was said: nothing to store
+    const content = interrupted
+      ? `Q: ${q}\nA (interrupted): ${answer.trimEnd()}\n${INTERRUPTED_NOTE}`
+      : `Q: ${q}\nA: ${answer.trim()}`;
+    const { item } = mem.remember({
+      content,
+      kind: "episode",
+      source: `${opts.source ?? "ask"}:${backendName}/${finalModel}`,
+      derivedFrom: ctx.memoryIds,
+      visibility: "private",
+      meta: {
+        exchange_id: exchangeId,
+        question: q,
+        backend: backendName,
+        model: finalModel,
+        memory_ids: ctx.memoryIds,
+        interrupted,
+        complete: !interrupted,
+        usage,
+      },
+    });
+    result.episodeId = item.id;
+
+    const learnOn = opts.learn ?? config.learning.enabled;
+    if (!learnOn || interrupted) return { ...result, learning: interrupted ? "skipped" : "off" };
+    if (audience === "cloud" && !config.learning.cloud) return { ...result, learning: "skipped" };
+    try {
+      const { learnFromExchange } = await import("../learn/index.ts");
+      const r = await learnFromExchange({ question: q, answer, episodeId: item.id, exchangeId, db, config, mem, env: opts.env, signal: opts.signal });
+      return { ...result, learned: r.ids, learning: r.status };
+    } catch {
+      return { ...result, learning: "failed" };
+    }
+  } finally {
+    if (!opts.db) db.close();
+  }
+}

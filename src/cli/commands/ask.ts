@@ -1,0 +1,79 @@
+import type { Command } from "commander";
+import { examples, note, printJson, readStdin, withJson } from "../output.ts";
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("ask [question...]")
+    .description("ask a question, answered with your context and memory; the exchange is remembered")
+    .option("--backend <name>", "ollama | anthropic (default: config models.answer / backend.default)")
+    .option("--model <name>", "model name (default: config)")
+    .option("--incognito", "store nothing from this exchange")
+    .option("--budget <tokens>", "token budget of the context");
+  withJson(cmd);
+  examples(cmd, [
+    'pai ask "what should I focus on this week?"',
+    'pai ask --backend anthropic "summarise my goals"',
+    "git diff | pai ask -                 the question from standard input",
+    'pai ask --incognito --json "a one-off question"',
+  ]);
+  cmd.action(async (words: string[], opts: { backend?: string; model?: string; incognito?: boolean; budget?: string; json?: boolean }) => {
+    const { UsageError } = await import("../../errors.ts");
+    let question = words.join(" ");
+    if (question === "-" || (!question && !process.stdin.isTTY)) question = await readStdin();
+    if (!question.trim()) throw new UsageError("no question", { hint: 'pai ask "your question" (or pipe it: echo question | pai ask -)' });
+    let budget: number | undefined;
+    if (opts.budget !== undefined) {
+      budget = Number(opts.budget);
+      if (!Number.isInteger(budget) || budget < 1) throw new UsageError(`invalid --budget '${opts.budget}'`, { hint: "give a whole number of tokens" });
+    }
+    const { parseBackendName } = await import("../../models/index.ts");
+    const backend = opts.backend ? parseBackendName(opts.backend) : undefined;
+    const { ask } = await import("../../ask/index.ts");
+
+    // Ctrl-C stops the stream: the partial answer is stored marked as interrupted. A second Ctrl-C exits now.
+    const ctrl = new AbortController();
+    const onSigint = () => {
+      if (ctrl.signal.aborted) process.exit(130);
+      ctrl.abort();
+    };
+    process.on("SIGINT", onSigint);
+    let wrote = false;
+    let endsWithNewline = true;
+    try {
+      const r = await ask(question, {
+        backend,
+        model: opts.model,
+        incognito: opts.incognito,
+        budget,
+        signal: ctrl.signal,
+        onText: opts.json
+          ? undefined
+          : (t) => {
+              process.stdout.write(t);
+              wrote = true;
+              endsWithNewline = t.endsWith("\n");
+            },
+      });
+      if (opts.json) {
+        printJson({
+          answer: r.answer,
+          memory_ids: r.memoryIds,
+          usage: r.usage,
+          exchange_id: r.exchangeId,
+          backend: r.backend,
+          model: r.model,
+          episode_id: r.episodeId ?? null,
+          interrupted: r.interrupted,
+          learned: r.learned ?? [],
+        });
+      } else if (wrote && !endsWithNewline) process.stdout.write("\n");
+      if (r.interrupted) {
+        note(r.episodeId !== undefined ? `pai: interrupted — the partial answer was stored as memory ${r.episodeId}, marked interrupted` : "pai: interrupted");
+        process.exitCode = 130;
+      } else if (r.learning === "malformed") note("pai: learning skipped — the model's extraction output was malformed; nothing was learned");
+      else if (r.learning === "failed") note("pai: learning failed (the answer was stored); see 'pai log'");
+    } finally {
+      process.off("SIGINT", onSigint);
+    }
+  });
+}

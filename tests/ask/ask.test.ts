@@ -1,0 +1,197 @@
+import { join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { ask } from "../../src/ask/index.ts";
+import { loadConfig } from "../../src/config/index.ts";
+import { openMemory } from "../../src/memory/index.ts";
+import { listCalls } from "../../src/models/index.ts";
+import { paths } from "../../src/paths.ts";
+import { openDatabase } from "../../src/storage/index.ts";
+import { initHome, paiAsync } from "../helpers/cli.ts";
+import { startFakeAnthropic } from "../helpers/fake-anthropic.ts";
+import { startFakeOllama, type FakeServer } from "../helpers/fake-ollama.ts";
+import { tmpDir } from "../helpers/tmp.ts";
+
+const servers: FakeServer[] = [];
+afterEach(async () => {
+  while (servers.length) await servers.pop()!.close();
+});
+
+function home() {
+  const h = initHome(tmpDir());
+  const p = paths(h);
+  writeFileSync(p.config, JSON.stringify({ user: { name: "Ada" }, backend: { retries: 1, backoffMs: 1 } }));
+  return p;
+}
+
+/** Replies to answers with `answer`, to extraction with `extract`, to decisions with `decide`. */
+function modelReply(answer: string, extract = '{"items": []}', decide = '{"decisions": []}') {
+  return (body: any) => {
+    const sys = JSON.stringify(body.messages?.[0] ?? "") + JSON.stringify(body.system ?? "");
+    if (sys.includes("You extract durable facts")) return extract;
+    if (sys.includes("You keep a personal memory")) return decide;
+    return answer;
+  };
+}
+
+describe("ask (local backend)", () => {
+  it("sends the context with num_ctx, streams, stores an episode with the memory ids used, logs the call", async () => {
+    const p = home();
+    const s = await startFakeOllama({ reply: modelReply("You live in Lyon.") });
+    servers.push(s);
+    const db = openDatabase(p.db);
+    const config = loadConfig(p.config);
+    const mem = openMemory(db, config);
+    const lyon = mem.remember({ content: "I moved to Lyon in March", kind: "fact" }).item;
+    const deltas: string[] = [];
+    const r = await ask("where do I live?", { paths: p, db, config, env: { OLLAMA_HOST: s.url }, onText: (t) => deltas.push(t) });
+    expect(r.answer).toBe("You live in Lyon.");
+    expect(deltas.length).toBeGreaterThan(1);
+    expect(r.memoryIds).toContain(lyon.id);
+    const chat = s.requests.find((q) => q.path === "/api/chat")!.body;
+    expect(chat.messages[0].role).toBe("system");
+    expect(chat.messages[0].content).toContain("I moved to Lyon in March");
+    expect(chat.messages.at(-1)).toEqual({ role: "user", content: "where do I live?" });
+    expect(chat.options.num_ctx).toBeGreaterThanOrEqual(2048);
+    const ep = mem.get(r.episodeId!)!;
+    expect(ep.kind).toBe("episode");
+    expect(ep.content).toContain("where do I live?");
+    expect(ep.content).toContain("You live in Lyon.");
+    expect(ep.meta).toMatchObject({ exchange_id: r.exchangeId, interrupted: false, memory_ids: r.memoryIds });
+    expect(ep.derivedFrom).toEqual(r.memoryIds);
+    expect(listCalls(db, { exchangeId: r.exchangeId }).map((c) => c.purpose)).toContain("answer");
+    db.close();
+  });
+
+  it("--incognito stores nothing", async () => {
+    const p = home();
+    const s = await startFakeOllama({ reply: modelReply("ok") });
+    servers.push(s);
+    const db = openDatabase(p.db);
+    const before = openMemory(db, loadConfig(p.config)).stats().total;
+    const r = await ask("secret plans", { paths: p, db, incognito: true, env: { OLLAMA_HOST: s.url } });
+    expect(r.episodeId).toBeUndefined();
+    expect(openMemory(db, loadConfig(p.config)).stats().total).toBe(before);
+    expect(s.requests.filter((q) => q.path === "/api/chat")).toHaveLength(1);
+    db.close();
+  });
+
+  it("learns a fact derived from the episode, and updates a similar one by superseding it", async () => {
+    const p = home();
+    const db = openDatabase(p.db);
+    const config = loadConfig(p.config);
+    const mem = openMemory(db, config);
+    const old = mem.remember({ content: "The user works at Acme as an engineer.", kind: "fact" }).item;
+    const s = await startFakeOllama({
+      reply: modelReply(
+        "Congratulations!",
+        JSON.stringify({ items: [{ content: "The user works at Globex as an engineer.", kind: "fact" }, { content: "The user prefers short answers.", kind: "preference" }] }),
+        JSON.stringify({ decisions: [{ item: 0, action: "update", target: old.id }] }),
+      ),
+    });
+    servers.push(s);
+    const r = await ask("I now work at Globex, keep answers short", { paths: p, db, config, env: { OLLAMA_HOST: s.url } });
+    expect(r.learning).toBe("ok");
+    expect(r.learned).toHaveLength(2);
+    const [a, b] = r.learned!.map((id) => mem.get(id)!);
+    expect(a!.content).toBe("The user works at Globex as an engineer.");
+    expect(a!.supersedes).toBe(old.id);
+    expect(a!.derivedFrom).toEqual([r.episodeId]);
+    expect(mem.get(old.id)!.supersededBy).toBe(a!.id);
+    expect(b!.kind).toBe("preference");
+    expect(b!.derivedFrom).toEqual([r.episodeId]);
+    const extractBody = s.requests.filter((q) => q.path === "/api/chat")[1]!.body;
+    expect(extractBody.format).toBe("json");
+    db.close();
+  });
+
+  it("malformed extraction output stores nothing and is marked in the call log", async () => {
+    const p = home();
+    const s = await startFakeOllama({ reply: modelReply("Sure.", '{"items": [{"content": 42}]}') });
+    servers.push(s);
+    const db = openDatabase(p.db);
+    const config = loadConfig(p.config);
+    const r = await ask("I love climbing", { paths: p, db, config, env: { OLLAMA_HOST: s.url } });
+    expect(r.learning).toBe("malformed");
+    expect(r.learned).toEqual([]);
+    const mem = openMemory(db, config);
+    expect(mem.list({}).filter((m) => m.source === "learned")).toEqual([]);
+    const calls = listCalls(db, { exchangeId: r.exchangeId });
+    expect(calls.find((c) => c.purpose === "extract")!.outcome).toBe("malformed");
+    db.close();
+  });
+});
+
+describe("ask (cloud backend)", () => {
+  it("sends nothing private and redacts secrets from the whole prompt", async () => {
+    const p = home();
+    writeFileSync(join(p.telos, "goals.md"), "---\ntitle: Goals\nvisibility: private\n---\n- G1: Secret goal: buy the competitor\n");
+    const s = await startFakeAnthropic({ reply: "Noted." });
+    servers.push(s);
+    const db = openDatabase(p.db);
+    const config = loadConfig(p.config);
+    const mem = openMemory(db, config);
+    mem.remember({ content: "My therapist is Dr Who", kind: "fact", visibility: "private" });
+    mem.remember({ content: "I like green tea", kind: "preference", visibility: "shareable" });
+    const key = "sk-ant-api03-" + "A1b2C3d4E5f6G7h8I9j0".repeat(3);
+    const r = await ask(`what tea do I like? my key is ${key}`, {
+      paths: p,
+      db,
+      config,
+      backend: "anthropic",
+      env: { ANTHROPIC_BASE_URL: s.url, ANTHROPIC_API_KEY: "test-key" },
+    });
+    expect(r.answer).toBe("Noted.");
+    const sent = JSON.stringify(s.requests.find((q) => q.path === "/v1/messages")!.body);
+    expect(sent).toContain("green tea");
+    expect(sent).not.toContain("Dr Who");
+    expect(sent).not.toContain("buy the competitor");
+    expect(sent).not.toContain(key);
+    expect(sent).toContain("[REDACTED:");
+    // Learning is off for cloud exchanges unless learning.cloud is set: only one request went out.
+    expect(s.requests.filter((q) => q.path === "/v1/messages")).toHaveLength(1);
+    db.close();
+  });
+});
+
+describe("pai ask (the CLI)", () => {
+  it("streams the answer to stdout and --json prints the stable shape", async () => {
+    const p = home();
+    const s = await startFakeOllama({ reply: modelReply("Forty-two.") });
+    servers.push(s);
+    const r1 = await paiAsync(["ask", "what", "is", "the", "answer?"], { home: p.home, env: { OLLAMA_HOST: s.url } });
+    expect(r1.stderr).toBe("");
+    expect(r1.code).toBe(0);
+    expect(r1.stdout).toBe("Forty-two.\n");
+    const r2 = await paiAsync(["ask", "--json", "-"], { home: p.home, input: "piped question\n", env: { OLLAMA_HOST: s.url } });
+    expect(r2.code).toBe(0);
+    const out = JSON.parse(r2.stdout);
+    expect(Object.keys(out)).toEqual(expect.arrayContaining(["answer", "memory_ids", "usage", "exchange_id", "backend", "model"]));
+    expect(out).toMatchObject({ answer: "Forty-two.", backend: "ollama", model: "llama3.2" });
+    expect(s.requests.some((q) => JSON.stringify(q.body ?? "").includes("piped question"))).toBe(true);
+    const log = await paiAsync(["log", "--json", "--limit", "50"], { home: p.home });
+    expect(JSON.parse(log.stdout).some((c: any) => c.exchangeId === out.exchange_id && c.purpose === "answer")).toBe(true);
+  });
+
+  it("a dead Ollama exits 3 with the host and 'ollama serve'", async () => {
+    const p = home();
+    const r = await paiAsync(["ask", "hello"], { home: p.home, env: { OLLAMA_HOST: "http://127.0.0.1:9" } });
+    expect(r.code).toBe(3);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/^pai: cannot reach Ollama at http:\/\/127\.0\.0\.1:9 — start it with 'ollama serve'/);
+  });
+
+  it("a missing Anthropic key exits 3 and says so", async () => {
+    const p = home();
+    const r = await paiAsync(["ask", "--backend", "anthropic", "hello"], { home: p.home, env: { ANTHROPIC_API_KEY: undefined, ANTHROPIC_BASE_URL: "http://127.0.0.1:9" } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^pai: no Anthropic API key — set ANTHROPIC_API_KEY/);
+  });
+
+  it("an unknown backend is a usage error", async () => {
+    const p = home();
+    const r = await paiAsync(["ask", "--backend", "gpt", "hello"], { home: p.home });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown backend 'gpt'/);
+  });
+});
