@@ -1,0 +1,37 @@
+import type { Command } from "commander";
+import { examples, note, printJson, withJson } from "../output.ts";
+
+export function register(program: Command): void {
+  const cmd = withJson(
+    program
+      .command("context")
+      .description("print exactly the context that would be sent to a model as the user's context")
+      .option("-q, --query <text>", "the request the context is for (raises matching items, selects memories)")
+      .option("-b, --budget <tokens>", "token budget (default: config context.budget; tokens = characters / 4)")
+      .option("--for <audience>", "local (everything) or cloud (private items left out)", "local"),
+  );
+  examples(cmd, ["pai context", "pai context --for cloud", "pai context --query 'plan my week' --budget 500", "pai context --json"]);
+  cmd.action(async (opts: { query?: string; budget?: string; for: string; json?: boolean }) => {
+    const { UsageError } = await import("../../errors.ts");
+    if (opts.for !== "local" && opts.for !== "cloud") {
+      throw new UsageError(`--for must be local or cloud, not '${opts.for}'`, { hint: "pai context --for cloud" });
+    }
+    let budget: number | undefined;
+    if (opts.budget !== undefined) {
+      budget = /^\d+$/.test(opts.budget.trim()) ? Number(opts.budget.trim()) : Number.NaN;
+      if (!Number.isSafeInteger(budget) || budget < 1) {
+        throw new UsageError(`--budget must be a whole number of tokens, not '${opts.budget}'`, { hint: "pai context --budget 1000" });
+      }
+    }
+    const { requireUser } = await import("../../paths.ts");
+    requireUser();
+    const { assembleContext } = await import("../../context/index.ts");
+    const ctx = await assembleContext({ query: opts.query, budget, audience: opts.for });
+    if (opts.json) printJson(ctx);
+    else process.stdout.write(ctx.text);
+    const parts = [`~${ctx.tokens}/${ctx.budget} tokens (characters / 4)`];
+    if (ctx.omitted.private) parts.push(`${ctx.omitted.private} private item(s) left out`);
+    if (ctx.omitted.overBudget) parts.push(`${ctx.omitted.overBudget} item(s) over budget left out`);
+    note(parts.join(", "));
+  });
+}

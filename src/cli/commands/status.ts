@@ -1,0 +1,34 @@
+import type { Command } from "commander";
+import { examples, print, printJson, style, withJson } from "../output.ts";
+
+export function register(program: Command): void {
+  const cmd = withJson(
+    program.command("status").description("one screen: who you are, goals, active projects, what is stored, backend and model, upgrades"),
+  );
+  examples(cmd, ["pai status", "pai status --json"]);
+  cmd.action(async (opts: { json?: boolean }) => {
+    const { requireUser } = await import("../../paths.ts");
+    requireUser();
+    const { getStatus } = await import("../../status/index.ts");
+    const s = await getStatus();
+    if (opts.json) return printJson(s);
+    const label = (l: string) => style.bold(l.padEnd(10));
+    const list = (items: { id: string; text: string }[], empty: string) =>
+      items.length ? items.map((i, n) => `${n ? " ".repeat(10) : ""}${style.cyan(i.id)} ${i.text}`).join("\n") : style.dim(empty);
+    print(`${label("Who")}${s.name || style.dim("(no name: pai config set user.name NAME)")}`);
+    print(`${label("Mission")}${list(s.mission, "(none yet: pai telos edit mission)")}`);
+    print(`${label("Goals")}${list(s.goals, "(none yet: pai telos edit goals)")}`);
+    print(`${label("Projects")}${list(s.projects, "(no active projects: pai telos edit projects)")}`);
+    const memory = s.counts.memory === null ? style.red("unreadable") : `${s.counts.memory} memor${s.counts.memory === 1 ? "y" : "ies"}`;
+    print(`${label("Stored")}${s.counts.telosItems} Telos items, ${memory}, ${s.counts.packs} pack${s.counts.packs === 1 ? "" : "s"}`);
+    print(`${label("Model")}${s.backend.name} · ${s.backend.model}`);
+    const up = s.upgrade.state === "up to date" ? style.green(s.upgrade.state) : s.upgrade.state === "behind" ? style.yellow(s.upgrade.state) : s.upgrade.state;
+    print(`${label("Upgrade")}${up} ${style.dim(`(${s.upgrade.detail})`)}`);
+    print(`${label("Home")}${s.home}`);
+    const issues: string[] = [];
+    if (s.problems.telosErrors) issues.push(`${s.problems.telosErrors} Telos error(s): pai telos check`);
+    if (s.problems.config) issues.push(`config: ${s.problems.config}`);
+    if (s.problems.database) issues.push(`database: ${s.problems.database}`);
+    if (issues.length) print(`${label("Problems")}${style.red(issues.join("; "))}`);
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * The Telos in the context: who the user is (name, mission) first, then goals, active projects and
+ * preferences; challenges, strategies and the other files come after, at lower priority. With a query, items
+ * of the lower-priority files that share words with it rise (still below preferences).
+ */
+import type { Config } from "../../config/schema.ts";
+import type { TelosFile } from "../../paths.ts";
+import { formatLinks, textLines, type Telos, type TelosItem } from "../../telos/index.ts";
+import type { ContextItem, ContextRequest, ContextSection, ContextSource } from "../types.ts";
+
+/** Priorities (0–100, higher kept first when the budget is tight) and render order of the Telos sections. */
+export const TELOS_SECTIONS: { file: TelosFile; key: string; title: string; order: number; priority: number }[] = [
+  { file: "goals", key: "goals", title: "Goals", order: 10, priority: 90 },
+  { file: "projects", key: "projects", title: "Active projects", order: 20, priority: 85 },
+  { file: "challenges", key: "challenges", title: "Challenges", order: 40, priority: 60 },
+  { file: "strategies", key: "strategies", title: "Strategies", order: 50, priority: 55 },
+  { file: "beliefs", key: "beliefs", title: "Beliefs", order: 60, priority: 50 },
+  { file: "models", key: "models", title: "Mental models", order: 70, priority: 45 },
+  { file: "learned", key: "learned", title: "Lessons learned", order: 80, priority: 45 },
+  { file: "narratives", key: "narratives", title: "Narratives", order: 90, priority: 40 },
+  { file: "ideas", key: "ideas", title: "Ideas", order: 100, priority: 35 },
+];
+export const IDENTITY = { key: "identity", title: "Who the user is", order: 0, name: 100, mission: 95 };
+export const PREFERENCES = { key: "preferences", title: "Preferences", order: 30, priority: 80 };
+/** The most a query can raise a lower-priority Telos item (it stays below preferences). */
+const QUERY_BOOST = 25;
+
+const STOP = new Set(
+  "the and for with that this what which from have has had are was were will would should could about into over under your you our their them they how why when where who can does did not but all any more most some such than then too very just also only".split(
+    " ",
+  ),
+);
+
+export function queryTerms(query: string | undefined): string[] {
+  if (!query) return [];
+  const words = query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return [...new Set(words.filter((w) => w.length >= 3 && !STOP.has(w)))];
+}
+
+/** Fraction of the query's terms found in the text (0..1). */
+export function relevance(text: string, terms: string[]): number {
+  if (terms.length === 0) return 0;
+  const lower = text.toLowerCase();
+  let hits = 0;
+  for (const t of terms) if (lower.includes(t)) hits++;
+  return hits / terms.length;
+}
+
+function render(item: TelosItem): string {
+  const links = formatLinks(item.links);
+  return links ? `${item.text} ${links}` : item.text;
+}
+
+export function telosSource(telos: Telos, config: Pick<Config, "user" | "context">): ContextSource {
+  return {
+    name: "telos",
+    collect(req: ContextRequest): ContextSection[] {
+      const terms = queryTerms(req.query);
+      const doc = (name: string) => telos.docs.find((d) => d.name === name);
+      const toItem = (i: TelosItem, priority: number): ContextItem => ({ ref: i.id, text: render(i), visibility: i.visibility, priority });
+      const sections: ContextSection[] = [];
+
+      const identity: ContextItem[] = [];
+      const name = config.user.name.trim();
+      if (name) {
+        identity.push({ text: `Name: ${name}`, visibility: config.context.shareName ? "shareable" : "private", priority: IDENTITY.name });
+      }
+      for (const i of doc("mission")?.items ?? []) if (i.active) identity.push(toItem(i, IDENTITY.mission));
+      if (identity.length) sections.push({ key: IDENTITY.key, title: IDENTITY.title, order: IDENTITY.order, items: identity });
+
+      const prefs = doc("preferences");
+      if (prefs) {
+        const items = textLines(prefs).map((text) => ({ text, visibility: prefs.visibility, priority: PREFERENCES.priority }));
+        if (items.length) sections.push({ key: PREFERENCES.key, title: PREFERENCES.title, order: PREFERENCES.order, items });
+      }
+
+      for (const s of TELOS_SECTIONS) {
+        const d = doc(s.file);
+        if (!d) continue;
+        const boosted = s.priority < PREFERENCES.priority;
+        const items = d.items
+          .filter((i) => i.active)
+          .map((i) => toItem(i, boosted ? Math.min(PREFERENCES.priority - 1, s.priority + QUERY_BOOST * relevance(i.text, terms)) : s.priority));
+        if (items.length) sections.push({ key: s.key, title: s.title, order: s.order, items });
+      }
+      return sections.sort((a, b) => a.order - b.order);
+    },
+  };
+}
