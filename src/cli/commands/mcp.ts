@@ -1,0 +1,26 @@
+import type { Command } from "commander";
+import { examples } from "../output.ts";
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("mcp")
+    .description("serve memory, Telos and context to an MCP client over stdio (tools: memory_search, remember, memory_forget, telos_get, context)")
+    .option("--client <kind>", "whether the client counts as local (sees private items) or cloud (default: config mcp.clientIs, cloud)");
+  examples(cmd, [
+    "pai mcp                      started by an MCP client; private items stay out",
+    "pai mcp --client local       for a client backed by a local model",
+    "pai integrate claude-code    registers 'pai mcp' in Claude Code",
+  ]);
+  cmd.action(async (opts: { client?: string }) => {
+    const { UsageError } = await import("../../errors.ts");
+    if (opts.client !== undefined && opts.client !== "local" && opts.client !== "cloud") {
+      throw new UsageError(`--client must be local or cloud (got '${opts.client}')`, { hint: "pai mcp --client cloud" });
+    }
+    const { paths, requireUser } = await import("../../paths.ts");
+    const p = requireUser(paths());
+    const { loadConfig } = await import("../../config/index.ts");
+    const audience = (opts.client as "local" | "cloud" | undefined) ?? loadConfig(p.config).mcp.clientIs;
+    const { serveStdio } = await import("../../mcp/server.ts");
+    await serveStdio({ audience, paths: p });
+  });
+}
