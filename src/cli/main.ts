@@ -105,6 +105,11 @@ export async function main(argv: string[] = process.argv): Promise<number> {
 }
 
 if (import.meta.main) {
+  // A reader that stops early (`pai --help | head -1`) is not an error: stop quietly, no stack trace.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+    throw err;
+  });
   const code = await main();
   process.exitCode = code;
 }
