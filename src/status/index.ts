@@ -33,7 +33,7 @@ export interface Status {
  * Schema defaults status needs, so that it can skip loading zod (tens of milliseconds) when the config file
  * is well-formed; tests/status/status.test.ts checks they equal the schema's own defaults.
  */
-export const STATUS_DEFAULTS = { backend: "ollama", ollamaModel: "llama3.2", anthropicModel: "claude-sonnet-4-5" } as const;
+export const STATUS_DEFAULTS = { backend: "ollama", ollamaModel: "llama3.2", anthropicModel: "claude-sonnet-4-6" } as const;
 
 interface ConfigSummary {
   name: string;
