@@ -98,14 +98,20 @@ export const configSchema = z
         webhook: z
           .object({
             enabled: z.boolean().default(false).describe("Listen for local webhooks (127.0.0.1 only, token required)"),
-            port: z.number().int().min(1).max(65535).default(8787).describe("Port of the local webhook listener"),
+            port: z.number().int().min(0).max(65535).default(8787).describe("Port of the local webhook listener (0: any free port)"),
             maxBodyBytes: z.number().int().positive().default(65536).describe("Largest webhook body accepted"),
+            tokenEnv: z
+              .string()
+              .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+              .default("PAI_WEBHOOK_TOKEN")
+              .describe("Environment variable holding the webhook token (else user/run/webhook.token is generated)"),
           })
           .strict()
-          .default({ enabled: false, port: 8787, maxBodyBytes: 65536 }),
+          .default({ enabled: false, port: 8787, maxBodyBytes: 65536, tokenEnv: "PAI_WEBHOOK_TOKEN" }),
+        graceMs: z.number().int().min(0).max(600_000).default(10_000).describe("On stop, how long a running action may finish before it is abandoned"),
       })
       .strict()
-      .default({ webhook: { enabled: false, port: 8787, maxBodyBytes: 65536 } }),
+      .default({ webhook: { enabled: false, port: 8787, maxBodyBytes: 65536, tokenEnv: "PAI_WEBHOOK_TOKEN" }, graceMs: 10_000 }),
 
     mcp: z
       .object({

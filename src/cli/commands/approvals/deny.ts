@@ -1,0 +1,22 @@
+import type { Command } from "commander";
+import { print, printJson, withJson } from "../../output.ts";
+
+export function register(group: Command): void {
+  withJson(group.command("deny <id>").description("refuse a waiting action (recorded in the audit log)").option("--reason <text>", "why")).action(
+    async (id: string, opts: { json?: boolean; reason?: string }) => {
+      const { denyApproval } = await import("../../../jobs/approvals.ts");
+      const { openUserDatabase } = await import("../../../storage/index.ts");
+      const { UsageError } = await import("../../../errors.ts");
+      const n = Number(id);
+      if (!Number.isInteger(n) || n <= 0) throw new UsageError(`invalid approval id '${id}'`, { hint: "'pai approvals list' shows the ids" });
+      const db = await openUserDatabase();
+      try {
+        const a = denyApproval(db, n, opts.reason);
+        if (opts.json) return printJson({ id: n, job: a.job, status: "denied" });
+        print(`Denied #${n} (${a.job}).`);
+      } finally {
+        db.close();
+      }
+    },
+  );
+}

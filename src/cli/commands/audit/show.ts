@@ -1,0 +1,42 @@
+import type { Command } from "commander";
+import { print, printJson, style, withJson } from "../../output.ts";
+
+/** The group's own action: list entries. */
+export function register(group: Command): void {
+  withJson(
+    group
+      .option("--since <date>", "only entries from this date or time (e.g. 2026-03-01, 2026-03-01T08:00Z)")
+      .option("--job <name>", "only this job's entries")
+      .option("-n, --limit <n>", "only the last n entries"),
+  ).action(async (opts: { json?: boolean; since?: string; job?: string; limit?: string }) => {
+    const { listAudit } = await import("../../../audit/index.ts");
+    const { openUserDatabase } = await import("../../../storage/index.ts");
+    const { UsageError } = await import("../../../errors.ts");
+    let since: Date | undefined;
+    if (opts.since) {
+      since = new Date(opts.since);
+      if (Number.isNaN(since.getTime())) throw new UsageError(`invalid --since '${opts.since}'`, { hint: "a date such as 2026-03-01 or 2026-03-01T08:00Z" });
+    }
+    let limit: number | undefined;
+    if (opts.limit !== undefined) {
+      limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit <= 0) throw new UsageError(`invalid --limit '${opts.limit}'`, { hint: "a positive whole number" });
+    }
+    const db = await openUserDatabase();
+    try {
+      const entries = listAudit(db, { since, job: opts.job, limit });
+      if (opts.json) return printJson(entries);
+      if (!entries.length) return print("No audit entries.");
+      for (const e of entries) {
+        const { decision, event, status, ...rest } = e.data as Record<string, unknown>;
+        const what = [decision, event, status].filter((x) => x !== undefined).join(" ");
+        const details = Object.entries(rest)
+          .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+          .join(" ");
+        print(`${style.dim(String(e.seq).padStart(5))} ${e.time.replace("T", " ").slice(0, 19)} ${(e.job ?? "-").padEnd(14)} ${e.type.padEnd(8)} ${what}${what ? " " : ""}${style.dim(details.length > 160 ? `${details.slice(0, 160)}…` : details)}`);
+      }
+    } finally {
+      db.close();
+    }
+  });
+}

@@ -1,0 +1,21 @@
+import type { Command } from "commander";
+import { print, printJson, withJson } from "../../output.ts";
+
+export function register(group: Command): void {
+  withJson(group.command("verify").description("check the hash chain: exit 1 at the first edited, removed or reordered entry")).action(
+    async (opts: { json?: boolean }) => {
+      const { verifyAudit } = await import("../../../audit/index.ts");
+      const { openUserDatabase } = await import("../../../storage/index.ts");
+      const db = await openUserDatabase();
+      try {
+        const r = verifyAudit(db);
+        if (opts.json) printJson(r);
+        else if (r.ok) print(`The audit log is intact: ${r.entries} entries, every hash and link checks.`);
+        else process.stderr.write(`pai: the audit log was tampered with: ${r.message} (first bad entry: ${r.badSeq}, ${r.problem}) — restore user/pai.db from a backup to recover the trail\n`);
+        if (!r.ok) process.exitCode = 1;
+      } finally {
+        db.close();
+      }
+    },
+  );
+}

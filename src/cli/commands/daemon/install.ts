@@ -1,0 +1,22 @@
+import type { Command } from "commander";
+import { examples, print, printJson, withJson } from "../../output.ts";
+
+export function register(group: Command): void {
+  const cmd = group
+    .command("install")
+    .description("write a systemd user unit (a launchd agent on macOS); enables nothing")
+    .option("--dir <dir>", "write the file into this folder instead")
+    .option("--platform <platform>", "linux or darwin (default: this machine's)");
+  withJson(cmd);
+  examples(cmd, ["pai daemon install", "pai daemon install --dir /tmp/units"]);
+  cmd.action(async (opts: { json?: boolean; dir?: string; platform?: string }) => {
+    const { installService } = await import("../../../daemon/index.ts");
+    const { UsageError } = await import("../../../errors.ts");
+    if (opts.platform && !["linux", "darwin"].includes(opts.platform)) throw new UsageError(`unknown platform '${opts.platform}'`, { hint: "linux or darwin" });
+    const r = installService(undefined, { dir: opts.dir, platform: opts.platform as NodeJS.Platform | undefined });
+    if (opts.json) return printJson(r);
+    for (const f of r.files) print(`Wrote ${f}`);
+    print("Nothing was enabled. To run the daemon at login:");
+    for (const c of r.enable) print(`  ${c}`);
+  });
+}

@@ -1,0 +1,62 @@
+import type { Command } from "commander";
+import { examples, print, printJson, withJson } from "../../output.ts";
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function register(group: Command): void {
+  const cmd = group
+    .command("add <name>")
+    .description("add a job from flags (or --from FILE); written to user/jobs/<name>.json")
+    .option("--from <file>", "a job JSON file to copy in (validated)")
+    .option("--description <text>", "what the job is for")
+    .option("--disabled", "add it switched off")
+    .option("--cron <expr>", "trigger: a cron expression")
+    .option("--tz <zone>", "time zone of the cron expression (IANA, e.g. Europe/Paris)")
+    .option("--catch-up <policy>", "runs missed while the daemon was down: skip | once | all")
+    .option("--catch-up-max <n>", "with --catch-up all: at most this many")
+    .option("--watch <path>", "trigger: a file or folder changed")
+    .option("--debounce <duration>", "with --watch: quiet time before firing (default 100ms)")
+    .option("--check-cmd <argv>", "trigger: a command printing a number (words or a JSON array; no shell)")
+    .option("--check-file <path>", "trigger: a file holding a number")
+    .option("--above <n>", "fire when the value goes above n")
+    .option("--below <n>", "fire when the value goes below n")
+    .option("--every <duration>", "check interval (threshold, mail)")
+    .option("--mail-host <host>", "trigger: new mail on this IMAP server")
+    .option("--mail-port <port>", "IMAP port (default 993)")
+    .option("--mail-user <user>", "IMAP user")
+    .option("--mail-password-env <VAR>", "environment variable holding the IMAP password")
+    .option("--mailbox <name>", "mailbox (default INBOX)")
+    .option("--mail-insecure", "no TLS from the start (STARTTLS when offered)")
+    .option("--mail-from <text>", "only mail whose sender contains this")
+    .option("--mail-subject <text>", "only mail whose subject contains this")
+    .option("--webhook", "trigger: POST /hooks/<name> on the local webhook listener")
+    .option("--action <type>", "remember | pack | ask | notify")
+    .option("--text <text>", "remember: the text; pack: the input text")
+    .option("--pack <pack>", "pack: the pack")
+    .option("--command <command>", "pack: the command (or PACK:COMMAND)")
+    .option("--arg <arg>", "pack: an argument (repeatable)", collect)
+    .option("--prompt <text>", "ask: the prompt")
+    .option("--message <text>", "notify: the message")
+    .option("--title <text>", "notify: the title")
+    .option("--via <pack>", "notify: notify | voice")
+    .option("--rate <n/window>", "rate limit, e.g. 5/1h")
+    .option("--approval", "wait for 'pai approvals approve' before acting")
+    .option("--grant <kind=value>", "limit the action's permissions, e.g. network=ntfy.sh (repeatable)", collect);
+  withJson(cmd);
+  examples(cmd, [
+    `pai jobs add nightly --cron "0 7 * * *" --tz Europe/Paris --action remember --text "morning review"`,
+    `pai jobs add notes --watch ~/notes --action pack --command journal:index`,
+    `pai jobs add deploy --webhook --action notify --message "deploy: {{body}}" --approval`,
+    `pai jobs add inbox --from ./inbox-job.json`,
+  ]);
+  cmd.action(async (name: string, opts: Record<string, unknown> & { json?: boolean }) => {
+    const { addJob, describeTrigger, describeAction } = await import("../../../jobs/index.ts");
+    const job = addJob(name, opts as never);
+    if (opts.json) {
+      const { file: _f, ...rest } = job;
+      return printJson({ ...rest, file: `user/jobs/${name}.json` });
+    }
+    print(`Added job ${name}: ${describeTrigger(job.trigger)} → ${describeAction(job.action)}${job.enabled ? "" : " (disabled)"}`);
+    print(`The running daemon picks it up; 'pai jobs run ${name}' fires it once now.`);
+  });
+}

@@ -1,0 +1,19 @@
+import type { Command } from "commander";
+import { print, printJson, withJson } from "../../output.ts";
+
+export function register(group: Command): void {
+  withJson(
+    group.command("run <name>").description("fire a job once now, in this process (audited; rate limit applies; no approval wait)"),
+  ).action(async (name: string, opts: { json?: boolean }) => {
+    const { runJobNow } = await import("../../../jobs/index.ts");
+    const ac = new AbortController();
+    process.once("SIGINT", () => ac.abort());
+    const r = await runJobNow(name, undefined, { signal: ac.signal });
+    if (opts.json) printJson(r);
+    else if (r.status === "ok") print(r.output ?? "done");
+    else if (r.status === "rate_limited") process.stderr.write(`pai: ${name} was not run: its rate limit is reached — see 'pai audit --job ${name}'\n`);
+    else if (r.status === "error") process.stderr.write(`pai: ${name} failed: ${r.error} — see 'pai audit --job ${name}'\n`);
+    else process.stderr.write(`pai: ${name}: ${r.status}\n`);
+    if (r.status !== "ok") process.exitCode = 1;
+  });
+}

@@ -1,0 +1,393 @@
+/**
+ * The persistent assistant: one process per PAI_HOME (a lease in the database), running jobs on schedules
+ * (a single timer for the nearest run), file changes (one chokidar watcher), thresholds and mailboxes
+ * (polled on their intervals) and local webhooks. Job files are reloaded when they change. On stop, a running
+ * action gets `daemon.graceMs` to finish and is then abandoned (recorded as such).
+ */
+import { resolve, sep } from "node:path";
+import type { FSWatcher } from "chokidar";
+import type { Config } from "../config/index.ts";
+import { UserError } from "../errors.ts";
+import type { Paths } from "../paths.ts";
+import type { Database } from "../storage/index.ts";
+import { appendAudit } from "../audit/index.ts";
+import { redact } from "../audit/redact.ts";
+import { claimFiring, markAbandoned, recoverAbandoned, type FireEvent, type FireOutcome } from "../jobs/fire.ts";
+import type { FileTrigger, Job, MailTrigger, ThresholdTrigger } from "../jobs/schema.ts";
+import { loadJobs } from "../jobs/store.ts";
+import { pollMailbox } from "./mail.ts";
+import { Scheduler } from "./scheduler.ts";
+import { acquireLease, getJobState, patchJobState, releaseLease, updateLease } from "./state.ts";
+import { crossing, pastBound, readThresholdValue } from "./threshold.ts";
+
+export interface DaemonOptions {
+  paths: Paths;
+  config: Config;
+  db: Database;
+  log?: (line: string) => void;
+  /** Reload job files when they change (default true). */
+  watchJobs?: boolean;
+}
+
+interface Poller {
+  spec: string;
+  timer: ReturnType<typeof setInterval>;
+  busy: boolean;
+  lastError?: string;
+}
+
+const MAX_TIMER_MS = 60_000;
+
+export class Daemon {
+  readonly scheduler: Scheduler;
+  private jobs = new Map<string, Job>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private fileWatcher: FSWatcher | undefined;
+  private watchedPaths = new Map<string, Set<string>>(); // absolute path -> job names
+  private debounce = new Map<string, { timer: ReturnType<typeof setTimeout>; path: string; event: string }>();
+  private jobsWatcher: FSWatcher | undefined;
+  private reloadTimer: ReturnType<typeof setTimeout> | undefined;
+  private pollers = new Map<string, Poller>();
+  private webhook: { port: number; close(): Promise<void> } | undefined;
+  private running = new Map<number, { job: string; promise: Promise<FireOutcome> }>();
+  private abort = new AbortController();
+  private fileCounter = 0;
+  private stopping = false;
+  started = false;
+
+  constructor(private opts: DaemonOptions) {
+    this.scheduler = new Scheduler(opts.db);
+  }
+
+  private get db(): Database {
+    return this.opts.db;
+  }
+
+  log(line: string): void {
+    (this.opts.log ?? ((l: string) => process.stdout.write(`${new Date().toISOString()} ${l}\n`)))(redact(line));
+  }
+
+  get webhookPort(): number | undefined {
+    return this.webhook?.port;
+  }
+
+  /** Takes the lease and starts every trigger. */
+  async start(): Promise<void> {
+    const lease = acquireLease(this.db);
+    if (!lease.ok) {
+      throw new UserError(`the daemon is already running (pid ${lease.holder.pid})`, { hint: "'pai daemon status' shows it; 'pai daemon stop' stops it" });
+    }
+    this.started = true;
+    if (lease.tookOver) this.log(`took over the lease of pid ${lease.tookOver.pid}, which is gone`);
+    const abandoned = recoverAbandoned(this.db);
+    if (abandoned) this.log(`${abandoned} action(s) left running by a stopped daemon recorded as abandoned`);
+    appendAudit(this.db, { type: "daemon", data: { event: "start", pid: process.pid, ...(lease.tookOver ? { tookOverFrom: lease.tookOver.pid } : {}) } });
+    await this.reload();
+    if (this.opts.watchJobs !== false) await this.watchJobsFolder();
+    if (this.opts.config.daemon.webhook.enabled) await this.startWebhook();
+    this.log(`started (pid ${process.pid}): ${this.jobs.size} job(s), ${this.scheduler.size} scheduled`);
+  }
+
+  /** Re-reads user/jobs/ and reconciles every trigger with it. */
+  async reload(): Promise<void> {
+    const { jobs, invalid } = loadJobs(this.opts.paths);
+    for (const bad of invalid) this.log(`skipped an invalid job: ${bad.error}`);
+    this.jobs = new Map(jobs.filter((j) => j.enabled).map((j) => [j.name, j]));
+    this.scheduler.load([...this.jobs.values()], new Date());
+    await this.syncFileWatches();
+    this.syncPollers();
+    this.armTimer();
+  }
+
+  // ---- schedules -------------------------------------------------------------------------------
+
+  private armTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.stopping) return;
+    const wake = this.scheduler.nextWake();
+    if (!wake) return;
+    const delay = Math.max(0, Math.min(wake.getTime() - Date.now(), MAX_TIMER_MS));
+    this.timer = setTimeout(() => this.onTimer(), delay);
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    try {
+      this.tick(new Date());
+    } catch (err) {
+      this.log(`scheduler error: ${(err as Error).message}`);
+    }
+    this.armTimer();
+  }
+
+  /** Fires every scheduled run due at `now` (tests drive it with explicit dates). */
+  tick(now: Date): void {
+    this.scheduler.tick(now, (due) => {
+      this.dispatch(due.job, {
+        trigger: "schedule",
+        key: `schedule:${due.scheduledAt.toISOString()}`,
+        scheduledAt: due.scheduledAt,
+        vars: { scheduledAt: due.scheduledAt.toISOString(), catchUp: due.catchUp ? "yes" : "no" },
+      });
+    });
+  }
+
+  // ---- firing --------------------------------------------------------------------------------
+
+  /** Claims a firing now and runs its action in the background. */
+  dispatch(job: Job, ev: FireEvent, extra?: () => void): FireOutcome {
+    if (this.stopping) return { status: "abandoned" };
+    const ctx = { db: this.db, config: this.opts.config, signal: this.abort.signal, log: (l: string) => this.log(l) };
+    const { outcome, run } = claimFiring(ctx, job, ev, extra);
+    if (outcome.status !== "duplicate") this.log(`${job.name}: ${ev.trigger} (${ev.key}) → ${run ? "running" : outcome.status}`);
+    if (run && outcome.firingId !== undefined) {
+      const id = outcome.firingId;
+      const promise = run()
+        .catch((err): FireOutcome => {
+          this.log(`${job.name}: ${(err as Error).message}`);
+          return { status: "error", firingId: id, error: (err as Error).message };
+        })
+        .finally(() => this.running.delete(id));
+      this.running.set(id, { job: job.name, promise });
+    }
+    return outcome;
+  }
+
+  /** Resolves when every action running now has ended. */
+  async idle(): Promise<void> {
+    while (this.running.size) await Promise.allSettled([...this.running.values()].map((r) => r.promise));
+  }
+
+  // ---- file triggers -------------------------------------------------------------------------
+
+  private async syncFileWatches(): Promise<void> {
+    const want = new Map<string, Set<string>>();
+    for (const job of this.jobs.values()) {
+      if (job.trigger.type !== "file") continue;
+      const abs = resolve(this.opts.paths.home, job.trigger.path.replace(/^~(?=\/|$)/, process.env.HOME ?? "~"));
+      if (!want.has(abs)) want.set(abs, new Set());
+      want.get(abs)!.add(job.name);
+    }
+    const add = [...want.keys()].filter((p) => !this.watchedPaths.has(p));
+    const remove = [...this.watchedPaths.keys()].filter((p) => !want.has(p));
+    this.watchedPaths = want;
+    if (!want.size) {
+      if (this.fileWatcher) await this.fileWatcher.close();
+      this.fileWatcher = undefined;
+      return;
+    }
+    if (!this.fileWatcher) {
+      const { watch } = await import("chokidar");
+      this.fileWatcher = watch(add, { ignoreInitial: true, persistent: true, ignorePermissionErrors: true, atomic: false });
+      this.fileWatcher.on("all", (event, path) => this.onFileEvent(event, path));
+      this.fileWatcher.on("error", (err) => this.log(`file watcher: ${(err as Error).message}`));
+      await new Promise<void>((res) => this.fileWatcher!.once("ready", () => res()));
+      return;
+    }
+    if (remove.length) this.fileWatcher.unwatch(remove);
+    if (add.length) this.fileWatcher.add(add);
+  }
+
+  private onFileEvent(event: string, path: string): void {
+    const kind = event === "addDir" ? "add" : event === "unlinkDir" ? "unlink" : event;
+    if (kind !== "add" && kind !== "change" && kind !== "unlink") return;
+    const abs = resolve(path);
+    for (const [watched, names] of this.watchedPaths) {
+      if (abs !== watched && !abs.startsWith(watched + sep)) continue;
+      for (const name of names) {
+        const job = this.jobs.get(name);
+        if (!job || job.trigger.type !== "file") continue;
+        const t = job.trigger as FileTrigger;
+        if (!t.events.includes(kind)) continue;
+        const pending = this.debounce.get(name);
+        if (pending) clearTimeout(pending.timer);
+        const timer = setTimeout(() => {
+          const d = this.debounce.get(name);
+          this.debounce.delete(name);
+          if (!d) return;
+          const current = this.jobs.get(name);
+          if (!current) return;
+          this.dispatch(current, {
+            trigger: "file",
+            key: `file:${Date.now()}:${process.pid}:${++this.fileCounter}`,
+            vars: { path: d.path, event: d.event },
+          });
+        }, t.debounceMs);
+        this.debounce.set(name, { timer, path: abs, event: kind });
+      }
+    }
+  }
+
+  // ---- thresholds and mail: polled on their intervals ------------------------------------------
+
+  private syncPollers(): void {
+    const want = new Map<string, Job>();
+    for (const job of this.jobs.values()) if (job.trigger.type === "threshold" || job.trigger.type === "mail") want.set(job.name, job);
+    for (const [name, p] of this.pollers) {
+      const job = want.get(name);
+      if (!job || JSON.stringify(job.trigger) !== p.spec) {
+        clearInterval(p.timer);
+        this.pollers.delete(name);
+      }
+    }
+    for (const [name, job] of want) {
+      if (this.pollers.has(name)) continue;
+      const t = job.trigger as ThresholdTrigger | MailTrigger;
+      const poller: Poller = {
+        spec: JSON.stringify(t),
+        busy: false,
+        timer: setInterval(() => void this.poll(name), t.intervalMs),
+      };
+      this.pollers.set(name, poller);
+      void this.poll(name);
+    }
+  }
+
+  /** One check of a threshold or mail job (skipped while the previous one is still running). */
+  async poll(name: string): Promise<void> {
+    const p = this.pollers.get(name);
+    const job = this.jobs.get(name);
+    if (!p || !job || p.busy || this.stopping) return;
+    p.busy = true;
+    try {
+      if (job.trigger.type === "threshold") await this.checkThreshold(job, job.trigger);
+      else if (job.trigger.type === "mail") await this.checkMail(job, job.trigger);
+      if (p.lastError) this.log(`${name}: recovered`);
+      p.lastError = undefined;
+    } catch (err) {
+      const msg = redact((err as Error).message ?? String(err));
+      if (p.lastError !== msg) {
+        this.log(`${name}: ${job.trigger.type} check failed: ${msg}`);
+        appendAudit(this.db, { job: name, type: "error", data: { trigger: job.trigger.type, error: msg } });
+      }
+      p.lastError = msg;
+    } finally {
+      p.busy = false;
+    }
+  }
+
+  private async checkThreshold(job: Job, t: ThresholdTrigger): Promise<void> {
+    const value = await readThresholdValue(t, this.opts.paths.home, this.abort.signal);
+    if (this.stopping) return;
+    const on = pastBound(t, value);
+    const prev = getJobState(this.db, job.name)?.threshold_on;
+    if (crossing(prev, on)) {
+      const now = new Date();
+      this.dispatch(
+        job,
+        { trigger: "threshold", key: `threshold:${now.toISOString()}:${process.pid}`, vars: { value: String(value), bound: String(t.above ?? t.below) } },
+        () => patchJobState(this.db, job.name, { threshold_on: 1, threshold_value: value }),
+      );
+    } else if (prev !== (on ? 1 : 0)) {
+      patchJobState(this.db, job.name, { threshold_on: on ? 1 : 0, threshold_value: value });
+    }
+  }
+
+  private async checkMail(job: Job, t: MailTrigger): Promise<void> {
+    const st = getJobState(this.db, job.name);
+    const after = st?.mail_uid ?? null;
+    const poll = await pollMailbox(t, after, st?.mail_uid_validity ?? null);
+    if (this.stopping) return;
+    if (after === null || st?.mail_uid_validity !== poll.uidValidity) {
+      // First look at this mailbox (or it was rebuilt): remember where it stands; old mail never fires.
+      patchJobState(this.db, job.name, { mail_uid: poll.lastUid, mail_uid_validity: poll.uidValidity });
+      this.log(`${job.name}: watching ${t.mailbox} from UID ${poll.lastUid}`);
+      return;
+    }
+    for (const m of poll.messages) {
+      this.dispatch(
+        job,
+        { trigger: "mail", key: `mail:${poll.uidValidity}:${m.uid}`, vars: { from: m.from, subject: m.subject, uid: String(m.uid) } },
+        () => patchJobState(this.db, job.name, { mail_uid: m.uid }),
+      );
+    }
+    if (poll.lastUid > after) patchJobState(this.db, job.name, { mail_uid: poll.lastUid });
+  }
+
+  // ---- webhook ---------------------------------------------------------------------------------
+
+  private async startWebhook(): Promise<void> {
+    const { startWebhookServer, webhookToken } = await import("./webhook.ts");
+    const { token } = webhookToken(this.opts.paths, this.opts.config);
+    const cfg = this.opts.config.daemon.webhook;
+    this.webhook = await startWebhookServer({
+      port: cfg.port,
+      maxBodyBytes: cfg.maxBodyBytes,
+      token,
+      onEvent: (kind, detail) => {
+        this.log(`webhook ${kind}: ${detail.status} ${detail.error}`);
+        appendAudit(this.db, { type: "decision", data: { decision: "webhook_refused", status: detail.status as number, reason: String(detail.error), path: String(detail.path) } });
+      },
+      handler: async (name, body, headers) => {
+        const job = this.jobs.get(name);
+        if (!job || job.trigger.type !== "webhook") return { status: 404, body: { error: `no enabled webhook job named '${name}'` } };
+        const outcome = this.dispatch(job, {
+          trigger: "webhook",
+          key: `webhook:${Date.now()}:${process.pid}:${++this.fileCounter}`,
+          vars: { body, contentType: headers["content-type"] ?? "" },
+        });
+        return { status: 202, body: { job: name, firing: outcome.firingId ?? null, status: outcome.status === "ok" ? "running" : outcome.status } };
+      },
+    });
+    updateLease(this.db, { webhookPort: this.webhook.port });
+    this.log(`webhook listening on 127.0.0.1:${this.webhook.port}`);
+  }
+
+  // ---- jobs folder -------------------------------------------------------------------------------
+
+  private async watchJobsFolder(): Promise<void> {
+    const { watch } = await import("chokidar");
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(this.opts.paths.jobs, { recursive: true });
+    this.jobsWatcher = watch(this.opts.paths.jobs, { ignoreInitial: true, depth: 0, atomic: false });
+    this.jobsWatcher.on("all", (_e, path) => {
+      if (!path.endsWith(".json")) return;
+      if (this.reloadTimer) clearTimeout(this.reloadTimer);
+      this.reloadTimer = setTimeout(() => {
+        this.reloadTimer = undefined;
+        if (this.stopping) return;
+        this.log("job files changed: reloading");
+        this.reload().catch((err) => this.log(`reload failed: ${(err as Error).message}`));
+      }, 200);
+    });
+    await new Promise<void>((res) => this.jobsWatcher!.once("ready", () => res()));
+  }
+
+  // ---- stopping --------------------------------------------------------------------------------
+
+  /** Stops every trigger, lets running actions finish within graceMs, abandons the rest, releases the lease. */
+  async stop(graceMs: number = this.opts.config.daemon.graceMs, reason = "stop"): Promise<{ finished: number; abandoned: number }> {
+    if (this.stopping) return { finished: 0, abandoned: 0 };
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    for (const d of this.debounce.values()) clearTimeout(d.timer);
+    this.debounce.clear();
+    for (const p of this.pollers.values()) clearInterval(p.timer);
+    this.pollers.clear();
+    await Promise.allSettled([this.fileWatcher?.close(), this.jobsWatcher?.close(), this.webhook?.close()]);
+    const inFlight = [...this.running.entries()];
+    let abandoned = 0;
+    if (inFlight.length) {
+      this.log(`waiting up to ${graceMs} ms for ${inFlight.length} running action(s)`);
+      let timeout: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled(inFlight.map(([, r]) => r.promise)),
+        new Promise((res) => (timeout = setTimeout(res, graceMs))),
+      ]);
+      if (timeout) clearTimeout(timeout);
+      for (const [id, r] of this.running) {
+        markAbandoned(this.db, r.job, id, `the daemon stopped (${reason}) before the action finished`);
+        abandoned++;
+      }
+      this.abort.abort();
+    }
+    if (this.started) {
+      appendAudit(this.db, { type: "daemon", data: { event: "stop", pid: process.pid, reason, abandoned } });
+      releaseLease(this.db);
+    }
+    this.log(`stopped (${reason})${abandoned ? `: ${abandoned} action(s) abandoned` : ""}`);
+    return { finished: inFlight.length - abandoned, abandoned };
+  }
+}
