@@ -1,0 +1,30 @@
+import type { Command } from "commander";
+import { examples, print, printJson, style, withJson } from "../../output.ts";
+
+export function registerAgents(group: Command): void {
+  const cmd = group
+    .command("agents")
+    .description("write AGENTS.md and/or CLAUDE.md from the Telos and hot memory, between <!-- pai:begin --> and <!-- pai:end -->")
+    .option("--to <dir>", "folder to write into (default: the current folder)")
+    .option("--flavour <flavour>", "agents (AGENTS.md), claude (CLAUDE.md) or both", "agents")
+    .option("--include-private", "also export private Telos files and memories (these files are read by cloud agents)")
+    .option("--dry-run", "show what would be written; write nothing");
+  withJson(cmd);
+  examples(cmd, [
+    "pai export agents                              AGENTS.md in the current folder",
+    "pai export agents --to ~/code/app --flavour both",
+    "pai export agents --flavour claude --dry-run",
+  ]);
+  cmd.action(async (opts: { to?: string; flavour?: string; includePrivate?: boolean; dryRun?: boolean; json?: boolean }) => {
+    const { exportAgents } = await import("../../../export/agents.ts");
+    const r = await exportAgents({ to: opts.to, flavour: opts.flavour, includePrivate: opts.includePrivate, dryRun: opts.dryRun });
+    if (opts.json) return printJson(r);
+    const prefix = r.dryRun ? style.yellow("Dry run, nothing written: ") : "";
+    for (const f of r.files) print(`${prefix}${f.action === "unchanged" ? "unchanged" : r.dryRun ? `would be ${f.action}` : f.action}  ${f.path}`);
+    print(
+      style.dim(
+        `${r.telosItems} Telos line(s) and ${r.memories} memor${r.memories === 1 ? "y" : "ies"}${r.includePrivate ? ", private ones included" : ", shareable only"}.`,
+      ),
+    );
+  });
+}
