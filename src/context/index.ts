@@ -49,7 +49,11 @@ export interface AssembledContext {
 /** One rendered line of an item: `- G1: text`, `- [mem:42] text`, or `- text`. */
 export function renderItem(item: Pick<ContextItem, "ref" | "text" | "memoryId">): string {
   const text = item.text.replace(/\s*[\r\n]+\s*/g, " ").trim();
-  if (item.memoryId !== undefined) return `- [${item.ref ?? `mem:${item.memoryId}`}] ${text}`;
+  if (item.memoryId !== undefined) {
+    const tag = `[${item.ref ?? `mem:${item.memoryId}`}]`;
+    // A source may already lead with the tag; never print it twice.
+    return text.startsWith(tag) ? `- ${text}` : `- ${tag} ${text}`;
+  }
   if (item.ref) return `- ${item.ref}: ${text}`;
   return `- ${text}`;
 }

@@ -124,6 +124,7 @@ describe("selectContext", () => {
     expect(renderItem({ ref: "G1", text: "a" })).toBe("- G1: a");
     expect(renderItem({ ref: "mem:3", text: "b", memoryId: 3 })).toBe("- [mem:3] b");
     expect(renderItem({ text: "c" })).toBe("- c");
+    expect(renderItem({ ref: "mem:3", text: "[mem:3] (fact) b", memoryId: 3 })).toBe("- [mem:3] (fact) b");
   });
 });
 
@@ -153,6 +154,22 @@ describe("pai context (CLI)", () => {
     expect(pai(["context"], { home }).stdout).toContain("B1: a private belief");
     const small = pai(["context", "--budget", "20", "--json"], { home });
     expect(JSON.parse(small.stdout).tokens).toBeLessThanOrEqual(20);
+  });
+
+  it("includes memory from the user's database by default; private memories stay local", () => {
+    const home = initHome(tmpDir());
+    expect(pai(["remember", "I moved to Lyon in March"], { home }).code).toBe(0);
+    expect(pai(["remember", "--private", "My bank PIN hint is the cat"], { home }).code).toBe(0);
+    const local = JSON.parse(pai(["context", "--json"], { home }).stdout);
+    expect(local.text).toMatch(/^- \[mem:\d+\] .*I moved to Lyon in March$/m);
+    expect(local.text).toContain("bank PIN hint");
+    expect(local.memoryIds).toHaveLength(2);
+    const cloud = JSON.parse(pai(["context", "--json", "--for", "cloud"], { home }).stdout);
+    expect(cloud.text).toContain("Lyon");
+    expect(cloud.text).not.toContain("bank PIN");
+    expect(cloud.memoryIds).toHaveLength(1);
+    const status = JSON.parse(pai(["status", "--json"], { home }).stdout);
+    expect(status.counts.memory).toBe(2);
   });
 
   it("bad options are usage errors (exit 2, one line)", () => {
