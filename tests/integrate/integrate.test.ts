@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { integrate } from "../../src/integrate/index.ts";
 import { UserError } from "../../src/errors.ts";
 import { paths } from "../../src/paths.ts";
-import { pai, PAI_BIN } from "../helpers/cli.ts";
+import { spawnSync } from "node:child_process";
+import { initHome, pai, PAI_BIN, ROOT } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 /** A temp HOME and a PAI_HOME with user/ (enough for integrate, which records its work in user/). */
@@ -321,5 +322,34 @@ describe("pai integrate (CLI)", () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/settings\.json is not valid JSON/);
     expect(readFileSync(join(home, ".gemini", "settings.json"), "utf8")).toBe("{ nope");
+  });
+});
+
+describe("the Claude Code hooks pai installs", () => {
+  it("run as Claude Code runs them: SessionStart prints the context, SessionEnd imports the transcript", () => {
+    const root = tmpDir();
+    const home = join(root, "home");
+    mkdirSync(home);
+    const paiHome = initHome(join(root, "pai"));
+    const r = pai(["integrate", "claude-code"], { home: paiHome, env: { HOME: home } });
+    expect(r.code).toBe(0);
+    const hooks = JSON.parse(readFileSync(join(home, ".claude", "settings.json"), "utf8")).hooks;
+    const start = hooks.SessionStart[0].hooks[0].command as string;
+    const end = hooks.SessionEnd[0].hooks[0].command as string;
+    // Claude Code runs hook commands with a shell, in the project folder, with the hook's JSON on stdin.
+    const env = { ...process.env, HOME: home, PAI_HOME: "", NO_COLOR: "1" };
+    delete env.PAI_HOME;
+    const s = spawnSync("sh", ["-c", start], { cwd: root, env, input: JSON.stringify({ session_id: "s1", hook_event_name: "SessionStart", source: "startup" }), encoding: "utf8" });
+    expect(s.status).toBe(0);
+    expect(s.stdout).toContain("Ship a first version of my side project by summer");
+    const transcript = join(ROOT, "tests", "fixtures", "transcripts", "claude-code-session.jsonl");
+    const e = spawnSync("sh", ["-c", end], {
+      cwd: root,
+      env,
+      input: JSON.stringify({ session_id: "5f1c2d3e-0000-4000-8000-000000000001", transcript_path: transcript, hook_event_name: "SessionEnd", reason: "exit" }),
+      encoding: "utf8",
+    });
+    expect(e.status).toBe(0);
+    expect(e.stdout).toMatch(/2 imported as episodes/);
   });
 });

@@ -14,7 +14,7 @@ import {
   storeExchanges,
 } from "../../src/memory/transcript.ts";
 import { openDatabase } from "../../src/storage/index.ts";
-import { ROOT } from "../helpers/cli.ts";
+import { initHome, pai, ROOT } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 const FIX = join(ROOT, "tests", "fixtures", "transcripts");
@@ -125,5 +125,38 @@ describe("hook input", () => {
     });
     expect(() => parseHookInput("{}")).toThrow(/no transcript_path/);
     expect(() => parseHookInput("nope")).toThrow(/not JSON/);
+  });
+});
+
+describe("pai memory import-transcript (CLI)", () => {
+  it("imports a file, is idempotent, reads a hook's JSON on stdin, and reports bad lines on stderr", () => {
+    const h = initHome(tmpDir());
+    const file = join(FIX, "claude-code-session.jsonl");
+    let r = pai(["memory", "import-transcript", file], { home: h });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("claude-code: 2 exchange(s) read, 2 imported as episodes, 1 with secrets redacted, 2 bad line(s) skipped.\n");
+    expect(r.stderr).toMatch(/^pai: line 12: not valid JSON .*\(skipped\)\npai: line 15: user line without a valid timestamp \(skipped\)\n$/);
+
+    r = pai(["memory", "import-transcript", file, "--json"], { home: h });
+    expect(JSON.parse(r.stdout)).toMatchObject({ format: "claude-code", exchanges: 2, added: 0, already: 2 });
+
+    r = pai(["memory", "import-transcript", "--from-hook", "--json"], {
+      home: h,
+      input: JSON.stringify({ session_id: "abc", transcript_path: join(FIX, "chat.json"), hook_event_name: "SessionEnd", reason: "exit" }),
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ format: "chat-json", added: 3 });
+  });
+
+  it("missing files, bad formats and bad hook input are one-line errors", () => {
+    const h = initHome(tmpDir());
+    let r = pai(["memory", "import-transcript", join(h, "nope.jsonl")], { home: h });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^pai: no transcript at .*nope\.jsonl — /);
+    r = pai(["memory", "import-transcript", join(FIX, "chat.md"), "--format", "docx"], { home: h });
+    expect(r.code).toBe(2);
+    r = pai(["memory", "import-transcript", "--from-hook"], { home: h, input: "{}" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("pai: the hook's JSON has no transcript_path — use it on a Claude Code SessionEnd or Stop hook\n");
   });
 });
