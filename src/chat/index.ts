@@ -1,0 +1,44 @@
+/** `pai chat`: the Ink screen on a terminal, the plain line mode otherwise. Ink and React load only here. */
+import type { Config } from "../config/index.ts";
+import type { BackendName } from "../models/types.ts";
+import type { Paths } from "../paths.ts";
+import type { Database } from "../storage/index.ts";
+import { ChatSession } from "./session.ts";
+
+export { ChatSession, HELP, type ChatStatus, type CommandResult } from "./session.ts";
+export { runLineChat } from "./line.ts";
+
+export interface ChatOptions {
+  paths: Paths;
+  db: Database;
+  config: Config;
+  backend?: BackendName;
+  model?: string;
+  incognito?: boolean;
+  /** Force the line mode even on a terminal. */
+  plain?: boolean;
+}
+
+/** Runs a chat on this process's terminal; resolves with the exit code. */
+export async function runChat(opts: ChatOptions): Promise<number> {
+  const session = new ChatSession(opts);
+  const stdin = process.stdin;
+  const rawOk = !!stdin.isTTY && typeof (stdin as any).setRawMode === "function";
+  if (!opts.plain && rawOk && process.stdout.isTTY) {
+    const { runScreen } = await import("./screen.tsx");
+    return runScreen(session);
+  }
+  const { runLineChat } = await import("./line.ts");
+  const ctrl = new AbortController();
+  const onSigint = () => {
+    if (ctrl.signal.aborted) process.exit(130);
+    ctrl.abort();
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    const r = await runLineChat(session, { input: stdin, output: process.stdout, error: process.stderr, signal: ctrl.signal });
+    return r.interrupted ? 130 : 0;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}

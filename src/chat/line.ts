@@ -1,0 +1,41 @@
+/**
+ * The plain line-by-line chat, used when standard input is not a terminal (`printf 'hi\n' | pai chat`):
+ * each line is a message (or a slash command); each answer is printed as it streams, then a newline.
+ */
+import { createInterface } from "node:readline";
+import type { ChatSession } from "./session.ts";
+
+export async function runLineChat(
+  session: ChatSession,
+  io: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; error: NodeJS.WritableStream; signal?: AbortSignal },
+): Promise<{ exchanges: number; interrupted: boolean }> {
+  const rl = createInterface({ input: io.input, crlfDelay: Infinity, terminal: false });
+  let exchanges = 0;
+  try {
+    for await (const raw of rl) {
+      const line = raw.trim();
+      if (!line) continue;
+      if (io.signal?.aborted) return { exchanges, interrupted: true };
+      if (line.startsWith("/")) {
+        const r = await session.command(line);
+        if (r.output) (r.error ? io.error : io.output).write(`${r.output}\n`);
+        if (r.exit) break;
+        continue;
+      }
+      let last = "\n";
+      const r = await session.send(line, {
+        signal: io.signal,
+        onText: (t) => {
+          io.output.write(t);
+          last = t;
+        },
+      });
+      if (!last.endsWith("\n")) io.output.write("\n");
+      exchanges++;
+      if (r.interrupted) return { exchanges, interrupted: true };
+    }
+  } finally {
+    rl.close();
+  }
+  return { exchanges, interrupted: false };
+}

@@ -1,0 +1,101 @@
+import { render } from "ink-testing-library";
+import { afterEach, describe, expect, it } from "vitest";
+import { ChatSession } from "../../src/chat/session.ts";
+import { ChatScreen } from "../../src/chat/screen.tsx";
+import { loadConfig } from "../../src/config/index.ts";
+import { openMemory } from "../../src/memory/index.ts";
+import { paths } from "../../src/paths.ts";
+import { openDatabase } from "../../src/storage/index.ts";
+import { initHome } from "../helpers/cli.ts";
+import { startFakeOllama, type FakeServer } from "../helpers/fake-ollama.ts";
+import { tmpDir } from "../helpers/tmp.ts";
+
+const servers: FakeServer[] = [];
+afterEach(async () => {
+  while (servers.length) await servers.pop()!.close();
+});
+
+async function until(cond: () => boolean, what: string) {
+  for (let i = 0; i < 400; i++) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function setup(reply: (b: any) => string, chunkDelayMs = 0) {
+  const home = initHome(tmpDir());
+  const p = paths(home);
+  const s = await startFakeOllama({ reply, chunkDelayMs });
+  servers.push(s);
+  const db = openDatabase(p.db);
+  const config = loadConfig(p.config);
+  const session = new ChatSession({ paths: p, db, config, env: { OLLAMA_HOST: s.url } });
+  return { p, s, db, config, session };
+}
+
+const type = async (stdin: { write(s: string): void }, text: string) => {
+  for (const ch of text) {
+    stdin.write(ch);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+};
+
+describe("the Ink chat screen", () => {
+  it("shows the status line, streams an answer, then keeps it in the transcript and remembers it", async () => {
+    const { db, config, session } = await setup((b) =>
+      JSON.stringify(b.messages[0]).includes("You extract") ? '{"items": []}' : "Hello Ada, nice to see you.",
+    );
+    const ui = render(<ChatScreen session={session} />);
+    await until(() => (ui.lastFrame() ?? "").includes("ollama · llama3.2"), "status line");
+    expect(ui.lastFrame()).toMatch(/0 memories \(0 hot\) · \/help/);
+    await type(ui.stdin, "hello");
+    await until(() => (ui.lastFrame() ?? "").includes("› hello"), "input echo");
+    ui.stdin.write("\r");
+    await until(() => ui.frames.join("\n").includes("Hello Ada, nice to see you."), "answer");
+    await until(() => /1 memories/.test(ui.lastFrame() ?? ""), "memory count");
+    const eps = openMemory(db, config).list({ kind: "episode" });
+    expect(eps).toHaveLength(1);
+    expect(eps[0]!.content).toContain("Hello Ada");
+    ui.unmount();
+    db.close();
+  });
+
+  it("recalls earlier input with the up arrow and runs slash commands", async () => {
+    const { db, session } = await setup(() => "ok");
+    const ui = render(<ChatScreen session={session} />);
+    await until(() => (ui.lastFrame() ?? "").includes("llama3.2"), "status line");
+    await type(ui.stdin, "/incognito");
+    ui.stdin.write("\r");
+    await until(() => (ui.lastFrame() ?? "").includes("· incognito"), "incognito in the status line");
+    expect(ui.frames.join("\n")).toContain("incognito on");
+    ui.stdin.write("\u001B[A"); // up arrow
+    await until(() => (ui.lastFrame() ?? "").includes("› /incognito"), "history recall");
+    ui.stdin.write("\u001B[B"); // down arrow: back to an empty line
+    await until(() => !(ui.lastFrame() ?? "").split("\n").at(-1)!.includes("/incognito"), "history cleared");
+    await type(ui.stdin, "/help");
+    ui.stdin.write("\r");
+    await until(() => ui.frames.join("\n").includes("/remember TEXT"), "help");
+    expect(ui.frames.join("\n")).not.toContain("unknown command");
+    ui.unmount();
+    db.close();
+  });
+
+  it("Escape stops a streaming answer; it is kept marked as interrupted", async () => {
+    const long = Array.from({ length: 40 }, (_, i) => `w${i}`).join(" ");
+    const { db, config, session } = await setup(() => long, 30);
+    const ui = render(<ChatScreen session={session} />);
+    await until(() => (ui.lastFrame() ?? "").includes("llama3.2"), "status line");
+    await type(ui.stdin, "go");
+    ui.stdin.write("\r");
+    await until(() => (ui.lastFrame() ?? "").includes("w2"), "streaming");
+    ui.stdin.write("\u001B");
+    await until(() => ui.frames.join("\n").includes("[interrupted]"), "interrupted mark");
+    const eps = openMemory(db, config).list({ kind: "episode" });
+    expect(eps).toHaveLength(1);
+    expect(eps[0]!.meta.interrupted).toBe(true);
+    expect(eps[0]!.content).not.toContain("w39");
+    ui.unmount();
+    db.close();
+  });
+});
