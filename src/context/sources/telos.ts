@@ -8,16 +8,19 @@ import type { TelosFile } from "../../paths.ts";
 import { formatLinks, textLines, type Telos, type TelosItem } from "../../telos/index.ts";
 import type { ContextItem, ContextRequest, ContextSection, ContextSource } from "../types.ts";
 
-/** Priorities (0–100, higher kept first when the budget is tight) and render order of the Telos sections. */
+/**
+ * Priorities (0–100, higher kept first when the budget is tight) and render order of the Telos sections.
+ * Memory sections (src/context/sources/memory.ts) render at orders 50–60, between preferences and these.
+ */
 export const TELOS_SECTIONS: { file: TelosFile; key: string; title: string; order: number; priority: number }[] = [
   { file: "goals", key: "goals", title: "Goals", order: 10, priority: 90 },
   { file: "projects", key: "projects", title: "Active projects", order: 20, priority: 85 },
-  { file: "challenges", key: "challenges", title: "Challenges", order: 40, priority: 60 },
-  { file: "strategies", key: "strategies", title: "Strategies", order: 50, priority: 55 },
-  { file: "beliefs", key: "beliefs", title: "Beliefs", order: 60, priority: 50 },
-  { file: "models", key: "models", title: "Mental models", order: 70, priority: 45 },
-  { file: "learned", key: "learned", title: "Lessons learned", order: 80, priority: 45 },
-  { file: "narratives", key: "narratives", title: "Narratives", order: 90, priority: 40 },
+  { file: "challenges", key: "challenges", title: "Challenges", order: 70, priority: 60 },
+  { file: "strategies", key: "strategies", title: "Strategies", order: 75, priority: 55 },
+  { file: "beliefs", key: "beliefs", title: "Beliefs", order: 80, priority: 50 },
+  { file: "models", key: "models", title: "Mental models", order: 85, priority: 45 },
+  { file: "learned", key: "learned", title: "Lessons learned", order: 90, priority: 45 },
+  { file: "narratives", key: "narratives", title: "Narratives", order: 95, priority: 40 },
   { file: "ideas", key: "ideas", title: "Ideas", order: 100, priority: 35 },
 ];
 export const IDENTITY = { key: "identity", title: "Who the user is", order: 0, name: 100, mission: 95 };
