@@ -177,7 +177,8 @@ export async function executeFiring(ctx: FireContext, job: Job, firingId: number
     },
   });
   ctx.log?.(`${job.name}: ${job.action.type} done`);
-  await rememberAction(ctx, job, trigger, result.output ?? "");
+  // A pack run remembers itself as an action; everything else is remembered here.
+  if (job.action.type === "remember" || result.memoryId === undefined) await rememberAction(ctx, job, trigger, result.output ?? "");
   return { status: "ok", firingId, output: redact(result.output ?? "") };
 }
 

@@ -1,7 +1,7 @@
 /**
  * A job = a trigger + an action + a policy, one JSON file per job in user/jobs/<name>.json.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const JOB_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
 

@@ -2,8 +2,11 @@ import type { Command } from "commander";
 import { print, printJson, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
-  withJson(group.command("verify").description("check the hash chain: exit 1 at the first edited, removed or reordered entry")).action(
-    async (opts: { json?: boolean }) => {
+  const cmd = withJson(group.command("verify").description("check the hash chain: exit 1 at the first edited, removed or reordered entry"));
+  cmd.action(
+    async () => {
+      // --json may be read by the parent `audit` command, which has it too.
+      const opts = cmd.optsWithGlobals() as { json?: boolean };
       const { verifyAudit } = await import("../../../audit/index.ts");
       const { openUserDatabase } = await import("../../../storage/index.ts");
       const db = await openUserDatabase();
