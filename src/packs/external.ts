@@ -31,8 +31,8 @@ export async function audienceOf(backend: ModelBackend): Promise<Audience> {
 export async function redact(text: string, secrets: string[] = []): Promise<string> {
   let out = text;
   for (const s of secrets) if (s) out = out.split(s).join("[REDACTED:secret]");
-  const mod = await optionalModule<{ redactSecrets(t: string): { text: string } }>("../memory/redact.ts");
-  return mod ? mod.redactSecrets(out).text : out;
+  const { redactSecrets } = await import("../memory/redact.ts");
+  return redactSecrets(out).text;
 }
 
 /**
@@ -71,14 +71,13 @@ export interface Remembered {
   id?: number;
 }
 
-/** Stores an item in memory; returns its id, or undefined when memory is unavailable or off. */
+/** Stores an item in memory; returns its id, or undefined when memory is off (incognito). */
 export async function rememberItem(db: Database, config: Config, item: { content: string; kind: string; source: string; meta?: Record<string, unknown> }): Promise<number | undefined> {
   if (config.memory.incognito) return undefined;
-  const mod = await optionalModule<{ openMemory(db: Database, config: Config): { remember(i: unknown): unknown } }>("../memory/index.ts");
-  if (!mod || typeof mod.openMemory !== "function") return undefined;
-  const r = (await mod.openMemory(db, config).remember(item)) as { id?: number } | number | undefined;
-  const id = typeof r === "object" && r ? r.id : r;
-  return typeof id === "number" ? id : typeof id === "string" && /^\d+$/.test(id) ? Number(id) : undefined;
+  const { openMemory, MEMORY_KINDS } = await import("../memory/index.ts");
+  const kind = (MEMORY_KINDS as readonly string[]).includes(item.kind) ? (item.kind as (typeof MEMORY_KINDS)[number]) : "note";
+  const r = openMemory(db, config).remember({ content: item.content, kind, source: item.source, meta: item.meta });
+  return r.item.id;
 }
 
 /** A plain answer (no pack matched): pai's own ask. */

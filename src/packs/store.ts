@@ -203,7 +203,7 @@ export function resolveSource(spec: string, p: Paths = getPaths()): PackSource {
 }
 
 /** Fetches a source into a folder (a temp clone for git), returning the folder and the commit. */
-async function fetchSource(source: PackSource, p: Paths): Promise<{ dir: string; commit?: string; cleanup: () => void }> {
+export async function fetchSource(source: PackSource, p: Paths): Promise<{ dir: string; commit?: string; cleanup: () => void }> {
   if (source.type === "builtin") return { dir: join(p.builtinPacks, source.location), cleanup: () => {} };
   if (source.type === "path") return { dir: source.location, cleanup: () => {} };
   const tmp = mkdtempSync(join(tmpdir(), "pai-pack-clone-"));
@@ -302,7 +302,9 @@ export async function installPack(spec: string, opts: InstallOptions = {}): Prom
     const summary = permissionSummary(m);
     if (!opts.yes) {
       if (!opts.confirm) {
-        throw new UserError(`installing ${m.name} needs your consent to its permissions`, { hint: `review them with 'pai pack info ${spec}', then run again with --yes` });
+        throw new UserError(`installing ${m.name} needs your consent to its permissions, and there is no terminal to ask on`, {
+          hint: `review them with 'pai pack info ${spec}', then run again with --yes`,
+        });
       }
       if (!(await opts.confirm(m, summary))) throw new UserError(`installation of ${m.name} cancelled; nothing was installed`);
     }

@@ -1,0 +1,69 @@
+import type { Command } from "commander";
+import { examples, print, printJson, style, withJson } from "../output.ts";
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("do <request...>")
+    .description("route a request through your packs: code, then CLI, then prompt, then skill; otherwise a plain answer")
+    .option("--explain", "show the tiers tried, what matched and why, without running anything")
+    .option("--route <how>", "triggers (default) or model: with no trigger match, let the model choose a prompt or skill", "triggers")
+    .option("--backend <name>", "model backend (ollama | anthropic)")
+    .option("--model <name>", "model name")
+    .option("--incognito", "do not store the result in memory");
+  withJson(cmd);
+  examples(cmd, [
+    "pai do journal had a calm, productive day",
+    "pai do 'search my notes for kubernetes'",
+    "pai do --explain 'what changed in my repos since monday'",
+    "pai do --route model 'give me the key ideas of https://example.com/post'",
+  ]);
+  cmd.action(async (words: string[], opts: { explain?: boolean; route: string; backend?: string; model?: string; incognito?: boolean; json?: boolean }) => {
+    const { UsageError } = await import("../../errors.ts");
+    if (opts.route !== "triggers" && opts.route !== "model") throw new UsageError(`unknown route '${opts.route}'`, { hint: "use --route triggers or --route model" });
+    const request = words.join(" ").trim();
+    if (!request) throw new UsageError("empty request", { hint: "pai do 'what you want done'" });
+    const { dispatch } = await import("../../packs/index.ts");
+    const ctrl = new AbortController();
+    const onSigint = () => ctrl.abort();
+    process.once("SIGINT", onSigint);
+    let streamed = false;
+    try {
+      const r = await dispatch(request, {
+        explain: opts.explain,
+        route: opts.route,
+        backend: opts.backend,
+        model: opts.model,
+        incognito: opts.incognito,
+        signal: ctrl.signal,
+        origin: "cli",
+        onText: opts.json || opts.explain ? undefined : (t) => ((streamed = true), process.stdout.write(t)),
+      });
+      if (opts.json) {
+        const { result, ...rest } = r;
+        printJson({
+          ...rest,
+          result: result ? { ok: result.ok, tier: result.tier, runId: result.runId, memoryId: result.memoryId ?? null, output: result.output, error: result.error ? { message: result.error.message, hint: result.error.hint ?? null } : null } : null,
+        });
+        if (!r.ok) process.exitCode = result?.error?.exitCode ?? 1;
+        return;
+      }
+      if (opts.explain) {
+        print(`Request: ${request}`);
+        for (const t of r.tiers) print(`  ${t.matched ? style.green("✓") : "·"} ${t.tier.padEnd(6)} ${t.why}`);
+        if (r.chosen) {
+          const input = r.chosen.input;
+          const vars = Object.entries(input.vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ");
+          print(`Would run ${style.bold(`${r.chosen.pack}:${r.chosen.command}`)} (${r.chosen.tier}) with input ${JSON.stringify(input.text)}${vars ? ` and ${vars}` : ""}.`);
+        } else if (r.fallback === "model") print("No trigger matched: the model would choose among the installed prompts and skills by their descriptions, or answer plainly.");
+        else print("No trigger matched: pai would answer plainly (as 'pai ask'). With --route model the model would choose a prompt or skill.");
+        print(style.dim("Nothing was run."));
+        return;
+      }
+      if (r.result && !r.result.ok) throw r.result.error;
+      if (streamed) process.stdout.write("\n");
+      else if (r.output) print(r.output);
+    } finally {
+      process.removeListener("SIGINT", onSigint);
+    }
+  });
+}

@@ -1,0 +1,28 @@
+/** Shows the permissions a pack asks for and asks the user (only on a terminal). */
+import { createInterface } from "node:readline/promises";
+import { note } from "../../output.ts";
+
+interface Summary {
+  command: string;
+  tier: string;
+  permissions: { network: string[]; read: string[]; write: string[]; env: string[]; exec: string[] };
+}
+
+export async function confirmPermissions(question: string, summary: Summary[], describe: (p: Summary["permissions"]) => string[]): Promise<boolean> {
+  note("Permissions asked for:");
+  let any = false;
+  for (const s of summary) {
+    const lines = describe(s.permissions);
+    if (!lines.length) continue;
+    any = true;
+    note(`  ${s.command} (${s.tier}): ${lines.join("; ")}`);
+  }
+  if (!any) note("  none");
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}

@@ -1,0 +1,27 @@
+import type { Command } from "commander";
+import { examples, note, print, printJson, style, withJson } from "../../output.ts";
+
+export function register(group: Command): void {
+  const cmd = group
+    .command("install <pack>")
+    .description("install a built-in pack by name, a local folder, or a git URL (URL#ref pins a branch, tag or commit)")
+    .option("-y, --yes", "grant the permissions the pack declares without asking");
+  withJson(cmd);
+  examples(cmd, ["pai pack install journal", "pai pack install notify --yes", "pai pack install ../my-pack", "pai pack install file:///srv/git/pack.git#main"]);
+  cmd.action(async (spec: string, opts: { yes?: boolean; json?: boolean }) => {
+    const { installPack, describePermissions } = await import("../../../packs/index.ts");
+    const { confirmPermissions } = await import("./confirm.ts");
+    const r = await installPack(spec, {
+      yes: opts.yes,
+      confirm: process.stdin.isTTY ? (m, summary) => confirmPermissions(`Install ${m.name} ${m.version}?`, summary, describePermissions) : undefined,
+    });
+    if (opts.json) return printJson(r);
+    print(`Installed ${style.bold(r.name)} ${r.version} (${r.files} files) from ${r.source.type} ${r.source.location}${r.source.commit ? ` @ ${r.source.commit.slice(0, 12)}` : ""}`);
+    const perms = r.permissions.filter((p) => describePermissions(p.permissions).length);
+    if (perms.length) {
+      note("Granted:");
+      for (const p of perms) note(`  ${p.command}: ${describePermissions(p.permissions).join("; ")}`);
+    }
+    print(`Try: pai pack info ${r.name}`);
+  });
+}

@@ -1,0 +1,14 @@
+import type { Command } from "commander";
+import { examples, print, printJson, withJson } from "../../output.ts";
+
+export function register(group: Command): void {
+  const cmd = group.command("uninstall <name>").description("remove an installed pack and its lock file (its run history stays in the database)");
+  withJson(cmd);
+  examples(cmd, ["pai pack uninstall journal"]);
+  cmd.action(async (name: string, opts: { json?: boolean }) => {
+    const { uninstallPack } = await import("../../../packs/index.ts");
+    const r = uninstallPack(name);
+    if (opts.json) return printJson(r);
+    print(`Uninstalled ${name}.`);
+  });
+}

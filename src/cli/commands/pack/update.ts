@@ -1,0 +1,24 @@
+import type { Command } from "commander";
+import { examples, print, printJson, withJson } from "../../output.ts";
+
+export function register(group: Command): void {
+  const cmd = group
+    .command("update [name]")
+    .description("update one or every installed pack from where it came (built-in, folder, or git: a new pinned commit)")
+    .option("-y, --yes", "grant new permissions without asking");
+  withJson(cmd);
+  examples(cmd, ["pai pack update", "pai pack update notify --yes"]);
+  cmd.action(async (name: string | undefined, opts: { yes?: boolean; json?: boolean }) => {
+    const { updatePack, describePermissions } = await import("../../../packs/index.ts");
+    const { confirmPermissions } = await import("./confirm.ts");
+    const results = await updatePack(name, {
+      yes: opts.yes,
+      confirm: process.stdin.isTTY ? (m, added) => confirmPermissions(`${m.name} ${m.version} asks for new permissions. Update?`, added, describePermissions) : undefined,
+    });
+    if (opts.json) return printJson(results);
+    if (!results.length) return print("No packs installed.");
+    for (const r of results) {
+      print(r.changed ? `${r.name}: ${r.from} → ${r.to}${r.commit ? ` @ ${r.commit.slice(0, 12)}` : ""}` : `${r.name}: up to date (${r.to})`);
+    }
+  });
+}

@@ -1,0 +1,149 @@
+/** `pai pack info` and `pai pack config`: what a pack is, asks for and how it is set. */
+import { readRawConfig, validateConfig } from "../config/index.ts";
+import { UserError } from "../errors.ts";
+import { paths as getPaths, type Paths } from "../paths.ts";
+import { writeFileAtomic } from "../util/fs.ts";
+import { expandPermissions } from "./permissions.ts";
+import { loadManifest, matchesType, type PackManifest, type Permissions } from "./manifest.ts";
+import { describePermissions, fetchSource, getInstalled, packSettings, readLock, resolveSource, verifyPack, type PackSource } from "./store.ts";
+
+export interface PackInfo {
+  name: string;
+  version: string;
+  description: string;
+  installed: boolean;
+  dir: string;
+  source?: PackSource;
+  integrity?: { ok: boolean; files: number; modified: string[]; missing: string[]; added: string[] };
+  commands: {
+    name: string;
+    tier: string;
+    description: string;
+    triggers: { names: string[]; patterns: string[]; examples: string[] };
+    declared: Permissions;
+    granted?: Permissions;
+    permissions: string[];
+    /** The permissions as they apply now (~, $PAI_HOME and settings expanded). */
+    effective: Permissions;
+  }[];
+  settings: SettingEntry[];
+  hooks: { event: string; command: string; cron?: string; paths?: string[] }[];
+}
+
+export interface SettingEntry {
+  key: string;
+  value: unknown;
+  default: unknown;
+  set: boolean;
+  type: string;
+  description: string;
+}
+
+function settingsOf(m: PackManifest, p: Paths): SettingEntry[] {
+  let configured: Record<string, Record<string, unknown>> = {};
+  try {
+    configured = (validateConfig(readRawConfig(p.config), p.config).packs.settings ?? {}) as Record<string, Record<string, unknown>>;
+  } catch {}
+  const values = packSettings(m, configured);
+  return Object.entries(m.config).map(([key, spec]) => ({
+    key,
+    value: values[key],
+    default: spec.default,
+    set: configured[m.name]?.[key] !== undefined,
+    type: spec.type,
+    description: spec.description,
+  }));
+}
+
+export async function packInfo(spec: string, p: Paths = getPaths()): Promise<PackInfo> {
+  const lock = /^[a-z0-9-]+$/.test(spec) ? readLock(spec, p) : undefined;
+  let m: PackManifest;
+  let source: PackSource | undefined;
+  let cleanup = () => {};
+  if (lock) {
+    m = getInstalled(spec, p).manifest;
+    source = lock.source;
+  } else {
+    const s = resolveSource(spec, p);
+    const fetched = await fetchSource(s, p);
+    cleanup = fetched.cleanup;
+    try {
+      m = loadManifest(fetched.dir);
+    } catch (err) {
+      cleanup();
+      throw err;
+    }
+    source = { ...s, commit: fetched.commit };
+  }
+  try {
+    const integrity = lock ? verifyPack(m.name, p)[0] : undefined;
+    const values = Object.fromEntries(settingsOf(m, p).map((e) => [e.key, e.value]));
+    return {
+      name: m.name,
+      version: m.version,
+      description: m.description,
+      installed: !!lock,
+      dir: m.dir,
+      source,
+      integrity: integrity && { ok: integrity.ok, files: Object.keys(lock!.files).length, modified: integrity.modified, missing: integrity.missing, added: integrity.added },
+      commands: Object.entries(m.commands).map(([name, c]) => ({
+        name,
+        tier: c.tier,
+        description: c.description,
+        triggers: c.triggers,
+        declared: c.permissions,
+        granted: lock?.grants[name],
+        permissions: describePermissions(c.permissions),
+        effective: expandPermissions(c.permissions, { home: p.home, packDir: m.dir, settings: values }),
+      })),
+      settings: settingsOf(m, p),
+      hooks: m.hooks.map((h) => ({ event: h.event, command: h.command, cron: h.cron, paths: h.paths })),
+    };
+  } finally {
+    cleanup();
+  }
+}
+
+export function packConfig(name: string, p: Paths = getPaths()): SettingEntry[] {
+  return settingsOf(getInstalled(name, p).manifest, p);
+}
+
+/** Parses a setting from the command line by its declared type (JSON, or text for strings). */
+export function parseSetting(text: string, type: string): unknown {
+  if (type === "string") return text;
+  if (type === "number") return text.trim() === "" ? Number.NaN : Number(text);
+  if (type === "boolean") return /^(true|yes|on|1)$/i.test(text) ? true : /^(false|no|off|0)$/i.test(text) ? false : text;
+  if (type === "string[]") {
+    try {
+      const v = JSON.parse(text);
+      if (Array.isArray(v)) return v;
+    } catch {}
+    return text.split(",").map((s) => s.trim()).filter(Boolean);
+  }
+  return text;
+}
+
+export function setPackConfig(name: string, key: string, value: string | undefined, p: Paths = getPaths()): SettingEntry {
+  const { manifest } = getInstalled(name, p);
+  const spec = manifest.config[key];
+  if (!spec) {
+    const keys = Object.keys(manifest.config);
+    throw new UserError(`pack '${name}' has no setting '${key}'`, { hint: keys.length ? `its settings: ${keys.join(", ")}` : "it has no settings" });
+  }
+  const raw = readRawConfig(p.config);
+  validateConfig(raw, p.config);
+  const packs = ((raw.packs as Record<string, unknown>) ??= {});
+  const settings = ((packs.settings as Record<string, Record<string, unknown>>) ??= {});
+  const mine = (settings[name] ??= {});
+  if (value === undefined) delete mine[key];
+  else {
+    const v = parseSetting(value, spec.type);
+    if (!matchesType(v, spec.type)) throw new UserError(`invalid value '${value}' for ${name}.${key}`, { hint: `allowed: ${spec.type}` });
+    mine[key] = v;
+  }
+  if (!Object.keys(mine).length) delete settings[name];
+  validateConfig(raw, p.config);
+  writeFileAtomic(p.config, `${JSON.stringify(raw, null, 2)}\n`);
+  return settingsOf(manifest, p).find((e) => e.key === key)!;
+}
+
