@@ -337,7 +337,7 @@ describe("the Claude Code hooks pai installs", () => {
     const start = hooks.SessionStart[0].hooks[0].command as string;
     const end = hooks.SessionEnd[0].hooks[0].command as string;
     // Claude Code runs hook commands with a shell, in the project folder, with the hook's JSON on stdin.
-    const env = { ...process.env, HOME: home, PAI_HOME: "", NO_COLOR: "1" };
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, NO_COLOR: "1" };
     delete env.PAI_HOME;
     const s = spawnSync("sh", ["-c", start], { cwd: root, env, input: JSON.stringify({ session_id: "s1", hook_event_name: "SessionStart", source: "startup" }), encoding: "utf8" });
     expect(s.status).toBe(0);
