@@ -155,6 +155,9 @@ describe("pai memory import-transcript (CLI)", () => {
     expect(r.stderr).toMatch(/^pai: no transcript at .*nope\.jsonl — /);
     r = pai(["memory", "import-transcript", join(FIX, "chat.md"), "--format", "docx"], { home: h });
     expect(r.code).toBe(2);
+    r = pai(["memory", "import-transcript", "--from-hook"], { home: h, input: JSON.stringify({ transcript_path: join(h, "none.jsonl") }) });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/no transcript at .*none\.jsonl; nothing to import/);
     r = pai(["memory", "import-transcript", "--from-hook"], { home: h, input: "{}" });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("pai: the hook's JSON has no transcript_path — use it on a Claude Code SessionEnd or Stop hook\n");

@@ -31,6 +31,13 @@ export function register(group: Command): void {
       const hook = t.parseHookInput(await readStdin());
       file = hook.transcriptPath;
       sessionId = hook.sessionId;
+      const { existsSync } = await import("node:fs");
+      // A session that never got a message has no transcript: nothing to remember, and no error to show.
+      if (!existsSync(file)) {
+        if (opts.json) return printJson({ file, stored: false, reason: "no transcript file" });
+        note(`pai: no transcript at ${file}; nothing to import`);
+        return;
+      }
     }
     if (!file) throw new UsageError("missing the transcript FILE", { hint: "pai memory import-transcript FILE (or --from-hook)" });
     const { loadConfig } = await import("../../../config/index.ts");
