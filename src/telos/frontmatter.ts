@@ -97,6 +97,13 @@ function unquote(v: string): string | undefined {
   return undefined;
 }
 
+/** YYYY-MM-DD naming a day that exists (YAML would roll 2026-02-30 over to March; leave that to it). */
+function isRealDate(v: string): boolean {
+  if (!DATE.test(v)) return false;
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+}
+
 /** The fast path: returns undefined whenever the block is anything but trivially valid. */
 export function fastPath(fmLines: string[]): FrontMatter | undefined {
   const data: Record<string, string> = {};
@@ -120,7 +127,7 @@ export function fastPath(fmLines: string[]): FrontMatter | undefined {
     data[key] = value;
   }
   const { title, updated, visibility } = data;
-  if (!title || !updated || !DATE.test(updated) || (visibility !== "private" && visibility !== "shareable")) return undefined;
+  if (!title || !updated || !isRealDate(updated) || (visibility !== "private" && visibility !== "shareable")) return undefined;
   return { title, updated, visibility, data };
 }
 

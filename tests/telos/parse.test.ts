@@ -169,6 +169,8 @@ describe("front matter fast path", () => {
     "title: yes\nupdated: 2026-03-01\nvisibility: private",
     "title: Goals # comment\nupdated: 2026-03-01\nvisibility: private",
     "title: Goals\nupdated: soon\nvisibility: private",
+    "title: Goals\nupdated: 2026-02-30\nvisibility: private",
+    "title: Goals: more\nupdated: 2026-03-01\nvisibility: private",
     "title: Goals\nupdated: 2026-03-01\nvisibility: Private",
     "title: [a, b]\nupdated: 2026-03-01\nvisibility: private",
     "title: Goals\nupdated: 2026-03-01",
