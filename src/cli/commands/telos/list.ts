@@ -15,7 +15,7 @@ export function registerList(group: Command): void {
           f.file,
           f.exists ? String(f.items) + (f.inactive ? style.dim(` (+${f.inactive} inactive)`) : "") : style.dim("missing"),
           f.updated ?? "-",
-          f.edited ? f.edited.replace("T", " ").slice(0, 16) : "-",
+          f.edited ? localTime(f.edited) : "-",
           f.visibility === "private" ? style.yellow("private") : "shareable",
         ]),
       ]),
@@ -25,4 +25,11 @@ export function registerList(group: Command): void {
       note(`${errors} error(s), ${warnings} warning(s) — run 'pai telos check' to see them`);
     }
   });
+}
+
+/** "2026-03-01 18:40" in the local time zone. */
+function localTime(iso: string): string {
+  const d = new Date(iso);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
