@@ -1,0 +1,175 @@
+/**
+ * A real IMAP server on loopback for tests: Debian's dovecot-imapd with a minimal configuration written into
+ * a temporary folder (listen 127.0.0.1 on a free port, a passwd-file with one test user, Maildir in the temp
+ * folder, no SSL). Run as the current user; when that is root, mail is served as an unprivileged user
+ * (dovecot refuses to serve mail as root) and the temp folder is handed to it.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { createServer, connect } from "node:net";
+import { userInfo } from "node:os";
+import { join } from "node:path";
+
+export const DOVECOT_BIN = ["/usr/sbin/dovecot", "/usr/bin/dovecot"].find((p) => existsSync(p));
+
+export function dovecotAvailable(): boolean {
+  return !!DOVECOT_BIN && spawnSync("dpkg", ["-s", "dovecot-imapd"], { stdio: "ignore" }).status === 0;
+}
+
+export interface Dovecot {
+  port: number;
+  user: string;
+  password: string;
+  maildir: string;
+  /** Writes a message into the Maildir's new/ folder (delivery as an MTA would do it). */
+  deliver(msg: { from: string; to?: string; subject: string; body?: string }): void;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const addr = s.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`dovecot exited (${child.exitCode}): ${log()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = connect(port, "127.0.0.1");
+      sock.once("data", (d) => {
+        sock.destroy();
+        resolve(d.toString().startsWith("* OK"));
+      });
+      sock.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`dovecot did not listen on ${port}: ${log()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+let counter = 0;
+
+export async function startDovecot(dir: string): Promise<Dovecot> {
+  if (!DOVECOT_BIN) throw new Error("dovecot is not installed");
+  const me = userInfo();
+  const root = me.uid === 0;
+  // Mail processes never run as root: use nobody's ids then, and give it the folder.
+  const uid = root ? 65534 : me.uid;
+  const gid = root ? 65534 : me.gid;
+  const port = await freePort();
+  const user = "tester";
+  const password = "imap-test-secret-42";
+  const base = join(dir, "run");
+  const mail = join(dir, "mail");
+  const maildir = join(mail, "Maildir");
+  for (const d of [base, join(maildir, "new"), join(maildir, "cur"), join(maildir, "tmp")]) mkdirSync(d, { recursive: true });
+  writeFileSync(join(dir, "passwd"), `${user}:{PLAIN}${password}:${uid}:${gid}::${mail}\n`);
+  const log = join(dir, "dovecot.log");
+  writeFileSync(
+    join(dir, "dovecot.conf"),
+    `protocols = imap
+listen = 127.0.0.1
+base_dir = ${base}
+state_dir = ${join(dir, "state")}
+instance_name = pai-test-${process.pid}-${++counter}
+log_path = ${log}
+info_log_path = ${log}
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = ${root ? "dovecot" : me.username}
+default_internal_group = ${root ? "dovecot" : (spawnSync("id", ["-gn"], { encoding: "utf8" }).stdout.trim() || me.username)}
+default_login_user = ${root ? "dovenull" : me.username}
+first_valid_uid = ${Math.min(uid, 1)}
+first_valid_gid = 0
+mail_location = maildir:${maildir}
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN ${join(dir, "passwd")}
+}
+userdb {
+  driver = passwd-file
+  args = ${join(dir, "passwd")}
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${port}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service anvil {
+  chroot =
+}
+service imap-login {
+  chroot =
+}
+`,
+  );
+  if (root) {
+    for (const d of [mail, maildir, join(maildir, "new"), join(maildir, "cur"), join(maildir, "tmp")]) chownSync(d, uid, gid);
+    chmodSync(dir, 0o755);
+    mkdirSync(join(dir, "state"), { recursive: true });
+  }
+  const child = spawn(DOVECOT_BIN, ["-F", "-c", join(dir, "dovecot.conf")], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const readLog = () => {
+    try {
+      return `${out}${readFileSync(log, "utf8")}`.slice(-2000);
+    } catch {
+      return out;
+    }
+  };
+  await waitForPort(port, 10_000, child, readLog);
+  let n = 0;
+  return {
+    port,
+    user,
+    password,
+    maildir,
+    deliver(msg) {
+      const name = `${Date.now()}.M${++n}P${process.pid}.pai-test`;
+      const text = [
+        `From: ${msg.from}`,
+        `To: ${msg.to ?? "tester@localhost"}`,
+        `Subject: ${msg.subject}`,
+        `Date: ${new Date().toUTCString()}`,
+        `Message-ID: <${name}@localhost>`,
+        "",
+        msg.body ?? "hello",
+        "",
+      ].join("\r\n");
+      const tmp = join(maildir, "tmp", name);
+      writeFileSync(tmp, text);
+      if (root) chownSync(tmp, uid, gid);
+      renameSync(tmp, join(maildir, "new", name));
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+        setTimeout(() => child.kill("SIGKILL"), 3000).unref();
+      });
+    },
+  };
+}
+
+/** For diagnostics in failing tests: what is in the Maildir. */
+export function maildirCount(maildir: string): number {
+  return ["new", "cur"].reduce((n, d) => n + readdirSync(join(maildir, d)).filter((f) => statSync(join(maildir, d, f)).isFile()).length, 0);
+}
+
