@@ -8,7 +8,7 @@
  * go in unless the user asks for private ones too. The block holds no date, so an export with nothing new
  * leaves the file untouched.
  */
-import { chmodSync, existsSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { UserError } from "../errors.ts";
@@ -179,9 +179,11 @@ export async function exportAgents(opts: ExportOptions = {}): Promise<ExportResu
   if (!opts.dryRun) {
     for (const plan of plans) {
       if (plan.action === "unchanged") continue;
-      const mode = plan.before === undefined ? 0o644 : statSync(plan.path).mode & 0o777;
-      writeFileAtomic(plan.path, plan.after);
-      chmodSync(plan.path, mode);
+      // Through a symlink (CLAUDE.md -> AGENTS.md is common), so the link stays a link.
+      const target = plan.before === undefined ? plan.path : realpathSync(plan.path);
+      const mode = plan.before === undefined ? 0o644 : statSync(target).mode & 0o777;
+      writeFileAtomic(target, plan.after);
+      chmodSync(target, mode);
     }
   }
   return {

@@ -9,7 +9,7 @@
  * pai's entries equals the backup, the backup's bytes are restored; when the file did not exist, it is removed;
  * when the user changed it since, only pai's entries are taken out.
  */
-import { chmodSync, copyFileSync, constants, existsSync, readFileSync, readdirSync, rmdirSync, statSync, unlinkSync } from "node:fs";
+import { chmodSync, copyFileSync, constants, existsSync, readFileSync, readdirSync, realpathSync, rmdirSync, statSync, unlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import * as z from "zod";
 import { UserError } from "../errors.ts";
@@ -107,11 +107,15 @@ function backupPathFor(path: string, now: Date): string {
   return candidate;
 }
 
-/** Writes a settings file atomically, keeping the mode of the file it replaces. */
+/**
+ * Writes a settings file atomically, keeping the mode of the file it replaces. A symlinked file (dotfiles
+ * managers) is written through the link, so the link stays a link.
+ */
 function writeKeepingMode(path: string, text: string): void {
-  const mode = existsSync(path) ? statSync(path).mode & 0o777 : 0o600;
-  writeFileAtomic(path, text);
-  chmodSync(path, mode);
+  const target = existsSync(path) ? realpathSync(path) : path;
+  const mode = existsSync(target) ? statSync(target).mode & 0o777 : 0o600;
+  writeFileAtomic(target, text);
+  chmodSync(target, mode);
 }
 
 /** The highest folder on the way to `file` that does not exist yet (so pai can remove what it made). */

@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
@@ -131,5 +131,19 @@ describe("pai export agents", () => {
     r = pai(["export", "agents", "--to", join(dir, "missing")], { home: h });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^pai: no folder .*missing — give --to an existing folder/);
+  });
+});
+
+describe("symlinked context files", () => {
+  it("CLAUDE.md linked to AGENTS.md stays a link and gets one block", async () => {
+    const { p } = home();
+    const dir = tmpDir();
+    writeFileSync(join(dir, "AGENTS.md"), USER_TEXT);
+    symlinkSync("AGENTS.md", join(dir, "CLAUDE.md"));
+    await exportAgents({ to: dir, paths: p, flavour: "both" });
+    expect(lstatSync(join(dir, "CLAUDE.md")).isSymbolicLink()).toBe(true);
+    const text = readFileSync(join(dir, "AGENTS.md"), "utf8");
+    expect(text.startsWith(USER_TEXT)).toBe(true);
+    expect(text.split(BEGIN)).toHaveLength(2);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { integrate } from "../../src/integrate/index.ts";
@@ -351,5 +351,22 @@ describe("the Claude Code hooks pai installs", () => {
     });
     expect(e.status).toBe(0);
     expect(e.stdout).toMatch(/2 imported as episodes/);
+  });
+});
+
+describe("symlinked settings", () => {
+  it("are written through the link, which stays a link", () => {
+    const { root, home, env, p } = setup();
+    const dotfiles = join(root, "dotfiles");
+    mkdirSync(dotfiles);
+    writeFileSync(join(dotfiles, "gemini.json"), '{\n  "theme": "x"\n}\n');
+    mkdirSync(join(home, ".gemini"));
+    symlinkSync(join(dotfiles, "gemini.json"), join(home, ".gemini", "settings.json"));
+    integrate({ tool: "gemini", env, paths: p });
+    expect(lstatSync(join(home, ".gemini", "settings.json")).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(join(dotfiles, "gemini.json"), "utf8")).mcpServers.pai.args).toEqual(["mcp"]);
+    integrate({ tool: "gemini", uninstall: true, env, paths: p });
+    expect(lstatSync(join(home, ".gemini", "settings.json")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dotfiles, "gemini.json"), "utf8")).toBe('{\n  "theme": "x"\n}\n');
   });
 });
