@@ -26,6 +26,45 @@ export const importLineSchema = z.object({
   meta: z.record(z.string(), z.unknown()).optional(),
 });
 
+const KIND_SET = new Set<string>(MEMORY_KINDS);
+
+/**
+ * The common case checked by hand (the import hot path): the same rules as importLineSchema. Returns
+ * undefined when anything is off, and the zod schema then says what.
+ */
+function quickLine(o: Record<string, unknown>): RememberInput | undefined {
+  const { content, created_at, kind, source, pinned, visibility, importance, meta } = o;
+  if (typeof content !== "string" || !content.trim()) return undefined;
+  if (kind !== undefined && (typeof kind !== "string" || !KIND_SET.has(kind))) return undefined;
+  if (source !== undefined && source !== null && typeof source !== "string") return undefined;
+  if (pinned !== undefined && typeof pinned !== "boolean") return undefined;
+  if (visibility !== undefined && visibility !== "private" && visibility !== "shareable") return undefined;
+  if (importance !== undefined && !(typeof importance === "number" && importance >= 0 && importance <= 1)) return undefined;
+  if (meta !== undefined && (meta === null || typeof meta !== "object" || Array.isArray(meta))) return undefined;
+  let createdAt: string | undefined;
+  if (created_at !== undefined) {
+    if (typeof created_at !== "string") return undefined;
+    const t = Date.parse(created_at);
+    if (Number.isNaN(t)) return undefined;
+    createdAt = new Date(t).toISOString();
+  }
+  return {
+    content,
+    kind: kind as RememberInput["kind"],
+    source: (source as string | null | undefined) ?? null,
+    pinned: pinned as boolean | undefined,
+    visibility: visibility as RememberInput["visibility"],
+    importance: importance as number | undefined,
+    meta: meta as Record<string, unknown> | undefined,
+    createdAt,
+  };
+}
+
+function withDefaults(input: RememberInput, defaults: { visibility?: "private" | "shareable" }): RememberInput {
+  if (input.visibility === undefined && defaults.visibility) input.visibility = defaults.visibility;
+  return input;
+}
+
 /** Parses one import line into a store input, or throws an Error whose message says what is wrong. */
 export function parseImportLine(line: string, defaults: { visibility?: "private" | "shareable" } = {}): RememberInput {
   let raw: unknown;
@@ -35,6 +74,8 @@ export function parseImportLine(line: string, defaults: { visibility?: "private"
     throw new Error(`not valid JSON (${(err as Error).message})`);
   }
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new Error("not a JSON object");
+  const fast = quickLine(raw as Record<string, unknown>);
+  if (fast) return withDefaults(fast, defaults);
   const r = importLineSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0]!;

@@ -38,7 +38,7 @@ export const memoryMigrations: Migration[] = [
         ) STRICT;
         CREATE INDEX memory_items_hash ON memory_items (hash);
         CREATE INDEX memory_items_tier_active ON memory_items (tier, active_at);
-        CREATE INDEX memory_items_active ON memory_items (active_at);
+        CREATE INDEX memory_items_created ON memory_items (created_at);
         CREATE INDEX memory_items_pinned ON memory_items (pinned) WHERE pinned = 1;
         CREATE INDEX memory_items_supersedes ON memory_items (supersedes) WHERE supersedes IS NOT NULL;
 

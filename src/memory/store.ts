@@ -173,6 +173,14 @@ interface Row {
 }
 
 const DAY_MS = 86_400_000;
+/** BM25 column weights: the text, then the date words indexed beside it. */
+const BM25_WEIGHTS = "1.0, 0.3";
+/** Neighbour spreading (see spreadToNeighbours): how many top items share, how far, and how much. */
+const NEIGHBOUR_SOURCES = 30;
+const NEIGHBOUR_SPAN = 2;
+const NEIGHBOUR_SHARE = 0.5;
+/** Most matches a search scores exactly (see ftsCandidates). */
+const MATCH_BUDGET = 4000;
 
 function toItem(r: Row): MemoryItem {
   return {
@@ -252,6 +260,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
                      WHEN tier = 'cold' AND (CASE WHEN active_at < @at THEN @at ELSE active_at END) >= @warm THEN 'warm' ELSE tier END
        WHERE id = @id`,
     ),
+    setMeta: db.prepare("UPDATE memory_items SET meta = ? WHERE id = ?"),
     supersede: db.prepare("UPDATE memory_items SET superseded_by = ?, pinned = 0, tier = CASE WHEN tier = 'hot' THEN 'warm' ELSE tier END WHERE id = ?"),
   };
 
@@ -283,6 +292,16 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       if (existing) {
         const at = createdAt > c.now ? c.now : createdAt;
         q.merge.run({ at, pin: pinned ? 1 : 0, hot: c.hot, warm: c.warm, id: existing.id });
+        // Provenance: remember the other sources the same memory came from (bounded).
+        const src = input.source ?? null;
+        if (src && src !== existing.source) {
+          const meta = existing.meta ? (JSON.parse(existing.meta) as Record<string, unknown>) : {};
+          const also = Array.isArray(meta.alsoFrom) ? (meta.alsoFrom as string[]) : [];
+          if (!also.includes(src) && also.length < 50) {
+            meta.alsoFrom = [...also, src];
+            q.setMeta.run(JSON.stringify(meta), existing.id);
+          }
+        }
         return { id: existing.id, merged: true, redacted: red.redacted };
       }
     }
@@ -451,6 +470,104 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     return { sql: where.length ? ` AND ${where.join(" AND ")}` : "", params };
   }
 
+  /** The same filters as filters(), applied to loaded rows. */
+  function rowFilter(opts: SearchOptions): (r: Row) => boolean {
+    const tier = opts.tier ? checkTier(opts.tier) : undefined;
+    const kind = opts.kind ? checkKind(opts.kind) : undefined;
+    const since = opts.since ? toIso(opts.since, "--since date") : undefined;
+    return (r) =>
+      (opts.includeSuperseded || r.superseded_by === null) &&
+      (opts.audience !== "cloud" || r.visibility === "shareable") &&
+      (!tier || r.tier === tier) &&
+      (!kind || r.kind === kind) &&
+      (!since || r.created_at >= since);
+  }
+
+  /**
+   * Full-text candidates with their BM25 relevance (higher is better). Exact when the query matches at most
+   * MATCH_BUDGET items: every match is scored and the best `pool` kept. Beyond that, scoring every match would
+   * cost too much on a large store, so candidates come from cheaper queries whose scores are still BM25:
+   * items that hold every term (exact scores), items that hold the query's selective terms (scored on those
+   * terms; the common ones add little IDF), and the most recent matches. Each of those is itself bounded.
+   */
+  function ftsCandidates(terms: string[], op: "OR" | "AND", pool: number): Map<number, number> {
+    const out = new Map<number, number>();
+    const capped = (expr: string, cap: number) =>
+      db.prepare<{ n: number }>("SELECT count(*) AS n FROM (SELECT rowid FROM memory_fts WHERE memory_fts MATCH ? LIMIT ?)").get(expr, cap + 1)!.n;
+    const add = (rows: { id: number; r: number }[]) => {
+      for (const { id, r } of rows) if (!(out.get(id)! >= r)) out.set(id, r);
+    };
+    const ranked = (expr: string, n: number) =>
+      add(
+        db
+          .prepare<{ id: number; r: number }>(
+            `SELECT rowid AS id, -bm25(memory_fts, ${BM25_WEIGHTS}) AS r FROM memory_fts WHERE memory_fts MATCH ? ORDER BY bm25(memory_fts, ${BM25_WEIGHTS}) LIMIT ?`,
+          )
+          .all(expr, n),
+      );
+    const recent = (expr: string, n: number) =>
+      add(
+        db
+          .prepare<{ id: number; r: number }>(
+            `SELECT rowid AS id, -bm25(memory_fts, ${BM25_WEIGHTS}) AS r FROM memory_fts WHERE memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?`,
+          )
+          .all(expr, n),
+      );
+    const full = matchExpression(terms, op);
+    if (capped(full, MATCH_BUDGET) <= MATCH_BUDGET) {
+      ranked(full, pool);
+      return out;
+    }
+    if (terms.length > 1 && op === "OR") {
+      const all = matchExpression(terms, "AND");
+      if (capped(all, MATCH_BUDGET) <= MATCH_BUDGET) ranked(all, pool);
+      else recent(all, 1000);
+      // Selective terms, rarest first, while their matches fit the budget.
+      const dfs = terms.map((t) => ({ t, df: capped(matchExpression([t]), MATCH_BUDGET) })).sort((a, b) => a.df - b.df);
+      const rare: string[] = [];
+      let sum = 0;
+      for (const { t, df } of dfs) {
+        if (df > MATCH_BUDGET / 2 || sum + df > MATCH_BUDGET) break;
+        rare.push(t);
+        sum += df;
+      }
+      if (rare.length && rare.length < terms.length) ranked(matchExpression(rare), pool);
+    }
+    recent(full, 300);
+    return out;
+  }
+
+  /**
+   * Conversation context: items recorded together (the same created_at, consecutive ids: the turns of one
+   * imported exchange) share part of their relevance with their neighbours, so the answer that follows a
+   * matching question ("What do your kids like?" → "Dinosaurs!") is found too.
+   */
+  function spreadToNeighbours(cand: Map<number, { row: Row; rel: number; vec: number }>, keep: (r: Row) => boolean): void {
+    const best = [...cand.values()].sort((a, b) => b.rel - a.rel).slice(0, NEIGHBOUR_SOURCES);
+    const want = new Set<number>();
+    for (const c of best) for (let d = -NEIGHBOUR_SPAN; d <= NEIGHBOUR_SPAN; d++) if (d) want.add(c.row.id + d);
+    if (!want.size) return;
+    const rows = new Map<number, Row>();
+    for (const r of db.prepare<Row>(`SELECT * FROM memory_items WHERE id IN (${[...want].join(",")})`).all()) rows.set(r.id, r);
+    const bonus = new Map<number, number>();
+    for (const c of best) {
+      for (let d = -NEIGHBOUR_SPAN; d <= NEIGHBOUR_SPAN; d++) {
+        const n = d ? rows.get(c.row.id + d) ?? cand.get(c.row.id + d)?.row : undefined;
+        if (!n || n.created_at !== c.row.created_at) continue;
+        const b = (NEIGHBOUR_SHARE * c.rel) / Math.abs(d);
+        if (!(bonus.get(n.id)! >= b)) bonus.set(n.id, b);
+      }
+    }
+    for (const [id, b] of bonus) {
+      const c = cand.get(id);
+      if (c) c.rel += b;
+      else {
+        const row = rows.get(id)!;
+        if (keep(row)) cand.set(id, { row, rel: b, vec: 0 });
+      }
+    }
+  }
+
   function search(query: string, opts: SearchOptions = {}): SearchHit[] {
     const limit = Math.max(1, Math.min(opts.limit ?? 10, 1000));
     const f = filters(opts);
@@ -459,14 +576,30 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     const cand = new Map<number, { row: Row; rel: number; vec: number }>();
     if (terms.length) {
       const pool = Math.max(limit * 4, 60);
-      const rows = db
-        .prepare<Row & { r: number }>(
-          `SELECT m.*, -bm25(memory_fts, 1.0, 0.3) AS r FROM memory_fts JOIN memory_items m ON m.id = memory_fts.rowid
-           WHERE memory_fts MATCH ?${f.sql} ORDER BY bm25(memory_fts, 1.0, 0.3) LIMIT ?`,
-        )
-        .all(matchExpression(terms, opts.all ? "AND" : "OR"), ...f.params, pool);
-      const top = rows.length ? Math.max(rows[0]!.r, 1e-9) : 1;
-      for (const r of rows) cand.set(r.id, { row: r, rel: r.r / top, vec: 0 });
+      const scored = ftsCandidates(terms, opts.all ? "AND" : "OR", pool);
+      // Load only the best candidates (a few times the pool, so filters still leave enough).
+      const ids = [...scored.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, f.sql ? pool * 3 : pool)
+        .map(([id]) => id);
+      const rows = ids.length ? db.prepare<Row>(`SELECT * FROM memory_items WHERE id IN (${ids.join(",")})`).all() : [];
+      const keep = rowFilter(opts);
+      let kept = rows.filter(keep).map((row) => ({ row, r: scored.get(row.id)! }));
+      if (kept.length < Math.min(limit, pool) && rows.length > kept.length && f.sql) {
+        // The filters dropped candidates: rank within the filtered items directly (exact, slower).
+        kept = db
+          .prepare<Row & { r: number }>(
+            `SELECT m.*, -bm25(memory_fts, ${BM25_WEIGHTS}) AS r FROM memory_fts JOIN memory_items m ON m.id = memory_fts.rowid
+             WHERE memory_fts MATCH ?${f.sql} ORDER BY bm25(memory_fts, ${BM25_WEIGHTS}) LIMIT ?`,
+          )
+          .all(matchExpression(terms, opts.all ? "AND" : "OR"), ...f.params, pool)
+          .map((row) => ({ row, r: row.r }));
+      }
+      kept.sort((a, b) => b.r - a.r);
+      kept = kept.slice(0, pool);
+      const top = kept.length ? Math.max(kept[0]!.r, 1e-9) : 1;
+      for (const { row, r } of kept) cand.set(row.id, { row, rel: r / top, vec: 0 });
+      if (!opts.all) spreadToNeighbours(cand, keep);
     }
     if (opts.queryEmbedding && opts.queryEmbedding.length) {
       const qv = Float32Array.from(opts.queryEmbedding);

@@ -2,23 +2,33 @@
  * Text helpers of the memory store: normalisation and hashing for duplicate detection, query tokenisation
  * that never lets user text reach FTS5's query syntax, and the date words indexed beside each item.
  */
-import { createHash } from "node:crypto";
 
 /** Lower case, accents removed, every run of non-letters/digits collapsed to one space. */
 export function normalise(text: string): string {
-  return text
-    .normalize("NFKD")
-    .replace(/\p{M}+/gu, "")
+  // eslint-disable-next-line no-control-regex
+  const folded = /^[\x00-\x7f]*$/.test(text) ? text : text.normalize("NFKD").replace(/\p{M}+/gu, "");
+  return folded
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+/gu, " ")
     .trim();
 }
 
-/** A 52-bit hash of the normalised text (an INTEGER column: small index, exact match for "same text"). */
+/**
+ * A 53-bit hash (cyrb53) of the normalised text: an INTEGER column, so a small index and an exact match for
+ * "same text modulo case, accents, punctuation and spacing". Plain JavaScript, identical under Bun and Node.
+ */
 export function contentHash(text: string): number {
-  const n = normalise(text) || text.trim();
-  const hex = createHash("sha1").update(n).digest("hex").slice(0, 13);
-  return Number.parseInt(hex, 16);
+  const s = normalise(text) || text.trim();
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 /** Word tokens as FTS5's unicode61 tokenizer sees them (lower case, accents removed). */

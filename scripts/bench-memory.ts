@@ -1,0 +1,160 @@
+/**
+ * Memory benchmark: synthetic stores of 10k, 100k and 1M items (varied text from word lists, dates spread
+ * over three years) in temporary files. For each size it prints the import rate through the same code path
+ * as `pai memory import` (a JSON Lines file read line by line, validated, committed in batches), search
+ * latency p50/p95 over 200 varied queries in-process, the time of a full `maintain` (nothing to move, and
+ * 30 days later), and database bytes per item.
+ *
+ *   npx bun scripts/bench-memory.ts                      # 10k, 100k, 1M
+ *   npx bun scripts/bench-memory.ts --sizes 10000,100000
+ */
+import { mkdtempSync, rmSync, statSync, createWriteStream } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { configSchema } from "../src/config/schema.ts";
+import { openMemory } from "../src/memory/index.ts";
+import { importJsonlFile } from "../src/memory/io.ts";
+import { openDatabase } from "../src/storage/index.ts";
+
+const args = process.argv.slice(2);
+const sizesArg = args.includes("--sizes") ? args[args.indexOf("--sizes") + 1]! : "10000,100000,1000000";
+/** --keep: leave the temporary stores in place (their paths are printed) for further experiments. */
+const keep = args.includes("--keep");
+const sizes = sizesArg.split(",").map((s) => Number(s.trim())).filter((n) => n > 0);
+
+// ---- a deterministic generator of varied, realistic text ------------------------------------------
+let seed = 42;
+function rnd(): number {
+  seed = (seed * 1664525 + 1013904223) >>> 0;
+  return seed / 4294967296;
+}
+/** Zipf-like pick: early entries are much more frequent. */
+function pick<T>(list: readonly T[], skew = 1.2): T {
+  const i = Math.floor(list.length * Math.pow(rnd(), skew * 2));
+  return list[Math.min(i, list.length - 1)]!;
+}
+const W = {
+  people: "Alice Bob Carol Dave Erin Frank Grace Heidi Ivan Judy Mallory Niaj Olivia Peggy Rupert Sybil Trent Victor Walter Yusuf Zoe Amara Bruno Chloe Diego Elena Farid Greta Hiro Ingrid Jonas Kenji Leila Marco Nadia Omar Priya Quentin Rosa Sven Tomas Uma Vera Wen Xavier Yara Zara mum dad grandma sister brother boss landlord dentist doctor".split(" "),
+  places: "Lyon Paris Berlin Lisbon Tokyo Kyoto Oslo Madrid Rome Prague Vienna Dublin Montreal Boston Seattle Austin Nairobi Cairo Lima Sydney Melbourne Seoul Taipei Hanoi Bangkok Istanbul Athens Zurich Geneva Amsterdam Brussels Copenhagen Helsinki Warsaw Budapest Porto Seville Valencia Marseille Bordeaux Nantes Grenoble Annecy Chamonix office gym library cafe park airport station market garden".split(" "),
+  verbs: "met called visited bought fixed finished started booked cancelled planned discussed reviewed wrote read cooked painted cleaned moved signed paid ordered returned repaired tested deployed migrated refactored debugged learned practised ran hiked swam climbed watched listened shipped released drafted sketched measured planted harvested baked renewed upgraded installed configured backed".split(" "),
+  things: "report invoice passport contract budget presentation garden kitchen bicycle laptop server database backup lease mortgage insurance vaccine appointment recipe sourdough marathon guitar piano violin novel article podcast newsletter roadmap prototype dashboard pipeline cluster migration certificate visa ticket flight hotel apartment car tyres boiler roof window fence painting sculpture camera lens drone telescope chessboard puzzle quilt scarf jacket boots tent kayak".split(" "),
+  adjectives: "new old quarterly annual urgent late early broken shiny expensive cheap long short difficult easy important boring exciting red blue green small large final draft second first weekly monthly private shared remote local".split(" "),
+  topics: "taxes health fitness travel family work finance cooking music reading writing gardening photography programming security privacy climbing cycling running chess astronomy history languages japanese spanish german french rust typescript python kubernetes postgres sqlite linux networking design marketing hiring onboarding".split(" "),
+  feelings: "happy tired stressed relieved excited worried proud annoyed calm curious grateful bored".split(" "),
+  prefs: "prefers likes dislikes avoids loves hates wants".split(" "),
+};
+const TEMPLATES: (() => string)[] = [
+  () => `${pick(W.verbs)} the ${pick(W.adjectives)} ${pick(W.things)} with ${pick(W.people)} in ${pick(W.places)}`,
+  () => `${pick(W.people)} ${pick(W.prefs)} ${pick(W.topics)} and asked about the ${pick(W.things)}`,
+  () => `Note on ${pick(W.topics)}: the ${pick(W.things)} needs a ${pick(W.adjectives)} ${pick(W.things)} before ${pick(W.places)}`,
+  () => `Felt ${pick(W.feelings)} after ${pick(W.verbs)} the ${pick(W.things)}; ${pick(W.people)} ${pick(W.verbs)} the ${pick(W.things)} too`,
+  () => `Trip to ${pick(W.places)} with ${pick(W.people)}: ${pick(W.verbs)} a ${pick(W.adjectives)} ${pick(W.things)} and talked about ${pick(W.topics)}`,
+  () => `I ${pick(W.prefs)} ${pick(W.adjectives)} ${pick(W.things)} for ${pick(W.topics)}, not the ${pick(W.adjectives)} one`,
+  () => `Reminder: ${pick(W.people)} said the ${pick(W.things)} in ${pick(W.places)} is ${pick(W.adjectives)}; ${pick(W.verbs)} it by ${1 + Math.floor(rnd() * 28)} ${pick(["March", "April", "May", "June", "July"])}`,
+  () => `Learned ${pick(W.topics)} from ${pick(W.people)}: ${pick(W.verbs)} the ${pick(W.things)}, ${pick(W.verbs)} the ${pick(W.things)}, then ${pick(W.verbs)} the ${pick(W.adjectives)} ${pick(W.things)} (${Math.floor(rnd() * 1000)} steps)`,
+];
+const KINDS = ["fact", "preference", "event", "episode", "note", "action"];
+const THREE_YEARS = 3 * 365 * 86_400_000;
+
+function line(now: number, i: number): string {
+  const text = pick(TEMPLATES, 0.5)();
+  const created = new Date(now - Math.floor(rnd() * THREE_YEARS)).toISOString();
+  const o: Record<string, unknown> = { content: `${text} #${i % 9973}`, created_at: created, kind: KINDS[Math.floor(rnd() * KINDS.length)] };
+  if (rnd() < 0.3) o.source = `chat:${Math.floor(rnd() * 50000)}`;
+  if (rnd() < 0.5) o.visibility = "shareable";
+  return JSON.stringify(o);
+}
+
+function queries(n: number): string[] {
+  const out: string[] = [];
+  const shapes: (() => string)[] = [
+    () => pick(W.places),
+    () => `${pick(W.people)} ${pick(W.things)}`,
+    () => `what did I ${pick(W.verbs)} in ${pick(W.places)}?`,
+    () => `${pick(W.adjectives)} ${pick(W.things)} ${pick(W.topics)}`,
+    () => `when did ${pick(W.people)} talk about ${pick(W.topics)}`,
+    () => `"${pick(W.things)}" NEAR(${pick(W.places)}) col:${pick(W.topics)} *`,
+    () => `${pick(W.things)}`,
+    () => `does ${pick(W.people)} like ${pick(W.topics)} or ${pick(W.topics)}?`,
+  ];
+  for (let i = 0; i < n; i++) out.push(shapes[i % shapes.length]!());
+  return out;
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function run(size: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "pai-bench-mem-"));
+  try {
+    const now = Date.now();
+    const file = join(dir, "items.jsonl");
+    seed = 42 + size;
+    await new Promise<void>((res, rej) => {
+      const ws = createWriteStream(file);
+      ws.on("error", rej);
+      let i = 0;
+      const write = () => {
+        let ok = true;
+        while (i < size && ok) {
+          let chunk = "";
+          for (let j = 0; j < 1000 && i < size; j++, i++) chunk += `${line(now, i)}\n`;
+          ok = ws.write(chunk);
+        }
+        if (i < size) ws.once("drain", write);
+        else ws.end(res);
+      };
+      write();
+    });
+    const config = configSchema.parse({});
+    const db = openDatabase(join(dir, "pai.db"));
+    const store = openMemory(db, config);
+    const t0 = performance.now();
+    const r = await importJsonlFile(store, file, { batchSize: 5000 });
+    const importS = (performance.now() - t0) / 1000;
+    const rate = Math.round(r.committed / importS);
+
+    // Search: 200 varied queries, 3 rounds; p50/p95 of each round, median over rounds.
+    const qs = queries(200);
+    for (const q of qs.slice(0, 20)) store.search(q, { limit: 10 });
+    const p50s: number[] = [];
+    const p95s: number[] = [];
+    let empty = 0;
+    for (let round = 0; round < 3; round++) {
+      const times: number[] = [];
+      for (const q of qs) {
+        const s = performance.now();
+        const hits = store.search(q, { limit: 10 });
+        times.push(performance.now() - s);
+        if (round === 0 && !hits.length) empty++;
+      }
+      times.sort((a, b) => a - b);
+      p50s.push(pct(times, 50));
+      p95s.push(pct(times, 95));
+    }
+    // Maintain: a full re-tier with nothing to move, then as if 30 days had passed (everything is re-checked).
+    const idle: number[] = [];
+    for (let i = 0; i < 3; i++) idle.push(store.maintain().ms);
+    const later = store.maintain({ now: new Date(now + 30 * 86_400_000) });
+    const movedLater = Object.values(later.moved).reduce((a, b) => a + b, 0);
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    const bytes = statSync(join(dir, "pai.db")).size;
+    db.close();
+    console.log(
+      [
+        `${size.toLocaleString("en")} items:`,
+        `import ${rate.toLocaleString("en")} items/s (${importS.toFixed(1)} s, ${r.merged} merged)`,
+        `search p50 ${median(p50s).toFixed(2)} ms, p95 ${median(p95s).toFixed(2)} ms (${empty}/200 queries without results)`,
+        `maintain ${median(idle)} ms (nothing to move), ${later.ms} ms 30 days later (${movedLater} moved)`,
+        `${Math.round(bytes / size)} bytes/item (${(bytes / 1048576).toFixed(0)} MB)`,
+      ].join("\n  "),
+    );
+  } finally {
+    if (keep) console.log(`  kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+for (const size of sizes) await run(size);
