@@ -222,6 +222,13 @@ export function refusal(state: InstallState): UserError {
   const data: Record<string, unknown> = { state };
   switch (b.reason) {
     case "local-edits":
+      if (b.files.every((f) => f === "package-lock.json")) {
+        // Not a customisation: npm install rewrites the lock file when its npm formats it differently.
+        return new UserError("refusing to upgrade: package-lock.json has local edits (npm install rewrites it); nothing was changed", {
+          hint: `undo them with 'git -C ${dir} restore package-lock.json', run 'pai upgrade', then 'npm install'`,
+          data,
+        });
+      }
       return new UserError(`refusing to upgrade: ${b.files.length} tracked file(s) outside user/ have local edits (${few(b.files)}); nothing was changed`, {
         hint: `move your changes to user/overrides/ (it mirrors system/), then undo them with 'git -C ${dir} restore -- <file>' and run 'pai upgrade' again`,
         data,

@@ -108,6 +108,17 @@ describe("pai upgrade", () => {
     expect(existsSync(join(install, "package.json"))).toBe(false);
   });
 
+  it("a lock file rewritten by npm install is refused too, with the way out", async () => {
+    const { upstream, install } = setup();
+    commit(upstream, "Lock file", { "package-lock.json": '{ "lockfileVersion": 3 }\n' });
+    git(install, "pull", "-q", "--ff-only");
+    newUpstreamCommits(upstream);
+    write(install, "package-lock.json", '{ "lockfileVersion": 3, "rewritten": true }\n');
+    const err = await refusedWith(upgrade({ dir: install }));
+    expect(err.message).toMatch(/package-lock\.json has local edits/);
+    expect(err.hint).toMatch(/restore package-lock\.json/);
+  });
+
   it("refuses a diverged history and changes nothing", async () => {
     const { upstream, install } = setup();
     newUpstreamCommits(upstream);
