@@ -19,7 +19,10 @@ export interface ContextItem {
   ref?: string;
   text: string;
   visibility: Visibility;
-  /** Higher is kept first when the budget is tight. */
+  /**
+   * Higher is kept first when the budget is tight (0–100: the Telos uses 100 for the name down to 35 for ideas,
+   * see sources/telos.ts; memory 30–70, see sources/memory.ts). Ties: section order, then position.
+   */
   priority: number;
   /** Memory item id, when the item is a memory (so an answer can record which it used). */
   memoryId?: number;
