@@ -5,7 +5,7 @@
  * first trigger that fits wins. With no match: a plain answer, or (route "model") the model chooses among the
  * prompts and skills by their descriptions, answering with JSON validated by zod.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { loadConfig } from "../config/index.ts";
 import { UserError } from "../errors.ts";
 import { paths as getPaths, requireUser, type Paths } from "../paths.ts";

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
 import matter from "gray-matter";
-import { z } from "zod";
+import * as z from "zod";
 import { UserError } from "../errors.ts";
 
 export const TIERS = ["code", "cli", "prompt", "skill"] as const;
