@@ -134,7 +134,15 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
       return;
     }
     if (key.ctrl || key.meta || key.tab) return;
-    if (ch) setInput((s) => s + ch.replace(/[\r\n]+/g, " "));
+    if (!ch) return;
+    // Pasted text (or keys that arrived together) may hold line ends: each completed line is sent in turn.
+    const parts = ch.split(/\r\n|\r|\n/);
+    if (parts.length === 1) return setInput((s) => s + ch);
+    const lines = [inputRef.current + parts[0], ...parts.slice(1, -1)];
+    setInput(parts[parts.length - 1]!);
+    void (async () => {
+      for (const l of lines) await submit(l);
+    })();
   });
 
   return (

@@ -69,7 +69,7 @@ export class OllamaBackend implements ModelBackend {
   readonly audience = "local" as const;
   readonly defaultModel: string;
   readonly host: string;
-  private readonly embedModel: string;
+  readonly embedModel: string;
 
   constructor(opts: OllamaOptions) {
     this.host = opts.host;

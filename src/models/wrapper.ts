@@ -152,7 +152,8 @@ export class LoggedBackend implements ModelBackend {
   }
 
   private async embedWithRetry(texts: string[], o: { model?: string; signal?: AbortSignal } = {}): Promise<number[][]> {
-    const model = o.model ?? this.opts.model;
+    // The resolved model is an embedding model only when this backend was built for embeddings.
+    const model = o.model ?? (this.opts.purpose === "embed" ? this.opts.model : ((this.inner as { embedModel?: string }).embedModel ?? this.opts.model));
     const attempts = this.opts.retries + 1;
     const inputTokens = Math.ceil(texts.reduce((n, t) => n + t.length, 0) / 4);
     for (let attempt = 1; ; attempt++) {

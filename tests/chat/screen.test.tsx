@@ -81,6 +81,19 @@ describe("the Ink chat screen", () => {
     db.close();
   });
 
+  it("pasted lines are sent one after the other", async () => {
+    const { db, session } = await setup(() => "ok");
+    const ui = render(<ChatScreen session={session} />);
+    await until(() => (ui.lastFrame() ?? "").includes("llama3.2"), "status line");
+    ui.stdin.write("/remember I keep bees\r/incognito\r/mod");
+    await until(() => (ui.lastFrame() ?? "").includes("· incognito"), "both commands");
+    const all = ui.frames.join("\n");
+    expect(all).toMatch(/remembered as mem:\d+/);
+    expect((ui.lastFrame() ?? "").split("\n").at(-1)).toContain("/mod");
+    ui.unmount();
+    db.close();
+  });
+
   it("Escape stops a streaming answer; it is kept marked as interrupted", async () => {
     const long = Array.from({ length: 40 }, (_, i) => `w${i}`).join(" ");
     const { db, config, session } = await setup(() => long, 30);
