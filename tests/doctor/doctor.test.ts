@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { checkDatabase, checkOllama, ollamaBaseUrl, runDoctor, type DoctorReport } from "../../src/doctor/index.ts";
-import { openDatabase } from "../../src/storage/index.ts";
+import { allMigrations, migrate, openDatabase } from "../../src/storage/index.ts";
 import { paths } from "../../src/paths.ts";
 import { initHome, pai, paiAsync } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
@@ -123,6 +123,23 @@ describe("pai doctor", () => {
     const r = pai(["doctor"], { home });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`fail  database: ${db.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is corrupt`));
+    expect(readFileSync(db).equals(bytes)).toBe(true);
+  });
+
+  it("an older database is reported, not migrated: its bytes stay as they were", () => {
+    const home = initHome(tmpDir());
+    const src = join(tmpDir(), "old.db");
+    const old = openDatabase(src, { migrate: false });
+    migrate(old, allMigrations().filter((m) => m.version === 1));
+    old.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    old.close();
+    const bytes = readFileSync(src);
+    const db = paths(home).db;
+    writeFileSync(db, bytes);
+    const r = pai(["doctor", "--json"], { home });
+    const c = check(JSON.parse(r.stdout), "database");
+    expect(c.status).toBe("ok");
+    expect(c.detail).toMatch(/schema 1 \(migrates to \d+ on next use\)/);
     expect(readFileSync(db).equals(bytes)).toBe(true);
   });
 
