@@ -103,7 +103,7 @@ const RULES: Rule[] = [
   {
     kind: "password",
     // password=…, "password": "…", passwd: …, PWD=…
-    re: new RegExp(`\\b((?:[A-Za-z0-9]+[_-])?(?:${KEYWORD_STRONG}))(["']?\\s*[:=]\\s*)("[^"\\n]*"|'[^'\\n]*'|[^\\s,;&"']+)`, "gi"),
+    re: new RegExp(`\\b((?:[A-Za-z0-9]+[_-]?)?(?:${KEYWORD_STRONG}))(["']?\\s*[:=]\\s*)("[^"\\n]*"|'[^'\\n]*'|[^\\s,;&"']+)`, "gi"),
     replace: (m, key, sep, value) => (plausibleValue(value, true) ? `${key}${sep}${tag("password")}` : null),
   },
   {
