@@ -19,7 +19,6 @@ export interface Due {
 interface Entry {
   job: Job;
   trigger: ScheduleTrigger;
-  cron: Cron;
   sig: string;
   next: Date | null;
 }
@@ -28,6 +27,12 @@ interface Entry {
 export const LATE_GRACE_MS = 60_000;
 
 const sigOf = (t: ScheduleTrigger) => `${t.cron}|${t.tz ?? ""}`;
+
+/**
+ * A croner instance for a trigger, made when needed and dropped after: each one holds ~80 KB of lookup
+ * tables (a year table among them), so 1,000 kept alive would cost ~80 MB for nothing.
+ */
+const cronOf = (t: ScheduleTrigger) => new Cron(t.cron, { timezone: t.tz, paused: true });
 
 export class Scheduler {
   private entries = new Map<string, Entry>();
@@ -52,15 +57,14 @@ export class Scheduler {
         existing.trigger = trigger;
         continue;
       }
-      const cron = new Cron(trigger.cron, { timezone: trigger.tz, paused: true });
       const st = states.get(job.name);
       let next: Date | null;
       if (st?.next_run && st.schedule === sig) next = new Date(st.next_run);
       else {
-        next = cron.nextRun(now);
+        next = cronOf(trigger).nextRun(now);
         patchJobState(this.db, job.name, { schedule: sig, next_run: next?.toISOString() ?? null });
       }
-      this.entries.set(job.name, { job, trigger, cron, sig, next });
+      this.entries.set(job.name, { job, trigger, sig, next });
     }
     for (const name of [...this.entries.keys()]) if (!keep.has(name)) this.entries.delete(name);
   }
@@ -89,9 +93,10 @@ export class Scheduler {
     for (const e of this.entries.values()) {
       if (!e.next || e.next > now) continue;
       const first = e.next;
+      const cron = cronOf(e.trigger);
       const bound = e.trigger.catchUp === "all" ? e.trigger.catchUpMax : 1;
       // The most recent runs up to now, oldest first, none before the stored next run.
-      const recent = e.cron
+      const recent = cron
         .previousRuns(bound + 1, new Date(now.getTime() + 1000))
         .filter((t) => t >= first && t <= now)
         .reverse();
@@ -121,7 +126,7 @@ export class Scheduler {
         claim(due);
         dues.push(due);
       }
-      e.next = e.cron.nextRun(now);
+      e.next = cron.nextRun(now);
       patchJobState(this.db, e.job.name, { next_run: e.next?.toISOString() ?? null, ...(fire.length ? { last_fired: fire[fire.length - 1]!.toISOString() } : {}) });
     }
     return dues;
