@@ -1,6 +1,8 @@
 // Bad configuration, through the real CLI in a temporary PAI_HOME: one clear line, exit 1, the file untouched.
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { setConfigValue } from "../../src/config/index.ts";
+import { UserError } from "../../src/errors.ts";
 import { paths } from "../../src/paths.ts";
 import { initHome, pai, type RunResult } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
@@ -71,16 +73,39 @@ describe("config: bad input", () => {
     const before = readFileSync(file);
     for (const [key, value, allowed] of [
       ["memory.hotCap", "lots", "an integer"],
-      ["memory.hotCap", "-1", "an integer"],
-      ["memory.hotCap", "2.5", "an integer"],
       ["backend.default", "gpt", "ollama | anthropic"],
-      ["memory.incognito", "maybe", "true | false"],
-      ["ollama.host", "not a url", "text"],
-      ["daemon.webhook.port", "70000", "an integer"],
     ] as const) {
       const line = oneLineError(pai(["config", "set", key, value], { home: h }));
       expect(line).toContain(`invalid value '${value}' for ${key}`);
       expect(line).toContain(`allowed: ${allowed}`);
+      expect(readFileSync(file).equals(before)).toBe(true);
+    }
+  });
+
+  it("setConfigValue refuses every kind of bad value and leaves the file as it was", () => {
+    const { file } = home();
+    setConfigValue("memory.hotCap", "70", file);
+    const before = readFileSync(file);
+    for (const [key, value, allowed] of [
+      ["memory.hotCap", "-1", "an integer"],
+      ["memory.hotCap", "2.5", "an integer"],
+      ["memory.hotCap", "", "an integer"],
+      ["memory.hotWindowDays", "0", "a number"],
+      ["memory.incognito", "maybe", "true | false"],
+      ["ollama.host", "not a url", "text"],
+      ["daemon.webhook.port", "70000", "an integer"],
+      ["mcp.clientIs", "LOCAL", "local | cloud"],
+      ["packs.settings", "[1,2]", "a JSON object"],
+    ] as const) {
+      let err: unknown;
+      try {
+        setConfigValue(key, value, file);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, `${key}=${value}`).toBeInstanceOf(UserError);
+      expect((err as UserError).message).toContain(`invalid value '${value}' for ${key}`);
+      expect((err as UserError).hint).toBe(`allowed: ${allowed}`);
       expect(readFileSync(file).equals(before)).toBe(true);
     }
   });
