@@ -232,6 +232,6 @@ export async function dispatch(request: string, opts: DispatchOptions = {}): Pro
     if (picked) return run(picked);
   }
   const { plainAnswer } = await import("./external.ts");
-  const output = await plainAnswer(request, { onText: opts.onText, backend: opts.backend, model: opts.model, incognito: opts.incognito, signal: opts.signal });
+  const output = await plainAnswer(request, { onText: opts.onText, backend: opts.backend, model: opts.model, incognito: opts.incognito, signal: opts.signal, paths: p, db: opts.db });
   return { ...base, fallback: "answer", ran: true, output, ok: true };
 }
