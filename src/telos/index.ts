@@ -94,7 +94,7 @@ export function resolveTelosName(input: string): TelosFile | "preferences" | und
 }
 
 const ID_TOKEN = "(?:MO|[MGPBSNLCI])\\d+";
-const ITEM_LINE = new RegExp(`^(\\s*)[-*+]\\s+(${ID_TOKEN}):(?:\\s+(.*))?$`);
+const ITEM_LINE = new RegExp(`^(\\s*)[-*+]\\s+(${ID_TOKEN}):[ \\t]*(.*)$`);
 /** A list line that looks like an item with an ID of some other shape (e.g. `- g1:` or `- X1:`). */
 const ITEM_LIKE = /^[-*+]\s+([A-Za-z]{1,3})(\d+)\s*:/;
 const LINKS = /\s*\(([^()]*)\)\s*$/;

@@ -15,7 +15,7 @@ describe("Telos items", () => {
       mission: `${fm("Mission")}\n- M1: Help people think\n- M2: Stay healthy\n`,
       goals: `${fm("Goals")}\n# Goals\n\n- G1: Run a marathon (supports: M2)\n* G2: Write a book (supports: M1, M2; blocks: G1)\n- G3: Visit Rome (with friends)\n`,
       projects: `${fm("Projects")}\n## Active\n\n- P1: Training plan (serves: G1)\n\n## Done\n\n### 2025\n\n- P2: Old thing\n\n## Paused\n- P3: Later\n\n## Archived\n- P4: Gone\n`,
-      models: `${fm("Models")}\n- MO1: Inversion\n- MO12: Second-order effects\n`,
+      models: `${fm("Models")}\n- MO1:Inversion\n- MO12: Second-order effects\n`,
     });
     const t = loadTelos(p);
     expect(t.problems).toEqual([]);
@@ -37,6 +37,7 @@ describe("Telos items", () => {
     });
     // Parentheses that are not links stay in the text.
     expect(t.items.get("G3")).toMatchObject({ text: "Visit Rome (with friends)", links: [] });
+    expect(t.items.get("MO1")!.text).toBe("Inversion");
     expect(t.items.get("MO12")).toMatchObject({ prefix: "MO", number: 12, text: "Second-order effects" });
     expect(t.items.get("P1")).toMatchObject({ active: true, section: "Active" });
     expect(t.items.get("P2")).toMatchObject({ active: false, section: "2025" });
