@@ -61,7 +61,8 @@ export async function checkRuntime(): Promise<Check> {
   if (!bun) {
     return warn("runtime", `Node ${process.versions.node} (not Bun), SQLite ${sqlite}`, "run pai through bin/pai (or 'npx pai'), which uses the Bun installed by npm install");
   }
-  return ok("runtime", `Bun ${bun}, SQLite ${sqlite}, ${process.platform}-${process.arch}`);
+  const { default: pkg } = await import("../../package.json", { with: { type: "json" } });
+  return ok("runtime", `pai ${pkg.version}, Bun ${bun}, SQLite ${sqlite}, ${process.platform}-${process.arch}`);
 }
 
 // ---- PAI_HOME -----------------------------------------------------------------------------------

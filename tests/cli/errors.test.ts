@@ -1,6 +1,6 @@
 // The error and exit-code contract of the CLI: 0 ok, 1 user error, 2 usage error, 3 environment error.
 // Every error is one line on stderr, `pai: <what> — <what to do>`, with no stack trace unless PAI_DEBUG=1.
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { COMMANDS } from "../../src/cli/main.ts";
@@ -61,6 +61,18 @@ describe("exit codes and error lines", () => {
     const notGit = tmpDir();
     writeFileSync(join(notGit, "package.json"), "{}");
     expect(expectOneLine(pai(["upgrade", "--check"], { home, env: { PAI_INSTALL_DIR: notGit } }), 3)).toMatch(/is not a git checkout — /);
+  });
+
+  it("an unexpected error (config.json is a folder) is still one line, pointing to PAI_DEBUG", () => {
+    const home = initHome(tmpDir());
+    const file = join(home, "user", "config.json");
+    rmSync(file);
+    mkdirSync(file);
+    const line = expectOneLine(pai(["config", "list"], { home }), 1);
+    expect(line).toMatch(/^pai: unexpected error: .*EISDIR.* — run again with PAI_DEBUG=1 for details$/);
+    const loud = pai(["config", "list"], { home, env: { PAI_DEBUG: "1" } });
+    expect(loud.stderr.split("\n")[0]).toBe(line);
+    expect(loud.stderr).toMatch(/^\s+at /m);
   });
 
   it("PAI_DEBUG=1 adds the stack after the same first line", () => {

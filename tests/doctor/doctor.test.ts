@@ -59,7 +59,7 @@ describe("pai doctor", () => {
     for (const name of ["runtime", "home", "config", "database", "telos", "install", "ollama", "anthropic"]) {
       expect(lines.some((l) => new RegExp(`^(ok|warn|fail)\\s+${name}: `).test(l))).toBe(true);
     }
-    expect(r.stdout).toMatch(/^ok\s+runtime: Bun \d+\.\d+\.\d+, SQLite 3\.\d+/m);
+    expect(r.stdout).toMatch(/^ok\s+runtime: pai \d+\.\d+\.\d+, Bun \d+\.\d+\.\d+, SQLite 3\.\d+/m);
     expect(r.stdout).toMatch(/^ok\s+database: .*pai\.db: integrity ok/m);
     expect(r.stdout).toMatch(/^ok\s+ollama: reachable at http:\/\/127\.0\.0\.1:\d+ \(Ollama 0\.12\.3\)/m);
     expect(r.stdout).toMatch(/^warn\s+anthropic: ANTHROPIC_API_KEY is not set.*\n\s+fix: export ANTHROPIC_API_KEY/m);
