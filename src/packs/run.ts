@@ -331,7 +331,10 @@ async function runCli(prep: Prepared, cmd: Extract<PackCommand, { tier: "cli" }>
   const home = prep.p.home;
   const argv = renderArgv(cmd.args, scopeOf(prep, input), (kind, value) => {
     const full = expandPath(value, { home, packDir: prep.manifest.dir });
-    return kind === "read" ? checkRead(prep.guard, full) : checkWrite(prep.guard, full);
+    if (kind === "read") return checkRead(prep.guard, full);
+    const target = checkWrite(prep.guard, full);
+    mkdirSync(dirname(target), { recursive: true }); // inside the grant: the program may expect its folder
+    return target;
   });
   const r = await spawnChecked(bin, argv, {
     env: childEnv(prep.guard),
