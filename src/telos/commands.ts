@@ -76,6 +76,7 @@ export interface ItemView {
 export interface DocView {
   name: string;
   file: string;
+  exists: boolean;
   title: string;
   updated: string | null;
   visibility: "private" | "shareable";
@@ -101,6 +102,7 @@ function docView(p: Paths, d: TelosDoc): DocView {
   return {
     name: d.name,
     file: rel(p, d.path),
+    exists: d.mtimeMs > 0,
     title: d.title,
     updated: d.updated ?? null,
     visibility: d.visibility,
@@ -165,7 +167,8 @@ export function renderShow(r: ShowResult): string {
       out.push(`  ${itemLine(i)}`);
     }
     for (const l of d.lines) out.push(`  - ${l}`);
-    if (d.items.length === 0 && d.lines.length === 0) out.push("  (no items yet)");
+    if (!d.exists) out.push(`  (missing: 'pai init' adds it, 'pai telos edit ${d.name}' creates it)`);
+    else if (d.items.length === 0 && d.lines.length === 0) out.push("  (no items yet)");
     return out.join("\n");
   });
   return blocks.join("\n\n");
