@@ -121,7 +121,7 @@ describe("pai status (CLI)", () => {
     expect(s.projects).toEqual([{ id: "P1", text: "My side project" }]);
     expect(Object.keys(s.counts).sort()).toEqual(["memory", "packs", "telos", "telosItems"]);
     expect(Object.keys(s.counts.telos)).toHaveLength(11);
-    expect(s.backend).toEqual({ name: "ollama", model: "llama3.2" });
+    expect(s.backend).toEqual({ name: "ollama", model: STATUS_DEFAULTS.ollamaModel });
     expect(Object.keys(s.upgrade).sort()).toEqual(["ahead", "behind", "detail", "state"]);
     expect(["up to date", "behind", "ahead", "diverged", "no upstream", "not a git checkout", "unknown"]).toContain(s.upgrade.state);
 
@@ -129,7 +129,7 @@ describe("pai status (CLI)", () => {
     expect(screen.code).toBe(0);
     expect(screen.stdout).toMatch(/^Who\s+Ada$/m);
     expect(screen.stdout).toMatch(/^Goals\s+G1 Ship a first version/m);
-    expect(screen.stdout).toMatch(/^Model\s+ollama · llama3\.2$/m);
+    expect(screen.stdout).toContain(`ollama · ${STATUS_DEFAULTS.ollamaModel}\n`);
   });
 
   it("shows problems instead of failing when the database is not SQLite", () => {
