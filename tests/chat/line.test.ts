@@ -1,10 +1,11 @@
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/index.ts";
 import { openMemory } from "../../src/memory/index.ts";
 import { paths } from "../../src/paths.ts";
 import { openDatabase } from "../../src/storage/index.ts";
-import { initHome, paiAsync } from "../helpers/cli.ts";
+import { initHome, PAI_BIN, paiAsync, ROOT } from "../helpers/cli.ts";
 import { startFakeOllama, type FakeServer } from "../helpers/fake-ollama.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
@@ -75,5 +76,31 @@ describe("pai chat, line mode (stdin is not a terminal)", () => {
     const r = await paiAsync(["chat"], { home, input: "hi\n", env: { OLLAMA_HOST: "http://127.0.0.1:9" } });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^pai: cannot reach Ollama at http:\/\/127\.0\.0\.1:9 — start it with 'ollama serve'/);
+  });
+
+  it("Ctrl-C during an answer stores it marked interrupted and exits 130", async () => {
+    const home = initHome(tmpDir());
+    const p = paths(home);
+    const long = Array.from({ length: 30 }, (_, i) => `w${i}`).join(" ");
+    const s = await startFakeOllama({ reply: long, chunkDelayMs: 50 });
+    servers.push(s);
+    const r = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(PAI_BIN, ["chat"], { cwd: ROOT, env: { ...process.env, PAI_HOME: home, OLLAMA_HOST: s.url, NO_COLOR: "1" } });
+      let stdout = "";
+      child.stdout.on("data", (d) => {
+        stdout += d;
+        if (stdout.includes("w2 ")) child.kill("SIGINT");
+      });
+      child.stdin.write("count for me\n"); // stdin stays open, as in a pipe that is still being written
+      const t = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      child.on("close", (code) => (clearTimeout(t), resolve({ code, stdout })));
+    });
+    expect(r.code).toBe(130);
+    expect(r.stdout).not.toContain("w29");
+    const db = openDatabase(p.db);
+    const eps = openMemory(db, loadConfig(p.config)).list({ kind: "episode" });
+    expect(eps).toHaveLength(1);
+    expect(eps[0]!.meta.interrupted).toBe(true);
+    db.close();
   });
 });
