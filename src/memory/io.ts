@@ -24,6 +24,7 @@ export const importLineSchema = z.object({
   visibility: z.enum(["private", "shareable"]).optional(),
   importance: z.number().min(0).max(1).optional(),
   meta: z.record(z.string(), z.unknown()).optional(),
+  redacted: z.boolean().optional(),
 });
 
 const KIND_SET = new Set<string>(MEMORY_KINDS);
@@ -33,7 +34,8 @@ const KIND_SET = new Set<string>(MEMORY_KINDS);
  * undefined when anything is off, and the zod schema then says what.
  */
 function quickLine(o: Record<string, unknown>): RememberInput | undefined {
-  const { content, created_at, kind, source, pinned, visibility, importance, meta } = o;
+  const { content, created_at, kind, source, pinned, visibility, importance, meta, redacted } = o;
+  if (redacted !== undefined && typeof redacted !== "boolean") return undefined;
   if (typeof content !== "string" || !content.trim()) return undefined;
   if (kind !== undefined && (typeof kind !== "string" || !KIND_SET.has(kind))) return undefined;
   if (source !== undefined && source !== null && typeof source !== "string") return undefined;
@@ -56,6 +58,7 @@ function quickLine(o: Record<string, unknown>): RememberInput | undefined {
     visibility: visibility as RememberInput["visibility"],
     importance: importance as number | undefined,
     meta: meta as Record<string, unknown> | undefined,
+    redacted: redacted as boolean | undefined,
     createdAt,
   };
 }
@@ -99,6 +102,7 @@ export function parseImportLine(line: string, defaults: { visibility?: "private"
     visibility: v.visibility ?? defaults.visibility,
     importance: v.importance,
     meta: v.meta,
+    redacted: v.redacted,
     createdAt,
   };
 }

@@ -4,9 +4,10 @@ import type { Migration } from "../storage/migrations.ts";
  * Migrations of this concern: versions 100-199 (see src/storage/migrations.ts).
  *
  * memory_items holds every item; `active_at` = max(created_at, last_used_at) drives the tiers and is indexed
- * with the tier so re-tiering is a few indexed, set-based statements. memory_fts is a contentless FTS5 index
- * (porter stemming) with delete support and FTS5 secure-delete, so forgetting an item removes its terms
- * from the index itself, not only a delete marker. Dates and times are ISO 8601 text in UTC.
+ * with the tier so re-tiering is a few indexed, set-based statements. memory_fts is an external-content FTS5
+ * index over memory_items (porter stemming; the text is stored once) with FTS5 secure-delete, so forgetting
+ * an item removes its terms from the index pages themselves, not only a delete marker. The store keeps the
+ * index in sync in the same transactions. Dates and times are ISO 8601 text in UTC.
  */
 export const memoryMigrations: Migration[] = [
   {
@@ -34,7 +35,14 @@ export const memoryMigrations: Migration[] = [
           superseded_by INTEGER,
           redacted INTEGER NOT NULL DEFAULT 0,
           meta TEXT,
-          hash INTEGER NOT NULL
+          hash INTEGER NOT NULL,
+          -- Words for the date it happened ("8 may 2023 monday"), indexed beside the content; computed, not stored.
+          context TEXT GENERATED ALWAYS AS (
+            CAST(strftime('%d', created_at) AS INTEGER) || ' ' ||
+            CASE strftime('%m', created_at) WHEN '01' THEN 'january' WHEN '02' THEN 'february' WHEN '03' THEN 'march' WHEN '04' THEN 'april' WHEN '05' THEN 'may' WHEN '06' THEN 'june' WHEN '07' THEN 'july' WHEN '08' THEN 'august' WHEN '09' THEN 'september' WHEN '10' THEN 'october' WHEN '11' THEN 'november' WHEN '12' THEN 'december' ELSE '' END || ' ' ||
+            strftime('%Y', created_at) || ' ' ||
+            CASE strftime('%w', created_at) WHEN '0' THEN 'sunday' WHEN '1' THEN 'monday' WHEN '2' THEN 'tuesday' WHEN '3' THEN 'wednesday' WHEN '4' THEN 'thursday' WHEN '5' THEN 'friday' WHEN '6' THEN 'saturday' ELSE '' END
+          ) VIRTUAL
         ) STRICT;
         CREATE INDEX memory_items_hash ON memory_items (hash);
         CREATE INDEX memory_items_tier_active ON memory_items (tier, active_at);
@@ -44,7 +52,7 @@ export const memoryMigrations: Migration[] = [
 
         CREATE VIRTUAL TABLE memory_fts USING fts5(
           content, context,
-          content = '', contentless_delete = 1,
+          content = 'memory_items', content_rowid = 'id',
           tokenize = 'porter unicode61 remove_diacritics 2'
         );
         INSERT INTO memory_fts (memory_fts, rank) VALUES ('secure-delete', 1);

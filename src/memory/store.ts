@@ -13,7 +13,7 @@ import type { Config } from "../config/schema.ts";
 import { UserError } from "../errors.ts";
 import type { Database, SqlValue } from "../storage/index.ts";
 import { redactSecrets } from "./redact.ts";
-import { bigrams, contentHash, dateWords, jaccard, matchExpression, queryTerms } from "./text.ts";
+import { bigrams, contentHash, jaccard, matchExpression, queryTerms } from "./text.ts";
 
 export type MemoryKind = "fact" | "preference" | "event" | "episode" | "note" | "action";
 export type Tier = "hot" | "warm" | "cold";
@@ -52,6 +52,8 @@ export interface RememberInput {
   supersedes?: number;
   importance?: number;
   meta?: Record<string, unknown>;
+  /** Already redacted upstream (an export being re-imported): keeps the flag. */
+  redacted?: boolean;
 }
 
 export interface RememberResult {
@@ -246,8 +248,11 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
         importance, pinned, visibility, source, derived_from, supersedes, superseded_by, redacted, meta, hash)
        VALUES (?, ?, ?, ?, ?, NULL, ?, 0, 1, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
     ),
-    insertFts: db.prepare("INSERT INTO memory_fts (rowid, content, context) VALUES (?, ?, ?)"),
-    deleteFts: db.prepare("DELETE FROM memory_fts WHERE rowid = ?"),
+    insertFts: db.prepare("INSERT INTO memory_fts (rowid, content, context) SELECT id, content, context FROM memory_items WHERE id = ?"),
+    // External content: the index is told the exact values it indexed, so secure-delete removes every entry.
+    deleteFts: db.prepare(
+      "INSERT INTO memory_fts (memory_fts, rowid, content, context) SELECT 'delete', id, content, context FROM memory_items WHERE id = ?",
+    ),
     insertLink: db.prepare("INSERT OR IGNORE INTO memory_links (item_id, from_id) VALUES (?, ?)"),
     byHash: db.prepare<Row>("SELECT * FROM memory_items WHERE hash = ? AND superseded_by IS NULL ORDER BY id LIMIT 1"),
     get: db.prepare<Row>("SELECT * FROM memory_items WHERE id = ?"),
@@ -329,11 +334,11 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       input.source ?? null,
       derived.length ? JSON.stringify(derived) : null,
       input.supersedes ?? null,
-      red.redacted ? 1 : 0,
+      red.redacted || input.redacted === true ? 1 : 0,
       Object.keys(meta).length ? JSON.stringify(meta) : null,
       hash,
     );
-    q.insertFts.run(id, content, dateWords(createdAt));
+    q.insertFts.run(id);
     for (const from of derived) q.insertLink.run(id, from);
     if (input.supersedes !== undefined) {
       const old = q.get.get(input.supersedes);
@@ -784,10 +789,10 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
         db.transaction(() => {
           const del = db.prepare("DELETE FROM memory_items WHERE id = ?");
           for (const id of list) {
+            q.deleteFts.run(id);
             const n = del.run(id).changes;
             if (!n) continue;
             removed += n;
-            q.deleteFts.run(id);
             db.prepare("DELETE FROM memory_embeddings WHERE item_id = ?").run(id);
             db.prepare("DELETE FROM memory_tier_events WHERE item_id = ?").run(id);
             db.prepare("DELETE FROM memory_links WHERE item_id = ? OR from_id = ?").run(id, id);
