@@ -33,7 +33,7 @@ export const HELP = `Commands:
   /model [NAME]                show or switch the model
   /remember TEXT               store TEXT in memory
   /forget ID                   delete memory item ID for good
-  /context                     show the context the current backend would receive
+  /context [QUERY]             show the context the current backend would receive
   /incognito                   toggle incognito (nothing from the session is stored)
   /help                        this list
   /exit                        leave (Ctrl-D too)

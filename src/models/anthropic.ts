@@ -68,7 +68,8 @@ export class AnthropicBackend implements ModelBackend {
     const type: string | undefined = err?.error?.error?.type ?? err?.error?.type;
     const apiMessage: string = err?.error?.error?.message ?? err?.error?.message ?? err?.message ?? String(err);
     const message = this.apiKey ? apiMessage.split(this.apiKey).join("[key]") : apiMessage;
-    const extra = { status, host: this.baseUrl, model, cause: err };
+    const retryAfter = Number(err?.headers?.get?.("retry-after") ?? Number.NaN);
+    const extra = { status, host: this.baseUrl, model, cause: err, retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined };
     if (err instanceof Anthropic.APIUserAbortError) return new BackendFailure("anthropic", "aborted", "aborted", extra);
     if (err instanceof Anthropic.APIConnectionTimeoutError) return new BackendFailure("anthropic", "timeout", message, extra);
     if (status === 401 || status === 403 || type === "authentication_error" || type === "permission_error")

@@ -22,7 +22,7 @@ export class BackendFailure extends Error {
     readonly backend: BackendName,
     readonly kind: FailureKind,
     message: string,
-    readonly extra: { status?: number; host?: string; model?: string; cause?: unknown } = {},
+    readonly extra: { status?: number; host?: string; model?: string; cause?: unknown; retryAfterMs?: number } = {},
   ) {
     super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
   }

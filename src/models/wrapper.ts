@@ -26,6 +26,13 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
   });
 
+/** Exponential backoff, or the server's Retry-After when it asks for longer (at most 30 s). */
+export function retryDelay(backoffMs: number, attempt: number, f: BackendFailure): number {
+  const backoff = backoffMs * 2 ** (attempt - 1);
+  const asked = f.extra.retryAfterMs;
+  return asked !== undefined && asked > backoff ? Math.min(asked, 30_000) : backoff;
+}
+
 export class LoggedBackend implements ModelBackend {
   readonly name;
   readonly audience;
@@ -141,7 +148,7 @@ export class LoggedBackend implements ModelBackend {
           exchangeId: req.exchangeId,
         });
         if (!retry) throw toPaiError(f, attempt);
-        await sleep(this.opts.backoffMs * 2 ** (attempt - 1), req.signal);
+        await sleep(retryDelay(this.opts.backoffMs, attempt, f), req.signal);
       } finally {
         clearTimeout(timer);
         req.signal?.removeEventListener("abort", onAbort);
@@ -169,7 +176,7 @@ export class LoggedBackend implements ModelBackend {
         const retry = f.retryable && attempt < attempts && !o.signal?.aborted;
         this.log({ model, purpose: "embed", kind: "embed", start, outcome: retry ? "retried" : "error", attempt, error: `${f.kind}: ${f.message}`.slice(0, 500) });
         if (!retry) throw toPaiError(f, attempt);
-        await sleep(this.opts.backoffMs * 2 ** (attempt - 1), o.signal);
+        await sleep(retryDelay(this.opts.backoffMs, attempt, f), o.signal);
       }
     }
   }

@@ -260,3 +260,42 @@ describe("Anthropic backend (@anthropic-ai/sdk against a loopback server)", () =
     expect((await b.health()).ok).toBe(true);
   });
 });
+
+describe("the loopback servers also speak the non-streaming forms", () => {
+  it("Ollama: /api/chat with stream false returns one message with tool calls", async () => {
+    const { Ollama } = await import("ollama");
+    const s = await startFakeOllama({ reply: { content: "checking", toolCalls: [{ name: "f", arguments: { a: 1 } }] } });
+    servers.push(s);
+    const r = await new Ollama({ host: s.url }).chat({ model: "llama3.2", messages: [{ role: "user", content: "x" }], stream: false });
+    expect(r.message.content).toBe("checking");
+    expect(r.message.tool_calls?.[0]?.function).toMatchObject({ name: "f", arguments: { a: 1 } });
+    expect(r.done).toBe(true);
+    expect(r.eval_count).toBeGreaterThan(0);
+  });
+
+  it("Anthropic: /v1/messages without stream returns the message JSON", async () => {
+    const { default: Anthropic } = await import("@anthropic-ai/sdk");
+    const s = await startFakeAnthropic({ reply: { content: "hi", toolCalls: [{ name: "g", arguments: { b: "c" } }] } });
+    servers.push(s);
+    const r = await new Anthropic({ apiKey: "test-key", baseURL: s.url, maxRetries: 0 }).messages.create({
+      model: "claude-haiku-4-5",
+      max_tokens: 100,
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(r.content[0]).toEqual({ type: "text", text: "hi" });
+    expect(r.content[1]).toMatchObject({ type: "tool_use", name: "g", input: { b: "c" } });
+    expect(r.stop_reason).toBe("tool_use");
+    expect(r.usage.input_tokens).toBeGreaterThan(0);
+  });
+
+  it("honours Retry-After when it asks for longer than the backoff, up to 30 s", async () => {
+    const { retryDelay } = await import("../../src/models/wrapper.ts");
+    const { BackendFailure } = await import("../../src/models/errors.ts");
+    const f = (ms?: number) => new BackendFailure("anthropic", "rate_limit", "x", { retryAfterMs: ms });
+    expect(retryDelay(500, 1, f())).toBe(500);
+    expect(retryDelay(500, 3, f())).toBe(2000);
+    expect(retryDelay(500, 1, f(5000))).toBe(5000);
+    expect(retryDelay(500, 1, f(120_000))).toBe(30_000);
+    expect(retryDelay(500, 3, f(0))).toBe(2000);
+  });
+});
