@@ -86,6 +86,7 @@ export class Daemon {
     if (this.opts.watchJobs !== false) await this.watchJobsFolder();
     if (this.opts.config.daemon.webhook.enabled) await this.startWebhook();
     this.log(`started (pid ${process.pid}): ${this.jobs.size} job(s), ${this.scheduler.size} scheduled`);
+    this.fireHooks("daemon.start", `daemon.start:${new Date().toISOString()}:${process.pid}`, {});
   }
 
   /** Re-reads user/jobs/ and reconciles every trigger with it. */
@@ -93,10 +94,58 @@ export class Daemon {
     const { jobs, invalid } = loadJobs(this.opts.paths);
     for (const bad of invalid) this.log(`skipped an invalid job: ${bad.error}`);
     this.jobs = new Map(jobs.filter((j) => j.enabled).map((j) => [j.name, j]));
+    for (const h of await this.packHookJobs()) if (!this.jobs.has(h.name)) this.jobs.set(h.name, h);
     this.scheduler.load([...this.jobs.values()], new Date());
     await this.syncFileWatches();
     this.syncPollers();
     this.armTimer();
+  }
+
+  /**
+   * Hooks declared by installed packs, as jobs named pack.<pack>.<command>.<event>: schedule and file.changed
+   * hooks get their trigger, webhook hooks answer POST /hooks/pack.<pack>.<command>.webhook, daemon.start hooks fire when
+   * the daemon starts and mail.received hooks whenever a mail job fires. They run with the permissions the
+   * user granted the pack at install.
+   */
+  private async packHookJobs(): Promise<Job[]> {
+    let hooks: import("../packs/index.ts").InstalledHook[];
+    try {
+      const { packHooks } = await import("../packs/index.ts");
+      hooks = packHooks(this.opts.paths);
+    } catch (err) {
+      this.log(`pack hooks not loaded: ${(err as Error).message}`);
+      return [];
+    }
+    const out: Job[] = [];
+    const base = (name: string, h: (typeof hooks)[number], trigger: Job["trigger"]): Job => ({
+      name,
+      file: `packs/${h.pack}`,
+      enabled: true,
+      description: h.description ?? `hook of the ${h.pack} pack (${h.event})`,
+      trigger,
+      action: { type: "pack", pack: h.pack, command: h.command, args: [] },
+      policy: { requireApproval: false },
+    });
+    for (const h of hooks) {
+      const short = { schedule: "schedule", "file.changed": "file", webhook: "webhook", "daemon.start": "start", "mail.received": "mail" }[h.event];
+      const name = `pack.${h.pack}.${h.command}.${short}`;
+      if (h.event === "schedule" && h.cron) out.push(base(name, h, { type: "schedule", cron: h.cron, catchUp: "skip", catchUpMax: 10 }));
+      else if (h.event === "file.changed")
+        (h.paths ?? []).forEach((path, i) =>
+          out.push(base(i ? `${name}.${i}` : name, h, { type: "file", path, debounceMs: 100, events: ["add", "change", "unlink"] })),
+        );
+      else if (h.event === "webhook") out.push(base(name, h, { type: "webhook" }));
+      else if (h.event === "daemon.start" || h.event === "mail.received") out.push({ ...base(name, h, { type: "manual" }), description: h.event });
+    }
+    return out;
+  }
+
+  private fireHooks(event: "daemon.start" | "mail.received", key: string, vars: Record<string, string>): void {
+    for (const job of this.jobs.values()) {
+      if (job.description === event && job.trigger.type === "manual" && job.name.startsWith("pack.")) {
+        this.dispatch(job, { trigger: event, key, vars });
+      }
+    }
   }
 
   // ---- schedules -------------------------------------------------------------------------------
@@ -138,7 +187,7 @@ export class Daemon {
   /** Claims a firing now and runs its action in the background. */
   dispatch(job: Job, ev: FireEvent, extra?: () => void): FireOutcome {
     if (this.stopping) return { status: "abandoned" };
-    const ctx = { db: this.db, config: this.opts.config, signal: this.abort.signal, log: (l: string) => this.log(l) };
+    const ctx = { db: this.db, config: this.opts.config, paths: this.opts.paths, signal: this.abort.signal, log: (l: string) => this.log(l) };
     const { outcome, run } = claimFiring(ctx, job, ev, extra);
     if (outcome.status !== "duplicate") this.log(`${job.name}: ${ev.trigger} (${ev.key}) → ${run ? "running" : outcome.status}`);
     if (run && outcome.firingId !== undefined) {
@@ -296,11 +345,11 @@ export class Daemon {
       return;
     }
     for (const m of poll.messages) {
-      this.dispatch(
-        job,
-        { trigger: "mail", key: `mail:${poll.uidValidity}:${m.uid}`, vars: { from: m.from, subject: m.subject, uid: String(m.uid) } },
-        () => patchJobState(this.db, job.name, { mail_uid: m.uid }),
+      const vars = { from: m.from, subject: m.subject, uid: String(m.uid) };
+      const outcome = this.dispatch(job, { trigger: "mail", key: `mail:${poll.uidValidity}:${m.uid}`, vars }, () =>
+        patchJobState(this.db, job.name, { mail_uid: m.uid }),
       );
+      if (outcome.status !== "duplicate") this.fireHooks("mail.received", `mail:${job.name}:${poll.uidValidity}:${m.uid}`, vars);
     }
     if (poll.lastUid > after) patchJobState(this.db, job.name, { mail_uid: poll.lastUid });
   }

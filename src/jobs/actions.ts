@@ -5,6 +5,7 @@
 import type { Config } from "../config/index.ts";
 import { UserError } from "../errors.ts";
 import type { Database } from "../storage/index.ts";
+import type { Paths } from "../paths.ts";
 import type { MemoryKind } from "../memory/index.ts";
 import type { Action, Job } from "./schema.ts";
 
@@ -19,6 +20,8 @@ export interface ActionContext {
   db: Database;
   config: Config;
   signal: AbortSignal;
+  /** The PAI_HOME in use (default: the process's). */
+  paths?: Paths;
 }
 
 /** Replaces {{name}} with vars[name] (unknown names are left as they are). */
@@ -28,7 +31,7 @@ export function render(template: string, vars: Record<string, string>): string {
 
 async function runPack(job: Job, ref: { pack: string; command: string }, input: { args: string[]; text?: string; vars: Record<string, string> }, ctx: ActionContext): Promise<ActionResult> {
   const { runPackCommand } = await import("../packs/index.ts");
-  const r = await runPackCommand(ref, input, { grants: job.policy.grants, signal: ctx.signal, db: ctx.db, config: ctx.config, origin: `daemon:${job.name}` });
+  const r = await runPackCommand(ref, input, { grants: job.policy.grants, signal: ctx.signal, db: ctx.db, config: ctx.config, paths: ctx.paths, origin: `daemon:${job.name}` });
   if (!r.ok) throw new UserError(`${ref.pack}:${ref.command} ${r.outcome}: ${firstLine(r.error?.message ?? r.output)}`);
   return { output: r.output, tier: r.tier, runId: r.runId, memoryId: r.memoryId };
 }
@@ -67,6 +70,7 @@ export async function runAction(job: Job, action: Action, vars: Record<string, s
         signal: ctx.signal,
         db: ctx.db,
         config: ctx.config,
+        paths: ctx.paths,
         learn: false,
         source: `job:${job.name}`,
       });

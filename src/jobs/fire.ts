@@ -5,6 +5,7 @@
  */
 import type { Config } from "../config/index.ts";
 import type { Database } from "../storage/index.ts";
+import type { Paths } from "../paths.ts";
 import { appendAudit } from "../audit/index.ts";
 import { redact } from "../audit/redact.ts";
 import { isPaused, processAlive } from "../daemon/state.ts";
@@ -35,6 +36,7 @@ export interface FireOutcome {
 export interface FireContext {
   db: Database;
   config: Config;
+  paths?: Paths;
   signal?: AbortSignal;
   now?: () => Date;
   log?: (line: string) => void;
@@ -146,7 +148,7 @@ export async function executeFiring(ctx: FireContext, job: Job, firingId: number
   const signal = ctx.signal ?? new AbortController().signal;
   let result: ActionResult;
   try {
-    result = await runAction(job, job.action, vars, { db, config: ctx.config, signal });
+    result = await runAction(job, job.action, vars, { db, config: ctx.config, signal, paths: ctx.paths });
   } catch (err) {
     if (signal.aborted) {
       markAbandoned(db, job.name, firingId, "the daemon stopped before the action finished");

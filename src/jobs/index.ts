@@ -288,7 +288,7 @@ export async function runJobNow(name: string, p: Paths = requireUser(getPaths())
   try {
     const now = new Date();
     const outcome = await fireJob(
-      { db, config, signal: opts.signal },
+      { db, config, paths: p, signal: opts.signal },
       job,
       { trigger: "manual", key: `manual:${now.toISOString()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`, manual: true },
     );

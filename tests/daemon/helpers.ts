@@ -33,14 +33,15 @@ export function writeJob(p: Paths, name: string, spec: unknown): void {
 }
 
 /** A temporary PAI_HOME with jobs written, and a daemon running in this process. */
-export async function rig(jobs: Record<string, unknown>, tweak?: (c: Config) => Config): Promise<Rig> {
+export async function rig(jobs: Record<string, unknown>, tweak?: (c: Config) => Config, before?: (home: string) => void): Promise<Rig> {
   const home = initHome(tmpDir());
+  before?.(home);
   const p = paths(home);
   for (const [name, spec] of Object.entries(jobs)) writeJob(p, name, spec);
   const db = openDatabase(p.db);
   let config = loadConfig(p.config);
   if (tweak) config = tweak(config);
-  const daemon = new Daemon({ paths: p, config, db, log: () => {}, watchJobs: false });
+  const daemon = new Daemon({ paths: p, config, db, log: process.env.PAI_TEST_DAEMON_LOG ? (l) => console.error(l) : () => {}, watchJobs: false });
   await daemon.start();
   return {
     home,
