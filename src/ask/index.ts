@@ -126,11 +126,7 @@ export async function ask(question: string, opts: AskOptions = {}): Promise<AskR
 
     const { openMemory } = await import("../memory/index.ts");
     const mem = openMemory(db, config);
-    if (ctx.memoryIds.length) {
-      try {
-        mem.touch(ctx.memoryIds);
-      } catch {}
-    }
+    // Memories matched for the question were marked as used by the context's memory source.
     if (interrupted && !answer.trim()) return result; // nothing was said: nothing to store
     const content = interrupted
       ? `Q: ${q}\nA (interrupted): ${answer.trimEnd()}\n${INTERRUPTED_NOTE}`
