@@ -232,6 +232,12 @@ describe("pai upgrade (CLI)", () => {
     expect(out.blocker).toEqual({ reason: "local-edits", files: ["system/prompts/answer.md"] });
     expect(head(install)).toBe(before);
     expect(readFileSync(join(install, "system/prompts/answer.md"), "utf8")).toBe("edited\n");
+    // Without --json, the incoming commits are still shown, then the refusal.
+    const human = pai(["upgrade", "--check"], { env: { PAI_INSTALL_DIR: install } });
+    expect(human.code).toBe(1);
+    expect(human.stdout).toMatch(/^2 incoming commit\(s\) from origin\/main:\n\s+[0-9a-f]{10}  Add a summary prompt/);
+    expect(human.stderr.trim().split("\n")).toHaveLength(1);
+    expect(head(install)).toBe(before);
   });
 
   it("exit 3 when the install is not a git checkout", () => {

@@ -1,5 +1,15 @@
 import type { Command } from "commander";
+import type { InstallState } from "../../upgrade/index.ts";
 import { examples, print, printJson, style, withJson } from "../output.ts";
+
+const short = (h: string) => h.slice(0, 10);
+
+/** The incoming commits, hash and subject, on stdout. */
+function showIncoming(s: { incoming: { hash: string; subject: string }[]; upstream: string | null }): void {
+  if (!s.incoming.length) return;
+  print(`${s.incoming.length} incoming commit(s) from ${s.upstream}:`);
+  for (const c of s.incoming) print(`  ${style.yellow(short(c.hash))}  ${c.subject}`);
+}
 
 export function register(program: Command): void {
   const cmd = program
@@ -21,17 +31,14 @@ export function register(program: Command): void {
     try {
       result = await upgrade({ check: opts.check });
     } catch (err) {
-      if (opts.json && err instanceof PaiError && err.data?.state) {
-        printJson({ status: "refused", message: err.message, hint: err.hint, ...(err.data.state as object), changed: [], notes: [] });
-      }
+      if (!(err instanceof PaiError) || !err.data?.state) throw err;
+      const state = err.data.state as InstallState;
+      if (opts.json) printJson({ ...state, status: "refused", message: err.message, hint: err.hint, changed: [], notes: [] });
+      else showIncoming(state);
       throw err;
     }
     if (opts.json) return printJson(result);
-    const short = (h: string) => h.slice(0, 10);
-    if (result.incoming.length) {
-      print(`${result.incoming.length} incoming commit(s) from ${result.upstream}:`);
-      for (const c of result.incoming) print(`  ${style.yellow(short(c.hash))}  ${c.subject}`);
-    }
+    showIncoming(result);
     if (result.status === "up-to-date") {
       print(`Up to date with ${result.upstream}${result.ahead ? ` (${result.ahead} local commit(s) not upstream)` : ""}.`);
     } else if (result.status === "available") {
