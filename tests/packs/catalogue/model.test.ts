@@ -17,7 +17,7 @@ afterEach(async () => {
   else process.env.OLLAMA_HOST = saved;
 });
 
-async function model(reply: Parameters<typeof startFakeOllama>[0]["reply"]): Promise<FakeServer> {
+async function model(reply: NonNullable<Parameters<typeof startFakeOllama>[0]>["reply"]): Promise<FakeServer> {
   fake = await startFakeOllama({ reply });
   process.env.OLLAMA_HOST = fake.url;
   return fake;
@@ -91,7 +91,7 @@ describe("codegen (a skill)", () => {
     await install(p, "codegen");
     const root = tmpDir();
     setSettings(p, "codegen", { root });
-    const f = await model((body) => {
+    const f = await model((body: any) => {
       const toolMsgs = body.messages.filter((m: { role: string }) => m.role === "tool").length;
       if (toolMsgs === 0) return { toolCalls: [{ name: "list-files", arguments: { vars: { path: "wordcount" } } }] };
       if (toolMsgs === 1) {
