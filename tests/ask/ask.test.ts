@@ -169,6 +169,10 @@ describe("pai ask (the CLI)", () => {
     expect(Object.keys(out)).toEqual(expect.arrayContaining(["answer", "memory_ids", "usage", "exchange_id", "backend", "model"]));
     expect(out).toMatchObject({ answer: "Forty-two.", backend: "ollama", model: "llama3.2" });
     expect(s.requests.some((q) => JSON.stringify(q.body ?? "").includes("piped question"))).toBe(true);
+    const r3 = await paiAsync(["ask", "review this", "-"], { home: p.home, input: "diff --git a/x b/x\n", env: { OLLAMA_HOST: s.url } });
+    expect(r3.code).toBe(0);
+    const last = s.requests.filter((q) => q.path === "/api/chat").map((q) => q.body.messages.at(-1).content);
+    expect(last).toContain("review this\n\ndiff --git a/x b/x");
     const log = await paiAsync(["log", "--json", "--limit", "50"], { home: p.home });
     expect(JSON.parse(log.stdout).some((c: any) => c.exchangeId === out.exchange_id && c.purpose === "answer")).toBe(true);
   });

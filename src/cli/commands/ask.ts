@@ -13,13 +13,19 @@ export function register(program: Command): void {
   examples(cmd, [
     'pai ask "what should I focus on this week?"',
     'pai ask --backend anthropic "summarise my goals"',
-    "git diff | pai ask -                 the question from standard input",
+    "echo 'what is due today?' | pai ask -    the question from standard input",
+    'git diff | pai ask "review this change" -',
     'pai ask --incognito --json "a one-off question"',
   ]);
   cmd.action(async (words: string[], opts: { backend?: string; model?: string; incognito?: boolean; budget?: string; json?: boolean }) => {
     const { UsageError } = await import("../../errors.ts");
-    let question = words.join(" ");
-    if (question === "-" || (!question && !process.stdin.isTTY)) question = await readStdin();
+    // "-" reads standard input; with other words, the words come first and the input follows them.
+    const dash = words.includes("-");
+    let question = words.filter((w) => w !== "-").join(" ");
+    if (dash || (!question && !process.stdin.isTTY)) {
+      const input = (await readStdin()).trim();
+      question = question ? `${question}\n\n${input}` : input;
+    }
     if (!question.trim()) throw new UsageError("no question", { hint: 'pai ask "your question" (or pipe it: echo question | pai ask -)' });
     let budget: number | undefined;
     if (opts.budget !== undefined) {
