@@ -157,6 +157,27 @@ describe("pai daemon lifecycle (the real CLI)", () => {
     expect(audit.find((e) => e.data.event === "stop").data).toMatchObject({ reason: "SIGTERM", abandoned: 1 });
   });
 
+  it("the CLI and the daemon share the database at once; new job files are picked up", async () => {
+    const home = initHome(tmpDir());
+    writeFileSync(join(home, "user", "jobs", "tick.json"), JSON.stringify({ trigger: { type: "schedule", cron: "* * * * * *" }, action: { type: "remember", text: "tick" } }));
+    start(home);
+    await waitFor(() => firings(home, "tick").length >= 1, "a tick");
+    expect(pai(["jobs", "add", "late", "--cron", "* * * * * *", "--text", "late"], { home }).code).toBe(0);
+    expect(pai(["jobs", "add", "manual", "--webhook", "--text", "by hand"], { home }).code).toBe(0);
+    const runs = await Promise.all([
+      ...Array.from({ length: 4 }, () => paiAsync(["jobs", "run", "manual"], { home })),
+      paiAsync(["audit", "verify"], { home }),
+      paiAsync(["jobs", "list", "--json"], { home }),
+      paiAsync(["approvals", "list"], { home }),
+    ]);
+    for (const r of runs) expect(r.stderr).toBe("");
+    expect(runs.every((r) => r.code === 0)).toBe(true);
+    await waitFor(() => firings(home, "late").some((f) => f.status === "ok"), "the job added while running");
+    expect(pai(["daemon", "stop"], { home }).code).toBe(0);
+    expect(pai(["audit", "verify"], { home }).code).toBe(0);
+    expect(firings(home, "manual").filter((f) => f.status === "ok")).toHaveLength(4);
+  });
+
   it("pause and resume are kept in the database; status shows them", () => {
     const home = initHome(tmpDir());
     expect(pai(["daemon", "pause"], { home }).stdout).toMatch(/Paused/);
