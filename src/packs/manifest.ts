@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
-import matter from "gray-matter";
+import { createRequire } from "node:module";
 import * as z from "zod";
 import { UserError } from "../errors.ts";
 
@@ -206,6 +206,14 @@ export interface SkillDoc {
  * Parses YAML front matter, with a lenient retry for the classic mistake of an unquoted colon inside a value
  * (`description: Use it: now`): such values are quoted and parsed again.
  */
+type Matter = (text: string) => { data: unknown; content: string };
+let matterFn: Matter | undefined;
+/** gray-matter (and js-yaml) are loaded only when a PACK.md or SKILL.md is read. */
+function matter(text: string): { data: unknown; content: string } {
+  matterFn ??= createRequire(import.meta.url)("gray-matter") as Matter;
+  return matterFn(text);
+}
+
 export function parseFrontMatter(text: string): { data: Record<string, unknown>; content: string } {
   try {
     const m = matter(text);
