@@ -3,6 +3,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { relative } from "node:path";
+import { Cron } from "croner";
 import { loadConfig } from "../config/index.ts";
 import { UsageError, UserError } from "../errors.ts";
 import { requireUser, paths as getPaths, type Paths } from "../paths.ts";
@@ -24,6 +25,11 @@ function withDb<T>(p: Paths, fn: (db: Database) => T): T {
   } finally {
     db.close();
   }
+}
+
+/** The next run of a schedule the daemon has not seen yet. */
+function nextRunOf(t: Extract<Job["trigger"], { type: "schedule" }>): string | null {
+  return new Cron(t.cron, { timezone: t.tz, paused: true }).nextRun()?.toISOString() ?? null;
 }
 
 export interface JobRow {
@@ -87,7 +93,7 @@ export function listJobs(p: Paths = requireUser(getPaths())): { jobs: JobRow[]; 
           action: j.action,
           policy: j.policy,
           summary: { trigger: describeTrigger(j.trigger), action: describeAction(j.action) },
-          nextRun: j.enabled && j.trigger.type === "schedule" ? (st?.next_run ?? null) : null,
+          nextRun: j.enabled && j.trigger.type === "schedule" ? (st?.next_run ?? nextRunOf(j.trigger)) : null,
           last: l ? { status: l.status, at: l.created_at, trigger: l.trigger } : null,
           file: relative(p.home, j.file),
         };

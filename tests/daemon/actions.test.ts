@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { initHome, pai, paiAsync } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
+import { startFakeOllama } from "../helpers/fake-ollama.ts";
 import { rig, waitFor } from "./helpers.ts";
 
 interface Seen {
@@ -52,6 +53,27 @@ describe("actions through packs", () => {
       expect(items.filter((m) => m.kind === "action")).toHaveLength(1);
     } finally {
       await ntfy.close();
+    }
+  });
+
+  it("ask sends the prompt with the user's context to the model, and the answer becomes an action memory", async () => {
+    const s = await startFakeOllama({ reply: "Focus on the garden project today." });
+    try {
+      const home = initHome(tmpDir());
+      expect(pai(["jobs", "add", "brief", "--cron", "0 7 * * *", "--prompt", "what should I focus on today?"], { home }).code).toBe(0);
+      const r = await paiAsync(["jobs", "run", "brief"], { home, env: { OLLAMA_HOST: s.url } });
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toContain("Focus on the garden project today.");
+      const chat = s.requests.filter((q) => q.path === "/api/chat");
+      expect(chat).toHaveLength(1);
+      const sent = JSON.stringify(chat[0]!.body.messages);
+      expect(sent).toContain("what should I focus on today?");
+      expect(sent).toContain("Ada"); // the user's context went with it
+      const mem = JSON.parse(pai(["memory", "list", "--json"], { home }).stdout) as any;
+      const items = (Array.isArray(mem) ? mem : mem.items) as { kind: string; content: string }[];
+      expect(items.some((m) => m.kind === "action" && m.content.includes("asked the model") && m.content.includes("garden project"))).toBe(true);
+    } finally {
+      await s.close();
     }
   });
 
