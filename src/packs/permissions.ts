@@ -81,12 +81,29 @@ export function intersect(declared: Permissions, granted: Permissions): Permissi
   };
 }
 
-/** Further limits expanded permissions by a policy (the daemon's job grants), itself expanded. */
+/**
+ * Further limits expanded permissions by a policy (the daemon's job grants), itself expanded: the result is
+ * the overlap of the two, e.g. '*' narrowed by ["en.wikipedia.org"] gives ["en.wikipedia.org"], and "~"
+ * narrowed by ["~/notes"] gives ["~/notes"].
+ */
 export function restrict(effective: Permissions, policy: Permissions): Permissions {
+  const hosts = new Set<string>();
+  for (const e of effective.network) {
+    if (policy.network.some((g) => g === e || g === "*" || (!e.startsWith("*") && hostAllowed(e, [g])))) hosts.add(e);
+    else for (const g of policy.network) if (g !== "*" && hostAllowed(g.replace(/^\*\./, "x."), [e])) hosts.add(g);
+  }
+  const paths = (eff: string[], pol: string[]) => {
+    const out = new Set<string>();
+    for (const e of eff) {
+      if (pathWithin(e, pol)) out.add(e);
+      else for (const g of pol) if (pathWithin(g, [e])) out.add(g);
+    }
+    return [...out];
+  };
   return {
-    network: effective.network.filter((h) => policy.network.some((g) => hostAllowed(h.replace(/^\*\./, "x."), [g]) || g === h)),
-    read: effective.read.filter((p) => pathWithin(p, policy.read)),
-    write: effective.write.filter((p) => pathWithin(p, policy.write)),
+    network: [...hosts],
+    read: paths(effective.read, policy.read),
+    write: paths(effective.write, policy.write),
     env: effective.env.filter((e) => policy.env.includes(e)),
     exec: effective.exec.filter((e) => policy.exec.includes(e)),
   };

@@ -74,6 +74,11 @@ export function packFiles(dir: string): string[] {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       if (SKIP.has(e.name)) continue;
       const full = join(d, e.name);
+      if (e.isSymbolicLink()) {
+        throw new UserError(`${relative(dir, full)} in ${dir} is a symbolic link; packs may hold only plain files and folders`, {
+          hint: "replace the link with the file it points to",
+        });
+      }
       if (e.isDirectory()) walk(full);
       else if (e.isFile()) out.push(relative(dir, full).split(sep).join("/"));
     }
@@ -271,6 +276,7 @@ function allGrants(m: PackManifest): Record<string, Permissions> {
 /** Copies a validated pack into place through a temporary folder and a rename. */
 function place(srcDir: string, name: string, p: Paths): { manifest: PackManifest; files: Record<string, string> } {
   mkdirSync(p.packs, { recursive: true });
+  packFiles(srcDir); // refuses symbolic links before anything is copied
   const tmp = mkdtempSync(join(p.packs, `.install-${name}-`));
   try {
     cpSync(srcDir, tmp, { recursive: true, filter: (src) => !SKIP.has(src.split(sep).pop() ?? "") });

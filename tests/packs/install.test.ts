@@ -100,6 +100,14 @@ describe("installing packs", () => {
     expect(readdirSync(p.packs)).toEqual([]);
   });
 
+  it("refuses a pack holding a symbolic link (it could point anywhere)", async () => {
+    const p = home();
+    const src = makePack(manifest(), { "hello.ts": "export default () => ''" });
+    require("node:fs").symlinkSync("/etc/hostname", join(src, "data.txt"));
+    await expect(installPack(src, { yes: true, paths: p })).rejects.toThrow(/data.txt in .* is a symbolic link; packs may hold only plain files and folders/);
+    expect(readdirSync(p.packs)).toEqual([]);
+  });
+
   it("runs nothing from the pack at install", async () => {
     const p = home();
     const marker = join(tmpDir(), "ran");
