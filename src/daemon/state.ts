@@ -59,8 +59,9 @@ export function processAlive(pid: number): boolean {
 function isDaemonProcess(pid: number): boolean {
   if (!processAlive(pid)) return false;
   try {
+    // `bun …/src/cli/main.ts daemon run`: a recycled pid running something else is not the daemon.
     const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    return cmd.includes("daemon") || pid === process.pid;
+    return pid === process.pid || /main\.ts\0daemon\0run/.test(cmd);
   } catch {
     return true; // no /proc: trust the pid
   }
