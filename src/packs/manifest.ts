@@ -288,6 +288,20 @@ function valueAt(root: unknown, path: PropertyKey[]): unknown {
   return cur;
 }
 
+/** What a required field must hold, by its name (for "required" messages). */
+const REQUIRED: Record<string, string> = {
+  name: "1–64 characters of a-z, 0-9 and single hyphens",
+  version: "a semantic version such as 1.0.0",
+  description: "text of at most 1024 characters",
+  commands: "an object of commands by name",
+  module: "the path of a .ts module in the pack",
+  prompt: "the path of a Markdown prompt in the pack",
+  skill: "the path of a folder holding SKILL.md",
+  exec: "the name of the program to run",
+  event: HOOK_EVENTS.join(", "),
+  command: "the name of one of the pack's commands",
+};
+
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   permissions: PERMISSION_KINDS,
   triggers: ["names", "patterns", "examples"],
@@ -321,7 +335,7 @@ function describeIssue(issue: z.core.$ZodIssue, file: string, root?: unknown): M
       return {
         file,
         path,
-        message: got === undefined ? `required (${issue.expected})` : `must be ${issue.expected === "array" ? "a list" : issue.expected}, got ${received(got)}`,
+        message: got === undefined ? `required: ${REQUIRED[last] ?? issue.expected}` : `must be ${issue.expected === "array" ? "a list" : issue.expected}, got ${received(got)}`,
       };
     default:
       return { file, path, message: got === undefined || issue.code !== "invalid_format" ? issue.message : `${issue.message}, got ${received(got)}` };
@@ -428,6 +442,9 @@ export function loadManifest(dirIn: string): PackManifest {
     }
     const rawConfig = (rawObj.config && typeof rawObj.config === "object" ? rawObj.config : {}) as Record<string, ConfigKeySpec>;
     for (const [name, cmd] of Object.entries(parsed)) checkCommand(dir, file, String(rawObj.name ?? ""), name, cmd, parsed, rawConfig, problems);
+    if (rawObj.commands && typeof rawObj.commands === "object" && !Object.keys(rawCommands).length) {
+      problems.push({ file, path: "commands", message: "a pack needs at least one command" });
+    }
     throw new ManifestError(dedupe(problems));
   }
   const m = r.data;

@@ -158,7 +158,7 @@ export async function runPackCommand(ref: { pack: string; command: string }, inp
     } else {
       outcome = "failed";
       const msg = err instanceof Error ? err.message : String(err);
-      error = new UserError(`${ref.pack}:${ref.command} failed: ${msg.split("\n", 1)[0]}`, { hint: "the pack's own code raised this error", cause: err });
+      error = new UserError(`${ref.pack}:${ref.command} failed: ${msg.split("\n", 1)[0]}`, { hint: `'pai pack info ${ref.pack}' shows its settings and permissions`, cause: err });
     }
     output = error.message;
   }

@@ -47,7 +47,7 @@ describe("pack manifests", () => {
     const by = (path: string) => list.find((p) => p.path === path)?.message;
     expect(list.every((p) => p.file === "pack.json")).toBe(true);
     expect(by("name")).toMatch(/only a-z, 0-9 and single hyphens.*got "Bad_Name"/);
-    expect(by("version")).toMatch(/required/);
+    expect(by("version")).toBe("required: a semantic version such as 1.0.0");
     expect(by("commands.wrong.tier")).toBe('unknown tier "magic": one of code, cli, prompt, skill');
     expect(by("commands.nodesc.description")).toMatch(/required/);
     expect(by("commands.perms.permissions")).toBe("unknown permission 'camera' (allowed: network, read, write, env, exec)");
