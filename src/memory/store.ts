@@ -13,7 +13,7 @@ import type { Config } from "../config/schema.ts";
 import { UserError } from "../errors.ts";
 import type { Database, SqlValue } from "../storage/index.ts";
 import { redactSecrets } from "./redact.ts";
-import { bigrams, contentHash, jaccard, matchExpression, queryTerms } from "./text.ts";
+import { bigrams, contentHash, dateWords, jaccard, matchExpression, queryTerms } from "./text.ts";
 
 export type MemoryKind = "fact" | "preference" | "event" | "episode" | "note" | "action";
 export type Tier = "hot" | "warm" | "cold";
@@ -209,7 +209,8 @@ function toItem(r: Row): MemoryItem {
 /** Parses a date given as ISO text or a Date into canonical ISO 8601 UTC, or throws a UserError. */
 export function toIso(value: string | Date, what = "date"): string {
   const d = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(d.getTime())) {
+  const y = d.getUTCFullYear();
+  if (Number.isNaN(d.getTime()) || y < 1 || y > 9999) {
     throw new UserError(`invalid ${what} '${String(value)}'`, { hint: "use ISO 8601, e.g. 2024-03-15 or 2024-03-15T14:30:00Z" });
   }
   return d.toISOString();
@@ -235,6 +236,10 @@ export interface OpenMemoryOptions {
 /** Opens the memory store on an open (migrated) database. */
 export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions = {}): MemoryStore {
   const mem = config.memory;
+  // A larger page cache (allocated only as used) keeps the indexes' hot pages in memory for big stores.
+  try {
+    db.exec("PRAGMA cache_size = -65536");
+  } catch {}
   const clock = opts.now ?? (() => new Date());
   const cuts = (now = clock()) => ({
     now: now.toISOString(),
@@ -248,13 +253,14 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
         importance, pinned, visibility, source, derived_from, supersedes, superseded_by, redacted, meta, hash)
        VALUES (?, ?, ?, ?, ?, NULL, ?, 0, 1, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
     ),
-    insertFts: db.prepare("INSERT INTO memory_fts (rowid, content, context) SELECT id, content, context FROM memory_items WHERE id = ?"),
-    // External content: the index is told the exact values it indexed, so secure-delete removes every entry.
-    deleteFts: db.prepare(
-      "INSERT INTO memory_fts (memory_fts, rowid, content, context) SELECT 'delete', id, content, context FROM memory_items WHERE id = ?",
-    ),
+    // The date words are computed here (dateWords) and equal the table's generated `context` column (tested),
+    // so an index rebuild gives the same index. Insert and delete pass the same values: secure-delete then
+    // removes every entry of a forgotten item.
+    insertFts: db.prepare("INSERT INTO memory_fts (rowid, content, context) VALUES (?, ?, ?)"),
+    deleteFts: db.prepare("INSERT INTO memory_fts (memory_fts, rowid, content, context) VALUES ('delete', ?, ?, ?)"),
     insertLink: db.prepare("INSERT OR IGNORE INTO memory_links (item_id, from_id) VALUES (?, ?)"),
-    byHash: db.prepare<Row>("SELECT * FROM memory_items WHERE hash = ? AND superseded_by IS NULL ORDER BY id LIMIT 1"),
+    // No ORDER BY: it would tempt the planner into a scan in id order instead of the hash index.
+    byHash: db.prepare<Row>("SELECT * FROM memory_items INDEXED BY memory_items_hash WHERE hash = ? AND superseded_by IS NULL LIMIT 1"),
     get: db.prepare<Row>("SELECT * FROM memory_items WHERE id = ?"),
     merge: db.prepare(
       `UPDATE memory_items SET seen_count = seen_count + 1, use_count = use_count + 1,
@@ -338,7 +344,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       Object.keys(meta).length ? JSON.stringify(meta) : null,
       hash,
     );
-    q.insertFts.run(id);
+    q.insertFts.run(id, content, dateWords(createdAt));
     for (const from of derived) q.insertLink.run(id, from);
     if (input.supersedes !== undefined) {
       const old = q.get.get(input.supersedes);
@@ -789,10 +795,10 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
         db.transaction(() => {
           const del = db.prepare("DELETE FROM memory_items WHERE id = ?");
           for (const id of list) {
-            q.deleteFts.run(id);
-            const n = del.run(id).changes;
-            if (!n) continue;
-            removed += n;
+            const row = q.get.get(id);
+            if (!row) continue;
+            q.deleteFts.run(id, row.content, dateWords(row.created_at));
+            removed += del.run(id).changes;
             db.prepare("DELETE FROM memory_embeddings WHERE item_id = ?").run(id);
             db.prepare("DELETE FROM memory_tier_events WHERE item_id = ?").run(id);
             db.prepare("DELETE FROM memory_links WHERE item_id = ? OR from_id = ?").run(id, id);

@@ -78,11 +78,15 @@ export function matchExpression(terms: string[], op: "OR" | "AND" = "OR"): strin
 const MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
 const DAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
 
-/** Words for a date, indexed beside the content so "in May 2023" or "last Tuesday" style queries can match. */
+/**
+ * Words for a date ("8 may 2023 monday"), indexed beside the content so "in May 2023" style queries match.
+ * Must equal the generated column memory_items.context (see schema.ts) for every stored date (UTC, years
+ * 1-9999): a test checks both on many dates.
+ */
 export function dateWords(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
-  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${DAYS[d.getUTCDay()]}`;
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCFullYear()).padStart(4, "0")} ${DAYS[d.getUTCDay()]}`;
 }
 
 /** Word bigrams of a normalised text, for near-duplicate detection. */

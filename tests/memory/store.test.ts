@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configSchema, type Config } from "../../src/config/schema.ts";
 import { openMemory, type MemoryStore } from "../../src/memory/index.ts";
+import { dateWords } from "../../src/memory/text.ts";
 import { openDatabase, integrityCheck, type Database } from "../../src/storage/index.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
@@ -324,6 +325,20 @@ describe(`memory store (${isBun ? "bun:sqlite" : "better-sqlite3"})`, () => {
     expect(s.byTier.cold).toBe(1);
     expect(s.dbBytes).toBeGreaterThan(0);
     expect(s.oldest).toBe(daysAgo(1000));
+    db.close();
+  });
+
+  it("indexes date words equal to the table's generated column, so the index matches its content", () => {
+    const { db, store } = setup();
+    const dates = ["2023-05-08T13:56:00Z", "2024-02-29T00:00:00Z", "1999-12-31T23:59:59Z", "0999-01-01T00:00:00Z", "2030-07-04T12:00:00+02:00"];
+    for (const d of dates) store.remember({ content: `event on ${d}`, createdAt: d });
+    for (const r of db.prepare<{ created_at: string; context: string }>("SELECT created_at, context FROM memory_items").all()) {
+      expect(dateWords(r.created_at)).toBe(r.context);
+    }
+    expect(store.search("may 2023").map((h) => h.content)).toEqual(["event on 2023-05-08T13:56:00Z"]);
+    store.forget([1]);
+    db.exec("INSERT INTO memory_fts (memory_fts, rank) VALUES ('integrity-check', 1)");
+    expect(() => store.remember({ content: "x", createdAt: "+010000-01-01T00:00:00Z" })).toThrow(/invalid created_at/);
     db.close();
   });
 
