@@ -51,7 +51,7 @@ export class Daemon {
   private webhook: { port: number; close(): Promise<void> } | undefined;
   private running = new Map<number, { job: string; promise: Promise<FireOutcome> }>();
   private abort = new AbortController();
-  private fileCounter = 0;
+  private eventSeq = 0;
   private stopping = false;
   started = false;
 
@@ -259,7 +259,7 @@ export class Daemon {
           if (!current) return;
           this.dispatch(current, {
             trigger: "file",
-            key: `file:${Date.now()}:${process.pid}:${++this.fileCounter}`,
+            key: `file:${Date.now()}:${process.pid}:${++this.eventSeq}`,
             vars: { path: d.path, event: d.event },
           });
         }, t.debounceMs);
@@ -373,7 +373,7 @@ export class Daemon {
         if (!job || job.trigger.type !== "webhook") return { status: 404, body: { error: `no enabled webhook job named '${name}'` } };
         const outcome = this.dispatch(job, {
           trigger: "webhook",
-          key: `webhook:${Date.now()}:${process.pid}:${++this.fileCounter}`,
+          key: `webhook:${Date.now()}:${process.pid}:${++this.eventSeq}`,
           vars: { body, contentType: headers["content-type"] ?? "" },
         });
         return { status: 202, body: { job: name, firing: outcome.firingId ?? null, status: outcome.status === "ok" ? "running" : outcome.status } };

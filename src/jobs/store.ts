@@ -8,7 +8,7 @@ import type { z } from "zod";
 import { UsageError, UserError } from "../errors.ts";
 import type { Paths } from "../paths.ts";
 import { writeFileAtomic } from "../util/fs.ts";
-import { JOB_NAME, jobSchema, type Job, type JobSpec } from "./schema.ts";
+import { JOB_NAME, jobSchema, type Job } from "./schema.ts";
 
 export interface InvalidJob {
   name: string;
@@ -26,8 +26,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 /** Validates a parsed job object; throws UserError naming the file and field. */
-export function validateJob(raw: unknown, file: string, name: string): Job {
-  const displayed = file;
+export function validateJob(raw: unknown, displayed: string, name: string): Job {
   const r = jobSchema.safeParse(raw);
   if (!r.success) {
     throw new UserError(`${displayed}: ${describeIssue(r.error.issues[0]!)}`, { hint: `fix the file, then 'pai jobs list' shows it` });
@@ -44,7 +43,7 @@ export function validateJob(raw: unknown, file: string, name: string): Job {
       });
     }
   }
-  return { ...job, name, file };
+  return { ...job, name, file: displayed };
 }
 
 export function checkName(name: string): void {
@@ -108,14 +107,9 @@ export function saveJob(p: Paths, name: string, spec: unknown, opts: { replace?:
     throw new UserError(`a job named '${name}' exists already`, { hint: `remove it first with 'pai jobs remove ${name}'` });
   }
   const job = validateJob(spec, relative(p.home, file), name);
-  const { name: _n, file: _f, ...rest } = job;
-  writeFileAtomic(file, `${JSON.stringify(stripDefaults(spec as JobSpec, rest), null, 2)}\n`);
+  // What the user gave is written as it is: defaults stay implicit, so the file stays short.
+  writeFileAtomic(file, `${JSON.stringify(spec, null, 2)}\n`);
   return { ...job, file };
-}
-
-// Keeps what the user wrote; defaults stay implicit so the file stays short.
-function stripDefaults(given: JobSpec, _full: JobSpec): JobSpec {
-  return given;
 }
 
 export function removeJob(p: Paths, name: string): void {
