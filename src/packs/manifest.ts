@@ -108,6 +108,8 @@ const promptCommand = z
     /** "text": the request is the input; "url-or-file": the input names a URL or file whose content is fetched. */
     input: z.enum(["text", "url-or-file"]).default("text"),
     maxInputChars: z.number().int().positive().default(60_000),
+    /** false: the command runs with an empty input too (e.g. a scheduled review). */
+    inputRequired: z.boolean().default(true),
   })
   .strict();
 const skillCommand = z

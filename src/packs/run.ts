@@ -394,7 +394,7 @@ async function runPrompt(prep: Prepared, cmd: Extract<PackCommand, { tier: "prom
     text = loaded.text;
     vars.source = loaded.source;
   }
-  if (!text.trim()) throw new UserError(`${prep.guard.pack}:${prep.guard.command} needs some input`, { hint: `give it text: pai run ${prep.guard.pack}:${prep.guard.command} "…" (or pipe it with -)` });
+  if (!text.trim() && (cmd.inputRequired || !usesInput(readFileSync(resolve(prep.manifest.dir, cmd.prompt), "utf8")))) throw new UserError(`${prep.guard.pack}:${prep.guard.command} needs some input`, { hint: `give it text: pai run ${prep.guard.pack}:${prep.guard.command} "…" (or pipe it with -)` });
   const raw = readFileSync(resolve(prep.manifest.dir, cmd.prompt), "utf8");
   const template = raw.startsWith("---") ? parseFrontMatter(raw).content : raw;
   const scope = { ...scopeOf(prep, { ...input, text }), vars };

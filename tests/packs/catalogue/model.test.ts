@@ -75,6 +75,9 @@ describe("telos review", () => {
     expect(sent).toContain("You are a clear-eyed, supportive coach");
     expect(sent).toContain("Ship a first version of my side project by summer");
     expect(sent).toContain("The user's focus for this review (may be empty):\\n\\nthe side project");
+    // The weekly hook runs it with no focus at all.
+    const scheduled = await runPackCommand({ pack: "telos", command: "review" }, {}, { paths: p, origin: "daemon:telos-review" });
+    expect(scheduled.ok).toBe(true);
   });
 });
 
