@@ -139,3 +139,35 @@ describe("codegen (a skill)", () => {
     expect(chats(f)).toHaveLength(12);
   });
 });
+
+describe("prompt packs with a cloud backend", () => {
+  it("send nothing private and no secrets to Anthropic", async () => {
+    const { startFakeAnthropic } = await import("../../helpers/fake-anthropic.ts");
+    const { writeFileSync } = await import("node:fs");
+    const p = home();
+    await install(p, "patterns");
+    writeFileSync(join(p.telos, "goals.md"), "---\ntitle: Goals\nupdated: 2026-01-01\nvisibility: private\n---\n\n# Goals\n\n- G1: Leave my employer quietly (supports: M1)\n");
+    const cloud = await startFakeAnthropic({ reply: "Summary." });
+    const savedEnv = { base: process.env.ANTHROPIC_BASE_URL, key: process.env.ANTHROPIC_API_KEY };
+    process.env.ANTHROPIC_BASE_URL = cloud.url;
+    process.env.ANTHROPIC_API_KEY = "test-key";
+    try {
+      const r = await runPackCommand(
+        { pack: "patterns", command: "summarize" },
+        { text: "Meeting notes. The deploy key is ghp_1234567890abcdefghijklmnopqrstuvwxyzAB for now." },
+        { paths: p, backend: "anthropic" },
+      );
+      expect(r).toMatchObject({ ok: true, output: "Summary." });
+      const body = JSON.stringify(cloud.requests.find((q) => q.path.startsWith("/v1/messages"))!.body);
+      expect(body).toContain("Meeting notes.");
+      expect(body).not.toContain("Leave my employer");
+      expect(body).not.toContain("ghp_1234567890abcdefghijklmnopqrstuvwxyzAB");
+    } finally {
+      await cloud.close();
+      for (const [k, v] of [["ANTHROPIC_BASE_URL", savedEnv.base], ["ANTHROPIC_API_KEY", savedEnv.key]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+});
