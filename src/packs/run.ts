@@ -3,7 +3,9 @@
  * pack_runs and remembered as an `action` memory (secrets redacted).
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
+import { dirname, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { loadConfig, type Config } from "../config/index.ts";
 import { PaiError, UsageError, UserError } from "../errors.ts";
@@ -211,6 +213,9 @@ async function runTier(
 
 // ---- code ------------------------------------------------------------------------------------------
 
+/** The hash of each code module this process has imported. */
+const loadedModules = new Map<string, string>();
+
 /** fetch limited to the granted hosts; redirects are followed by hand so each hop is checked. */
 export function guardedFetch(guard: Guard, signal?: AbortSignal): (url: string | URL, init?: RequestInit) => Promise<Response> {
   return async (url, init = {}) => {
@@ -272,9 +277,23 @@ function packFs(guard: Guard, home: string): PackFs {
 
 async function runCode(prep: Prepared, cmd: Extract<PackCommand, { tier: "code" }>, input: { args: string[]; text: string; vars: Record<string, string> }, opts: RunOptions, db: Database): Promise<{ output: string; data?: unknown }> {
   const file = resolve(prep.manifest.dir, cmd.module);
+  const rel = relative(prep.manifest.dir, file).split(sep).join("/");
+  const hash = createHash("sha256").update(readFileSync(file)).digest("hex");
+  if (prep.lock.files[rel] !== hash) {
+    throw new UserError(`${prep.guard.pack}:${prep.guard.command}: ${rel} changed since the pack was installed; it was not run`, {
+      hint: `'pai pack verify ${prep.guard.pack}' lists the changes; 'pai pack update ${prep.guard.pack}' reinstalls it from its source`,
+    });
+  }
+  // A long-running process (the daemon) picks up an updated pack: forget the old modules of this pack.
+  if (loadedModules.has(file) && loadedModules.get(file) !== hash) {
+    const cache = createRequire(import.meta.url).cache;
+    for (const key of Object.keys(cache)) if (key.startsWith(prep.manifest.dir + sep)) delete cache[key];
+  }
+  loadedModules.set(file, hash);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    // The hash in the URL makes loaders that key modules by URL (vite) load a new version afresh too.
+    mod = (await import(`${pathToFileURL(file).href}?v=${hash.slice(0, 16)}`)) as Record<string, unknown>;
   } catch (err) {
     throw new UserError(`${prep.guard.pack}:${prep.guard.command}: its module ${cmd.module} could not be loaded (${(err as Error).message.split("\n", 1)[0]})`, {
       hint: `check the pack with 'pai pack verify ${prep.guard.pack}'`,

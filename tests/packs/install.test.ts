@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync, unlinkSync } from
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { installPack, listAvailable, listInstalled, uninstallPack, updatePack, verifyPack } from "../../src/packs/index.ts";
-import { pai } from "../helpers/cli.ts";
+import { ROOT, pai } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { home, makePack } from "./helpers.ts";
 
@@ -70,6 +70,36 @@ describe("installing packs", () => {
     expect(lock().version).toBe("1.1.0");
     const [again] = await updatePack("hello", { yes: true, paths: p });
     expect(again!.changed).toBe(false);
+  });
+
+  it("a long-running process (the daemon) runs the new code of a pack after an update", () => {
+    const script = join(tmpDir(), "reload.ts");
+    writeFileSync(
+      script,
+      `
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { initUser } from ${JSON.stringify(join(ROOT, "src/init/index.ts"))};
+import { paths } from ${JSON.stringify(join(ROOT, "src/paths.ts"))};
+import { installPack, updatePack, runPackCommand } from ${JSON.stringify(join(ROOT, "src/packs/index.ts"))};
+const p = paths(mkdtempSync(join(tmpdir(), "pai-reload-")));
+initUser({ paths: p });
+const src = mkdtempSync(join(tmpdir(), "pai-reload-src-"));
+writeFileSync(join(src, "pack.json"), JSON.stringify({ name: "hello", version: "1.0.0", description: "d", commands: { greet: { tier: "code", description: "g", module: "hello.ts" } } }));
+writeFileSync(join(src, "hello.ts"), "export default () => 'one'");
+await installPack(src, { yes: true, paths: p });
+const a = (await runPackCommand({ pack: "hello", command: "greet" }, {}, { paths: p })).output;
+writeFileSync(join(src, "hello.ts"), "export default () => 'two'");
+await updatePack("hello", { yes: true, paths: p });
+const b = (await runPackCommand({ pack: "hello", command: "greet" }, {}, { paths: p })).output;
+console.log(a + "," + b);
+rmSync(p.home, { recursive: true, force: true });
+rmSync(src, { recursive: true, force: true });
+`,
+    );
+    const out = execFileSync(join(ROOT, "node_modules", ".bin", "bun"), [script], { encoding: "utf8" });
+    expect(out.trim()).toBe("one,two");
   });
 
   it("pins a git ref given after #", async () => {
@@ -145,6 +175,9 @@ describe("installing packs", () => {
     unlinkSync(join(p.packs, "journal", "README.md"));
     writeFileSync(join(p.packs, "journal", "extra.ts"), "");
     expect(verifyPack(undefined, p)).toEqual([{ name: "journal", ok: false, modified: ["journal.ts"], missing: ["README.md"], added: ["extra.ts"] }]);
+    const { runPackCommand } = await import("../../src/packs/index.ts");
+    const tampered = await runPackCommand({ pack: "journal", command: "write" }, { text: "x" }, { paths: p });
+    expect(tampered.output).toBe("journal:write: journal.ts changed since the pack was installed; it was not run");
     const cli = pai(["pack", "verify", "--json"], { home: p.home });
     expect(cli.code).toBe(1);
     expect(JSON.parse(cli.stdout).packs[0].modified).toEqual(["journal.ts"]);
