@@ -213,6 +213,18 @@ async function runTier(
 
 // ---- code ------------------------------------------------------------------------------------------
 
+/** Refuses to use a pack file (module, prompt, SKILL.md, bundled program) that changed since install. */
+function assertUnchanged(prep: Prepared, file: string): string {
+  const rel = relative(prep.manifest.dir, file).split(sep).join("/");
+  const hash = createHash("sha256").update(readFileSync(file)).digest("hex");
+  if (prep.lock.files[rel] !== hash) {
+    throw new UserError(`${prep.guard.pack}:${prep.guard.command}: ${rel} changed since the pack was installed; it was not run`, {
+      hint: `'pai pack verify ${prep.guard.pack}' lists the changes; 'pai pack update ${prep.guard.pack}' reinstalls it from its source`,
+    });
+  }
+  return hash;
+}
+
 /** The hash of each code module this process has imported. */
 const loadedModules = new Map<string, string>();
 
@@ -277,13 +289,7 @@ function packFs(guard: Guard, home: string): PackFs {
 
 async function runCode(prep: Prepared, cmd: Extract<PackCommand, { tier: "code" }>, input: { args: string[]; text: string; vars: Record<string, string> }, opts: RunOptions, db: Database): Promise<{ output: string; data?: unknown }> {
   const file = resolve(prep.manifest.dir, cmd.module);
-  const rel = relative(prep.manifest.dir, file).split(sep).join("/");
-  const hash = createHash("sha256").update(readFileSync(file)).digest("hex");
-  if (prep.lock.files[rel] !== hash) {
-    throw new UserError(`${prep.guard.pack}:${prep.guard.command}: ${rel} changed since the pack was installed; it was not run`, {
-      hint: `'pai pack verify ${prep.guard.pack}' lists the changes; 'pai pack update ${prep.guard.pack}' reinstalls it from its source`,
-    });
-  }
+  const hash = assertUnchanged(prep, file);
   // A long-running process (the daemon) picks up an updated pack: forget the old modules of this pack.
   if (loadedModules.has(file) && loadedModules.get(file) !== hash) {
     const cache = createRequire(import.meta.url).cache;
@@ -347,6 +353,7 @@ function scopeOf(prep: Prepared, input: { args: string[]; text: string; vars: Re
 
 async function runCli(prep: Prepared, cmd: Extract<PackCommand, { tier: "cli" }>, input: { args: string[]; text: string; vars: Record<string, string> }, opts: RunOptions): Promise<{ output: string; data?: unknown }> {
   const bin = checkExec(prep.guard, cmd.exec, prep.manifest.dir);
+  if (cmd.exec.startsWith("./")) assertUnchanged(prep, bin);
   const home = prep.p.home;
   const argv = renderArgv(cmd.args, scopeOf(prep, input), (kind, value) => {
     const full = expandPath(value, { home, packDir: prep.manifest.dir });
@@ -414,6 +421,7 @@ async function runPrompt(prep: Prepared, cmd: Extract<PackCommand, { tier: "prom
     vars.source = loaded.source;
   }
   if (!text.trim() && (cmd.inputRequired || !usesInput(readFileSync(resolve(prep.manifest.dir, cmd.prompt), "utf8")))) throw new UserError(`${prep.guard.pack}:${prep.guard.command} needs some input`, { hint: `give it text: pai run ${prep.guard.pack}:${prep.guard.command} "…" (or pipe it with -)` });
+  assertUnchanged(prep, resolve(prep.manifest.dir, cmd.prompt));
   const raw = readFileSync(resolve(prep.manifest.dir, cmd.prompt), "utf8");
   const template = raw.startsWith("---") ? parseFrontMatter(raw).content : raw;
   const scope = { ...scopeOf(prep, { ...input, text }), vars };
@@ -473,6 +481,7 @@ async function runSkill(
 ): Promise<{ output: string; data?: unknown }> {
   const { modelBackend, userContext } = await import("./external.ts");
   const doc = skillOf(prep.manifest, cmd);
+  assertUnchanged(prep, doc.file);
   const allowed = doc.allowedTools.map((t) => (t.includes(":") ? t.split(":")[1]! : t));
   const tools: ToolSpec[] = allowed.map((name) => ({ name, description: prep.manifest.commands[name]!.description, parameters: TOOL_PARAMS }));
   if (!input.text.trim()) throw new UserError(`${ref.pack}:${ref.command} needs a request`, { hint: `e.g. pai run ${ref.pack}:${ref.command} "…"` });
