@@ -143,6 +143,7 @@ export interface AddFlags {
   mailFrom?: string;
   mailSubject?: string;
   webhook?: boolean;
+  manual?: boolean;
   action?: string;
   text?: string;
   pack?: string;
@@ -159,9 +160,9 @@ export interface AddFlags {
 
 /** Builds a job from `pai jobs add` flags (validated later by the schema, which names the field). */
 export function specFromFlags(f: AddFlags): JobInput {
-  const triggers = [f.cron, f.watch, f.checkCmd ?? f.checkFile, f.mailHost, f.webhook ? "x" : undefined].filter((x) => x !== undefined);
+  const triggers = [f.cron, f.watch, f.checkCmd ?? f.checkFile, f.mailHost, f.webhook ? "x" : undefined, f.manual ? "x" : undefined].filter((x) => x !== undefined);
   if (triggers.length === 0) {
-    throw new UsageError("no trigger given", { hint: "one of --cron, --watch, --check-cmd/--check-file, --mail-host, --webhook (or --from FILE)" });
+    throw new UsageError("no trigger given", { hint: "one of --cron, --watch, --check-cmd/--check-file, --mail-host, --webhook, --manual (or --from FILE)" });
   }
   if (triggers.length > 1) throw new UsageError("more than one trigger given", { hint: "a job has exactly one trigger" });
   let trigger: JobInput["trigger"];
@@ -201,8 +202,10 @@ export function specFromFlags(f: AddFlags): JobInput {
       ...(f.mailSubject ? { subject: f.mailSubject } : {}),
       ...(f.every ? { intervalMs: parseDuration(f.every, "--every") } : {}),
     } as JobInput["trigger"];
-  } else {
+  } else if (f.webhook) {
     trigger = { type: "webhook" };
+  } else {
+    trigger = { type: "manual" };
   }
   const type = f.action ?? (f.prompt ? "ask" : f.pack || f.command ? "pack" : f.message ? "notify" : f.text ? "remember" : undefined);
   if (!type) throw new UsageError("no action given", { hint: "--action remember|pack|ask|notify with --text, --pack/--command, --prompt or --message" });

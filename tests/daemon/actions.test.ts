@@ -117,3 +117,29 @@ describe("actions through packs", () => {
     }
   });
 });
+
+describe("stopping with an action running", () => {
+  it("lets it finish within the grace period", async () => {
+    const r = await rig({ slow: { trigger: { type: "manual" }, action: { type: "pack", pack: "slow", command: "nap", text: "0.4" } } }, undefined, (home) => {
+      const dir = join(home, "slow-pack");
+      mkdirSync(dir);
+      writeFileSync(
+        join(dir, "pack.json"),
+        JSON.stringify({
+          name: "slow",
+          version: "1.0.0",
+          description: "sleeps",
+          commands: { nap: { description: "sleeps", tier: "cli", exec: "sleep", args: ["{{input}}"], permissions: { exec: ["sleep"] } } },
+        }),
+      );
+      if (pai(["pack", "install", dir, "--yes"], { home }).code !== 0) throw new Error("pack install failed");
+    });
+    const { getJob } = await import("../../src/jobs/store.ts");
+    r.daemon.dispatch(getJob(r.p, "slow"), { trigger: "manual", key: "m1" });
+    await waitFor(() => r.firings("slow")[0]?.status === "running", "the running action");
+    const stopped = await r.daemon.stop(10_000, "test");
+    expect(stopped).toEqual({ finished: 1, abandoned: 0 });
+    expect(r.firings("slow")[0]!.status).toBe("ok");
+    r.db.close();
+  });
+});

@@ -151,3 +151,26 @@ describe("webhook (loopback HTTP)", () => {
     }
   });
 });
+
+describe("webhook token from the environment", () => {
+  it("uses the variable named by daemon.webhook.tokenEnv and writes no token file", async () => {
+    process.env.PAI_TEST_HOOK_TOKEN = "env-token-for-the-webhook-test";
+    try {
+      const r = await rig({ hook: { trigger: { type: "webhook" }, action: remember("env hook") } }, (c) => ({
+        ...c,
+        daemon: { ...c.daemon, webhook: { ...c.daemon.webhook, enabled: true, port: 0, tokenEnv: "PAI_TEST_HOOK_TOKEN" } },
+      }));
+      try {
+        const url = `http://127.0.0.1:${r.daemon.webhookPort}/hooks/hook`;
+        expect((await fetch(url, { method: "POST", headers: { "x-pai-token": "env-token-for-the-webhook-tesT" } })).status).toBe(401);
+        expect((await fetch(url, { method: "POST", headers: { "x-pai-token": "env-token-for-the-webhook-test" } })).status).toBe(202);
+        expect((await import("node:fs")).existsSync(join(r.p.run, "webhook.token"))).toBe(false);
+        await waitFor(() => r.firings("hook").some((f) => f.status === "ok"), "the run");
+      } finally {
+        await r.close();
+      }
+    } finally {
+      delete process.env.PAI_TEST_HOOK_TOKEN;
+    }
+  });
+});

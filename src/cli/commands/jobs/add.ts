@@ -30,6 +30,7 @@ export function register(group: Command): void {
     .option("--mail-from <text>", "only mail whose sender contains this")
     .option("--mail-subject <text>", "only mail whose subject contains this")
     .option("--webhook", "trigger: POST /hooks/<name> on the local webhook listener")
+    .option("--manual", "no trigger: only 'pai jobs run NAME' fires it")
     .option("--action <type>", "remember | pack | ask | notify")
     .option("--text <text>", "remember: the text; pack: the input text")
     .option("--pack <pack>", "pack: the pack")
