@@ -44,8 +44,16 @@ function message(err: unknown): { detail: string; fix?: string } {
 
 // ---- runtime ------------------------------------------------------------------------------------
 
-export async function checkRuntime(): Promise<Check> {
-  const bun = (globalThis as { Bun?: { version: string } }).Bun?.version;
+/** Compares dotted versions numerically: <0, 0 or >0. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.+-]/).slice(0, 3).map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b.split(/[.+-]/).slice(0, 3).map((x) => Number.parseInt(x, 10) || 0);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
+
+/** `bun` (default: the running Bun's version) against the minimum package.json asks for. */
+export async function checkRuntime(bun: string | undefined = (globalThis as { Bun?: { version: string } }).Bun?.version): Promise<Check> {
   let sqlite = "unknown";
   try {
     const { openDriver } = await import("#db");
@@ -58,10 +66,14 @@ export async function checkRuntime(): Promise<Check> {
   } catch (err) {
     return fail("runtime", `SQLite cannot be loaded (${message(err).detail})`, "run 'npm install' in the install directory");
   }
-  if (!bun) {
-    return warn("runtime", `Node ${process.versions.node} (not Bun), SQLite ${sqlite}`, "run pai through bin/pai (or 'npx pai'), which uses the Bun installed by npm install");
-  }
   const { default: pkg } = await import("../../package.json", { with: { type: "json" } });
+  if (!bun) {
+    return warn("runtime", `pai ${pkg.version} on Node ${process.versions.node} (not Bun), SQLite ${sqlite}`, "run pai through bin/pai (or 'npx pai'), which uses the Bun installed by npm install");
+  }
+  const wanted = ((pkg as { dependencies?: Record<string, string> }).dependencies?.bun ?? "").replace(/^[\^~>=v\s]+/, "");
+  if (/^\d+\.\d+/.test(wanted) && compareVersions(bun, wanted) < 0) {
+    return warn("runtime", `Bun ${bun} is older than the ${wanted} pai is tested with, SQLite ${sqlite}`, "run 'npm install' in the install directory: bin/pai then uses the Bun it installs");
+  }
   return ok("runtime", `pai ${pkg.version}, Bun ${bun}, SQLite ${sqlite}, ${process.platform}-${process.arch}`);
 }
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { checkDatabase, checkOllama, ollamaBaseUrl, runDoctor, type DoctorReport } from "../../src/doctor/index.ts";
+import { checkDatabase, checkOllama, checkRuntime, compareVersions, ollamaBaseUrl, runDoctor, type DoctorReport } from "../../src/doctor/index.ts";
 import { allMigrations, migrate, openDatabase } from "../../src/storage/index.ts";
 import { paths } from "../../src/paths.ts";
 import { initHome, pai, paiAsync } from "../helpers/cli.ts";
@@ -202,6 +202,17 @@ describe("pai doctor", () => {
     const c = await checkOllama(paths(home), {}, 1000);
     expect(c.status).toBe("ok");
     expect(c.detail).toContain(ollama);
+  });
+
+  it("warns about a Bun older than the one package.json asks for", async () => {
+    expect(compareVersions("1.4.5", "1.4.5")).toBe(0);
+    expect(compareVersions("1.10.0", "1.9.9")).toBeGreaterThan(0);
+    expect(compareVersions("1.3.9", "1.4.0")).toBeLessThan(0);
+    const old = await checkRuntime("1.0.0");
+    expect(old.status).toBe("warn");
+    expect(old.detail).toMatch(/^Bun 1\.0\.0 is older than the \d+\.\d+\.\d+ pai is tested with/);
+    expect(old.fix).toMatch(/npm install/);
+    expect((await checkRuntime("99.0.0")).status).toBe("ok");
   });
 
   it("normalises OLLAMA_HOST the way Ollama reads it", () => {
