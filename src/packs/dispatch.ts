@@ -1,7 +1,7 @@
 /**
  * Routing a request through the installed packs, deterministic first: a code command whose trigger matches,
  * then a cli command, then a prompt, then a skill. Within a tier, packs are taken by name and commands in
- * manifest order; for each command its names, then its patterns, then its example phrases are tried. The
+ * manifest order; for each command its patterns, then its names, then its example phrases are tried. The
  * first trigger that fits wins. With no match: a plain answer, or (route "model") the model chooses among the
  * prompts and skills by their descriptions, answering with JSON validated by zod.
  */
@@ -91,6 +91,14 @@ export function similarity(a: string, b: string): number {
 
 export const EXAMPLE_THRESHOLD = 0.5;
 
+/** How many content words two phrases share (an example must share at least two with the request). */
+export function sharedWords(a: string, b: string): number {
+  const B = words(b);
+  let n = 0;
+  for (const w of words(a)) if (B.has(w)) n++;
+  return n;
+}
+
 function splitArgs(text: string): string[] {
   return text.trim() ? text.trim().split(/\s+/) : [];
 }
@@ -100,13 +108,6 @@ export function matchCommand(c: Candidate, request: string): TriggerMatch | unde
   const req = request.trim();
   const lower = req.toLowerCase();
   const base = { pack: c.pack, command: c.command, tier: c.tier };
-  for (const name of c.cmd.triggers.names) {
-    const n = name.toLowerCase();
-    if (lower === n || lower.startsWith(`${n} `) || lower.startsWith(`${n}:`)) {
-      const rest = req.slice(n.length).replace(/^[:\s]+/, "");
-      return { ...base, trigger: "name", detail: name, input: { args: splitArgs(rest), text: rest, vars: {} } };
-    }
-  }
   for (const pattern of c.cmd.triggers.patterns) {
     const m = new RegExp(pattern, "i").exec(req);
     if (!m) continue;
@@ -115,10 +116,17 @@ export function matchCommand(c: Candidate, request: string): TriggerMatch | unde
     const text = vars.input ?? (m.length > 1 && m[1] !== undefined ? m[1] : req);
     return { ...base, trigger: "pattern", detail: pattern, input: { args: splitArgs(text), text, vars } };
   }
+  for (const name of c.cmd.triggers.names) {
+    const n = name.toLowerCase();
+    if (lower === n || lower.startsWith(`${n} `) || lower.startsWith(`${n}:`)) {
+      const rest = req.slice(n.length).replace(/^[:\s]+/, "");
+      return { ...base, trigger: "name", detail: name, input: { args: splitArgs(rest), text: rest, vars: {} } };
+    }
+  }
   let best: { example: string; score: number } | undefined;
   for (const example of c.cmd.triggers.examples) {
     const score = similarity(req, example);
-    if (score >= EXAMPLE_THRESHOLD && (!best || score > best.score)) best = { example, score };
+    if (score >= EXAMPLE_THRESHOLD && sharedWords(req, example) >= 2 && (!best || score > best.score)) best = { example, score };
   }
   if (best) return { ...base, trigger: "example", detail: best.example, score: Math.round(best.score * 100) / 100, input: { args: splitArgs(req), text: req, vars: {} } };
   return undefined;

@@ -69,6 +69,31 @@ describe("dispatch: code → cli → prompt → skill", () => {
     expect(matchRequest("nothing like it", p).chosen).toBeUndefined();
   });
 
+  it("routes everyday requests to the right command of the catalogue", async () => {
+    const p = home();
+    for (const name of ["journal", "telos", "notes-search", "git-digest", "patterns", "research", "notify", "voice", "codegen"]) await install(p, name);
+    const table: [string, string | undefined, Record<string, string>?][] = [
+      ["journal a good day", "journal:write"],
+      ["search my notes for kubernetes", "notes-search:search", { input: "kubernetes" }],
+      ["what changed in my repos since monday?", "git-digest:digest", { since: "monday" }],
+      ["summarize https://example.com/a", "research:summarize"],
+      ["summarize: a long text", "patterns:summarize"],
+      ["notify me: backup done", "notify:send", { input: "backup done" }],
+      ["say hello", "voice:say"],
+      ["check-in on G1: shipped it", "telos:checkin", { goal: "G1", input: "shipped it" }],
+      ["review my goals", "telos:review"],
+      ["list my goals", "telos:goals"],
+      ["scaffold a typescript cli named wc", "codegen:scaffold"],
+      ["explain this code: x = 1", "patterns:explain_code"],
+      ["how tall is mont blanc", undefined],
+    ];
+    for (const [request, expected, vars] of table) {
+      const { chosen } = matchRequest(request, p);
+      expect(chosen ? `${chosen.pack}:${chosen.command}` : undefined, request).toBe(expected);
+      if (vars) expect(chosen!.input.vars, request).toEqual(vars);
+    }
+  });
+
   it("a prompt command sends the rendered pattern with the user's context to the model", async () => {
     const p = home();
     await install(p, tiersPack());
