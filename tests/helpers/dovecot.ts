@@ -86,6 +86,7 @@ info_log_path = ${log}
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 default_internal_user = ${root ? "dovecot" : me.username}
 default_internal_group = ${root ? "dovecot" : (spawnSync("id", ["-gn"], { encoding: "utf8" }).stdout.trim() || me.username)}
 default_login_user = ${root ? "dovenull" : me.username}
