@@ -4,6 +4,7 @@
  * (polled on their intervals) and local webhooks. Job files are reloaded when they change. On stop, a running
  * action gets `daemon.graceMs` to finish and is then abandoned (recorded as such).
  */
+import { existsSync } from "node:fs";
 import { resolve, sep } from "node:path";
 import type { FSWatcher } from "chokidar";
 import type { Config } from "../config/index.ts";
@@ -37,6 +38,7 @@ interface Poller {
 }
 
 const MAX_TIMER_MS = 60_000;
+const MISSING_PATH_CHECK_MS = 2_000;
 
 export class Daemon {
   readonly scheduler: Scheduler;
@@ -44,6 +46,9 @@ export class Daemon {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private fileWatcher: FSWatcher | undefined;
   private watchedPaths = new Map<string, Set<string>>(); // absolute path -> job names
+  private chokidarPaths = new Set<string>();
+  private missingPaths = new Set<string>();
+  private missingTimer: ReturnType<typeof setInterval> | undefined;
   private debounce = new Map<string, { timer: ReturnType<typeof setTimeout>; path: string; event: string }>();
   private jobsWatcher: FSWatcher | undefined;
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
@@ -218,12 +223,28 @@ export class Daemon {
       if (!want.has(abs)) want.set(abs, new Set());
       want.get(abs)!.add(job.name);
     }
-    const add = [...want.keys()].filter((p) => !this.watchedPaths.has(p));
-    const remove = [...this.watchedPaths.keys()].filter((p) => !want.has(p));
     this.watchedPaths = want;
-    if (!want.size) {
+    // chokidar watches only paths that exist: missing ones are looked for every few seconds.
+    const present = [...want.keys()].filter((p) => existsSync(p));
+    const missing = [...want.keys()].filter((p) => !existsSync(p));
+    for (const m of missing) if (!this.missingPaths.has(m)) this.log(`waiting for ${m} to exist before watching it`);
+    this.missingPaths = new Set(missing);
+    if (this.missingTimer) clearInterval(this.missingTimer);
+    this.missingTimer = undefined;
+    if (missing.length && !this.stopping) {
+      this.missingTimer = setInterval(() => {
+        const appeared = [...this.missingPaths].filter((p) => existsSync(p));
+        if (!appeared.length) return;
+        for (const p of appeared) this.missingPaths.delete(p);
+        this.syncFileWatches().catch((err) => this.log(`file watches: ${(err as Error).message}`));
+      }, MISSING_PATH_CHECK_MS);
+    }
+    const add = present.filter((p) => !this.chokidarPaths.has(p));
+    const remove = [...this.chokidarPaths].filter((p) => !want.has(p));
+    if (!present.length) {
       if (this.fileWatcher) await this.fileWatcher.close();
       this.fileWatcher = undefined;
+      this.chokidarPaths.clear();
       return;
     }
     if (!this.fileWatcher) {
@@ -231,11 +252,14 @@ export class Daemon {
       this.fileWatcher = watch(add, { ignoreInitial: true, persistent: true, ignorePermissionErrors: true, atomic: false });
       this.fileWatcher.on("all", (event, path) => this.onFileEvent(event, path));
       this.fileWatcher.on("error", (err) => this.log(`file watcher: ${(err as Error).message}`));
+      this.chokidarPaths = new Set(add);
       await new Promise<void>((res) => this.fileWatcher!.once("ready", () => res()));
       return;
     }
     if (remove.length) this.fileWatcher.unwatch(remove);
     if (add.length) this.fileWatcher.add(add);
+    for (const p of remove) this.chokidarPaths.delete(p);
+    for (const p of add) this.chokidarPaths.add(p);
   }
 
   private onFileEvent(event: string, path: string): void {
@@ -411,6 +435,7 @@ export class Daemon {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    if (this.missingTimer) clearInterval(this.missingTimer);
     for (const d of this.debounce.values()) clearTimeout(d.timer);
     this.debounce.clear();
     for (const p of this.pollers.values()) clearInterval(p.timer);

@@ -174,3 +174,25 @@ describe("webhook token from the environment", () => {
     }
   });
 });
+
+describe("file trigger on a path that does not exist yet", () => {
+  it("starts watching it once it appears", async () => {
+    const parent = tmpDir("pai-watch-");
+    const dir = join(parent, "later");
+    const r = await rig({ later: { trigger: { type: "file", path: dir, debounceMs: 50 }, action: remember("later {{path}}") } });
+    try {
+      (await import("node:fs")).mkdirSync(dir);
+      // Once the folder is watched, a write in it fires (retry: the folder is picked up within a few seconds).
+      let last = 0;
+      await waitFor(() => {
+        if (Date.now() - last > 400) {
+          writeFileSync(join(dir, "f.txt"), String(Date.now()));
+          last = Date.now();
+        }
+        return r.firings("later").length > 0;
+      }, "the firing in the new folder");
+    } finally {
+      await r.close();
+    }
+  });
+});
