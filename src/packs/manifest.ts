@@ -381,6 +381,7 @@ function checkCommand(
   commands: Record<string, PackCommand>,
   config: Record<string, ConfigKeySpec>,
   problems: ManifestProblem[],
+  checkSkills: boolean,
 ): void {
   const names = Object.keys(commands);
   const at = `commands.${name}`;
@@ -402,7 +403,7 @@ function checkCommand(
   }
   if (cmd.tier === "skill") {
     const folder = need(cmd.skill, "skill", "dir");
-    if (folder) {
+    if (folder && checkSkills) {
       const skillFile = join(cmd.skill, "SKILL.md");
       const skill = readSkill(folder, problems, skillFile);
       for (const tool of skill?.allowedTools ?? []) {
@@ -422,9 +423,11 @@ function checkCommand(
 
 /**
  * Loads and validates a pack's manifest, listing every problem (file, field path, what is allowed).
- * Nothing from the pack is executed.
+ * Nothing from the pack is executed. `skills: false` skips parsing SKILL.md files (listing and routing of
+ * installed packs, which were fully checked at install; a skill's SKILL.md is checked again when it runs).
  */
-export function loadManifest(dirIn: string): PackManifest {
+export function loadManifest(dirIn: string, opts: { skills?: boolean } = {}): PackManifest {
+  const checkSkills = opts.skills !== false;
   const dir = resolve(dirIn);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new UserError(`no pack folder at ${dir}`, { hint: "give the path of a folder that holds pack.json or PACK.md" });
@@ -443,7 +446,7 @@ export function loadManifest(dirIn: string): PackManifest {
       if (one.success) parsed[name] = one.data;
     }
     const rawConfig = (rawObj.config && typeof rawObj.config === "object" ? rawObj.config : {}) as Record<string, ConfigKeySpec>;
-    for (const [name, cmd] of Object.entries(parsed)) checkCommand(dir, file, String(rawObj.name ?? ""), name, cmd, parsed, rawConfig, problems);
+    for (const [name, cmd] of Object.entries(parsed)) checkCommand(dir, file, String(rawObj.name ?? ""), name, cmd, parsed, rawConfig, problems, true);
     if (rawObj.commands && typeof rawObj.commands === "object" && !Object.keys(rawCommands).length) {
       problems.push({ file, path: "commands", message: "a pack needs at least one command" });
     }
@@ -452,7 +455,7 @@ export function loadManifest(dirIn: string): PackManifest {
   const m = r.data;
   const names = Object.keys(m.commands);
   if (names.length === 0) problems.push({ file, path: "commands", message: "a pack needs at least one command" });
-  for (const [name, cmd] of Object.entries(m.commands)) checkCommand(dir, file, m.name, name, cmd, m.commands, m.config, problems);
+  for (const [name, cmd] of Object.entries(m.commands)) checkCommand(dir, file, m.name, name, cmd, m.commands, m.config, problems, checkSkills);
   m.hooks.forEach((h, i) => {
     if (!m.commands[h.command]) problems.push({ file, path: `hooks.${i}.command`, message: `'${h.command}' is not a command of this pack (commands: ${names.join(", ")})` });
     if (h.event === "schedule" && !h.cron) problems.push({ file, path: `hooks.${i}.cron`, message: "required for a schedule hook (a cron expression)" });

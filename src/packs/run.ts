@@ -482,7 +482,9 @@ async function runSkill(
   const { modelBackend, userContext } = await import("./external.ts");
   const doc = skillOf(prep.manifest, cmd);
   assertUnchanged(prep, doc.file);
-  const allowed = doc.allowedTools.map((t) => (t.includes(":") ? t.split(":")[1]! : t));
+  const allowed = doc.allowedTools
+    .map((t) => (t.includes(":") ? t.split(":")[1]! : t))
+    .filter((t) => prep.manifest.commands[t] !== undefined && prep.manifest.commands[t]!.tier !== "skill");
   const tools: ToolSpec[] = allowed.map((name) => ({ name, description: prep.manifest.commands[name]!.description, parameters: TOOL_PARAMS }));
   if (!input.text.trim()) throw new UserError(`${ref.pack}:${ref.command} needs a request`, { hint: `e.g. pai run ${ref.pack}:${ref.command} "…"` });
   const backend = await modelBackend({ purpose: "skill", backend: opts.backend, model: opts.model, config: prep.config, db });

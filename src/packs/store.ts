@@ -130,7 +130,7 @@ export function listInstalled(p: Paths = getPaths()): InstalledPack[] {
     if (!lock) continue;
     const dir = packDir(name, p);
     try {
-      const manifest = loadManifest(dir);
+      const manifest = loadManifest(dir, { skills: false });
       out.push({ name, version: manifest.version, description: manifest.description, dir, lock, manifest });
     } catch (err) {
       out.push({ name, version: lock.version, description: "", dir, lock, error: (err as Error).message });
