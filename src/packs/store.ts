@@ -15,7 +15,9 @@ import { EnvironmentError, UserError } from "../errors.ts";
 import { paths as getPaths, requireUser, type Paths } from "../paths.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 import { closest } from "../util/text.ts";
+import { loadConfig } from "../config/index.ts";
 import { loadManifest, permissionsSchema, type PackManifest, type Permissions } from "./manifest.ts";
+import { expandEntry } from "./permissions.ts";
 
 export const sourceSchema = z.object({
   type: z.enum(["builtin", "path", "git"]),
@@ -236,17 +238,44 @@ export interface PermissionSummary {
   command: string;
   tier: string;
   permissions: Permissions;
+  /** One line per kind, settings shown with their current values: "network: ntfy.sh (setting server)". */
+  described: string[];
 }
 
-export function permissionSummary(m: PackManifest): PermissionSummary[] {
-  return Object.entries(m.commands).map(([command, c]) => ({ command, tier: c.tier, permissions: c.permissions }));
+function settingsFromConfig(m: PackManifest, p: Paths): Record<string, unknown> {
+  try {
+    return packSettings(m, loadConfig(p.config).packs.settings as Record<string, Record<string, unknown>>);
+  } catch {
+    return packSettings(m, {});
+  }
 }
 
-export function describePermissions(perms: Permissions): string[] {
+export function permissionSummary(m: PackManifest, p: Paths = getPaths(), only?: Record<string, Permissions>): PermissionSummary[] {
+  const settings = settingsFromConfig(m, p);
+  const ctx = { home: p.home, packDir: packDir(m.name, p), settings };
+  return Object.entries(only ?? Object.fromEntries(Object.entries(m.commands).map(([n, c]) => [n, c.permissions]))).map(([command, permissions]) => ({
+    command,
+    tier: m.commands[command]?.tier ?? "",
+    permissions,
+    described: describePermissions(permissions, ctx),
+  }));
+}
+
+/** Human lines for a permission set; with a context, {{config.KEY}} entries show their current value. */
+export function describePermissions(perms: Permissions, ctx?: { home: string; packDir: string; settings: Record<string, unknown> }): string[] {
+  const show = (entries: string[], kind: "host" | "path") =>
+    entries
+      .map((e) => {
+        const key = /^\{\{\s*config\.([A-Za-z0-9_.-]+)\s*\}\}$/.exec(e)?.[1];
+        if (!ctx || !key) return e;
+        const values = expandEntry(e, ctx, kind);
+        return `${values.length ? values.join(", ") : "(nothing yet)"} (setting ${key})`;
+      })
+      .join(", ");
   const out: string[] = [];
-  if (perms.network.length) out.push(`network: ${perms.network.join(", ")}`);
-  if (perms.read.length) out.push(`read: ${perms.read.join(", ")}`);
-  if (perms.write.length) out.push(`write: ${perms.write.join(", ")}`);
+  if (perms.network.length) out.push(`network: ${show(perms.network, "host")}`);
+  if (perms.read.length) out.push(`read: ${show(perms.read, "path")}`);
+  if (perms.write.length) out.push(`write: ${show(perms.write, "path")}`);
   if (perms.env.length) out.push(`secrets: ${perms.env.join(", ")}`);
   if (perms.exec.length) out.push(`run: ${perms.exec.join(", ")}`);
   return out;
@@ -305,7 +334,7 @@ export async function installPack(spec: string, opts: InstallOptions = {}): Prom
     if (readLock(m.name, p) || existsSync(packDir(m.name, p))) {
       throw new UserError(`a pack named '${m.name}' is already installed`, { hint: `'pai pack update ${m.name}' updates it; 'pai pack uninstall ${m.name}' removes it` });
     }
-    const summary = permissionSummary(m);
+    const summary = permissionSummary(m, p);
     if (!opts.yes) {
       if (!opts.confirm) {
         throw new UserError(`installing ${m.name} needs your consent to its permissions, and there is no terminal to ask on`, {
@@ -355,8 +384,8 @@ export interface UpdateResult {
   newPermissions: PermissionSummary[];
 }
 
-function newPerms(m: PackManifest, old: Record<string, Permissions>): PermissionSummary[] {
-  const out: PermissionSummary[] = [];
+function newPerms(m: PackManifest, old: Record<string, Permissions>, p: Paths): PermissionSummary[] {
+  const added: Record<string, Permissions> = {};
   for (const [command, c] of Object.entries(m.commands)) {
     const g = old[command] ?? { network: [], read: [], write: [], env: [], exec: [] };
     const diff: Permissions = {
@@ -366,9 +395,9 @@ function newPerms(m: PackManifest, old: Record<string, Permissions>): Permission
       env: c.permissions.env.filter((x) => !g.env.includes(x)),
       exec: c.permissions.exec.filter((x) => !g.exec.includes(x)),
     };
-    if (Object.values(diff).some((v) => v.length)) out.push({ command, tier: c.tier, permissions: diff });
+    if (Object.values(diff).some((v) => v.length)) added[command] = diff;
   }
-  return out;
+  return permissionSummary(m, p, added);
 }
 
 export async function updatePack(name?: string, opts: InstallOptions = {}): Promise<UpdateResult[]> {
@@ -384,7 +413,7 @@ export async function updatePack(name?: string, opts: InstallOptions = {}): Prom
       if (m.name !== n) throw new UserError(`the source of '${n}' now holds a pack named '${m.name}'`, { hint: `uninstall '${n}' and install the new pack by its name` });
       const files = hashFiles(fetched.dir);
       const same = JSON.stringify(files) === JSON.stringify(lock.files);
-      const added = newPerms(m, lock.grants);
+      const added = newPerms(m, lock.grants, p);
       if (same) {
         results.push({ name: n, from: lock.version, to: m.version, commit: fetched.commit ?? lock.source.commit, changed: false, newPermissions: [] });
         continue;

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync, unlinkSync } from
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { installPack, listAvailable, listInstalled, uninstallPack, updatePack, verifyPack } from "../../src/packs/index.ts";
-import { ROOT, pai } from "../helpers/cli.ts";
+import { PAI_BIN, ROOT, pai } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { home, makePack } from "./helpers.ts";
 
@@ -158,13 +158,41 @@ rmSync(src, { recursive: true, force: true });
         },
       }),
     ).rejects.toThrow(/cancelled; nothing was installed/);
-    expect(shown).toEqual([{ command: "send", tier: "code", permissions: expect.objectContaining({ env: ["NTFY_TOKEN", "DISCORD_WEBHOOK_URL"] }) }]);
+    expect(shown).toEqual([
+      {
+        command: "send",
+        tier: "code",
+        permissions: expect.objectContaining({ env: ["NTFY_TOKEN", "DISCORD_WEBHOOK_URL"] }),
+        described: ["network: ntfy.sh (setting server), discord.com (setting discordApi)", "secrets: NTFY_TOKEN, DISCORD_WEBHOOK_URL"],
+      },
+    ]);
     expect(readdirSync(p.packs)).toEqual([]);
     const r = pai(["pack", "install", "notify"], { home: p.home });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/needs your consent.*no terminal.*run again with --yes/);
     expect(readdirSync(p.packs)).toEqual([]);
+  });
+
+  it("on a terminal, install shows the permissions with their current values and asks", () => {
+    const p = home();
+    const ask = (answer: string) =>
+      execFileSync("script", ["-qec", `${PAI_BIN} pack install journal`, "/dev/null"], {
+        input: answer,
+        encoding: "utf8",
+        env: { ...process.env, PAI_HOME: p.home, NO_COLOR: "1" },
+      });
+    let out = "";
+    try {
+      out = ask("n\n");
+    } catch (err) {
+      out = String((err as { stdout?: string }).stdout ?? "");
+    }
+    expect(out).toContain(`write (code): write: ${join(p.user, "journal")} (setting folder)`);
+    expect(out).toContain("cancelled; nothing was installed");
+    expect(readdirSync(p.packs)).toEqual([]);
+    expect(ask("y\n")).toContain("Installed journal 1.0.0");
+    expect(readdirSync(p.packs).sort()).toEqual(["journal", "journal.lock.json"]);
   });
 
   it("verify finds modified, missing and added files; uninstall removes the pack and its lock", async () => {

@@ -5,14 +5,14 @@ import { note } from "../../output.ts";
 interface Summary {
   command: string;
   tier: string;
-  permissions: { network: string[]; read: string[]; write: string[]; env: string[]; exec: string[] };
+  described: string[];
 }
 
-export async function confirmPermissions(question: string, summary: Summary[], describe: (p: Summary["permissions"]) => string[]): Promise<boolean> {
+export async function confirmPermissions(question: string, summary: Summary[]): Promise<boolean> {
   note("Permissions asked for:");
   let any = false;
   for (const s of summary) {
-    const lines = describe(s.permissions);
+    const lines = s.described;
     if (!lines.length) continue;
     any = true;
     note(`  ${s.command} (${s.tier}): ${lines.join("; ")}`);

@@ -9,18 +9,18 @@ export function register(group: Command): void {
   withJson(cmd);
   examples(cmd, ["pai pack install journal", "pai pack install notify --yes", "pai pack install ../my-pack", "pai pack install file:///srv/git/pack.git#main"]);
   cmd.action(async (spec: string, opts: { yes?: boolean; json?: boolean }) => {
-    const { installPack, describePermissions } = await import("../../../packs/index.ts");
+    const { installPack } = await import("../../../packs/index.ts");
     const { confirmPermissions } = await import("./confirm.ts");
     const r = await installPack(spec, {
       yes: opts.yes,
-      confirm: process.stdin.isTTY ? (m, summary) => confirmPermissions(`Install ${m.name} ${m.version}?`, summary, describePermissions) : undefined,
+      confirm: process.stdin.isTTY ? (m, summary) => confirmPermissions(`Install ${m.name} ${m.version}?`, summary) : undefined,
     });
     if (opts.json) return printJson(r);
     print(`Installed ${style.bold(r.name)} ${r.version} (${r.files} files) from ${r.source.type} ${r.source.location}${r.source.commit ? ` @ ${r.source.commit.slice(0, 12)}` : ""}`);
-    const perms = r.permissions.filter((p) => describePermissions(p.permissions).length);
+    const perms = r.permissions.filter((p) => p.described.length);
     if (perms.length) {
       note("Granted:");
-      for (const p of perms) note(`  ${p.command}: ${describePermissions(p.permissions).join("; ")}`);
+      for (const p of perms) note(`  ${p.command}: ${p.described.join("; ")}`);
     }
     print(`Try: pai pack info ${r.name}`);
   });

@@ -9,11 +9,11 @@ export function register(group: Command): void {
   withJson(cmd);
   examples(cmd, ["pai pack update", "pai pack update notify --yes"]);
   cmd.action(async (name: string | undefined, opts: { yes?: boolean; json?: boolean }) => {
-    const { updatePack, describePermissions } = await import("../../../packs/index.ts");
+    const { updatePack } = await import("../../../packs/index.ts");
     const { confirmPermissions } = await import("./confirm.ts");
     const results = await updatePack(name, {
       yes: opts.yes,
-      confirm: process.stdin.isTTY ? (m, added) => confirmPermissions(`${m.name} ${m.version} asks for new permissions. Update?`, added, describePermissions) : undefined,
+      confirm: process.stdin.isTTY ? (m, added) => confirmPermissions(`${m.name} ${m.version} asks for new permissions. Update?`, added) : undefined,
     });
     if (opts.json) return printJson(results);
     if (!results.length) return print("No packs installed.");
