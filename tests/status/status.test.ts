@@ -132,6 +132,16 @@ describe("pai status (CLI)", () => {
     expect(screen.stdout).toContain(`ollama · ${STATUS_DEFAULTS.ollamaModel}\n`);
   });
 
+  it("status and context exit 3 with 'run pai init' when PAI_HOME has no user/", () => {
+    const home = tmpDir();
+    for (const args of [["status"], ["context"]]) {
+      const r = pai(args, { home });
+      expect(r.code).toBe(3);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/^pai: no user\/ folder in .* — run 'pai init'/);
+    }
+  });
+
   it("shows problems instead of failing when the database is not SQLite", () => {
     const home = initHome(tmpDir());
     const db = paths(home).db;
