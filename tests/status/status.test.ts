@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openDriver } from "#db";
@@ -151,5 +151,6 @@ describe("pai status (CLI)", () => {
     const s = JSON.parse(r.stdout);
     expect(s.counts.memory).toBeNull();
     expect(s.problems.database).toContain("not a SQLite database");
+    expect(readFileSync(db, "utf8")).toBe("garbage garbage garbage garbage");
   });
 });
