@@ -1,5 +1,7 @@
 /** `pai pack info` and `pai pack config`: what a pack is, asks for and how it is set. */
+import { existsSync } from "node:fs";
 import { readRawConfig, validateConfig } from "../config/index.ts";
+import { openDatabase } from "../storage/index.ts";
 import { UserError } from "../errors.ts";
 import { paths as getPaths, type Paths } from "../paths.ts";
 import { writeFileAtomic } from "../util/fs.ts";
@@ -28,6 +30,22 @@ export interface PackInfo {
   }[];
   settings: SettingEntry[];
   hooks: { event: string; command: string; cron?: string; paths?: string[] }[];
+  /** The last runs of an installed pack (newest first). */
+  recentRuns: { id: number; command: string; tier: string; origin: string; startedAt: string; outcome: string; error: string | null }[];
+}
+
+function recentRuns(name: string, p: Paths): PackInfo["recentRuns"] {
+  if (!existsSync(p.db)) return [];
+  const db = openDatabase(p.db);
+  try {
+    return db
+      .prepare<{ id: number; command: string; tier: string; origin: string; startedAt: string; outcome: string; error: string | null }>(
+        "SELECT id, command, tier, origin, started_at AS startedAt, outcome, error FROM pack_runs WHERE pack = ? ORDER BY id DESC LIMIT 5",
+      )
+      .all(name);
+  } finally {
+    db.close();
+  }
 }
 
 export interface SettingEntry {
@@ -98,6 +116,7 @@ export async function packInfo(spec: string, p: Paths = getPaths()): Promise<Pac
       })),
       settings: settingsOf(m, p),
       hooks: m.hooks.map((h) => ({ event: h.event, command: h.command, cron: h.cron, paths: h.paths })),
+      recentRuns: lock ? recentRuns(m.name, p) : [],
     };
   } finally {
     cleanup();

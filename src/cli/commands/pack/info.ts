@@ -38,6 +38,11 @@ export function register(group: Command): void {
       print("settings (pai pack config):");
       for (const s of info.settings) print(`  ${s.key} = ${JSON.stringify(s.value)}${s.set ? "" : style.dim(" (default)")}  ${style.dim(s.description)}`);
     }
+    if (info.recentRuns.length) {
+      print("");
+      print("recent runs:");
+      for (const r of info.recentRuns) print(`  ${r.startedAt}  ${r.command} (${r.tier}, ${r.origin})  ${r.outcome === "ok" ? style.green("ok") : style.red(r.outcome)}${r.error ? `  ${style.dim(r.error)}` : ""}`);
+    }
     if (info.hooks.length) {
       print("");
       print("hooks:");
