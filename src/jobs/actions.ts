@@ -79,14 +79,15 @@ export async function runAction(job: Job, action: Action, vars: Record<string, s
   }
 }
 
-/** Stores one memory item (redacted by the memory module); returns its id. */
+/** Stores one memory item (redacted by the memory module); returns its id (none in incognito mode). */
 export async function rememberText(
   ctx: { db: Database; config: Config },
   content: string,
   source: string,
   meta: Record<string, unknown>,
   kind: MemoryKind,
-): Promise<number> {
+): Promise<number | undefined> {
+  if (ctx.config.memory.incognito) return undefined; // "store nothing" holds for jobs too
   const { openMemory } = await import("../memory/index.ts");
   return openMemory(ctx.db, ctx.config).remember({ content, kind, source, meta }).item.id;
 }
