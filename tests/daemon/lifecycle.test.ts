@@ -65,7 +65,7 @@ function installSlowPack(home: string): void {
   if (r.code !== 0) throw new Error(`pack install failed: ${r.stderr}`);
 }
 
-describe("pai daemon lifecycle (the real CLI)", () => {
+describe("pai daemon lifecycle (the real CLI)", { timeout: 60_000 }, () => {
   it("start, status (exit 0 / non-zero), one instance per PAI_HOME, logs, stop", async () => {
     const home = initHome(tmpDir());
     const before = status(home);

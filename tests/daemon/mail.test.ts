@@ -9,7 +9,7 @@ import { rig, waitFor } from "./helpers.ts";
 const available = dovecotAvailable();
 if (!available) console.warn("skipping the IMAP tests: dovecot-imapd is not installed (apt-get install dovecot-imapd)");
 
-describe.skipIf(!available)("mail trigger (a real dovecot on loopback)", () => {
+describe.skipIf(!available)("mail trigger (a real dovecot on loopback)", { timeout: 60_000 }, () => {
   it("fires once per new matching message, remembers the last UID, and never logs the password", async () => {
     const server = await startDovecot(tmpDir("pai-imap-"));
     process.env.PAI_TEST_IMAP_PASSWORD = server.password;
