@@ -7,6 +7,7 @@
  *
  *   npx bun scripts/bench-memory.ts                      # 10k, 100k, 1M
  *   npx bun scripts/bench-memory.ts --sizes 10000,100000
+ *   npx bun scripts/bench-memory.ts --sizes 100000 --shuffle-dates   # dates in random order
  */
 import { mkdtempSync, rmSync, statSync, createWriteStream } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +21,7 @@ const args = process.argv.slice(2);
 const sizesArg = args.includes("--sizes") ? args[args.indexOf("--sizes") + 1]! : "10000,100000,1000000";
 /** --keep: leave the temporary stores in place (their paths are printed) for further experiments. */
 const keep = args.includes("--keep");
+const shuffleDates = args.includes("--shuffle-dates");
 const sizes = sizesArg.split(",").map((s) => Number(s.trim())).filter((n) => n > 0);
 
 // ---- a deterministic generator of varied, realistic text ------------------------------------------
@@ -56,9 +58,15 @@ const TEMPLATES: (() => string)[] = [
 const KINDS = ["fact", "preference", "event", "episode", "note", "action"];
 const THREE_YEARS = 3 * 365 * 86_400_000;
 
-function line(now: number, i: number): string {
+/**
+ * Item i of n: dates run forward over three years with a day of jitter, in the order an export or a
+ * conversation log lists them (`--shuffle-dates` draws every date at random instead: the worst case for the
+ * date indexes).
+ */
+function line(now: number, i: number, n: number): string {
   const text = pick(TEMPLATES, 0.5)();
-  const created = new Date(now - Math.floor(rnd() * THREE_YEARS)).toISOString();
+  const offset = shuffleDates ? rnd() * THREE_YEARS : ((n - i) / n) * THREE_YEARS + rnd() * 86_400_000;
+  const created = new Date(now - Math.floor(offset)).toISOString();
   const o: Record<string, unknown> = { content: `${text} #${i % 9973}`, created_at: created, kind: KINDS[Math.floor(rnd() * KINDS.length)] };
   if (rnd() < 0.3) o.source = `chat:${Math.floor(rnd() * 50000)}`;
   if (rnd() < 0.5) o.visibility = "shareable";
@@ -100,7 +108,7 @@ async function run(size: number): Promise<void> {
         let ok = true;
         while (i < size && ok) {
           let chunk = "";
-          for (let j = 0; j < 1000 && i < size; j++, i++) chunk += `${line(now, i)}\n`;
+          for (let j = 0; j < 1000 && i < size; j++, i++) chunk += `${line(now, i, size)}\n`;
           ok = ws.write(chunk);
         }
         if (i < size) ws.once("drain", write);

@@ -427,8 +427,20 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     return moved;
   }
 
-  /** Bounded re-tiering: reads first and writes only when something is stale, so idle reads take no lock. */
+  /**
+   * Bounded re-tiering: reads first and writes only when something is stale, so idle reads take no lock.
+   * A side effect of normal use: a read-only or busy database skips it rather than failing the command.
+   */
   function retier(limit = 200): number {
+    try {
+      return retierBounded(limit);
+    } catch (err) {
+      if (/readonly|read-only|busy|locked/i.test((err as Error).message ?? "")) return 0;
+      throw err;
+    }
+  }
+
+  function retierBounded(limit: number): number {
     const c = cuts();
     const stale = db
       .prepare<{ n: number }>(
