@@ -2,7 +2,6 @@
  * `pai status`: one screen about the user and the install. Kept fast: no network, no simple-git, the
  * database opened read-only through the storage driver only when it exists, and one short `git` call.
  */
-import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { paths as getPaths, type Paths } from "../paths.ts";
@@ -118,21 +117,54 @@ export async function memoryCount(db: string): Promise<{ count: number | null; e
 }
 
 /** Compares HEAD with its upstream as of the last fetch (no network): `git rev-list --count --left-right HEAD...@{u}`. */
-export function upgradeStateAsync(installDir: string, timeoutMs = 2000): Promise<Status["upgrade"]> {
+export function upgradeStateAsync(installDir: string, timeoutMs = 2000, via?: "bun" | "node"): Promise<Status["upgrade"]> {
   if (!existsSync(join(installDir, ".git"))) {
     return Promise.resolve({ state: "not a git checkout", ahead: null, behind: null, detail: `${installDir} is not a git checkout; 'pai upgrade' needs one` });
   }
+  const args = ["git", "rev-list", "--count", "--left-right", "HEAD...@{u}"];
+  const env = { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
+  const bun = (globalThis as { Bun?: typeof Bun }).Bun;
+  // Bun.spawn starts git in about a tenth of the time node:child_process takes under Bun.
+  if (bun && via !== "node") return gitWithBun(bun, args, installDir, env, timeoutMs);
+  return gitWithNode(args, installDir, env, timeoutMs);
+}
+
+const gitFailed = (e: unknown): Status["upgrade"] => ({
+  state: "unknown",
+  ahead: null,
+  behind: null,
+  detail: (e as NodeJS.ErrnoException)?.code === "ENOENT" ? "git is not installed" : `git failed (${(e as Error)?.message ?? e})`,
+});
+
+async function gitWithBun(bun: typeof Bun, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Status["upgrade"]> {
+  let proc: ReturnType<typeof Bun.spawn>;
+  try {
+    proc = bun.spawn(args, { cwd, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  } catch (err) {
+    return gitFailed(err);
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  });
+  const done = Promise.all([proc.exited, new Response(proc.stdout as ReadableStream).text(), new Response(proc.stderr as ReadableStream).text()]);
+  const r = await Promise.race([done, timedOut]);
+  clearTimeout(timer);
+  if (r === "timeout") {
+    proc.kill(9);
+    return { state: "unknown", ahead: null, behind: null, detail: `git took longer than ${timeoutMs} ms` };
+  }
+  return interpretRevList(r[0], r[1], r[2]);
+}
+
+async function gitWithNode(args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Status["upgrade"]> {
+  const { spawn } = await import("node:child_process");
   return new Promise((resolve) => {
-    const unknown = (detail: string) => resolve({ state: "unknown", ahead: null, behind: null, detail });
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn("git", ["rev-list", "--count", "--left-right", "HEAD...@{u}"], {
-        cwd: installDir,
-        stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
-      });
+      child = spawn(args[0]!, args.slice(1), { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     } catch (err) {
-      return unknown(`git failed (${(err as Error).message})`);
+      return resolve(gitFailed(err));
     }
     let out = "";
     let err = "";
@@ -140,11 +172,11 @@ export function upgradeStateAsync(installDir: string, timeoutMs = 2000): Promise
     child.stderr!.on("data", (d) => (err += d));
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      unknown(`git took longer than ${timeoutMs} ms`);
+      resolve({ state: "unknown", ahead: null, behind: null, detail: `git took longer than ${timeoutMs} ms` });
     }, timeoutMs);
     child.on("error", (e) => {
       clearTimeout(timer);
-      unknown((e as NodeJS.ErrnoException).code === "ENOENT" ? "git is not installed" : `git failed (${e.message})`);
+      resolve(gitFailed(e));
     });
     child.on("close", (code) => {
       clearTimeout(timer);

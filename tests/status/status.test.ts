@@ -74,12 +74,14 @@ describe("status", () => {
     expect((await upgradeStateAsync(clone)).state).toBe("up to date"); // no fetch yet: no network is used
     git(clone, "fetch", "-q");
     expect(await upgradeStateAsync(clone)).toMatchObject({ state: "behind", behind: 1, ahead: 0 });
+    expect(await upgradeStateAsync(clone, 5000, "node")).toMatchObject({ state: "behind", behind: 1, ahead: 0 });
     writeFileSync(join(clone, "b"), "local");
     git(clone, "add", "b");
     git(clone, "commit", "-qm", "local");
     expect(await upgradeStateAsync(clone)).toMatchObject({ state: "diverged", behind: 1, ahead: 1 });
     git(clone, "checkout", "-q", "-b", "loose");
     expect((await upgradeStateAsync(clone)).state).toBe("no upstream");
+    expect((await upgradeStateAsync(clone, 5000, "node")).state).toBe("no upstream");
     expect(interpretRevList(0, "2\t0\n", "")).toMatchObject({ state: "ahead", ahead: 2 });
   });
 
