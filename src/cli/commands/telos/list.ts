@@ -15,7 +15,7 @@ export function registerList(group: Command): void {
           f.file,
           f.exists ? String(f.items) + (f.inactive ? style.dim(` (+${f.inactive} inactive)`) : "") : style.dim("missing"),
           f.updated ?? "-",
-          f.edited ? localTime(f.edited) : "-",
+          f.edited ? ago(f.edited) : "-",
           f.visibility === "private" ? style.yellow("private") : "shareable",
         ]),
       ]),
@@ -27,9 +27,15 @@ export function registerList(group: Command): void {
   });
 }
 
-/** "2026-03-01 18:40" in the local time zone. */
-function localTime(iso: string): string {
-  const d = new Date(iso);
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+/**
+ * How long ago, e.g. "5 min ago", "3 d ago"; the date after two months. (Relative: local-time formatting
+ * would load the time-zone database, which costs more than the rest of this command.)
+ */
+function ago(iso: string, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 60) return "just now";
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  if (s < 60 * 86_400) return `${Math.floor(s / 86_400)} d ago`;
+  return iso.slice(0, 10);
 }
