@@ -175,6 +175,9 @@ interface Row {
 }
 
 const DAY_MS = 86_400_000;
+/** Every stored column (not the computed `context`, which costs date arithmetic per row). */
+const COLS = "id, content, kind, tier, created_at, recorded_at, last_used_at, active_at, use_count, seen_count, importance, pinned, visibility, source, derived_from, supersedes, superseded_by, redacted, meta, hash";
+const M_COLS = COLS.split(", ").map((c) => `m.${c}`).join(", ");
 /** BM25 column weights: the text, then the date words indexed beside it. */
 const BM25_WEIGHTS = "1.0, 0.3";
 /** Neighbour spreading (see spreadToNeighbours): how many top items share, how far, and how much. */
@@ -260,8 +263,8 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     deleteFts: db.prepare("INSERT INTO memory_fts (memory_fts, rowid, content, context) VALUES ('delete', ?, ?, ?)"),
     insertLink: db.prepare("INSERT OR IGNORE INTO memory_links (item_id, from_id) VALUES (?, ?)"),
     // No ORDER BY: it would tempt the planner into a scan in id order instead of the hash index.
-    byHash: db.prepare<Row>("SELECT * FROM memory_items INDEXED BY memory_items_hash WHERE hash = ? AND superseded_by IS NULL LIMIT 1"),
-    get: db.prepare<Row>("SELECT * FROM memory_items WHERE id = ?"),
+    byHash: db.prepare<Row>(`SELECT ${COLS} FROM memory_items INDEXED BY memory_items_hash WHERE hash = ? AND superseded_by IS NULL LIMIT 1`),
+    get: db.prepare<Row>(`SELECT ${COLS} FROM memory_items WHERE id = ?`),
     merge: db.prepare(
       `UPDATE memory_items SET seen_count = seen_count + 1, use_count = use_count + 1,
          last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < @at THEN @at ELSE last_used_at END,
@@ -360,7 +363,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     if (terms.length < 3) return undefined;
     const rows = db
       .prepare<Row>(
-        `SELECT m.* FROM memory_fts f JOIN memory_items m ON m.id = f.rowid
+        `SELECT ${M_COLS} FROM memory_fts f JOIN memory_items m ON m.id = f.rowid
          WHERE memory_fts MATCH ? AND m.superseded_by IS NULL ORDER BY bm25(memory_fts) LIMIT 5`,
       )
       .all(matchExpression(terms, "AND"));
@@ -571,7 +574,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     for (const c of best) for (let d = -NEIGHBOUR_SPAN; d <= NEIGHBOUR_SPAN; d++) if (d) want.add(c.row.id + d);
     if (!want.size) return;
     const rows = new Map<number, Row>();
-    for (const r of db.prepare<Row>(`SELECT * FROM memory_items WHERE id IN (${[...want].join(",")})`).all()) rows.set(r.id, r);
+    for (const r of db.prepare<Row>(`SELECT ${COLS} FROM memory_items WHERE id IN (${[...want].join(",")})`).all()) rows.set(r.id, r);
     const bonus = new Map<number, number>();
     for (const c of best) {
       for (let d = -NEIGHBOUR_SPAN; d <= NEIGHBOUR_SPAN; d++) {
@@ -605,14 +608,14 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
         .sort((a, b) => b[1] - a[1])
         .slice(0, f.sql ? pool * 3 : pool)
         .map(([id]) => id);
-      const rows = ids.length ? db.prepare<Row>(`SELECT * FROM memory_items WHERE id IN (${ids.join(",")})`).all() : [];
+      const rows = ids.length ? db.prepare<Row>(`SELECT ${COLS} FROM memory_items WHERE id IN (${ids.join(",")})`).all() : [];
       const keep = rowFilter(opts);
       let kept = rows.filter(keep).map((row) => ({ row, r: scored.get(row.id)! }));
       if (kept.length < Math.min(limit, pool) && rows.length > kept.length && f.sql) {
         // The filters dropped candidates: rank within the filtered items directly (exact, slower).
         kept = db
           .prepare<Row & { r: number }>(
-            `SELECT m.*, -bm25(memory_fts, ${BM25_WEIGHTS}) AS r FROM memory_fts JOIN memory_items m ON m.id = memory_fts.rowid
+            `SELECT ${M_COLS}, -bm25(memory_fts, ${BM25_WEIGHTS}) AS r FROM memory_fts JOIN memory_items m ON m.id = memory_fts.rowid
              WHERE memory_fts MATCH ?${f.sql} ORDER BY bm25(memory_fts, ${BM25_WEIGHTS}) LIMIT ?`,
           )
           .all(matchExpression(terms, opts.all ? "AND" : "OR"), ...f.params, pool)
@@ -718,14 +721,14 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       const limit = Math.max(1, Math.min(opts.limit ?? 50, 1_000_000));
       const order = opts.order === "oldest" ? "m.created_at ASC, m.id ASC" : "m.created_at DESC, m.id DESC";
       return db
-        .prepare<Row>(`SELECT m.* FROM memory_items m WHERE 1 = 1${f.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
+        .prepare<Row>(`SELECT ${M_COLS} FROM memory_items m WHERE 1 = 1${f.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
         .all(...f.params, limit, Math.max(0, opts.offset ?? 0))
         .map(toItem);
     },
 
     *iterate(opts = {}) {
       const where = opts.includeSuperseded === false ? "WHERE superseded_by IS NULL" : "";
-      for (const r of db.prepare<Row>(`SELECT * FROM memory_items ${where} ORDER BY id`).iterate()) yield toItem(r);
+      for (const r of db.prepare<Row>(`SELECT ${COLS} FROM memory_items ${where} ORDER BY id`).iterate()) yield toItem(r);
     },
 
     hot(opts = {}) {
@@ -734,7 +737,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       const vis = opts.audience === "cloud" ? " AND visibility = 'shareable'" : "";
       return db
         .prepare<Row>(
-          `SELECT * FROM memory_items WHERE tier = 'hot' AND superseded_by IS NULL${vis} ORDER BY pinned DESC, active_at DESC, id DESC LIMIT ?`,
+          `SELECT ${COLS} FROM memory_items WHERE tier = 'hot' AND superseded_by IS NULL${vis} ORDER BY pinned DESC, active_at DESC, id DESC LIMIT ?`,
         )
         .all(limit)
         .map(toItem);
@@ -894,7 +897,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       }
       const derivedFrom = item.derivedFrom.map((d) => store.get(d)).filter((x): x is MemoryItem => !!x);
       const derived = db
-        .prepare<Row>("SELECT m.* FROM memory_links l JOIN memory_items m ON m.id = l.item_id WHERE l.from_id = ? ORDER BY m.id")
+        .prepare<Row>(`SELECT ${M_COLS} FROM memory_links l JOIN memory_items m ON m.id = l.item_id WHERE l.from_id = ? ORDER BY m.id`)
         .all(id)
         .map(toItem);
       return { item, tiers, supersedes: older, supersededBy: newer, derivedFrom, derived };
@@ -929,7 +932,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       for (const p of periods) {
         const rows = db
           .prepare<Row>(
-            `SELECT * FROM memory_items m WHERE tier = 'cold' AND superseded_by IS NULL AND pinned = 0 AND substr(created_at, 1, 7) = ?
+            `SELECT ${COLS} FROM memory_items m WHERE tier = 'cold' AND superseded_by IS NULL AND pinned = 0 AND substr(created_at, 1, 7) = ?
                AND json_extract(coalesce(meta, '{}'), '$.consolidation') IS NULL
                AND NOT EXISTS (SELECT 1 FROM memory_links l JOIN memory_items s ON s.id = l.item_id
                                WHERE l.from_id = m.id AND json_extract(coalesce(s.meta, '{}'), '$.consolidation') IS NOT NULL)
