@@ -13,7 +13,7 @@ import type { Config } from "../config/schema.ts";
 import { UserError } from "../errors.ts";
 import type { Database, SqlValue } from "../storage/index.ts";
 import { redactSecrets } from "./redact.ts";
-import { bigrams, contentHash, dateWords, jaccard, matchExpression, queryTerms } from "./text.ts";
+import { bigrams, contentHash, dateWords, jaccard, matchExpression, queryPhrases, queryTerms } from "./text.ts";
 
 export type MemoryKind = "fact" | "preference" | "event" | "episode" | "note" | "action";
 export type Tier = "hot" | "warm" | "cold";
@@ -516,7 +516,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
    * items that hold every term (exact scores), items that hold the query's selective terms (scored on those
    * terms; the common ones add little IDF), and the most recent matches. Each of those is itself bounded.
    */
-  function ftsCandidates(terms: string[], op: "OR" | "AND", pool: number): Map<number, number> {
+  function ftsCandidates(terms: string[], op: "OR" | "AND", pool: number, phrases: string[] = []): Map<number, number> {
     const out = new Map<number, number>();
     const capped = (expr: string, cap: number) =>
       db.prepare<{ n: number }>("SELECT count(*) AS n FROM (SELECT rowid FROM memory_fts WHERE memory_fts MATCH ? LIMIT ?)").get(expr, cap + 1)!.n;
@@ -539,7 +539,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
           )
           .all(expr, n),
       );
-    const full = matchExpression(terms, op);
+    const full = matchExpression(op === "OR" ? [...terms, ...phrases] : terms, op);
     if (capped(full, MATCH_BUDGET) <= MATCH_BUDGET) {
       ranked(full, pool);
       return out;
@@ -602,7 +602,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     const cand = new Map<number, { row: Row; rel: number; vec: number }>();
     if (terms.length) {
       const pool = Math.max(limit * 4, 60);
-      const scored = ftsCandidates(terms, opts.all ? "AND" : "OR", pool);
+      const scored = ftsCandidates(terms, opts.all ? "AND" : "OR", pool, opts.all ? [] : queryPhrases(query));
       // Load only the best candidates (a few times the pool, so filters still leave enough).
       const ids = [...scored.entries()]
         .sort((a, b) => b[1] - a[1])

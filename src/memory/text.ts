@@ -68,6 +68,23 @@ export function queryTerms(query: string, max = 32): string[] {
 }
 
 /**
+ * Adjacent pairs of content words in the query ("support group" in "the LGBTQ support group"), searched as
+ * phrases beside the single terms so items holding the same phrase rank higher.
+ */
+export function queryPhrases(query: string, max = 8): string[] {
+  const all = tokens(query);
+  const out: string[] = [];
+  for (let i = 0; i + 1 < all.length && out.length < max; i++) {
+    const a = all[i]!;
+    const b = all[i + 1]!;
+    if (STOP_WORDS.has(a) || STOP_WORDS.has(b) || a.length < 2 || b.length < 2) continue;
+    const p = `${a} ${b}`;
+    if (!out.includes(p)) out.push(p);
+  }
+  return out;
+}
+
+/**
  * An FTS5 MATCH expression built only from quoted tokens: `"lyon" OR "march"`. Tokens hold only letters and
  * digits, so no operator, column filter, NEAR, `*` or quote can come from user text.
  */

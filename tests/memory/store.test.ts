@@ -159,6 +159,10 @@ describe(`memory store (${isBun ? "bun:sqlite" : "better-sqlite3"})`, () => {
     const newer = store.remember({ content: "Trip notes: Kyoto gardens", createdAt: daysAgo(2) }).item;
     expect(store.search("kyoto trip").map((h) => h.id)).toEqual([newer.id, older.id]);
     expect(store.search("kyoto", { limit: 1 })).toHaveLength(1);
+    // Items holding the query's phrase rank above items holding its words apart.
+    const apart = store.remember({ content: "the group went out; we need support for the group's support desk", createdAt: daysAgo(300) }).item;
+    const phrase = store.remember({ content: "went to the support group meeting", createdAt: daysAgo(300) }).item;
+    expect(store.search("when did she go to the support group?").map((h) => h.id).slice(0, 2)).toEqual([phrase.id, apart.id]);
     db.close();
   });
 
