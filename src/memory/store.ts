@@ -648,7 +648,9 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
               : [];
         const sims: { id: number; s: number }[] = [];
         for (const v of vecRows) {
-          const vec = new Float32Array(v.vector.buffer, v.vector.byteOffset, v.vector.byteLength / 4);
+          // A driver may hand back a view at an offset that is not a multiple of 4: copy it then.
+          const bytes = v.vector.byteOffset % 4 === 0 ? v.vector : new Uint8Array(v.vector);
+          const vec = new Float32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 4));
           sims.push({ id: v.item_id, s: dot(qv, vec) / (qn * norm(vec) || 1) });
         }
         sims.sort((a, b) => b.s - a.s);
