@@ -174,4 +174,26 @@ describe("pai remember / pai memory", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/already exists/);
   });
+
+  it("pai context includes hot memory and, with --query, the best older matches, marked by id", () => {
+    const h = home();
+    json(pai(["remember", "--json", "--pin", "Answer in French"], { home: h }));
+    json(pai(["remember", "--json", "--private", "Therapist is Dr Lenoir"], { home: h }));
+    const lines = `${JSON.stringify({ content: "The bike lock code is in the kitchen drawer", created_at: "2020-05-01", visibility: "shareable" })}\n`;
+    expect(pai(["memory", "import", "--shareable", "-"], { home: h, input: lines }).code).toBe(0);
+    const ctx = json(pai(["context", "--json", "--query", "where is my bike lock?"], { home: h }));
+    expect(ctx.text).toContain("[mem:1]");
+    expect(ctx.text).toContain("[mem:3]");
+    expect(ctx.text).toContain("kitchen drawer");
+    expect(ctx.memoryIds).toEqual(expect.arrayContaining([1, 2, 3]));
+    const cloud = json(pai(["context", "--json", "--for", "cloud"], { home: h }));
+    expect(cloud.text).toContain("Answer in French");
+    expect(cloud.text).not.toContain("Lenoir");
+    // The match was used: it is hot now.
+    expect(json(pai(["memory", "show", "--json", "--incognito", "3"], { home: h })).tier).toBe("hot");
+    // export --output writes the file atomically.
+    const out = join(h, "out.jsonl");
+    expect(pai(["memory", "export", "--output", out], { home: h }).code).toBe(0);
+    expect(readFileSync(out, "utf8").trim().split("\n")).toHaveLength(3);
+  });
 });
