@@ -184,6 +184,8 @@ const BM25_WEIGHTS = "1.0, 0.3";
 const NEIGHBOUR_SOURCES = 30;
 const NEIGHBOUR_SPAN = 2;
 const NEIGHBOUR_SHARE = 0.5;
+/** Turns further apart than this belong to different exchanges. */
+const EXCHANGE_GAP_MS = 6 * 3_600_000;
 /** Most matches a search scores exactly (see ftsCandidates). */
 const MATCH_BUDGET = 4000;
 
@@ -564,9 +566,10 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
   }
 
   /**
-   * Conversation context: items recorded together (the same created_at, consecutive ids: the turns of one
-   * imported exchange) share part of their relevance with their neighbours, so the answer that follows a
-   * matching question ("What do your kids like?" → "Dinosaurs!") is found too.
+   * Conversation context: the turns of one exchange (episodes with consecutive ids, at most EXCHANGE_GAP
+   * apart in time) share part of their relevance with their neighbours, so the answer that follows a
+   * matching question ("What do your kids like?" → "Dinosaurs!") is found too. Other kinds of items (notes,
+   * facts) never borrow relevance from whatever happened to be stored next to them.
    */
   function spreadToNeighbours(cand: Map<number, { row: Row; rel: number; vec: number }>, keep: (r: Row) => boolean): void {
     const best = [...cand.values()].sort((a, b) => b.rel - a.rel).slice(0, NEIGHBOUR_SOURCES);
@@ -579,7 +582,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     for (const c of best) {
       for (let d = -NEIGHBOUR_SPAN; d <= NEIGHBOUR_SPAN; d++) {
         const n = d ? rows.get(c.row.id + d) ?? cand.get(c.row.id + d)?.row : undefined;
-        if (!n || n.created_at !== c.row.created_at) continue;
+        if (!n || !sameExchange(c.row, n)) continue;
         const b = (NEIGHBOUR_SHARE * c.rel) / Math.abs(d);
         if (!(bonus.get(n.id)! >= b)) bonus.set(n.id, b);
       }
@@ -592,6 +595,11 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
         if (keep(row)) cand.set(id, { row, rel: b, vec: 0 });
       }
     }
+  }
+
+  function sameExchange(a: Row, b: Row): boolean {
+    if (a.kind !== "episode" || b.kind !== "episode") return false;
+    return Math.abs(Date.parse(a.created_at) - Date.parse(b.created_at)) <= EXCHANGE_GAP_MS;
   }
 
   function search(query: string, opts: SearchOptions = {}): SearchHit[] {

@@ -166,6 +166,27 @@ describe(`memory store (${isBun ? "bun:sqlite" : "better-sqlite3"})`, () => {
     db.close();
   });
 
+  it("the turns of one exchange share relevance with their neighbours; other items do not", () => {
+    const { db, store } = setup();
+    const at = "2023-05-08T13:00:00Z";
+    const turns = store.rememberMany(
+      [
+        "Caroline: What do your kids like these days?",
+        "Dinosaurs! They cannot get enough of them.",
+        "Caroline: Ha, lovely.",
+      ].map((content) => ({ content, kind: "episode" as const, createdAt: at })),
+    ).ids;
+    const notes = store.rememberMany(
+      ["Note: the kids' school starts at 8", "Note: buy new printer paper"].map((content) => ({ content, kind: "note" as const, createdAt: at })),
+    ).ids;
+    const hits = store.search("what do the kids like?");
+    expect(hits.map((h) => h.id)).toEqual(expect.arrayContaining([turns[0], turns[1]]));
+    expect(hits.map((h) => h.id)).not.toContain(notes[1]);
+    // A note stored next to a matching note borrows nothing.
+    expect(store.search("school").map((h) => h.id)).toEqual([notes[0]]);
+    db.close();
+  });
+
   it("never errors on FTS-hostile queries", () => {
     const { db, store } = setup();
     store.remember({ content: 'The "NEAR" operator: (a OR b) AND c* — café, 東京, naïve' });
