@@ -131,8 +131,8 @@ export interface ImportOptions {
   maxBadKept?: number;
 }
 
-/** Imports inputs that are already parsed (the benchmarks use this too): batches, one transaction each. */
-export function importInputs(store: MemoryStore, inputs: Iterable<{ line: number; input: RememberInput }>, opts: ImportOptions = {}): ImportProgress {
+/** Collects inputs and commits them in batches of `size`, one transaction each, reporting every commit. */
+function batcher(store: MemoryStore, opts: ImportOptions) {
   const size = Math.max(1, opts.batchSize ?? 2000);
   const p: ImportProgress = { committed: 0, added: 0, merged: 0, redacted: 0, line: 0 };
   let batch: RememberInput[] = [];
@@ -148,13 +148,23 @@ export function importInputs(store: MemoryStore, inputs: Iterable<{ line: number
     batch = [];
     opts.onBatch?.({ ...p });
   };
-  for (const { line, input } of inputs) {
-    batch.push(input);
-    lastLine = line;
-    if (batch.length >= size) flush();
-  }
-  flush();
-  return p;
+  return {
+    progress: p,
+    push(line: number, input: RememberInput) {
+      batch.push(input);
+      lastLine = line;
+      if (batch.length >= size) flush();
+    },
+    flush,
+  };
+}
+
+/** Imports inputs that are already parsed: batches, one transaction each. */
+export function importInputs(store: MemoryStore, inputs: Iterable<{ line: number; input: RememberInput }>, opts: ImportOptions = {}): ImportProgress {
+  const b = batcher(store, opts);
+  for (const { line, input } of inputs) b.push(line, input);
+  b.flush();
+  return { ...b.progress };
 }
 
 /** `pai memory import FILE`: JSON Lines, bad lines reported and skipped, committed in batches. */
@@ -165,41 +175,27 @@ export async function importJsonlFile(store: MemoryStore, file: string, opts: Im
   }
   const input = file === "-" ? process.stdin : createReadStream(path, { encoding: "utf8" });
   const rl = createInterface({ input, crlfDelay: Infinity });
-  const size = Math.max(1, opts.batchSize ?? 2000);
   const keep = opts.maxBadKept ?? 1000;
   const bad: { line: number; error: string }[] = [];
-  const p: ImportProgress = { committed: 0, added: 0, merged: 0, redacted: 0, line: 0 };
-  let batch: RememberInput[] = [];
+  const b = batcher(store, opts);
   let lineNo = 0;
-  let lastLine = 0;
-  const flush = () => {
-    if (!batch.length) return;
-    const r = store.rememberMany(batch);
-    p.added += r.added;
-    p.merged += r.merged;
-    p.redacted += r.redacted;
-    p.committed += r.added + r.merged;
-    p.line = lastLine;
-    batch = [];
-    opts.onBatch?.({ ...p });
-  };
   for await (const raw of rl) {
     lineNo++;
     const line = lineNo === 1 ? raw.replace(/^\uFEFF/, "") : raw;
     if (!line.trim()) continue;
+    let parsed: RememberInput;
     try {
-      batch.push(parseImportLine(line, { visibility: opts.visibility }));
-      lastLine = lineNo;
+      parsed = parseImportLine(line, { visibility: opts.visibility });
     } catch (err) {
       const error = (err as Error).message;
       if (bad.length < keep) bad.push({ line: lineNo, error });
       opts.onBadLine?.(lineNo, error);
       continue;
     }
-    if (batch.length >= size) flush();
+    b.push(lineNo, parsed);
   }
-  flush();
-  return { ...p, lines: lineNo, bad };
+  b.flush();
+  return { ...b.progress, lines: lineNo, bad };
 }
 
 /** The export lines of a store (current items; superseded ones too when asked). */
