@@ -715,7 +715,8 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
           if (r.redacted) out.redacted++;
         }
       });
-      retier(1000);
+      // Re-tier as much as the batch could have made stale (a batch of recent items can overflow the hot cap).
+      retier(Math.max(1000, inputs.length));
       return out;
     },
 
@@ -743,7 +744,8 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
 
     hot(opts = {}) {
       retier();
-      const limit = Math.max(1, opts.limit ?? Math.max(mem.hotCap, 1) + 1000);
+      const pinnedCount = db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_items WHERE pinned = 1").get()!.n;
+      const limit = Math.max(1, opts.limit ?? Math.max(mem.hotCap, pinnedCount));
       const vis = opts.audience === "cloud" ? " AND visibility = 'shareable'" : "";
       return db
         .prepare<Row>(

@@ -28,7 +28,7 @@ export function memorySource(db: Database, config: Config): ContextSource {
       const { openMemory } = await import("../../memory/index.ts");
       const store = openMemory(db, config);
       const sections: ContextSection[] = [];
-      const hot = store.hot({ audience: req.audience, limit: Math.max(config.memory.hotCap, 1) + 200 });
+      const hot = store.hot({ audience: req.audience });
       const used: number[] = [];
       if (hot.length) {
         const n = hot.length;
