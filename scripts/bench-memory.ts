@@ -120,7 +120,7 @@ async function run(size: number): Promise<void> {
     const db = openDatabase(join(dir, "pai.db"));
     const store = openMemory(db, config);
     const t0 = performance.now();
-    const r = await importJsonlFile(store, file, { batchSize: 5000 });
+    const r = await importJsonlFile(store, file, {});
     const importS = (performance.now() - t0) / 1000;
     const rate = Math.round(r.committed / importS);
 

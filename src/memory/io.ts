@@ -133,7 +133,7 @@ export interface ImportOptions {
 
 /** Collects inputs and commits them in batches of `size`, one transaction each, reporting every commit. */
 function batcher(store: MemoryStore, opts: ImportOptions) {
-  const size = Math.max(1, opts.batchSize ?? 2000);
+  const size = Math.max(1, opts.batchSize ?? 5000);
   const p: ImportProgress = { committed: 0, added: 0, merged: 0, redacted: 0, line: 0 };
   let batch: RememberInput[] = [];
   let lastLine = 0;

@@ -6,7 +6,7 @@ export function register(group: Command): void {
     .command("import")
     .argument("<file>", "JSON Lines file, one item per line ('-' reads standard input)")
     .description("import memories: content required; created_at, kind, source, pinned, visibility, importance, meta optional")
-    .option("--batch <n>", "items per committed batch", "2000")
+    .option("--batch <n>", "items per committed batch", "5000")
     .option("--shareable", "items without a visibility become shareable (default: private)")
     .option("--quiet", "no progress lines")
     .option("--incognito", "store nothing (only checks the file)");
@@ -19,7 +19,7 @@ export function register(group: Command): void {
   cmd.action(async (file: string, opts: { batch?: string; shareable?: boolean; quiet?: boolean; incognito?: boolean; json?: boolean }) => {
     const { withUserStore, isIncognito, parseLimit } = await import("../../../memory/cli.ts");
     const { importJsonlFile, parseImportLine } = await import("../../../memory/io.ts");
-    const batchSize = parseLimit(opts.batch, 2000);
+    const batchSize = parseLimit(opts.batch, 5000);
     const onBadLine = (line: number, error: string) => note(`line ${line}: ${error} (skipped)`);
     if (await isIncognito(opts.incognito)) {
       // Check the file, store nothing.
