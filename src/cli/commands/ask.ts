@@ -8,7 +8,8 @@ export function register(program: Command): void {
     .option("--backend <name>", "ollama | anthropic (default: config models.answer / backend.default)")
     .option("--model <name>", "model name (default: config)")
     .option("--incognito", "store nothing from this exchange")
-    .option("--budget <tokens>", "token budget of the context");
+    .option("--budget <tokens>", "token budget of the context")
+    .option("--no-packs", "answer with the model even when an installed pack's trigger matches");
   withJson(cmd);
   examples(cmd, [
     'pai ask "what should I focus on this week?"',
@@ -16,8 +17,9 @@ export function register(program: Command): void {
     "echo 'what is due today?' | pai ask -    the question from standard input",
     'git diff | pai ask "review this change" -',
     'pai ask --incognito --json "a one-off question"',
+    'pai ask "add to my journal: shipped the beta"   handled by the journal pack when it is installed',
   ]);
-  cmd.action(async (words: string[], opts: { backend?: string; model?: string; incognito?: boolean; budget?: string; json?: boolean }) => {
+  cmd.action(async (words: string[], opts: { backend?: string; model?: string; incognito?: boolean; budget?: string; json?: boolean; packs?: boolean }) => {
     const { UsageError } = await import("../../errors.ts");
     // "-" reads standard input; with other words, the words come first and the input follows them.
     const dash = words.includes("-");
@@ -34,6 +36,12 @@ export function register(program: Command): void {
     }
     const { parseBackendName } = await import("../../models/index.ts");
     const backend = opts.backend ? parseBackendName(opts.backend) : undefined;
+    // A request that an installed pack's trigger matches goes to that pack (code, then CLI, prompt, skill).
+    if (opts.packs !== false) {
+      const { routeToPack } = await import("../../ask/route.ts");
+      const routed = await routeToPack(question, { backend: opts.backend, model: opts.model, incognito: opts.incognito, json: opts.json });
+      if (routed) return;
+    }
     const { ask } = await import("../../ask/index.ts");
 
     // Ctrl-C stops the stream: the partial answer is stored marked as interrupted. A second Ctrl-C exits now.
