@@ -16,7 +16,15 @@ type Raw = Record<string, unknown>;
 
 export function readRawConfig(file: string): Raw {
   if (!existsSync(file)) return {};
-  const text = readFileSync(file, "utf8");
+  const bytes = readFileSync(file);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new UserError(`${file} is not valid UTF-8`, {
+      hint: "re-save it as UTF-8 in your editor; pai will not rewrite it until then",
+    });
+  }
   if (!text.trim()) return {};
   let raw: unknown;
   try {
