@@ -1,20 +1,10 @@
 /** `pai chat`: the Ink screen on a terminal, the plain line mode otherwise. Ink and React load only here. */
-import type { Config } from "../config/index.ts";
-import type { BackendName } from "../models/types.ts";
-import type { Paths } from "../paths.ts";
-import type { Database } from "../storage/index.ts";
-import { ChatSession } from "./session.ts";
+import { ChatSession, type ChatSessionOptions } from "./session.ts";
 
 export { ChatSession, HELP, type ChatStatus, type CommandResult } from "./session.ts";
 export { runLineChat } from "./line.ts";
 
-export interface ChatOptions {
-  paths: Paths;
-  db: Database;
-  config: Config;
-  backend?: BackendName;
-  model?: string;
-  incognito?: boolean;
+export interface ChatOptions extends ChatSessionOptions {
   /** Force the line mode even on a terminal. */
   plain?: boolean;
 }

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { loadConfig } from "../config/index.ts";
 import { EnvironmentError, UserError } from "../errors.ts";
 import { installDir, requireUser, paths as getPaths, type Paths } from "../paths.ts";
-import { openDatabase, type Database } from "../storage/index.ts";
+import { openDatabase, withDatabase, type Database } from "../storage/index.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 import { appendAudit } from "../audit/index.ts";
 import { isPaused, liveLease, processAlive, readLease, setPaused, type Lease } from "./state.ts";
@@ -26,12 +26,7 @@ function pidFile(p: Paths): string {
 }
 
 function withDb<T>(p: Paths, fn: (db: Database) => T): T {
-  const db = openDatabase(p.db);
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
+  return withDatabase(p.db, fn);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

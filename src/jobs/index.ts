@@ -7,7 +7,7 @@ import { Cron } from "croner";
 import { loadConfig } from "../config/index.ts";
 import { UsageError, UserError } from "../errors.ts";
 import { requireUser, paths as getPaths, type Paths } from "../paths.ts";
-import { openDatabase, type Database } from "../storage/index.ts";
+import { openDatabase, withDatabase, type Database } from "../storage/index.ts";
 import { appendAudit } from "../audit/index.ts";
 import { getJobState, patchJobState } from "../daemon/state.ts";
 import { fireJob, type FireOutcome } from "./fire.ts";
@@ -19,12 +19,7 @@ export type { Job, JobSpec, JobInput, Trigger, Action, Policy } from "./schema.t
 export { fireJob, claimFiring, type FireOutcome, type FireEvent } from "./fire.ts";
 
 function withDb<T>(p: Paths, fn: (db: Database) => T): T {
-  const db = openDatabase(p.db);
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
+  return withDatabase(p.db, fn);
 }
 
 /** The next run of a schedule the daemon has not seen yet. */

@@ -85,3 +85,13 @@ export async function openUserDatabase(opts: OpenOptions & { migrate?: boolean }
   const p = requireUser(paths());
   return openDatabase(p.db, opts);
 }
+
+/** Opens the database at `path`, runs fn, and always closes it. */
+export function withDatabase<T>(path: string, fn: (db: Database) => T): T {
+  const db = openDatabase(path);
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}

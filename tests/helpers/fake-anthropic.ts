@@ -5,8 +5,8 @@
  * Tests set ANTHROPIC_BASE_URL=url and ANTHROPIC_API_KEY=test-key.
  */
 import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { readBody, splitChunks, type FakeReply, type FakeServer } from "./fake-ollama.ts";
+import { listenLoopback } from "./loopback.ts";
 
 export interface FakeAnthropicOptions {
   reply?: FakeReply | ((body: any) => FakeReply);
@@ -152,15 +152,6 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
     send("message_stop", { type: "message_stop" });
     res.end();
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
+  const { url, close } = await listenLoopback(server);
+  return { url, requests, close };
 }

@@ -3,7 +3,7 @@
  * non-streaming, tool calls), POST /api/embed, GET /api/tags, GET /api/version. Tests set OLLAMA_HOST=url.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenLoopback } from "./loopback.ts";
 
 export type FakeReply = string | { toolCalls?: { name: string; arguments: object }[]; content?: string };
 
@@ -167,15 +167,6 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       else res.destroy();
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
+  const { url, close } = await listenLoopback(server);
+  return { url, requests, close };
 }
