@@ -29,6 +29,7 @@ export async function runChat(opts: ChatOptions): Promise<number> {
     const r = await runLineChat(session, { input: stdin, output: process.stdout, error: process.stderr, signal: ctrl.signal });
     return r.interrupted ? 130 : 0;
   } finally {
-    process.off("SIGINT", onSigint);
+    // After a Ctrl-C the handler stays: a second one while closing still exits 130, not by the signal.
+    if (!ctrl.signal.aborted) process.off("SIGINT", onSigint);
   }
 }

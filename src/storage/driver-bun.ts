@@ -8,6 +8,7 @@ export function openDriver(path: string, opts: OpenOptions = {}): Driver {
     ? new Database(path, { readonly: true, strict: true })
     : new Database(path, { create: opts.create ?? true, readwrite: true, strict: true });
   const cache = new Map<string, Statement<any>>();
+  const statements: ReturnType<Database["prepare"]>[] = [];
   const driver: Driver = {
     name: "bun:sqlite",
     path,
@@ -18,6 +19,7 @@ export function openDriver(path: string, opts: OpenOptions = {}): Driver {
       const cached = cache.get(sql);
       if (cached) return cached as Statement<Row>;
       const st = db.prepare(sql);
+      statements.push(st);
       const wrapped: Statement<Row> = {
         run(...params: SqlParams): RunResult {
           const r = st.run(...(params as any[]));
@@ -41,6 +43,9 @@ export function openDriver(path: string, opts: OpenOptions = {}): Driver {
       return db.transaction(fn).immediate();
     },
     close() {
+      // Finalize cached statements first, so the connection really closes now (and checkpoints the WAL).
+      for (const st of statements) st.finalize();
+      statements.length = 0;
       cache.clear();
       db.close(false);
     },

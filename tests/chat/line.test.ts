@@ -87,9 +87,13 @@ describe("pai chat, line mode (stdin is not a terminal)", () => {
     const r = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
       const child = spawn(PAI_BIN, ["chat"], { cwd: ROOT, env: { ...process.env, PAI_HOME: home, OLLAMA_HOST: s.url, NO_COLOR: "1" } });
       let stdout = "";
+      let sent = false;
       child.stdout.on("data", (d) => {
         stdout += d;
-        if (stdout.includes("w2 ")) child.kill("SIGINT");
+        if (!sent && stdout.includes("w2 ")) {
+          sent = true;
+          child.kill("SIGINT");
+        }
       });
       child.stdin.write("count for me\n"); // stdin stays open, as in a pipe that is still being written
       const t = setTimeout(() => child.kill("SIGKILL"), 20_000);
