@@ -138,6 +138,11 @@ export interface MemoryStore {
   /** Iterates every item in id order (export). */
   iterate(opts?: { includeSuperseded?: boolean }): IterableIterator<MemoryItem>;
   hot(opts?: { audience?: "local" | "cloud"; limit?: number }): MemoryItem[];
+  /**
+   * Current items that happened within [from, to): actions and events first, then the rest, newest first
+   * within each (at most `limit`, default 20).
+   */
+  between(from: string | Date, to: string | Date, opts?: { audience?: "local" | "cloud"; limit?: number }): MemoryItem[];
   touch(ids: number[]): void;
   edit(id: number, content: string): MemoryItem;
   pin(id: number, pinned: boolean): MemoryItem;
@@ -753,6 +758,25 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
         )
         .all(limit)
         .map(toItem);
+    },
+
+    between(from, to, opts = {}) {
+      const lo = toIso(from, "start date");
+      const hi = toIso(to, "end date");
+      const limit = Math.max(1, Math.min(opts.limit ?? 20, 1000));
+      const vis = opts.audience === "cloud" ? " AND visibility = 'shareable'" : "";
+      // Two walks down the date index (newest first), so a busy window costs no sort of the whole window.
+      const walk = (kinds: string) =>
+        db
+          .prepare<Row>(
+            `SELECT ${COLS} FROM memory_items INDEXED BY memory_items_created
+             WHERE created_at >= ? AND created_at < ? AND superseded_by IS NULL AND kind ${kinds}${vis}
+             ORDER BY created_at DESC, id DESC LIMIT ?`,
+          )
+          .all(lo, hi, limit);
+      const first = walk("IN ('action', 'event')");
+      const rest = first.length < limit ? walk("NOT IN ('action', 'event')").slice(0, limit - first.length) : [];
+      return [...first, ...rest].map(toItem);
     },
 
     touch(ids) {

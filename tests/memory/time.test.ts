@@ -1,0 +1,111 @@
+// Time phrases in a request and the window of time they name (local time), and the store's window query.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { configSchema } from "../../src/config/schema.ts";
+import { openMemory } from "../../src/memory/index.ts";
+import { timeWindow } from "../../src/memory/time.ts";
+import { openDatabase } from "../../src/storage/index.ts";
+import { initHome, pai } from "../helpers/cli.ts";
+import { tmpDir } from "../helpers/tmp.ts";
+
+// Saturday 21 November 2026, 09:30 local time.
+const NOW = new Date(2026, 10, 21, 9, 30);
+const local = (y: number, m: number, d: number, h = 0) => new Date(y, m - 1, d, h).getTime();
+
+function win(q: string, now = NOW) {
+  const w = timeWindow(q, now);
+  return w && { from: w.from.getTime(), to: w.to.getTime(), phrase: w.phrase, rest: w.rest };
+}
+
+describe("timeWindow", () => {
+  it("names the window of common phrases", () => {
+    expect(win("what did you do overnight?")).toMatchObject({ from: local(2026, 11, 20, 18), to: NOW.getTime(), phrase: "overnight", rest: "what did you do" });
+    expect(win("What happened last night")).toMatchObject({ from: local(2026, 11, 20, 18), to: NOW.getTime() });
+    expect(win("what happened yesterday?")).toMatchObject({ from: local(2026, 11, 20), to: local(2026, 11, 21) });
+    expect(win("anything today")).toMatchObject({ from: local(2026, 11, 21), to: NOW.getTime() });
+    expect(win("what did I do this morning")).toMatchObject({ from: local(2026, 11, 21), to: NOW.getTime() });
+    // Weeks start on Monday: the 16th.
+    expect(win("what happened this week")).toMatchObject({ from: local(2026, 11, 16), to: NOW.getTime() });
+    expect(win("what happened last week")).toMatchObject({ from: local(2026, 11, 9), to: local(2026, 11, 16) });
+    expect(win("emails since Monday")).toMatchObject({ from: local(2026, 11, 16), to: NOW.getTime(), rest: "emails" });
+    expect(win("what did Bob say on Thursday")).toMatchObject({ from: local(2026, 11, 19), to: local(2026, 11, 20), rest: "what did bob say" });
+    expect(win("what happened on 2026-11-20?")).toMatchObject({ from: local(2026, 11, 20), to: local(2026, 11, 21) });
+    expect(win("notes from 3 November")).toMatchObject({ from: local(2026, 11, 3), to: local(2026, 11, 4) });
+    expect(win("since 2026-11-01")).toMatchObject({ from: local(2026, 11, 1), to: NOW.getTime() });
+    expect(win("in the last 3 hours")).toMatchObject({ from: NOW.getTime() - 3 * 3_600_000, to: NOW.getTime() });
+    expect(win("over the past two days")).toMatchObject({ from: NOW.getTime() - 2 * 86_400_000 });
+    expect(win("what happened last month")).toMatchObject({ from: local(2026, 10, 1), to: local(2026, 11, 1) });
+    // A date later than today without a year is last year's.
+    expect(win("on 20 December")).toMatchObject({ from: local(2025, 12, 20) });
+  });
+
+  it("names nothing when there is no time phrase, or an impossible date", () => {
+    expect(win("where is the bike lock?")).toBeUndefined();
+    expect(win("the tonight show")).toBeUndefined();
+    expect(win("on 2026-02-31")).toBeUndefined();
+    expect(win("")).toBeUndefined();
+  });
+
+  it("overnight asked in the afternoon still means the night before, not the morning's work", () => {
+    const w = win("what did you do overnight", new Date(2026, 10, 21, 15, 0))!;
+    expect(w.from).toBe(local(2026, 11, 20, 18));
+    expect(w.to).toBe(local(2026, 11, 21, 12));
+  });
+});
+
+describe("between", () => {
+  it("returns current items of the window, actions and events first, the cloud audience only shareable ones", () => {
+    const db = openDatabase(join(tmpDir(), "pai.db"));
+    const store = openMemory(db, configSchema.parse({}));
+    const t = (h: number) => new Date(Date.UTC(2026, 10, 21, h)).toISOString();
+    const note = store.remember({ content: "a note at two", kind: "note", createdAt: t(2), visibility: "shareable" }).item;
+    const act = store.remember({ content: "ran the backup job", kind: "action", createdAt: t(1), visibility: "shareable" }).item;
+    const priv = store.remember({ content: "a private event", kind: "event", createdAt: t(3) }).item;
+    store.remember({ content: "before the window", kind: "action", createdAt: t(0) });
+    store.remember({ content: "after the window", kind: "action", createdAt: t(5) });
+    const old = store.remember({ content: "an old version", kind: "event", createdAt: t(2) }).item;
+    store.edit(old.id, "a newer version");
+    const ids = store.between(t(1), t(5)).map((m) => m.id);
+    expect(ids.slice(0, 2)).toEqual([priv.id, act.id]);
+    expect(ids).toContain(note.id);
+    expect(ids).not.toContain(old.id);
+    expect(store.between(t(1), t(5), { audience: "cloud" }).map((m) => m.id)).toEqual([act.id, note.id]);
+    expect(store.between(t(1), t(5), { limit: 1 }).map((m) => m.id)).toEqual([priv.id]);
+    db.close();
+  });
+});
+
+describe("pai context with a time phrase", () => {
+  it("offers what the daemon did overnight, actions first, and leaves older items out", () => {
+    const h = initHome(tmpDir());
+    const now = new Date();
+    const w = timeWindow("what did you do overnight?", now)!;
+    const inside = (ms: number) => new Date(Math.min(w.from.getTime() + ms, now.getTime() - 60_000)).toISOString();
+    const lines = [
+      { content: "Archived 12 newsletters from the inbox", kind: "action", created_at: inside(3_600_000), source: "job:mail-triage" },
+      { content: "Renewed the TLS certificate of the home server", kind: "action", created_at: inside(2 * 3_600_000), source: "job:certs" },
+      { content: "A thought about gardening in spring", kind: "note", created_at: inside(90 * 60_000) },
+      { content: "Sent the weekly report to the team", kind: "action", created_at: new Date(w.from.getTime() - 3 * 86_400_000).toISOString(), source: "job:report" },
+    ];
+    const file = join(tmpDir(), "items.jsonl");
+    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+    expect(pai(["memory", "import", file], { home: h }).code).toBe(0);
+    const r = pai(["context", "--json", "--query", "what did you do overnight?"], { home: h });
+    expect(r.code).toBe(0);
+    const ctx = JSON.parse(r.stdout);
+    const window = ctx.sections.find((s: any) => /overnight/.test(s.title));
+    expect(window).toBeTruthy();
+    const texts: string[] = window.items.map((i: any) => i.text);
+    expect(texts[0]).toMatch(/\(action, .*\) Renewed the TLS certificate/);
+    expect(texts[1]).toMatch(/\(action, .*\) Archived 12 newsletters/);
+    expect(texts[2]).toMatch(/gardening/);
+    expect(texts.join("\n")).not.toMatch(/weekly report/);
+    // Each is in the context once.
+    const all: string[] = ctx.sections.flatMap((s: any) => s.items.map((i: any) => i.text));
+    expect(all.filter((t) => /TLS certificate/.test(t))).toHaveLength(1);
+    // Without a time phrase, no window section.
+    const plain = JSON.parse(pai(["context", "--json", "--query", "certificate"], { home: h }).stdout);
+    expect(plain.sections.some((s: any) => /What happened/.test(s.title))).toBe(false);
+  });
+});
