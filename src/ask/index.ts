@@ -71,6 +71,23 @@ async function redactor(): Promise<(s: string) => string> {
 
 export const INTERRUPTED_NOTE = "[interrupted: the answer was cut off before it was complete]";
 
+/**
+ * Answers given by a local backend in this process. A local answer was written with the private context in
+ * view and may quote it, so when a conversation moves to a cloud backend (chat's /backend), those earlier
+ * answers are withheld from the cloud request; the user's own messages are still sent (redacted).
+ */
+const localAnswers = new Set<string>();
+const answerKey = (s: string) => s.replace(/\s*\[interrupted\]\s*$/, "").trim();
+export const WITHHELD_ANSWER = "[an earlier answer by a local model, withheld from this cloud model]";
+
+/** The history a cloud backend may see: earlier local answers withheld, secrets redacted from every message. */
+export function cloudHistory(history: ChatMessage[], redact: (s: string) => string): ChatMessage[] {
+  return history.map((m) => {
+    if (m.role === "assistant" && localAnswers.has(answerKey(m.content))) return { role: "assistant", content: WITHHELD_ANSWER };
+    return { ...m, content: redact(m.content) } as ChatMessage;
+  });
+}
+
 export async function ask(question: string, opts: AskOptions = {}): Promise<AskResult> {
   const q = question.trim();
   if (!q) throw new UsageError("no question", { hint: "pai ask \"your question\" (or pipe it: echo question | pai ask -)" });
@@ -86,11 +103,11 @@ export async function ask(question: string, opts: AskOptions = {}): Promise<AskR
     const ctx = await assemble({ query: q, budget: opts.budget ?? config.context.budget, audience, db, config, paths: p });
     let system = buildSystem(opts.system ?? answerInstructions(p), ctx.text);
     let messages: ChatMessage[] = [...(opts.history ?? []), { role: "user", content: q }];
+    const redact = await redactor();
     if (audience === "cloud") {
       // Belt and braces: the context already holds nothing private; secrets go from everything that leaves.
-      const redact = await redactor();
       system = redact(system);
-      messages = messages.map((m) => ({ ...m, content: redact(m.content) }) as ChatMessage);
+      messages = cloudHistory(messages, redact);
     }
 
     const exchangeId = randomUUID();
@@ -110,6 +127,11 @@ export async function ask(question: string, opts: AskOptions = {}): Promise<AskR
       }
     }
     if (opts.signal?.aborted) interrupted = true;
+    if (audience === "local" && answer.trim()) {
+      localAnswers.add(answerKey(answer));
+      // Chat sends at most its last few turns: the oldest answers can be forgotten.
+      if (localAnswers.size > 500) localAnswers.delete(localAnswers.values().next().value!);
+    }
 
     const result: AskResult = {
       answer,
@@ -139,7 +161,7 @@ export async function ask(question: string, opts: AskOptions = {}): Promise<AskR
       visibility: "private",
       meta: {
         exchange_id: exchangeId,
-        question: q,
+        question: redact(q),
         backend: backendName,
         model: finalModel,
         memory_ids: ctx.memoryIds,
@@ -153,9 +175,12 @@ export async function ask(question: string, opts: AskOptions = {}): Promise<AskR
     const learnOn = opts.learn ?? config.learning.enabled;
     if (!learnOn || interrupted) return { ...result, learning: interrupted ? "skipped" : "off" };
     if (audience === "cloud" && !config.learning.cloud) return { ...result, learning: "skipped" };
+    // An exchange answered locally (with private context in view) is never handed to a cloud extractor.
+    const extractAudience = backendAudience(resolveModel({ purpose: "extract", config }).backend);
+    if (extractAudience === "cloud" && (audience === "local" || !config.learning.cloud)) return { ...result, learning: "skipped" };
     try {
       const { learnFromExchange } = await import("../learn/index.ts");
-      const r = await learnFromExchange({ question: q, answer, episodeId: item.id, exchangeId, db, config, mem, env: opts.env, signal: opts.signal });
+      const r = await learnFromExchange({ question: q, answer, episodeId: item.id, exchangeId, db, config, mem, env: opts.env, signal: opts.signal, answeredBy: audience });
       return { ...result, learned: r.ids, learning: r.status };
     } catch {
       return { ...result, learning: "failed" };

@@ -106,13 +106,15 @@ export interface LearnInput {
   mem: MemoryStore;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /** Who answered: an exchange answered by a local model (private context in view) never goes to a cloud extractor. */
+  answeredBy?: import("../models/types.ts").Audience;
 }
 
 export async function learnFromExchange(input: LearnInput): Promise<LearnResult> {
   const { db, config, mem, exchangeId } = input;
   const { backend: name, model } = resolveModel({ purpose: "extract", config });
   const audience = backendAudience(name);
-  if (audience === "cloud" && !config.learning.cloud) return { status: "ok", ids: [], added: 0, updated: 0, skipped: 0 };
+  if (audience === "cloud" && (!config.learning.cloud || input.answeredBy === "local")) return { status: "ok", ids: [], added: 0, updated: 0, skipped: 0 };
   const backend = getBackend({ purpose: "extract", backend: name, model, config, db, env: input.env });
   let exchange = `User: ${input.question}\n\nAssistant: ${input.answer}`;
   if (audience === "cloud") {
