@@ -190,13 +190,15 @@ const routeSchema = z.object({
 async function modelRoute(request: string, opts: DispatchOptions, p: Paths): Promise<TriggerMatch | undefined> {
   const pool = candidates(p).filter((c) => c.tier === "prompt" || c.tier === "skill");
   if (!pool.length) return undefined;
-  const { modelBackend } = await import("./external.ts");
+  const { modelBackend, redact } = await import("./external.ts");
   const config = loadConfig(p.config);
   const backend = await modelBackend({ purpose: "route", backend: opts.backend, model: opts.model, config, db: opts.db });
+  // The request goes to the router as typed, except that a cloud model never sees a secret in it.
+  const sentRequest = backend.audience === "cloud" ? await redact(request) : request;
   const list = pool.map((c) => `- ${c.pack}:${c.command} (${c.tier}): ${c.description}`).join("\n");
   const system = `You route a user's request to one of these commands, or to none when none fits.\n\n${list}\n\nAnswer with a JSON object only: {"command": "pack:command" or null, "input": "the text to give the command", "reason": "one short sentence"}.`;
   let text = "";
-  for await (const ev of backend.chat({ purpose: "route", system, messages: [{ role: "user", content: request }], json: true, signal: opts.signal })) {
+  for await (const ev of backend.chat({ purpose: "route", system, messages: [{ role: "user", content: sentRequest }], json: true, signal: opts.signal })) {
     if (ev.type === "text") text += ev.text;
   }
   let parsed: unknown;

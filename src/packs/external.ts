@@ -26,6 +26,40 @@ export async function redact(text: string, secrets: string[] = []): Promise<stri
   return redactSecrets(out).text;
 }
 
+/**
+ * A filter for text bound for a cloud model that may quote the user's private data (a skill's tool output):
+ * every line of a private Telos file and of a private memory (12 characters or more) found in the text is
+ * replaced by `[WITHHELD:private]`. A quick word check keeps it cheap with a large memory.
+ */
+export async function privateFilter(opts: { paths: Paths; db?: Database }): Promise<(text: string) => string> {
+  const lines = new Set<string>();
+  const add = (text: string) => {
+    for (const raw of text.split(/\r?\n/)) {
+      const l = raw.replace(/^\s*(?:[-*+]\s+)?/, "").trim();
+      if (l.length >= 12) lines.add(l);
+    }
+  };
+  const { loadTelos } = await import("../telos/index.ts");
+  for (const doc of loadTelos(opts.paths).docs) {
+    if (doc.mtimeMs === 0 || doc.visibility === "shareable") continue;
+    add(doc.body);
+    for (const item of doc.items) add(item.text);
+  }
+  if (opts.db) {
+    const rows = opts.db.prepare<{ content: string }>("SELECT content FROM memory_items WHERE visibility != 'shareable'").all();
+    for (const r of rows) add(r.content);
+  }
+  const longest = (l: string) => (l.match(/[\p{L}\p{N}_]+/gu) ?? []).reduce((a, w) => (w.length > a.length ? w : a), "");
+  const keyed = [...lines].map((l) => ({ l, key: longest(l) })).sort((a, b) => b.l.length - a.l.length);
+  return (text: string) => {
+    if (!keyed.length || !text) return text;
+    const words = new Set(text.match(/[\p{L}\p{N}_]+/gu) ?? []);
+    let out = text;
+    for (const { l, key } of keyed) if ((!key || words.has(key)) && out.includes(l)) out = out.split(l).join("[WITHHELD:private]");
+    return out;
+  };
+}
+
 /** The user's context for a model, as `pai context` assembles it (nothing private for a cloud audience). */
 export async function userContext(opts: { query: string; audience: Audience; config: Config; db?: Database; paths: Paths }): Promise<string> {
   const { assembleContext } = await import("../context/index.ts");

@@ -2,7 +2,7 @@
  * Running one pack command at its tier, with the permissions it declared and the user granted, recorded in
  * pack_runs and remembered as an `action` memory (secrets redacted).
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname, relative, resolve, sep } from "node:path";
@@ -12,6 +12,7 @@ import { PaiError, UsageError, UserError } from "../errors.ts";
 import { paths as getPaths, requireUser, type Paths } from "../paths.ts";
 import { openDatabase, type Database } from "../storage/index.ts";
 import { writeFileAtomic } from "../util/fs.ts";
+import { redactSecrets } from "../memory/redact.ts";
 import type { ChatMessage, ToolCall, ToolSpec } from "../models/types.ts";
 import { parseFrontMatter, skillOf, type PackCommand, type PackManifest, type Permissions, type Tier } from "./manifest.ts";
 import {
@@ -35,6 +36,13 @@ import { renderArgv, renderText, usesInput, type TemplateScope } from "./templat
 import type { PackCommandResult, PackContext, PackFs } from "./types.ts";
 
 export type { Tier } from "./manifest.ts";
+
+/** Synchronous redaction: the declared secrets' values, then the well-known credential shapes. */
+function redactKnown(text: string, secrets: string[]): string {
+  let out = text;
+  for (const s of secrets) if (s) out = out.split(s).join("[REDACTED:secret]");
+  return redactSecrets(out).text;
+}
 
 export interface RunInput {
   args?: string[];
@@ -334,7 +342,8 @@ async function runCode(prep: Prepared, cmd: Extract<PackCommand, { tier: "code" 
       const { redact, rememberItem } = await import("./external.ts");
       return rememberItem(db, prep.config, { content: await redact(content, prep.secrets), kind, source: `pack:${prep.guard.pack}:${prep.guard.command}` });
     },
-    log: (m) => process.stderr.write(`${m}\n`),
+    // Redacted: in the daemon, standard error goes to user/logs/daemon.log.
+    log: (m) => process.stderr.write(`${redactKnown(String(m), prep.secrets)}\n`),
     today: today(),
     signal,
   };
@@ -393,8 +402,22 @@ function htmlToText(html: string): string {
     .trim();
 }
 
+/** Is `file` inside user/ (where everything personal lives)? Symbolic links are resolved on both sides. */
+function insideUser(prep: Prepared, file: string): boolean {
+  const real = (f: string) => {
+    try {
+      return realpathSync(f);
+    } catch {
+      return resolve(f);
+    }
+  };
+  const user = real(prep.p.user);
+  const target = real(file);
+  return target === user || target.startsWith(user + sep);
+}
+
 /** For prompt commands with input "url-or-file": the content of the URL (through the guarded fetch) or file. */
-async function loadInput(prep: Prepared, spec: string, maxChars: number, signal?: AbortSignal): Promise<{ text: string; source: string }> {
+async function loadInput(prep: Prepared, spec: string, maxChars: number, signal?: AbortSignal, cloud = false): Promise<{ text: string; source: string }> {
   const s = spec.trim();
   if (!s) throw new UserError(`${prep.guard.pack}:${prep.guard.command} needs a URL or a file`, { hint: `e.g. pai run ${prep.guard.pack}:${prep.guard.command} https://example.com/article` });
   let text: string;
@@ -406,6 +429,11 @@ async function loadInput(prep: Prepared, spec: string, maxChars: number, signal?
   } else {
     const file = checkRead(prep.guard, expandPath(s, { home: prep.p.home }));
     if (!existsSync(file)) throw new UserError(`no file at ${file}`, { hint: "give a URL or the path of a readable file" });
+    if (cloud && insideUser(prep, file)) {
+      throw new UserError(`${prep.guard.pack}:${prep.guard.command}: ${file} is under user/, which is never sent to a cloud model`, {
+        hint: "use a local model (--backend ollama), or copy what you mean to share to a file outside user/",
+      });
+    }
     text = readFileSync(file, "utf8");
   }
   return { text: text.length > maxChars ? `${text.slice(0, maxChars)}\n[…truncated]` : text, source: s };
@@ -413,10 +441,11 @@ async function loadInput(prep: Prepared, spec: string, maxChars: number, signal?
 
 async function runPrompt(prep: Prepared, cmd: Extract<PackCommand, { tier: "prompt" }>, input: { args: string[]; text: string; vars: Record<string, string> }, opts: RunOptions, db: Database): Promise<{ output: string; data?: unknown }> {
   const { modelBackend, userContext, redact } = await import("./external.ts");
+  const backend = await modelBackend({ purpose: "prompt", backend: opts.backend, model: opts.model, config: prep.config, db });
   let text = input.text;
   const vars = { ...input.vars };
   if (cmd.input === "url-or-file") {
-    const loaded = await loadInput(prep, text, cmd.maxInputChars, opts.signal);
+    const loaded = await loadInput(prep, text, cmd.maxInputChars, opts.signal, backend.audience === "cloud");
     text = loaded.text;
     vars.source = loaded.source;
   }
@@ -426,7 +455,6 @@ async function runPrompt(prep: Prepared, cmd: Extract<PackCommand, { tier: "prom
   const template = raw.startsWith("---") ? parseFrontMatter(raw).content : raw;
   const scope = { ...scopeOf(prep, { ...input, text }), vars };
   const rendered = renderText(template, scope).trim();
-  const backend = await modelBackend({ purpose: "prompt", backend: opts.backend, model: opts.model, config: prep.config, db });
   const context = await userContext({ query: text.slice(0, 500), audience: backend.audience, config: prep.config, db, paths: prep.p });
   let system: string;
   let user: string;
@@ -479,7 +507,7 @@ async function runSkill(
   db: Database,
   runId: number,
 ): Promise<{ output: string; data?: unknown }> {
-  const { modelBackend, userContext } = await import("./external.ts");
+  const { modelBackend, userContext, redact, privateFilter } = await import("./external.ts");
   const doc = skillOf(prep.manifest, cmd);
   assertUnchanged(prep, doc.file);
   const allowed = doc.allowedTools
@@ -492,7 +520,8 @@ async function runSkill(
   const vars = Object.entries({ ...input.vars, ...Object.fromEntries(Object.entries(prep.settings).map(([k, v]) => [`config.${k}`, Array.isArray(v) ? v.join(", ") : String(v)])) })
     .map(([k, v]) => `- ${k}: ${v}`)
     .join("\n");
-  const system = [
+  const cloud = backend.audience === "cloud";
+  let system = [
     `# SKILL: ${doc.name}\n\n${renderText(doc.body, scopeOf(prep, input))}`,
     `# TOOLS\n\nYou may call only these tools: ${allowed.join(", ") || "(none)"}. Stop calling tools and answer in plain text when the work is done. You have at most ${cmd.maxSteps} steps.`,
     vars ? `# SETTINGS\n\n${vars}` : "",
@@ -500,7 +529,11 @@ async function runSkill(
   ]
     .filter(Boolean)
     .join("\n\n");
-  const messages: ChatMessage[] = [{ role: "user", content: input.text }];
+  // A cloud model sees no secret, and no private Telos item or private memory a tool's output may quote.
+  const withhold = cloud ? await privateFilter({ paths: prep.p, db }) : (t: string) => t;
+  const outgoing = async (t: string) => (cloud ? withhold(await redact(t, prep.secrets)) : t);
+  system = await outgoing(system);
+  const messages: ChatMessage[] = [{ role: "user", content: await outgoing(input.text) }];
   const steps: { tool: string; ok: boolean; runId?: number }[] = [];
   for (let step = 1; step <= cmd.maxSteps; step++) {
     let text = "";
@@ -531,7 +564,7 @@ async function runSkill(
         content = r.ok ? r.output || "(done)" : `error: ${r.output}${r.error?.hint ? ` — ${r.error.hint}` : ""}`;
         steps.push({ tool: call.name, ok: r.ok, runId: r.runId });
       }
-      messages.push({ role: "tool", toolCallId: call.id, name: call.name, content });
+      messages.push({ role: "tool", toolCallId: call.id, name: call.name, content: await outgoing(content) });
     }
   }
   throw new UserError(`${ref.pack}:${ref.command} stopped after ${cmd.maxSteps} steps without finishing`, { hint: "the skill's maxSteps bounds its loop; ask for less, or raise maxSteps in the manifest" });

@@ -218,8 +218,17 @@ export async function fetchSource(source: PackSource, p: Paths): Promise<{ dir: 
   try {
     const { simpleGit } = await import("simple-git");
     const dir = join(tmp, "src");
-    await simpleGit().clone(source.location, dir, source.ref ? [] : ["--depth", "1"]);
-    const git = simpleGit(dir);
+    if (source.ref?.startsWith("-")) throw new Error(`'${source.ref}' is not a branch, tag or commit`);
+    // Nothing from the repository (or the user's git config) runs during the install: no hook (post-checkout
+    // would run on clone and checkout), no submodule fetched, no fsmonitor program.
+    const safe = (baseDir?: string) =>
+      simpleGit({
+        ...(baseDir ? { baseDir } : {}),
+        config: ["core.hooksPath=/dev/null", "submodule.recurse=false", "core.fsmonitor=false"],
+        unsafe: { allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true },
+      });
+    await safe().clone(source.location, dir, [...(source.ref ? [] : ["--depth", "1"]), "--no-recurse-submodules"]);
+    const git = safe(dir);
     if (source.ref) await git.checkout(source.ref);
     const commit = (await git.revparse(["HEAD"])).trim();
     return { dir, commit, cleanup };
