@@ -5,6 +5,41 @@ export function printJson(data: unknown): void {
   process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
 }
 
+/**
+ * Marks a document the user authored (a job definition as in user/jobs/NAME.json, a config value, a pack's
+ * settings or manifest, template variables, a pack command's own data) so that printData() echoes it with its
+ * own keys. Returns the value itself.
+ */
+export function verbatim<T>(value: T): T {
+  if (value !== null && typeof value === "object") VERBATIM.add(value as object);
+  return value;
+}
+const VERBATIM = new WeakSet<object>();
+
+/** camelCase → snake_case ("inputTokens" → "input_tokens", "badSeq" → "bad_seq"); other keys unchanged. */
+export function snakeCase(key: string): string {
+  if (!/^[a-z][a-zA-Z0-9]*$/.test(key) || !/[A-Z]/.test(key)) return key;
+  return key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/([A-Z])([A-Z][a-z])/g, "$1_$2").toLowerCase();
+}
+
+/** A copy of a value with every key pai produces in snake_case; subtrees marked verbatim() are kept as they are. */
+export function snakeKeys(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (VERBATIM.has(value)) return value;
+  if (Array.isArray(value)) return value.map(snakeKeys);
+  if (value instanceof Date) return value.toISOString();
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (v !== undefined) out[snakeCase(k)] = snakeKeys(v);
+  }
+  return out;
+}
+
+/** Prints a command's --json output: pai's own keys in snake_case, documents marked verbatim() as they are. */
+export function printData(data: unknown): void {
+  printJson(snakeKeys(data));
+}
+
 export function print(line = ""): void {
   process.stdout.write(`${line}\n`);
 }

@@ -122,6 +122,6 @@ describe("audit log", () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/entry 2 was edited/);
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);
-    expect(JSON.parse(pai(["audit", "verify", "--json"], { home }).stdout)).toMatchObject({ ok: false, badSeq: 2, problem: "edited" });
+    expect(JSON.parse(pai(["audit", "verify", "--json"], { home }).stdout)).toMatchObject({ ok: false, bad_seq: 2, problem: "edited" });
   });
 });

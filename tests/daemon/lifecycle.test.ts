@@ -78,7 +78,7 @@ describe("pai daemon lifecycle (the real CLI)", { timeout: 60_000 }, () => {
     expect(running.s).toMatchObject({ running: true, pid, paused: false });
 
     // A second start finds it; a second foreground daemon refuses to run.
-    expect(JSON.parse(pai(["daemon", "start", "--json"], { home }).stdout)).toMatchObject({ pid, alreadyRunning: true });
+    expect(JSON.parse(pai(["daemon", "start", "--json"], { home }).stdout)).toMatchObject({ pid, already_running: true });
     const second = pai(["daemon", "run"], { home });
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/already running \(pid \d+\)/);

@@ -114,10 +114,10 @@ describe("pai export agents", () => {
     let r = pai(["export", "agents", "--to", dir, "--json"], { home: h });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ dir, flavour: "agents", includePrivate: false, files: [{ path: join(dir, "AGENTS.md"), action: "created" }] });
+    expect(JSON.parse(r.stdout)).toMatchObject({ dir, flavour: "agents", include_private: false, files: [{ path: join(dir, "AGENTS.md"), action: "created" }] });
 
     r = pai(["export", "agents", "--to", dir, "--flavour", "cursor"], { home: h });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toBe("pai: unknown flavour 'cursor' — choose one of: agents, claude, both\n");
 
     const broken = `${USER_TEXT}${BEGIN}\nhalf a block\n`;

@@ -304,7 +304,7 @@ describe("pai integrate (CLI)", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ tool: "gemini", action: "install", dryRun: false, server: { command: PAI_BIN, args: ["mcp"] } });
+    expect(out).toMatchObject({ tool: "gemini", action: "install", dry_run: false, server: { command: PAI_BIN, args: ["mcp"] } });
     expect(out.files[0].action).toBe("create");
     r = pai(["integrate", "gemini", "--uninstall"], { home: paiHome, env: envs });
     expect(r.code).toBe(0);
@@ -312,7 +312,7 @@ describe("pai integrate (CLI)", () => {
     expect(files(home)).toEqual([]);
 
     r = pai(["integrate", "vscode"], { home: paiHome, env: envs });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^pai: unknown tool 'vscode' — choose one of: claude-code, opencode, gemini\n$/);
 
     mkdirSync(join(home, ".gemini"));

@@ -26,7 +26,7 @@ describe("pai models", () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.default).toBe("ollama");
-    expect(out.inUse).toEqual({
+    expect(out.in_use).toEqual({
       answer: { backend: "ollama", model: "llama3.2" },
       extract: { backend: "ollama", model: "qwen3" },
       embed: { backend: "ollama", model: "nomic-embed-text" },
@@ -64,7 +64,7 @@ describe("pai log", () => {
     expect(r.code).toBe(0);
     const calls = JSON.parse(r.stdout);
     expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatchObject({ backend: "anthropic", model: "claude-sonnet-4-6", purpose: "answer", outcome: "ok", attempt: 2, exchangeId: "ex-1" });
+    expect(calls[0]).toMatchObject({ backend: "anthropic", model: "claude-sonnet-4-6", purpose: "answer", outcome: "ok", attempt: 2, exchange_id: "ex-1" });
     const all = await paiAsync(["log"], { home });
     expect(all.stdout).toMatch(/TIME\s+BACKEND\s+MODEL/);
     expect(all.stdout).toContain("retried");

@@ -231,10 +231,10 @@ rmSync(src, { recursive: true, force: true });
     expect(bad.stderr).toMatch(/^pai: pack 'notify' has no setting 'colour' — its settings: channels, server, topic, discordApi\n$/);
     const info2 = JSON.parse(pai(["pack", "info", "notify", "--json"], { home: p.home }).stdout);
     expect(info2.integrity.ok).toBe(true);
-    expect(info2.recentRuns).toEqual([]);
+    expect(info2.recent_runs).toEqual([]);
     expect(pai(["pack", "config", "notify", "topic", "--unset"], { home: p.home }).code).toBe(0);
     expect(pai(["run", "notify:send", "hi"], { home: p.home }).code).toBe(1); // no topic: nothing is sent anywhere
-    expect(JSON.parse(pai(["pack", "info", "notify", "--json"], { home: p.home }).stdout).recentRuns).toEqual([
+    expect(JSON.parse(pai(["pack", "info", "notify", "--json"], { home: p.home }).stdout).recent_runs).toEqual([
       expect.objectContaining({ command: "send", tier: "code", origin: "cli", outcome: "failed", error: expect.stringContaining("no ntfy topic") }),
     ]);
     expect(info2.commands[0].effective.network).toEqual(["ntfy.sh", "discord.com"]);

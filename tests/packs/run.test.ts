@@ -188,7 +188,7 @@ describe("running pack commands within their permissions", () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe("pai: guarded:exec may not run 'ls': the executable is not among those it declared and was granted — allowed executables: echo\n");
     const json = JSON.parse(pai(["run", "guarded:echo", "--json", "x"], { home: p.home }).stdout);
-    expect(Object.keys(json)).toEqual(["ok", "pack", "command", "tier", "runId", "memoryId", "output", "data", "error"]);
+    expect(Object.keys(json)).toEqual(["ok", "pack", "command", "tier", "run_id", "memory_id", "output", "data", "error"]);
     const usage = pai(["run", "nocolon"], { home: p.home });
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/^pai: 'nocolon' is not PACK:COMMAND — /);

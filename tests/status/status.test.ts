@@ -121,7 +121,7 @@ describe("pai status (CLI)", () => {
     expect(s.name).toBe("Ada");
     expect(s.goals.map((g: { id: string }) => g.id)).toEqual(["G1", "G2"]);
     expect(s.projects).toEqual([{ id: "P1", text: "My side project" }]);
-    expect(Object.keys(s.counts).sort()).toEqual(["memory", "packs", "telos", "telosItems"]);
+    expect(Object.keys(s.counts).sort()).toEqual(["memory", "packs", "telos", "telos_items"]);
     expect(Object.keys(s.counts.telos)).toHaveLength(11);
     expect(s.backend).toEqual({ name: "ollama", model: STATUS_DEFAULTS.ollamaModel });
     expect(Object.keys(s.upgrade).sort()).toEqual(["ahead", "behind", "detail", "state"]);

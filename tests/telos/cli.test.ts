@@ -30,8 +30,8 @@ describe("pai telos (CLI)", () => {
     const item = JSON.parse(show.stdout);
     expect(item.kind).toBe("item");
     expect(item.item).toMatchObject({ id: "G1", file: "user/telos/goals.md" });
-    expect(item.linksTo).toEqual([{ rel: "supports", id: "M1", text: "Build tools that let people think more clearly", file: "user/telos/mission.md" }]);
-    expect(item.linkedFrom).toEqual([{ rel: "serves", id: "P1", text: "My side project", file: "user/telos/projects.md" }]);
+    expect(item.links_to).toEqual([{ rel: "supports", id: "M1", text: "Build tools that let people think more clearly", file: "user/telos/mission.md" }]);
+    expect(item.linked_from).toEqual([{ rel: "serves", id: "P1", text: "My side project", file: "user/telos/projects.md" }]);
 
     const file = pai(["telos", "show", "projects"], { home });
     expect(file.stdout).toContain("P1: My side project (serves: G1)");

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, note, printJson, withJson } from "../output.ts";
+import { examples, note, printData, withJson } from "../output.ts";
 
 export function register(program: Command): void {
   const cmd = withJson(
@@ -27,7 +27,7 @@ export function register(program: Command): void {
     requireUser();
     const { assembleContext } = await import("../../context/index.ts");
     const ctx = await assembleContext({ query: opts.query, budget, audience: opts.for });
-    if (opts.json) printJson(ctx);
+    if (opts.json) printData(ctx);
     else process.stdout.write(ctx.text);
     const parts = [`~${ctx.tokens}/${ctx.budget} tokens (characters / 4)`];
     if (ctx.omitted.private) parts.push(`${ctx.omitted.private} private item(s) left out`);

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printJson, style, withJson } from "../output.ts";
+import { examples, print, printData, style, verbatim, withJson } from "../output.ts";
 
 export function register(program: Command): void {
   const cmd = program
@@ -40,7 +40,9 @@ export function register(program: Command): void {
       });
       if (opts.json) {
         const { result, ...rest } = r;
-        printJson({
+        // Template variables are named by the pack's own patterns: kept as they are.
+        for (const m of [r.chosen, ...r.tiers.map((t) => t.matched)]) if (m) verbatim(m.input.vars);
+        printData({
           ...rest,
           result: result ? { ok: result.ok, tier: result.tier, runId: result.runId, memoryId: result.memoryId ?? null, output: result.output, error: result.error ? { message: result.error.message, hint: result.error.hint ?? null } : null } : null,
         });

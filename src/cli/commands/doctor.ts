@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printJson, style, withJson } from "../output.ts";
+import { examples, print, printData, style, withJson } from "../output.ts";
 
 export function register(program: Command): void {
   const cmd = program
@@ -11,7 +11,7 @@ export function register(program: Command): void {
   cmd.action(async (opts: { json?: boolean }) => {
     const { runDoctor, renderDoctor } = await import("../../doctor/index.ts");
     const report = await runDoctor();
-    if (opts.json) printJson(report);
+    if (opts.json) printData(report);
     else print(renderDoctor(report, (status, s) => (status === "ok" ? style.green(s) : status === "warn" ? style.yellow(s) : style.red(s))));
     if (!report.ok) process.exitCode = 1;
   });

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printJson, withJson } from "../output.ts";
+import { examples, print, printData, withJson } from "../output.ts";
 
 export function register(program: Command): void {
   const cmd = program
@@ -11,7 +11,7 @@ export function register(program: Command): void {
   cmd.action(async (opts: { name?: string; json?: boolean }) => {
     const { initUser } = await import("../../init/index.ts");
     const result = initUser({ name: opts.name });
-    if (opts.json) return printJson(result);
+    if (opts.json) return printData(result);
     if (result.created.length === 0) {
       print(`user/ in ${result.home} is already complete; nothing was changed.`);
     } else {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printJson, style, table, withJson } from "../output.ts";
+import { examples, print, printData, style, table, verbatim, withJson } from "../output.ts";
 
 export function register(program: Command): void {
   const cmd = program
@@ -16,9 +16,18 @@ export function register(program: Command): void {
     "pai integrate claude-code --uninstall",
   ]);
   cmd.action(async (tool: string, opts: { uninstall?: boolean; dryRun?: boolean; json?: boolean }) => {
-    const { integrate } = await import("../../integrate/index.ts");
+    const { integrate, parseTool } = await import("../../integrate/index.ts");
+    const { PaiError, UsageError } = await import("../../errors.ts");
+    try {
+      parseTool(tool);
+    } catch (err) {
+      // An argument outside the fixed list is a usage error (exit 2).
+      if (err instanceof PaiError) throw new UsageError(err.message, { hint: err.hint });
+      throw err;
+    }
     const r = integrate({ tool, uninstall: opts.uninstall, dryRun: opts.dryRun });
-    if (opts.json) return printJson(r);
+    // server is the entry written into the tool's own file: printed with that file's keys.
+    if (opts.json) return printData({ ...r, server: verbatim(r.server) });
     const verb = r.action === "install" ? "Registered pai in" : "Removed pai from";
     const changed = r.files.some((f) => f.action !== "unchanged" && f.action !== "absent");
     if (!changed) {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printJson, style, table, withJson } from "../output.ts";
+import { examples, print, printData, style, table, withJson } from "../output.ts";
 
 export function register(program: Command): void {
   const cmd = program
@@ -18,7 +18,7 @@ export function register(program: Command): void {
     const db = await openUserDatabase();
     try {
       const calls = listCalls(db, { limit, exchangeId: opts.exchange });
-      if (opts.json) return printJson(calls);
+      if (opts.json) return printData(calls);
       if (!calls.length) return print("No model calls yet.");
       print(
         table([

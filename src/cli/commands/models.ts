@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printJson, style, table, withJson } from "../output.ts";
+import { examples, print, printData, style, table, withJson } from "../output.ts";
 
 export function register(program: Command): void {
   const cmd = program
@@ -14,7 +14,7 @@ export function register(program: Command): void {
     const { modelsReport } = await import("../../models/report.ts");
     const config = loadConfig();
     const report = await modelsReport(config, { backends: opts.backend ? [parseBackendName(opts.backend)] : undefined });
-    if (opts.json) return printJson(report);
+    if (opts.json) return printData(report);
     print(`Default backend: ${report.default}`);
     for (const [purpose, r] of Object.entries(report.inUse)) print(`  ${purpose.padEnd(8)} ${r.backend} / ${r.model}`);
     for (const b of report.backends) {

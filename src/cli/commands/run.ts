@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { examples, note, print, printJson, withJson } from "../output.ts";
+import { examples, note, print, printData, verbatim, withJson } from "../output.ts";
 
 function collectVar(v: string, acc: Record<string, string>): Record<string, string> {
   const i = v.indexOf("=");
@@ -53,7 +53,7 @@ export function register(program: Command): void {
             },
       });
       if (opts.json) {
-        printJson({ ok: r.ok, pack: target.pack, command: target.command, tier: r.tier, runId: r.runId, memoryId: r.memoryId ?? null, output: r.output, data: r.data ?? null, error: r.error ? { message: r.error.message, hint: r.error.hint ?? null } : null });
+        printData({ ok: r.ok, pack: target.pack, command: target.command, tier: r.tier, runId: r.runId, memoryId: r.memoryId ?? null, output: r.output, data: verbatim(r.data ?? null), error: r.error ? { message: r.error.message, hint: r.error.hint ?? null } : null });
         if (!r.ok) process.exitCode = r.error?.exitCode ?? 1;
         return;
       }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printJson, style, withJson } from "../output.ts";
+import { examples, print, printData, style, withJson } from "../output.ts";
 
 export function register(program: Command): void {
   const cmd = withJson(
@@ -11,7 +11,7 @@ export function register(program: Command): void {
     requireUser();
     const { getStatus } = await import("../../status/index.ts");
     const s = await getStatus();
-    if (opts.json) return printJson(s);
+    if (opts.json) return printData(s);
     const label = (l: string) => style.bold(l.padEnd(10));
     const list = (items: { id: string; text: string }[], empty: string) =>
       items.length ? items.map((i, n) => `${n ? " ".repeat(10) : ""}${style.cyan(i.id)} ${i.text}`).join("\n") : style.dim(empty);

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { InstallState } from "../../upgrade/index.ts";
-import { examples, print, printJson, style, withJson } from "../output.ts";
+import { examples, print, printData, style, withJson } from "../output.ts";
 
 const short = (h: string) => h.slice(0, 10);
 
@@ -33,11 +33,11 @@ export function register(program: Command): void {
     } catch (err) {
       if (!(err instanceof PaiError) || !err.data?.state) throw err;
       const state = err.data.state as InstallState;
-      if (opts.json) printJson({ ...state, status: "refused", message: err.message, hint: err.hint, changed: [], notes: [] });
+      if (opts.json) printData({ ...state, status: "refused", message: err.message, hint: err.hint, changed: [], notes: [] });
       else showIncoming(state);
       throw err;
     }
-    if (opts.json) return printJson(result);
+    if (opts.json) return printData(result);
     showIncoming(result);
     if (result.status === "up-to-date") {
       print(`Up to date with ${result.upstream}${result.ahead ? ` (${result.ahead} local commit(s) not upstream)` : ""}.`);

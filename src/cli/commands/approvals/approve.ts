@@ -1,8 +1,10 @@
 import type { Command } from "commander";
-import { print, printJson, withJson } from "../../output.ts";
+import { examples, print, printData, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
-  withJson(group.command("approve <id>").description("approve a waiting action and run it now")).action(async (id: string, opts: { json?: boolean }) => {
+  const cmd = withJson(group.command("approve <id>").description("approve a waiting action and run it now"));
+  examples(cmd, ["pai approvals approve 3"]);
+  cmd.action(async (id: string, opts: { json?: boolean }) => {
     const { approveApproval } = await import("../../../jobs/approvals.ts");
     const { openUserDatabase } = await import("../../../storage/index.ts");
     const { loadConfig } = await import("../../../config/index.ts");
@@ -15,7 +17,7 @@ export function register(group: Command): void {
       const ac = new AbortController();
       process.once("SIGINT", () => ac.abort());
       const r = await approveApproval({ db, config: loadConfig(), paths: paths(), signal: ac.signal }, n);
-      if (opts.json) return printJson({ id: n, job: r.approval.job, ...r.outcome });
+      if (opts.json) return printData({ id: n, job: r.approval.job, ...r.outcome });
       if (r.outcome.status === "ok") print(`Approved #${n} (${r.approval.job}): ${r.outcome.output ?? "done"}`);
       else {
         process.stderr.write(`pai: approved #${n} (${r.approval.job}) but the action ${r.outcome.status}: ${r.outcome.error ?? ""}\n`);

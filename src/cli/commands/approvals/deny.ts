@@ -1,8 +1,10 @@
 import type { Command } from "commander";
-import { print, printJson, withJson } from "../../output.ts";
+import { examples, print, printData, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
-  withJson(group.command("deny <id>").description("refuse a waiting action (recorded in the audit log)").option("--reason <text>", "why")).action(
+  const cmd = withJson(group.command("deny <id>").description("refuse a waiting action (recorded in the audit log)").option("--reason <text>", "why you refused (kept in the audit log)"));
+  examples(cmd, ["pai approvals deny 4 --reason 'not tonight'"]);
+  cmd.action(
     async (id: string, opts: { json?: boolean; reason?: string }) => {
       const { denyApproval } = await import("../../../jobs/approvals.ts");
       const { openUserDatabase } = await import("../../../storage/index.ts");
@@ -12,7 +14,7 @@ export function register(group: Command): void {
       const db = await openUserDatabase();
       try {
         const a = denyApproval(db, n, opts.reason);
-        if (opts.json) return printJson({ id: n, job: a.job, status: "denied" });
+        if (opts.json) return printData({ id: n, job: a.job, status: "denied" });
         print(`Denied #${n} (${a.job}).`);
       } finally {
         db.close();

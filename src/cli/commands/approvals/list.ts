@@ -1,15 +1,18 @@
 import type { Command } from "commander";
-import { print, printJson, style, table, withJson } from "../../output.ts";
+import { examples, print, printData, style, table, verbatim, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
-  withJson(group.command("list").description("pending approvals (--all: every decision)").option("--all", "include approved and denied ones")).action(
+  const cmd = withJson(group.command("list").description("pending approvals (--all: every decision)").option("--all", "include approved and denied ones"));
+  examples(cmd, ["pai approvals list", "pai approvals list --all --json"]);
+  cmd.action(
     async (opts: { json?: boolean; all?: boolean }) => {
       const { listApprovals } = await import("../../../jobs/approvals.ts");
       const { openUserDatabase } = await import("../../../storage/index.ts");
       const db = await openUserDatabase();
       try {
         const rows = listApprovals(db, { all: opts.all });
-        if (opts.json) return printJson(rows);
+        // The action is the job file's own document; the trigger's variables are named by the job's templates.
+        if (opts.json) return printData(rows.map((a) => ({ ...a, action: verbatim(a.action), trigger: { ...a.trigger, vars: verbatim(a.trigger.vars) } })));
         if (!rows.length) return print(opts.all ? "No approvals yet." : "Nothing is waiting for approval.");
         print(
           table([

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { print, printJson, style, withJson } from "../../output.ts";
+import { print, printData, style, verbatim, withJson } from "../../output.ts";
 
 /** The group's own action: list entries. */
 export function register(group: Command): void {
@@ -25,7 +25,8 @@ export function register(group: Command): void {
     const db = await openUserDatabase();
     try {
       const entries = listAudit(db, { since, job: opts.job, limit });
-      if (opts.json) return printJson(entries);
+      // Each entry's data is printed exactly as it was recorded and hashed, so the output can be re-verified.
+      if (opts.json) return printData(entries.map((e) => ({ ...e, data: verbatim(e.data) })));
       if (!entries.length) return print("No audit entries.");
       for (const e of entries) {
         const { decision, event, status, ...rest } = e.data as Record<string, unknown>;

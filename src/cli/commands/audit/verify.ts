@@ -1,8 +1,9 @@
 import type { Command } from "commander";
-import { print, printJson, withJson } from "../../output.ts";
+import { examples, print, printData, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
   const cmd = withJson(group.command("verify").description("check the hash chain: exit 1 at the first edited, removed or reordered entry"));
+  examples(cmd, ["pai audit verify", "pai audit verify --json"]);
   cmd.action(
     async () => {
       // --json may be read by the parent `audit` command, which has it too.
@@ -12,7 +13,7 @@ export function register(group: Command): void {
       const db = await openUserDatabase();
       try {
         const r = verifyAudit(db);
-        if (opts.json) printJson(r);
+        if (opts.json) printData(r);
         else if (r.ok) print(`The audit log is intact: ${r.entries} entries, every hash and link checks.`);
         else process.stderr.write(`pai: the audit log was tampered with: ${r.message} (first bad entry: ${r.badSeq}, ${r.problem}) — restore user/pai.db from a backup to recover the trail\n`);
         if (!r.ok) process.exitCode = 1;

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printJson, style, table, withJson } from "../../output.ts";
+import { examples, print, printData, style, table, verbatim, withJson } from "../../output.ts";
 
 export function register(program: Command): void {
   const group = program.command("config").description("get, set and list configuration (user/config.json)");
@@ -9,33 +9,39 @@ export function register(program: Command): void {
   });
   examples(group, ["pai config list", "pai config get backend.default", "pai config set backend.default anthropic", "pai config set memory.hotCap 100", "pai config path"]);
 
-  withJson(group.command("get <key>").description("print one value")).action(async (key: string, opts: { json?: boolean }) => {
+  const get = withJson(group.command("get <key>").description("print one value (its default when unset)"));
+  examples(get, ["pai config get backend.default", "pai config get memory.hotCap --json"]);
+  get.action(async (key: string, opts: { json?: boolean }) => {
     const { getConfigValue } = await import("../../../config/index.ts");
     const value = getConfigValue(key);
-    if (opts.json) return printJson({ key, value });
+    if (opts.json) return printData({ key, value: verbatim(value) });
     print(typeof value === "string" ? value : JSON.stringify(value));
   });
 
-  withJson(
+  const set = withJson(
     group
       .command("set <key> [value]")
       .description("set a value (validated against the schema)")
       .option("--unset", "remove the key so its default applies"),
-  ).action(async (key: string, value: string | undefined, opts: { json?: boolean; unset?: boolean }) => {
+  );
+  examples(set, ["pai config set backend.default anthropic", "pai config set memory.hotCap 100", "pai config set memory.hotCap --unset"]);
+  set.action(async (key: string, value: string | undefined, opts: { json?: boolean; unset?: boolean }) => {
     const { setConfigValue, getConfigValue } = await import("../../../config/index.ts");
     const { UsageError } = await import("../../../errors.ts");
     if (value === undefined && !opts.unset) throw new UsageError("missing value", { hint: `pai config set ${key} VALUE (or --unset)` });
     setConfigValue(key, opts.unset ? undefined : value);
     const now = getConfigValue(key);
-    if (opts.json) return printJson({ key, value: now });
+    if (opts.json) return printData({ key, value: verbatim(now) });
     print(`${key} = ${JSON.stringify(now)}`);
   });
 
-  withJson(group.command("list").description("every key with its value, default and description")).action(
+  const list = withJson(group.command("list").description("every key with its value, default and description"));
+  examples(list, ["pai config list", "pai config list --json"]);
+  list.action(
     async (opts: { json?: boolean }) => {
       const { listConfig } = await import("../../../config/index.ts");
       const entries = listConfig();
-      if (opts.json) return printJson(entries);
+      if (opts.json) return printData(entries.map((e) => ({ ...e, value: verbatim(e.value), default: verbatim(e.default) })));
       print(
         table([
           ["KEY", "VALUE", "DESCRIPTION"],
@@ -45,10 +51,12 @@ export function register(program: Command): void {
     },
   );
 
-  withJson(group.command("path").description("print the config file's path")).action(async (opts: { json?: boolean }) => {
+  const path = withJson(group.command("path").description("print the config file's path"));
+  examples(path, ["pai config path", "$EDITOR \"$(pai config path)\""]);
+  path.action(async (opts: { json?: boolean }) => {
     const { paths } = await import("../../../paths.ts");
     const file = paths().config;
-    if (opts.json) return printJson({ path: file });
+    if (opts.json) return printData({ path: file });
     print(file);
   });
 }

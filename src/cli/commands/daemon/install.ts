@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printJson, withJson } from "../../output.ts";
+import { examples, print, printData, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
   const cmd = group
@@ -14,7 +14,7 @@ export function register(group: Command): void {
     const { UsageError } = await import("../../../errors.ts");
     if (opts.platform && !["linux", "darwin"].includes(opts.platform)) throw new UsageError(`unknown platform '${opts.platform}'`, { hint: "linux or darwin" });
     const r = installService(undefined, { dir: opts.dir, platform: opts.platform as NodeJS.Platform | undefined });
-    if (opts.json) return printJson(r);
+    if (opts.json) return printData(r);
     for (const f of r.files) print(`Wrote ${f}`);
     print("Nothing was enabled. To run the daemon at login:");
     for (const c of r.enable) print(`  ${c}`);

@@ -1,21 +1,23 @@
 import type { Command } from "commander";
-import { print, printJson, withJson } from "../../output.ts";
+import { examples, print, printData, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
-  withJson(
+  const cmd = withJson(
     group
       .command("logs")
       .description("show the daemon's log (user/logs/daemon.log)")
       .option("-n, --lines <n>", "how many lines", "50")
       .option("-f, --follow", "keep printing new lines (Ctrl-C to stop)"),
-  ).action(async (opts: { json?: boolean; lines: string; follow?: boolean }) => {
+  );
+  examples(cmd, ["pai daemon logs", "pai daemon logs -n 200", "pai daemon logs -f"]);
+  cmd.action(async (opts: { json?: boolean; lines: string; follow?: boolean }) => {
     const { readLogs, followLogs } = await import("../../../daemon/index.ts");
     const { paths } = await import("../../../paths.ts");
     const { UsageError } = await import("../../../errors.ts");
     const n = Number(opts.lines);
     if (!Number.isInteger(n) || n < 0) throw new UsageError(`invalid --lines '${opts.lines}'`, { hint: "a whole number, e.g. -n 100" });
     const lines = readLogs(undefined, n);
-    if (opts.json && !opts.follow) return printJson({ lines });
+    if (opts.json && !opts.follow) return printData({ lines });
     for (const l of lines) print(l);
     if (!opts.follow) return;
     const ac = new AbortController();

@@ -1,12 +1,14 @@
 import type { Command } from "commander";
-import { print, printJson, style, withJson } from "../../output.ts";
+import { examples, print, printData, style, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
-  withJson(group.command("status").description("is the daemon running? (exit 0 if it is, 3 if not)")).action(async (opts: { json?: boolean }) => {
+  const cmd = withJson(group.command("status").description("is the daemon running? (exit 0 if it is, 3 if not)"));
+  examples(cmd, ["pai daemon status", "pai daemon status --json"]);
+  cmd.action(async (opts: { json?: boolean }) => {
     const { daemonStatus } = await import("../../../daemon/index.ts");
     const s = daemonStatus();
     if (!s.running) process.exitCode = 3;
-    if (opts.json) return printJson(s);
+    if (opts.json) return printData(s);
     if (s.running) print(`${style.green("running")} (pid ${s.pid}) since ${s.since}${s.paused ? style.yellow(" — PAUSED: it fires nothing ('pai daemon resume')") : ""}`);
     else print(`${style.red("not running")}${s.paused ? " (paused)" : ""} — 'pai daemon start' starts it`);
     print(`jobs: ${s.jobs}   pending approvals: ${s.pendingApprovals}${s.webhookPort ? `   webhook: 127.0.0.1:${s.webhookPort}` : ""}`);

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printJson, style, withJson } from "../../output.ts";
+import { examples, print, printData, style, withJson } from "../../output.ts";
 
 export function registerAgents(group: Command): void {
   const cmd = group
@@ -16,9 +16,17 @@ export function registerAgents(group: Command): void {
     "pai export agents --flavour claude --dry-run",
   ]);
   cmd.action(async (opts: { to?: string; flavour?: string; includePrivate?: boolean; dryRun?: boolean; json?: boolean }) => {
-    const { exportAgents } = await import("../../../export/agents.ts");
+    const { exportAgents, parseFlavour } = await import("../../../export/agents.ts");
+    const { PaiError, UsageError } = await import("../../../errors.ts");
+    try {
+      parseFlavour(opts.flavour);
+    } catch (err) {
+      // A bad flag value is a usage error (exit 2).
+      if (err instanceof PaiError) throw new UsageError(err.message, { hint: err.hint });
+      throw err;
+    }
     const r = await exportAgents({ to: opts.to, flavour: opts.flavour, includePrivate: opts.includePrivate, dryRun: opts.dryRun });
-    if (opts.json) return printJson(r);
+    if (opts.json) return printData(r);
     const prefix = r.dryRun ? style.yellow("Dry run, nothing written: ") : "";
     for (const f of r.files) print(`${prefix}${f.action === "unchanged" ? "unchanged" : r.dryRun ? `would be ${f.action}` : f.action}  ${f.path}`);
     print(

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printJson, withJson } from "../../output.ts";
+import { examples, print, printData, verbatim, withJson } from "../../output.ts";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -55,7 +55,8 @@ export function register(group: Command): void {
     const job = addJob(name, opts as never);
     if (opts.json) {
       const { file: _f, ...rest } = job;
-      return printJson({ ...rest, file: `user/jobs/${name}.json` });
+      // The job definition keeps the keys of its file (user/jobs/NAME.json).
+      return printData({ ...verbatim(rest), file: `user/jobs/${name}.json` });
     }
     print(`Added job ${name}: ${describeTrigger(job.trigger)} → ${describeAction(job.action)}${job.enabled ? "" : " (disabled)"}`);
     print(`The running daemon picks it up; 'pai jobs run ${name}' fires it once now.`);

@@ -1,11 +1,13 @@
 import type { Command } from "commander";
-import { print, printJson, withJson } from "../../output.ts";
+import { examples, print, printData, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
-  withJson(group.command("disable <name>").description("switch a job off (its file stays)")).action(async (name: string, opts: { json?: boolean }) => {
+  const cmd = withJson(group.command("disable <name>").description("switch a job off (its file stays)"));
+  examples(cmd, ["pai jobs disable nightly"]);
+  cmd.action(async (name: string, opts: { json?: boolean }) => {
     const { enableJob } = await import("../../../jobs/index.ts");
     enableJob(name, false);
-    if (opts.json) return printJson({ name, enabled: false });
+    if (opts.json) return printData({ name, enabled: false });
     print(`Disabled job ${name}.`);
   });
 }

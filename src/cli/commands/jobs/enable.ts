@@ -1,12 +1,14 @@
 import type { Command } from "commander";
-import { print, printJson, withJson } from "../../output.ts";
+import { examples, print, printData, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
-  withJson(group.command("enable <name>").description("switch a job on (a schedule starts from its next run)")).action(
+  const cmd = withJson(group.command("enable <name>").description("switch a job on (a schedule starts from its next run)"));
+  examples(cmd, ["pai jobs enable nightly"]);
+  cmd.action(
     async (name: string, opts: { json?: boolean }) => {
       const { enableJob } = await import("../../../jobs/index.ts");
       enableJob(name, true);
-      if (opts.json) return printJson({ name, enabled: true });
+      if (opts.json) return printData({ name, enabled: true });
       print(`Enabled job ${name}.`);
     },
   );

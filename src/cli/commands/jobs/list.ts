@@ -1,11 +1,14 @@
 import type { Command } from "commander";
-import { print, printJson, style, table, withJson } from "../../output.ts";
+import { examples, print, printData, style, table, verbatim, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
-  withJson(group.command("list").description("every job with its trigger, action, next run and last firing")).action(async (opts: { json?: boolean }) => {
+  const cmd = withJson(group.command("list").description("every job with its trigger, action, next run and last firing"));
+  examples(cmd, ["pai jobs list", "pai jobs list --json"]);
+  cmd.action(async (opts: { json?: boolean }) => {
     const { listJobs } = await import("../../../jobs/index.ts");
     const r = listJobs();
-    if (opts.json) return printJson(r);
+    // trigger, action and policy are the job file's own documents (user/jobs/NAME.json): their keys are kept.
+    if (opts.json) return printData({ ...r, jobs: r.jobs.map((j) => ({ ...j, trigger: verbatim(j.trigger), action: verbatim(j.action), policy: verbatim(j.policy) })) });
     if (!r.jobs.length && !r.invalid.length) {
       print("No jobs yet. Add one with 'pai jobs add NAME --cron \"0 7 * * *\" --action remember --text \"…\"'.");
       return;

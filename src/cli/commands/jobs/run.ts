@@ -1,15 +1,17 @@
 import type { Command } from "commander";
-import { print, printJson, withJson } from "../../output.ts";
+import { examples, print, printData, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
-  withJson(
+  const cmd = withJson(
     group.command("run <name>").description("fire a job once now, in this process (audited; rate limit applies; no approval wait)"),
-  ).action(async (name: string, opts: { json?: boolean }) => {
+  );
+  examples(cmd, ["pai jobs run nightly", "pai jobs run nightly --json"]);
+  cmd.action(async (name: string, opts: { json?: boolean }) => {
     const { runJobNow } = await import("../../../jobs/index.ts");
     const ac = new AbortController();
     process.once("SIGINT", () => ac.abort());
     const r = await runJobNow(name, undefined, { signal: ac.signal });
-    if (opts.json) printJson(r);
+    if (opts.json) printData(r);
     else if (r.status === "ok") print(r.output ?? "done");
     else if (r.status === "rate_limited") process.stderr.write(`pai: ${name} was not run: its rate limit is reached — see 'pai audit --job ${name}'\n`);
     else if (r.status === "error") process.stderr.write(`pai: ${name} failed: ${r.error} — see 'pai audit --job ${name}'\n`);

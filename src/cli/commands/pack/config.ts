@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printJson, style, table, withJson } from "../../output.ts";
+import { examples, print, printData, style, table, verbatim, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
   const cmd = group
@@ -12,7 +12,7 @@ export function register(group: Command): void {
     const { packConfig, setPackConfig } = await import("../../../packs/info.ts");
     if (key !== undefined && (value !== undefined || opts.unset)) {
       const entry = setPackConfig(pack, key, opts.unset ? undefined : value);
-      if (opts.json) return printJson(entry);
+      if (opts.json) return printData(settingJson(entry));
       return print(`${pack}.${key} = ${JSON.stringify(entry.value)}${entry.set ? "" : " (default)"}`);
     }
     const entries = packConfig(pack).filter((e) => key === undefined || e.key === key);
@@ -20,8 +20,13 @@ export function register(group: Command): void {
       const { UserError } = await import("../../../errors.ts");
       throw new UserError(`pack '${pack}' has no setting '${key}'`, { hint: `'pai pack config ${pack}' lists its settings` });
     }
-    if (opts.json) return printJson(key === undefined ? entries : entries[0]);
+    if (opts.json) return printData(key === undefined ? entries.map(settingJson) : settingJson(entries[0]!));
     if (!entries.length) return print(`${pack} has no settings.`);
     print(table([["KEY", "VALUE", "DESCRIPTION"], ...entries.map((e) => [e.set ? style.bold(e.key) : e.key, JSON.stringify(e.value) ?? "", style.dim(e.description)])]));
   });
+}
+
+/** A setting's values are the user's (or the pack manifest's) own documents: printed as they are. */
+function settingJson<T extends { value: unknown; default: unknown }>(e: T): T {
+  return { ...e, value: verbatim(e.value), default: verbatim(e.default) };
 }

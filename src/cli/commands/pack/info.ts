@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printJson, style, withJson } from "../../output.ts";
+import { examples, print, printData, style, verbatim, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
   const cmd = group
@@ -10,7 +10,7 @@ export function register(group: Command): void {
   cmd.action(async (spec: string, opts: { json?: boolean }) => {
     const { packInfo } = await import("../../../packs/info.ts");
     const info = await packInfo(spec);
-    if (opts.json) return printJson(info);
+    if (opts.json) return printData({ ...info, settings: info.settings.map((s) => ({ ...s, value: verbatim(s.value), default: verbatim(s.default) })) });
     print(`${style.bold(info.name)} ${info.version}  ${info.installed ? style.green("installed") : style.dim("not installed")}`);
     print(info.description);
     if (info.source) print(`source: ${info.source.type} ${info.source.location}${info.source.commit ? ` @ ${info.source.commit}` : ""}`);

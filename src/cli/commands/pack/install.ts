@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, note, print, printJson, style, withJson } from "../../output.ts";
+import { examples, note, print, printData, style, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
   const cmd = group
@@ -15,7 +15,7 @@ export function register(group: Command): void {
       yes: opts.yes,
       confirm: process.stdin.isTTY ? (m, summary) => confirmPermissions(`Install ${m.name} ${m.version}?`, summary) : undefined,
     });
-    if (opts.json) return printJson(r);
+    if (opts.json) return printData(r);
     print(`Installed ${style.bold(r.name)} ${r.version} (${r.files} files) from ${r.source.type} ${r.source.location}${r.source.commit ? ` @ ${r.source.commit.slice(0, 12)}` : ""}`);
     const perms = r.permissions.filter((p) => p.described.length);
     if (perms.length) {

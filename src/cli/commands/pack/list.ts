@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printJson, style, table, withJson } from "../../output.ts";
+import { examples, print, printData, style, table, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
   const cmd = group
@@ -12,7 +12,7 @@ export function register(group: Command): void {
     const { listAvailable, listInstalled } = await import("../../../packs/index.ts");
     if (opts.available) {
       const all = listAvailable();
-      if (opts.json) return printJson(all.map(({ name, version, description, installed, commands, error }) => ({ name, version, description, installed, commands, error })));
+      if (opts.json) return printData(all.map(({ name, version, description, installed, commands, error }) => ({ name, version, description, installed, commands, error })));
       if (!all.length) return print("The catalogue is empty.");
       print(
         table([
@@ -24,7 +24,7 @@ export function register(group: Command): void {
     }
     const installed = listInstalled();
     if (opts.json) {
-      return printJson(
+      return printData(
         installed.map((i) => ({
           name: i.name,
           version: i.version,

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printJson, withJson } from "../../output.ts";
+import { examples, print, printData, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
   const cmd = group.command("uninstall <name>").description("remove an installed pack and its lock file (its run history stays in the database)");
@@ -8,7 +8,7 @@ export function register(group: Command): void {
   cmd.action(async (name: string, opts: { json?: boolean }) => {
     const { uninstallPack } = await import("../../../packs/index.ts");
     const r = uninstallPack(name);
-    if (opts.json) return printJson(r);
+    if (opts.json) return printData(r);
     print(`Uninstalled ${name}.`);
   });
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printJson, withJson } from "../../output.ts";
+import { examples, print, printData, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
   const cmd = group
@@ -15,7 +15,7 @@ export function register(group: Command): void {
       yes: opts.yes,
       confirm: process.stdin.isTTY ? (m, added) => confirmPermissions(`${m.name} ${m.version} asks for new permissions. Update?`, added) : undefined,
     });
-    if (opts.json) return printJson(results);
+    if (opts.json) return printData(results);
     if (!results.length) return print("No packs installed.");
     for (const r of results) {
       print(r.changed ? `${r.name}: ${r.from} → ${r.to}${r.commit ? ` @ ${r.commit.slice(0, 12)}` : ""}` : `${r.name}: up to date (${r.to})`);

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printJson, style, withJson } from "../../output.ts";
+import { examples, print, printData, style, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
   const cmd = group.command("verify [name]").description("compare every file's sha256 with what was recorded at install (exit 1 when anything changed)");
@@ -9,7 +9,7 @@ export function register(group: Command): void {
     const { verifyPack } = await import("../../../packs/index.ts");
     const results = verifyPack(name);
     const bad = results.filter((r) => !r.ok);
-    if (opts.json) printJson({ ok: bad.length === 0, packs: results });
+    if (opts.json) printData({ ok: bad.length === 0, packs: results });
     else {
       if (!results.length) print("No packs installed.");
       for (const r of results) {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, note, print, printJson, withJson } from "../../output.ts";
+import { examples, note, print, printData, withJson } from "../../output.ts";
 
 export function registerCheck(group: Command): void {
   const cmd = withJson(
@@ -12,7 +12,7 @@ export function registerCheck(group: Command): void {
     const { checkReport } = await import("../../../telos/commands.ts");
     const { formatProblem } = await import("../../../telos/index.ts");
     const report = checkReport();
-    if (opts.json) printJson(report);
+    if (opts.json) printData(report);
     else {
       for (const p of report.problems) print(formatProblem(p));
       note(report.summary);

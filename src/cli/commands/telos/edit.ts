@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, note, print, printJson, withJson } from "../../output.ts";
+import { examples, note, print, printData, withJson } from "../../output.ts";
 
 export function registerEdit(group: Command): void {
   const cmd = withJson(
@@ -12,7 +12,7 @@ export function registerEdit(group: Command): void {
     const { editTelos } = await import("../../../telos/edit.ts");
     const { formatProblem } = await import("../../../telos/index.ts");
     const result = editTelos(file);
-    if (opts.json) printJson(result);
+    if (opts.json) printData(result);
     else {
       for (const p of result.problems) print(formatProblem(p));
       note(result.summary);

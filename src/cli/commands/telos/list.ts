@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, note, print, printJson, style, table, withJson } from "../../output.ts";
+import { examples, note, print, printData, style, table, withJson } from "../../output.ts";
 
 export function registerList(group: Command): void {
   const cmd = withJson(group.command("list").description("each file with its item count, last edit and visibility"));
@@ -7,7 +7,7 @@ export function registerList(group: Command): void {
   cmd.action(async (opts: { json?: boolean }) => {
     const { listTelos } = await import("../../../telos/commands.ts");
     const result = listTelos();
-    if (opts.json) return printJson(result);
+    if (opts.json) return printData(result);
     print(
       table([
         ["FILE", "ITEMS", "UPDATED", "EDITED", "VISIBILITY"],

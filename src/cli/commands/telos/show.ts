@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printJson, withJson } from "../../output.ts";
+import { examples, print, printData, withJson } from "../../output.ts";
 
 export function registerShow(group: Command): void {
   const cmd = withJson(
@@ -11,7 +11,7 @@ export function registerShow(group: Command): void {
   cmd.action(async (target: string | undefined, opts: { json?: boolean }) => {
     const { showTelos, renderShow } = await import("../../../telos/commands.ts");
     const result = showTelos(target);
-    if (opts.json) return printJson(result);
+    if (opts.json) return printData(result);
     print(renderShow(result));
   });
 }
