@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { paths } from "../paths.ts";
 import { openDatabase, type Database } from "../storage/index.ts";
+import { redactSecrets } from "../memory/redact.ts";
 import { recordCall, type CallOutcome } from "./calllog.ts";
 import { BackendFailure, toPaiError } from "./errors.ts";
 import type { ChatEvent, ChatRequest, Health, ModelBackend, ModelInfo, Purpose } from "./types.ts";
@@ -72,7 +73,8 @@ export class LoggedBackend implements ModelBackend {
       latencyMs: Math.round(performance.now() - row.start),
       outcome: row.outcome,
       attempt: row.attempt,
-      error: row.error ?? null,
+      // An error may quote what was sent (a server echoing the request): never a secret in the call log.
+      error: row.error ? redactSecrets(row.error).text : null,
       exchangeId: row.exchangeId ?? null,
     };
     try {
