@@ -166,7 +166,9 @@ export async function exportAgents(opts: ExportOptions = {}): Promise<ExportResu
     opened?.close();
   }
 
-  const block = renderBlock({ name: config.user.name || undefined, telos, memories, includePrivate });
+  // The name is private when the user keeps it from cloud models (context.shareName false).
+  const name = config.user.name && (includePrivate || config.context.shareName) ? config.user.name : undefined;
+  const block = renderBlock({ name, telos, memories, includePrivate });
   const names = flavour === "both" ? [FILE_OF.agents, FILE_OF.claude] : [FILE_OF[flavour]];
   // Every file is checked before any is written.
   const plans = names.map((name) => {

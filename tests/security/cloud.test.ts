@@ -151,6 +151,15 @@ describe("pai export agents", () => {
     for (const m of PRIVATE) expect(all).toContain(m);
     expectAbsent(all, ALL_SECRETS, "AGENTS.md --include-private");
   });
+
+  it("leaves the name out when context.shareName is false", async () => {
+    const { home } = plantedHome({ user: { name: "Wilhelmina Quarrington" }, context: { shareName: false } });
+    const dir = tmpDir("pai-sec-export-");
+    expect(pai(["export", "agents", "--to", dir], { home }).code).toBe(0);
+    const text = readFileSync(join(dir, "AGENTS.md"), "utf8");
+    expect(text).toContain(SHARED_GOAL);
+    expect(text).not.toContain("Quarrington");
+  });
 });
 
 describe("pai mcp", () => {
