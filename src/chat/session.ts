@@ -33,11 +33,12 @@ export const HELP = `Commands:
   /model [NAME]                show or switch the model
   /remember TEXT               store TEXT in memory
   /forget ID                   delete memory item ID for good
-  /context [QUERY]             show the context the current backend would receive
-  /incognito                   toggle incognito (nothing from the session is stored)
+  /context [QUERY]             show what the backend would receive
+  /incognito [on|off]          store nothing from the session (toggles)
   /help                        this list
   /exit                        leave (Ctrl-D too)
-Anything else is sent as a message. Ctrl-C stops an answer that is streaming.`;
+Anything else is sent as a message. Up and down recall earlier input;
+Ctrl-C (or Esc) stops an answer that is streaming.`;
 
 /** How many earlier messages are sent with each new one. */
 const HISTORY_MESSAGES = 20;

@@ -53,7 +53,7 @@ describe("the Ink chat screen", () => {
     await until(() => (ui.lastFrame() ?? "").includes("› hello"), "input echo");
     ui.stdin.write("\r");
     await until(() => ui.frames.join("\n").includes("Hello Ada, nice to see you."), "answer");
-    await until(() => /1 memories/.test(ui.lastFrame() ?? ""), "memory count");
+    await until(() => /1 memory \(1 hot\)/.test(ui.lastFrame() ?? ""), "memory count");
     const eps = openMemory(db, config).list({ kind: "episode" });
     expect(eps).toHaveLength(1);
     expect(eps[0]!.content).toContain("Hello Ada");

@@ -11,8 +11,8 @@ export function register(group: Command): void {
   withJson(cmd);
   examples(cmd, ["pai memory forget 42 43", "pai memory forget --match 'old address'", "pai memory forget --match 'old address' --yes --json"]);
   cmd.action(async (idTexts: string[], opts: { match?: string; yes?: boolean; json?: boolean }) => {
-    const { withUserStore, parseId, itemRows, confirm } = await import("../../../memory/cli.ts");
-    const { UsageError } = await import("../../../errors.ts");
+    const { withUserStore, parseId, itemRows } = await import("../../../memory/cli.ts");
+    const { UsageError, UserError } = await import("../../../errors.ts");
     if (!idTexts.length && opts.match === undefined) throw new UsageError("nothing to forget", { hint: "give ids, or --match QUERY" });
     if (idTexts.length && opts.match !== undefined) throw new UsageError("give ids or --match, not both");
     const ids = idTexts.map(parseId);
@@ -26,10 +26,13 @@ export function register(group: Command): void {
         }
         process.stderr.write(`${table(itemRows(hits))}\n`);
         if (!opts.yes) {
-          const ok = await confirm(`Forget these ${hits.length} memor${hits.length === 1 ? "y" : "ies"} for good?`, {
-            what: `forget ${hits.length} memor${hits.length === 1 ? "y" : "ies"}`,
-            hint: "check the list above, then run again with --yes",
-          });
+          if (!process.stdin.isTTY) {
+            throw new UserError(`refusing to forget ${hits.length} memor${hits.length === 1 ? "y" : "ies"} without confirmation`, {
+              hint: "check the list above, then run again with --yes",
+            });
+          }
+          const { askYesNo } = await import("../../prompt.ts");
+          const ok = await askYesNo(hits.length === 1 ? "Forget this memory for good?" : `Forget these ${hits.length} memories for good?`);
           if (!ok) {
             if (opts.json) return printJson({ forgotten: 0, ids: [] });
             return print("Nothing was deleted.");

@@ -1,5 +1,7 @@
-/** Shows the permissions a pack asks for and asks the user (only on a terminal). */
-import { createInterface } from "node:readline/promises";
+/**
+ * Shows the permissions a pack asks for and asks the user (only on a terminal). Only "y" or "yes" installs;
+ * Enter, Ctrl-C and Ctrl-D decline.
+ */
 import { note } from "../../output.ts";
 
 interface Summary {
@@ -18,11 +20,6 @@ export async function confirmPermissions(question: string, summary: Summary[]): 
     note(`  ${s.command} (${s.tier}): ${lines.join("; ")}`);
   }
   if (!any) note("  none");
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await rl.question(`${question} [y/N] `);
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
-  }
+  const { askYesNo } = await import("../../prompt.ts");
+  return askYesNo(question);
 }
