@@ -8,7 +8,9 @@ describe("pai init", () => {
   it("creates user/ with the ten Telos files, preferences, config and database", () => {
     const home = tmpDir();
     const r = pai(["init", "--name", "Ada"], { home });
-    expect(r.stderr).toBe("");
+    // What to do next is a notice (stderr); what was created is the data (stdout).
+    expect(r.stderr).toBe("Next: edit user/telos/goals.md, then try 'pai status'.\n");
+    expect(r.stdout).toContain("created  user/telos/goals.md");
     expect(r.code).toBe(0);
     for (const f of ["mission", "goals", "projects", "beliefs", "models", "strategies", "narratives", "learned", "challenges", "ideas"]) {
       expect(existsSync(join(home, "user", "telos", `${f}.md`))).toBe(true);

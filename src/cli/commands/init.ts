@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printData, withJson } from "../output.ts";
+import { examples, note, print, printData, withJson } from "../output.ts";
 
 export function register(program: Command): void {
   const cmd = program
@@ -20,6 +20,6 @@ export function register(program: Command): void {
       if (result.kept.length) print(`  kept ${result.kept.length} existing file(s) as they were`);
     }
     if (opts.name !== undefined) print(`Name set to ${opts.name}.`);
-    if (result.created.some((f) => f.includes("telos"))) print("Next: edit user/telos/goals.md, then try 'pai status'.");
+    if (result.created.some((f) => f.includes("telos"))) note("Next: edit user/telos/goals.md, then try 'pai status'.");
   });
 }

@@ -19,7 +19,7 @@ export function register(program: Command): void {
     try {
       const calls = listCalls(db, { limit, exchangeId: opts.exchange });
       if (opts.json) return printData(calls);
-      if (!calls.length) return print("No model calls yet.");
+      if (!calls.length) return print(opts.exchange ? `No model calls in exchange ${opts.exchange}.` : "No model calls yet. Make one with 'pai ask \"…\"'.");
       print(
         table([
           ["TIME", "BACKEND", "MODEL", "PURPOSE", "IN", "OUT", "MS", "OUTCOME", "EXCHANGE"],

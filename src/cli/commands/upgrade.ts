@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { InstallState } from "../../upgrade/index.ts";
-import { examples, print, printData, style, withJson } from "../output.ts";
+import { examples, note, print, printData, style, withJson } from "../output.ts";
 
 const short = (h: string) => h.slice(0, 10);
 
@@ -46,6 +46,6 @@ export function register(program: Command): void {
     } else {
       print(`Upgraded ${result.branch} to ${short(result.head)} (${result.changed.length} file(s) changed); user/ was not touched.`);
     }
-    for (const n of result.notes) print(`Note: ${n}`);
+    for (const n of result.notes) note(`Note: ${n}`);
   });
 }

@@ -13,7 +13,7 @@ export function register(group: Command): void {
         const rows = listApprovals(db, { all: opts.all });
         // The action is the job file's own document; the trigger's variables are named by the job's templates.
         if (opts.json) return printData(rows.map((a) => ({ ...a, action: verbatim(a.action), trigger: { ...a.trigger, vars: verbatim(a.trigger.vars) } })));
-        if (!rows.length) return print(opts.all ? "No approvals yet." : "Nothing is waiting for approval.");
+        if (!rows.length) return print(opts.all ? "No approvals yet. Actions of jobs added with --approval wait here for you." : "Nothing is waiting for approval. 'pai approvals list --all' shows past decisions.");
         print(
           table([
             ["ID", "JOB", "ACTION", "TRIGGER", "REQUESTED", "STATUS"],

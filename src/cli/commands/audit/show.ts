@@ -27,7 +27,7 @@ export function register(group: Command): void {
       const entries = listAudit(db, { since, job: opts.job, limit });
       // Each entry's data is printed exactly as it was recorded and hashed, so the output can be re-verified.
       if (opts.json) return printData(entries.map((e) => ({ ...e, data: verbatim(e.data) })));
-      if (!entries.length) return print("No audit entries.");
+      if (!entries.length) return print(opts.since || opts.job ? "No audit entries match." : "No audit entries yet. Jobs, approvals and the daemon record here as they act.");
       for (const e of entries) {
         const { decision, event, status, ...rest } = e.data as Record<string, unknown>;
         const what = [decision, event, status].filter((x) => x !== undefined).join(" ");

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printData, withJson } from "../../output.ts";
+import { examples, note, print, printData, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
   const cmd = withJson(
@@ -19,6 +19,7 @@ export function register(group: Command): void {
     const lines = readLogs(undefined, n);
     if (opts.json && !opts.follow) return printData({ lines });
     for (const l of lines) print(l);
+    if (!lines.length && !opts.follow) note("No daemon log yet. Start the daemon with 'pai daemon start'.");
     if (!opts.follow) return;
     const ac = new AbortController();
     process.once("SIGINT", () => ac.abort());

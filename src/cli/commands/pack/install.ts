@@ -22,6 +22,6 @@ export function register(group: Command): void {
       note("Granted:");
       for (const p of perms) note(`  ${p.command}: ${p.described.join("; ")}`);
     }
-    print(`Try: pai pack info ${r.name}`);
+    note(`Try: pai pack info ${r.name}`);
   });
 }

@@ -13,7 +13,7 @@ export function register(group: Command): void {
     if (opts.available) {
       const all = listAvailable();
       if (opts.json) return printData(all.map(({ name, version, description, installed, commands, error }) => ({ name, version, description, installed, commands, error })));
-      if (!all.length) return print("The catalogue is empty.");
+      if (!all.length) return print("No packs in the catalogue (packs/).");
       print(
         table([
           ["NAME", "VERSION", "TIERS", "INSTALLED", "DESCRIPTION"],
@@ -36,7 +36,7 @@ export function register(group: Command): void {
         })),
       );
     }
-    if (!installed.length) return print("No packs installed. 'pai pack list --available' shows the catalogue.");
+    if (!installed.length) return print("No packs yet. Install one with 'pai pack install NAME' ('pai pack list --available' shows the catalogue).");
     print(
       table([
         ["NAME", "VERSION", "COMMANDS", "SOURCE", "DESCRIPTION"],

@@ -16,7 +16,7 @@ export function register(group: Command): void {
       confirm: process.stdin.isTTY ? (m, added) => confirmPermissions(`${m.name} ${m.version} asks for new permissions. Update?`, added) : undefined,
     });
     if (opts.json) return printData(results);
-    if (!results.length) return print("No packs installed.");
+    if (!results.length) return print("No packs yet. Install one with 'pai pack install NAME'.");
     for (const r of results) {
       print(r.changed ? `${r.name}: ${r.from} → ${r.to}${r.commit ? ` @ ${r.commit.slice(0, 12)}` : ""}` : `${r.name}: up to date (${r.to})`);
     }

@@ -11,7 +11,7 @@ export function register(group: Command): void {
     const bad = results.filter((r) => !r.ok);
     if (opts.json) printData({ ok: bad.length === 0, packs: results });
     else {
-      if (!results.length) print("No packs installed.");
+      if (!results.length) print("No packs yet. Install one with 'pai pack install NAME'.");
       for (const r of results) {
         if (r.ok) print(`${r.name}: ${style.green("ok")}`);
         else {
