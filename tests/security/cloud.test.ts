@@ -41,6 +41,7 @@ async function fakes(anthropicReply?: (body: any) => string) {
 }
 
 const PRIVATE = [PRIVATE_TELOS, PRIVATE_MEM];
+const SECRETS_ONE_LINE = SECRET_TEXT.replace(/\n/g, " ");
 
 describe("pai ask", () => {
   it("sends the cloud backend only shareable context and a redacted question; the local backend gets everything", async () => {
@@ -220,6 +221,19 @@ describe("secrets in memory", () => {
     expect(pai(["remember", "-"], { home, input: `from stdin: ${SECRET_TEXT}` }).code).toBe(0);
     const dir = tmpDir("pai-sec-import-");
     mkdirSync(dir, { recursive: true });
+    const transcript = join(dir, "chat.json");
+    writeFileSync(
+      transcript,
+      JSON.stringify([
+        { role: "user", content: `here is my key ${SECRET_TEXT}`, timestamp: "2026-04-10T18:00:00Z" },
+        { role: "assistant", content: `noted: ${SECRETS_ONE_LINE}`, timestamp: "2026-04-10T18:00:04Z" },
+      ]),
+    );
+    const imported = pai(["memory", "import-transcript", transcript], { home });
+    expect(imported.code, imported.stderr).toBe(0);
+    const exported = pai(["memory", "export"], { home });
+    expect(exported.code).toBe(0);
+    expectAbsent(exported.stdout, ALL_SECRETS, "pai memory export");
     expect(dbText(p)).toContain("REDACTED");
     expectNoSecretsStored(p);
   });
