@@ -167,6 +167,12 @@ describe("pack commands with a cloud backend", () => {
     expect(sent).toContain("tool_result"); // the skill's tool really ran and its result went back
     expectAbsent(sent, [...PRIVATE, ...ALL_SECRETS], "the Anthropic requests of pack commands");
 
+    // A code command's log lines are redacted (in the daemon they go to user/logs/daemon.log).
+    const logged = await paiAsync(["run", "sectest:peek", `look ${ONE_LINE_SECRETS}`], { home, env });
+    expect(logged.code).toBe(0);
+    expect(logged.stderr).toContain("peeking with look");
+    expectAbsent(logged.stderr, ALL_SECRETS, "a code command's log line");
+
     const local = await paiAsync(["run", "sectest:brief", "--backend", "ollama", "the cellar story"], { home, env });
     expect(local.code).toBe(0);
     for (const m of PRIVATE) expect(bodies(ollama, "/api/chat")).toContain(m);
