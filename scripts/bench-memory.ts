@@ -3,7 +3,8 @@
  * over three years) in temporary files. For each size it prints the import rate through the same code path
  * as `pai memory import` (a JSON Lines file read line by line, validated, committed in batches), search
  * latency p50/p95 over 200 varied queries in-process, the time of a full `maintain` (nothing to move, and
- * 30 days later), and database bytes per item.
+ * 30 days later, a year later, and after memory.warmWindowDays changes so that nearly every item moves), and
+ * database bytes per item.
  *
  *   npx bun scripts/bench-memory.ts                      # 10k, 100k, 1M
  *   npx bun scripts/bench-memory.ts --sizes 10000,100000
@@ -150,6 +151,12 @@ async function run(size: number): Promise<void> {
     // A year later: a third of the store changes tier at once (each move also writes a tier-history row).
     const year = store.maintain({ now: new Date(now + 365 * 86_400_000) });
     const movedYear = Object.values(year.moved).reduce((a, b) => a + b, 0);
+    // The warm window widened to ten years (memory.warmWindowDays), then back: nearly every item changes tier.
+    const wide = openMemory(db, configSchema.parse({ memory: { warmWindowDays: 3650 } }), { now: () => new Date(now + 365 * 86_400_000) });
+    const widened = wide.maintain();
+    const narrowed = store.maintain({ now: new Date(now + 365 * 86_400_000) });
+    const movedWide = Object.values(widened.moved).reduce((a, b) => a + b, 0);
+    const movedNarrow = Object.values(narrowed.moved).reduce((a, b) => a + b, 0);
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     const bytes = statSync(join(dir, "pai.db")).size;
     db.close();
@@ -159,6 +166,7 @@ async function run(size: number): Promise<void> {
         `import ${rate.toLocaleString("en")} items/s (${importS.toFixed(1)} s, ${r.merged} merged)`,
         `search p50 ${median(p50s).toFixed(2)} ms, p95 ${median(p95s).toFixed(2)} ms (${empty}/200 queries without results)`,
         `maintain ${median(idle)} ms (nothing to move), ${later.ms} ms 30 days later (${movedLater} moved), ${year.ms} ms a year later (${movedYear} moved)`,
+        `maintain after memory.warmWindowDays 90 → 3650: ${widened.ms} ms (${movedWide} moved); back to 90: ${narrowed.ms} ms (${movedNarrow} moved)`,
         `${Math.round(bytes / size)} bytes/item (${(bytes / 1048576).toFixed(0)} MB)`,
       ].join("\n  "),
     );

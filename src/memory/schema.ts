@@ -3,8 +3,9 @@ import type { Migration } from "../storage/migrations.ts";
 /**
  * Migrations of this concern: versions 100-199 (see src/storage/migrations.ts).
  *
- * memory_items holds every item; `active_at` = max(created_at, last_used_at) drives the tiers and is indexed
- * with the tier so re-tiering is a few indexed, set-based statements. memory_fts is an external-content FTS5
+ * memory_items holds every item; `active_at` = max(created_at, last_used_at) drives the tiers. Since 101 the
+ * tier lives in memory_tiers (narrow rows: tier, active_at, pinned, current) indexed on (tier, active_at), so
+ * re-tiering is a few indexed, set-based statements that rewrite small rows. memory_fts is an external-content FTS5
  * index over memory_items (porter stemming; the text is stored once) with FTS5 secure-delete, so forgetting
  * an item removes its terms from the index pages themselves, not only a delete marker. The store keeps the
  * index in sync in the same transactions. Dates and times are ISO 8601 text in UTC.
@@ -86,6 +87,32 @@ export const memoryMigrations: Migration[] = [
           INSERT INTO memory_tier_events (item_id, at, from_tier, to_tier)
           VALUES (new.id, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), old.tier, new.tier);
         END;
+      `);
+    },
+  },
+  {
+    // Tiers in a narrow table of their own: moving many items (a changed window, a year passing) rewrites
+    // rows of a few dozen bytes instead of whole items, and tier history is written set-based by the store
+    // (one INSERT…SELECT per kind of move) instead of by a row trigger. `active_at` and `pinned` are copied
+    // here (the store writes both in the same statements' transaction); `current` = not superseded.
+    version: 101,
+    name: "memory tiers table",
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE memory_tiers (
+          item_id INTEGER PRIMARY KEY,
+          tier TEXT NOT NULL CHECK (tier IN ('hot','warm','cold')),
+          active_at TEXT NOT NULL,
+          pinned INTEGER NOT NULL DEFAULT 0,
+          current INTEGER NOT NULL DEFAULT 1
+        ) STRICT;
+        INSERT INTO memory_tiers (item_id, tier, active_at, pinned, current)
+          SELECT id, tier, active_at, pinned, superseded_by IS NULL FROM memory_items ORDER BY id;
+        CREATE INDEX memory_tiers_tier_active ON memory_tiers (tier, active_at);
+        CREATE INDEX memory_tiers_pinned ON memory_tiers (item_id) WHERE pinned = 1;
+        DROP TRIGGER memory_tier_move;
+        DROP INDEX memory_items_tier_active;
+        ALTER TABLE memory_items DROP COLUMN tier;
       `);
     },
   },

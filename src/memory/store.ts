@@ -180,9 +180,15 @@ interface Row {
 }
 
 const DAY_MS = 86_400_000;
-/** Every stored column (not the computed `context`, which costs date arithmetic per row). */
-const COLS = "id, content, kind, tier, created_at, recorded_at, last_used_at, active_at, use_count, seen_count, importance, pinned, visibility, source, derived_from, supersedes, superseded_by, redacted, meta, hash";
-const M_COLS = COLS.split(", ").map((c) => `m.${c}`).join(", ");
+/** Every stored column (not the computed `context`, which costs date arithmetic per row), and the tier. */
+const STORED = "id, content, kind, created_at, recorded_at, last_used_at, active_at, use_count, seen_count, importance, pinned, visibility, source, derived_from, supersedes, superseded_by, redacted, meta, hash".split(", ");
+const colsOf = (t: string) => `${STORED.map((c) => `${t}.${c}`).join(", ")}, (SELECT tr.tier FROM memory_tiers tr WHERE tr.item_id = ${t}.id) AS tier`;
+const COLS = colsOf("memory_items");
+const M_COLS = colsOf("m");
+/** The tier of the item of a query's row (`alias`.id), for WHERE clauses. */
+const tierOf = (alias: string) => `(SELECT tr.tier FROM memory_tiers tr WHERE tr.item_id = ${alias}.id)`;
+/** The time a tier move is recorded at (real time, as the history shows it). */
+const NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 /** BM25 column weights: the text, then the date words indexed beside it. */
 const BM25_WEIGHTS = "1.0, 0.3";
 /** Neighbour spreading (see spreadToNeighbours): how many top items share, how far, and how much. */
@@ -191,6 +197,9 @@ const NEIGHBOUR_SPAN = 2;
 const NEIGHBOUR_SHARE = 0.5;
 /** Turns further apart than this belong to different exchanges. */
 const EXCHANGE_GAP_MS = 6 * 3_600_000;
+/** A full re-tier moving more than this many items, and this share of all, rebuilds the tier index (see retierWith). */
+const MASS_MOVE_MIN = 1000;
+const MASS_MOVE_SHARE = 0.2;
 /** Most matches a search scores exactly (see ftsCandidates). */
 const MATCH_BUDGET = 4000;
 
@@ -259,9 +268,19 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
 
   const q = {
     insert: db.prepare(
-      `INSERT INTO memory_items (content, kind, tier, created_at, recorded_at, last_used_at, active_at, use_count, seen_count,
+      `INSERT INTO memory_items (content, kind, created_at, recorded_at, last_used_at, active_at, use_count, seen_count,
         importance, pinned, visibility, source, derived_from, supersedes, superseded_by, redacted, meta, hash)
-       VALUES (?, ?, ?, ?, ?, NULL, ?, 0, 1, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, NULL, ?, 0, 1, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+    ),
+    insertTier: db.prepare("INSERT INTO memory_tiers (item_id, tier, active_at, pinned, current) VALUES (?, ?, ?, ?, 1)"),
+    // One item's move: the history row (only when the tier changes), then the tier row mirrors the item.
+    logTier: db.prepare(
+      `INSERT INTO memory_tier_events (item_id, at, from_tier, to_tier)
+       SELECT item_id, ${NOW_SQL}, tier, @to FROM memory_tiers WHERE item_id = @id AND tier <> @to`,
+    ),
+    syncTier: db.prepare(
+      `UPDATE memory_tiers SET tier = @to, active_at = m.active_at, pinned = m.pinned, current = (m.superseded_by IS NULL)
+       FROM (SELECT active_at, pinned, superseded_by FROM memory_items WHERE id = @id) AS m WHERE item_id = @id`,
     ),
     // The date words are computed here (dateWords) and equal the table's generated `context` column (tested),
     // so an index rebuild gives the same index. Insert and delete pass the same values: secure-delete then
@@ -276,14 +295,18 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       `UPDATE memory_items SET seen_count = seen_count + 1, use_count = use_count + 1,
          last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < @at THEN @at ELSE last_used_at END,
          active_at = CASE WHEN active_at < @at THEN @at ELSE active_at END,
-         pinned = CASE WHEN @pin = 1 THEN 1 ELSE pinned END,
-         tier = CASE WHEN @pin = 1 OR (CASE WHEN active_at < @at THEN @at ELSE active_at END) >= @hot THEN 'hot'
-                     WHEN tier = 'cold' AND (CASE WHEN active_at < @at THEN @at ELSE active_at END) >= @warm THEN 'warm' ELSE tier END
+         pinned = CASE WHEN @pin = 1 THEN 1 ELSE pinned END
        WHERE id = @id`,
     ),
     setMeta: db.prepare("UPDATE memory_items SET meta = ? WHERE id = ?"),
-    supersede: db.prepare("UPDATE memory_items SET superseded_by = ?, pinned = 0, tier = CASE WHEN tier = 'hot' THEN 'warm' ELSE tier END WHERE id = ?"),
+    supersede: db.prepare("UPDATE memory_items SET superseded_by = ?, pinned = 0 WHERE id = ?"),
   };
+
+  /** Sets one item's tier (recording the move) and copies its active_at, pinned and superseded state. */
+  function setTier(id: number, to: Tier): void {
+    q.logTier.run({ id, to });
+    q.syncTier.run({ id, to });
+  }
 
   function tierFor(activeAt: string, pinned: boolean, c: ReturnType<typeof cuts>): Tier {
     if (pinned || activeAt >= c.hot) return "hot";
@@ -312,7 +335,10 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       if (!existing && dedup === "near") existing = nearDuplicate(content);
       if (existing) {
         const at = createdAt > c.now ? c.now : createdAt;
-        q.merge.run({ at, pin: pinned ? 1 : 0, hot: c.hot, warm: c.warm, id: existing.id });
+        q.merge.run({ at, pin: pinned ? 1 : 0, id: existing.id });
+        const active = existing.active_at < at ? at : existing.active_at;
+        const tier = existing.tier as Tier;
+        setTier(existing.id, pinned || active >= c.hot ? "hot" : tier === "cold" && active >= c.warm ? "warm" : tier);
         // Provenance: remember the other sources the same memory came from (bounded).
         const src = input.source ?? null;
         if (src && src !== existing.source) {
@@ -340,7 +366,6 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     const { lastInsertRowid: id } = q.insert.run(
       content,
       kind,
-      tier,
       createdAt,
       c.now,
       activeAt,
@@ -354,12 +379,14 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       Object.keys(meta).length ? JSON.stringify(meta) : null,
       hash,
     );
+    q.insertTier.run(id, tier, activeAt, pinned ? 1 : 0);
     q.insertFts.run(id, content, dateWords(createdAt));
     for (const from of derived) q.insertLink.run(id, from);
     if (input.supersedes !== undefined) {
       const old = q.get.get(input.supersedes);
       if (!old) throw new UserError(`no memory item ${input.supersedes} to supersede`);
       q.supersede.run(id, input.supersedes);
+      setTier(input.supersedes, old.tier === "hot" ? "warm" : (old.tier as Tier));
     }
     return { id, merged: false, redacted: red.redacted };
   }
@@ -382,56 +409,87 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
 
   function hotRoom(): { room: number; hotUnpinned: number } {
     const pinnedCount = db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_items WHERE pinned = 1").get()!.n;
-    const hotUnpinned = db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_items WHERE tier = 'hot' AND pinned = 0").get()!.n;
+    const hotUnpinned = db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_tiers WHERE tier = 'hot' AND pinned = 0").get()!.n;
     return { room: Math.max(0, mem.hotCap - pinnedCount) - hotUnpinned, hotUnpinned };
   }
 
-  /** Re-tiers items whose tier is stale. `limit` bounds each step (Infinity: everything, set-based). */
+  /**
+   * Re-tiers items whose tier is stale, in memory_tiers (narrow rows). `limit` bounds each step (Infinity:
+   * everything, set-based). Each kind of move is recorded in the tier history by one INSERT…SELECT over the
+   * same rows just before they move.
+   */
   function retierWith(c: ReturnType<typeof cuts>, limit: number): Record<string, number> {
     const moved: Record<string, number> = {};
     const add = (k: string, n: number) => {
       if (n > 0) moved[k] = (moved[k] ?? 0) + n;
     };
-    const lim = Number.isFinite(limit) ? ` LIMIT ${Math.max(1, Math.floor(limit))}` : "";
-    const step = (key: string, set: string, where: string, params: SqlValue[], order = "") => {
-      const sql = lim
-        ? `UPDATE memory_items SET tier = ${set} WHERE id IN (SELECT id FROM memory_items WHERE ${where}${order}${lim})`
-        : `UPDATE memory_items SET tier = ${set} WHERE ${where}`;
-      add(key, db.prepare(sql).run(...params).changes);
+    const bounded = Number.isFinite(limit);
+    const lim = Math.max(1, Math.floor(bounded ? limit : 0));
+    /** Moves the items of `where` (at most n, in `order`) to `to` (an SQL expression over memory_tiers). */
+    const step = (key: string, to: string, where: string, params: SqlValue[], n?: number, order = "") => {
+      if (n === undefined && !bounded) {
+        db.prepare(
+          `INSERT INTO memory_tier_events (item_id, at, from_tier, to_tier) SELECT item_id, ${NOW_SQL}, tier, ${to} FROM memory_tiers WHERE ${where}`,
+        ).run(...params);
+        add(key, db.prepare(`UPDATE memory_tiers SET tier = ${to} WHERE ${where}`).run(...params).changes);
+        return;
+      }
+      const ids = db
+        .prepare<{ item_id: number }>(`SELECT item_id FROM memory_tiers WHERE ${where}${order} LIMIT ?`)
+        .all(...params, n ?? lim)
+        .map((r) => r.item_id);
+      if (!ids.length) return;
+      const inIds = `item_id IN (${ids.join(",")})`;
+      db.prepare(
+        `INSERT INTO memory_tier_events (item_id, at, from_tier, to_tier) SELECT item_id, ${NOW_SQL}, tier, ${to} FROM memory_tiers WHERE ${inIds}`,
+      ).run();
+      add(key, db.prepare(`UPDATE memory_tiers SET tier = ${to} WHERE ${inIds}`).run().changes);
     };
+    const toCold = "tier = 'warm' AND active_at < ? AND pinned = 0";
+    const toWarm = "tier = 'cold' AND active_at >= ?";
+    // A mass move (the warm window changed, a long time passed): moving most rows through the (tier, active_at)
+    // index costs two index updates per row in whatever order the dates lie; dropping the index and building
+    // it again afterwards (a sort, in the same transaction) costs a fraction of that.
+    let rebuild = false;
+    if (!bounded) {
+      const total = db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_tiers").get()!.n;
+      const enough = Math.max(MASS_MOVE_MIN, Math.ceil(total * MASS_MOVE_SHARE));
+      // Counted only as far as needed to decide.
+      const count = (where: string, cap: number) =>
+        cap <= 0 ? 0 : db.prepare<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM memory_tiers WHERE ${where} LIMIT ?)`).get(c.warm, cap)!.n;
+      const first = count(toCold, enough + 1);
+      rebuild = first + count(toWarm, enough + 1 - first) > enough;
+    }
     // Aged out.
     step("hot->cold", "'cold'", "tier = 'hot' AND active_at < ? AND pinned = 0", [c.warm]);
-    step("warm->cold", "'cold'", "tier = 'warm' AND active_at < ? AND pinned = 0", [c.warm]);
+    if (rebuild) db.exec("DROP INDEX memory_tiers_tier_active");
+    step("warm->cold", "'cold'", toCold, [c.warm]);
+    // Cold items that became active again (their use, a later date or a wider window moved them).
+    step("cold->warm", "'warm'", toWarm, [c.warm]);
+    if (rebuild) db.exec("CREATE INDEX memory_tiers_tier_active ON memory_tiers (tier, active_at)");
     step("hot->warm", "'warm'", "tier = 'hot' AND active_at < ? AND pinned = 0", [c.hot]);
     // Superseded items are never hot; pinned ones always are.
-    step("hot->warm", "'warm'", "tier = 'hot' AND pinned = 0 AND superseded_by IS NOT NULL", []);
+    step("hot->warm", "'warm'", "tier = 'hot' AND pinned = 0 AND current = 0", []);
     step("pinned->hot", "'hot'", "pinned = 1 AND tier <> 'hot'", []);
-    // Cold items that became active again (their use or a later date moved active_at).
-    step("cold->warm", "'warm'", "tier = 'cold' AND active_at >= ?", [c.warm]);
     // The hot cap: demote the least recently active beyond it, or promote the most recent within the window.
     const { room } = hotRoom();
     if (room < 0) {
-      const n = Number.isFinite(limit) ? Math.min(-room, limit) : -room;
-      add(
+      step(
         "hot->warm",
-        db
-          .prepare(
-            `UPDATE memory_items SET tier = CASE WHEN active_at >= ? THEN 'warm' ELSE 'cold' END
-             WHERE id IN (SELECT id FROM memory_items WHERE tier = 'hot' AND pinned = 0 ORDER BY active_at ASC LIMIT ?)`,
-          )
-          .run(c.warm, n).changes,
+        `CASE WHEN active_at >= '${c.warm}' THEN 'warm' ELSE 'cold' END`,
+        "tier = 'hot' AND pinned = 0",
+        [],
+        bounded ? Math.min(-room, limit) : -room,
+        " ORDER BY active_at ASC",
       );
     } else if (room > 0) {
-      const n = Number.isFinite(limit) ? Math.min(room, limit) : room;
-      add(
+      step(
         "warm->hot",
-        db
-          .prepare(
-            `UPDATE memory_items SET tier = 'hot'
-             WHERE id IN (SELECT id FROM memory_items WHERE tier = 'warm' AND active_at >= ? AND pinned = 0 AND superseded_by IS NULL
-                          ORDER BY active_at DESC LIMIT ?)`,
-          )
-          .run(c.hot, n).changes,
+        "'hot'",
+        "tier = 'warm' AND active_at >= ? AND pinned = 0 AND current = 1",
+        [c.hot],
+        bounded ? Math.min(room, limit) : room,
+        " ORDER BY active_at DESC",
       );
     }
     return moved;
@@ -455,9 +513,9 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     const stale = db
       .prepare<{ n: number }>(
         `SELECT
-          (SELECT count(*) FROM (SELECT 1 FROM memory_items WHERE tier = 'hot' AND active_at < @hot AND pinned = 0 LIMIT 1)) +
-          (SELECT count(*) FROM (SELECT 1 FROM memory_items WHERE tier = 'warm' AND active_at < @warm AND pinned = 0 LIMIT 1)) +
-          (SELECT count(*) FROM (SELECT 1 FROM memory_items WHERE tier = 'cold' AND active_at >= @warm LIMIT 1)) AS n`,
+          (SELECT count(*) FROM (SELECT 1 FROM memory_tiers WHERE tier = 'hot' AND active_at < @hot AND pinned = 0 LIMIT 1)) +
+          (SELECT count(*) FROM (SELECT 1 FROM memory_tiers WHERE tier = 'warm' AND active_at < @warm AND pinned = 0 LIMIT 1)) +
+          (SELECT count(*) FROM (SELECT 1 FROM memory_tiers WHERE tier = 'cold' AND active_at >= @warm LIMIT 1)) AS n`,
       )
       .get({ hot: c.hot, warm: c.warm })!.n;
     const { room } = hotRoom();
@@ -465,7 +523,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     if (room > 0) {
       roomToFill = db
         .prepare<{ n: number }>(
-          "SELECT count(*) AS n FROM (SELECT 1 FROM memory_items WHERE tier = 'warm' AND active_at >= ? AND pinned = 0 AND superseded_by IS NULL LIMIT 1)",
+          "SELECT count(*) AS n FROM (SELECT 1 FROM memory_tiers WHERE tier = 'warm' AND active_at >= ? AND pinned = 0 AND current = 1 LIMIT 1)",
         )
         .get(c.hot)!.n;
     }
@@ -476,7 +534,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
 
   function tierCounts(): Record<Tier, number> {
     const byTier: Record<Tier, number> = { hot: 0, warm: 0, cold: 0 };
-    for (const r of db.prepare<{ tier: Tier; n: number }>("SELECT tier, count(*) AS n FROM memory_items GROUP BY tier").all()) byTier[r.tier] = r.n;
+    for (const r of db.prepare<{ tier: Tier; n: number }>("SELECT tier, count(*) AS n FROM memory_tiers GROUP BY tier").all()) byTier[r.tier] = r.n;
     return byTier;
   }
 
@@ -488,7 +546,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     if (!opts.includeSuperseded) where.push(`${alias}.superseded_by IS NULL`);
     if (opts.audience === "cloud") where.push(`${alias}.visibility = 'shareable'`);
     if (opts.tier) {
-      where.push(`${alias}.tier = ?`);
+      where.push(`${tierOf(alias)} = ?`);
       params.push(checkTier(opts.tier));
     }
     if (opts.kind) {
@@ -754,7 +812,8 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       const vis = opts.audience === "cloud" ? " AND visibility = 'shareable'" : "";
       return db
         .prepare<Row>(
-          `SELECT ${COLS} FROM memory_items WHERE tier = 'hot' AND superseded_by IS NULL${vis} ORDER BY pinned DESC, active_at DESC, id DESC LIMIT ?`,
+          `SELECT ${COLS} FROM memory_items WHERE id IN (SELECT item_id FROM memory_tiers WHERE tier = 'hot' AND current = 1)${vis}
+           ORDER BY pinned DESC, active_at DESC, id DESC LIMIT ?`,
         )
         .all(limit)
         .map(toItem);
@@ -783,12 +842,13 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       const list = [...new Set(ids.filter((n) => Number.isInteger(n)))];
       if (!list.length) return;
       const c = cuts();
-      const st = db.prepare(
-        `UPDATE memory_items SET last_used_at = ?, active_at = ?, use_count = use_count + 1,
-           tier = CASE WHEN superseded_by IS NULL OR pinned = 1 THEN 'hot' ELSE 'warm' END WHERE id = ?`,
-      );
+      const st = db.prepare("UPDATE memory_items SET last_used_at = ?, active_at = ?, use_count = use_count + 1 WHERE id = ?");
       db.transaction(() => {
-        for (const id of list) st.run(c.now, c.now, id);
+        for (const id of list) {
+          if (!st.run(c.now, c.now, id).changes) continue;
+          const r = q.get.get(id)!;
+          setTier(id, r.superseded_by === null || r.pinned === 1 ? "hot" : "warm");
+        }
       });
       retier();
     },
@@ -828,11 +888,18 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
         throw new UserError(`memory item ${id} was replaced by ${item.supersededBy}`, { hint: `pin ${item.supersededBy} instead` });
       }
       const c = cuts();
-      db.prepare(
-        `UPDATE memory_items SET pinned = @p,
-           tier = CASE WHEN @p = 1 THEN 'hot' WHEN active_at >= @hot AND superseded_by IS NULL THEN tier WHEN active_at >= @warm THEN 'warm' ELSE 'cold' END
-         WHERE id = @id`,
-      ).run({ p: pinned ? 1 : 0, hot: c.hot, warm: c.warm, id });
+      db.transaction(() => {
+        db.prepare("UPDATE memory_items SET pinned = ? WHERE id = ?").run(pinned ? 1 : 0, id);
+        const r = q.get.get(id)!;
+        const to: Tier = pinned
+          ? "hot"
+          : r.active_at >= c.hot && r.superseded_by === null
+            ? (r.tier as Tier)
+            : r.active_at >= c.warm
+              ? "warm"
+              : "cold";
+        setTier(id, to);
+      });
       retier();
       return mustGet(id);
     },
@@ -851,8 +918,13 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
             q.deleteFts.run(id, row.content, dateWords(row.created_at));
             removed += del.run(id).changes;
             db.prepare("DELETE FROM memory_embeddings WHERE item_id = ?").run(id);
+            db.prepare("DELETE FROM memory_tiers WHERE item_id = ?").run(id);
             db.prepare("DELETE FROM memory_tier_events WHERE item_id = ?").run(id);
             db.prepare("DELETE FROM memory_links WHERE item_id = ? OR from_id = ?").run(id, id);
+            // The version it replaced becomes current again.
+            db.prepare(
+              "UPDATE memory_tiers SET current = 1 WHERE item_id IN (SELECT id FROM memory_items WHERE superseded_by = ?)",
+            ).run(id);
             db.prepare("UPDATE memory_items SET superseded_by = NULL WHERE superseded_by = ?").run(id);
             db.prepare("UPDATE memory_items SET supersedes = NULL WHERE supersedes = ?").run(id);
           }
@@ -958,7 +1030,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       const periods = db
         .prepare<{ month: string; n: number }>(
           `SELECT substr(created_at, 1, 7) AS month, count(*) AS n FROM memory_items m
-           WHERE tier = 'cold' AND superseded_by IS NULL AND pinned = 0 AND json_extract(coalesce(meta, '{}'), '$.consolidation') IS NULL
+           WHERE ${tierOf("m")} = 'cold' AND superseded_by IS NULL AND pinned = 0 AND json_extract(coalesce(meta, '{}'), '$.consolidation') IS NULL
              AND NOT EXISTS (SELECT 1 FROM memory_links l JOIN memory_items s ON s.id = l.item_id
                              WHERE l.from_id = m.id AND json_extract(coalesce(s.meta, '{}'), '$.consolidation') IS NOT NULL)
            GROUP BY month HAVING n >= 2 ORDER BY month LIMIT ?`,
@@ -968,7 +1040,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       for (const p of periods) {
         const rows = db
           .prepare<Row>(
-            `SELECT ${COLS} FROM memory_items m WHERE tier = 'cold' AND superseded_by IS NULL AND pinned = 0 AND substr(created_at, 1, 7) = ?
+            `SELECT ${M_COLS} FROM memory_items m WHERE ${tierOf("m")} = 'cold' AND m.superseded_by IS NULL AND pinned = 0 AND substr(created_at, 1, 7) = ?
                AND json_extract(coalesce(meta, '{}'), '$.consolidation') IS NULL
                AND NOT EXISTS (SELECT 1 FROM memory_links l JOIN memory_items s ON s.id = l.item_id
                                WHERE l.from_id = m.id AND json_extract(coalesce(s.meta, '{}'), '$.consolidation') IS NOT NULL)
