@@ -112,3 +112,91 @@ describe("the Ink chat screen", () => {
     db.close();
   });
 });
+
+describe("the Ink chat screen, more", () => {
+  it("the status line follows /backend, /model, /remember and /incognito; unknown commands say so", async () => {
+    const { db, session } = await setup(() => "ok");
+    const ui = render(<ChatScreen session={session} />);
+    const last = () => ui.lastFrame() ?? "";
+    await until(() => last().includes("ollama · llama3.2 · 0 memories (0 hot) · /help"), "status line");
+    for (const [cmd, shows] of [
+      ["/remember I keep bees", "ollama · llama3.2 · 1 memory (1 hot) · /help"],
+      ["/model qwen3", "ollama · qwen3 · 1 memory"],
+      ["/backend anthropic", "anthropic · claude-sonnet-4-6 · 1 memory"],
+      ["/incognito", "anthropic · claude-sonnet-4-6 · 1 memory (1 hot) · incognito · /help"],
+      ["/backend ollama", "ollama · llama3.2 · 1 memory (1 hot) · incognito"],
+    ] as const) {
+      await type(ui.stdin, cmd);
+      ui.stdin.write("\r");
+      await until(() => last().includes(shows), `${cmd} → ${shows}`);
+    }
+    await type(ui.stdin, "/frobnicate");
+    ui.stdin.write("\r");
+    await until(() => last().includes("unknown command /frobnicate — /help lists them"), "unknown command");
+    ui.unmount();
+    db.close();
+  });
+
+  it("a dead backend: one line in the screen, with the slash command to switch, and the session goes on", async () => {
+    const home = initHome(tmpDir());
+    const p = paths(home);
+    const db = openDatabase(p.db);
+    const session = new ChatSession({ paths: p, db, config: loadConfig(p.config), env: { OLLAMA_HOST: "http://127.0.0.1:9" } });
+    const ui = render(<ChatScreen session={session} />);
+    const last = () => ui.lastFrame() ?? "";
+    await until(() => last().includes("· /help"), "status line");
+    await type(ui.stdin, "hello");
+    ui.stdin.write("\r");
+    await until(() => last().includes("cannot reach Ollama"), "the error");
+    await until(() => last().includes("· /help"), "ready again");
+    // One message (wrapped to the screen's width) between the question and the status line.
+    const rows = last().split("\n");
+    const error = rows.slice(rows.indexOf("› hello") + 1, rows.findIndex((l) => l.includes("· /help"))).join(" ").trim();
+    expect(error).toMatch(/^cannot reach Ollama at http:\/\/127\.0\.0\.1:9 — start it with 'ollama serve'.*\/backend anthropic$/);
+    expect(error).not.toContain("--backend");
+    await type(ui.stdin, "/help");
+    ui.stdin.write("\r");
+    await until(() => last().includes("/remember TEXT"), "help after the error");
+    ui.unmount();
+    db.close();
+  });
+
+  it("what is typed while an answer streams stays in the input and is sent with Enter once the answer is done", async () => {
+    const long = Array.from({ length: 30 }, (_, i) => `w${i}`).join(" ");
+    const { db, s, session } = await setup(() => long, 15);
+    const ui = render(<ChatScreen session={session} />);
+    const last = () => ui.lastFrame() ?? "";
+    await until(() => last().includes("· /help"), "status line");
+    await type(ui.stdin, "first");
+    ui.stdin.write("\r");
+    await until(() => last().includes("Ctrl-C stops"), "streaming");
+    await type(ui.stdin, "second");
+    ui.stdin.write("\r"); // too early: nothing is sent, the text stays
+    await until(() => last().includes("· /help"), "the answer done");
+    expect(last().split("\n").at(-1)).toContain("› second");
+    const asked = () => s.requests.filter((q) => q.path === "/api/chat" && !JSON.stringify(q.body.messages[0]).includes("You extract")).length;
+    expect(asked()).toBe(1);
+    ui.stdin.write("\r");
+    await until(() => asked() === 2, "the second message sent");
+    ui.unmount();
+    db.close();
+  });
+
+  it("Ctrl-D on an empty input leaves; with text in the input it does nothing", async () => {
+    const { db, session } = await setup(() => "ok");
+    let code: number | undefined;
+    const ui = render(<ChatScreen session={session} onExit={(c) => (code = c)} />);
+    await until(() => (ui.lastFrame() ?? "").includes("· /help"), "status line");
+    await type(ui.stdin, "x");
+    ui.stdin.write("\u0004");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(code).toBeUndefined();
+    ui.stdin.write("\u007F"); // backspace
+    await until(() => !(ui.lastFrame() ?? "").split("\n").at(-1)!.includes("x"), "empty input");
+    ui.stdin.write("\u0004");
+    await until(() => code !== undefined, "leaving");
+    expect(code).toBe(0);
+    ui.unmount();
+    db.close();
+  });
+});
