@@ -84,6 +84,14 @@ const RULES: Rule[] = [
   { kind: "npm_token", re: /\bnpm_[A-Za-z0-9]{36}\b/g },
   { kind: "huggingface_token", re: /\bhf_[A-Za-z]{34}\b/g },
   { kind: "sendgrid_key", re: /\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b/g },
+  { kind: "pypi_token", re: /\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}/g },
+  { kind: "docker_token", re: /\bdckr_pat_[A-Za-z0-9_-]{27,}/g },
+  { kind: "databricks_token", re: /\bdapi[0-9a-f]{32}(?:-\d)?\b/g },
+  { kind: "shopify_token", re: /\bshp(?:at|ca|pa|ss)_[0-9a-fA-F]{32}\b/g },
+  { kind: "vault_token", re: /\bhv[sbr]\.[A-Za-z0-9_-]{24,}/g },
+  { kind: "age_secret_key", re: /\bAGE-SECRET-KEY-1[0-9A-Z]{58}\b/g },
+  { kind: "telegram_bot_token", re: /\b\d{8,10}:AA[A-Za-z0-9_-]{33}\b/g },
+  { kind: "digitalocean_token", re: /\bdo[opr]_v1_[0-9a-f]{64}\b/g },
   { kind: "jwt", re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
   {
     kind: "url_password",
@@ -121,7 +129,7 @@ const RULES: Rule[] = [
 ];
 
 /** A cheap pre-filter: text without any of these cannot match a rule, so most prose skips the list. */
-const MAYBE = /-----BEGIN|sk-|AKIA|ASIA|A[BCGIKNPR][A-Z]{2}[A-Z0-9]{16}|gh[pousr]_|github_pat_|gl[a-z]{1,5}-|xox|hooks\.slack|discord|AIza|ya29\.|_live_|_test_|whsec_|npm_|hf_|SG\.|eyJ|:\/\/[^\s]*:[^\s]*@|bearer|token|basic|pass|pwd|secret|key|credential/i;
+const MAYBE = /-----BEGIN|pypi-|dckr_|dapi|shp|hv[sbr]\.|AGE-SECRET|:AA|do[opr]_v1_|sk-|AKIA|ASIA|A[BCGIKNPR][A-Z]{2}[A-Z0-9]{16}|gh[pousr]_|github_pat_|gl[a-z]{1,5}-|xox|hooks\.slack|discord|AIza|ya29\.|_live_|_test_|whsec_|npm_|hf_|SG\.|eyJ|:\/\/[^\s]*:[^\s]*@|bearer|token|basic|pass|pwd|secret|key|credential/i;
 
 /** Replaces secrets in `text` with `[REDACTED:<kind>]`. */
 export function redactSecrets(text: string): RedactResult {
