@@ -156,3 +156,28 @@ describe.skipIf(!onLinux)("network listeners", () => {
     expect(audit.stdout).toContain("webhook_refused");
   });
 });
+
+describe("the source", () => {
+  /** Every .ts/.tsx file under a folder of the install. */
+  function sources(dir: string): string[] {
+    const out: string[] = [];
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const f = join(dir, e.name);
+      if (e.isDirectory()) out.push(...sources(f));
+      else if (/\.tsx?$/.test(e.name)) out.push(f);
+    }
+    return out;
+  }
+
+  it("opens a server in one place only, the webhook, bound to 127.0.0.1", () => {
+    const servers: string[] = [];
+    for (const f of [...sources(join(ROOT, "src")), ...sources(join(ROOT, "packs"))]) {
+      const text = readFileSync(f, "utf8");
+      if (/createServer\(|\.listen\(|Bun\.serve\(|node:net|node:dgram|createSocket\(/.test(text)) servers.push(f.slice(ROOT.length + 1));
+    }
+    expect(servers).toEqual(["src/daemon/webhook.ts"]);
+    const webhook = readFileSync(join(ROOT, "src/daemon/webhook.ts"), "utf8");
+    expect(webhook.match(/\.listen\([^)]*\)/g)).toEqual(['.listen(opts.port, "127.0.0.1", ()']);
+    expect(webhook).toContain("timingSafeEqual");
+  });
+});
