@@ -674,15 +674,26 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     if (terms.length) {
       const pool = Math.max(limit * 4, 60);
       const scored = ftsCandidates(terms, opts.all ? "AND" : "OR", pool, opts.all ? [] : queryPhrases(query));
-      // Load only the best candidates (a few times the pool, so filters still leave enough).
-      const ids = [...scored.entries()]
+      // Load only the best candidates. With filters (a cloud audience, a tier, a kind…), a few times the pool
+      // are checked first through the filters alone (no text, no JSON), then the best `pool` that pass are loaded.
+      let ids = [...scored.entries()]
         .sort((a, b) => b[1] - a[1])
         .slice(0, f.sql ? pool * 3 : pool)
         .map(([id]) => id);
+      const checked = ids.length;
+      if (f.sql && ids.length) {
+        const pass = new Set(
+          db
+            .prepare<{ id: number }>(`SELECT m.id FROM memory_items m WHERE m.id IN (${ids.join(",")})${f.sql}`)
+            .all(...f.params)
+            .map((r) => r.id),
+        );
+        ids = ids.filter((id) => pass.has(id)).slice(0, pool);
+      }
       const rows = ids.length ? db.prepare<Row>(`SELECT ${COLS} FROM memory_items WHERE id IN (${ids.join(",")})`).all() : [];
       const keep = rowFilter(opts);
       let kept = rows.filter(keep).map((row) => ({ row, r: scored.get(row.id)! }));
-      if (kept.length < Math.min(limit, pool) && rows.length > kept.length && f.sql) {
+      if (kept.length < Math.min(limit, pool) && checked > kept.length && f.sql) {
         // The filters dropped candidates: rank within the filtered items directly (exact, slower).
         kept = db
           .prepare<Row & { r: number }>(
