@@ -13,6 +13,7 @@ import { join, resolve } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { UserError } from "../errors.ts";
 import type { MemoryItem } from "../memory/index.ts";
+import { redactSecrets } from "../memory/redact.ts";
 import { paths as getPaths, type Paths } from "../paths.ts";
 import type { Database } from "../storage/index.ts";
 import { formatLinks, textLines, type Telos } from "../telos/index.ts";
@@ -75,7 +76,8 @@ export function renderBlock(input: BlockInput): RenderedBlock {
   }
   if (telosItems === 0 && memories.length === 0) out.push("_Nothing shareable yet: fill in the Telos files (`pai telos edit goals`)._", "");
   out.push(END);
-  return { text: out.join("\n"), telosItems, memories: memories.length };
+  // These files are read by cloud agents and often committed: no secret goes in, even one typed into the Telos.
+  return { text: redactSecrets(out.join("\n")).text, telosItems, memories: memories.length };
 }
 
 /** Puts the block into a file's text: replaces pai's block, or appends it; the rest stays byte for byte. */

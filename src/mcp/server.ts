@@ -15,6 +15,7 @@ import * as z from "zod";
 import pkg from "../../package.json" with { type: "json" };
 import type { Config } from "../config/schema.ts";
 import { PaiError } from "../errors.ts";
+import { redactSecrets } from "../memory/redact.ts";
 import { MEMORY_KINDS, openMemory, type MemoryItem, type MemoryKind, type MemoryStore } from "../memory/index.ts";
 import type { Audience } from "../models/types.ts";
 import { paths as getPaths, type Paths } from "../paths.ts";
@@ -104,6 +105,12 @@ export function createPaiMcpServer(opts: PaiMcpOptions): McpServer {
   const mem: MemoryStore = openMemory(db, config);
   const telos = (): Telos => loadTelos(p);
   const visibleDocs = (t: Telos) => t.docs.filter((d) => d.mtimeMs > 0 && visibleTo(audience, d.visibility));
+  // A cloud client sees no secret either (a key pasted into a shareable Telos file, say): every text it is sent is redacted.
+  const scrub = (text: string): string => (audience === "cloud" ? redactSecrets(text).text : text);
+  const guard = async (fn: () => CallToolResult | Promise<CallToolResult>): Promise<CallToolResult> => {
+    const r = await guarded(fn);
+    return { ...r, content: r.content.map((c) => (c.type === "text" ? { ...c, text: scrub(c.text) } : c)) };
+  };
 
   const server = new McpServer(
     { name: "pai", version: pkg.version },
@@ -129,7 +136,7 @@ export function createPaiMcpServer(opts: PaiMcpOptions): McpServer {
       annotations: { readOnlyHint: true },
     },
     ({ query, limit }) =>
-      guarded(() => {
+      guard(() => {
         const hits = mem.search(query, { limit: limit ?? 10, audience });
         if (hits.length) mem.touch(hits.map((h) => h.id));
         return json({ query, results: hits.map(memoryJson) });
@@ -147,7 +154,7 @@ export function createPaiMcpServer(opts: PaiMcpOptions): McpServer {
       },
     },
     ({ content, kind }) =>
-      guarded(() => {
+      guard(() => {
         if (config.memory.incognito) return json({ stored: false, reason: "the user turned memory off (incognito)" });
         const r = mem.remember({ content, kind: kind ?? "note", source: "mcp" });
         const item = r.item;
@@ -170,7 +177,7 @@ export function createPaiMcpServer(opts: PaiMcpOptions): McpServer {
       annotations: { destructiveHint: true, idempotentHint: true },
     },
     ({ id }) =>
-      guarded(() => {
+      guard(() => {
         const n = parseMemoryId(id);
         if (n === undefined) return failure(`'${id}' is not a memory id (expected a number such as 42 or mem:42)`);
         const item = mem.get(n);
@@ -194,7 +201,7 @@ export function createPaiMcpServer(opts: PaiMcpOptions): McpServer {
       annotations: { readOnlyHint: true },
     },
     ({ file, id }) =>
-      guarded(() => {
+      guard(() => {
         if (file && id) return failure("give either file or id, not both");
         const t = telos();
         if (id) {
@@ -226,7 +233,7 @@ export function createPaiMcpServer(opts: PaiMcpOptions): McpServer {
       annotations: { readOnlyHint: true },
     },
     ({ query }) =>
-      guarded(async () => {
+      guard(async () => {
         const { assembleContext } = await import("../context/index.ts");
         const ctx = await assembleContext({ query: query || undefined, audience, db, config, paths: p });
         if (ctx.memoryIds.length) mem.touch(ctx.memoryIds);
@@ -256,7 +263,7 @@ export function createPaiMcpServer(opts: PaiMcpOptions): McpServer {
       if (!doc || doc.mtimeMs === 0 || !visibleTo(audience, doc.visibility) || !existsSync(doc.path)) {
         throw new McpError(-32002, `Resource not found: ${uri.href}`);
       }
-      return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: readFileSync(doc.path, "utf8") }] };
+      return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: scrub(readFileSync(doc.path, "utf8")) }] };
     },
   );
 

@@ -138,8 +138,9 @@ describe("consolidation", () => {
 });
 
 describe("pai export agents", () => {
-  it("writes only shareable items unless --include-private", async () => {
-    const { home } = plantedHome();
+  it("writes only shareable items unless --include-private, and never a secret", async () => {
+    const { home, p } = plantedHome();
+    writeFileSync(join(p.telos, "projects.md"), `---\ntitle: Projects\nupdated: 2026-01-01\nvisibility: shareable\n---\n\n# Projects\n\n- P1: Deploy with ${SECRETS_ONE_LINE} (serves: G1)\n`);
     const dir = tmpDir("pai-sec-export-");
     expect(pai(["remember", `a note with a secret ${SECRET_TEXT.replace(/\n/g, " ")}`], { home }).code).toBe(0);
     expect(pai(["export", "agents", "--to", dir], { home }).code).toBe(0);
@@ -194,6 +195,8 @@ describe("pai mcp", () => {
 
   it("in cloud mode (the default) shows no private item through any tool or resource; local mode does", async () => {
     const { home, p } = plantedHome();
+    // A key pasted into a shareable Telos file reaches no cloud client either.
+    writeFileSync(join(p.telos, "projects.md"), `---\ntitle: Projects\nupdated: 2026-01-01\nvisibility: shareable\n---\n\n# Projects\n\n- P1: Deploy with ${SECRETS_ONE_LINE} (serves: G1)\n`);
     const cloud = await connect(home, []);
     let seen: string;
     try {
