@@ -1,0 +1,60 @@
+/**
+ * `pai chat` on a pseudo-terminal: the Ink screen, a streaming answer stopped with Ctrl-C (stored marked
+ * interrupted), Ctrl-C on the empty input to leave, and the terminal given back in its normal mode.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/index.ts";
+import { openMemory } from "../../src/memory/index.ts";
+import { paths } from "../../src/paths.ts";
+import { openDatabase } from "../../src/storage/index.ts";
+import { initHome, PAI_BIN } from "../helpers/cli.ts";
+import { startFakeOllama, type FakeServer } from "../helpers/fake-ollama.ts";
+import { tmpDir } from "../helpers/tmp.ts";
+import { plain, runPty } from "./pty.ts";
+
+const servers: FakeServer[] = [];
+afterEach(async () => {
+  while (servers.length) await servers.pop()!.close();
+});
+
+const LONG = Array.from({ length: 60 }, (_, i) => `w${i}`).join(" ");
+
+describe("pai chat on a terminal", () => {
+  it("streams, stops on Ctrl-C keeping the answer marked interrupted, leaves on Ctrl-C and restores the terminal", async () => {
+    const home = initHome(tmpDir());
+    const s = await startFakeOllama({
+      chunkDelayMs: 25,
+      reply: (b) => (JSON.stringify(b.messages[0]).includes("You extract") ? '{"items": []}' : b.messages.at(-1).content === "hi" ? "hello Ada" : LONG),
+    });
+    servers.push(s);
+    // The pty gets a size (script leaves it 0x0); after pai, stty shows the modes it left.
+    const t = runPty(`stty rows 24 cols 80; ${PAI_BIN} chat; echo "exit=$?"; stty -a`, { PAI_HOME: home, OLLAMA_HOST: s.url });
+    await t.waitFor("0 memories (0 hot) · /help");
+    t.send("hi\r");
+    await t.waitFor("hello Ada");
+    await t.waitFor("1 memory (1 hot) · /help");
+    let mark = t.output().length;
+    t.send("count\r");
+    await t.waitFor("w3 ", mark);
+    t.send("\u0003");
+    await t.waitFor("[interrupted]", mark);
+    await t.waitFor("· /help", t.output().length - 200);
+    mark = t.output().length;
+    t.send("\u0003");
+    expect(await t.exited).toBe(0);
+    const after = plain(t.output().slice(mark));
+    expect(after).toContain("exit=0");
+    expect(after).toMatch(/(^|\s)icanon(\s|$)/m);
+    expect(after).toMatch(/(^|\s)echo(\s|$)/m);
+    expect(after).toMatch(/(^|\s)isig(\s|$)/m);
+    expect(plain(t.output())).not.toContain("w59");
+    const p = paths(home);
+    const db = openDatabase(p.db);
+    const eps = openMemory(db, loadConfig(p.config)).list({ kind: "episode" });
+    db.close();
+    expect(eps).toHaveLength(2);
+    const cut = eps.find((e) => e.meta.question === "count")!;
+    expect(cut.meta.interrupted).toBe(true);
+    expect(cut.content).toContain("w2");
+  });
+});
