@@ -174,7 +174,7 @@ describe("pai ask (the CLI)", () => {
     const last = s.requests.filter((q) => q.path === "/api/chat").map((q) => q.body.messages.at(-1).content);
     expect(last).toContain("review this\n\ndiff --git a/x b/x");
     const log = await paiAsync(["log", "--json", "--limit", "50"], { home: p.home });
-    expect(JSON.parse(log.stdout).some((c: any) => c.exchangeId === out.exchange_id && c.purpose === "answer")).toBe(true);
+    expect(JSON.parse(log.stdout).some((c: any) => c.exchange_id === out.exchange_id && c.purpose === "answer")).toBe(true);
   });
 
   it("a dead Ollama exits 3 with the host and 'ollama serve'", async () => {

@@ -107,6 +107,12 @@ describe("the CLI surface", () => {
     expect(err.code).toBe(1);
     expect(err.stdout).toBe("");
     expect(err.stderr.trimEnd().split("\n")).toHaveLength(1);
+    // A command that ran and failed: the outcome as JSON on stdout, and the one error line on stderr.
+    expect(run(["pack", "install", "notify", "--yes"]).code).toBe(0);
+    const failed = run(["run", "notify:send", "hi", "--json"]);
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout)).toMatchObject({ ok: false, pack: "notify", error: { message: expect.any(String) } });
+    expect(failed.stderr).toMatch(/^pai: \S[^\n]* — [^\n]+\n$/);
   });
 
   it("every command and every verb has --help with examples (from the COMMANDS table and commander's tree)", async () => {

@@ -134,7 +134,7 @@ describe("pai context (CLI)", () => {
     const json = pai(["context", "--json"], { home });
     expect(json.code).toBe(0);
     const ctx = JSON.parse(json.stdout);
-    expect(Object.keys(ctx).sort()).toEqual(["audience", "budget", "memoryIds", "omitted", "sections", "text", "tokens"]);
+    expect(Object.keys(ctx).sort()).toEqual(["audience", "budget", "memory_ids", "omitted", "sections", "text", "tokens"]);
     expect(ctx.budget).toBe(2000);
     const plain = pai(["context"], { home });
     expect(plain.code).toBe(0);
@@ -163,11 +163,11 @@ describe("pai context (CLI)", () => {
     const local = JSON.parse(pai(["context", "--json"], { home }).stdout);
     expect(local.text).toMatch(/^- \[mem:\d+\] .*I moved to Lyon in March$/m);
     expect(local.text).toContain("bank PIN hint");
-    expect(local.memoryIds).toHaveLength(2);
+    expect(local.memory_ids).toHaveLength(2);
     const cloud = JSON.parse(pai(["context", "--json", "--for", "cloud"], { home }).stdout);
     expect(cloud.text).toContain("Lyon");
     expect(cloud.text).not.toContain("bank PIN");
-    expect(cloud.memoryIds).toHaveLength(1);
+    expect(cloud.memory_ids).toHaveLength(1);
     const status = JSON.parse(pai(["status", "--json"], { home }).stdout);
     expect(status.counts.memory).toBe(2);
   });

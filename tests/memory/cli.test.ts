@@ -185,7 +185,7 @@ describe("pai remember / pai memory", () => {
     expect(ctx.text).toContain("[mem:1]");
     expect(ctx.text).toContain("[mem:3]");
     expect(ctx.text).toContain("kitchen drawer");
-    expect(ctx.memoryIds).toEqual(expect.arrayContaining([1, 2, 3]));
+    expect(ctx.memory_ids).toEqual(expect.arrayContaining([1, 2, 3]));
     const cloud = json(pai(["context", "--json", "--for", "cloud"], { home: h }));
     expect(cloud.text).toContain("Answer in French");
     expect(cloud.text).not.toContain("Lenoir");

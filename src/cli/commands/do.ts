@@ -46,7 +46,12 @@ export function register(program: Command): void {
           ...rest,
           result: result ? { ok: result.ok, tier: result.tier, runId: result.runId, memoryId: result.memoryId ?? null, output: result.output, error: result.error ? { message: result.error.message, hint: result.error.hint ?? null } : null } : null,
         });
-        if (!r.ok) process.exitCode = result?.error?.exitCode ?? 1;
+        if (!r.ok) {
+          // The failure is in the JSON, and still one line on stderr with a non-zero exit.
+          const { formatError } = await import("../../errors.ts");
+          process.stderr.write(`${formatError(result?.error ?? new Error("the request failed"))}\n`);
+          process.exitCode = result?.error?.exitCode ?? 1;
+        }
         return;
       }
       if (opts.explain) {

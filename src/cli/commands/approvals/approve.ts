@@ -17,9 +17,11 @@ export function register(group: Command): void {
       const ac = new AbortController();
       process.once("SIGINT", () => ac.abort());
       const r = await approveApproval({ db, config: loadConfig(), paths: paths(), signal: ac.signal }, n);
-      if (opts.json) return printData({ id: n, job: r.approval.job, ...r.outcome });
-      if (r.outcome.status === "ok") print(`Approved #${n} (${r.approval.job}): ${r.outcome.output ?? "done"}`);
-      else {
+      // With --json the outcome is on stdout and a failure is still one line on stderr.
+      if (opts.json) printData({ id: n, job: r.approval.job, ...r.outcome });
+      if (r.outcome.status === "ok") {
+        if (!opts.json) print(`Approved #${n} (${r.approval.job}): ${r.outcome.output ?? "done"}`);
+      } else {
         process.stderr.write(`pai: approved #${n} (${r.approval.job}) but the action ${r.outcome.status}: ${r.outcome.error ?? ""}\n`);
         process.exitCode = 1;
       }

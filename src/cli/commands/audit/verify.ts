@@ -13,9 +13,11 @@ export function register(group: Command): void {
       const db = await openUserDatabase();
       try {
         const r = verifyAudit(db);
+        // With --json the report is on stdout and a broken chain is still one line on stderr.
         if (opts.json) printData(r);
-        else if (r.ok) print(`The audit log is intact: ${r.entries} entries, every hash and link checks.`);
-        else process.stderr.write(`pai: the audit log was tampered with: ${r.message} (first bad entry: ${r.badSeq}, ${r.problem}) — restore user/pai.db from a backup to recover the trail\n`);
+        if (r.ok) {
+          if (!opts.json) print(`The audit log is intact: ${r.entries} entries, every hash and link checks.`);
+        } else process.stderr.write(`pai: the audit log was tampered with: ${r.message} (first bad entry: ${r.badSeq}, ${r.problem}) — restore user/pai.db from a backup to recover the trail\n`);
         if (!r.ok) process.exitCode = 1;
       } finally {
         db.close();

@@ -11,9 +11,11 @@ export function register(group: Command): void {
     const ac = new AbortController();
     process.once("SIGINT", () => ac.abort());
     const r = await runJobNow(name, undefined, { signal: ac.signal });
+    // With --json the outcome is on stdout and a failure is still one line on stderr.
     if (opts.json) printData(r);
-    else if (r.status === "ok") print(r.output ?? "done");
-    else if (r.status === "rate_limited") process.stderr.write(`pai: ${name} was not run: its rate limit is reached — see 'pai audit --job ${name}'\n`);
+    if (r.status === "ok") {
+      if (!opts.json) print(r.output ?? "done");
+    } else if (r.status === "rate_limited") process.stderr.write(`pai: ${name} was not run: its rate limit is reached — see 'pai audit --job ${name}'\n`);
     else if (r.status === "error") process.stderr.write(`pai: ${name} failed: ${r.error} — see 'pai audit --job ${name}'\n`);
     else process.stderr.write(`pai: ${name}: ${r.status}\n`);
     if (r.status !== "ok") process.exitCode = 1;
