@@ -64,7 +64,16 @@ export function editTelos(input: string, p: Paths = getPaths(), env: NodeJS.Proc
     created = true;
   }
   const [cmd, ...args] = words;
-  const r = spawnSync(cmd!, [...args, path], { stdio: "inherit" });
+  // Ctrl-C while the editor runs is the editor's business (vi and nano take it as a key): pai waits for the
+  // editor either way and reports how it ended, as git does, instead of dying with it.
+  const ignore = () => {};
+  process.on("SIGINT", ignore);
+  let r: ReturnType<typeof spawnSync>;
+  try {
+    r = spawnSync(cmd!, [...args, path], { stdio: "inherit" });
+  } finally {
+    process.off("SIGINT", ignore);
+  }
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code;
     throw new EnvironmentError(`cannot start the editor '${cmd}' (${code ?? r.error.message})`, {
@@ -72,7 +81,8 @@ export function editTelos(input: string, p: Paths = getPaths(), env: NodeJS.Proc
     });
   }
   if (r.status !== 0) {
-    throw new UserError(`the editor '${cmd}' exited with ${r.status === null ? `signal ${r.signal}` : `status ${r.status}`}`, {
+    const how = r.signal === "SIGINT" ? "was stopped with Ctrl-C" : r.status === null ? `exited with signal ${r.signal}` : `exited with status ${r.status}`;
+    throw new UserError(`the editor '${cmd}' ${how}`, {
       hint: `the file is as the editor left it; run 'pai telos check' to check it`,
     });
   }

@@ -47,4 +47,18 @@ describe("pai telos edit on a terminal", () => {
     expect(out).toContain("exit=1");
     expect(readFileSync(goals, "utf8")).toBe(before);
   });
+
+  it("Ctrl-C in an editor that does not take it as a key: pai outlives it and says so; the file is as it was", async () => {
+    const home = initHome(tmpDir());
+    const goals = join(paths(home).user, "telos", "goals.md");
+    const before = readFileSync(goals, "utf8");
+    const t = runPty(`${PAI_BIN} telos edit goals; echo "exit=$?"`, { PAI_HOME: home, EDITOR: editor(tmpDir()), VISUAL: "" });
+    await t.waitFor("line to add: ");
+    t.send("\u0003");
+    await t.exited;
+    const out = plain(t.output());
+    expect(out).toMatch(/pai: the editor '.*' was stopped with Ctrl-C — the file is as the editor left it/);
+    expect(out).toContain("exit=1");
+    expect(readFileSync(goals, "utf8")).toBe(before);
+  });
 });
