@@ -56,7 +56,9 @@ describe("the CLI surface", () => {
     const env = { OLLAMA_HOST: "http://127.0.0.1:1", ANTHROPIC_API_KEY: undefined, HOME: fakeHome };
     const run = (args: string[]) => pai(args, { home, env, cwd: home });
     expect(run(["pack", "install", "journal", "--yes"]).code).toBe(0);
-    expect(run(["jobs", "add", "nightly", "--cron", "0 7 * * *", "--catch-up", "once", "--action", "remember", "--text", "review", "--approval"]).code).toBe(0);
+    const added = run(["jobs", "add", "nightly", "--cron", "0 7 * * *", "--catch-up", "once", "--action", "remember", "--text", "review", "--approval", "--json"]);
+    expect(added.code).toBe(0);
+    expect(JSON.parse(added.stdout)).toMatchObject({ name: "nightly", enabled: true, trigger: { catchUp: "once" }, policy: { requireApproval: true }, file: "user/jobs/nightly.json" });
     expect(run(["remember", "I moved to Lyon in March"]).code).toBe(0);
 
     // [args, paths whose subtree is a user document, allowed exit codes]
@@ -77,6 +79,7 @@ describe("the CLI surface", () => {
       [["pack", "verify", "--json"], [], [0]],
       [["jobs", "list", "--json"], [/^\.jobs\[\]\.(trigger|action|policy)$/], [0]],
       [["jobs", "run", "nightly", "--json"], [], [0, 1]],
+      [["jobs", "disable", "nightly", "--json"], [], [0]],
       [["daemon", "status", "--json"], [], [3]],
       [["approvals", "list", "--all", "--json"], [/\.action$/, /\.trigger\.vars$/], [0]],
       [["audit", "--json"], [/^\[\]\.data$/], [0]],

@@ -55,8 +55,8 @@ export function register(group: Command): void {
     const job = addJob(name, opts as never);
     if (opts.json) {
       const { file: _f, ...rest } = job;
-      // The job definition keeps the keys of its file (user/jobs/NAME.json).
-      return printData({ ...verbatim(rest), file: `user/jobs/${name}.json` });
+      // trigger, action and policy keep the keys of the job's file (user/jobs/NAME.json).
+      return printData({ name, ...rest, trigger: verbatim(job.trigger), action: verbatim(job.action), policy: verbatim(job.policy), file: `user/jobs/${name}.json` });
     }
     print(`Added job ${name}: ${describeTrigger(job.trigger)} → ${describeAction(job.action)}${job.enabled ? "" : " (disabled)"}`);
     print(`The running daemon picks it up; 'pai jobs run ${name}' fires it once now.`);

@@ -8,7 +8,7 @@ export function register(group: Command): void {
     async (name: string, opts: { json?: boolean }) => {
       const { deleteJob } = await import("../../../jobs/index.ts");
       deleteJob(name);
-      if (opts.json) return printData({ removed: name });
+      if (opts.json) return printData({ name, removed: true });
       print(`Removed job ${name}.`);
     },
   );
