@@ -318,6 +318,11 @@ export const rowWidth = textWidth;
 /** Renders the screen on the terminal and resolves with the exit code when the user leaves. */
 export async function runScreen(session: ChatSession): Promise<number> {
   const { render } = await import("ink");
+  // A terminal that reports no size (a pseudo-terminal nobody sized): Ink would take a height of 0 as a full
+  // screen and clear it on every render. Assume the usual 80x24 until a resize says otherwise.
+  const out = process.stdout as NodeJS.WriteStream;
+  if (!out.rows) out.rows = 24;
+  if (!out.columns) out.columns = 80;
   let code = 0;
   const app = render(<ChatScreen session={session} onExit={(c) => (code = c)} />, { exitOnCtrlC: false });
   await app.waitUntilExit();

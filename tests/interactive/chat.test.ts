@@ -57,4 +57,18 @@ describe("pai chat on a terminal", () => {
     expect(cut.meta.interrupted).toBe(true);
     expect(cut.content).toContain("w2");
   });
+
+  it("a terminal that reports no size is taken as 80x24, not redrawn whole on every render", async () => {
+    const home = initHome(tmpDir());
+    const s = await startFakeOllama({ reply: (b) => (JSON.stringify(b.messages[0]).includes("You extract") ? '{"items": []}' : "hello Ada") });
+    servers.push(s);
+    const t = runPty(`stty rows 0 cols 0; ${PAI_BIN} chat`, { PAI_HOME: home, OLLAMA_HOST: s.url });
+    await t.waitFor("0 memories (0 hot) · /help");
+    t.send("hi\r");
+    await t.waitFor("hello Ada");
+    await t.waitFor("1 memory (1 hot) · /help");
+    t.send("\u0004");
+    expect(await t.exited).toBe(0);
+    expect(t.output()).not.toContain("\u001B[2J");
+  });
 });
