@@ -11,6 +11,12 @@ export async function runLineChat(
 ): Promise<{ exchanges: number; interrupted: boolean }> {
   const rl = createInterface({ input: io.input, crlfDelay: Infinity, terminal: false });
   let exchanges = 0;
+  let streaming = false;
+  // Interrupted while waiting for a line (Ctrl-C at the prompt): stop reading; during an answer, send() stops it.
+  const onAbort = () => {
+    if (!streaming) rl.close();
+  };
+  io.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     for await (const raw of rl) {
       const line = raw.trim();
@@ -23,19 +29,21 @@ export async function runLineChat(
         continue;
       }
       let last = "\n";
+      streaming = true;
       const r = await session.send(line, {
         signal: io.signal,
         onText: (t) => {
           io.output.write(t);
           last = t;
         },
-      });
+      }).finally(() => (streaming = false));
       if (!last.endsWith("\n")) io.output.write("\n");
       exchanges++;
       if (r.interrupted) return { exchanges, interrupted: true };
     }
   } finally {
+    io.signal?.removeEventListener("abort", onAbort);
     rl.close();
   }
-  return { exchanges, interrupted: false };
+  return { exchanges, interrupted: !!io.signal?.aborted };
 }

@@ -107,4 +107,23 @@ describe("pai chat, line mode (stdin is not a terminal)", () => {
     expect(eps[0]!.meta.interrupted).toBe(true);
     db.close();
   });
+
+  it("Ctrl-C while waiting for the next line ends the session at once with exit 130", async () => {
+    const home = initHome(tmpDir());
+    const s = await startFakeOllama({ reply: answer });
+    servers.push(s);
+    const r = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(PAI_BIN, ["chat"], { cwd: ROOT, env: { ...process.env, PAI_HOME: home, OLLAMA_HOST: s.url, NO_COLOR: "1" } });
+      let stdout = "";
+      child.stdout.on("data", (d) => {
+        stdout += d;
+        if (stdout.includes("echo: hi\n")) child.kill("SIGINT");
+      });
+      child.stdin.write("hi\n"); // and stdin stays open: the session is waiting for the next line
+      const t = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      child.on("close", (code) => (clearTimeout(t), resolve({ code, stdout })));
+    });
+    expect(r.code).toBe(130);
+    expect(r.stdout).toBe("echo: hi\n");
+  });
 });
