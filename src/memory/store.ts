@@ -624,7 +624,8 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       }
       if (rare.length && rare.length < terms.length) ranked(matchExpression(rare), pool);
     }
-    recent(full, 300);
+    // The most recent matches of the terms alone: phrases would make BM25 read every position of their terms.
+    recent(op === "OR" ? matchExpression(terms, "OR") : full, 300);
     return out;
   }
 
