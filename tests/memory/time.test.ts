@@ -1,12 +1,13 @@
 // Time phrases in a request and the window of time they name (local time), and the store's window query.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
 import { openMemory } from "../../src/memory/index.ts";
 import { timeWindow } from "../../src/memory/time.ts";
 import { openDatabase } from "../../src/storage/index.ts";
-import { initHome, pai } from "../helpers/cli.ts";
+import { initHome, pai, paiAsync } from "../helpers/cli.ts";
+import { startFakeOllama } from "../helpers/fake-ollama.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 // Saturday 21 November 2026, 09:30 local time.
@@ -107,5 +108,33 @@ describe("pai context with a time phrase", () => {
     // Without a time phrase, no window section.
     const plain = JSON.parse(pai(["context", "--json", "--query", "certificate"], { home: h }).stdout);
     expect(plain.sections.some((s: any) => /What happened/.test(s.title))).toBe(false);
+  });
+});
+
+describe("pai ask with a time phrase", () => {
+  it("hands the model the night's actions, marked by id, when asked what it did overnight", async () => {
+    const h = initHome(tmpDir());
+    const cfgPath = join(h, "user", "config.json");
+    let cfg: Record<string, unknown> = {};
+    try {
+      cfg = JSON.parse(readFileSync(cfgPath, "utf8"));
+    } catch {}
+    writeFileSync(cfgPath, JSON.stringify({ ...cfg, backend: { retries: 1, backoffMs: 1 } }));
+    const now = new Date();
+    const w = timeWindow("overnight", now)!;
+    const at = new Date(Math.min(w.from.getTime() + 3_600_000, now.getTime() - 60_000)).toISOString();
+    const file = join(tmpDir(), "items.jsonl");
+    writeFileSync(file, `${JSON.stringify({ content: "Pruned 3 GB of old backups on the NAS", kind: "action", created_at: at, source: "job:prune" })}\n`);
+    expect(pai(["memory", "import", file], { home: h }).code).toBe(0);
+    const s = await startFakeOllama({ reply: "I pruned old backups." });
+    try {
+      const r = await paiAsync(["ask", "--no-packs", "what did you do overnight?"], { home: h, env: { OLLAMA_HOST: s.url } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain("I pruned old backups.");
+      const chat = s.requests.find((q) => q.path === "/api/chat")!.body;
+      expect(chat.messages[0].content).toMatch(/\[mem:\d+\] \(action, [^)]*\) Pruned 3 GB of old backups/);
+    } finally {
+      await s.close();
+    }
   });
 });
