@@ -11,7 +11,7 @@ import { Box, Static, Text, useApp, useInput, useStdout } from "ink";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { PaiError } from "../errors.ts";
 import type { ChatSession, ChatStatus } from "./session.ts";
-import { clean, textWidth, wrap, wrapRows } from "./wrap.ts";
+import { clean, wrap, wrapRows } from "./wrap.ts";
 
 export interface Entry {
   id: number;
@@ -125,13 +125,18 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
     void refresh();
   }, [refresh]);
 
+  // Leaving: the live part (status and input) is cleared first, so the terminal keeps only the transcript.
+  const [leaving, setLeaving] = useState(false);
   const leave = useCallback(
     (code = 0) => {
       onExit?.(code);
-      exit();
+      setLeaving(true);
     },
-    [exit, onExit],
+    [onExit],
   );
+  useEffect(() => {
+    if (leaving) exit();
+  }, [leaving, exit]);
 
   const submit = useCallback(
     async (line: string) => {
@@ -271,7 +276,7 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
   });
 
   // The live part must stay shorter than the terminal: the input shows its last rows only.
-  const inputRows = wrap(`› ${input}${live === null ? " " : ""}`, columns);
+  const inputRows = wrap(`› ${input} `, columns);
   const shownInput = inputRows.slice(-Math.max(1, screenRows - 4));
   const lastInput = shownInput.length - 1;
   return (
@@ -285,35 +290,36 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
           </Box>
         )}
       </Static>
-      {live !== null && (
-        <Box marginBottom={1}>
-          <Text>{live ? wrap(live, columns).slice(-3).join("\n") || " " : "…"}</Text>
-        </Box>
+      {!leaving && (
+        <>
+          {live !== null && (
+            <Box marginBottom={1}>
+              <Text>{live ? wrap(live, columns).slice(-3).join("\n") || " " : "…"}</Text>
+            </Box>
+          )}
+          <Text dimColor wrap="truncate-end">
+            {statusText(status, live !== null)}
+          </Text>
+          <Box flexDirection="column">
+            {shownInput.map((row, i) => {
+              // The block cursor takes the last column of the last row (the space added above).
+              const cursorHere = i === lastInput;
+              const body = cursorHere ? row.slice(0, -1) : row;
+              const isPrompt = i === 0 && shownInput.length === inputRows.length;
+              return (
+                <Text key={i} wrap="truncate-end">
+                  {isPrompt ? <Text color="cyan">{"› "}</Text> : null}
+                  {isPrompt ? body.slice(2) : body}
+                  {cursorHere ? <Text inverse> </Text> : null}
+                </Text>
+              );
+            })}
+          </Box>
+        </>
       )}
-      <Text dimColor wrap="truncate-end">
-        {statusText(status, live !== null)}
-      </Text>
-      <Box flexDirection="column">
-        {shownInput.map((row, i) => {
-          // The block cursor is the last column of the last row (the space added above), only when typing is sent.
-          const cursorHere = i === lastInput && live === null;
-          const body = cursorHere ? row.slice(0, -1) : row;
-          const isPrompt = i === 0 && shownInput.length === inputRows.length;
-          return (
-            <Text key={i} wrap="truncate-end">
-              {isPrompt ? <Text color="cyan">{"› "}</Text> : null}
-              {isPrompt ? body.slice(2) : body}
-              {cursorHere ? <Text inverse> </Text> : null}
-            </Text>
-          );
-        })}
-      </Box>
     </>
   );
 }
-
-/** Width of a row as the terminal shows it (exported for tests). */
-export const rowWidth = textWidth;
 
 /** Renders the screen on the terminal and resolves with the exit code when the user leaves. */
 export async function runScreen(session: ChatSession): Promise<number> {

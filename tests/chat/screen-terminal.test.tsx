@@ -113,6 +113,9 @@ describe("the chat screen on a terminal", () => {
     stdin.write("\u0003");
     await until(() => exited() !== undefined, "leaving");
     expect(exited()).toBe(0);
+    // What stays on the terminal is the transcript: the status line and the input are cleared on the way out.
+    await until(() => !term.text().includes("· /help"), "the live part cleared", () => term.text());
+    expect(term.text().split("\n").at(-1)).toBe("[interrupted]");
     app.unmount();
     db.close();
   });
