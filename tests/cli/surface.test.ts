@@ -144,6 +144,21 @@ describe("the CLI surface", () => {
     for (const verb of ["start", "stop", "status", "logs", "run", "install", "pause", "resume"]) expect(group).toMatch(new RegExp(`^  ${verb}\\b`, "m"));
   });
 
+  it("human output has no colour when stdout is not a terminal, and empty states say what to do next", () => {
+    const home = initHome(tmpDir());
+    for (const args of [["telos", "list"], ["daemon", "status"], ["doctor"], ["config", "list"]]) {
+      const r = pai(args, { home, env: { NO_COLOR: undefined, TERM: "xterm-256color", OLLAMA_HOST: "http://127.0.0.1:1" } });
+      expect(r.stdout.length).toBeGreaterThan(0);
+      expect(r.stdout + r.stderr).not.toMatch(/\x1b\[/);
+    }
+    expect(pai(["jobs", "list"], { home }).stdout).toMatch(/^No jobs yet\. Add one with 'pai jobs add /);
+    expect(pai(["pack", "list"], { home }).stdout).toMatch(/^No packs yet\. Install one with 'pai pack install NAME'/);
+    expect(pai(["log"], { home }).stdout).toMatch(/^No model calls yet\. Make one with 'pai ask/);
+    const logs = pai(["daemon", "logs"], { home });
+    expect(logs.stdout).toBe("");
+    expect(logs.stderr).toMatch(/^No daemon log yet\. Start the daemon with 'pai daemon start'\./);
+  });
+
   it("a bad flag value or a missing argument is a usage error (exit 2) in every group", () => {
     const home = initHome(tmpDir());
     const cases = [
