@@ -124,8 +124,13 @@ describe.skipIf(!onLinux)("network listeners", () => {
     raw.daemon = { webhook: { enabled: true, port: 0, maxBodyBytes: 4096 } };
     writeFileSync(p.config, JSON.stringify(raw, null, 2));
     const pid2 = start();
-    const status = JSON.parse(pai(["daemon", "status", "--json"], { home }).stdout);
-    const port = status.webhook_port ?? status.webhookPort;
+    // The daemon records the port once the listener is up.
+    let port: number | undefined;
+    for (let i = 0; i < 200 && !port; i++) {
+      const status = JSON.parse(pai(["daemon", "status", "--json"], { home }).stdout);
+      port = status.webhook_port ?? status.webhookPort ?? undefined;
+      if (!port) await new Promise((r) => setTimeout(r, 50));
+    }
     expect(port).toBeGreaterThan(0);
     expect(listeners(pid2)).toEqual([`tcp 127.0.0.1:${port}`]);
 
