@@ -54,7 +54,7 @@ export function register(group: Command): void {
     const { addJob, describeTrigger, describeAction } = await import("../../../jobs/index.ts");
     const job = addJob(name, opts as never);
     if (opts.json) {
-      const { file: _f, ...rest } = job;
+      const { file: _f, name: _n, ...rest } = job;
       // trigger, action and policy keep the keys of the job's file (user/jobs/NAME.json).
       return printData({ name, ...rest, trigger: verbatim(job.trigger), action: verbatim(job.action), policy: verbatim(job.policy), file: `user/jobs/${name}.json` });
     }
