@@ -424,12 +424,13 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       if (n > 0) moved[k] = (moved[k] ?? 0) + n;
     };
     const bounded = Number.isFinite(limit);
+    const at = `'${new Date().toISOString()}'`;
     const lim = Math.max(1, Math.floor(bounded ? limit : 0));
     /** Moves the items of `where` (at most n, in `order`) to `to` (an SQL expression over memory_tiers). */
     const step = (key: string, to: string, where: string, params: SqlValue[], n?: number, order = "") => {
       if (n === undefined && !bounded) {
         db.prepare(
-          `INSERT INTO memory_tier_events (item_id, at, from_tier, to_tier) SELECT item_id, ${NOW_SQL}, tier, ${to} FROM memory_tiers WHERE ${where}`,
+          `INSERT INTO memory_tier_events (item_id, at, from_tier, to_tier) SELECT item_id, ${at}, tier, ${to} FROM memory_tiers WHERE ${where}`,
         ).run(...params);
         add(key, db.prepare(`UPDATE memory_tiers SET tier = ${to} WHERE ${where}`).run(...params).changes);
         return;
@@ -441,7 +442,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       if (!ids.length) return;
       const inIds = `item_id IN (${ids.join(",")})`;
       db.prepare(
-        `INSERT INTO memory_tier_events (item_id, at, from_tier, to_tier) SELECT item_id, ${NOW_SQL}, tier, ${to} FROM memory_tiers WHERE ${inIds}`,
+        `INSERT INTO memory_tier_events (item_id, at, from_tier, to_tier) SELECT item_id, ${at}, tier, ${to} FROM memory_tiers WHERE ${inIds}`,
       ).run();
       add(key, db.prepare(`UPDATE memory_tiers SET tier = ${to} WHERE ${inIds}`).run().changes);
     };
