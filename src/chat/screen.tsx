@@ -63,6 +63,40 @@ export function statusText(s: ChatStatus | null, streaming: boolean): string {
   return [s.backend, s.model, mem, ...(s.incognito ? ["incognito"] : []), streaming ? "Ctrl-C stops" : "/help"].join(" · ");
 }
 
+export interface InputRow {
+  /** Row 0 starts with the prompt "› ". */
+  first: boolean;
+  before: string;
+  /** The character under the cursor (a space at the end), or undefined on rows without the cursor. */
+  at?: string;
+  after: string;
+}
+
+/**
+ * The input line as shown: "› " and the text wrapped to the width, the cursor at `at` (an index in the text),
+ * at most `maxRows` rows (the ones around the cursor, the last ones by preference).
+ */
+export function inputRows(text: string, at: number, columns: number, maxRows: number): InputRow[] {
+  const s = `› ${text} `;
+  const rows = wrapRows(s, columns);
+  const starts = rows.map((_, k) => (k === 0 ? 0 : rows[k - 1]!.next));
+  const c = 2 + Math.max(0, Math.min(at, text.length));
+  let k = 0;
+  while (k + 1 < rows.length && starts[k + 1]! <= c) k++;
+  const from = Math.max(0, Math.min(rows.length - maxRows, k));
+  return rows.slice(from, from + Math.max(1, maxRows)).map((r, j) => {
+    const i = from + j;
+    if (i !== k) return { first: i === 0, before: r.text, after: "" };
+    const col = Math.min(c - starts[i]!, r.text.length);
+    const ch = String.fromCodePoint(r.text.codePointAt(col) ?? 32);
+    return { first: i === 0, before: r.text.slice(0, col), at: ch, after: r.text.slice(col + ch.length) };
+  });
+}
+
+/** The index one character (code point) before or after i in s. */
+const prevChar = (s: string, i: number) => (i > 1 && /[\uDC00-\uDFFF]/.test(s[i - 1]!) ? i - 2 : Math.max(0, i - 1));
+const nextChar = (s: string, i: number) => (i < s.length && /[\uD800-\uDBFF]/.test(s[i]!) ? i + 2 : Math.min(s.length, i + 1));
+
 function useTerminalSize(): { columns: number; rows: number } {
   const { stdout } = useStdout();
   const read = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
@@ -83,18 +117,19 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
   const width = useRef(columns);
   width.current = columns;
   const [entries, setEntries] = useState<Entry[]>([]);
-  const [input, setInputState] = useState("");
-  // The input also lives in a ref: keys can arrive faster than renders (paste, fast typing), and each key
-  // must see the text the previous one left, not the text of the last render.
-  const inputRef = useRef("");
-  const setInput = useCallback((v: string | ((s: string) => string)) => {
-    inputRef.current = typeof v === "function" ? v(inputRef.current) : v;
-    setInputState(inputRef.current);
+  // The input (its text and the cursor's place in it) also lives in a ref: keys can arrive faster than renders
+  // (paste, fast typing), and each key must see what the previous one left, not what the last render showed.
+  const [edit, setEditState] = useState({ text: "", at: 0 });
+  const editRef = useRef({ text: "", at: 0 });
+  const setEdit = useCallback((e: { text: string; at: number }) => {
+    editRef.current = e;
+    setEditState(e);
   }, []);
+  const setInput = useCallback((text: string) => setEdit({ text, at: text.length }), [setEdit]);
   const [live, setLive] = useState<string | null>(null);
   const [status, setStatus] = useState<ChatStatus | null>(null);
   const past = useRef<string[]>([]);
-  const cursor = useRef<number>(-1);
+  const recall = useRef<number>(-1); // which earlier input Up/Down show, -1 for none
   const nextId = useRef(0);
   const abort = useRef<AbortController | null>(null);
   const busy = useRef(false);
@@ -143,7 +178,7 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
       const text = line.trim();
       if (!text) return;
       past.current.push(text);
-      cursor.current = -1;
+      recall.current = -1;
       busy.current = true;
       try {
         add("user", `› ${text}`);
@@ -218,7 +253,7 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
   );
 
   useInput((ch, key) => {
-    const input = inputRef.current;
+    const { text: input, at } = editRef.current;
     if (key.ctrl && ch === "c") {
       if (abort.current) abort.current.abort();
       else if (input) setInput("");
@@ -243,42 +278,50 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
     if (key.upArrow) {
       const h = past.current;
       if (!h.length) return;
-      cursor.current = cursor.current === -1 ? h.length - 1 : Math.max(0, cursor.current - 1);
-      setInput(h[cursor.current]!);
+      recall.current = recall.current === -1 ? h.length - 1 : Math.max(0, recall.current - 1);
+      setInput(h[recall.current]!);
       return;
     }
     if (key.downArrow) {
       const h = past.current;
-      if (cursor.current === -1) return;
-      cursor.current += 1;
-      if (cursor.current >= h.length) {
-        cursor.current = -1;
+      if (recall.current === -1) return;
+      recall.current += 1;
+      if (recall.current >= h.length) {
+        recall.current = -1;
         setInput("");
-      } else setInput(h[cursor.current]!);
+      } else setInput(h[recall.current]!);
       return;
     }
     if (key.backspace || key.delete) {
-      setInput((s) => [...s].slice(0, -1).join(""));
+      // Terminals send DEL (0x7f) for the Backspace key, which Ink reports as delete: both erase to the left.
+      const p = prevChar(input, at);
+      setEdit({ text: input.slice(0, p) + input.slice(at), at: p });
       return;
     }
-    if (key.ctrl && ch === "u") {
-      setInput("");
+    if (key.leftArrow) return setEdit({ text: input, at: prevChar(input, at) });
+    if (key.rightArrow) return setEdit({ text: input, at: nextChar(input, at) });
+    if (key.home || (key.ctrl && ch === "a")) return setEdit({ text: input, at: 0 });
+    if (key.end || (key.ctrl && ch === "e")) return setEdit({ text: input, at: input.length });
+    if (key.ctrl && ch === "u") return setInput("");
+    if (key.ctrl && ch === "w") {
+      const p = input.slice(0, at).replace(/\S+\s*$|\s+$/, "").length;
+      setEdit({ text: input.slice(0, p) + input.slice(at), at: p });
       return;
     }
     if (key.ctrl || key.meta || key.tab) return;
     if (!ch) return;
     // Pasted text (or keys that arrived together) may hold line ends: each completed line is sent in turn.
-    const parts = ch.replace(/\t/g, " ").split(/\r\n|\r|\n/);
-    if (parts.length === 1) return setInput((s) => s + ch.replace(/\t/g, " "));
-    const lines = [inputRef.current + parts[0], ...parts.slice(1, -1)];
-    setInput(parts[parts.length - 1]!);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters typed with text are dropped
+    const typed = ch.replace(/\t/g, " ").replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, "");
+    const parts = typed.split(/\r\n|\r|\n/);
+    if (parts.length === 1) return setEdit({ text: input.slice(0, at) + typed + input.slice(at), at: at + typed.length });
+    const lines = [input.slice(0, at) + parts[0], ...parts.slice(1, -1)];
+    setInput(parts[parts.length - 1]! + input.slice(at));
     enqueue(lines);
   });
 
-  // The live part must stay shorter than the terminal: the input shows its last rows only.
-  const inputRows = wrap(`› ${input} `, columns);
-  const shownInput = inputRows.slice(-Math.max(1, screenRows - 4));
-  const lastInput = shownInput.length - 1;
+  // The live part must stay shorter than the terminal: a long input shows only the rows around the cursor.
+  const shownInput = inputRows(edit.text, edit.at, columns, Math.max(1, screenRows - 4));
   return (
     <>
       <Static key={epoch} items={entries}>
@@ -301,19 +344,14 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
             {statusText(status, live !== null)}
           </Text>
           <Box flexDirection="column">
-            {shownInput.map((row, i) => {
-              // The block cursor takes the last column of the last row (the space added above).
-              const cursorHere = i === lastInput;
-              const body = cursorHere ? row.slice(0, -1) : row;
-              const isPrompt = i === 0 && shownInput.length === inputRows.length;
-              return (
-                <Text key={i} wrap="truncate-end">
-                  {isPrompt ? <Text color="cyan">{"› "}</Text> : null}
-                  {isPrompt ? body.slice(2) : body}
-                  {cursorHere ? <Text inverse> </Text> : null}
-                </Text>
-              );
-            })}
+            {shownInput.map((row, i) => (
+              <Text key={i} wrap="truncate-end">
+                {row.first ? <Text color="cyan">{"› "}</Text> : null}
+                {row.first ? row.before.slice(2) : row.before}
+                {row.at !== undefined ? <Text inverse>{row.at}</Text> : null}
+                {row.after}
+              </Text>
+            ))}
           </Box>
         </>
       )}

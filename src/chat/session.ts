@@ -37,8 +37,9 @@ export const HELP = `Commands:
   /incognito [on|off]          store nothing from the session (toggles)
   /help                        this list
   /exit                        leave (Ctrl-D too)
-Anything else is sent as a message. Up and down recall earlier input;
-Ctrl-C (or Esc) stops an answer that is streaming.`;
+Anything else is sent as a message. Up and Down recall earlier input; Left,
+Right, Ctrl-A, Ctrl-E, Ctrl-W and Ctrl-U edit it. Ctrl-C (or Esc) stops an
+answer that is streaming.`;
 
 /** How many earlier messages are sent with each new one. */
 const HISTORY_MESSAGES = 20;

@@ -1,7 +1,7 @@
 import { render } from "ink-testing-library";
 import { afterEach, describe, expect, it } from "vitest";
 import { ChatSession } from "../../src/chat/session.ts";
-import { ChatScreen } from "../../src/chat/screen.tsx";
+import { ChatScreen, inputRows } from "../../src/chat/screen.tsx";
 import { loadConfig } from "../../src/config/index.ts";
 import { openMemory } from "../../src/memory/index.ts";
 import { paths } from "../../src/paths.ts";
@@ -200,3 +200,52 @@ describe("the Ink chat screen, more", () => {
     db.close();
   });
 });
+
+describe("the input line", () => {
+  it("wraps with the prompt and puts the cursor where it is", () => {
+    expect(inputRows("", 0, 80, 5)).toEqual([{ first: true, before: "› ", at: " ", after: "" }]);
+    expect(inputRows("hello world", 6, 80, 5)).toEqual([{ first: true, before: "› hello ", at: "w", after: "orld " }]);
+    // 10 columns: "› hello" / "world foo" / the cursor's own cell after it.
+    expect(inputRows("hello world foo", 15, 10, 5)).toEqual([
+      { first: true, before: "› hello", after: "" },
+      { first: false, before: "world foo", at: " ", after: "" },
+    ]);
+    expect(inputRows("hello world foo", 0, 10, 5)[0]).toEqual({ first: true, before: "› ", at: "h", after: "ello" });
+    // At most maxRows rows: the ones holding the cursor.
+    const long = Array.from({ length: 30 }, (_, i) => `w${i}`).join(" ");
+    expect(inputRows(long, long.length, 10, 2).map((r) => r.before)).toEqual(["w26 w27", "w28 w29"]);
+    expect(inputRows(long, 0, 10, 2)[0]!.first).toBe(true);
+    expect(inputRows("日本", 1, 80, 1)).toEqual([{ first: true, before: "› 日", at: "本", after: " " }]);
+  });
+
+  it("Left, Right, Ctrl-A, Ctrl-E, Ctrl-W, Ctrl-U and Backspace edit where the cursor is", async () => {
+    const { db, session } = await setup(() => "ok");
+    const ui = render(<ChatScreen session={session} />);
+    // The last row of the screen as text (Ink drops trailing spaces; no colours in tests).
+    const row = () => (ui.lastFrame() ?? "").split("\n").at(-1)!.trimEnd();
+    await until(() => (ui.lastFrame() ?? "").includes("· /help"), "status line");
+    const keys = async (k: string) => {
+      ui.stdin.write(k);
+      await new Promise((r) => setTimeout(r, 15));
+    };
+    await type(ui.stdin, "helo world");
+    for (let i = 0; i < 7; i++) await keys("\u001B[D"); // left
+    await keys("l");
+    await keys("\u0005"); // Ctrl-E
+    await keys("!");
+    await keys("\u0001"); // Ctrl-A
+    await keys("> ");
+    await until(() => row() === "› > hello world!", "edits in place");
+    await keys("\u001B[C"); // right
+    await keys("\u0017"); // Ctrl-W: the word before the cursor
+    await until(() => row() === "› > ello world!", "Ctrl-W");
+    await keys("\u0005");
+    await keys("\u007F"); // Backspace
+    await until(() => row() === "› > ello world", "Backspace");
+    await keys("\u0015"); // Ctrl-U
+    await until(() => row() === "›", "Ctrl-U");
+    ui.unmount();
+    db.close();
+  });
+});
+
