@@ -79,4 +79,11 @@ export const daemonMigrations: Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     `,
   },
+  {
+    // Approvals keep a redacted copy of the action (for display) and the hash of the real one: approving runs the
+    // job's action as it is in its file, only if it is still the action that was put up for approval.
+    version: 401,
+    name: "approvals action hash",
+    up: "ALTER TABLE approvals ADD COLUMN action_hash TEXT",
+  },
 ];

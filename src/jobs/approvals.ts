@@ -2,6 +2,7 @@
  * Actions waiting for the user. Approving runs the action now (once: the row is switched from pending in a
  * single statement); denying records the refusal. Both are audited.
  */
+import { createHash } from "node:crypto";
 import type { Config } from "../config/index.ts";
 import { UserError } from "../errors.ts";
 import type { Paths } from "../paths.ts";
@@ -34,6 +35,18 @@ interface Row {
   decided_at: string | null;
   reason: string | null;
   result: string | null;
+  action_hash?: string | null;
+}
+
+/** sha256 of an action's canonical JSON (keys sorted), to tell whether a job's action changed. */
+export function actionHash(action: unknown): string {
+  const canon = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canon)
+      : v && typeof v === "object"
+        ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]))
+        : v;
+  return createHash("sha256").update(JSON.stringify(canon(action))).digest("hex");
 }
 
 const toApproval = (r: Row): Approval => ({
@@ -87,11 +100,18 @@ export async function approveApproval(ctx: { db: Database; config: Config; paths
   if (pending.status !== "pending") {
     throw new UserError(`approval #${id} was already ${pending.status}`, { hint: "'pai approvals list --all' shows every decision" });
   }
-  // The job as it is now: its file may have changed since the request (its action is the one approved).
+  // The stored action is redacted (it is shown, never run): run the job's action from its file, and only if it
+  // is still the action that was put up for approval.
   const job = getJob(ctx.paths, pending.job);
+  const stored = db.prepare<{ action_hash: string | null }>("SELECT action_hash FROM approvals WHERE id = ?").get(id);
+  if (stored?.action_hash && stored.action_hash !== actionHash(job.action)) {
+    throw new UserError(`job ${job.name} changed since approval #${id} was requested`, {
+      hint: `deny it ('pai approvals deny ${id}') and fire the job again ('pai jobs run ${job.name}') to approve its new action`,
+    });
+  }
   const approval = decide(db, id, "approved");
   appendAudit(db, { job: approval.job, type: "approval", data: { approval: id, firing: approval.firingId, decision: "approved" } });
-  const jobToRun = { ...job, action: approval.action as typeof job.action };
+  const jobToRun = stored?.action_hash ? job : { ...job, action: approval.action as typeof job.action };
   const outcome = await executeFiring(ctx, jobToRun, approval.firingId, approval.trigger.vars ?? {}, approval.trigger.trigger);
   db.prepare("UPDATE approvals SET result = ? WHERE id = ?").run(outcome.status, id);
   return { approval: { ...approval, result: outcome.status }, outcome };

@@ -7,7 +7,8 @@ import type { Config } from "../config/index.ts";
 import type { Database } from "../storage/index.ts";
 import type { Paths } from "../paths.ts";
 import { appendAudit } from "../audit/index.ts";
-import { redact } from "../audit/redact.ts";
+import { redact, redactDeep } from "../audit/redact.ts";
+import { actionHash } from "./approvals.ts";
 import { isPaused, processAlive } from "../daemon/state.ts";
 import { rememberText, runAction, type ActionResult } from "./actions.ts";
 import { needsApproval, type Job } from "./schema.ts";
@@ -98,8 +99,15 @@ export function claimFiring(
     let approvalId: number | undefined;
     if (status === "waiting") {
       approvalId = db
-        .prepare("INSERT INTO approvals (job, firing_id, action, trigger, requested_at) VALUES (?, ?, ?, ?, ?)")
-        .run(job.name, firingId, JSON.stringify(job.action), JSON.stringify({ trigger: ev.trigger, key: ev.key, vars: redactVars(vars) }), now.toISOString())
+        .prepare("INSERT INTO approvals (job, firing_id, action, action_hash, trigger, requested_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .run(
+          job.name,
+          firingId,
+          JSON.stringify(redactDeep(job.action)),
+          actionHash(job.action),
+          JSON.stringify({ trigger: ev.trigger, key: ev.key, vars: redactVars(vars) }),
+          now.toISOString(),
+        )
         .lastInsertRowid;
     }
     return { status, firingId, approvalId };

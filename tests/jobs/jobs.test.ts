@@ -131,6 +131,36 @@ describe("pai jobs", () => {
     expect(pai(["approvals", "deny", "abc"], { home }).code).toBe(2);
   });
 
+  it("an approval stores no secret, and runs only the action that was put up for approval", async () => {
+    const home = initHome(tmpDir());
+    const secret = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
+    pai(["jobs", "add", "gated", "--webhook", "--text", `token note ${secret}`, "--approval"], { home });
+    const p = paths(home);
+    const db = openDatabase(p.db);
+    const ctx = { db, config: loadConfig(p.config) };
+    const first = await fireJob(ctx, getJob(p, "gated"), { trigger: "webhook", key: "s1" });
+    const second = await fireJob(ctx, getJob(p, "gated"), { trigger: "webhook", key: "s2" });
+    const rows = db.prepare<{ action: string }>("SELECT action FROM approvals").all();
+    db.close();
+    expect(rows).toHaveLength(2);
+    for (const r of rows) expect(r.action).not.toContain(secret);
+
+    // Approving runs the job's real action (the stored copy is only for display).
+    const ok = pai(["approvals", "approve", String(first.approvalId)], { home });
+    expect(ok.code).toBe(0);
+    expect(memories(home).some((m) => m.content.startsWith("token note"))).toBe(true);
+
+    // The job's action changed since the second request: approving it is refused, nothing runs.
+    const file = join(home, "user", "jobs", "gated.json");
+    const def = JSON.parse(readFileSync(file, "utf8"));
+    def.action.text = "something else entirely";
+    writeFileSync(file, JSON.stringify(def));
+    const refused = pai(["approvals", "approve", String(second.approvalId)], { home });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^pai: job gated changed since approval #\d+ was requested — deny it/);
+    expect(memories(home).some((m) => m.content === "something else entirely")).toBe(false);
+  });
+
   it("the kill switch: a paused daemon fires nothing, and says so in the audit log", async () => {
     const home = initHome(tmpDir());
     pai(["jobs", "add", "w", "--webhook", "--text", "hello"], { home });
