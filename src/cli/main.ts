@@ -51,7 +51,7 @@ Environment:
   PAI_DEBUG   set to 1 to print stack traces
 `;
 
-export function buildProgram(): Command {
+export function buildProgram(helpTarget: { path: string } = { path: "pai" }): Command {
   const program = new Command("pai")
     .description("Personal AI infrastructure: an assistant that knows you, remembers, and acts within limits you set.")
     .version(pkg.version, "-V, --version", "print the version")
@@ -63,7 +63,7 @@ export function buildProgram(): Command {
       outputError: (str, write) => {
         // One line: commander puts its "(Did you mean …?)" suggestion on a line of its own.
         const msg = str.replace(/^error:\s*/i, "").trim().replace(/\s*\n\s*/g, " ");
-        write(`pai: ${msg} — see 'pai --help'\n`);
+        write(`pai: ${msg} — see '${helpTarget.path} --help'\n`);
       },
     });
   return program;
@@ -78,16 +78,36 @@ function commandName(args: string[]): string | undefined {
   return undefined;
 }
 
+/** The deepest registered command named by the leading words of args: "pai jobs add" for `jobs add x --cron …`. */
+function commandPath(program: Command, args: string[]): string {
+  const path = ["pai"];
+  let cur = program;
+  for (const a of args) {
+    if (a.startsWith("-")) break;
+    const sub = cur.commands.find((c) => c.name() === a || c.aliases().includes(a));
+    if (!sub) break;
+    path.push(sub.name());
+    cur = sub;
+  }
+  return path.join(" ");
+}
+
 export async function main(argv: string[] = process.argv): Promise<number> {
-  const program = buildProgram();
-  const args = argv.slice(2);
-  let name = commandName(args);
-  if (name === "help") name = commandName(args.slice(args.indexOf("help") + 1));
+  const helpTarget = { path: "pai" };
+  const program = buildProgram(helpTarget);
+  let args = argv.slice(2);
+  // `pai help jobs list` is `pai jobs list --help`.
+  if (args[0] === "help" && args.length > 1) {
+    args = [...args.slice(1), "--help"];
+    argv = [...argv.slice(0, 2), ...args];
+  }
+  const name = commandName(args);
   const loaded = name && Object.hasOwn(COMMANDS, name) ? name : undefined;
   for (const [cmd, { summary, load }] of Object.entries(COMMANDS)) {
     if (cmd === loaded) (await load()).register(program);
     else program.command(cmd).description(summary).allowUnknownOption().helpOption(false);
   }
+  helpTarget.path = loaded ? commandPath(program, args) : "pai";
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

@@ -168,6 +168,7 @@ describe("pai ask (the CLI)", () => {
     const out = JSON.parse(r2.stdout);
     expect(Object.keys(out)).toEqual(expect.arrayContaining(["answer", "memory_ids", "usage", "exchange_id", "backend", "model"]));
     expect(out).toMatchObject({ answer: "Forty-two.", backend: "ollama", model: "llama3.2" });
+    expect(Object.keys(out.usage).sort()).toEqual(["input_tokens", "output_tokens"]);
     expect(s.requests.some((q) => JSON.stringify(q.body ?? "").includes("piped question"))).toBe(true);
     const r3 = await paiAsync(["ask", "review this", "-"], { home: p.home, input: "diff --git a/x b/x\n", env: { OLLAMA_HOST: s.url } });
     expect(r3.code).toBe(0);

@@ -72,7 +72,7 @@ export function register(program: Command): void {
         printJson({
           answer: r.answer,
           memory_ids: r.memoryIds,
-          usage: r.usage,
+          usage: { input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens },
           exchange_id: r.exchangeId,
           backend: r.backend,
           model: r.model,
