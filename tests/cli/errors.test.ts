@@ -48,9 +48,17 @@ describe("exit codes and error lines", () => {
 
   it("2: usage errors (unknown command, unknown option, missing argument) are one line pointing to --help", () => {
     const home = initHome(tmpDir());
-    for (const args of [["definitely-not-a-command"], ["--bogus"], ["config", "list", "--bogus"], ["config", "get"], ["doctor", "--frobnicate"], ["upgrade", "now"]]) {
+    const cases: [string[], string][] = [
+      [["definitely-not-a-command"], "pai"],
+      [["--bogus"], "pai"],
+      [["config", "list", "--bogus"], "pai config list"],
+      [["config", "get"], "pai config get"],
+      [["doctor", "--frobnicate"], "pai doctor"],
+      [["upgrade", "now"], "pai upgrade"],
+    ];
+    for (const [args, help] of cases) {
       const line = expectOneLine(pai(args, { home }), 2);
-      expect(line).toMatch(/ — see 'pai --help'$/);
+      expect(line.endsWith(` — see '${help} --help'`)).toBe(true);
     }
     expect(expectOneLine(pai(["confgi"], { home }), 2)).toMatch(/did you mean 'config'|unknown command 'confgi'/);
   });
