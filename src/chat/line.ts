@@ -5,11 +5,16 @@
 import { createInterface } from "node:readline";
 import type { ChatSession } from "./session.ts";
 
+/** On a terminal, control characters from the model (escape sequences that could retitle or redraw it) are dropped. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are what is dropped
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u009B]/g;
+
 export async function runLineChat(
   session: ChatSession,
   io: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; error: NodeJS.WritableStream; signal?: AbortSignal },
 ): Promise<{ exchanges: number; interrupted: boolean }> {
   const rl = createInterface({ input: io.input, crlfDelay: Infinity, terminal: false });
+  const tty = !!(io.output as { isTTY?: boolean }).isTTY;
   let exchanges = 0;
   let streaming = false;
   // Interrupted while waiting for a line (Ctrl-C at the prompt): stop reading; during an answer, send() stops it.
@@ -33,8 +38,9 @@ export async function runLineChat(
       const r = await session.send(line, {
         signal: io.signal,
         onText: (t) => {
-          io.output.write(t);
-          last = t;
+          const text = tty ? t.replace(CONTROL, "") : t;
+          io.output.write(text);
+          if (text) last = text;
         },
       }).finally(() => (streaming = false));
       if (!last.endsWith("\n")) io.output.write("\n");

@@ -71,4 +71,28 @@ describe("pai chat on a terminal", () => {
     expect(await t.exited).toBe(0);
     expect(t.output()).not.toContain("\u001B[2J");
   });
+
+  it("escape sequences in an answer never reach the terminal (screen and --plain)", async () => {
+    const home = initHome(tmpDir());
+    const evil = "title\u001B]0;pwned\u0007 and \u001B[2Jcleared \u001B[31mred\u001B[0m done";
+    const s = await startFakeOllama({ reply: (b) => (JSON.stringify(b.messages[0]).includes("You extract") ? '{"items": []}' : evil) });
+    servers.push(s);
+    for (const args of ["chat", "chat --plain"]) {
+      const t = runPty(`stty rows 24 cols 80; ${PAI_BIN} ${args}`, { PAI_HOME: home, OLLAMA_HOST: s.url });
+      if (args === "chat") await t.waitFor("· /help");
+      const mark = t.output().length;
+      t.send("hi\r");
+      await t.waitFor("red", mark);
+      await t.waitFor("done", mark);
+      t.send("\u0004");
+      await t.exited;
+      const out = t.output().slice(mark);
+      expect(out, args).not.toContain("\u001B]0;pwned");
+      expect(out, args).not.toContain("\u001B[2J");
+      expect(out, args).not.toContain("\u001B[31m");
+      // The screen drops whole escape sequences; the line mode drops the control characters in them.
+      expect(plain(out), args).toMatch(args === "chat" ? /title\]0;pwned and cleared red done/ : /title\]0;pwned and \[2Jcleared \[31mred\[0m done/);
+    }
+  });
 });
+
