@@ -7,12 +7,14 @@ import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { format } from "node:util";
 import { loadConfig } from "../config/index.ts";
 import { EnvironmentError, UserError } from "../errors.ts";
 import { installDir, requireUser, paths as getPaths, type Paths } from "../paths.ts";
 import { openDatabase, withDatabase, type Database } from "../storage/index.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 import { appendAudit } from "../audit/index.ts";
+import { redact } from "../audit/redact.ts";
 import { isPaused, liveLease, processAlive, readLease, setPaused, type Lease } from "./state.ts";
 
 export { Daemon } from "./daemon.ts";
@@ -31,8 +33,27 @@ function withDb<T>(p: Paths, fn: (db: Database) => T): T {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Everything the daemon process prints goes to daemon.log: pass it through the redactor, so a pack that prints
+ * a secret with console.log cannot leave it in the log.
+ */
+export function redactOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      const text = typeof chunk === "string" ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk).toString("utf8") : undefined;
+      return write(text === undefined ? chunk : redact(text), ...rest);
+    }) as typeof stream.write;
+  }
+  // Bun's console writes to the file descriptors directly, not through process.stdout: route it through them.
+  for (const [method, stream] of [["log", process.stdout], ["info", process.stdout], ["debug", process.stdout], ["warn", process.stderr], ["error", process.stderr]] as const) {
+    console[method] = (...args: unknown[]) => void stream.write(`${format(...args)}\n`);
+  }
+}
+
 /** `pai daemon run`: the daemon in this process, until SIGTERM or SIGINT. */
 export async function runForeground(p: Paths = requireUser(getPaths())): Promise<void> {
+  redactOutput();
   const config = loadConfig(p.config);
   const db = openDatabase(p.db);
   const { Daemon } = await import("./daemon.ts");
