@@ -197,7 +197,9 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
         const ctrl = new AbortController();
         abort.current = ctrl;
         setLive("");
-        // The answer so far, cleaned; `done` is where its rows not yet written to <Static> begin.
+        // The answer so far as it came (raw) and cleaned (acc: cleaned whole, so that a "\r\n" or an escape
+        // sequence split between chunks is handled as one); `done` is where its rows not yet in <Static> begin.
+        let raw = "";
         let acc = "";
         let done = 0;
         const flush = () => {
@@ -220,7 +222,8 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
           const r = await session.send(text, {
             signal: ctrl.signal,
             onText: (t) => {
-              acc += clean(t);
+              raw += t;
+              acc = clean(raw);
               flush();
             },
           });

@@ -51,7 +51,10 @@ export function textWidth(s: string): number {
 /** Text as the screen shows it: tabs as spaces, no carriage returns or other control characters. */
 export function clean(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: these are what is removed
-  return text.replace(/\r\n?/g, "\n").replace(/\t/g, "    ").replace(/\u001B\[[0-9;?]*[A-Za-z]|[\u0000-\u0009\u000B-\u001F\u007F]/g, "");
+  return text
+    .replace(/\r\n?/g, "\n")
+    .replace(/\t/g, "    ")
+    .replace(/\u001B\[[0-9;?]*([A-Za-z]|$)|[\u0000-\u0009\u000B-\u001F\u007F\u009B]/g, "");
 }
 
 export interface Row {

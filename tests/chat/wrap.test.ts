@@ -17,6 +17,11 @@ describe("the chat screen's word wrap", () => {
     expect(wrap("日本語のテキスト", 6)).toEqual(["日本語", "のテキ", "スト"]);
     expect(textWidth("日本é")).toBe(5);
     expect(clean("a\tb\r\nc\u001B[31md\u0007")).toBe("a    b\ncd");
+    // Cleaning what has come so far gives a prefix of cleaning it all: a sequence cut between chunks is dropped whole.
+    expect(clean("x\u001B[3")).toBe("x");
+    expect(clean("x\u001B[31my")).toBe("xy");
+    expect(clean("a\r")).toBe("a\n");
+    expect(clean("a\r\nb")).toBe("a\nb");
   });
 
   it("as text is appended, every row but the last stays as it was (what streaming relies on)", () => {
