@@ -114,9 +114,10 @@ describe("the Ink chat screen", () => {
 });
 
 describe("the Ink chat screen, more", () => {
-  it("the status line follows /backend, /model, /remember and /incognito; unknown commands say so", async () => {
+  it("the status line follows /backend, /model, /remember and /incognito; unknown commands say so; /exit leaves", async () => {
     const { db, session } = await setup(() => "ok");
-    const ui = render(<ChatScreen session={session} />);
+    let exited: number | undefined;
+    const ui = render(<ChatScreen session={session} onExit={(c) => (exited = c)} />);
     const last = () => ui.lastFrame() ?? "";
     await until(() => last().includes("ollama · llama3.2 · 0 memories (0 hot) · /help"), "status line");
     for (const [cmd, shows] of [
@@ -133,6 +134,11 @@ describe("the Ink chat screen, more", () => {
     await type(ui.stdin, "/frobnicate");
     ui.stdin.write("\r");
     await until(() => last().includes("unknown command /frobnicate — /help lists them"), "unknown command");
+    expect(exited).toBeUndefined();
+    await type(ui.stdin, "/exit");
+    ui.stdin.write("\r");
+    await until(() => exited !== undefined, "/exit");
+    expect(exited).toBe(0);
     ui.unmount();
     db.close();
   });
