@@ -855,13 +855,20 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       const list = [...new Set(ids.filter((n) => Number.isInteger(n)))];
       if (!list.length) return;
       const c = cuts();
-      const st = db.prepare("UPDATE memory_items SET last_used_at = ?, active_at = ?, use_count = use_count + 1 WHERE id = ?");
+      // Three set-based statements for the whole list: the items, the history of those that move, the tiers.
+      const inList = list.join(",");
+      const to = "CASE WHEN m.superseded_by IS NULL OR m.pinned = 1 THEN 'hot' ELSE 'warm' END";
       db.transaction(() => {
-        for (const id of list) {
-          if (!st.run(c.now, c.now, id).changes) continue;
-          const r = q.get.get(id)!;
-          setTier(id, r.superseded_by === null || r.pinned === 1 ? "hot" : "warm");
-        }
+        db.prepare(`UPDATE memory_items SET last_used_at = ?, active_at = ?, use_count = use_count + 1 WHERE id IN (${inList})`).run(c.now, c.now);
+        db.prepare(
+          `INSERT INTO memory_tier_events (item_id, at, from_tier, to_tier)
+           SELECT t.item_id, ?, t.tier, ${to} FROM memory_tiers t JOIN memory_items m ON m.id = t.item_id
+           WHERE t.item_id IN (${inList}) AND t.tier <> ${to}`,
+        ).run(c.now);
+        db.prepare(
+          `UPDATE memory_tiers SET tier = ${to}, active_at = m.active_at, pinned = m.pinned, current = (m.superseded_by IS NULL)
+           FROM memory_items m WHERE m.id = memory_tiers.item_id AND memory_tiers.item_id IN (${inList})`,
+        ).run();
       });
       retier();
     },
