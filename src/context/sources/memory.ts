@@ -7,8 +7,8 @@
  *
  * A request that names a time ("what did you do overnight?", "what happened yesterday?", "since Monday",
  * "on 2026-11-20") also brings the items that happened within that window (src/memory/time.ts), actions and
- * events first, even when no word of the request matches them; they leave the hot section (no duplicates) and
- * show their time of day.
+ * events first, even when no word of the request matches them; they leave the hot section (no duplicates),
+ * show their time of day, and are not touched (they are offered for their date, not because they matched).
  *
  * Priorities (0-100 scale; higher is kept first): pinned 70, hot 60 (newer first), the named window 58-54
  * (actions and events first, then newer first), matches 30-55 by score. Telos identity and goals sit above
@@ -62,8 +62,9 @@ export function memorySource(db: Database, config: Config): ContextSource {
           key: "memory.window",
           title: `What happened ${window.phrase} (${timeOf(window.from.toISOString())} to ${timeOf(window.to.toISOString())})`,
           order: 55,
+          // Offered for their date, not matched: like hot items, they are not touched (asking what happened
+          // last month must not make the whole month hot).
           items: inWindow.map((m, i): ContextItem => {
-            used.push(m.id);
             return {
               ref: `mem:${m.id}`,
               memoryId: m.id,
