@@ -248,6 +248,20 @@ describe(`memory store (${isBun ? "bun:sqlite" : "better-sqlite3"})`, () => {
     db.close();
   });
 
+  it("a cloud search finds the shareable matches even when private ones rank far above them", () => {
+    const { db, store } = setup();
+    store.rememberMany(Array.from({ length: 400 }, (_, i) => ({ content: `kayak kayak trip number ${i} on the lake` })), { dedup: false });
+    const shared = store.rememberMany(
+      Array.from({ length: 5 }, (_, i) => ({ content: `a long note that mentions a kayak once among many other words, number ${i}`, visibility: "shareable" as const })),
+    ).ids;
+    const hits = store.search("kayak", { audience: "cloud", limit: 10 });
+    expect(hits.map((h) => h.id).sort((a, b) => a - b)).toEqual(shared);
+    expect(hits.every((h) => h.visibility === "shareable")).toBe(true);
+    // The local audience sees the private ones first.
+    expect(store.search("kayak", { limit: 10 }).every((h) => h.visibility === "private")).toBe(true);
+    db.close();
+  });
+
   it("edit keeps the old item, marked superseded, and history shows the chain", () => {
     const { db, store } = setup();
     const a = store.remember({ content: "My dentist is Dr Martin", kind: "fact", pinned: true }).item;
