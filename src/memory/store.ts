@@ -340,7 +340,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
         const tier = existing.tier as Tier;
         setTier(existing.id, pinned || active >= c.hot ? "hot" : tier === "cold" && active >= c.warm ? "warm" : tier);
         // Provenance: remember the other sources the same memory came from (bounded).
-        const src = input.source ?? null;
+        const src = input.source != null ? redactSecrets(input.source).text : null;
         if (src && src !== existing.source) {
           const meta = existing.meta ? (JSON.parse(existing.meta) as Record<string, unknown>) : {};
           const also = Array.isArray(meta.alsoFrom) ? (meta.alsoFrom as string[]) : [];
@@ -359,7 +359,8 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     const importance = input.importance ?? 0.5;
     if (!(importance >= 0 && importance <= 1)) throw new UserError(`importance must be between 0 and 1 (got ${importance})`);
     const derived = [...new Set(input.derivedFrom ?? [])];
-    const meta = { ...(input.meta ?? {}) };
+    // Secrets are kept out of every stored field, not only the content: source and meta too.
+    const meta = redactDeep({ ...(input.meta ?? {}) });
     if (red.redacted) meta.redactedKinds = red.kinds;
     const activeAt = createdAt > c.now ? c.now : createdAt;
     const tier = tierFor(activeAt, pinned, c);
@@ -372,7 +373,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       importance,
       pinned ? 1 : 0,
       visibility,
-      input.source ?? null,
+      input.source != null ? redactSecrets(input.source).text : null,
       derived.length ? JSON.stringify(derived) : null,
       input.supersedes ?? null,
       red.redacted || input.redacted === true ? 1 : 0,
@@ -1098,6 +1099,16 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     retier,
   };
   return store;
+}
+
+/** Redacts every string inside a JSON-like value (meta of a memory item). */
+function redactDeep<T>(value: T): T {
+  if (typeof value === "string") return redactSecrets(value).text as T;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v)) as T;
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, redactDeep(v)])) as T;
+  }
+  return value;
 }
 
 function dot(a: Float32Array, b: Float32Array): number {

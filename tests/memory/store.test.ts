@@ -68,6 +68,25 @@ describe(`memory store (${isBun ? "bun:sqlite" : "better-sqlite3"})`, () => {
     db.close();
   });
 
+  it("keeps secrets out of the source and meta too, and out of every stored column", () => {
+    const { db, store } = setup();
+    const token = "ghp_" + "Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp9Oo8Nn";
+    const r = store.remember({
+      content: "the deploy went fine",
+      source: `https://user:${token}@git.example.com/repo`,
+      meta: { question: `why does ${token} fail?`, nested: [{ note: `token=${token}` }] },
+    });
+    expect(r.item.source).not.toContain(token);
+    expect(JSON.stringify(r.item.meta)).not.toContain(token);
+    store.remember({ content: "the deploy went fine", source: `ci ${token}` }); // merged: its source is kept redacted too
+    const tables = db.prepare<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all();
+    for (const { name } of tables) {
+      const rows = db.prepare<Record<string, unknown>>(`SELECT * FROM "${name}"`).all();
+      expect(JSON.stringify(rows)).not.toContain(token);
+    }
+    db.close();
+  });
+
   it("merges exact and near-exact duplicates: warms the existing item and bumps its count", () => {
     const { db, store } = setup();
     const a = store.remember({ content: "I moved to Lyon in March", createdAt: daysAgo(200) });
