@@ -1,5 +1,4 @@
 /** Shared work of the memory commands: opening the user's store, incognito, human formatting, confirmation. */
-import { createInterface } from "node:readline";
 import type { Config } from "../config/schema.ts";
 import { UsageError, UserError } from "../errors.ts";
 import type { Database } from "../storage/index.ts";
@@ -82,16 +81,4 @@ export function itemRows(items: (MemoryItem & { score?: number })[], withScore =
       oneLine(m.content, width),
     ]),
   ];
-}
-
-/** Asks a yes/no question on the terminal; refuses (UserError) when standard input is not a terminal. */
-export async function confirm(question: string, refusal: { what: string; hint: string }): Promise<boolean> {
-  if (!process.stdin.isTTY) throw new UserError(`refusing to ${refusal.what} without confirmation`, { hint: refusal.hint });
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await new Promise<string>((res) => rl.question(`${question} [y/N] `, res));
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
-  }
 }
