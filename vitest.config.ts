@@ -10,5 +10,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     globalSetup: ["tests/helpers/global-setup.ts"],
+    // The chat screen's tests render Ink onto a model terminal: Ink must not switch to its CI mode (last frame only)
+    // because the suite itself runs under CI=true.
+    env: { CI: "false", CONTINUOUS_INTEGRATION: "false" },
   },
 });

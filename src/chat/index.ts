@@ -15,6 +15,10 @@ export async function runChat(opts: ChatOptions): Promise<number> {
   const stdin = process.stdin;
   const rawOk = !!stdin.isTTY && typeof (stdin as any).setRawMode === "function";
   if (!opts.plain && rawOk && process.stdout.isTTY) {
+    // A real terminal is interactive whatever the environment says: Ink (through is-in-ci) would otherwise
+    // render nothing but the last frame when CI is set.
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
     const { runScreen } = await import("./screen.tsx");
     return runScreen(session);
   }
