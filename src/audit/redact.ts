@@ -3,7 +3,7 @@
  * `redactSecrets` does the work; on top of it, values of secrets the daemon itself handles (mail
  * passwords, the webhook token) are registered here and masked wherever they appear.
  */
-import { redactSecrets } from "../memory/redact.ts";
+import { redactDeep as redactDeepWith, redactSecrets } from "../memory/redact.ts";
 
 const known = new Set<string>();
 
@@ -13,21 +13,10 @@ export function registerSecret(value: string | undefined): void {
 }
 
 export function redact(text: string): string {
-  let out = text;
-  for (const s of known) if (out.includes(s)) out = out.split(s).join("[REDACTED:secret]");
-  return redactSecrets(out).text;
+  return redactSecrets(text, known).text;
 }
 
-/** Redacts every string inside a JSON-like value. */
+/** Redacts every string inside a JSON-like value; values of password/token/secret keys are masked whole. */
 export function redactDeep<T>(value: T): T {
-  if (typeof value === "string") return redact(value) as T;
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v)) as T;
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      out[k] = /^(password|pass|token|secret|apiKey|authorization)$/i.test(k) && typeof v === "string" ? "[REDACTED:secret]" : redactDeep(v);
-    }
-    return out as T;
-  }
-  return value;
+  return redactDeepWith(value, { known, sensitiveKey: /^(password|pass|token|secret|apiKey|authorization)$/i });
 }

@@ -131,11 +131,20 @@ const RULES: Rule[] = [
 /** A cheap pre-filter: text without any of these cannot match a rule, so most prose skips the list. */
 const MAYBE = /-----BEGIN|pypi-|dckr_|dapi|shp|hv[sbr]\.|AGE-SECRET|:AA|do[opr]_v1_|sk-|AKIA|ASIA|A[BCGIKNPR][A-Z]{2}[A-Z0-9]{16}|gh[pousr]_|github_pat_|gl[a-z]{1,5}-|xox|hooks\.slack|discord|AIza|ya29\.|_live_|_test_|whsec_|npm_|hf_|SG\.|eyJ|:\/\/[^\s]*:[^\s]*@|bearer|token|basic|pass|pwd|secret|key|credential/i;
 
-/** Replaces secrets in `text` with `[REDACTED:<kind>]`. */
-export function redactSecrets(text: string): RedactResult {
-  if (!text || !MAYBE.test(text)) return { text, redacted: false, kinds: [] };
+/**
+ * Replaces secrets in `text` with `[REDACTED:<kind>]`: known credential shapes, and the exact values of
+ * `known` secrets (e.g. a pack's declared environment secrets, the daemon's mail password) anywhere they appear.
+ */
+export function redactSecrets(text: string, known: Iterable<string> = []): RedactResult {
   const kinds: string[] = [];
   let out = text;
+  for (const s of known) {
+    if (s && out.includes(s)) {
+      out = out.split(s).join(tag("secret"));
+      if (!kinds.includes("secret")) kinds.push("secret");
+    }
+  }
+  if (!out || !MAYBE.test(out)) return { text: out, redacted: kinds.length > 0, kinds };
   for (const rule of RULES) {
     rule.re.lastIndex = 0;
     if (!rule.re.test(out)) continue;
@@ -149,4 +158,21 @@ export function redactSecrets(text: string): RedactResult {
     });
   }
   return { text: out, redacted: kinds.length > 0, kinds };
+}
+
+/**
+ * Redacts every string inside a JSON-like value. With `sensitiveKey`, a string under a key that matches it
+ * (password, token, …) is replaced whole.
+ */
+export function redactDeep<T>(value: T, opts: { known?: Iterable<string>; sensitiveKey?: RegExp } = {}): T {
+  if (typeof value === "string") return redactSecrets(value, opts.known).text as T;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, opts)) as T;
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      out[k] = opts.sensitiveKey?.test(k) && typeof v === "string" ? tag("secret") : redactDeep(v, opts);
+    }
+    return out as T;
+  }
+  return value;
 }

@@ -12,7 +12,7 @@ import { statSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
 import { UserError } from "../errors.ts";
 import type { Database, SqlValue } from "../storage/index.ts";
-import { redactSecrets } from "./redact.ts";
+import { redactDeep, redactSecrets } from "./redact.ts";
 import { bigrams, contentHash, dateWords, jaccard, matchExpression, queryPhrases, queryTerms } from "./text.ts";
 
 export type MemoryKind = "fact" | "preference" | "event" | "episode" | "note" | "action";
@@ -1099,16 +1099,6 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     retier,
   };
   return store;
-}
-
-/** Redacts every string inside a JSON-like value (meta of a memory item). */
-function redactDeep<T>(value: T): T {
-  if (typeof value === "string") return redactSecrets(value).text as T;
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v)) as T;
-  if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, redactDeep(v)])) as T;
-  }
-  return value;
 }
 
 function dot(a: Float32Array, b: Float32Array): number {

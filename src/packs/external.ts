@@ -20,10 +20,8 @@ export async function audienceOf(backend: ModelBackend): Promise<Audience> {
 
 /** Replaces secrets: known credential shapes (memory's redactor) and the exact values of declared secrets. */
 export async function redact(text: string, secrets: string[] = []): Promise<string> {
-  let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join("[REDACTED:secret]");
   const { redactSecrets } = await import("../memory/redact.ts");
-  return redactSecrets(out).text;
+  return redactSecrets(text, secrets).text;
 }
 
 /**
