@@ -7,7 +7,7 @@ import type { Config } from "../config/index.ts";
 import { UserError } from "../errors.ts";
 import type { Paths } from "../paths.ts";
 import type { Database } from "../storage/index.ts";
-import { appendAudit } from "../audit/index.ts";
+import { appendAudit, canonicalJson } from "../audit/index.ts";
 import { executeFiring, type FireOutcome } from "./fire.ts";
 import { getJob } from "./store.ts";
 
@@ -35,18 +35,11 @@ interface Row {
   decided_at: string | null;
   reason: string | null;
   result: string | null;
-  action_hash?: string | null;
 }
 
 /** sha256 of an action's canonical JSON (keys sorted), to tell whether a job's action changed. */
 export function actionHash(action: unknown): string {
-  const canon = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(canon)
-      : v && typeof v === "object"
-        ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]))
-        : v;
-  return createHash("sha256").update(JSON.stringify(canon(action))).digest("hex");
+  return createHash("sha256").update(canonicalJson(action)).digest("hex");
 }
 
 const toApproval = (r: Row): Approval => ({
