@@ -13,37 +13,30 @@ export async function routeToPack(
   const p = getPaths();
   // No installed pack: nothing to match, and no need to load the pack machinery.
   if (!existsSync(p.packs) || !readdirSync(p.packs).some((f) => f.endsWith(".lock.json"))) return false;
-  const { matchRequest, dispatch } = await import("../packs/index.ts");
+  const { matchRequest } = await import("../packs/index.ts");
   const { chosen } = matchRequest(question, p);
   if (!chosen) return false;
   note(`pai: handled by the ${chosen.pack}:${chosen.command} pack command (${chosen.tier} tier) — 'pai ask --no-packs' answers with the model instead`);
-  const ctrl = new AbortController();
-  const onSigint = () => ctrl.abort();
-  process.once("SIGINT", onSigint);
-  let streamed = false;
-  try {
-    const r = await dispatch(question, {
-      backend: opts.backend,
-      model: opts.model,
-      incognito: opts.incognito,
-      signal: ctrl.signal,
-      origin: "ask",
-      onText: opts.json ? undefined : (t) => ((streamed = true), process.stdout.write(t)),
-    });
-    if (r.result && !r.result.ok) throw r.result.error;
-    if (opts.json) {
-      printJson({
-        answer: r.output ?? "",
-        pack: chosen.pack,
-        command: chosen.command,
-        tier: chosen.tier,
-        run_id: r.result?.runId ?? null,
-        memory_id: r.result?.memoryId ?? null,
-      });
-    } else if (streamed) process.stdout.write("\n");
-    else if (r.output) process.stdout.write(`${r.output}\n`);
+  const { dispatchFromCli, printDispatched } = await import("../cli/dispatch.ts");
+  const { result: r, streamed } = await dispatchFromCli(question, {
+    backend: opts.backend,
+    model: opts.model,
+    incognito: opts.incognito,
+    origin: "ask",
+    stream: !opts.json,
+  });
+  if (!opts.json) {
+    printDispatched(r, streamed);
     return true;
-  } finally {
-    process.removeListener("SIGINT", onSigint);
   }
+  if (r.result && !r.result.ok) throw r.result.error;
+  printJson({
+    answer: r.output ?? "",
+    pack: chosen.pack,
+    command: chosen.command,
+    tier: chosen.tier,
+    run_id: r.result?.runId ?? null,
+    memory_id: r.result?.memoryId ?? null,
+  });
+  return true;
 }

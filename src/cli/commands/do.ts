@@ -22,55 +22,44 @@ export function register(program: Command): void {
     if (opts.route !== "triggers" && opts.route !== "model") throw new UsageError(`unknown route '${opts.route}'`, { hint: "use --route triggers or --route model" });
     const request = words.join(" ").trim();
     if (!request) throw new UsageError("empty request", { hint: "pai do 'what you want done'" });
-    const { dispatch } = await import("../../packs/index.ts");
-    const ctrl = new AbortController();
-    const onSigint = () => ctrl.abort();
-    process.once("SIGINT", onSigint);
-    let streamed = false;
-    try {
-      const r = await dispatch(request, {
-        explain: opts.explain,
-        route: opts.route,
-        backend: opts.backend,
-        model: opts.model,
-        incognito: opts.incognito,
-        signal: ctrl.signal,
-        origin: "cli",
-        onText: opts.json || opts.explain ? undefined : (t) => ((streamed = true), process.stdout.write(t)),
+    const { dispatchFromCli, printDispatched } = await import("../dispatch.ts");
+    const { result: r, streamed } = await dispatchFromCli(request, {
+      explain: opts.explain,
+      route: opts.route,
+      backend: opts.backend,
+      model: opts.model,
+      incognito: opts.incognito,
+      origin: "cli",
+      stream: !opts.json && !opts.explain,
+    });
+    if (opts.json) {
+      const { result, ...rest } = r;
+      // Template variables are named by the pack's own patterns: kept as they are.
+      for (const m of [r.chosen, ...r.tiers.map((t) => t.matched)]) if (m) verbatim(m.input.vars);
+      printData({
+        ...rest,
+        result: result ? { ok: result.ok, tier: result.tier, runId: result.runId, memoryId: result.memoryId ?? null, output: result.output, error: result.error ? { message: result.error.message, hint: result.error.hint ?? null } : null } : null,
       });
-      if (opts.json) {
-        const { result, ...rest } = r;
-        // Template variables are named by the pack's own patterns: kept as they are.
-        for (const m of [r.chosen, ...r.tiers.map((t) => t.matched)]) if (m) verbatim(m.input.vars);
-        printData({
-          ...rest,
-          result: result ? { ok: result.ok, tier: result.tier, runId: result.runId, memoryId: result.memoryId ?? null, output: result.output, error: result.error ? { message: result.error.message, hint: result.error.hint ?? null } : null } : null,
-        });
-        if (!r.ok) {
-          // The failure is in the JSON, and still one line on stderr with a non-zero exit.
-          const { formatError } = await import("../../errors.ts");
-          process.stderr.write(`${formatError(result?.error ?? new Error("the request failed"))}\n`);
-          process.exitCode = result?.error?.exitCode ?? 1;
-        }
-        return;
+      if (!r.ok) {
+        // The failure is in the JSON, and still one line on stderr with a non-zero exit.
+        const { formatError } = await import("../../errors.ts");
+        process.stderr.write(`${formatError(result?.error ?? new Error("the request failed"))}\n`);
+        process.exitCode = result?.error?.exitCode ?? 1;
       }
-      if (opts.explain) {
-        print(`Request: ${request}`);
-        for (const t of r.tiers) print(`  ${t.matched ? style.green("✓") : "·"} ${t.tier.padEnd(6)} ${t.why}`);
-        if (r.chosen) {
-          const input = r.chosen.input;
-          const vars = Object.entries(input.vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ");
-          print(`Would run ${style.bold(`${r.chosen.pack}:${r.chosen.command}`)} (${r.chosen.tier}) with input ${JSON.stringify(input.text)}${vars ? ` and ${vars}` : ""}.`);
-        } else if (r.fallback === "model") print("No trigger matched: the model would choose among the installed prompts and skills by their descriptions, or answer plainly.");
-        else print("No trigger matched: pai would answer plainly (as 'pai ask'). With --route model the model would choose a prompt or skill.");
-        print(style.dim("Nothing was run."));
-        return;
-      }
-      if (r.result && !r.result.ok) throw r.result.error;
-      if (streamed) process.stdout.write("\n");
-      else if (r.output) print(r.output);
-    } finally {
-      process.removeListener("SIGINT", onSigint);
+      return;
     }
+    if (opts.explain) {
+      print(`Request: ${request}`);
+      for (const t of r.tiers) print(`  ${t.matched ? style.green("✓") : "·"} ${t.tier.padEnd(6)} ${t.why}`);
+      if (r.chosen) {
+        const input = r.chosen.input;
+        const vars = Object.entries(input.vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ");
+        print(`Would run ${style.bold(`${r.chosen.pack}:${r.chosen.command}`)} (${r.chosen.tier}) with input ${JSON.stringify(input.text)}${vars ? ` and ${vars}` : ""}.`);
+      } else if (r.fallback === "model") print("No trigger matched: the model would choose among the installed prompts and skills by their descriptions, or answer plainly.");
+      else print("No trigger matched: pai would answer plainly (as 'pai ask'). With --route model the model would choose a prompt or skill.");
+      print(style.dim("Nothing was run."));
+      return;
+    }
+    printDispatched(r, streamed);
   });
 }
