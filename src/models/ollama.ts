@@ -5,6 +5,7 @@
 import { Ollama } from "ollama";
 import { BackendFailure } from "./errors.ts";
 import type { ChatEvent, ChatRequest, Health, ModelBackend, ModelInfo, ToolCall } from "./types.ts";
+import { tokensOfChars } from "../util/text.ts";
 
 export interface OllamaOptions {
   host: string;
@@ -44,7 +45,7 @@ function promptTokens(req: ChatRequest): number {
   let chars = req.system?.length ?? 0;
   for (const m of req.messages) chars += m.content.length + 8;
   if (req.tools?.length) chars += JSON.stringify(req.tools).length;
-  return Math.ceil(chars / 4);
+  return tokensOfChars(chars);
 }
 
 function toOllamaMessages(req: ChatRequest): any[] {

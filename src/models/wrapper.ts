@@ -10,6 +10,7 @@ import { redactSecrets } from "../memory/redact.ts";
 import { recordCall, type CallOutcome } from "./calllog.ts";
 import { BackendFailure, toPaiError } from "./errors.ts";
 import type { ChatEvent, ChatRequest, Health, ModelBackend, ModelInfo, Purpose } from "./types.ts";
+import { tokensOfChars } from "../util/text.ts";
 
 export interface WrapOptions {
   purpose: Purpose;
@@ -164,7 +165,7 @@ export class LoggedBackend implements ModelBackend {
     // The resolved model is an embedding model only when this backend was built for embeddings.
     const model = o.model ?? (this.opts.purpose === "embed" ? this.opts.model : ((this.inner as { embedModel?: string }).embedModel ?? this.opts.model));
     const attempts = this.opts.retries + 1;
-    const inputTokens = Math.ceil(texts.reduce((n, t) => n + t.length, 0) / 4);
+    const inputTokens = tokensOfChars(texts.reduce((n, t) => n + t.length, 0));
     for (let attempt = 1; ; attempt++) {
       const start = performance.now();
       const signals = [AbortSignal.timeout(this.opts.timeoutMs), o.signal].filter(Boolean) as AbortSignal[];

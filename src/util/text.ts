@@ -33,5 +33,10 @@ export function closest(word: string, candidates: string[]): string | undefined 
 
 /** Estimated tokens of a text: ceil(characters / 4), the usual rule of thumb for English with BPE tokenizers. */
 export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
+  return tokensOfChars(text.length);
+}
+
+/** The same estimate from a character count (for prompts made of several parts). */
+export function tokensOfChars(chars: number): number {
+  return Math.ceil(chars / 4);
 }
