@@ -1,6 +1,8 @@
 /**
  * `pai telos edit` on a pseudo-terminal, with an editor that, like vi or nano, talks to the terminal: it
  * must get the terminal itself (standard input and output), and the file is checked once it quits.
+ * pai is exec'd by the terminal's shell, so Ctrl-C reaches only pai and the editor, and the pseudo-terminal's
+ * exit code is pai's own.
  */
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -26,12 +28,12 @@ describe("pai telos edit on a terminal", () => {
     const dir = tmpDir();
     const home = initHome(dir);
     const ed = editor(tmpDir());
-    const t = runPty(`${PAI_BIN} telos edit goals; echo "exit=$?"`, { PAI_HOME: home, EDITOR: `${ed} -w`, VISUAL: "" });
+    const t = runPty(`exec ${PAI_BIN} telos edit goals`, { PAI_HOME: home, EDITOR: `${ed} -w`, VISUAL: "" });
     await t.waitFor("line to add: ");
     t.send("G3: Learn the cello (supports: M1)\r");
-    await t.exited;
+    const code = await t.exited;
     const out = plain(t.output());
-    expect(out).toContain("exit=0");
+    expect(code).toBe(0);
     expect(out).toMatch(/ok: user\/telos\/goals\.md, no problems/);
     expect(readFileSync(join(paths(home).user, "telos", "goals.md"), "utf8")).toContain("- G3: Learn the cello (supports: M1)\n");
   });
@@ -40,11 +42,11 @@ describe("pai telos edit on a terminal", () => {
     const home = initHome(tmpDir());
     const goals = join(paths(home).user, "telos", "goals.md");
     const before = readFileSync(goals, "utf8");
-    const t = runPty(`${PAI_BIN} telos edit goals; echo "exit=$?"`, { PAI_HOME: home, EDITOR: "false", VISUAL: "" });
-    await t.exited;
+    const t = runPty(`exec ${PAI_BIN} telos edit goals`, { PAI_HOME: home, EDITOR: "false", VISUAL: "" });
+    const code = await t.exited;
     const out = plain(t.output());
     expect(out).toContain("pai: the editor 'false' exited with status 1 — the file is as the editor left it");
-    expect(out).toContain("exit=1");
+    expect(code).toBe(1);
     expect(readFileSync(goals, "utf8")).toBe(before);
   });
 
@@ -52,13 +54,13 @@ describe("pai telos edit on a terminal", () => {
     const home = initHome(tmpDir());
     const goals = join(paths(home).user, "telos", "goals.md");
     const before = readFileSync(goals, "utf8");
-    const t = runPty(`${PAI_BIN} telos edit goals; echo "exit=$?"`, { PAI_HOME: home, EDITOR: editor(tmpDir()), VISUAL: "" });
+    const t = runPty(`exec ${PAI_BIN} telos edit goals`, { PAI_HOME: home, EDITOR: editor(tmpDir()), VISUAL: "" });
     await t.waitFor("line to add: ");
     t.send("\u0003");
-    await t.exited;
+    const code = await t.exited;
     const out = plain(t.output());
     expect(out).toMatch(/pai: the editor '.*' was stopped with Ctrl-C — the file is as the editor left it/);
-    expect(out).toContain("exit=1");
+    expect(code).toBe(1);
     expect(readFileSync(goals, "utf8")).toBe(before);
   });
 });
