@@ -1,7 +1,7 @@
 /**
  * The Ink chat screen: finished messages in <Static> (written once, never redrawn), the live answer as it
  * streams, a status line, and an input line with history (up/down). Ctrl-C or Esc stops a streaming answer;
- * Ctrl-C on an empty input, Ctrl-D or /exit leaves.
+ * Ctrl-C on an empty input, Ctrl-D or /exit leaves (Ctrl-D during an answer: once it is stored).
  *
  * The screen wraps text itself (wrap.ts). While an answer streams, each of its rows goes to <Static> as soon as
  * it is complete, so the live part is only the row being written, the status line and the input: it never
@@ -133,6 +133,8 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
   const nextId = useRef(0);
   const abort = useRef<AbortController | null>(null);
   const busy = useRef(false);
+  // Ctrl-D pressed while an answer streams: leave once it is finished and stored.
+  const leaveAfter = useRef(false);
   const queue = useRef<Promise<void>>(Promise.resolve());
 
   const addRows = useCallback((role: Entry["role"], text: string, rows: string[]) => {
@@ -240,6 +242,7 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
         }
       } finally {
         busy.current = false;
+        if (leaveAfter.current) leave(0);
       }
     },
     [add, addRows, leave, refresh, session],
@@ -268,7 +271,9 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
       return;
     }
     if (key.ctrl && ch === "d") {
-      if (!input && !busy.current) leave(0);
+      if (input) return;
+      if (busy.current) leaveAfter.current = true;
+      else leave(0);
       return;
     }
     if (key.return) {

@@ -58,6 +58,30 @@ describe("pai chat on a terminal", () => {
     expect(cut.content).toContain("w2");
   });
 
+  it("Ctrl-D while an answer streams leaves once the whole answer is stored", async () => {
+    const home = initHome(tmpDir());
+    const s = await startFakeOllama({
+      chunkDelayMs: 15,
+      reply: (b) => (JSON.stringify(b.messages[0]).includes("You extract") ? '{"items": []}' : LONG),
+    });
+    servers.push(s);
+    const t = runPty(`stty rows 24 cols 80; exec ${PAI_BIN} chat`, { PAI_HOME: home, OLLAMA_HOST: s.url });
+    await t.waitFor("· /help");
+    const mark = t.output().length;
+    t.send("count\r");
+    await t.waitFor("w3 ", mark);
+    t.send("\u0004");
+    expect(await t.exited).toBe(0);
+    expect(plain(t.output())).toContain("w59");
+    const p = paths(home);
+    const db = openDatabase(p.db);
+    const eps = openMemory(db, loadConfig(p.config)).list({ kind: "episode" });
+    db.close();
+    expect(eps).toHaveLength(1);
+    expect(eps[0]!.content).toContain("w59");
+    expect(eps[0]!.meta.interrupted).toBeFalsy();
+  });
+
   it("a terminal that reports no size is taken as 80x24, not redrawn whole on every render", async () => {
     const home = initHome(tmpDir());
     const s = await startFakeOllama({ reply: (b) => (JSON.stringify(b.messages[0]).includes("You extract") ? '{"items": []}' : "hello Ada") });
@@ -85,7 +109,7 @@ describe("pai chat on a terminal", () => {
       await t.waitFor("red", mark);
       await t.waitFor("done", mark);
       t.send("\u0004");
-      await t.exited;
+      expect(await t.exited, args).toBe(0);
       const out = t.output().slice(mark);
       expect(out, args).not.toContain("\u001B]0;pwned");
       expect(out, args).not.toContain("\u001B[2J");
