@@ -134,6 +134,9 @@ export interface VerifyResult {
 
 /** Walks the chain and reports the first entry that was edited, removed or reordered. */
 export function verifyAudit(db: Database): VerifyResult {
+  // The head before the rows: an entry another process (the daemon) appends in between is then past the head,
+  // never taken for a cut-off tail.
+  const head = db.prepare<{ value: string }>("SELECT value FROM daemon_state WHERE key = 'audit_head'").get();
   const rows = db.prepare<Row>("SELECT seq, time, job, type, data, prev, hash FROM audit_log ORDER BY seq").all();
   const byHash = new Map<string, number>();
   for (const r of rows) byHash.set(r.hash, r.seq);
@@ -181,15 +184,15 @@ export function verifyAudit(db: Database): VerifyResult {
     prevSeq = r.seq;
     prevHash = r.hash;
   }
-  const head = db.prepare<{ value: string }>("SELECT value FROM daemon_state WHERE key = 'audit_head'").get();
   if (head) {
     try {
       const h = JSON.parse(head.value) as { seq: number; hash: string };
       if (h.seq > prevSeq) {
         return fail(prevSeq + 1, "removed", `entries ${prevSeq + 1}-${h.seq} are missing (the end of the log was cut off)`);
       }
-      if (h.seq === prevSeq && h.hash !== prevHash) {
-        return fail(prevSeq, "edited", `entry ${prevSeq} does not match the recorded head of the log`);
+      // The chain is whole from 1 to prevSeq, so entry h.seq is rows[h.seq - 1].
+      if (h.seq > 0 && rows[h.seq - 1]!.hash !== h.hash) {
+        return fail(h.seq, "edited", `entry ${h.seq} does not match the recorded head of the log`);
       }
     } catch {}
   }

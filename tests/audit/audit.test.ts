@@ -67,6 +67,24 @@ describe("audit log", () => {
     db2.close();
   });
 
+  it("an entry appended by another process while the log is verified is not taken for a cut-off tail", () => {
+    const file = join(tmpDir(), "pai.db");
+    const db = openDatabase(file);
+    const writer = openDatabase(file); // the daemon, appending on its own connection
+    fill(db, 3);
+    // Every read verify makes is followed by an append from the writer, as when the daemon runs alongside.
+    const reader = Object.create(db) as Database;
+    reader.prepare = ((sql: string) => {
+      const st = db.prepare<any>(sql);
+      const after = <T>(v: T): T => (appendAudit(writer, { job: "daemon", type: "trigger", data: { during: "verify" } }), v);
+      return { ...st, get: (...a: any[]) => after(st.get(...a)), all: (...a: any[]) => after(st.all(...a)) };
+    }) as Database["prepare"];
+    expect(verifyAudit(reader)).toMatchObject({ ok: true });
+    expect(verifyAudit(db)).toEqual({ ok: true, entries: 5 });
+    writer.close();
+    db.close();
+  });
+
   it("catches reordered entries", () => {
     const db = freshDb();
     fill(db, 5);
