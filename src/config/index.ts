@@ -44,7 +44,10 @@ export function validateConfig(raw: unknown, file: string): Config {
   const result = configSchema.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  throw new UserError(describeIssue(issue, file), { hint: `fix it with 'pai config set KEY VALUE' or edit ${file}` });
+  // 'pai config set' refuses to write over a broken file, so the fix is an edit by hand.
+  throw new UserError(describeIssue(issue, file), {
+    hint: `edit ${file} by hand ('pai config set' does not write over a broken file), or move it aside and run 'pai init'`,
+  });
 }
 
 function describeIssue(issue: z.core.$ZodIssue, file: string): string {

@@ -56,6 +56,10 @@ describe("config: bad input", () => {
     const { home: h, file } = home('{ "memory": { "hotcap": 10 } }\n');
     const line = oneLineError(pai(["config", "list"], { home: h }));
     expect(line).toContain(`${file}: unknown key 'memory.hotcap' (did you mean 'memory.hotCap'?)`);
+    // The fix it names is one that works: config set refuses to write over the broken file.
+    expect(line).toContain(` — edit ${file} by hand ('pai config set' does not write over a broken file), or move it aside and run 'pai init'`);
+    const set = oneLineError(pai(["config", "set", "memory.hotCap", "10"], { home: h }));
+    expect(set).toBe(line);
     const { home: h2 } = home('{ "memroy": {} }\n');
     expect(oneLineError(pai(["config", "list"], { home: h2 }))).toContain("unknown key 'memroy'");
   });
