@@ -109,9 +109,16 @@ export const configSchema = z
           .strict()
           .default({ enabled: false, port: 8787, maxBodyBytes: 65536, tokenEnv: "PAI_WEBHOOK_TOKEN" }),
         graceMs: z.number().int().min(0).max(600_000).default(10_000).describe("On stop, how long a running action may finish before it is abandoned"),
+        logMaxBytes: z
+          .number()
+          .int()
+          .min(0)
+          .default(5_000_000)
+          .describe("Size at which user/logs/daemon.log is rotated to daemon.log.1 (0: never rotate)"),
+        logKeep: z.number().int().min(0).max(100).default(3).describe("How many rotated daemon logs to keep (daemon.log.1 is the newest; older ones are deleted)"),
       })
       .strict()
-      .default({ webhook: { enabled: false, port: 8787, maxBodyBytes: 65536, tokenEnv: "PAI_WEBHOOK_TOKEN" }, graceMs: 10_000 }),
+      .default({ webhook: { enabled: false, port: 8787, maxBodyBytes: 65536, tokenEnv: "PAI_WEBHOOK_TOKEN" }, graceMs: 10_000, logMaxBytes: 5_000_000, logKeep: 3 }),
 
     mcp: z
       .object({

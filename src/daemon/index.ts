@@ -1,10 +1,10 @@
 /**
  * Daemon lifecycle: run in the foreground, start in the background (detached, output to
- * user/logs/daemon.log), stop (SIGTERM, then wait), status, logs, pause/resume (the kill switch, kept in the
- * database) and the service files for systemd and launchd.
+ * user/logs/daemon.log, which the daemon writes and rotates itself: see log.ts), stop (SIGTERM, then wait), status,
+ * logs, pause/resume (the kill switch, kept in the database) and the service files for systemd and launchd.
  */
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { format } from "node:util";
@@ -15,6 +15,8 @@ import { openDatabase, withDatabase, type Database } from "../storage/index.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 import { appendAudit } from "../audit/index.ts";
 import { redact } from "../audit/redact.ts";
+import type { Config } from "../config/index.ts";
+import { followLog, lastLines, RotatingLog, sameFile } from "./log.ts";
 import { isPaused, liveLease, processAlive, readLease, setPaused, type Lease } from "./state.ts";
 
 export { Daemon } from "./daemon.ts";
@@ -33,6 +35,9 @@ function withDb<T>(p: Paths, fn: (db: Database) => T): T {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Streams whose output the daemon appends to its log itself (see ownLog), instead of to the descriptor. */
+const sinks = new Map<NodeJS.WriteStream, (text: string) => void>();
+
 /**
  * Everything the daemon process prints goes to daemon.log: pass it through the redactor, so a pack that prints
  * a secret with console.log cannot leave it in the log.
@@ -42,7 +47,20 @@ export function redactOutput(): void {
     const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
       const text = typeof chunk === "string" ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk).toString("utf8") : undefined;
-      return write(text === undefined ? chunk : redact(text), ...rest);
+      if (text === undefined) return write(chunk, ...rest);
+      const clean = redact(text);
+      const sink = sinks.get(stream);
+      if (sink) {
+        try {
+          sink(clean);
+          const done = rest.find((r) => typeof r === "function") as ((err?: Error | null) => void) | undefined;
+          if (done) queueMicrotask(() => done(null));
+          return true;
+        } catch {
+          // The log could not be written (disk full?): the descriptor is all that is left.
+        }
+      }
+      return write(clean, ...rest);
     }) as typeof stream.write;
   }
   // Bun's console writes to the file descriptors directly, not through process.stdout: route it through them.
@@ -51,10 +69,27 @@ export function redactOutput(): void {
   }
 }
 
+/**
+ * When this process's standard output or error is daemon.log (`pai daemon start`, the launchd agent, a shell's
+ * `>> daemon.log`), the process writes the log itself, through one RotatingLog, so that it can rotate it: what it
+ * prints (redacted first) is appended by path, and a rotation moves on to a fresh file. The descriptors it was
+ * started with stay open on the first file; only what bypasses process.stdout/stderr (a crash of the runtime
+ * itself) still goes there. Under systemd (the journal) or a terminal nothing changes.
+ */
+function ownLog(p: Paths, config: Config): RotatingLog | undefined {
+  const file = logFile(p);
+  const streams = ([[process.stdout, 1], [process.stderr, 2]] as const).filter(([, fd]) => sameFile(fd, file)).map(([s]) => s);
+  if (!streams.length) return undefined;
+  const log = new RotatingLog(file, { maxBytes: config.daemon.logMaxBytes, keep: config.daemon.logKeep });
+  for (const s of streams) sinks.set(s, (text) => log.write(text));
+  return log;
+}
+
 /** `pai daemon run`: the daemon in this process, until SIGTERM or SIGINT. */
 export async function runForeground(p: Paths = requireUser(getPaths())): Promise<void> {
   redactOutput();
   const config = loadConfig(p.config);
+  const log = ownLog(p, config);
   const db = openDatabase(p.db);
   const { Daemon } = await import("./daemon.ts");
   const daemon = new Daemon({ paths: p, config, db });
@@ -64,6 +99,8 @@ export async function runForeground(p: Paths = requireUser(getPaths())): Promise
     db.close();
     throw err;
   }
+  // Only the daemon that holds the lease rotates: one refused at start just appends its reason.
+  log?.enableRotation();
   mkdirSync(p.run, { recursive: true });
   writeFileSync(pidFile(p), `${process.pid}\n`);
   process.on("uncaughtException", (err) => daemon.log(`unexpected error: ${err.message}`));
@@ -113,24 +150,10 @@ export function daemonStatus(p: Paths = requireUser(getPaths())): DaemonStatus {
   });
 }
 
-function tail(file: string, lines: number): string[] {
-  if (!existsSync(file)) return [];
-  const size = statSync(file).size;
-  const len = Math.min(size, Math.max(4096, lines * 400));
-  const fd = openSync(file, "r");
-  try {
-    const buf = Buffer.alloc(len);
-    readSync(fd, buf, 0, len, size - len);
-    const all = buf.toString("utf8").split("\n");
-    if (all[all.length - 1] === "") all.pop();
-    if (len < size) all.shift(); // a partial first line
-    return all.slice(-lines);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** `pai daemon start`: spawns `pai daemon run` detached, output appended to user/logs/daemon.log. */
+/**
+ * `pai daemon start`: spawns `pai daemon run` detached, its output on user/logs/daemon.log (from then on the daemon
+ * appends to the log and rotates it itself; the descriptor catches what comes before, such as a failed start).
+ */
 export async function startBackground(p: Paths = requireUser(getPaths()), opts: { waitMs?: number } = {}): Promise<{ pid: number; already: boolean; log: string }> {
   loadConfig(p.config); // a broken config is reported here, not in the log
   const running = withDb(p, (db) => liveLease(db));
@@ -154,7 +177,7 @@ export async function startBackground(p: Paths = requireUser(getPaths()), opts: 
     const lease = withDb(p, (db) => readLease(db));
     if (lease && lease.pid === child.pid && processAlive(child.pid)) return { pid: child.pid, already: false, log };
     if (exited !== undefined) {
-      const last = tail(log, 5).filter((l) => l.trim()).pop() ?? "no output";
+      const last = lastLines(log, 5).filter((l) => l.trim()).pop() ?? "no output";
       const other = withDb(p, (db) => liveLease(db));
       if (other) return { pid: other.pid, already: true, log };
       throw new UserError(`the daemon exited at start (${last.replace(/^\S+Z /, "")})`, { hint: `see ${log}` });
@@ -194,31 +217,14 @@ export function setKillSwitch(paused: boolean, p: Paths = requireUser(getPaths()
   });
 }
 
+/** The last lines of the log, across daemon.log and its rotated files (daemon.log.1, …). */
 export function readLogs(p: Paths = requireUser(getPaths()), lines = 50): string[] {
-  return tail(logFile(p), lines);
+  return lastLines(logFile(p), lines);
 }
 
-/** Follows the log: calls onLine for every new line until the signal aborts. */
-export async function followLogs(p: Paths, onLine: (l: string) => void, signal: AbortSignal): Promise<void> {
-  const file = logFile(p);
-  let pos = existsSync(file) ? statSync(file).size : 0;
-  let rest = "";
-  while (!signal.aborted) {
-    await sleep(200);
-    if (!existsSync(file)) continue;
-    const size = statSync(file).size;
-    if (size < pos) pos = 0; // truncated or rotated
-    if (size === pos) continue;
-    const fd = openSync(file, "r");
-    const buf = Buffer.alloc(size - pos);
-    readSync(fd, buf, 0, buf.length, pos);
-    closeSync(fd);
-    pos = size;
-    const text = rest + buf.toString("utf8");
-    const parts = text.split("\n");
-    rest = parts.pop() ?? "";
-    for (const l of parts) onLine(l);
-  }
+/** Follows the log: calls onLine for its last `lines` lines, then every new line (across rotations) until the signal aborts. */
+export async function followLogs(p: Paths, onLine: (l: string) => void, signal: AbortSignal, lines = 0): Promise<void> {
+  await followLog(logFile(p), lines, onLine, signal);
 }
 
 // ---- service files ---------------------------------------------------------------------------------
