@@ -155,4 +155,17 @@ describe("config: good input", () => {
     expect(pai(["config", "set", "memory.hotCap", "--unset"], { home: h }).code).toBe(0);
     expect(pai(["config", "get", "memory.hotCap"], { home: h }).stdout).toBe("50\n");
   });
+
+  it("a key with no default: unset reads as null in JSON and '(unset)' in text, never 'undefined'", () => {
+    const { home: h } = home();
+    const list = JSON.parse(pai(["config", "list", "--json"], { home: h }).stdout) as Record<string, unknown>[];
+    for (const e of list) expect(Object.keys(e).sort()).toEqual(["allowed", "default", "description", "key", "set", "value"]);
+    expect(list.find((e) => e.key === "anthropic.baseUrl")).toMatchObject({ value: null, default: null, set: false });
+    expect(JSON.parse(pai(["config", "get", "anthropic.baseUrl", "--json"], { home: h }).stdout)).toEqual({ key: "anthropic.baseUrl", value: null });
+    expect(pai(["config", "get", "anthropic.baseUrl"], { home: h }).stdout).toBe("\n");
+    expect(pai(["config", "set", "models.answer.backend", "anthropic"], { home: h }).stdout).toBe('models.answer.backend = "anthropic"\n');
+    const unset = pai(["config", "set", "models.answer.backend", "--unset"], { home: h });
+    expect(unset.stdout).toBe("models.answer.backend = (unset)\n");
+    expect(JSON.parse(pai(["config", "set", "models.answer.backend", "--unset", "--json"], { home: h }).stdout)).toEqual({ key: "models.answer.backend", value: null });
+  });
 });

@@ -14,8 +14,9 @@ export function register(program: Command): void {
   get.action(async (key: string, opts: { json?: boolean }) => {
     const { getConfigValue } = await import("../../../config/index.ts");
     const value = getConfigValue(key);
-    if (opts.json) return printData({ key, value: verbatim(value) });
-    print(typeof value === "string" ? value : JSON.stringify(value));
+    // A key with no value and no default is null in JSON (the key stays in the shape) and an empty line in text.
+    if (opts.json) return printData({ key, value: verbatim(value ?? null) });
+    print(value === undefined ? "" : typeof value === "string" ? value : JSON.stringify(value));
   });
 
   const set = withJson(
@@ -31,8 +32,8 @@ export function register(program: Command): void {
     if (value === undefined && !opts.unset) throw new UsageError("missing value", { hint: `pai config set ${key} VALUE (or --unset)` });
     setConfigValue(key, opts.unset ? undefined : value);
     const now = getConfigValue(key);
-    if (opts.json) return printData({ key, value: verbatim(now) });
-    print(`${key} = ${JSON.stringify(now)}`);
+    if (opts.json) return printData({ key, value: verbatim(now ?? null) });
+    print(`${key} = ${now === undefined ? "(unset)" : JSON.stringify(now)}`);
   });
 
   const list = withJson(group.command("list").description("every key with its value, default and description"));
@@ -41,7 +42,7 @@ export function register(program: Command): void {
     async (opts: { json?: boolean }) => {
       const { listConfig } = await import("../../../config/index.ts");
       const entries = listConfig();
-      if (opts.json) return printData(entries.map((e) => ({ ...e, value: verbatim(e.value), default: verbatim(e.default) })));
+      if (opts.json) return printData(entries.map((e) => ({ ...e, value: verbatim(e.value ?? null), default: verbatim(e.default ?? null) })));
       print(
         table([
           ["KEY", "VALUE", "DESCRIPTION"],
