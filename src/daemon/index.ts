@@ -70,11 +70,11 @@ export function redactOutput(): void {
 }
 
 /**
- * When this process's standard output or error is daemon.log (`pai daemon start`, the launchd agent, a shell's
- * `>> daemon.log`), the process writes the log itself, through one RotatingLog, so that it can rotate it: what it
+ * When this process's standard output or error is daemon.log (`pai daemon start`, the systemd unit and launchd
+ * agent that `pai daemon install` writes, a shell's `>> daemon.log`), the process writes the log itself, through one RotatingLog, so that it can rotate it: what it
  * prints (redacted first) is appended by path, and a rotation moves on to a fresh file. The descriptors it was
  * started with stay open on the first file; only what bypasses process.stdout/stderr (a crash of the runtime
- * itself) still goes there. Under systemd (the journal) or a terminal nothing changes.
+ * itself) still goes there. On a terminal, or a service manager's own log, nothing changes.
  */
 function ownLog(p: Paths, config: Config): RotatingLog | undefined {
   const file = logFile(p);
@@ -248,6 +248,8 @@ Restart=on-failure
 RestartSec=5
 KillSignal=SIGTERM
 TimeoutStopSec=${Math.ceil(graceMs / 1000) + 10}
+StandardOutput=append:${logFile(p)}
+StandardError=append:${logFile(p)}
 
 [Install]
 WantedBy=default.target

@@ -196,6 +196,9 @@ describe("pai daemon lifecycle (the real CLI)", { timeout: 60_000 }, () => {
     expect(text).toContain(`Environment=PAI_HOME=${home}`);
     expect(text).toMatch(/ExecStart=\S+ \S+src\/cli\/main\.ts daemon run/);
     expect(text).toContain("WantedBy=default.target");
+    // The same log as 'pai daemon start' and launchd, so 'pai daemon logs' shows it and the daemon rotates it.
+    expect(text).toContain(`StandardOutput=append:${join(home, "user", "logs", "daemon.log")}`);
+    expect(text).toContain(`StandardError=append:${join(home, "user", "logs", "daemon.log")}`);
     expect(r.stdout).toMatch(/Nothing was enabled/);
     expect(r.stdout).toContain("systemctl --user enable --now pai.service");
 
