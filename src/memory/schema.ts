@@ -4,8 +4,9 @@ import type { Migration } from "../storage/migrations.ts";
  * Migrations of this concern: versions 100-199 (see src/storage/migrations.ts).
  *
  * memory_items holds every item; `active_at` = max(created_at, last_used_at) drives the tiers. Since 101 the
- * tier lives in memory_tiers (narrow rows: tier, active_at, pinned, current) indexed on (tier, active_at), so
- * re-tiering is a few indexed, set-based statements that rewrite small rows. memory_fts is an external-content FTS5
+ * tier lives in memory_tiers (narrow rows: active_at, pinned, current), and since 102 only whether the item is
+ * hot is stored there (warm vs cold is derived from active_at at read time), indexed on (hot, active_at), so
+ * re-tiering rewrites only the few rows of the hot set. memory_fts is an external-content FTS5
  * index over memory_items (porter stemming; the text is stored once) with FTS5 secure-delete, so forgetting
  * an item removes its terms from the index pages themselves, not only a delete marker. The store keeps the
  * index in sync in the same transactions. Dates and times are ISO 8601 text in UTC.
@@ -113,6 +114,33 @@ export const memoryMigrations: Migration[] = [
         DROP TRIGGER memory_tier_move;
         DROP INDEX memory_items_tier_active;
         ALTER TABLE memory_items DROP COLUMN tier;
+      `);
+    },
+  },
+  {
+    // Warm vs cold derived from time instead of stored: an item that is not hot is warm while its active_at is
+    // within memory.warmWindowDays, else cold, computed wherever a tier is read. So time passing or a changed
+    // window moves nothing on disk (with the tier stored, a window change rewrote every row, its index entry
+    // and a history row: seconds at a million items). Only `hot` is stored: the hot set is capped by count,
+    // which depends on the other items. The (hot, active_at) index serves the hot set and both sides of the
+    // warm cut. Tier history is kept as it is; moves from warm to cold are no longer stored but derived.
+    version: 102,
+    name: "memory hot flag, warm and cold derived",
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE memory_tiers_hot (
+          item_id INTEGER PRIMARY KEY,
+          hot INTEGER NOT NULL DEFAULT 0 CHECK (hot IN (0, 1)),
+          active_at TEXT NOT NULL,
+          pinned INTEGER NOT NULL DEFAULT 0,
+          current INTEGER NOT NULL DEFAULT 1
+        ) STRICT;
+        INSERT INTO memory_tiers_hot (item_id, hot, active_at, pinned, current)
+          SELECT item_id, tier = 'hot', active_at, pinned, current FROM memory_tiers ORDER BY item_id;
+        DROP TABLE memory_tiers;
+        ALTER TABLE memory_tiers_hot RENAME TO memory_tiers;
+        CREATE INDEX memory_tiers_hot_active ON memory_tiers (hot, active_at);
+        CREATE INDEX memory_tiers_pinned ON memory_tiers (item_id) WHERE pinned = 1;
       `);
     },
   },

@@ -5,8 +5,14 @@
  *
  * Tiers: an item's `active_at` is the later of when it happened and when it was last used. Hot = pinned, or
  * active within memory.hotWindowDays, at most memory.hotCap of them (most recent first; pinned always hot).
- * Warm = active within memory.warmWindowDays. Cold = older. Every store operation that writes re-tiers a
- * bounded number of items through indexed queries; maintain() re-tiers everything with set-based UPDATEs.
+ * Warm = active within memory.warmWindowDays. Cold = older.
+ *
+ * Only "hot or not" is stored (memory_tiers.hot): hot is capped by count, so it depends on the other items
+ * and must be decided and kept. Warm vs cold depends on nothing but the item's own `active_at` and the
+ * clock, so it is computed wherever a tier is read (loaded, filtered, counted, ranked or selected): time
+ * passing or a changed memory.warmWindowDays moves nothing on disk. Every store operation that writes
+ * re-checks the hot set (a bounded number of items, through indexed queries); maintain() re-checks all of
+ * it. See history() for how the tier history stays complete without stored warm→cold moves.
  */
 import { statSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
@@ -111,14 +117,17 @@ export interface MemoryStats {
 }
 
 export interface MaintainResult {
+  /** Moves into and out of hot, by kind ("hot->warm", "hot->cold", "warm->hot", "cold->hot"); warm ↔ cold is derived, never moved. */
   moved: Record<string, number>;
   total: number;
+  /** Items per tier at the time maintain ran (warm and cold derived from it). */
   byTier: Record<Tier, number>;
   ms: number;
 }
 
 export interface MemoryHistory {
   item: MemoryItem;
+  /** Tier moves, oldest first: the stored ones, then the move to cold it made by itself since, if any (derived). */
   tiers: { at: string; from: Tier; to: Tier }[];
   /** Older versions this item replaced, newest first. */
   supersedes: MemoryItem[];
@@ -160,7 +169,8 @@ interface Row {
   id: number;
   content: string;
   kind: string;
-  tier: string;
+  /** memory_tiers.hot (1 = hot; null only for an item without a tier row, which the store never leaves). */
+  hot: number | null;
   created_at: string;
   recorded_at: string;
   last_used_at: string | null;
@@ -180,15 +190,17 @@ interface Row {
 }
 
 const DAY_MS = 86_400_000;
-/** Every stored column (not the computed `context`, which costs date arithmetic per row), and the tier. */
+/** Every stored column (not the computed `context`, which costs date arithmetic per row), and the hot flag. */
 const STORED = "id, content, kind, created_at, recorded_at, last_used_at, active_at, use_count, seen_count, importance, pinned, visibility, source, derived_from, supersedes, superseded_by, redacted, meta, hash".split(", ");
-const colsOf = (t: string) => `${STORED.map((c) => `${t}.${c}`).join(", ")}, (SELECT tr.tier FROM memory_tiers tr WHERE tr.item_id = ${t}.id) AS tier`;
+const colsOf = (t: string) => `${STORED.map((c) => `${t}.${c}`).join(", ")}, (SELECT tr.hot FROM memory_tiers tr WHERE tr.item_id = ${t}.id) AS hot`;
 const COLS = colsOf("memory_items");
 const M_COLS = colsOf("m");
-/** The tier of the item of a query's row (`alias`.id), for WHERE clauses. */
-const tierOf = (alias: string) => `(SELECT tr.tier FROM memory_tiers tr WHERE tr.item_id = ${alias}.id)`;
-/** The time a tier move is recorded at (real time, as the history shows it). */
-const NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+/**
+ * The tier of the item of a query's row (`alias`.id), for WHERE clauses. Its one parameter is the warm cut
+ * (now − memory.warmWindowDays), bound rather than written into the SQL so the statement is prepared once.
+ */
+const tierOf = (alias: string) =>
+  `(SELECT CASE WHEN tr.hot = 1 THEN 'hot' WHEN tr.active_at >= ? THEN 'warm' ELSE 'cold' END FROM memory_tiers tr WHERE tr.item_id = ${alias}.id)`;
 /** BM25 column weights: the text, then the date words indexed beside it. */
 const BM25_WEIGHTS = "1.0, 0.3";
 /** Neighbour spreading (see spreadToNeighbours): how many top items share, how far, and how much. */
@@ -197,18 +209,21 @@ const NEIGHBOUR_SPAN = 2;
 const NEIGHBOUR_SHARE = 0.5;
 /** Turns further apart than this belong to different exchanges. */
 const EXCHANGE_GAP_MS = 6 * 3_600_000;
-/** A full re-tier moving more than this many items, and this share of all, rebuilds the tier index (see retierWith). */
-const MASS_MOVE_MIN = 1000;
-const MASS_MOVE_SHARE = 0.2;
 /** Most matches a search scores exactly (see ftsCandidates). */
 const MATCH_BUDGET = 4000;
 
-function toItem(r: Row): MemoryItem {
+/** The tier of a loaded row: hot is stored; warm or cold follows from `active_at` and the warm cut. */
+function rowTier(r: { hot: number | null; active_at: string }, warmCut: string): Tier {
+  return r.hot === 1 ? "hot" : r.active_at >= warmCut ? "warm" : "cold";
+}
+
+/** A row as an item; `warmCut` (now − memory.warmWindowDays) decides warm or cold. */
+function toItem(r: Row, warmCut: string): MemoryItem {
   return {
     id: r.id,
     content: r.content,
     kind: r.kind as MemoryKind,
-    tier: r.tier as Tier,
+    tier: rowTier(r, warmCut),
     createdAt: r.created_at,
     recordedAt: r.recorded_at,
     lastUsedAt: r.last_used_at,
@@ -247,6 +262,25 @@ function checkTier(tier: string): Tier {
   return tier as Tier;
 }
 
+/** Now, and the cuts of the hot and warm windows (items active at or after a cut are within its window). */
+interface Cuts {
+  now: string;
+  hot: string;
+  warm: string;
+}
+
+/** One item's tier row as stored, with what recording a move needs (see openMemory's `states`). */
+interface TierState {
+  item_id: number;
+  hot: number;
+  active_at: string;
+  recorded_at: string;
+  pinned: number;
+  cur: number;
+  last_at: string | null;
+  last_to: string | null;
+}
+
 export interface OpenMemoryOptions {
   /** The clock (tests and benchmarks move it). */
   now?: () => Date;
@@ -260,7 +294,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     db.exec("PRAGMA cache_size = -65536");
   } catch {}
   const clock = opts.now ?? (() => new Date());
-  const cuts = (now = clock()) => ({
+  const cuts = (now = clock()): Cuts => ({
     now: now.toISOString(),
     hot: new Date(now.getTime() - mem.hotWindowDays * DAY_MS).toISOString(),
     warm: new Date(now.getTime() - mem.warmWindowDays * DAY_MS).toISOString(),
@@ -272,16 +306,24 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
         importance, pinned, visibility, source, derived_from, supersedes, superseded_by, redacted, meta, hash)
        VALUES (?, ?, ?, ?, NULL, ?, 0, 1, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
     ),
-    insertTier: db.prepare("INSERT INTO memory_tiers (item_id, tier, active_at, pinned, current) VALUES (?, ?, ?, ?, 1)"),
-    // One item's move: the history row (only when the tier changes), then the tier row mirrors the item.
-    logTier: db.prepare(
-      `INSERT INTO memory_tier_events (item_id, at, from_tier, to_tier)
-       SELECT item_id, ${NOW_SQL}, tier, @to FROM memory_tiers WHERE item_id = @id AND tier <> @to`,
+    insertTier: db.prepare("INSERT INTO memory_tiers (item_id, hot, active_at, pinned, current) VALUES (?, ?, ?, ?, 1)"),
+    // Lists of ids are passed as one JSON array parameter (json_each), so each statement is prepared once.
+    // What a move needs to know of each item: its tier row as stored (before the move), when it was recorded,
+    // whether it is current and pinned, and its last stored tier move.
+    states: db.prepare<TierState>(
+      `SELECT t.item_id, t.hot, t.active_at, m.recorded_at, m.pinned, m.superseded_by IS NULL AS cur, e.at AS last_at, e.to_tier AS last_to
+       FROM memory_tiers t JOIN memory_items m ON m.id = t.item_id
+         LEFT JOIN memory_tier_events e ON e.rowid = (SELECT max(rowid) FROM memory_tier_events WHERE item_id = t.item_id)
+       WHERE t.item_id IN (SELECT value FROM json_each(?)) ORDER BY t.item_id`,
     ),
+    logMove: db.prepare("INSERT INTO memory_tier_events (item_id, at, from_tier, to_tier) VALUES (?, ?, ?, ?)"),
+    setHot: db.prepare("UPDATE memory_tiers SET hot = ? WHERE item_id IN (SELECT value FROM json_each(?))"),
+    // The tier row mirrors the item's active_at, pinned and superseded state, and takes the new hot flag.
     syncTier: db.prepare(
-      `UPDATE memory_tiers SET tier = @to, active_at = m.active_at, pinned = m.pinned, current = (m.superseded_by IS NULL)
+      `UPDATE memory_tiers SET hot = @hot, active_at = m.active_at, pinned = m.pinned, current = (m.superseded_by IS NULL)
        FROM (SELECT active_at, pinned, superseded_by FROM memory_items WHERE id = @id) AS m WHERE item_id = @id`,
     ),
+    activeAt: db.prepare<{ active_at: string }>("SELECT active_at FROM memory_tiers WHERE item_id = ?"),
     // The date words are computed here (dateWords) and equal the table's generated `context` column (tested),
     // so an index rebuild gives the same index. Insert and delete pass the same values: secure-delete then
     // removes every entry of a forgotten item.
@@ -302,25 +344,72 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     supersede: db.prepare("UPDATE memory_items SET superseded_by = ?, pinned = 0 WHERE id = ?"),
   };
 
-  /** Sets one item's tier (recording the move) and copies its active_at, pinned and superseded state. */
-  function setTier(id: number, to: Tier): void {
-    q.logTier.run({ id, to });
-    q.syncTier.run({ id, to });
+  // ---- tier moves and their history ------------------------------------------------------------
+  //
+  // Stored history (memory_tier_events) holds the moves into and out of hot, which the store makes, and the
+  // moves out of cold (an item used, touched or pinned again), which happen at a known time. The move from
+  // warm to cold is never stored: it happens by itself at active_at + warmWindowDays, so history() derives
+  // it (see derivedColdAt). When an item leaves cold, its active_at or hot flag changes and that derived move
+  // could no longer be computed, so it is written down first, just before the move out of cold.
+  // Moves are stamped with the store's clock, the clock of recorded_at and active_at, so stored and derived
+  // moves compare with each other.
+
+  /**
+   * When the item went cold by itself (warm → cold at active_at + warmWindowDays), if it is cold now and that
+   * moment is not yet told by its stored history: after the item was recorded (an item recorded already
+   * cold, such as an old import, never was warm in the store), after its last stored move, and that move did
+   * not already take it to cold. Null otherwise.
+   */
+  function derivedColdAt(s: TierState, c: Cuts): string | null {
+    if (s.hot === 1 || s.active_at >= c.warm || s.last_to === "cold") return null;
+    const ms = Date.parse(s.active_at) + mem.warmWindowDays * DAY_MS;
+    const at = Number.isFinite(ms) ? new Date(Math.min(ms, Date.parse(c.now))).toISOString() : null;
+    if (at === null || at <= s.recorded_at || (s.last_at !== null && at <= s.last_at)) return null;
+    return at;
   }
 
-  function tierFor(activeAt: string, pinned: boolean, c: ReturnType<typeof cuts>): Tier {
-    if (pinned || activeAt >= c.hot) return "hot";
-    return activeAt >= c.warm ? "warm" : "cold";
+  /** Records one item's move from → to (none when equal), first writing down a derived warm → cold move it ends. */
+  function logMove(s: TierState, from: Tier, to: Tier, c: Cuts, moved?: Record<string, number>): void {
+    if (from === to) return;
+    if (from === "cold") {
+      const at = derivedColdAt(s, c);
+      if (at) q.logMove.run(s.item_id, at, "warm", "cold");
+    }
+    q.logMove.run(s.item_id, c.now, from, to);
+    if (moved) moved[`${from}->${to}`] = (moved[`${from}->${to}`] ?? 0) + 1;
+  }
+
+  /** Moves the items of `ids` into hot or out of it (inside the caller's transaction), recording each move. */
+  function moveHot(ids: number[], hot: boolean, c: Cuts, moved?: Record<string, number>): void {
+    if (!ids.length) return;
+    const list = JSON.stringify(ids);
+    for (const s of q.states.all(list)) {
+      if ((s.hot === 1) === hot) continue;
+      logMove(s, rowTier(s, c.warm), hot ? "hot" : rowTier({ hot: 0, active_at: s.active_at }, c.warm), c, moved);
+    }
+    q.setHot.run(hot ? 1 : 0, list);
+  }
+
+  /**
+   * Sets one item's hot flag after its row in memory_items changed (inside the caller's transaction): copies
+   * its active_at, pinned and superseded state into memory_tiers and records the move, if its tier changed.
+   */
+  function setTier(id: number, hot: boolean, c: Cuts): void {
+    const before = q.states.all(JSON.stringify([id]))[0];
+    q.syncTier.run({ id, hot: hot ? 1 : 0 });
+    if (!before) return;
+    const after = q.activeAt.get(id)!.active_at;
+    logMove(before, rowTier(before, c.warm), rowTier({ hot: hot ? 1 : 0, active_at: after }, c.warm), c);
   }
 
   function mustGet(id: number): MemoryItem {
     const r = q.get.get(id);
     if (!r) throw new UserError(`no memory item ${id}`, { hint: "'pai memory list' or 'pai memory search' shows the ids" });
-    return toItem(r);
+    return toItem(r, cuts().warm);
   }
 
   /** Inserts one item (inside the caller's transaction). Returns the row id and whether it merged. */
-  function insertOne(input: RememberInput, c: ReturnType<typeof cuts>, dedup: "exact" | "near" | "none"): { id: number; merged: boolean; redacted: boolean } {
+  function insertOne(input: RememberInput, c: Cuts, dedup: "exact" | "near" | "none"): { id: number; merged: boolean; redacted: boolean } {
     if (typeof input.content !== "string" || !input.content.trim()) {
       throw new UserError("a memory needs some content", { hint: "pass the text to remember" });
     }
@@ -337,8 +426,8 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
         const at = createdAt > c.now ? c.now : createdAt;
         q.merge.run({ at, pin: pinned ? 1 : 0, id: existing.id });
         const active = existing.active_at < at ? at : existing.active_at;
-        const tier = existing.tier as Tier;
-        setTier(existing.id, pinned || active >= c.hot ? "hot" : tier === "cold" && active >= c.warm ? "warm" : tier);
+        // Seeing it again warms it (a cold item whose new date is within the warm window is warm by that date).
+        setTier(existing.id, pinned || existing.pinned === 1 || existing.hot === 1 || active >= c.hot, c);
         // Provenance: remember the other sources the same memory came from (bounded).
         const src = input.source != null ? redactSecrets(input.source).text : null;
         if (src && src !== existing.source) {
@@ -363,7 +452,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     const meta = redactDeep({ ...(input.meta ?? {}) });
     if (red.redacted) meta.redactedKinds = red.kinds;
     const activeAt = createdAt > c.now ? c.now : createdAt;
-    const tier = tierFor(activeAt, pinned, c);
+    const hot = pinned || activeAt >= c.hot;
     const { lastInsertRowid: id } = q.insert.run(
       content,
       kind,
@@ -380,14 +469,15 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       Object.keys(meta).length ? JSON.stringify(meta) : null,
       hash,
     );
-    q.insertTier.run(id, tier, activeAt, pinned ? 1 : 0);
+    q.insertTier.run(id, hot ? 1 : 0, activeAt, pinned ? 1 : 0);
     q.insertFts.run(id, content, dateWords(createdAt));
     for (const from of derived) q.insertLink.run(id, from);
     if (input.supersedes !== undefined) {
       const old = q.get.get(input.supersedes);
       if (!old) throw new UserError(`no memory item ${input.supersedes} to supersede`);
       q.supersede.run(id, input.supersedes);
-      setTier(input.supersedes, old.tier === "hot" ? "warm" : (old.tier as Tier));
+      // A replaced item is never hot.
+      setTier(input.supersedes, false, c);
     }
     return { id, merged: false, redacted: red.redacted };
   }
@@ -410,95 +500,43 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
 
   function hotRoom(): { room: number; hotUnpinned: number } {
     const pinnedCount = db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_items WHERE pinned = 1").get()!.n;
-    const hotUnpinned = db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_tiers WHERE tier = 'hot' AND pinned = 0").get()!.n;
+    const hotUnpinned = db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_tiers WHERE hot = 1 AND pinned = 0").get()!.n;
     return { room: Math.max(0, mem.hotCap - pinnedCount) - hotUnpinned, hotUnpinned };
   }
 
   /**
-   * Re-tiers items whose tier is stale, in memory_tiers (narrow rows). `limit` bounds each step (Infinity:
-   * everything, set-based). Each kind of move is recorded in the tier history by one INSERT…SELECT over the
-   * same rows just before they move.
+   * Re-checks the hot set: items that aged out of the hot window or were replaced leave it, pinned items
+   * join it, and the cap holds (the least recently active leave beyond it; the most recent within the window
+   * join while there is room). Warm vs cold is never stored, so nothing else moves: the work is bounded by
+   * the size of the hot set, whatever the store's size or a change of memory.warmWindowDays. `limit` bounds
+   * each step (Infinity: all of it). Returns the moves by kind ("hot->warm", "cold->hot", …).
    */
-  function retierWith(c: ReturnType<typeof cuts>, limit: number): Record<string, number> {
+  function retierWith(c: Cuts, limit: number): Record<string, number> {
     const moved: Record<string, number> = {};
-    const add = (k: string, n: number) => {
-      if (n > 0) moved[k] = (moved[k] ?? 0) + n;
-    };
-    const bounded = Number.isFinite(limit);
-    const at = `'${new Date().toISOString()}'`;
-    const lim = Math.max(1, Math.floor(bounded ? limit : 0));
-    /** Moves the items of `where` (at most n, in `order`) to `to` (an SQL expression over memory_tiers). */
-    const step = (key: string, to: string, where: string, params: SqlValue[], n?: number, order = "") => {
-      if (n === undefined && !bounded) {
-        db.prepare(
-          `INSERT INTO memory_tier_events (item_id, at, from_tier, to_tier) SELECT item_id, ${at}, tier, ${to} FROM memory_tiers WHERE ${where}`,
-        ).run(...params);
-        add(key, db.prepare(`UPDATE memory_tiers SET tier = ${to} WHERE ${where}`).run(...params).changes);
-        return;
-      }
-      const ids = db
+    const lim = Number.isFinite(limit) ? Math.max(1, Math.floor(limit)) : -1;
+    const pick = (where: string, params: SqlValue[], n: number, order = "") =>
+      db
         .prepare<{ item_id: number }>(`SELECT item_id FROM memory_tiers WHERE ${where}${order} LIMIT ?`)
-        .all(...params, n ?? lim)
+        .all(...params, n)
         .map((r) => r.item_id);
-      if (!ids.length) return;
-      const inIds = `item_id IN (${ids.join(",")})`;
-      db.prepare(
-        `INSERT INTO memory_tier_events (item_id, at, from_tier, to_tier) SELECT item_id, ${at}, tier, ${to} FROM memory_tiers WHERE ${inIds}`,
-      ).run();
-      add(key, db.prepare(`UPDATE memory_tiers SET tier = ${to} WHERE ${inIds}`).run().changes);
-    };
-    const toCold = "tier = 'warm' AND active_at < ? AND pinned = 0";
-    const toWarm = "tier = 'cold' AND active_at >= ?";
-    // A mass move (the warm window changed, a long time passed): moving most rows through the (tier, active_at)
-    // index costs two index updates per row in whatever order the dates lie; dropping the index and building
-    // it again afterwards (a sort, in the same transaction) costs a fraction of that.
-    let rebuild = false;
-    if (!bounded) {
-      const total = db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_tiers").get()!.n;
-      const enough = Math.max(MASS_MOVE_MIN, Math.ceil(total * MASS_MOVE_SHARE));
-      // Counted only as far as needed to decide.
-      const count = (where: string, cap: number) =>
-        cap <= 0 ? 0 : db.prepare<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM memory_tiers WHERE ${where} LIMIT ?)`).get(c.warm, cap)!.n;
-      const first = count(toCold, enough + 1);
-      rebuild = first + count(toWarm, enough + 1 - first) > enough;
-    }
-    // Aged out.
-    step("hot->cold", "'cold'", "tier = 'hot' AND active_at < ? AND pinned = 0", [c.warm]);
-    if (rebuild) db.exec("DROP INDEX memory_tiers_tier_active");
-    step("warm->cold", "'cold'", toCold, [c.warm]);
-    // Cold items that became active again (their use, a later date or a wider window moved them).
-    step("cold->warm", "'warm'", toWarm, [c.warm]);
-    if (rebuild) db.exec("CREATE INDEX memory_tiers_tier_active ON memory_tiers (tier, active_at)");
-    step("hot->warm", "'warm'", "tier = 'hot' AND active_at < ? AND pinned = 0", [c.hot]);
-    // Superseded items are never hot; pinned ones always are.
-    step("hot->warm", "'warm'", "tier = 'hot' AND pinned = 0 AND current = 0", []);
-    step("pinned->hot", "'hot'", "pinned = 1 AND tier <> 'hot'", []);
+    // Aged out of the hot window; replaced (replaced items are never hot; pinned ones always are).
+    moveHot(pick("hot = 1 AND pinned = 0 AND active_at < ?", [c.hot], lim), false, c, moved);
+    moveHot(pick("hot = 1 AND pinned = 0 AND current = 0", [], lim), false, c, moved);
+    // (`+hot`: through the small pinned index, never down every not-hot entry of the (hot, active_at) index.)
+    moveHot(pick("pinned = 1 AND +hot = 0", [], lim), true, c, moved);
     // The hot cap: demote the least recently active beyond it, or promote the most recent within the window.
     const { room } = hotRoom();
+    const upTo = (n: number) => (lim < 0 ? n : Math.min(n, lim));
     if (room < 0) {
-      step(
-        "hot->warm",
-        `CASE WHEN active_at >= '${c.warm}' THEN 'warm' ELSE 'cold' END`,
-        "tier = 'hot' AND pinned = 0",
-        [],
-        bounded ? Math.min(-room, limit) : -room,
-        " ORDER BY active_at ASC",
-      );
+      moveHot(pick("hot = 1 AND pinned = 0", [], upTo(-room), " ORDER BY active_at ASC"), false, c, moved);
     } else if (room > 0) {
-      step(
-        "warm->hot",
-        "'hot'",
-        "tier = 'warm' AND active_at >= ? AND pinned = 0 AND current = 1",
-        [c.hot],
-        bounded ? Math.min(room, limit) : room,
-        " ORDER BY active_at DESC",
-      );
+      moveHot(pick("hot = 0 AND active_at >= ? AND pinned = 0 AND current = 1", [c.hot], upTo(room), " ORDER BY active_at DESC"), true, c, moved);
     }
     return moved;
   }
 
   /**
-   * Bounded re-tiering: reads first and writes only when something is stale, so idle reads take no lock.
+   * Bounded re-tiering: reads first and writes only when the hot set is stale, so idle reads take no lock.
    * A side effect of normal use: a read-only or busy database skips it rather than failing the command.
    */
   function retier(limit = 200): number {
@@ -515,17 +553,17 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     const stale = db
       .prepare<{ n: number }>(
         `SELECT
-          (SELECT count(*) FROM (SELECT 1 FROM memory_tiers WHERE tier = 'hot' AND active_at < @hot AND pinned = 0 LIMIT 1)) +
-          (SELECT count(*) FROM (SELECT 1 FROM memory_tiers WHERE tier = 'warm' AND active_at < @warm AND pinned = 0 LIMIT 1)) +
-          (SELECT count(*) FROM (SELECT 1 FROM memory_tiers WHERE tier = 'cold' AND active_at >= @warm LIMIT 1)) AS n`,
+          (SELECT count(*) FROM (SELECT 1 FROM memory_tiers WHERE hot = 1 AND pinned = 0 AND active_at < ? LIMIT 1)) +
+          (SELECT count(*) FROM (SELECT 1 FROM memory_tiers WHERE hot = 1 AND pinned = 0 AND current = 0 LIMIT 1)) +
+          (SELECT count(*) FROM (SELECT 1 FROM memory_tiers WHERE pinned = 1 AND +hot = 0 LIMIT 1)) AS n`,
       )
-      .get({ hot: c.hot, warm: c.warm })!.n;
+      .get(c.hot)!.n;
     const { room } = hotRoom();
     let roomToFill = 0;
     if (room > 0) {
       roomToFill = db
         .prepare<{ n: number }>(
-          "SELECT count(*) AS n FROM (SELECT 1 FROM memory_tiers WHERE tier = 'warm' AND active_at >= ? AND pinned = 0 AND current = 1 LIMIT 1)",
+          "SELECT count(*) AS n FROM (SELECT 1 FROM memory_tiers WHERE hot = 0 AND active_at >= ? AND pinned = 0 AND current = 1 LIMIT 1)",
         )
         .get(c.hot)!.n;
     }
@@ -534,22 +572,28 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     return Object.values(moved).reduce((a, b) => a + b, 0);
   }
 
-  function tierCounts(): Record<Tier, number> {
-    const byTier: Record<Tier, number> = { hot: 0, warm: 0, cold: 0 };
-    for (const r of db.prepare<{ tier: Tier; n: number }>("SELECT tier, count(*) AS n FROM memory_tiers GROUP BY tier").all()) byTier[r.tier] = r.n;
-    return byTier;
+  /** Items per tier at the cuts `c`: hot as stored; warm and cold by active_at (ranges of the (hot, active_at) index). */
+  function tierCounts(c: Cuts): Record<Tier, number> {
+    return db
+      .prepare<Record<Tier, number>>(
+        `SELECT (SELECT count(*) FROM memory_tiers WHERE hot = 1) AS hot,
+           (SELECT count(*) FROM memory_tiers WHERE hot = 0 AND active_at >= ?) AS warm,
+           (SELECT count(*) FROM memory_tiers WHERE hot = 0 AND active_at < ?) AS cold`,
+      )
+      .get(c.warm, c.warm)!;
   }
 
   // ---- search -----------------------------------------------------------------------------------
 
-  function filters(opts: SearchOptions | ListOptions, alias = "m"): { sql: string; params: SqlValue[] } {
+  /** SQL conditions for the options; `warmCut` (now − memory.warmWindowDays) tells warm from cold. */
+  function filters(opts: SearchOptions | ListOptions, warmCut: string, alias = "m"): { sql: string; params: SqlValue[] } {
     const where: string[] = [];
     const params: SqlValue[] = [];
     if (!opts.includeSuperseded) where.push(`${alias}.superseded_by IS NULL`);
     if (opts.audience === "cloud") where.push(`${alias}.visibility = 'shareable'`);
     if (opts.tier) {
       where.push(`${tierOf(alias)} = ?`);
-      params.push(checkTier(opts.tier));
+      params.push(warmCut, checkTier(opts.tier));
     }
     if (opts.kind) {
       where.push(`${alias}.kind = ?`);
@@ -564,14 +608,14 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
   }
 
   /** The same filters as filters(), applied to loaded rows. */
-  function rowFilter(opts: SearchOptions): (r: Row) => boolean {
+  function rowFilter(opts: SearchOptions, warmCut: string): (r: Row) => boolean {
     const tier = opts.tier ? checkTier(opts.tier) : undefined;
     const kind = opts.kind ? checkKind(opts.kind) : undefined;
     const since = opts.since ? toIso(opts.since, "--since date") : undefined;
     return (r) =>
       (opts.includeSuperseded || r.superseded_by === null) &&
       (opts.audience !== "cloud" || r.visibility === "shareable") &&
-      (!tier || r.tier === tier) &&
+      (!tier || rowTier(r, warmCut) === tier) &&
       (!kind || r.kind === kind) &&
       (!since || r.created_at >= since);
   }
@@ -670,9 +714,10 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
 
   function search(query: string, opts: SearchOptions = {}): SearchHit[] {
     const limit = Math.max(1, Math.min(opts.limit ?? 10, 1000));
-    const f = filters(opts);
+    const c = cuts();
+    const f = filters(opts, c.warm);
     const terms = queryTerms(typeof query === "string" ? query : "");
-    const now = clock().getTime();
+    const now = Date.parse(c.now);
     const cand = new Map<number, { row: Row; rel: number; vec: number }>();
     if (terms.length) {
       const pool = Math.max(limit * 4, 60);
@@ -694,7 +739,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
         ids = ids.filter((id) => pass.has(id)).slice(0, pool);
       }
       const rows = ids.length ? db.prepare<Row>(`SELECT ${COLS} FROM memory_items WHERE id IN (${ids.join(",")})`).all() : [];
-      const keep = rowFilter(opts);
+      const keep = rowFilter(opts, c.warm);
       let kept = rows.filter(keep).map((row) => ({ row, r: scored.get(row.id)! }));
       if (kept.length < Math.min(limit, pool) && checked > kept.length && f.sql) {
         // The filters dropped candidates: rank within the filtered items directly (exact, slower).
@@ -758,11 +803,12 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     for (const { row, rel, vec } of cand.values()) {
       const ageDays = Math.max(0, (now - Date.parse(row.active_at)) / DAY_MS);
       const recency = Math.exp(-ageDays / 365);
-      const tierScore = row.tier === "hot" ? 1 : row.tier === "warm" ? 0.5 : 0;
+      const tier = rowTier(row, c.warm);
+      const tierScore = tier === "hot" ? 1 : tier === "warm" ? 0.5 : 0;
       const use = Math.min(1, Math.log1p(row.use_count) / Math.log(20));
       const score =
         rel + 0.6 * Math.max(0, vec) + 0.08 * tierScore + 0.06 * recency + 0.06 * (row.importance - 0.5) + 0.04 * use + (row.pinned ? 0.04 : 0);
-      hits.push({ ...toItem(row), score: Math.round(score * 10_000) / 10_000 });
+      hits.push({ ...toItem(row, c.warm), score: Math.round(score * 10_000) / 10_000 });
     }
     hits.sort((a, b) => b.score - a.score || b.id - a.id);
     return hits.slice(0, limit);
@@ -801,36 +847,39 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
 
     get(id) {
       const r = q.get.get(id);
-      return r ? toItem(r) : undefined;
+      return r ? toItem(r, cuts().warm) : undefined;
     },
 
     list(opts = {}) {
-      const f = filters(opts);
+      const w = cuts().warm;
+      const f = filters(opts, w);
       const limit = Math.max(1, Math.min(opts.limit ?? 50, 1_000_000));
       const order = opts.order === "oldest" ? "m.created_at ASC, m.id ASC" : "m.created_at DESC, m.id DESC";
       return db
         .prepare<Row>(`SELECT ${M_COLS} FROM memory_items m WHERE 1 = 1${f.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
         .all(...f.params, limit, Math.max(0, opts.offset ?? 0))
-        .map(toItem);
+        .map((r) => toItem(r, w));
     },
 
     *iterate(opts = {}) {
       const where = opts.includeSuperseded === false ? "WHERE superseded_by IS NULL" : "";
-      for (const r of db.prepare<Row>(`SELECT ${COLS} FROM memory_items ${where} ORDER BY id`).iterate()) yield toItem(r);
+      const w = cuts().warm;
+      for (const r of db.prepare<Row>(`SELECT ${COLS} FROM memory_items ${where} ORDER BY id`).iterate()) yield toItem(r, w);
     },
 
     hot(opts = {}) {
       retier();
+      const w = cuts().warm;
       const pinnedCount = db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_items WHERE pinned = 1").get()!.n;
       const limit = Math.max(1, opts.limit ?? Math.max(mem.hotCap, pinnedCount));
       const vis = opts.audience === "cloud" ? " AND visibility = 'shareable'" : "";
       return db
         .prepare<Row>(
-          `SELECT ${COLS} FROM memory_items WHERE id IN (SELECT item_id FROM memory_tiers WHERE tier = 'hot' AND current = 1)${vis}
+          `SELECT ${COLS} FROM memory_items WHERE id IN (SELECT item_id FROM memory_tiers WHERE hot = 1 AND current = 1)${vis}
            ORDER BY pinned DESC, active_at DESC, id DESC LIMIT ?`,
         )
         .all(limit)
-        .map(toItem);
+        .map((r) => toItem(r, w));
     },
 
     between(from, to, opts = {}) {
@@ -849,27 +898,28 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
           .all(lo, hi, limit);
       const first = walk("IN ('action', 'event')");
       const rest = first.length < limit ? walk("NOT IN ('action', 'event')").slice(0, limit - first.length) : [];
-      return [...first, ...rest].map(toItem);
+      const w = cuts().warm;
+      return [...first, ...rest].map((r) => toItem(r, w));
     },
 
     touch(ids) {
       const list = [...new Set(ids.filter((n) => Number.isInteger(n)))];
       if (!list.length) return;
       const c = cuts();
-      // Three set-based statements for the whole list: the items, the history of those that move, the tiers.
-      const inList = list.join(",");
-      const to = "CASE WHEN m.superseded_by IS NULL OR m.pinned = 1 THEN 'hot' ELSE 'warm' END";
+      // The whole list at once: the tier rows as they were, the items, the tier rows, then the history of
+      // those whose tier changed. A used item is active now: hot if current (the cap may then demote the least
+      // recent), else warm (replaced items are never hot).
+      const json = JSON.stringify(list);
       db.transaction(() => {
-        db.prepare(`UPDATE memory_items SET last_used_at = ?, active_at = ?, use_count = use_count + 1 WHERE id IN (${inList})`).run(c.now, c.now);
+        const before = q.states.all(json);
         db.prepare(
-          `INSERT INTO memory_tier_events (item_id, at, from_tier, to_tier)
-           SELECT t.item_id, ?, t.tier, ${to} FROM memory_tiers t JOIN memory_items m ON m.id = t.item_id
-           WHERE t.item_id IN (${inList}) AND t.tier <> ${to}`,
-        ).run(c.now);
+          "UPDATE memory_items SET last_used_at = ?, active_at = ?, use_count = use_count + 1 WHERE id IN (SELECT value FROM json_each(?))",
+        ).run(c.now, c.now, json);
         db.prepare(
-          `UPDATE memory_tiers SET tier = ${to}, active_at = m.active_at, pinned = m.pinned, current = (m.superseded_by IS NULL)
-           FROM memory_items m WHERE m.id = memory_tiers.item_id AND memory_tiers.item_id IN (${inList})`,
-        ).run();
+          `UPDATE memory_tiers SET hot = (m.superseded_by IS NULL OR m.pinned = 1), active_at = m.active_at, pinned = m.pinned, current = (m.superseded_by IS NULL)
+           FROM memory_items m WHERE m.id = memory_tiers.item_id AND memory_tiers.item_id IN (SELECT value FROM json_each(?))`,
+        ).run(json);
+        for (const s of before) logMove(s, rowTier(s, c.warm), s.cur === 1 || s.pinned === 1 ? "hot" : "warm", c);
       });
       retier();
     },
@@ -912,14 +962,8 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       db.transaction(() => {
         db.prepare("UPDATE memory_items SET pinned = ? WHERE id = ?").run(pinned ? 1 : 0, id);
         const r = q.get.get(id)!;
-        const to: Tier = pinned
-          ? "hot"
-          : r.active_at >= c.hot && r.superseded_by === null
-            ? (r.tier as Tier)
-            : r.active_at >= c.warm
-              ? "warm"
-              : "cold";
-        setTier(id, to);
+        // Unpinned, it stays hot while within the hot window (the cap may then demote it).
+        setTier(id, pinned || (r.hot === 1 && r.active_at >= c.hot && r.superseded_by === null), c);
       });
       retier();
       return mustGet(id);
@@ -982,7 +1026,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
         pinned: agg.pinned,
         redacted: agg.redacted,
         embeddings: db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_embeddings").get()!.n,
-        byTier: tierCounts(),
+        byTier: tierCounts(cuts()),
         byKind,
         oldest: agg.oldest,
         newest: agg.newest,
@@ -1000,16 +1044,22 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
         db.exec("INSERT INTO memory_fts (memory_fts, rank) VALUES ('merge', 64)");
         db.exec("PRAGMA optimize");
       } catch {}
-      const byTier = tierCounts();
+      const byTier = tierCounts(c);
       return { moved, total: byTier.hot + byTier.warm + byTier.cold, byTier, ms: Math.round(performance.now() - t0) };
     },
 
     history(id) {
+      const c = cuts();
       const item = mustGet(id);
       const tiers = db
         .prepare<{ at: string; from_tier: Tier; to_tier: Tier }>("SELECT at, from_tier, to_tier FROM memory_tier_events WHERE item_id = ? ORDER BY rowid")
         .all(id)
         .map((r) => ({ at: r.at, from: r.from_tier, to: r.to_tier }));
+      // The stored moves, then the move to cold that happened by itself since the last of them, if any: it
+      // is derived, not stored (see derivedColdAt), and comes after every stored move by construction.
+      const state = q.states.all(JSON.stringify([id]))[0];
+      const coldAt = state ? derivedColdAt(state, c) : null;
+      if (coldAt) tiers.push({ at: coldAt, from: "warm", to: "cold" });
       const older: MemoryItem[] = [];
       for (let cur = item.supersedes, guard = 0; cur !== null && guard < 1000; guard++) {
         const o = store.get(cur);
@@ -1028,7 +1078,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       const derived = db
         .prepare<Row>(`SELECT ${M_COLS} FROM memory_links l JOIN memory_items m ON m.id = l.item_id WHERE l.from_id = ? ORDER BY m.id`)
         .all(id)
-        .map(toItem);
+        .map((r) => toItem(r, c.warm));
       return { item, tiers, supersedes: older, supersededBy: newer, derivedFrom, derived };
     },
 
@@ -1047,29 +1097,33 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     async consolidate(summarize, opts = {}) {
       const maxPeriods = opts.maxPeriods ?? 12;
       const chunk = opts.maxItemsPerSummary ?? 200;
-      // Cold, current, not yet consolidated items, grouped by calendar month of when they happened.
+      // Cold (not hot, active before the warm cut: a range of the (hot, active_at) index), current, unpinned,
+      // not yet consolidated items, grouped by calendar month of when they happened.
+      const warm = cuts().warm;
+      const cold = "t.hot = 0 AND t.active_at < ? AND t.current = 1 AND t.pinned = 0";
       const periods = db
         .prepare<{ month: string; n: number }>(
-          `SELECT substr(created_at, 1, 7) AS month, count(*) AS n FROM memory_items m
-           WHERE ${tierOf("m")} = 'cold' AND superseded_by IS NULL AND pinned = 0 AND json_extract(coalesce(meta, '{}'), '$.consolidation') IS NULL
+          `SELECT substr(m.created_at, 1, 7) AS month, count(*) AS n FROM memory_tiers t JOIN memory_items m ON m.id = t.item_id
+           WHERE ${cold} AND json_extract(coalesce(m.meta, '{}'), '$.consolidation') IS NULL
              AND NOT EXISTS (SELECT 1 FROM memory_links l JOIN memory_items s ON s.id = l.item_id
                              WHERE l.from_id = m.id AND json_extract(coalesce(s.meta, '{}'), '$.consolidation') IS NOT NULL)
            GROUP BY month HAVING n >= 2 ORDER BY month LIMIT ?`,
         )
-        .all(maxPeriods);
+        .all(warm, maxPeriods);
       let written = 0;
       for (const p of periods) {
         const rows = db
           .prepare<Row>(
-            `SELECT ${M_COLS} FROM memory_items m WHERE ${tierOf("m")} = 'cold' AND m.superseded_by IS NULL AND pinned = 0 AND substr(created_at, 1, 7) = ?
-               AND json_extract(coalesce(meta, '{}'), '$.consolidation') IS NULL
+            `SELECT ${M_COLS} FROM memory_tiers t JOIN memory_items m ON m.id = t.item_id
+             WHERE ${cold} AND substr(m.created_at, 1, 7) = ?
+               AND json_extract(coalesce(m.meta, '{}'), '$.consolidation') IS NULL
                AND NOT EXISTS (SELECT 1 FROM memory_links l JOIN memory_items s ON s.id = l.item_id
                                WHERE l.from_id = m.id AND json_extract(coalesce(s.meta, '{}'), '$.consolidation') IS NOT NULL)
-             ORDER BY created_at, id`,
+             ORDER BY m.created_at, m.id`,
           )
-          .all(p.month);
+          .all(warm, p.month);
         for (let i = 0; i < rows.length; i += chunk) {
-          const items = rows.slice(i, i + chunk).map(toItem);
+          const items = rows.slice(i, i + chunk).map((r) => toItem(r, warm));
           if (items.length < 2) continue;
           const period = { from: items[0]!.createdAt, to: items[items.length - 1]!.createdAt };
           const text = (await summarize(items, period)).trim();

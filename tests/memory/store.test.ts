@@ -135,19 +135,43 @@ describe(`memory store (${isBun ? "bun:sqlite" : "better-sqlite3"})`, () => {
     db.close();
   });
 
-  it("maintain moves everything that aged, and the tier history shows it", () => {
+  it("tiers follow time: maintain moves what left hot, aged items are cold without a move, and the tier history shows both", () => {
     let now = NOW;
     const { db, store } = setup({ hotWindowDays: 7, warmWindowDays: 90, hotCap: 50 }, () => now);
     const a = store.remember({ content: "fresh fact about the garden" }).item;
     const b = store.remember({ content: "month old fact about the bike", createdAt: daysAgo(30) }).item;
     expect([store.get(a.id)!.tier, store.get(b.id)!.tier]).toEqual(["hot", "warm"]);
     now = new Date(NOW.getTime() + 70 * DAY);
+    // b is 100 days old: cold as soon as it is read, before any maintain; a left the hot window.
+    expect(store.get(b.id)!.tier).toBe("cold");
+    expect(store.list({ tier: "cold" }).map((m) => m.id)).toEqual([b.id]);
     const r = store.maintain();
-    expect(r.moved).toEqual({ "hot->warm": 1, "warm->cold": 1 });
+    expect(r.moved).toEqual({ "hot->warm": 1 });
     expect(r.byTier).toEqual({ hot: 0, warm: 1, cold: 1 });
     expect(store.maintain().moved).toEqual({});
-    const h = store.history(a.id);
-    expect(h.tiers.map((t) => `${t.from}->${t.to}`)).toEqual(["hot->warm"]);
+    expect(store.history(a.id).tiers).toEqual([{ at: now.toISOString(), from: "hot", to: "warm" }]);
+    // b went cold by itself 90 days after it was last active: the history shows when.
+    const coldAt = new Date(NOW.getTime() + 60 * DAY).toISOString();
+    expect(store.history(b.id).tiers).toEqual([{ at: coldAt, from: "warm", to: "cold" }]);
+    // Using it warms it (hot, within the cap); the history keeps the move to cold and adds the way back.
+    now = new Date(NOW.getTime() + 80 * DAY);
+    store.touch([b.id]);
+    expect(store.get(b.id)!.tier).toBe("hot");
+    expect(store.history(b.id).tiers).toEqual([
+      { at: coldAt, from: "warm", to: "cold" },
+      { at: now.toISOString(), from: "cold", to: "hot" },
+    ]);
+    // Ten days later it has left hot; 90 days after its use it has gone cold again.
+    now = new Date(NOW.getTime() + 90 * DAY);
+    expect(store.maintain().moved).toEqual({ "hot->warm": 1 });
+    now = new Date(NOW.getTime() + 200 * DAY);
+    expect(store.get(b.id)!.tier).toBe("cold");
+    expect(store.history(b.id).tiers.map((t) => `${t.at.slice(0, 10)} ${t.from}->${t.to}`)).toEqual([
+      `${coldAt.slice(0, 10)} warm->cold`,
+      `${new Date(NOW.getTime() + 80 * DAY).toISOString().slice(0, 10)} cold->hot`,
+      `${new Date(NOW.getTime() + 90 * DAY).toISOString().slice(0, 10)} hot->warm`,
+      `${new Date(NOW.getTime() + 170 * DAY).toISOString().slice(0, 10)} warm->cold`,
+    ]);
     db.close();
   });
 
