@@ -12,6 +12,15 @@ function editorScript(dir: string, body: string): string {
 }
 
 describe("pai telos (CLI)", () => {
+  it("list counts inactive items apart from the active ones", () => {
+    const home = initHome(tmpDir());
+    const projects = join(home, "user/telos/projects.md");
+    writeFileSync(projects, `${readFileSync(projects, "utf8")}\n## Done\n\n- P2: Old site\n- P3: Draft outline\n`);
+    // 1 active item and 2 under "Done": "1 (+2 inactive)", three items in the file.
+    expect(pai(["telos", "list"], { home }).stdout).toMatch(/user\/telos\/projects\.md\s+1 \(\+2 inactive\)\s/);
+    expect(JSON.parse(pai(["telos", "list", "--json"], { home }).stdout).files[2]).toMatchObject({ name: "projects", items: 3, inactive: 2 });
+  });
+
   it("list, show and check work on a fresh init", () => {
     const home = initHome(tmpDir());
     const list = pai(["telos", "list", "--json"], { home });

@@ -13,7 +13,8 @@ export function registerList(group: Command): void {
         ["FILE", "ITEMS", "UPDATED", "EDITED", "VISIBILITY"],
         ...result.files.map((f) => [
           f.file,
-          f.exists ? String(f.items) + (f.inactive ? style.dim(` (+${f.inactive} inactive)`) : "") : style.dim("missing"),
+          // Active items, then the inactive ones apart: "1 (+2 inactive)" is three items in the file.
+          f.exists ? String(f.items - f.inactive) + (f.inactive ? style.dim(` (+${f.inactive} inactive)`) : "") : style.dim("missing"),
           f.updated ?? "-",
           f.edited ? ago(f.edited) : "-",
           f.visibility === "private" ? style.yellow("private") : "shareable",
