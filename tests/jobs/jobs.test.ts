@@ -88,6 +88,28 @@ describe("pai jobs", () => {
     expect(auditOf(home, "note").map((e) => e.type)).toEqual(["job", "trigger", "decision", "action"]);
   });
 
+  it("a failing pack action is reported in one plain line, naming the command once", async () => {
+    const home = initHome(tmpDir());
+    // The notify pack without a topic fails with its own "notify:send failed: no ntfy topic: …".
+    expect(pai(["pack", "install", "notify", "--yes"], { home }).code).toBe(0);
+    const add = pai(["jobs", "add", "ping", "--manual", "--action", "notify", "--message", "hi"], { home });
+    expect(add.stdout).toContain("A running daemon picks it up by itself; 'pai jobs run ping' fires it once now.");
+    const run = pai(["jobs", "run", "ping"], { home });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe("pai: ping failed: notify:send failed: no ntfy topic: set one with 'pai pack config notify topic YOUR-TOPIC' — see 'pai audit --job ping'\n");
+
+    pai(["jobs", "add", "gated", "--webhook", "--action", "notify", "--message", "{{body}}", "--approval"], { home });
+    const p = paths(home);
+    const db = openDatabase(p.db);
+    const waiting = await fireJob({ db, config: loadConfig(p.config) }, getJob(p, "gated"), { trigger: "webhook", key: "w1", vars: { body: "deployed" } });
+    db.close();
+    const approve = pai(["approvals", "approve", String(waiting.approvalId)], { home });
+    expect(approve.code).toBe(1);
+    expect(approve.stderr).toBe(
+      `pai: approved #${waiting.approvalId} (gated) but the action failed: notify:send failed: no ntfy topic: set one with 'pai pack config notify topic YOUR-TOPIC' — see 'pai audit --job gated'\n`,
+    );
+  });
+
   it("the rate limit is persisted across processes", () => {
     const home = initHome(tmpDir());
     pai(["jobs", "add", "limited", "--cron", "0 7 * * *", "--text", "x", "--rate", "2/1h"], { home });

@@ -22,7 +22,8 @@ export function register(group: Command): void {
       if (r.outcome.status === "ok") {
         if (!opts.json) print(`Approved #${n} (${r.approval.job}): ${r.outcome.output ?? "done"}`);
       } else {
-        process.stderr.write(`pai: approved #${n} (${r.approval.job}) but the action ${r.outcome.status}: ${r.outcome.error ?? ""}\n`);
+        const ended = r.outcome.status === "error" ? "failed" : r.outcome.status === "abandoned" ? "was abandoned" : `ended as ${r.outcome.status}`;
+        process.stderr.write(`pai: approved #${n} (${r.approval.job}) but the action ${ended}: ${r.outcome.error ?? ""} — see 'pai audit --job ${r.approval.job}'\n`);
         process.exitCode = 1;
       }
     } finally {

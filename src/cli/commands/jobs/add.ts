@@ -46,7 +46,7 @@ export function register(group: Command): void {
   withJson(cmd);
   examples(cmd, [
     `pai jobs add nightly --cron "0 7 * * *" --tz Europe/Paris --action remember --text "morning review"`,
-    `pai jobs add notes --watch ~/notes --action pack --command journal:index`,
+    `pai jobs add notes --watch ~/notes --action pack --command journal:write --text "{{path}} changed"`,
     `pai jobs add deploy --webhook --action notify --message "deploy: {{body}}" --approval`,
     `pai jobs add inbox --from ./inbox-job.json`,
   ]);
@@ -59,6 +59,6 @@ export function register(group: Command): void {
       return printData({ name, ...rest, trigger: verbatim(job.trigger), action: verbatim(job.action), policy: verbatim(job.policy), file: `user/jobs/${name}.json` });
     }
     print(`Added job ${name}: ${describeTrigger(job.trigger)} → ${describeAction(job.action)}${job.enabled ? "" : " (disabled)"}`);
-    print(`The running daemon picks it up; 'pai jobs run ${name}' fires it once now.`);
+    print(`A running daemon picks it up by itself; 'pai jobs run ${name}' fires it once now.`);
   });
 }
