@@ -138,7 +138,10 @@ describe("pai memory import-transcript (CLI)", () => {
     expect(r.stderr).toMatch(/^pai: line 12: not valid JSON .*\(skipped\)\npai: line 15: user line without a valid timestamp \(skipped\)\n$/);
 
     r = pai(["memory", "import-transcript", file, "--json"], { home: h });
-    expect(JSON.parse(r.stdout)).toMatchObject({ format: "claude-code", exchanges: 2, added: 0, already: 2 });
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ format: "claude-code", exchanges: 2, added: 0, already: 2, dry_run: false });
+    // pai's own keys are snake_case, as in every --json.
+    expect(Object.keys(out).sort()).toEqual(["added", "already", "dry_run", "exchanges", "file", "format", "ids", "problems", "redacted", "session_ids"]);
 
     r = pai(["memory", "import-transcript", "--from-hook", "--json"], {
       home: h,

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, note, print, printJson, readStdin, withJson } from "../../output.ts";
+import { examples, note, print, printData, readStdin, withJson } from "../../output.ts";
 
 /** `pai memory import-transcript FILE | --from-hook`: a Claude Code transcript or a chat export, as episodes. */
 export function register(group: Command): void {
@@ -34,7 +34,7 @@ export function register(group: Command): void {
       const { existsSync } = await import("node:fs");
       // A session that never got a message has no transcript: nothing to remember, and no error to show.
       if (!existsSync(file)) {
-        if (opts.json) return printJson({ file, stored: false, reason: "no transcript file" });
+        if (opts.json) return printData({ file, stored: false, reason: "no transcript file" });
         note(`pai: no transcript at ${file}; nothing to import`);
         return;
       }
@@ -42,12 +42,12 @@ export function register(group: Command): void {
     if (!file) throw new UsageError("missing the transcript FILE", { hint: "pai memory import-transcript FILE (or --from-hook)" });
     const { loadConfig } = await import("../../../config/index.ts");
     if (loadConfig().memory.incognito) {
-      if (opts.json) return printJson({ file, stored: false, reason: "incognito" });
+      if (opts.json) return printData({ file, stored: false, reason: "incognito" });
       note("memory.incognito is on: nothing was imported");
       return;
     }
     const r = await t.importTranscriptFile(file, { sessionId, dryRun: opts.dryRun, format: opts.format as (typeof formats)[number] | undefined });
-    if (opts.json) return printJson({ ...r, dryRun: !!opts.dryRun });
+    if (opts.json) return printData({ ...r, dryRun: !!opts.dryRun });
     for (const p of r.problems) note(`pai: ${p.line !== undefined ? `line ${p.line}` : p.entry !== undefined ? `entry ${p.entry}` : "file"}: ${p.error} (skipped)`);
     const verb = opts.dryRun ? "would import" : "imported";
     const parts = [`${r.exchanges} exchange(s) read`, `${r.added} ${verb} as episodes`];
