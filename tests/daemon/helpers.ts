@@ -7,7 +7,8 @@ import { openDatabase, type Database } from "../../src/storage/index.ts";
 import { initHome } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
-export async function waitFor<T>(fn: () => T | undefined | false | null, what: string, timeoutMs = 10_000): Promise<T> {
+/** Polls until fn returns something truthy. The deadline is generous: it only matters when the condition never comes. */
+export async function waitFor<T>(fn: () => T | undefined | false | null, what: string, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = fn();

@@ -11,7 +11,8 @@ const remember = (text: string) => ({ type: "remember", text });
 describe("file trigger (a real chokidar watcher on a temp folder)", () => {
   it("fires once per burst of changes (debounced), with the changed path", async () => {
     const dir = tmpDir("pai-watch-");
-    const r = await rig({ notes: { trigger: { type: "file", path: dir, debounceMs: 300 }, action: remember("changed {{path}} ({{event}})") } });
+    // A burst is the five writes below, made at once; the debounce is long enough that a busy machine cannot split it.
+    const r = await rig({ notes: { trigger: { type: "file", path: dir, debounceMs: 1000 }, action: remember("changed {{path}} ({{event}})") } });
     try {
       for (let i = 0; i < 5; i++) writeFileSync(join(dir, "a.md"), `draft ${i}\n`);
       await waitFor(() => r.firings("notes").length === 1 && r.firings("notes")[0]!.status === "ok", "the file firing");
@@ -30,8 +31,9 @@ describe("file trigger (a real chokidar watcher on a temp folder)", () => {
     try {
       setPaused(r.db, true);
       writeFileSync(join(dir, "x.txt"), "1");
-      await waitFor(() => r.firings("w").length === 1, "the paused firing");
-      expect(r.firings("w")[0]!.status).toBe("paused");
+      // Creating a file is an add and a change: one firing, or two if a busy machine spaces them past the debounce.
+      await waitFor(() => r.firings("w").length >= 1, "the paused firing");
+      for (const f of r.firings("w")) expect(f.status).toBe("paused");
       await r.daemon.idle();
       expect(r.memories()).toEqual([]);
     } finally {
