@@ -1,6 +1,7 @@
 /**
  * The yes/no prompts answered on a real (pseudo-)terminal: `pai memory forget --match` and the permission
  * prompt of `pai pack install`. Only y/yes goes ahead; Enter, n, Ctrl-C and Ctrl-D decline, cleanly.
+ * pai is exec'd by the terminal's shell, so the exit code is pai's own whatever the shell (dash or bash).
  */
 import { existsSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -20,7 +21,7 @@ function homeWithBees(): string {
 const count = (home: string) => JSON.parse(pai(["memory", "list", "--json"], { home }).stdout).length as number;
 
 async function forget(home: string, keys: string) {
-  const t = runPty(`${PAI_BIN} memory forget --match bees`, { PAI_HOME: home });
+  const t = runPty(`exec ${PAI_BIN} memory forget --match bees`, { PAI_HOME: home });
   await t.waitFor("for good? [y/N]");
   t.send(keys);
   const code = await t.exited;
@@ -46,7 +47,7 @@ describe("pai memory forget --match on a terminal", () => {
 
   it("one match is asked about as one", async () => {
     const home = homeWithBees();
-    const t = runPty(`${PAI_BIN} memory forget --match cello`, { PAI_HOME: home });
+    const t = runPty(`exec ${PAI_BIN} memory forget --match cello`, { PAI_HOME: home });
     await t.waitFor("Forget this memory for good? [y/N]");
     t.send("yes\r");
     expect(await t.exited).toBe(0);
@@ -60,7 +61,7 @@ describe("pai pack install notify on a terminal", () => {
     const home = initHome(tmpDir());
     const p = paths(home);
     for (const keys of ["\u0003", "\u0004", "n\r"]) {
-      const t = runPty(`${PAI_BIN} pack install notify`, { PAI_HOME: home });
+      const t = runPty(`exec ${PAI_BIN} pack install notify`, { PAI_HOME: home });
       await t.waitFor("Install notify 1.0.0? [y/N]");
       t.send(keys);
       const code = await t.exited;
@@ -71,7 +72,7 @@ describe("pai pack install notify on a terminal", () => {
       expect(code).toBe(1);
       expect(existsSync(p.packs) ? readdirSync(p.packs) : []).toEqual([]);
     }
-    const t = runPty(`${PAI_BIN} pack install notify`, { PAI_HOME: home });
+    const t = runPty(`exec ${PAI_BIN} pack install notify`, { PAI_HOME: home });
     await t.waitFor("[y/N]");
     t.send("y\r");
     expect(await t.exited).toBe(0);
