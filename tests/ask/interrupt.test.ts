@@ -47,7 +47,8 @@ describe("Ctrl-C during a streamed answer", () => {
       const home = initHome(tmpDir());
       const p = paths(home);
       writeFileSync(p.config, JSON.stringify({ backend: { retries: 0 } }));
-      const s = backend === "ollama" ? await startFakeOllama({ reply: LONG, chunkDelayMs: 60 }) : await startFakeAnthropic({ reply: LONG, chunkDelayMs: 60 });
+      // 20 words over 8 s: the interrupt lands well before the end even when the machine is busy.
+      const s = backend === "ollama" ? await startFakeOllama({ reply: LONG, chunkDelayMs: 400 }) : await startFakeAnthropic({ reply: LONG, chunkDelayMs: 400 });
       servers.push(s);
       const env: Record<string, string> =
         backend === "ollama" ? { OLLAMA_HOST: s.url } : { ANTHROPIC_BASE_URL: s.url, ANTHROPIC_API_KEY: "test-key" };

@@ -82,7 +82,7 @@ describe("pai chat, line mode (stdin is not a terminal)", () => {
     const home = initHome(tmpDir());
     const p = paths(home);
     const long = Array.from({ length: 30 }, (_, i) => `w${i}`).join(" ");
-    const s = await startFakeOllama({ reply: long, chunkDelayMs: 50 });
+    const s = await startFakeOllama({ reply: long, chunkDelayMs: 300 }); // 9 s: Ctrl-C lands well before the end, even on a busy machine
     servers.push(s);
     const r = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
       const child = spawn(PAI_BIN, ["chat"], { cwd: ROOT, env: { ...process.env, PAI_HOME: home, OLLAMA_HOST: s.url, NO_COLOR: "1" } });
