@@ -21,12 +21,13 @@ afterEach(async () => {
   while (servers.length) await servers.pop()!.close();
 });
 
+/** Polls until cond holds; the deadline is generous, it only matters when the condition never comes. */
 async function until(cond: () => boolean, what: string, show?: () => string) {
-  for (let i = 0; i < 1000; i++) {
-    if (cond()) return;
+  const deadline = Date.now() + 20_000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${show ? `:\n${show()}` : ""}`);
     await new Promise((r) => setTimeout(r, 10));
   }
-  throw new Error(`timed out waiting for ${what}${show ? `:\n${show()}` : ""}`);
 }
 
 const WORDS = Array.from({ length: 120 }, (_, i) => `word${i}`);

@@ -180,7 +180,8 @@ describe("pai doctor", () => {
     const home = initHome(tmpDir());
     const p = paths(home);
     const closed = await closedPort();
-    const down = await checkOllama(p, { OLLAMA_HOST: closed }, 500);
+    // Deadlines that only an answer or a refusal ends are long, for a busy machine; the silent server gets a short one.
+    const down = await checkOllama(p, { OLLAMA_HOST: closed }, 5000);
     expect(down).toMatchObject({ status: "warn", fix: "ollama serve" });
     expect(down.detail).toContain(closed);
     const silent = await fakeOllama(() => "hang");
@@ -188,7 +189,7 @@ describe("pai doctor", () => {
     expect(hung.status).toBe("warn");
     expect(hung.detail).toMatch(/no answer within 200 ms/);
     const wrong = await fakeOllama(() => ({ status: 500, body: "oops" }));
-    expect((await checkOllama(p, { OLLAMA_HOST: wrong }, 500)).detail).toMatch(/HTTP 500/);
+    expect((await checkOllama(p, { OLLAMA_HOST: wrong }, 5000)).detail).toMatch(/HTTP 500/);
 
     const r = pai(["doctor"], { home, env: { OLLAMA_HOST: closed } });
     expect(r.code).toBe(0);
@@ -199,7 +200,7 @@ describe("pai doctor", () => {
     const home = initHome(tmpDir());
     const ollama = await fakeOllama();
     expect(pai(["config", "set", "ollama.host", ollama], { home }).code).toBe(0);
-    const c = await checkOllama(paths(home), {}, 1000);
+    const c = await checkOllama(paths(home), {}, 5000);
     expect(c.status).toBe("ok");
     expect(c.detail).toContain(ollama);
   });

@@ -77,10 +77,11 @@ describe("pai log", () => {
 
 describe("timeouts", () => {
   it("a backend that stops sending is timed out, retried, then reported", async () => {
-    const o = await startFakeOllama({ reply: "slow slow slow slow", chunkDelayMs: 2000 });
+    // The first word at once, then a stall far longer than the timeout (which is long enough for a busy machine to answer).
+    const o = await startFakeOllama({ reply: "slow slow slow slow", chunkDelayMs: 30_000 });
     servers.push(o);
     const db = openDatabase(join(tmpDir(), "pai.db"));
-    const c = configSchema.parse({ backend: { timeoutMs: 250, retries: 1, backoffMs: 1 } });
+    const c = configSchema.parse({ backend: { timeoutMs: 2000, retries: 1, backoffMs: 1 } });
     const b = getBackend({ purpose: "answer", config: c, db, env: { OLLAMA_HOST: o.url } });
     let text = "";
     const err = await (async () => {
