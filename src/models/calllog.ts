@@ -26,11 +26,11 @@ export function recordCall(db: Database, r: Omit<CallRecord, "id">): void {
   ).run(r.at, r.backend, r.model, r.purpose, r.kind, r.inputTokens, r.outputTokens, r.latencyMs, r.outcome, r.attempt, r.error, r.exchangeId);
 }
 
-/** The most recent calls, newest first. */
+/** The most recent calls, newest first; exchangeId may be the whole id or its beginning (`pai log` shows 8 characters). */
 export function listCalls(db: Database, opts: { limit?: number; exchangeId?: string } = {}): CallRecord[] {
   const limit = Math.max(1, Math.min(opts.limit ?? 20, 100_000));
-  const where = opts.exchangeId ? "WHERE exchange_id = ?" : "";
-  const params = opts.exchangeId ? [opts.exchangeId, limit] : [limit];
+  const where = opts.exchangeId ? "WHERE substr(exchange_id, 1, length(?)) = ?" : "";
+  const params = opts.exchangeId ? [opts.exchangeId, opts.exchangeId, limit] : [limit];
   return db
     .prepare<any>(
       `SELECT id, at, backend, model, purpose, kind, input_tokens, output_tokens, latency_ms, outcome, attempt, error, exchange_id

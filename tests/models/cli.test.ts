@@ -69,6 +69,12 @@ describe("pai log", () => {
     expect(all.stdout).toMatch(/TIME\s+BACKEND\s+MODEL/);
     expect(all.stdout).toContain("retried");
     expect(all.stdout + r.stdout).not.toContain("sk-ant-secret-key");
+    // --exchange takes the whole id or the first characters the table shows.
+    for (const id of ["ex-1", "ex"]) {
+      const one = JSON.parse((await paiAsync(["log", "--json", "--exchange", id], { home })).stdout);
+      expect(one.map((c: any) => [c.exchange_id, c.attempt])).toEqual([["ex-1", 2], ["ex-1", 1]]);
+    }
+    expect((await paiAsync(["log", "--exchange", "zz"], { home })).stdout).toBe("No model calls in exchange zz.\n");
     const bad = await paiAsync(["log", "--limit", "0"], { home });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^pai: invalid --limit '0'/);

@@ -6,7 +6,7 @@ export function register(program: Command): void {
     .command("log")
     .description("show the log of model calls (time, backend, model, purpose, tokens, latency, outcome, exchange)")
     .option("--limit <n>", "how many calls, newest first", "20")
-    .option("--exchange <id>", "only the calls of one exchange");
+    .option("--exchange <id>", "only the calls of one exchange (its id, or the first characters the table shows)");
   withJson(cmd);
   examples(cmd, ["pai log", "pai log --limit 100 --json", "pai log --exchange 3f1c…"]);
   cmd.action(async (opts: { limit: string; exchange?: string; json?: boolean }) => {
