@@ -1,7 +1,8 @@
 import { join } from "node:path";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { ask } from "../../src/ask/index.ts";
+import { DEFAULT_INSTRUCTIONS } from "../../src/ask/prompt.ts";
 import { loadConfig } from "../../src/config/index.ts";
 import { openMemory } from "../../src/memory/index.ts";
 import { listCalls } from "../../src/models/index.ts";
@@ -176,6 +177,23 @@ describe("pai ask (the CLI)", () => {
     expect(last).toContain("review this\n\ndiff --git a/x b/x");
     const log = await paiAsync(["log", "--json", "--limit", "50"], { home: p.home });
     expect(JSON.parse(log.stdout).some((c: any) => c.exchange_id === out.exchange_id && c.purpose === "answer")).toBe(true);
+  });
+
+  it("the instructions come from system/prompts/answer.md, and user/overrides/prompts/answer.md replaces it", async () => {
+    const p = home();
+    const s = await startFakeOllama({ reply: modelReply("Aye.") });
+    servers.push(s);
+    const shipped = readFileSync(join(p.system, "prompts", "answer.md"), "utf8").trim();
+    expect(shipped).toBe(DEFAULT_INSTRUCTIONS);
+    // The system prompt of the answer to `question` (learning makes a call of its own afterwards).
+    const system = (question: string) =>
+      s.requests.find((q) => q.path === "/api/chat" && q.body.messages.at(-1).content === question)!.body.messages[0].content as string;
+    expect((await paiAsync(["ask", "hello"], { home: p.home, env: { OLLAMA_HOST: s.url } })).code).toBe(0);
+    expect(system("hello").startsWith(`${shipped}\n\n# What you know about the user`)).toBe(true);
+    mkdirSync(join(p.overrides, "prompts"), { recursive: true });
+    writeFileSync(join(p.overrides, "prompts", "answer.md"), "Answer like a pirate.\n");
+    expect((await paiAsync(["ask", "hello again"], { home: p.home, env: { OLLAMA_HOST: s.url } })).code).toBe(0);
+    expect(system("hello again").startsWith("Answer like a pirate.\n\n# What you know about the user")).toBe(true);
   });
 
   it("a dead Ollama exits 3 with the host and 'ollama serve'", async () => {
