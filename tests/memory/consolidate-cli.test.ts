@@ -44,6 +44,20 @@ describe("pai memory maintain --consolidate", () => {
     expect(JSON.parse(again.stdout).summaries).toBe(0);
   });
 
+  it("a month with a single cold memory is left alone, and the notice says why", async () => {
+    const home = initHome(tmpDir());
+    const file = join(home, "one.jsonl");
+    writeFileSync(file, `${JSON.stringify({ content: "Visited Kyoto", created_at: "2023-05-02T10:00:00Z", kind: "event" })}\n`);
+    expect(pai(["memory", "import", file], { home }).code).toBe(0);
+    const ollama = await startFakeOllama({ reply: "A summary." });
+    closers.push(() => ollama.close());
+    const r = await paiAsync(["memory", "maintain", "--consolidate"], { home, env: { OLLAMA_HOST: ollama.url } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/cold 1/);
+    expect(r.stderr).toBe("pai: nothing to consolidate — a month is summarised once it holds two or more cold memories not summarised yet\n");
+    expect(ollama.requests.filter((q) => q.path === "/api/chat")).toHaveLength(0);
+  });
+
   it("refuses a cloud backend: cold memories stay on the machine", () => {
     const home = initHome(tmpDir());
     const r = pai(["memory", "maintain", "--consolidate", "--backend", "anthropic"], { home, env: { ANTHROPIC_API_KEY: "test" } });

@@ -32,7 +32,7 @@ export function register(group: Command): void {
       print(`hot ${r.byTier.hot}  warm ${r.byTier.warm}  cold ${r.byTier.cold}  (${r.ms} ms)`);
       if (summaries !== undefined) {
         if (summaries) print(`Wrote ${summaries} summar${summaries === 1 ? "y" : "ies"} of cold memories; 'pai memory list --kind note' shows them.`);
-        else note("pai: nothing to consolidate — no cold memories that are not summarised yet");
+        else note("pai: nothing to consolidate — a month is summarised once it holds two or more cold memories not summarised yet");
       }
     });
   });
