@@ -93,9 +93,21 @@ export async function runForeground(p: Paths = requireUser(getPaths())): Promise
   const db = openDatabase(p.db);
   const { Daemon } = await import("./daemon.ts");
   const daemon = new Daemon({ paths: p, config, db });
+  // Signals are caught before the daemon starts: 'pai daemon start' returns once the lease is taken, and a stop
+  // sent then (while the triggers are still being set up) must still be a clean stop, recorded, not a kill.
+  const signals = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+  const handlers: (() => void)[] = [];
+  const received = new Promise<string>((resolveSignal) => {
+    for (const s of signals) {
+      const h = () => resolveSignal(s);
+      handlers.push(h);
+      process.once(s, h);
+    }
+  });
   try {
     await daemon.start();
   } catch (err) {
+    signals.forEach((s, i) => process.off(s, handlers[i]!));
     db.close();
     throw err;
   }
@@ -105,9 +117,7 @@ export async function runForeground(p: Paths = requireUser(getPaths())): Promise
   writeFileSync(pidFile(p), `${process.pid}\n`);
   process.on("uncaughtException", (err) => daemon.log(`unexpected error: ${err.message}`));
   process.on("unhandledRejection", (err) => daemon.log(`unexpected error: ${(err as Error)?.message ?? String(err)}`));
-  const signal = await new Promise<string>((resolveSignal) => {
-    for (const s of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.once(s, () => resolveSignal(s));
-  });
+  const signal = await received;
   daemon.log(`received ${signal}: stopping`);
   await daemon.stop(config.daemon.graceMs, signal);
   db.close();

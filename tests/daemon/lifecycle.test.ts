@@ -102,6 +102,21 @@ describe("pai daemon lifecycle (the real CLI)", { timeout: 60_000 }, () => {
     expect(events).toEqual(["start", "stop"]);
   });
 
+  it("a SIGTERM sent as soon as 'pai daemon start' returns (the daemon still starting) is a clean, recorded stop", async () => {
+    const home = initHome(tmpDir());
+    writeFileSync(join(home, "user", "jobs", "tick.json"), JSON.stringify({ trigger: { type: "schedule", cron: "0 7 * * *" }, action: { type: "remember", text: "tick" } }));
+    for (let i = 0; i < 3; i++) {
+      const pid = start(home);
+      process.kill(pid, "SIGTERM");
+      await waitFor(() => !alive(pid), "the daemon to stop");
+    }
+    expect(pai(["daemon", "logs", "-n", "100"], { home }).stdout.match(/received SIGTERM: stopping/g)).toHaveLength(3);
+    const audit = JSON.parse(pai(["audit", "--json"], { home }).stdout) as any[];
+    const events = audit.filter((e) => e.type === "daemon").map((e) => `${e.data.event}${e.data.reason ? ` ${e.data.reason}` : ""}`);
+    expect(events).toEqual(["start", "stop SIGTERM", "start", "stop SIGTERM", "start", "stop SIGTERM"]);
+    expect(status(home).s.running).toBe(false);
+  });
+
   it("kill -9 mid-job, then restart: the lock is taken over, the job is abandoned, nothing fires twice", async () => {
     const home = initHome(tmpDir());
     installSlowPack(home);
