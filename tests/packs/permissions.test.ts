@@ -1,3 +1,5 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { expandPermissions, hostAllowed, restrict } from "../../src/packs/permissions.ts";
 
@@ -21,7 +23,8 @@ describe("permission entries", () => {
       { home: "/h", packDir: "/h/user/packs/p", settings: { server: "http://127.0.0.1:9/x", folders: ["/a", "/b"] } },
     );
     expect(e.network).toEqual(["127.0.0.1:9", "ntfy.sh"]);
-    expect(e.read).toEqual([`${process.env.HOME}/notes`, "/a", "/b", "/h/user/packs/p/data"]);
+    // ~ is $HOME, or the account's home when HOME is unset (as in some CI containers); HOME=/ gives /notes.
+    expect(e.read).toEqual([join(process.env.HOME || homedir(), "notes"), "/a", "/b", "/h/user/packs/p/data"]);
     expect(e.write).toEqual(["/h/user/x"]);
   });
 
