@@ -34,6 +34,14 @@ describe("pai init", () => {
     expect(readFileSync(goals, "utf8")).toContain("- G1: mine");
   });
 
+  it("run again, says nothing was changed, unless --name changed the name", () => {
+    const home = tmpDir();
+    pai(["init", "--name", "Ada"], { home });
+    expect(pai(["init"], { home }).stdout).toBe(`user/ in ${home} is already complete; nothing was changed.\n`);
+    expect(pai(["init", "--name", "Bob"], { home }).stdout).toBe(`user/ in ${home} is already complete.\nName set to Bob.\n`);
+    expect(JSON.parse(readFileSync(join(home, "user", "config.json"), "utf8")).user.name).toBe("Bob");
+  });
+
   it("exits 3 with 'run pai init' when PAI_HOME has no user/", () => {
     const home = tmpDir();
     const r = pai(["config", "list"], { home });

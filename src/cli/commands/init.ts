@@ -13,7 +13,8 @@ export function register(program: Command): void {
     const result = initUser({ name: opts.name });
     if (opts.json) return printData(result);
     if (result.created.length === 0) {
-      print(`user/ in ${result.home} is already complete; nothing was changed.`);
+      // --name may still have changed the config: say "nothing was changed" only when nothing was.
+      print(`user/ in ${result.home} is already complete${opts.name === undefined ? "; nothing was changed" : ""}.`);
     } else {
       print(`Initialised ${result.home}/user`);
       for (const f of result.created) print(`  created  ${f}`);
