@@ -1,8 +1,9 @@
 /**
  * The persistent assistant: one process per PAI_HOME (a lease in the database), running jobs on schedules
- * (a single timer for the nearest run), file changes (one chokidar watcher), thresholds and mailboxes
- * (polled on their intervals) and local webhooks. Job files are reloaded when they change. On stop, a running
- * action gets `daemon.graceMs` to finish and is then abandoned (recorded as such).
+ * (a single timer for the nearest run), file changes (one chokidar watcher), thresholds (polled on their
+ * intervals), mailboxes (one IMAP connection per mail job, waiting in IDLE where the server has it) and local
+ * webhooks. Job files are reloaded when they change. On stop, a running action gets `daemon.graceMs` to finish
+ * and is then abandoned (recorded as such).
  */
 import { existsSync } from "node:fs";
 import { resolve, sep } from "node:path";
@@ -16,7 +17,7 @@ import { redact } from "../audit/redact.ts";
 import { claimFiring, markAbandoned, recoverAbandoned, type FireEvent, type FireOutcome } from "../jobs/fire.ts";
 import type { FileTrigger, Job, MailTrigger, ThresholdTrigger } from "../jobs/schema.ts";
 import { loadJobs } from "../jobs/store.ts";
-import { pollMailbox } from "./mail.ts";
+import { MailWatcher, type MailMode } from "./mail.ts";
 import { Scheduler } from "./scheduler.ts";
 import { acquireLease, getJobState, patchJobState, releaseLease, updateLease } from "./state.ts";
 import { crossing, pastBound, readThresholdValue } from "./threshold.ts";
@@ -53,6 +54,8 @@ export class Daemon {
   private jobsWatcher: FSWatcher | undefined;
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
   private pollers = new Map<string, Poller>();
+  private mailWatchers = new Map<string, { watcher: MailWatcher; spec: string }>();
+  private mailStopping = new Set<Promise<void>>();
   private webhook: { port: number; close(): Promise<void> } | undefined;
   private running = new Map<number, { job: string; promise: Promise<FireOutcome> }>();
   private abort = new AbortController();
@@ -103,6 +106,7 @@ export class Daemon {
     this.scheduler.load([...this.jobs.values()], new Date());
     await this.syncFileWatches();
     this.syncPollers();
+    this.syncMailWatchers();
     this.armTimer();
   }
 
@@ -292,11 +296,11 @@ export class Daemon {
     }
   }
 
-  // ---- thresholds and mail: polled on their intervals ------------------------------------------
+  // ---- thresholds: polled on their intervals ----------------------------------------------------
 
   private syncPollers(): void {
     const want = new Map<string, Job>();
-    for (const job of this.jobs.values()) if (job.trigger.type === "threshold" || job.trigger.type === "mail") want.set(job.name, job);
+    for (const job of this.jobs.values()) if (job.trigger.type === "threshold") want.set(job.name, job);
     for (const [name, p] of this.pollers) {
       const job = want.get(name);
       if (!job || JSON.stringify(job.trigger) !== p.spec) {
@@ -306,7 +310,7 @@ export class Daemon {
     }
     for (const [name, job] of want) {
       if (this.pollers.has(name)) continue;
-      const t = job.trigger as ThresholdTrigger | MailTrigger;
+      const t = job.trigger as ThresholdTrigger;
       const poller: Poller = {
         spec: JSON.stringify(t),
         busy: false,
@@ -317,15 +321,19 @@ export class Daemon {
     }
   }
 
-  /** One check of a threshold or mail job (skipped while the previous one is still running). */
+  /**
+   * One check of a threshold job (skipped while the previous one is still running), or of a mail job (resolves
+   * when a check of its mailbox that started after the call has ended).
+   */
   async poll(name: string): Promise<void> {
+    const mail = this.mailWatchers.get(name);
+    if (mail) return mail.watcher.check();
     const p = this.pollers.get(name);
     const job = this.jobs.get(name);
     if (!p || !job || p.busy || this.stopping) return;
     p.busy = true;
     try {
       if (job.trigger.type === "threshold") await this.checkThreshold(job, job.trigger);
-      else if (job.trigger.type === "mail") await this.checkMail(job, job.trigger);
       if (p.lastError) this.log(`${name}: recovered`);
       p.lastError = undefined;
     } catch (err) {
@@ -357,25 +365,79 @@ export class Daemon {
     }
   }
 
-  private async checkMail(job: Job, t: MailTrigger): Promise<void> {
-    const st = getJobState(this.db, job.name);
-    const after = st?.mail_uid ?? null;
-    const poll = await pollMailbox(t, after, st?.mail_uid_validity ?? null);
-    if (this.stopping) return;
-    if (after === null || st?.mail_uid_validity !== poll.uidValidity) {
-      // First look at this mailbox (or it was rebuilt): remember where it stands; old mail never fires.
-      patchJobState(this.db, job.name, { mail_uid: poll.lastUid, mail_uid_validity: poll.uidValidity });
-      this.log(`${job.name}: watching ${t.mailbox} from UID ${poll.lastUid}`);
-      return;
+  // ---- mail: one long-lived IMAP connection per job --------------------------------------------------
+
+  /** How a mail job's connection stands: in IDLE, polling (no IDLE on the server), connecting, retrying. */
+  mailMode(name: string): MailMode | undefined {
+    return this.mailWatchers.get(name)?.watcher.mode;
+  }
+
+  private syncMailWatchers(): void {
+    const want = new Map<string, Job>();
+    if (!this.stopping) for (const job of this.jobs.values()) if (job.trigger.type === "mail") want.set(job.name, job);
+    for (const [name, w] of this.mailWatchers) {
+      const job = want.get(name);
+      if (job && JSON.stringify(job.trigger) === w.spec) continue;
+      this.mailWatchers.delete(name);
+      this.stopMailWatcher(w.watcher);
     }
-    for (const m of poll.messages) {
+    for (const [name, job] of want) {
+      if (this.mailWatchers.has(name)) continue;
+      const t = job.trigger as MailTrigger;
+      let lastError: string | undefined;
+      const watcher = new MailWatcher(t, {
+        position: () => {
+          const st = getJobState(this.db, name);
+          return { uid: st?.mail_uid ?? null, uidValidity: st?.mail_uid_validity ?? null };
+        },
+        baseline: (uidValidity, lastUid) => {
+          // First look at this mailbox (or it was rebuilt): remember where it stands; old mail never fires.
+          patchJobState(this.db, name, { mail_uid: lastUid, mail_uid_validity: uidValidity });
+          this.log(`${name}: watching ${t.mailbox} from UID ${lastUid}`);
+        },
+        found: (uidValidity, messages, lastUid) => this.onMail(name, uidValidity, messages, lastUid),
+        watching: (mode) => {
+          this.log(`${name}: ${mode === "idle" ? `waiting for mail in ${t.mailbox} (IDLE)` : `checking ${t.mailbox} every ${t.intervalMs} ms (the server has no IDLE)`}`);
+          if (lastError) this.log(`${name}: recovered`);
+          lastError = undefined;
+        },
+        failed: ({ message, retryMs, wasWatching }) => {
+          const msg = redact(message);
+          const retry = `retrying in ${retryMs >= 60_000 ? `${Math.round(retryMs / 60_000)} min` : `${Math.round(retryMs / 1000)} s`}`;
+          if (wasWatching) {
+            // A dropped connection is logged; it is audited only if reconnecting fails.
+            this.log(`${name}: connection to ${t.host} lost: ${msg}; ${retry}`);
+            return;
+          }
+          if (lastError !== msg) {
+            this.log(`${name}: mail check failed: ${msg}; ${retry}`);
+            appendAudit(this.db, { job: name, type: "error", data: { trigger: "mail", error: msg } });
+          }
+          lastError = msg;
+        },
+      });
+      this.mailWatchers.set(name, { watcher, spec: JSON.stringify(t) });
+      watcher.start();
+    }
+  }
+
+  private stopMailWatcher(w: MailWatcher): void {
+    const p = w.stop().catch((err) => this.log(`mail watcher: ${(err as Error).message}`));
+    this.mailStopping.add(p);
+    void p.finally(() => this.mailStopping.delete(p));
+  }
+
+  private onMail(name: string, uidValidity: string, messages: { uid: number; from: string; subject: string }[], lastUid: number): void {
+    const job = this.jobs.get(name);
+    if (!job || job.trigger.type !== "mail" || this.stopping) return;
+    for (const m of messages) {
       const vars = { from: m.from, subject: m.subject, uid: String(m.uid) };
-      const outcome = this.dispatch(job, { trigger: "mail", key: `mail:${poll.uidValidity}:${m.uid}`, vars }, () =>
-        patchJobState(this.db, job.name, { mail_uid: m.uid }),
+      const outcome = this.dispatch(job, { trigger: "mail", key: `mail:${uidValidity}:${m.uid}`, vars }, () =>
+        patchJobState(this.db, name, { mail_uid: m.uid }),
       );
-      if (outcome.status !== "duplicate") this.fireHooks("mail.received", `mail:${job.name}:${poll.uidValidity}:${m.uid}`, vars);
+      if (outcome.status !== "duplicate") this.fireHooks("mail.received", `mail:${name}:${uidValidity}:${m.uid}`, vars);
     }
-    if (poll.lastUid > after) patchJobState(this.db, job.name, { mail_uid: poll.lastUid });
+    if (lastUid > (getJobState(this.db, name)?.mail_uid ?? 0)) patchJobState(this.db, name, { mail_uid: lastUid });
   }
 
   // ---- webhook ---------------------------------------------------------------------------------
@@ -440,7 +502,9 @@ export class Daemon {
     this.debounce.clear();
     for (const p of this.pollers.values()) clearInterval(p.timer);
     this.pollers.clear();
-    await Promise.allSettled([this.fileWatcher?.close(), this.jobsWatcher?.close(), this.webhook?.close()]);
+    for (const w of this.mailWatchers.values()) this.stopMailWatcher(w.watcher);
+    this.mailWatchers.clear();
+    await Promise.allSettled([this.fileWatcher?.close(), this.jobsWatcher?.close(), this.webhook?.close(), ...this.mailStopping]);
     const inFlight = [...this.running.entries()];
     let abandoned = 0;
     if (inFlight.length) {
