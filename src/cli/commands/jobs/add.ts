@@ -20,7 +20,7 @@ export function register(group: Command): void {
     .option("--check-file <path>", "trigger: a file holding a number")
     .option("--above <n>", "fire when the value goes above n")
     .option("--below <n>", "fire when the value goes below n")
-    .option("--every <duration>", "check interval (threshold, mail)")
+    .option("--every <duration>", "check interval (threshold; mail on a server without IDLE)")
     .option("--mail-host <host>", "trigger: new mail on this IMAP server")
     .option("--mail-port <port>", "IMAP port (default 993)")
     .option("--mail-user <user>", "IMAP user")
