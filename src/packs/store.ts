@@ -389,6 +389,8 @@ export interface UpdateResult {
   to: string;
   commit?: string;
   changed: boolean;
+  /** The source had not changed, but the installed copy had (see verifyPack): it was copied again. */
+  restored?: boolean;
   /** Permissions the new version declares that were not granted before. */
   newPermissions: PermissionSummary[];
 }
@@ -422,8 +424,10 @@ export async function updatePack(name?: string, opts: InstallOptions = {}): Prom
       if (m.name !== n) throw new UserError(`the source of '${n}' now holds a pack named '${m.name}'`, { hint: `uninstall '${n}' and install the new pack by its name` });
       const files = hashFiles(fetched.dir);
       const same = JSON.stringify(files) === JSON.stringify(lock.files);
+      // An installed copy edited since install is copied again from its source (what 'pai pack verify' advises).
+      const intact = verifyPack(n, p)[0]!.ok;
       const added = newPerms(m, lock.grants, p);
-      if (same) {
+      if (same && intact) {
         results.push({ name: n, from: lock.version, to: m.version, commit: fetched.commit ?? lock.source.commit, changed: false, newPermissions: [] });
         continue;
       }
@@ -444,7 +448,7 @@ export async function updatePack(name?: string, opts: InstallOptions = {}): Prom
         },
         p,
       );
-      results.push({ name: n, from: lock.version, to: m.version, commit: fetched.commit, changed: true, newPermissions: added });
+      results.push({ name: n, from: lock.version, to: m.version, commit: fetched.commit, changed: !same, ...(same ? { restored: true } : {}), newPermissions: added });
     } finally {
       fetched.cleanup();
     }

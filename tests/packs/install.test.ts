@@ -209,6 +209,13 @@ rmSync(src, { recursive: true, force: true });
     const cli = pai(["pack", "verify", "--json"], { home: p.home });
     expect(cli.code).toBe(1);
     expect(JSON.parse(cli.stdout).packs[0].modified).toEqual(["journal.ts"]);
+    expect(cli.stderr).toMatch(/reinstall to restore: pai pack update journal/);
+    // The fix verify names works: update copies the pack again from its unchanged source.
+    const update = pai(["pack", "update", "journal"], { home: p.home });
+    expect(update.code).toBe(0);
+    expect(update.stdout).toBe("journal: restored 1.0.0 from its source (the installed files had changed)\n");
+    expect(verifyPack("journal", p)).toEqual([{ name: "journal", ok: true, modified: [], missing: [], added: [] }]);
+    expect(pai(["pack", "update", "journal"], { home: p.home }).stdout).toBe("journal: up to date (1.0.0)\n");
     uninstallPack("journal", p);
     expect(readdirSync(p.packs)).toEqual([]);
     expect(() => uninstallPack("journal", p)).toThrow(/no installed pack 'journal'/);

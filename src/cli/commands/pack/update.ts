@@ -18,7 +18,9 @@ export function register(group: Command): void {
     if (opts.json) return printData(results);
     if (!results.length) return print("No packs yet. Install one with 'pai pack install NAME'.");
     for (const r of results) {
-      print(r.changed ? `${r.name}: ${r.from} → ${r.to}${r.commit ? ` @ ${r.commit.slice(0, 12)}` : ""}` : `${r.name}: up to date (${r.to})`);
+      if (r.changed) print(`${r.name}: ${r.from} → ${r.to}${r.commit ? ` @ ${r.commit.slice(0, 12)}` : ""}`);
+      else if (r.restored) print(`${r.name}: restored ${r.to} from its source (the installed files had changed)`);
+      else print(`${r.name}: up to date (${r.to})`);
     }
   });
 }
