@@ -1,4 +1,4 @@
-import { lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
@@ -54,6 +54,7 @@ describe("pai export agents", () => {
     const dir = tmpDir();
     const file = join(dir, "AGENTS.md");
     writeFileSync(file, USER_TEXT);
+    chmodSync(file, 0o644); // the user's mode, whatever the umask the tests run under
     const r = await exportAgents({ to: dir, paths: p });
     expect(r.files).toEqual([{ path: file, action: "updated" }]);
     const text = readFileSync(file, "utf8");
