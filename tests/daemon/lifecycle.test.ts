@@ -83,8 +83,8 @@ describe("pai daemon lifecycle (the real CLI)", { timeout: 60_000 }, () => {
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/already running \(pid \d+\)/);
 
-    const logs = pai(["daemon", "logs", "-n", "20"], { home });
-    expect(logs.stdout).toMatch(/started \(pid \d+\)/);
+    // 'pai daemon start' returns once the lease is taken; the daemon logs "started" once its triggers are set up.
+    await waitFor(() => /started \(pid \d+\)/.test(pai(["daemon", "logs", "-n", "20"], { home }).stdout), "the started line in the log");
 
     const stop = pai(["daemon", "stop"], { home });
     expect(stop.code).toBe(0);
