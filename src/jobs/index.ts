@@ -47,7 +47,7 @@ export function describeTrigger(t: Job["trigger"]): string {
     case "file":
       return `file ${t.path}`;
     case "threshold":
-      return `${t.file ? `file ${t.file}` : t.command!.join(" ")} ${t.above !== undefined ? `> ${t.above}` : `< ${t.below}`} every ${t.intervalMs} ms`;
+      return `${t.file ? `file ${t.file}` : t.command!.join(" ")} ${t.above !== undefined ? `> ${t.above}` : `< ${t.below}`} every ${formatDuration(t.intervalMs)}`;
     case "mail":
       return `mail ${t.user}@${t.host}/${t.mailbox}${t.from ? ` from:${t.from}` : ""}${t.subject ? ` subject:${t.subject}` : ""}`;
     case "webhook":
@@ -96,6 +96,14 @@ export function listJobs(p: Paths = requireUser(getPaths())): { jobs: JobRow[]; 
       invalid: invalid.map((i) => ({ ...i, file: relative(p.home, i.file) })),
     };
   });
+}
+
+/** A duration in the largest unit that divides it evenly, as parseDuration reads it: 300000 → "5m". */
+export function formatDuration(ms: number): string {
+  for (const [unit, n] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const) {
+    if (ms >= n && ms % n === 0) return `${ms / n}${unit}`;
+  }
+  return `${ms}ms`;
 }
 
 /** Duration: "500ms", "30s", "5m", "2h", "1d" or milliseconds. */

@@ -46,6 +46,13 @@ describe("pai jobs", () => {
     expect(auditOf(home, "nightly").map((e) => e.data.event)).toEqual(["added", "disabled", "enabled", "removed"]);
   });
 
+  it("lists a threshold's interval as it was given ('every 5m'), the file holding milliseconds", () => {
+    const home = initHome(tmpDir());
+    expect(pai(["jobs", "add", "disk", "--check-file", "/tmp/v", "--above", "90", "--every", "5m", "--action", "remember", "--text", "x"], { home }).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(home, "user", "jobs", "disk.json"), "utf8")).trigger.intervalMs).toBe(300_000);
+    expect(pai(["jobs", "list"], { home }).stdout).toContain("file /tmp/v > 90 every 5m");
+  });
+
   it("bad input: one line naming the file and field, non-zero exit, nothing written", () => {
     const home = initHome(tmpDir());
     const cron = pai(["jobs", "add", "x", "--cron", "every day", "--text", "hi"], { home });
