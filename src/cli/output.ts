@@ -74,11 +74,19 @@ export function examples(cmd: Command, lines: string[]): Command {
 }
 
 /** Pads columns for a simple table. */
-export function table(rows: string[][]): string {
+export function table(rows: string[][], width = process.stdout.isTTY ? process.stdout.columns : 0): string {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(c))));
   return rows
-    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + " ".repeat(widths[i]! - visibleLength(c)))).join("  "))
+    .map((r) => {
+      const line = r.map((c, i) => (i === r.length - 1 ? c : c + " ".repeat(widths[i]! - visibleLength(c)))).join("  ");
+      // On a terminal, a plain last column (a description) is cut to the width rather than wrapped; a pipe
+      // gets it whole.
+      const last = r[r.length - 1] ?? "";
+      if (!width || line.length <= width || last.length !== visibleLength(last)) return line;
+      const room = width - (line.length - last.length) - 1;
+      return room >= 10 ? `${line.slice(0, line.length - last.length + room).trimEnd()}…` : line;
+    })
     .join("\n");
 }
 
