@@ -4,7 +4,7 @@ import { examples, note, print, printJson, withJson } from "../../output.ts";
 export function register(group: Command): void {
   const cmd = group
     .command("maintain")
-    .description("re-tier every memory now (normally done a little at a time as you use pai) and compact the index")
+    .description("re-check the hot set now (normally kept up to date as you use pai; warm and cold follow from the dates) and compact the index")
     .option("--consolidate", "also summarise cold memories, one summary per month, with the local model (sources stay searchable)")
     .option("--backend <name>", "backend for --consolidate (local only: ollama)")
     .option("--model <name>", "model for --consolidate");
