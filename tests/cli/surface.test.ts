@@ -50,7 +50,8 @@ describe("snakeKeys", () => {
 });
 
 describe("the CLI surface", () => {
-  it("a representative command of every group prints JSON with snake_case keys", () => {
+  // About forty runs of the CLI one after the other: a busy machine needs more than the default 30 s.
+  it("a representative command of every group prints JSON with snake_case keys", { timeout: 120_000 }, () => {
     const home = initHome(tmpDir());
     const fakeHome = tmpDir();
     const env = { OLLAMA_HOST: "http://127.0.0.1:1", ANTHROPIC_API_KEY: undefined, HOME: fakeHome };
