@@ -160,7 +160,7 @@ export function createPaiMcpServer(opts: PaiMcpOptions): McpServer {
         const item = r.item;
         const note =
           item.visibility === "private" && audience === "cloud"
-            ? "stored as private: a cloud client such as this one does not see private memories, so it will not find this one again"
+            ? `stored as private: a cloud client such as this one does not see private memories, so it will not find this one again unless the user runs 'pai memory shareable ${item.id}'`
             : undefined;
         return json({ stored: true, merged: r.merged, redacted: r.redacted, id: item.id, ref: `mem:${item.id}`, kind: item.kind, ...(note ? { note } : {}) });
       }),

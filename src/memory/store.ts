@@ -155,6 +155,11 @@ export interface MemoryStore {
   touch(ids: number[]): void;
   edit(id: number, content: string): MemoryItem;
   pin(id: number, pinned: boolean): MemoryItem;
+  /**
+   * Marks items private (never sent to a cloud model) or shareable, all or none (an unknown id changes
+   * nothing); their tiers and dates are left alone.
+   */
+  setVisibility(ids: number[], visibility: MemoryVisibility): MemoryItem[];
   forget(ids: number[]): number;
   stats(): MemoryStats;
   maintain(opts?: { now?: Date }): MaintainResult;
@@ -967,6 +972,15 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       });
       retier();
       return mustGet(id);
+    },
+
+    setVisibility(ids, visibility) {
+      for (const id of ids) mustGet(id);
+      db.transaction(() => {
+        const set = db.prepare("UPDATE memory_items SET visibility = ? WHERE id = ?");
+        for (const id of ids) set.run(visibility, id);
+      });
+      return ids.map(mustGet);
     },
 
     forget(ids) {

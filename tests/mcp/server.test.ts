@@ -118,7 +118,9 @@ describe("pai mcp (cloud client, the default)", () => {
     const plain = data(await c.callTool({ name: "remember", arguments: { content: "Ada prefers trains to planes" } }));
     expect(plain.kind).toBe("note");
     // It says what will happen, and points at no command that does not exist.
-    expect(plain.note).toBe("stored as private: a cloud client such as this one does not see private memories, so it will not find this one again");
+    expect(plain.note).toBe(
+      `stored as private: a cloud client such as this one does not see private memories, so it will not find this one again unless the user runs 'pai memory shareable ${plain.id}'`,
+    );
     const bad = await c.callTool({ name: "remember", arguments: { content: "x", kind: "gossip" } });
     expect(bad.isError).toBe(true);
     await c.close();

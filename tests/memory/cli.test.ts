@@ -196,4 +196,26 @@ describe("pai remember / pai memory", () => {
     expect(pai(["memory", "export", "--output", out], { home: h }).code).toBe(0);
     expect(readFileSync(out, "utf8").trim().split("\n")).toHaveLength(3);
   });
+
+  it("private and shareable change what a cloud model may see, all ids or none", () => {
+    const h = home();
+    json(pai(["remember", "--json", "Answer in French"], { home: h }));
+    json(pai(["remember", "--json", "I prefer short answers"], { home: h }));
+    const cloud = () => json(pai(["context", "--json", "--for", "cloud"], { home: h })).text as string;
+    expect(cloud()).toContain("Answer in French");
+    // An unknown id among them: one line, exit 1, and the known one is left as it was.
+    const bad = pai(["memory", "private", "1", "99"], { home: h });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toMatch(/^pai: no memory item 99 — /);
+    expect(cloud()).toContain("Answer in French");
+    const done = json(pai(["memory", "private", "--json", "1", "2"], { home: h }));
+    expect(done.map((i: any) => [i.id, i.visibility])).toEqual([[1, "private"], [2, "private"]]);
+    expect(cloud()).not.toContain("Answer in French");
+    expect(cloud()).not.toContain("short answers");
+    const back = pai(["memory", "shareable", "2"], { home: h });
+    expect(back.stdout).toMatch(/#2 is shareable/);
+    expect(cloud()).toContain("short answers");
+    expect(cloud()).not.toContain("Answer in French");
+    expect(pai(["memory", "private", "x"], { home: h }).code).toBe(2);
+  });
 });

@@ -6,6 +6,7 @@ import { register as show } from "./show.ts";
 import { register as edit } from "./edit.ts";
 import { register as pin } from "./pin.ts";
 import { register as unpin } from "./unpin.ts";
+import { register as privateCmd, registerShareable as shareable } from "./private.ts";
 import { register as forget } from "./forget.ts";
 import { register as importCmd } from "./import.ts";
 import { register as importTranscript } from "./import-transcript.ts";
@@ -25,5 +26,5 @@ export function register(program: Command): void {
     "pai memory export > memory.jsonl",
     "pai memory backup",
   ]);
-  for (const verb of [search, list, show, edit, pin, unpin, forget, importCmd, importTranscript, exportCmd, stats, maintain, backup]) verb(group);
+  for (const verb of [search, list, show, edit, pin, unpin, privateCmd, shareable, forget, importCmd, importTranscript, exportCmd, stats, maintain, backup]) verb(group);
 }

@@ -1,0 +1,29 @@
+import type { Command } from "commander";
+import { examples, print, printJson, withJson } from "../../output.ts";
+
+/** `pai memory private ID…` and `pai memory shareable ID…`: one file, two verbs, as pin and unpin are. */
+function visibilityVerb(group: Command, visibility: "private" | "shareable", description: string, example: string): void {
+  const cmd = group.command(visibility).argument("<ids...>", "the memories' ids").description(description);
+  withJson(cmd);
+  examples(cmd, [example, "pai memory show 42"]);
+  cmd.action(async (idTexts: string[], opts: { json?: boolean }) => {
+    const { withUserStore, parseId } = await import("../../../memory/cli.ts");
+    const { itemJson } = await import("../../../memory/json.ts");
+    const ids = idTexts.map(parseId);
+    await withUserStore(({ store }) => {
+      const items = store.setVisibility(ids, visibility);
+      if (opts.json) return printJson(items.map(itemJson));
+      for (const item of items) {
+        print(`#${item.id} is ${item.visibility}${item.visibility === "private" ? ": never sent to a cloud model" : ": a cloud model may see it (secrets are still redacted)"}.`);
+      }
+    });
+  });
+}
+
+export function register(group: Command): void {
+  visibilityVerb(group, "private", "mark memories private: never sent to a cloud model or a cloud MCP client", "pai memory private 42 43");
+}
+
+export function registerShareable(group: Command): void {
+  visibilityVerb(group, "shareable", "mark memories shareable: a cloud model or cloud MCP client may see them", "pai memory shareable 42");
+}
