@@ -161,15 +161,22 @@ function getIn(obj: Raw, parts: string[]): unknown {
   return cur;
 }
 
+/** Sets a value at a dotted path; undefined removes it, and with it the sections it leaves empty. */
 function setIn(obj: Raw, parts: string[], value: unknown): void {
-  let cur = obj;
+  const path: Raw[] = [obj];
   for (const p of parts.slice(0, -1)) {
+    const cur = path[path.length - 1]!;
+    if (value === undefined && (!cur[p] || typeof cur[p] !== "object")) return;
     if (!cur[p] || typeof cur[p] !== "object") cur[p] = {};
-    cur = cur[p] as Raw;
+    path.push(cur[p] as Raw);
   }
   const last = parts[parts.length - 1]!;
-  if (value === undefined) delete cur[last];
-  else cur[last] = value;
+  if (value !== undefined) {
+    path[path.length - 1]![last] = value;
+    return;
+  }
+  delete path[path.length - 1]![last];
+  for (let i = path.length - 1; i > 0 && Object.keys(path[i]!).length === 0; i--) delete path[i - 1]![parts[i - 1]!];
 }
 
 function requireKey(key: string, file: string): Leaf {

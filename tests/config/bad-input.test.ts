@@ -154,6 +154,10 @@ describe("config: good input", () => {
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ user: { name: "Ada" }, memory: { hotCap: 120, incognito: true } });
     expect(pai(["config", "set", "memory.hotCap", "--unset"], { home: h }).code).toBe(0);
     expect(pai(["config", "get", "memory.hotCap"], { home: h }).stdout).toBe("50\n");
+    // Unsetting the last key of a section removes the section; unsetting what is not there changes nothing.
+    expect(pai(["config", "set", "memory.incognito", "--unset"], { home: h }).code).toBe(0);
+    expect(pai(["config", "set", "models.answer.backend", "--unset"], { home: h }).code).toBe(0);
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ user: { name: "Ada" } });
   });
 
   it("a key with no default: unset reads as null in JSON and '(unset)' in text, never 'undefined'", () => {
