@@ -31,6 +31,7 @@ export function initUser(opts: { name?: string; paths?: Paths; today?: string } 
   const userReadme = join(p.user, "README.md");
   if (!existsSync(userReadme) && existsSync(join(p.install, "user", "README.md")) && p.user !== join(p.install, "user")) {
     copyFileSync(join(p.install, "user", "README.md"), userReadme);
+    created.push(rel(userReadme));
   }
   const fromTemplate = (template: string, target: string) => {
     if (existsSync(target)) {

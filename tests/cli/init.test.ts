@@ -11,6 +11,8 @@ describe("pai init", () => {
     // What to do next is a notice (stderr); what was created is the data (stdout).
     expect(r.stderr).toBe("Next: edit user/telos/goals.md, then try 'pai status'.\n");
     expect(r.stdout).toContain("created  user/telos/goals.md");
+    expect(r.stdout).toContain("created  user/README.md");
+    expect(existsSync(join(home, "user", "README.md"))).toBe(true);
     expect(r.code).toBe(0);
     for (const f of ["mission", "goals", "projects", "beliefs", "models", "strategies", "narratives", "learned", "challenges", "ideas"]) {
       expect(existsSync(join(home, "user", "telos", `${f}.md`))).toBe(true);
