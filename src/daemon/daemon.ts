@@ -93,6 +93,8 @@ export class Daemon {
     await this.reload();
     if (this.opts.watchJobs !== false) await this.watchJobsFolder();
     if (this.opts.config.daemon.webhook.enabled) await this.startWebhook();
+    // `pai daemon start` returns once this is set, so a change made right after it is seen.
+    updateLease(this.db, { readyAt: new Date().toISOString() });
     this.log(`started (pid ${process.pid}): ${this.jobs.size} job(s), ${this.scheduler.size} scheduled`);
     this.fireHooks("daemon.start", `daemon.start:${new Date().toISOString()}:${process.pid}`, {});
   }

@@ -181,11 +181,16 @@ export async function startBackground(p: Paths = requireUser(getPaths()), opts: 
   let exited: number | null | undefined;
   child.on("exit", (code) => (exited = code ?? 1));
   child.unref();
+  // Returns once the daemon's triggers are in place (its lease says when), so that a file changed or a
+  // webhook called right after 'pai daemon start' is seen; a daemon that holds the lease but is still setting
+  // up when the time is out is running, and is reported as started.
   const deadline = Date.now() + (opts.waitMs ?? 15_000);
+  let ours = false;
   while (Date.now() < deadline) {
     await sleep(50);
     const lease = withDb(p, (db) => readLease(db));
-    if (lease && lease.pid === child.pid && processAlive(child.pid)) return { pid: child.pid, already: false, log };
+    ours = !!lease && lease.pid === child.pid && processAlive(child.pid);
+    if (ours && lease!.readyAt) return { pid: child.pid!, already: false, log };
     if (exited !== undefined) {
       const last = lastLines(log, 5).filter((l) => l.trim()).pop() ?? "no output";
       const other = withDb(p, (db) => liveLease(db));
@@ -193,6 +198,7 @@ export async function startBackground(p: Paths = requireUser(getPaths()), opts: 
       throw new UserError(`the daemon exited at start (${last.replace(/^\S+Z /, "")})`, { hint: `see ${log}` });
     }
   }
+  if (ours) return { pid: child.pid!, already: false, log };
   throw new EnvironmentError("the daemon did not start within the time allowed", { hint: `see ${log}` });
 }
 

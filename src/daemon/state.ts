@@ -37,6 +37,8 @@ export interface Lease {
   pid: number;
   startedAt: string;
   webhookPort?: number;
+  /** When its triggers were all in place (job files read, watches ready, webhook listening). */
+  readyAt?: string;
 }
 
 /** True when pid is a live process (and, where /proc exists, a pai daemon rather than a recycled pid). */

@@ -83,8 +83,8 @@ describe("pai daemon lifecycle (the real CLI)", { timeout: 60_000 }, () => {
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/already running \(pid \d+\)/);
 
-    // 'pai daemon start' returns once the lease is taken; the daemon logs "started" once its triggers are set up.
-    await waitFor(() => /started \(pid \d+\)/.test(pai(["daemon", "logs", "-n", "20"], { home }).stdout), "the started line in the log");
+    // 'pai daemon start' returns once the daemon's triggers are set up, which it logs as "started".
+    expect(pai(["daemon", "logs", "-n", "20"], { home }).stdout).toMatch(/started \(pid \d+\)/);
 
     const stop = pai(["daemon", "stop"], { home });
     expect(stop.code).toBe(0);
@@ -170,6 +170,17 @@ describe("pai daemon lifecycle (the real CLI)", { timeout: 60_000 }, () => {
     const audit = JSON.parse(pai(["audit", "--json"], { home }).stdout) as any[];
     expect(audit.some((e) => e.job === "busy" && e.data.status === "abandoned")).toBe(true);
     expect(audit.find((e) => e.data.event === "stop").data).toMatchObject({ reason: "SIGTERM", abandoned: 1 });
+  });
+
+  it("a file changed as soon as 'pai daemon start' returns fires its job", async () => {
+    const home = initHome(tmpDir());
+    const watched = join(home, "inbox.txt");
+    writeFileSync(watched, "old");
+    writeFileSync(join(home, "user", "jobs", "seen.json"), JSON.stringify({ trigger: { type: "file", path: watched }, action: { type: "remember", text: "inbox changed" } }));
+    start(home);
+    writeFileSync(watched, "new");
+    await waitFor(() => firings(home, "seen").some((f) => f.status === "ok"), "the file job");
+    expect(pai(["daemon", "stop"], { home }).code).toBe(0);
   });
 
   it("the CLI and the daemon share the database at once; new job files are picked up", async () => {
