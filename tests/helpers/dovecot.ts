@@ -138,6 +138,8 @@ service imap-login {
   if (root) {
     for (const d of [mail, maildir, join(maildir, "new"), join(maildir, "cur"), join(maildir, "tmp")]) chownSync(d, uid, gid);
     chmodSync(dir, 0o755);
+    // dovecot's unprivileged processes read it: under a umask of 077 it would be root's alone.
+    chmodSync(join(dir, "passwd"), 0o644);
     mkdirSync(join(dir, "state"), { recursive: true });
   }
   let out = "";
