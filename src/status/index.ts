@@ -199,7 +199,7 @@ export function interpretRevList(code: number | null, stdout: string, stderr: st
   if (ahead && behind) return { state: "diverged", ahead, behind, detail: `${ahead} local and ${behind} upstream commit(s); 'pai upgrade' only fast-forwards` };
   if (behind) return { state: "behind", ahead, behind, detail: `${behind} new commit(s) as of the last fetch — run 'pai upgrade'` };
   if (ahead) return { state: "ahead", ahead, behind, detail: `${ahead} local commit(s) not upstream` };
-  return { state: "up to date", ahead, behind, detail: "up to date as of the last fetch ('pai upgrade --check' fetches)" };
+  return { state: "up to date", ahead, behind, detail: "as of the last fetch; 'pai upgrade --check' fetches" };
 }
 
 function countPacks(dir: string): number {
