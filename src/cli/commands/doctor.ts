@@ -10,7 +10,17 @@ export function register(program: Command): void {
   cmd.addHelpText("after", "\nEach line is ok, warn or fail, with the fix under it. Exit 1 when any check fails, 0 otherwise.\n");
   cmd.action(async (opts: { json?: boolean }) => {
     const { runDoctor, renderDoctor } = await import("../../doctor/index.ts");
-    const report = await runDoctor();
+    // On a terminal, a long check shows a line on stderr while it runs, cleared once it is done.
+    const tty = process.stderr.isTTY === true;
+    let shown = false;
+    const report = await runDoctor({
+      onProgress: (what) => {
+        if (!tty) return;
+        process.stderr.write(`\r\x1b[K${style.dim(what)}`);
+        shown = true;
+      },
+    });
+    if (shown) process.stderr.write("\r\x1b[K");
     if (opts.json) printData(report);
     else print(renderDoctor(report, (status, s) => (status === "ok" ? style.green(s) : status === "warn" ? style.yellow(s) : style.red(s))));
     if (!report.ok) process.exitCode = 1;
