@@ -144,4 +144,16 @@ export const memoryMigrations: Migration[] = [
       `);
     },
   },
+  {
+    // `pai memory stats` counts by kind and counts redacted items: without these it read every row (0.8 s at a
+    // million items); with them, two small index scans.
+    version: 103,
+    name: "memory indexes for counts by kind and of redacted items",
+    up: (db) => {
+      db.exec(`
+        CREATE INDEX memory_items_kind ON memory_items (kind);
+        CREATE INDEX memory_items_redacted ON memory_items (id) WHERE redacted = 1;
+      `);
+    },
+  },
 ];

@@ -1021,10 +1021,14 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     stats() {
       const byKind = Object.fromEntries(MEMORY_KINDS.map((k) => [k, 0])) as Record<MemoryKind, number>;
       for (const r of db.prepare<{ kind: MemoryKind; n: number }>("SELECT kind, count(*) AS n FROM memory_items GROUP BY kind").all()) byKind[r.kind] = r.n;
+      // Each count through an index or the narrow tier table, never a read of every item.
       const agg = db
         .prepare<{ total: number; superseded: number; pinned: number; redacted: number; oldest: string | null; newest: string | null }>(
-          `SELECT count(*) AS total, count(superseded_by) AS superseded, coalesce(sum(pinned), 0) AS pinned,
-             coalesce(sum(redacted), 0) AS redacted, min(created_at) AS oldest, max(created_at) AS newest FROM memory_items`,
+          `SELECT (SELECT count(*) FROM memory_items INDEXED BY memory_items_kind) AS total,
+             (SELECT count(*) FROM memory_tiers WHERE current = 0) AS superseded,
+             (SELECT count(*) FROM memory_items WHERE pinned = 1) AS pinned,
+             (SELECT count(*) FROM memory_items WHERE redacted = 1) AS redacted,
+             (SELECT min(created_at) FROM memory_items) AS oldest, (SELECT max(created_at) FROM memory_items) AS newest`,
         )
         .get()!;
       const pages = db.prepare<{ page_count: number }>("PRAGMA page_count").get()!.page_count;
