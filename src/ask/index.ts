@@ -5,10 +5,11 @@
  */
 import { randomUUID } from "node:crypto";
 import { loadConfig, type Config } from "../config/index.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError, UserError } from "../errors.ts";
 import { backendAudience, getBackend, resolveModel } from "../models/index.ts";
 import type { BackendName, ChatMessage, Purpose, Usage } from "../models/types.ts";
 import { paths as getPaths, requireUser, type Paths } from "../paths.ts";
+import type { MemoryItem } from "../memory/store.ts";
 import { openDatabase, type Database } from "../storage/index.ts";
 import { answerInstructions, buildSystem } from "./prompt.ts";
 
@@ -34,6 +35,11 @@ export interface AskOptions {
   env?: NodeJS.ProcessEnv;
   /** Where the exchange came from, stored as the episode's source (default "ask"). */
   source?: string;
+  /**
+   * Continue a conversation: the stored exchange (an episode id, or "latest" for the last 'pai ask' one) and
+   * those it continued are sent as earlier turns, and the new episode records that it continues it.
+   */
+  continueFrom?: number | "latest";
 }
 
 export interface AskResult {
@@ -50,6 +56,8 @@ export interface AskResult {
   learning?: "off" | "ok" | "malformed" | "failed" | "skipped";
   /** Tokens of the user's context that were sent. */
   contextTokens: number;
+  /** The episode this exchange continued (--continue), and how many earlier exchanges were sent. */
+  continued?: { from: number; sent: number; withheld: number };
 }
 
 interface Assembled {
@@ -88,6 +96,47 @@ export function cloudHistory(history: ChatMessage[], redact: (s: string) => stri
   });
 }
 
+/** Most earlier exchanges `--continue` sends (as chat sends its last 20 messages). */
+const CONTINUE_EXCHANGES = 10;
+
+/**
+ * The turns of the stored conversation ending at `from` (oldest first), following each episode's
+ * meta.continues. For a cloud backend, an exchange that was answered locally is left out whole: it is a
+ * private memory, and its answer was written with the private context in view.
+ */
+export async function storedConversation(
+  db: Database,
+  config: Config,
+  from: number | "latest",
+  audience: "local" | "cloud",
+): Promise<{ from: number; history: ChatMessage[]; sent: number; withheld: number }> {
+  const { openMemory } = await import("../memory/index.ts");
+  const mem = openMemory(db, config);
+  const isExchange = (x: MemoryItem | undefined): x is MemoryItem => !!x && x.kind === "episode" && typeof x.meta.question === "string";
+  let id: number | undefined;
+  if (from === "latest") {
+    id = db
+      .prepare<{ id: number }>("SELECT id FROM memory_items WHERE kind = 'episode' AND source LIKE 'ask:%' AND superseded_by IS NULL ORDER BY id DESC LIMIT 1")
+      .get()?.id;
+    if (id === undefined) throw new UserError("there is no earlier 'pai ask' exchange to continue", { hint: "ask without --continue" });
+  } else id = from;
+  const first = mem.get(id);
+  if (!isExchange(first)) {
+    throw new UserError(`memory item ${id} is not a stored exchange`, { hint: "'pai memory list --kind episode' shows them" });
+  }
+  const turns: ChatMessage[][] = [];
+  let withheld = 0;
+  let item: MemoryItem | undefined = first;
+  for (let n = 0; isExchange(item) && n < CONTINUE_EXCHANGES; n++) {
+    const m = /\nA(?: \(interrupted\))?: ([\s\S]*)$/.exec(item.content);
+    const answer = (m?.[1] ?? "").replace(INTERRUPTED_NOTE, "").trim();
+    if (audience === "cloud" && backendAudience(String(item.meta.backend) as BackendName) !== "cloud") withheld++;
+    else turns.unshift([{ role: "user", content: String(item.meta.question) }, { role: "assistant", content: item.meta.interrupted ? `${answer} [interrupted]` : answer }]);
+    item = typeof item.meta.continues === "number" ? mem.get(item.meta.continues) : undefined;
+  }
+  return { from: id, history: turns.flat(), sent: turns.length, withheld };
+}
+
 export async function ask(question: string, opts: AskOptions = {}): Promise<AskResult> {
   const q = question.trim();
   if (!q) throw new UsageError("no question", { hint: "pai ask \"your question\" (or pipe it: echo question | pai ask -)" });
@@ -100,9 +149,10 @@ export async function ask(question: string, opts: AskOptions = {}): Promise<AskR
     const audience = backendAudience(backendName);
     const incognito = opts.incognito ?? config.memory.incognito;
 
+    const conversation = opts.continueFrom !== undefined ? await storedConversation(db, config, opts.continueFrom, audience) : undefined;
     const ctx = await assemble({ query: q, budget: opts.budget ?? config.context.budget, audience, db, config, paths: p });
     let system = buildSystem(opts.system ?? answerInstructions(p), ctx.text);
-    let messages: ChatMessage[] = [...(opts.history ?? []), { role: "user", content: q }];
+    let messages: ChatMessage[] = [...(conversation?.history ?? []), ...(opts.history ?? []), { role: "user", content: q }];
     const redact = await redactor();
     if (audience === "cloud") {
       // Belt and braces: the context already holds nothing private; secrets go from everything that leaves.
@@ -143,6 +193,7 @@ export async function ask(question: string, opts: AskOptions = {}): Promise<AskR
       model: finalModel,
       contextTokens: ctx.tokens,
       learning: "off",
+      ...(conversation ? { continued: { from: conversation.from, sent: conversation.sent, withheld: conversation.withheld } } : {}),
     };
     if (incognito) return result;
 
@@ -168,6 +219,7 @@ export async function ask(question: string, opts: AskOptions = {}): Promise<AskR
         interrupted,
         complete: !interrupted,
         usage,
+        ...(conversation ? { continues: conversation.from } : {}),
       },
     });
     result.episodeId = item.id;

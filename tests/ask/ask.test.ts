@@ -179,6 +179,44 @@ describe("pai ask (the CLI)", () => {
     expect(JSON.parse(log.stdout).some((c: any) => c.exchange_id === out.exchange_id && c.purpose === "answer")).toBe(true);
   });
 
+  it("--continue sends the stored conversation; a cloud backend gets only the exchanges it answered", async () => {
+    const p = home();
+    const ollama = await startFakeOllama({ reply: (b: any) => modelReply(`Answer ${b.messages.filter((m: any) => m.role === "user").length}.`)(b) });
+    const anthropic = await startFakeAnthropic({ reply: "Cloud answer." });
+    servers.push(ollama, anthropic);
+    const env = { OLLAMA_HOST: ollama.url, ANTHROPIC_BASE_URL: anthropic.url, ANTHROPIC_API_KEY: "test-key" };
+    const run = (...args: string[]) => paiAsync(["ask", ...args], { home: p.home, env });
+    const chats = () => ollama.requests.filter((q) => q.path === "/api/chat" && !JSON.stringify(q.body.messages[0]).includes("You extract"));
+
+    const none = await run("-c", "and then?");
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^pai: there is no earlier 'pai ask' exchange to continue — ask without --continue\n$/);
+
+    expect((await run("where is Lyon?")).stdout).toBe("Answer 1.\n");
+    const second = JSON.parse((await run("-c", "--json", "how far from Paris?")).stdout);
+    expect(second.answer).toBe("Answer 2.");
+    expect(chats().at(-1)!.body.messages.slice(1)).toEqual([
+      { role: "user", content: "where is Lyon?" },
+      { role: "assistant", content: "Answer 1." },
+      { role: "user", content: "how far from Paris?" },
+    ]);
+    const third = JSON.parse((await run("--continue", "--json", "by train?")).stdout);
+    expect(third.continues).toBe(second.episode_id);
+    expect(chats().at(-1)!.body.messages.slice(1).map((m: any) => m.content)).toEqual(["where is Lyon?", "Answer 1.", "how far from Paris?", "Answer 2.", "by train?"]);
+
+    // A cloud follow-up: the three local exchanges are private memories, left out (and said so).
+    const cloud = await run("-c", "--backend", "anthropic", "and by plane?");
+    expect(cloud.stdout).toBe("Cloud answer.\n");
+    expect(cloud.stderr).toBe("pai: 3 earlier exchanges were answered by a local model and left out of this cloud request\n");
+    const sent = anthropic.requests.filter((q) => q.path === "/v1/messages").at(-1)!.body;
+    expect(sent.messages).toEqual([{ role: "user", content: "and by plane?" }]);
+    // The next cloud follow-up gets the cloud exchange, still none of the local ones.
+    expect((await run("-c", "--backend", "anthropic", "how long?")).code).toBe(0);
+    const next = anthropic.requests.filter((q) => q.path === "/v1/messages").at(-1)!.body;
+    expect(next.messages.map((m: any) => m.content)).toEqual(["and by plane?", "Cloud answer.", "how long?"]);
+    expect(JSON.stringify(next)).not.toContain("Lyon?");
+  });
+
   it("the instructions come from system/prompts/answer.md, and user/overrides/prompts/answer.md replaces it", async () => {
     const p = home();
     const s = await startFakeOllama({ reply: modelReply("Aye.") });

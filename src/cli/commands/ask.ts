@@ -9,6 +9,7 @@ export function register(program: Command): void {
     .option("--model <name>", "model name (default: config)")
     .option("--incognito", "store nothing from this exchange")
     .option("--budget <tokens>", "token budget of the context")
+    .option("-c, --continue", "a follow-up: send the last 'pai ask' exchange (and those it continued) as the conversation so far")
     .option("--no-packs", "answer with the model even when an installed pack's trigger matches");
   withJson(cmd);
   examples(cmd, [
@@ -17,9 +18,10 @@ export function register(program: Command): void {
     "echo 'what is due today?' | pai ask -    the question from standard input",
     'git diff | pai ask "review this change" -',
     'pai ask --incognito --json "a one-off question"',
+    'pai ask -c "and the week after?"              a follow-up to the last question',
     'pai ask "add to my journal: shipped the beta"   handled by the journal pack when it is installed',
   ]);
-  cmd.action(async (words: string[], opts: { backend?: string; model?: string; incognito?: boolean; budget?: string; json?: boolean; packs?: boolean }) => {
+  cmd.action(async (words: string[], opts: { backend?: string; model?: string; incognito?: boolean; budget?: string; json?: boolean; packs?: boolean; continue?: boolean }) => {
     const { UsageError } = await import("../../errors.ts");
     // "-" reads standard input; with other words, the words come first and the input follows them.
     const dash = words.includes("-");
@@ -37,7 +39,8 @@ export function register(program: Command): void {
     const { parseBackendName } = await import("../../models/index.ts");
     const backend = opts.backend ? parseBackendName(opts.backend) : undefined;
     // A request that an installed pack's trigger matches goes to that pack (code, then CLI, prompt, skill).
-    if (opts.packs !== false) {
+    // A follow-up is a conversation with the model, never a pack's request.
+    if (opts.packs !== false && !opts.continue) {
       const { routeToPack } = await import("../../ask/route.ts");
       const routed = await routeToPack(question, { backend: opts.backend, model: opts.model, incognito: opts.incognito, json: opts.json });
       if (routed) return;
@@ -59,6 +62,7 @@ export function register(program: Command): void {
         model: opts.model,
         incognito: opts.incognito,
         budget,
+        continueFrom: opts.continue ? "latest" : undefined,
         signal: ctrl.signal,
         onText: opts.json
           ? undefined
@@ -79,8 +83,13 @@ export function register(program: Command): void {
           episode_id: r.episodeId ?? null,
           interrupted: r.interrupted,
           learned: r.learned ?? [],
+          continues: r.continued?.from ?? null,
         });
       } else if (wrote && !endsWithNewline) process.stdout.write("\n");
+      if (r.continued?.withheld) {
+        const n = r.continued.withheld;
+        note(`pai: ${n} earlier exchange${n === 1 ? " was" : "s were"} answered by a local model and left out of this cloud request`);
+      }
       if (r.interrupted) {
         note(r.episodeId !== undefined ? `pai: interrupted — the partial answer was stored as memory ${r.episodeId}, marked interrupted` : "pai: interrupted");
         process.exitCode = 130;
