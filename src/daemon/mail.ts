@@ -30,14 +30,6 @@ export interface MailMessage {
   date?: string;
 }
 
-export interface MailPoll {
-  uidValidity: string;
-  /** The highest UID in the mailbox now (uidNext - 1). */
-  lastUid: number;
-  /** Messages with a UID above `afterUid` that match the filter, oldest first. */
-  messages: MailMessage[];
-}
-
 class MailConfigError extends Error {}
 
 export function mailPassword(t: MailTrigger, env: NodeJS.ProcessEnv = process.env): string {
@@ -83,24 +75,6 @@ async function fetchAfter(client: ImapFlow, afterUid: number): Promise<{ message
   }
   messages.sort((a, b) => a.uid - b.uid);
   return { messages, maxUid };
-}
-
-/** One poll: connects, reads what is new after `afterUid` (nothing when afterUid is null), logs out. */
-export async function pollMailbox(t: MailTrigger, afterUid: number | null, storedValidity: string | null, env: NodeJS.ProcessEnv = process.env): Promise<MailPoll> {
-  const { ImapFlow } = await import("imapflow");
-  const client = new ImapFlow(clientOptions(t, mailPassword(t, env)));
-  client.on("error", () => {});
-  await client.connect();
-  try {
-    const box = await client.mailboxOpen(t.mailbox, { readOnly: true });
-    const uidValidity = String(box.uidValidity);
-    const lastUid = Math.max(0, box.uidNext - 1);
-    let messages: MailMessage[] = [];
-    if (afterUid !== null && storedValidity === uidValidity && lastUid > afterUid) messages = (await fetchAfter(client, afterUid)).messages;
-    return { uidValidity, lastUid, messages: messages.filter((m) => matchesFilter(t, m)) };
-  } finally {
-    await client.logout().catch(() => client.close());
-  }
 }
 
 /** Plain words for an imapflow error (no password is ever part of one). */

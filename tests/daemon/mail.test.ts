@@ -1,8 +1,7 @@
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { getJobState } from "../../src/daemon/state.ts";
+import { getJobState, patchJobState } from "../../src/daemon/state.ts";
 import { listAudit } from "../../src/audit/index.ts";
-import { pollMailbox } from "../../src/daemon/mail.ts";
 import { openDatabase } from "../../src/storage/index.ts";
 import { paths } from "../../src/paths.ts";
 import { initHome, PAI_BIN } from "../helpers/cli.ts";
@@ -58,12 +57,25 @@ describe.skipIf(!available)("mail trigger (a real dovecot on loopback)", { timeo
       } finally {
         await r.close();
       }
-      // A direct poll after the last UID sees only what is newer.
+      // A stored position under another UIDVALIDITY (the mailbox was rebuilt) is not trusted: the mailbox is
+      // looked at afresh and nothing fires; after that, only what is newer fires.
       server.deliver({ from: "billing@example.com", subject: "invoice 43" });
-      const poll = await pollMailbox({ ...trigger, mailbox: "INBOX" } as never, 3, null);
-      expect(poll.messages).toEqual([]); // unknown UIDVALIDITY: nothing is trusted
-      const st = await pollMailbox({ ...trigger, mailbox: "INBOX" } as never, 3, (await pollMailbox({ ...trigger, mailbox: "INBOX" } as never, null, null)).uidValidity);
-      expect(st.messages.map((m) => m.subject)).toEqual(["invoice 43"]);
+      const again = await rig({ inbox: { trigger, action: { type: "remember", text: "{{subject}}" } } }, undefined, (home) => {
+        const db = openDatabase(paths(home).db);
+        patchJobState(db, "inbox", { mail_uid: 3, mail_uid_validity: "1" });
+        db.close();
+      });
+      try {
+        await waitFor(() => getJobState(again.db, "inbox")?.mail_uid === 4, "the fresh look at the mailbox");
+        expect(getJobState(again.db, "inbox")?.mail_uid_validity).not.toBe("1");
+        expect(again.firings("inbox")).toEqual([]);
+        server.deliver({ from: "billing@example.com", subject: "invoice 44" });
+        await again.daemon.poll("inbox");
+        await again.daemon.idle();
+        expect(again.memories().filter((m: any) => m.kind === "note").map((m: any) => m.content)).toEqual(["invoice 44"]);
+      } finally {
+        await again.close();
+      }
     } finally {
       delete process.env.PAI_TEST_IMAP_PASSWORD;
       await server.stop();
