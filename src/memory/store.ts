@@ -1021,11 +1021,11 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     stats() {
       const byKind = Object.fromEntries(MEMORY_KINDS.map((k) => [k, 0])) as Record<MemoryKind, number>;
       for (const r of db.prepare<{ kind: MemoryKind; n: number }>("SELECT kind, count(*) AS n FROM memory_items GROUP BY kind").all()) byKind[r.kind] = r.n;
+      const total = Object.values(byKind).reduce((a, b) => a + b, 0);
       // Each count through an index or the narrow tier table, never a read of every item.
       const agg = db
-        .prepare<{ total: number; superseded: number; pinned: number; redacted: number; oldest: string | null; newest: string | null }>(
-          `SELECT (SELECT count(*) FROM memory_items INDEXED BY memory_items_kind) AS total,
-             (SELECT count(*) FROM memory_tiers WHERE current = 0) AS superseded,
+        .prepare<{ superseded: number; pinned: number; redacted: number; oldest: string | null; newest: string | null }>(
+          `SELECT (SELECT count(*) FROM memory_tiers WHERE current = 0) AS superseded,
              (SELECT count(*) FROM memory_items WHERE pinned = 1) AS pinned,
              (SELECT count(*) FROM memory_items WHERE redacted = 1) AS redacted,
              (SELECT min(created_at) FROM memory_items) AS oldest, (SELECT max(created_at) FROM memory_items) AS newest`,
@@ -1038,8 +1038,8 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
         walBytes = statSync(`${db.path}-wal`).size;
       } catch {}
       return {
-        total: agg.total,
-        active: agg.total - agg.superseded,
+        total,
+        active: total - agg.superseded,
         superseded: agg.superseded,
         pinned: agg.pinned,
         redacted: agg.redacted,
