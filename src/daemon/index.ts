@@ -8,6 +8,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { format } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../config/index.ts";
 import { EnvironmentError, UserError } from "../errors.ts";
 import { installDir, requireUser, paths as getPaths, type Paths } from "../paths.ts";
@@ -33,7 +34,6 @@ function withDb<T>(p: Paths, fn: (db: Database) => T): T {
   return withDatabase(p.db, fn);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Streams whose output the daemon appends to its log itself (see ownLog), instead of to the descriptor. */
 const sinks = new Map<NodeJS.WriteStream, (text: string) => void>();

@@ -13,9 +13,9 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const NL = 0x0a;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The rotated files of a log that exist, newest first (daemon.log.1, daemon.log.2, …; gaps allowed). */
 export function rotatedFiles(file: string): string[] {
