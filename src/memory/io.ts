@@ -3,16 +3,21 @@
  *
  * Import reads JSON Lines one line at a time and commits in batches (one transaction each), reporting every
  * committed batch, so a process killed mid-import loses nothing it reported as committed. A bad line is
- * reported with its number and skipped. Export writes the same shape, so it round-trips through import.
+ * reported with its number and skipped — whatever is wrong with it: bad JSON, a date that cannot be stored,
+ * a meta nested too deeply or too large, a line longer than MAX_LINE_BYTES (never held in memory whole), or
+ * anything the store refuses when the line's batch is committed. Export writes the same shape, so it
+ * round-trips through import.
  */
 import { createReadStream, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { z } from "zod";
-import { UserError } from "../errors.ts";
+import { PaiError, UserError } from "../errors.ts";
 import type { Database } from "../storage/index.ts";
-import { itemJson } from "./json.ts";
-import { MEMORY_KINDS, toIso, type MemoryStore, type RememberInput } from "./store.ts";
+import { itemJson, metaProblem } from "./json.ts";
+import { MEMORY_KINDS, isoDate, type MemoryStore, type RememberInput } from "./store.ts";
+
+/** The longest import line (1 MiB); a longer one is reported and skipped without being read into memory. */
+export const MAX_LINE_BYTES = 1024 * 1024;
 
 /** One line of an import file. Unknown keys (an export's id, tier, …) are accepted and ignored. */
 export const importLineSchema = z.object({
@@ -46,9 +51,8 @@ function quickLine(o: Record<string, unknown>): RememberInput | undefined {
   let createdAt: string | undefined;
   if (created_at !== undefined) {
     if (typeof created_at !== "string") return undefined;
-    const t = Date.parse(created_at);
-    if (Number.isNaN(t)) return undefined;
-    createdAt = new Date(t).toISOString();
+    createdAt = isoDate(created_at);
+    if (createdAt === undefined) return undefined;
   }
   return {
     content,
@@ -70,13 +74,21 @@ function withDefaults(input: RememberInput, defaults: { visibility?: "private" |
 
 /** Parses one import line into a store input, or throws an Error whose message says what is wrong. */
 export function parseImportLine(line: string, defaults: { visibility?: "private" | "shareable" } = {}): RememberInput {
+  const bytes = Buffer.byteLength(line, "utf8");
+  if (bytes > MAX_LINE_BYTES) throw new Error(tooLong(bytes));
   let raw: unknown;
   try {
     raw = JSON.parse(line);
   } catch (err) {
+    if (err instanceof RangeError) throw new Error("not valid JSON (nested too deeply to read)");
     throw new Error(`not valid JSON (${(err as Error).message})`);
   }
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new Error("not a JSON object");
+  const meta = (raw as Record<string, unknown>).meta;
+  if (meta !== undefined) {
+    const problem = metaProblem(meta);
+    if (problem) throw new Error(problem);
+  }
   const fast = quickLine(raw as Record<string, unknown>);
   if (fast) return withDefaults(fast, defaults);
   const r = importLineSchema.safeParse(raw);
@@ -88,10 +100,9 @@ export function parseImportLine(line: string, defaults: { visibility?: "private"
   const v = r.data;
   let createdAt: string | undefined;
   if (v.created_at !== undefined) {
-    try {
-      createdAt = toIso(v.created_at, "created_at");
-    } catch {
-      throw new Error(`created_at: '${v.created_at}' is not an ISO 8601 date`);
+    createdAt = isoDate(v.created_at);
+    if (createdAt === undefined) {
+      throw new Error(`created_at: '${clip(v.created_at)}' is not an ISO 8601 date with a year from 1 to 9999 and a day that exists`);
     }
   }
   return {
@@ -131,27 +142,57 @@ export interface ImportOptions {
   maxBadKept?: number;
 }
 
-/** Collects inputs and commits them in batches of `size`, one transaction each, reporting every commit. */
-function batcher(store: MemoryStore, opts: ImportOptions) {
+/**
+ * True when an error thrown while committing a batch comes from one of its items (a value the store
+ * refuses), not from the database or the machine (a full disk, a damaged file, a lock): the batch is then
+ * split to find the item, which is reported and skipped. Any other error stops the import.
+ */
+function itemFault(err: unknown): boolean {
+  if (err instanceof PaiError) return err instanceof UserError;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === "string") return /^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH|RANGE)/.test(code);
+  return err instanceof RangeError || err instanceof TypeError || err instanceof SyntaxError;
+}
+
+/**
+ * Collects inputs and commits them in batches of `size`, one transaction each, reporting every commit. A
+ * batch that fails because of one of its items is split in halves until the item is found: that line is
+ * reported as bad and the rest of the batch is committed.
+ */
+function batcher(store: MemoryStore, opts: ImportOptions, reportBad: (line: number, error: string) => void) {
   const size = Math.max(1, opts.batchSize ?? 5000);
   const p: ImportProgress = { committed: 0, added: 0, merged: 0, redacted: 0, line: 0 };
   let batch: RememberInput[] = [];
+  let lines: number[] = [];
   let lastLine = 0;
+  const commit = (inputs: RememberInput[], at: number[]) => {
+    try {
+      const r = store.rememberMany(inputs);
+      p.added += r.added;
+      p.merged += r.merged;
+      p.redacted += r.redacted;
+      p.committed += r.added + r.merged;
+    } catch (err) {
+      if (!itemFault(err)) throw err;
+      if (inputs.length === 1) return reportBad(at[0]!, (err as Error).message);
+      const half = inputs.length >> 1;
+      commit(inputs.slice(0, half), at.slice(0, half));
+      commit(inputs.slice(half), at.slice(half));
+    }
+  };
   const flush = () => {
     if (!batch.length) return;
-    const r = store.rememberMany(batch);
-    p.added += r.added;
-    p.merged += r.merged;
-    p.redacted += r.redacted;
-    p.committed += r.added + r.merged;
+    commit(batch, lines);
     p.line = lastLine;
     batch = [];
+    lines = [];
     opts.onBatch?.({ ...p });
   };
   return {
     progress: p,
     push(line: number, input: RememberInput) {
       batch.push(input);
+      lines.push(line);
       lastLine = line;
       if (batch.length >= size) flush();
     },
@@ -161,7 +202,7 @@ function batcher(store: MemoryStore, opts: ImportOptions) {
 
 /** Imports inputs that are already parsed: batches, one transaction each. */
 export function importInputs(store: MemoryStore, inputs: Iterable<{ line: number; input: RememberInput }>, opts: ImportOptions = {}): ImportProgress {
-  const b = batcher(store, opts);
+  const b = batcher(store, opts, (line, error) => opts.onBadLine?.(line, error));
   for (const { line, input } of inputs) b.push(line, input);
   b.flush();
   return { ...b.progress };
@@ -169,20 +210,133 @@ export function importInputs(store: MemoryStore, inputs: Iterable<{ line: number
 
 /** `pai memory import FILE`: JSON Lines, bad lines reported and skipped, committed in batches. */
 export async function importJsonlFile(store: MemoryStore, file: string, opts: ImportOptions = {}): Promise<ImportResult> {
-  const path = resolve(file);
-  if (file !== "-" && (!existsSync(path) || !statSync(path).isFile())) {
-    throw new UserError(`no such file: ${file}`, { hint: "give the path of a JSON Lines file (one JSON object per line)" });
-  }
-  const b = batcher(store, opts);
+  const path = importPath(file);
+  const keep = opts.maxBadKept ?? 1000;
+  const bad: { line: number; error: string }[] = [];
+  const reportBad = (line: number, error: string) => {
+    if (bad.length < keep) bad.push({ line, error });
+    opts.onBadLine?.(line, error);
+  };
+  const b = batcher(store, opts, reportBad);
   // Batches whose dates lie in random order touch pages all over the date indexes; checkpointing the
   // write-ahead log after every batch would copy those pages again each time. A larger threshold during the
   // import copies each page once per few batches (commits stay durable in the log either way).
   const restore = widenCheckpoint(store);
   try {
-    return await readLines(file, path, opts, b);
+    let lines = 0;
+    for await (const l of importLines(file, path)) {
+      lines = l.line;
+      if (l.text === undefined) {
+        reportBad(l.line, tooLong(l.bytes));
+        continue;
+      }
+      if (!l.text.trim()) continue;
+      let parsed: RememberInput;
+      try {
+        parsed = parseImportLine(l.text, { visibility: opts.visibility });
+      } catch (err) {
+        reportBad(l.line, (err as Error).message);
+        continue;
+      }
+      b.push(l.line, parsed);
+    }
+    b.flush();
+    bad.sort((x, y) => x.line - y.line);
+    return { ...b.progress, lines, bad };
   } finally {
     restore();
   }
+}
+
+/** `pai memory import --incognito FILE`: every line checked as an import would, nothing stored. */
+export async function checkJsonlFile(file: string, opts: { onBadLine?: (line: number, error: string) => void } = {}): Promise<{ lines: number; valid: number }> {
+  const path = importPath(file);
+  let lines = 0;
+  let valid = 0;
+  for await (const l of importLines(file, path)) {
+    lines = l.line;
+    if (l.text === undefined) {
+      opts.onBadLine?.(l.line, tooLong(l.bytes));
+      continue;
+    }
+    if (!l.text.trim()) continue;
+    try {
+      parseImportLine(l.text);
+      valid++;
+    } catch (err) {
+      opts.onBadLine?.(l.line, (err as Error).message);
+    }
+  }
+  return { lines, valid };
+}
+
+/** The file to import ('-' is standard input), checked to be a regular file. */
+function importPath(file: string): string {
+  const path = resolve(file);
+  if (file !== "-" && (!existsSync(path) || !statSync(path).isFile())) {
+    throw new UserError(`no such file: ${file}`, { hint: "give the path of a JSON Lines file (one JSON object per line)" });
+  }
+  return path;
+}
+
+function tooLong(bytes: number): string {
+  return `line is ${bytes > 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`} long (at most ${MAX_LINE_BYTES / (1 << 20)} MiB)`;
+}
+
+function clip(s: string, max = 60): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/** The lines of an import file (or standard input), with a leading byte-order mark removed. */
+async function* importLines(file: string, path: string): AsyncGenerator<JsonLine> {
+  const input = file === "-" ? process.stdin : createReadStream(path);
+  for await (const l of splitLines(input)) {
+    if (l.line === 1 && l.text !== undefined) l.text = l.text.replace(/^\uFEFF/, "");
+    yield l;
+  }
+}
+
+/** One line of a stream: its text, or (when longer than the limit) only its length in bytes. */
+export type JsonLine = { line: number; text: string; bytes?: undefined } | { line: number; text?: undefined; bytes: number };
+
+/**
+ * Splits a byte stream into lines (\n or \r\n). A line longer than maxBytes is never held whole: its bytes
+ * are counted and dropped, and it comes out as `{ line, bytes }`.
+ */
+export async function* splitLines(input: AsyncIterable<Buffer | string>, maxBytes = MAX_LINE_BYTES): AsyncGenerator<JsonLine> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  let lineNo = 0;
+  const finish = (): JsonLine => {
+    lineNo++;
+    let out: JsonLine;
+    if (size > maxBytes) out = { line: lineNo, bytes: size };
+    else {
+      let text = (parts.length === 1 ? parts[0]! : Buffer.concat(parts, size)).toString("utf8");
+      if (text.endsWith("\r")) text = text.slice(0, -1);
+      out = { line: lineNo, text };
+    }
+    parts = [];
+    size = 0;
+    return out;
+  };
+  for await (const piece of input) {
+    const chunk = typeof piece === "string" ? Buffer.from(piece, "utf8") : piece;
+    let start = 0;
+    while (start <= chunk.length) {
+      const nl = chunk.indexOf(10, start);
+      const end = nl === -1 ? chunk.length : nl;
+      if (end > start) {
+        if (size + (end - start) <= maxBytes) parts.push(chunk.subarray(start, end));
+        else parts = [];
+        size += end - start;
+      }
+      if (nl === -1) break;
+      yield finish();
+      start = nl + 1;
+    }
+  }
+  if (size > 0) yield finish();
 }
 
 /** Raises the connection's WAL auto-checkpoint threshold; returns what puts it back (and checkpoints). */
@@ -211,36 +365,6 @@ function widenCheckpoint(store: MemoryStore): () => void {
 
 /** Pages of write-ahead log between checkpoints during an import (65,536 pages of 4 KiB: 256 MiB). */
 const IMPORT_CHECKPOINT_PAGES = 65_536;
-
-async function readLines(
-  file: string,
-  path: string,
-  opts: ImportOptions,
-  b: ReturnType<typeof batcher>,
-): Promise<ImportResult> {
-  const input = file === "-" ? process.stdin : createReadStream(path, { encoding: "utf8" });
-  const rl = createInterface({ input, crlfDelay: Infinity });
-  const keep = opts.maxBadKept ?? 1000;
-  const bad: { line: number; error: string }[] = [];
-  let lineNo = 0;
-  for await (const raw of rl) {
-    lineNo++;
-    const line = lineNo === 1 ? raw.replace(/^\uFEFF/, "") : raw;
-    if (!line.trim()) continue;
-    let parsed: RememberInput;
-    try {
-      parsed = parseImportLine(line, { visibility: opts.visibility });
-    } catch (err) {
-      const error = (err as Error).message;
-      if (bad.length < keep) bad.push({ line: lineNo, error });
-      opts.onBadLine?.(lineNo, error);
-      continue;
-    }
-    b.push(lineNo, parsed);
-  }
-  b.flush();
-  return { ...b.progress, lines: lineNo, bad };
-}
 
 /** The export lines of a store (current items; superseded ones too when asked). */
 export function* exportLines(store: MemoryStore, opts: { includeSuperseded?: boolean } = {}): Generator<string> {

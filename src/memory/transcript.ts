@@ -21,6 +21,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { UserError } from "../errors.ts";
 import type { MemoryStore, RememberInput } from "./index.ts";
+import { isoDate } from "./store.ts";
 
 export type TranscriptFormat = "claude-code" | "chat-json" | "chat-markdown";
 
@@ -80,10 +81,10 @@ function isSyntheticUserText(text: string): boolean {
   );
 }
 
+/** A timestamp pai can store (see isoDate: a year from 1 to 9999, a day that exists), or undefined. */
 function validTime(v: unknown): string | undefined {
-  if (typeof v !== "string" && typeof v !== "number") return undefined;
-  const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+  if (typeof v === "number") return isoDate(new Date(v));
+  return typeof v === "string" ? isoDate(v) : undefined;
 }
 
 export function parseClaudeCodeJsonl(text: string, opts: { sessionId?: string } = {}): ParsedTranscript {

@@ -18,25 +18,12 @@ export function register(group: Command): void {
   ]);
   cmd.action(async (file: string, opts: { batch?: string; shareable?: boolean; quiet?: boolean; incognito?: boolean; json?: boolean }) => {
     const { withUserStore, isIncognito, parseLimit } = await import("../../../memory/cli.ts");
-    const { importJsonlFile, parseImportLine } = await import("../../../memory/io.ts");
+    const { importJsonlFile, checkJsonlFile } = await import("../../../memory/io.ts");
     const batchSize = parseLimit(opts.batch, 5000);
     const onBadLine = (line: number, error: string) => note(`line ${line}: ${error} (skipped)`);
     if (await isIncognito(opts.incognito)) {
       // Check the file, store nothing.
-      const { createReadStream } = await import("node:fs");
-      const { createInterface } = await import("node:readline");
-      let n = 0;
-      let ok = 0;
-      for await (const line of createInterface({ input: file === "-" ? process.stdin : createReadStream(file, "utf8") })) {
-        n++;
-        if (!line.trim()) continue;
-        try {
-          parseImportLine(line);
-          ok++;
-        } catch (err) {
-          onBadLine(n, (err as Error).message);
-        }
-      }
+      const { lines: n, valid: ok } = await checkJsonlFile(file, { onBadLine });
       if (opts.json) return printJson({ stored: false, incognito: true, valid: ok, lines: n });
       return note(`incognito: nothing was stored (${ok} valid item(s) in ${n} line(s))`);
     }
