@@ -3,13 +3,14 @@
  *
  * It works on the install's own repository (paths().install, or PAI_INSTALL_DIR), never on PAI_HOME.
  * It refuses, with nothing changed, when tracked files outside user/ have local edits, when the history has
- * diverged, when there is no upstream, or when an incoming commit touches user/. Every git command that looks
- * at the working tree excludes user/ by pathspec, and nothing is ever stashed, reset or checked out: the only
- * command that changes the tree is `git merge --ff-only <commit>`, run after the checks, on a target whose
- * commits were verified not to touch user/.
+ * diverged, when there is no upstream, when the target's tree differs from HEAD's under user/ (or an incoming
+ * commit touches it), or when a path the fast-forward would write or delete exists untracked or ignored in the
+ * work tree (git silently overwrites ignored files). Nothing is ever stashed, reset or checked out: the only
+ * command that changes the tree is `git merge --ff-only <commit>`, run after the checks. Around it, every
+ * entry under user/ is hashed and copied aside; anything changed is put back and reported.
  */
-import { existsSync, realpathSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, lstatSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { SimpleGit } from "simple-git";
 import { EnvironmentError, UserError } from "../errors.ts";
 import { paths } from "../paths.ts";
@@ -49,8 +50,17 @@ export interface InstallState {
   blocker: Blocker | null;
 }
 
+export interface UserCheck {
+  /** Entries under user/ that the upgrade changed or removed, each put back from the copy taken before. */
+  restored: string[];
+  /** Entries that appeared under user/ during the upgrade (left in place). */
+  added: string[];
+}
+
 export interface UpgradeResult extends InstallState {
   status: "up-to-date" | "available" | "upgraded";
+  /** user/ hashed before and after the fast-forward (set when upgraded and the install has a user/ folder). */
+  user?: UserCheck;
   /** Files the upgrade changed (empty unless upgraded). */
   changed: string[];
   /** What the user should do after the upgrade (e.g. run npm install when dependencies changed). */
@@ -195,16 +205,57 @@ export async function inspectInstall(opts: { dir?: string; fetch?: boolean } = {
   } else if (localEdits.length) {
     base.blocker = { reason: "local-edits", files: localEdits };
   } else if (base.behind > 0) {
-    // Every incoming commit, one by one: none may touch user/.
-    const touching = lines(await git.raw(["log", "--format=", "--name-only", "--no-renames", `HEAD..${target}`, "--", USER_DIR]));
-    if (touching.length) base.blocker = { reason: "touches-user", files: [...new Set(touching)] };
+    // What the fast-forward writes is the difference between the two trees (a merge commit's own resolution
+    // included, which `git log --name-only` does not list); each incoming commit, merges against every
+    // parent, is looked at too.
+    const touching = new Set([
+      ...names(await git.raw(["diff", "--name-only", "-z", "--no-renames", "HEAD", target, "--", USER_DIR])),
+      ...names(await git.raw(["log", "--format=", "--name-only", "-z", "-m", "--no-renames", `HEAD..${target}`, "--", USER_DIR])),
+    ]);
+    if (touching.size) base.blocker = { reason: "touches-user", files: [...touching].sort() };
     else {
-      const incomingFiles = new Set(lines(await git.raw(["diff", "--name-only", "--no-renames", "HEAD", target])));
-      const inTheWay = status.untracked.filter((f) => incomingFiles.has(f));
+      const inTheWay = pathsInTheWay(
+        dir,
+        names(await git.raw(["diff", "--name-only", "-z", "--no-renames", "HEAD", target])),
+        new Set(names(await git.raw(["ls-files", "-z"]))),
+      );
       if (inTheWay.length) base.blocker = { reason: "untracked-in-the-way", files: inTheWay };
     }
   }
   return base;
+}
+
+/** NUL-separated names (`-z`), which git never quotes. */
+function names(out: string | null): string[] {
+  return (out ?? "").split("\0").map((l) => l.replace(/^\n+/, "")).filter(Boolean);
+}
+
+/**
+ * Paths the fast-forward would write, replace or delete that exist in the work tree without being tracked:
+ * untracked or ignored files (git overwrites ignored ones without a word), folders where a file is coming,
+ * and files or links where a folder is coming. Anywhere in the tree, user/ included.
+ */
+export function pathsInTheWay(dir: string, changed: string[], tracked: Set<string>): string[] {
+  const found = new Set<string>();
+  for (const file of changed) {
+    const parts = file.split("/");
+    for (let i = 1; i <= parts.length; i++) {
+      const rel = parts.slice(0, i).join("/");
+      let st;
+      try {
+        st = lstatSync(join(dir, rel));
+      } catch {
+        break; // absent: nothing below it exists either
+      }
+      if (i < parts.length) {
+        if (st.isDirectory()) continue;
+        if (!tracked.has(rel)) found.add(rel); // a file or link where a folder is coming
+        break;
+      }
+      if (!tracked.has(rel)) found.add(rel);
+    }
+  }
+  return [...found].sort();
 }
 
 function firstLine(s: string): string {
@@ -256,8 +307,8 @@ export function refusal(state: InstallState): UserError {
         data,
       });
     case "untracked-in-the-way":
-      return new UserError(`refusing to upgrade: untracked file(s) would be overwritten by incoming ones (${few(b.files)}); nothing was changed`, {
-        hint: "move them to user/overrides/ (or elsewhere), then run 'pai upgrade' again",
+      return new UserError(`refusing to upgrade: untracked or ignored file(s) are where incoming changes would be written (${few(b.files)}); nothing was changed`, {
+        hint: "move them out of the way (your own files belong under user/, customisations under user/overrides/), then run 'pai upgrade' again",
         data,
       });
   }
@@ -288,12 +339,21 @@ export async function upgrade(opts: UpgradeOptions = {}): Promise<UpgradeResult>
   // Re-check right before merging: nothing may have changed since the inspection.
   const nowHead = (await git.raw(["rev-parse", "HEAD"])).trim();
   if (nowHead !== state.head) throw new UserError("the install changed while upgrading; nothing was changed", { hint: "run 'pai upgrade' again" });
+  // The proof that user/ is left alone: hashed and copied aside before, hashed again after, put back if need be.
+  const userDir = join(state.dir, USER_DIR);
+  const guard = existsSync(userDir) ? await guardUser(git, userDir) : null;
   try {
-    await git.raw(["merge", "--ff-only", "--no-edit", "--quiet", state.target!]);
-  } catch (err) {
-    throw new UserError(`git refused the fast-forward (${firstLine((err as Error).message)})`, {
-      hint: `'git -C ${state.dir} status' shows why; nothing under user/ was touched`,
-    });
+    try {
+      await git.raw(["merge", "--ff-only", "--no-edit", "--quiet", state.target!]);
+    } catch (err) {
+      const restored = guard ? guard.check() : { changed: [], added: [] };
+      throw new UserError(`git refused the fast-forward (${firstLine((err as Error).message)})`, {
+        hint: `'git -C ${state.dir} status' shows why; ${userOutcome(restored)}`,
+      });
+    }
+    if (guard) result.user = guard.check();
+  } finally {
+    guard?.done();
   }
   result.changed = lines(await git.raw(["diff", "--name-only", "--no-renames", state.head, state.target!]));
   result.status = "upgraded";
@@ -301,5 +361,62 @@ export async function upgrade(opts: UpgradeOptions = {}): Promise<UpgradeResult>
   if (result.changed.some((f) => f === "package.json" || f === "package-lock.json")) {
     result.notes.push(`dependencies changed: run 'npm install' in ${state.dir}`);
   }
+  if (result.user?.restored.length) {
+    result.notes.push(`the upgrade changed ${result.user.restored.length} file(s) under user/ (${few(result.user.restored)}); each was put back from the copy taken before`);
+  }
+  if (result.user?.added.length) {
+    result.notes.push(`the upgrade added ${result.user.added.length} file(s) under user/ (${few(result.user.added)}); they were left in place`);
+  }
   return result;
+}
+
+/** What happened to user/, as one clause of a sentence. */
+function userOutcome(u: UserCheck): string {
+  if (!u.restored.length && !u.added.length) return `every file under user/ was checked and is unchanged`;
+  const parts: string[] = [];
+  if (u.restored.length) parts.push(`${u.restored.length} file(s) under user/ were changed and put back (${few(u.restored)})`);
+  if (u.added.length) parts.push(`${u.added.length} file(s) appeared under user/ (${few(u.added)})`);
+  return parts.join("; ");
+}
+
+export function describeUser(u: UserCheck | undefined): string {
+  return u ? userOutcome(u) : "there is no user/ folder in the install";
+}
+
+/** Hashes and copies user/ (into the repository's git folder, beside the data git keeps, not in a shared /tmp). */
+async function guardUser(git: SimpleGit, userDir: string): Promise<{ check(): UserCheck; done(): void }> {
+  const { compare, copyTree, restore, snapshot } = await import("./user-guard.ts");
+  const gitDir = (await git.raw(["rev-parse", "--absolute-git-dir"])).trim();
+  const root = realpathSync(userDir);
+  const before = snapshot(root);
+  const copy = mkdtempSync(join(gitDir, "pai-upgrade-user-"));
+  let keep = false;
+  try {
+    copyTree(root, join(copy, "user"));
+  } catch (err) {
+    rmSync(copy, { recursive: true, force: true });
+    throw new EnvironmentError(`cannot copy user/ aside before upgrading (${firstLine((err as Error).message)}); nothing was changed`, {
+      hint: `free some disk space in ${gitDir}, then run 'pai upgrade' again`,
+    });
+  }
+  return {
+    check() {
+      const diff = compare(before, snapshot(root));
+      const restored = diff.changed.filter((rel) => before.get(rel)!.kind !== "dir" || !diff.changed.some((c) => c.startsWith(`${rel}/`)));
+      if (diff.changed.length) {
+        try {
+          restore(root, join(copy, "user"), before, diff.changed);
+        } catch (err) {
+          keep = true;
+          throw new UserError(`the upgrade changed files under user/ and they could not all be put back (${firstLine((err as Error).message)})`, {
+            hint: `the copy taken before the upgrade is in ${join(copy, "user")}; copy what you need from there`,
+          });
+        }
+      }
+      return { restored, added: diff.added };
+    },
+    done() {
+      if (!keep) rmSync(copy, { recursive: true, force: true });
+    },
+  };
 }

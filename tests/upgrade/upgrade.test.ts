@@ -209,7 +209,7 @@ describe("pai upgrade (CLI)", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/2 incoming commit\(s\) from origin\/main/);
     expect(r.stdout).toContain("Better answer prompt");
-    expect(r.stdout).toMatch(/user\/ was not touched/);
+    expect(r.stdout).toMatch(/every file under user\/ was checked and is unchanged/);
     expect(head(install)).toBe(target);
     expect(treeHash(join(install, "user"))).toBe(userBefore);
 

@@ -21,8 +21,9 @@ export function register(program: Command): void {
   cmd.addHelpText(
     "after",
     "\nRefuses, changing nothing, when tracked files outside user/ have local edits, the history has diverged,\n" +
-      "there is no upstream, or an incoming commit touches user/. Exit codes: 0 done or up to date, 1 refused,\n" +
-      "3 git missing, not a git checkout, or the fetch failed.\n",
+      "there is no upstream, an incoming change touches user/, or an incoming path exists untracked or\n" +
+      "ignored in the work tree. Every file under user/ is hashed before and after; a changed one is put back.\n" +
+      "Exit codes: 0 done or up to date, 1 refused, 3 git missing, not a git checkout, or the fetch failed.\n",
   );
   cmd.action(async (opts: { check?: boolean; json?: boolean }) => {
     const { upgrade } = await import("../../upgrade/index.ts");
@@ -44,7 +45,8 @@ export function register(program: Command): void {
     } else if (result.status === "available") {
       print(`Run 'pai upgrade' to fast-forward ${result.branch} to ${short(result.target!)}.`);
     } else {
-      print(`Upgraded ${result.branch} to ${short(result.head)} (${result.changed.length} file(s) changed); user/ was not touched.`);
+      const { describeUser } = await import("../../upgrade/index.ts");
+      print(`Upgraded ${result.branch} to ${short(result.head)} (${result.changed.length} file(s) changed); ${describeUser(result.user)}.`);
     }
     for (const n of result.notes) note(`Note: ${n}`);
   });
