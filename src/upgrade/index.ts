@@ -346,7 +346,7 @@ export async function upgrade(opts: UpgradeOptions = {}): Promise<UpgradeResult>
     try {
       await git.raw(["merge", "--ff-only", "--no-edit", "--quiet", state.target!]);
     } catch (err) {
-      const restored = guard ? guard.check() : { changed: [], added: [] };
+      const restored: UserCheck = guard ? guard.check() : { restored: [], added: [] };
       throw new UserError(`git refused the fast-forward (${firstLine((err as Error).message)})`, {
         hint: `'git -C ${state.dir} status' shows why; ${userOutcome(restored)}`,
       });
