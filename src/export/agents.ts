@@ -7,9 +7,30 @@
  * Since these files are read by cloud agents (and often committed), only shareable Telos files and memories
  * go in unless the user asks for private ones too. The block holds no date, so an export with nothing new
  * leaves the file untouched.
+ *
+ * A file is only ever written inside the export folder: a context file that is a link is followed only when it
+ * leads to a regular file inside that folder (CLAUDE.md -> AGENTS.md); a link leading out of it (a cloned repo's
+ * AGENTS.md -> ~/.ssh/config), nowhere, or through a linked folder out of it is refused before anything is
+ * written. The new text goes to a fresh temporary file beside the target, renamed over it.
  */
-import { chmodSync, existsSync, readFileSync, realpathSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fchmodSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { UserError } from "../errors.ts";
 import type { MemoryItem } from "../memory/index.ts";
@@ -17,7 +38,6 @@ import { redactSecrets } from "../memory/redact.ts";
 import { paths as getPaths, type Paths } from "../paths.ts";
 import type { Database } from "../storage/index.ts";
 import { formatLinks, textLines, type Telos } from "../telos/index.ts";
-import { writeFileAtomic } from "../util/fs.ts";
 
 export const BEGIN = "<!-- pai:begin -->";
 export const END = "<!-- pai:end -->";
@@ -133,6 +153,85 @@ export interface ExportOptions {
   db?: Database;
 }
 
+interface Target {
+  /** The real file to replace (no link in its path), inside the export folder. */
+  file: string;
+  exists: boolean;
+  mode: number;
+}
+
+function refuse(display: string, dir: string, why: string): UserError {
+  return new UserError(`${display} in ${dir} ${why}; nothing was written`, {
+    hint: `replace ${display} with a regular file (or remove it), then export again`,
+  });
+}
+
+/** Where a context file's text really goes; refuses a link that leads outside the folder, nowhere, or to a non-file. */
+function resolveTarget(root: string, name: string, path: string): Target {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return { file: join(root, name), exists: false, mode: 0o644 };
+  }
+  if (st.isFile()) return { file: join(root, name), exists: true, mode: st.mode & 0o777 };
+  if (!st.isSymbolicLink()) return fail(refuse(name, root, "is not a regular file"));
+  const link = readlinkSync(path);
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    return fail(refuse(name, root, `is a link to ${link}, which does not exist`));
+  }
+  const rel = relative(root, real);
+  if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) {
+    return fail(refuse(name, root, `is a link to ${real}, outside that folder`));
+  }
+  const target = statSync(real);
+  if (!target.isFile()) return fail(refuse(name, root, `is a link to ${real}, which is not a regular file`));
+  return { file: real, exists: true, mode: target.mode & 0o777 };
+}
+
+function fail(err: Error): never {
+  throw err;
+}
+
+/** Reads a file that must not be a link (the target was resolved already). */
+function readRegular(file: string): string {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Replaces `file` atomically: a new temporary file (never an existing one, never through a link) in the same
+ * folder, then a rename over it, which replaces whatever is at that name (a link included) without following it.
+ */
+function writeBeside(root: string, file: string, text: string, mode: number): void {
+  const folder = dirname(file);
+  const tmp = join(folder, `.${basename(file)}.pai-${process.pid}-${randomBytes(6).toString("hex")}.tmp`);
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    writeSync(fd, Buffer.from(text, "utf8"));
+    fchmodSync(fd, mode);
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  closeSync(fd);
+  // The folder must still be where it was checked to be (no link swapped in on the way).
+  if (realpathSync(folder) !== folder) {
+    rmSync(tmp, { force: true });
+    throw refuse(basename(file), root, "moved outside the folder while exporting");
+  }
+  renameSync(tmp, file);
+}
+
 export function parseFlavour(s: string | undefined): Flavour {
   const f = s ?? "agents";
   if ((FLAVOURS as readonly string[]).includes(f)) return f as Flavour;
@@ -172,22 +271,21 @@ export async function exportAgents(opts: ExportOptions = {}): Promise<ExportResu
   const name = config.user.name && (includePrivate || config.context.shareName) ? config.user.name : undefined;
   const block = renderBlock({ name, telos, memories, includePrivate });
   const names = flavour === "both" ? [FILE_OF.agents, FILE_OF.claude] : [FILE_OF[flavour]];
-  // Every file is checked before any is written.
+  // Every file is checked before any is written: each must be (or resolve to) a regular file inside the folder.
+  const root = realpathSync(dir);
   const plans = names.map((name) => {
     const path = join(dir, name);
-    const before = existsSync(path) ? readFileSync(path, "utf8") : undefined;
+    const target = resolveTarget(root, name, path);
+    const before = target.exists ? readRegular(target.file) : undefined;
     const after = mergeBlock(before, block.text, name);
     const action: ExportFileResult["action"] = before === undefined ? "created" : before === after ? "unchanged" : "updated";
-    return { path, before, after, action };
+    return { path, target, before, after, action };
   });
   if (!opts.dryRun) {
     for (const plan of plans) {
       if (plan.action === "unchanged") continue;
-      // Through a symlink (CLAUDE.md -> AGENTS.md is common), so the link stays a link.
-      const target = plan.before === undefined ? plan.path : realpathSync(plan.path);
-      const mode = plan.before === undefined ? 0o644 : statSync(target).mode & 0o777;
-      writeFileAtomic(target, plan.after);
-      chmodSync(target, mode);
+      // A link inside the folder (CLAUDE.md -> AGENTS.md is common) stays a link: its target file is replaced.
+      writeBeside(root, plan.target.file, plan.after, plan.target.mode);
     }
   }
   return {

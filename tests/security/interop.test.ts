@@ -1,11 +1,12 @@
 /**
  * Where pai meets files it does not own: `pai upgrade` never replaces a file under user/ (or any untracked or
- * ignored file) and proves it afterwards.
+ * ignored file) and proves it afterwards; `pai export agents` writes nothing outside the folder it is given,
+ * whatever links a cloned repository holds.
  */
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { pai } from "../helpers/cli.ts";
+import { initHome, pai } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { commit, git, head, makeInstall, richUser, write } from "../upgrade/repo.ts";
 
@@ -114,5 +115,93 @@ describe("pai upgrade: nothing under user/, nor any untracked or ignored file, i
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).user).toEqual({ restored: [], added: [] });
     expect(contents(join(install, "user"))).toEqual(userBefore);
+  });
+});
+
+describe("pai export agents: never writes outside the export folder", () => {
+  const SSH_CONFIG = "Host *\n  IdentityFile ~/.ssh/id_ed25519\n";
+
+  /** A PAI_HOME, a project folder (a cloned repository), and a file outside it standing for ~/.ssh/config. */
+  function setup() {
+    const root = tmpDir("pai-export-links-");
+    const home = initHome(join(root, "pai"));
+    const project = join(root, "project");
+    const ssh = join(root, "ssh");
+    mkdirSync(project);
+    mkdirSync(ssh);
+    const config = join(ssh, "config");
+    writeFileSync(config, SSH_CONFIG);
+    return { root, home, project, ssh, config };
+  }
+
+  function refused(r: { code: number; stderr: string }, pattern: RegExp) {
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(pattern);
+    expect(r.stderr).toMatch(/nothing was written — /);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  }
+
+  it("refuses AGENTS.md or CLAUDE.md linked outside the folder, with or without --dry-run, and writes no file", () => {
+    const { home, project, config } = setup();
+    symlinkSync(config, join(project, "AGENTS.md"));
+    for (const args of [[], ["--dry-run"], ["--flavour", "agents"]]) {
+      refused(pai(["export", "agents", "--to", project, ...args], { home }), /AGENTS\.md in .* is a link to .*ssh\/config, outside that folder/);
+    }
+    expect(readFileSync(config, "utf8")).toBe(SSH_CONFIG);
+    expect(readlinkSync(join(project, "AGENTS.md"))).toBe(config);
+
+    // CLAUDE.md linked out, AGENTS.md a plain new file: checked together, so neither is written.
+    rmSync(join(project, "AGENTS.md"));
+    symlinkSync(config, join(project, "CLAUDE.md"));
+    refused(pai(["export", "agents", "--to", project, "--flavour", "both"], { home }), /CLAUDE\.md in .* outside that folder/);
+    expect(readFileSync(config, "utf8")).toBe(SSH_CONFIG);
+    expect(readdirSync(project)).toEqual(["CLAUDE.md"]);
+  });
+
+  it("refuses a link through a linked folder, a relative link climbing out, and a dangling link", () => {
+    const { root, home, project, ssh, config } = setup();
+    // docs/ is a link to the ssh folder: AGENTS.md -> docs/config looks inside, lands outside.
+    symlinkSync(ssh, join(project, "docs"));
+    symlinkSync("docs/config", join(project, "AGENTS.md"));
+    refused(pai(["export", "agents", "--to", project], { home }), /AGENTS\.md .* is a link to .*outside that folder/);
+    expect(readFileSync(config, "utf8")).toBe(SSH_CONFIG);
+
+    rmSync(join(project, "AGENTS.md"));
+    symlinkSync("../ssh/config", join(project, "AGENTS.md"));
+    refused(pai(["export", "agents", "--to", project], { home }), /outside that folder/);
+    expect(readFileSync(config, "utf8")).toBe(SSH_CONFIG);
+
+    // Dangling, outside and inside: refused, the link stays as it was and nothing is created at its target.
+    for (const target of [join(root, "ssh", "authorized_keys"), "missing.md"]) {
+      rmSync(join(project, "AGENTS.md"));
+      symlinkSync(target, join(project, "AGENTS.md"));
+      refused(pai(["export", "agents", "--to", project], { home }), /AGENTS\.md .* is a link to .*, which does not exist/);
+      expect(readlinkSync(join(project, "AGENTS.md"))).toBe(target);
+      expect(existsSync(join(root, "ssh", "authorized_keys"))).toBe(false);
+      expect(existsSync(join(project, "missing.md"))).toBe(false);
+    }
+    expect(readdirSync(ssh)).toEqual(["config"]);
+  });
+
+  it("a hard link is replaced, not written through; a link inside the folder stays a link", () => {
+    const { home, project, config } = setup();
+    linkSync(config, join(project, "AGENTS.md"));
+    const r = pai(["export", "agents", "--to", project], { home });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(readFileSync(config, "utf8")).toBe(SSH_CONFIG);
+    expect(lstatSync(config).nlink).toBe(1);
+    expect(readFileSync(join(project, "AGENTS.md"), "utf8")).toMatch(/^Host \*\n {2}IdentityFile ~\/\.ssh\/id_ed25519\n\n<!-- pai:begin -->/);
+
+    mkdirSync(join(project, "docs"));
+    writeFileSync(join(project, "docs", "agents.md"), "# Notes\n");
+    symlinkSync("docs/agents.md", join(project, "CLAUDE.md"));
+    const c = pai(["export", "agents", "--to", project, "--flavour", "claude"], { home });
+    expect(c.code).toBe(0);
+    expect(readlinkSync(join(project, "CLAUDE.md"))).toBe("docs/agents.md");
+    expect(readFileSync(join(project, "docs", "agents.md"), "utf8")).toMatch(/^# Notes\n\n<!-- pai:begin -->/);
+    // No temporary file is left behind.
+    expect(readdirSync(join(project, "docs"))).toEqual(["agents.md"]);
+    expect(readdirSync(project).sort()).toEqual(["AGENTS.md", "CLAUDE.md", "docs"]);
   });
 });
