@@ -5,7 +5,8 @@
  */
 import { Command, CommanderError } from "commander";
 import pkg from "../../package.json" with { type: "json" };
-import { exitCodeOf, formatError, ExitCode } from "../errors.ts";
+import { environmentErrorOf, exitCodeOf, formatError, ExitCode } from "../errors.ts";
+import { paths } from "../paths.ts";
 
 type Loader = () => Promise<{ register(program: Command): void }>;
 
@@ -92,6 +93,15 @@ function commandPath(program: Command, args: string[]): string {
   return path.join(" ");
 }
 
+/** The user's database: the file a SQLite error that names none is about. */
+function userDatabase(): string | undefined {
+  try {
+    return paths().db;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function main(argv: string[] = process.argv): Promise<number> {
   const helpTarget = { path: "pai" };
   const program = buildProgram(helpTarget);
@@ -118,9 +128,12 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       }
       return ExitCode.usage;
     }
-    process.stderr.write(`${formatError(err)}\n`);
+    // A failure of the machine (a folder where a file should be, a full or read-only disk, a damaged
+    // database) is reported by its cause, naming the file, as an environment error (exit 3).
+    const shown = environmentErrorOf(err, { db: userDatabase() }) ?? err;
+    process.stderr.write(`${formatError(shown)}\n`);
     if (process.env.PAI_DEBUG === "1" && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    return exitCodeOf(err);
+    return exitCodeOf(shown);
   }
 }
 

@@ -67,7 +67,8 @@ export function migrate(db: Driver, migrations: Migration[] = allMigrations()): 
     applied.push(m.version);
   }
   const version = migrations.length ? Math.max(...migrations.map((m) => m.version), ...done) : 0;
-  db.exec(`PRAGMA user_version = ${version}`);
+  // The header is written only when the version changes.
+  if (schemaVersion(db) !== version) db.exec(`PRAGMA user_version = ${version}`);
   return { applied, version };
 }
 

@@ -122,7 +122,7 @@ describe("pai doctor", () => {
     writeFileSync(db, bytes);
     const r = pai(["doctor"], { home });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(new RegExp(`fail  database: ${db.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is corrupt`));
+    expect(r.stdout).toMatch(new RegExp(`fail  database: ${db.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is (corrupt|damaged)`));
     expect(readFileSync(db).equals(bytes)).toBe(true);
   });
 

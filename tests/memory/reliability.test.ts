@@ -89,7 +89,7 @@ describe("memory reliability", () => {
     writeFileSync(dbFile, corrupt);
     const r = pai(["memory", "list"], { home });
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/pai: the database .* (is corrupt|cannot be opened)/);
+    expect(r.stderr).toMatch(/pai: the database .* (is damaged|cannot be opened)/);
     expect(readFileSync(dbFile).equals(corrupt)).toBe(true);
   });
 });
