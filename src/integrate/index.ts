@@ -2,20 +2,25 @@
  * `pai integrate <tool> [--uninstall]`: registers pai's MCP server (and, for Claude Code, its hooks) in another
  * tool's settings files, and takes it out again.
  *
- * Install merges into the existing file: every file is read and checked first (a malformed one stops
+ * Install edits the existing file in place: every file is read and checked first (a malformed one stops
  * everything, nothing is written), a changed file is copied to `<file>.pai-backup-<timestamp>` before it is
- * replaced atomically, and only pai's own entries are added. user/integrations.json records whether each file
- * existed and where its backup is, so `--uninstall` can put back exactly what was there: when the file minus
- * pai's entries equals the backup, the backup's bytes are restored; when the file did not exist, it is removed;
- * when the user changed it since, only pai's entries are taken out.
+ * replaced atomically, and only pai's own entries are inserted, as text, so every other byte (comments, number
+ * literals, inline arrays, spacing) stays as it was; JSONC files (comments) are edited the same way.
+ * user/integrations.json records whether each file existed, where its backup is, which objects and arrays pai
+ * created, and a hash of the text pai last wrote, so `--uninstall` can put back exactly what was there: when the
+ * file is still what pai wrote, the backup's bytes are restored (or the file pai created is removed); when the
+ * user changed it since, only this profile's entries are taken out, with the containers pai created that are
+ * left empty.
  */
+import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, constants, existsSync, readFileSync, readdirSync, realpathSync, rmdirSync, statSync, unlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import * as z from "zod";
 import { UserError } from "../errors.ts";
 import { installDir, paths as getPaths, requireUser, type Paths } from "../paths.ts";
 import { writeFileAtomic } from "../util/fs.ts";
-import { clone, DEFAULT_STYLE, readSettings, sameJson, serialize, type JsonObject, type SettingsFile } from "./settings-file.ts";
+import { JsoncDocument, type JsonPath } from "./jsonc-edit.ts";
+import { DEFAULT_STYLE, readSettings, sameJson, serialize, type SettingsFile } from "./settings-file.ts";
 import { editsFor, envFrom, TOOLS, type FileEdit, type ServerSpec, type Tool } from "./targets.ts";
 
 export { TOOLS, type Tool } from "./targets.ts";
@@ -62,6 +67,10 @@ const manifestSchema = z.object({
       backup: z.string().nullable(),
       createdDir: z.string().nullable().optional(),
       installedAt: z.string(),
+      /** Objects and arrays pai created in the file (removed on uninstall when left empty). */
+      created: z.array(z.array(z.union([z.string(), z.number()]))).optional(),
+      /** sha256 of the text pai last wrote: the file still holds it when nobody changed it since. */
+      written: z.string().optional(),
     }),
   ),
 });
@@ -91,9 +100,14 @@ export function parseTool(name: string): Tool {
   throw new UserError(`unknown tool '${name}'`, { hint: `choose one of: ${TOOLS.join(", ")}` });
 }
 
-export function serverSpec(env: NodeJS.ProcessEnv = process.env): ServerSpec {
+/** pai's launcher and the profile (PAI_HOME, else the default profile: the install) every entry is marked with. */
+export function serverSpec(env: NodeJS.ProcessEnv = process.env, p?: Paths): ServerSpec {
   const home = env.PAI_HOME?.trim();
-  return { command: join(installDir, "bin", "pai"), paiHome: home ? resolve(home) : undefined };
+  return { command: join(installDir, "bin", "pai"), paiHome: home ? resolve(home) : (p?.home ?? installDir), defaultHome: installDir };
+}
+
+function sha256(text: string | Uint8Array): string {
+  return createHash("sha256").update(text).digest("hex");
 }
 
 function stamp(now: Date): string {
@@ -111,7 +125,7 @@ function backupPathFor(path: string, now: Date): string {
  * Writes a settings file atomically, keeping the mode of the file it replaces. A symlinked file (dotfiles
  * managers) is written through the link, so the link stays a link.
  */
-function writeKeepingMode(path: string, text: string): void {
+function writeKeepingMode(path: string, text: string | Uint8Array): void {
   const target = existsSync(path) ? realpathSync(path) : path;
   const mode = existsSync(target) ? statSync(target).mode & 0o777 : 0o600;
   writeFileAtomic(target, text);
@@ -151,7 +165,7 @@ export function integrate(opts: IntegrateOptions): IntegrateResult {
   const tool = parseTool(opts.tool);
   const p = requireUser(opts.paths ?? getPaths());
   const env = opts.env ?? process.env;
-  const spec = serverSpec(env);
+  const spec = serverSpec(env, p);
   const edits = editsFor(tool, envFrom(env));
   // Every file is read and checked before anything is written: a malformed one stops the whole operation.
   const files = edits.map((e) => readSettings(e.path, e.display));
@@ -159,10 +173,10 @@ export function integrate(opts: IntegrateOptions): IntegrateResult {
   const dryRun = !!opts.dryRun;
   const manifest = readManifest(p);
   const results = opts.uninstall
-    ? edits.map((e, i) => uninstallOne(e, files[i]!, manifest, dryRun))
+    ? edits.map((e, i) => uninstallOne(e, files[i]!, spec, manifest, dryRun))
     : edits.map((e, i) => planInstall(e, files[i]!, spec)).map((plan) => installOne(plan, tool, manifest, dryRun, now));
   if (!dryRun) writeManifest(p, manifest);
-  const serverEnv: Record<string, string> = spec.paiHome ? { PAI_HOME: spec.paiHome } : {};
+  const serverEnv: Record<string, string> = { PAI_HOME: spec.paiHome };
   return {
     tool,
     name: TOOL_NAMES[tool],
@@ -177,18 +191,20 @@ interface Planned {
   edit: FileEdit;
   file: SettingsFile;
   changes: string[];
+  created: JsonPath[];
   text?: string;
 }
 
 /** Works out the new text of every file; throws (before anything is written) when one cannot be edited. */
 function planInstall(edit: FileEdit, file: SettingsFile, spec: ServerSpec): Planned {
-  const data = file.exists ? clone(file.data) : edit.initial();
-  const changes = edit.install(data, spec);
-  if (changes.length === 0) return { edit, file, changes };
-  return { edit, file, changes, text: serialize(data, file.exists && file.text.trim() !== "" ? file.style : DEFAULT_STYLE) };
+  const fresh = !file.exists || file.text.trim() === "";
+  const doc = fresh ? new JsoncDocument(serialize(edit.initial(), DEFAULT_STYLE), DEFAULT_STYLE) : new JsoncDocument(file.text, file.style);
+  const { changes, created } = edit.install(doc, spec);
+  if (changes.length === 0) return { edit, file, changes, created };
+  return { edit, file, changes, created, text: doc.text };
 }
 
-function installOne({ edit, file, changes, text }: Planned, tool: Tool, manifest: Manifest, dryRun: boolean, now: Date): FileResult {
+function installOne({ edit, file, changes, created, text }: Planned, tool: Tool, manifest: Manifest, dryRun: boolean, now: Date): FileResult {
   const base = { id: edit.id, path: edit.path, display: edit.display };
   if (changes.length === 0 || text === undefined) return { ...base, action: "unchanged", changes };
   const backup = file.exists ? backupPathFor(edit.path, now) : undefined;
@@ -196,53 +212,49 @@ function installOne({ edit, file, changes, text }: Planned, tool: Tool, manifest
     const createdDir = file.exists ? null : firstMissingDir(edit.path);
     if (backup) copyFileSync(edit.path, backup, constants.COPYFILE_EXCL);
     writeKeepingMode(edit.path, text);
-    // The first install's record is kept: its backup is the state before pai.
-    manifest.files[edit.path] ??= { tool, existed: file.exists, backup: backup ?? null, createdDir, installedAt: now.toISOString() };
+    // The first install's record is kept: its backup is the state before pai. What pai created accumulates.
+    const record = (manifest.files[edit.path] ??= { tool, existed: file.exists, backup: backup ?? null, createdDir, installedAt: now.toISOString() });
+    const known = new Set((record.created ?? []).map((p) => JSON.stringify(p)));
+    record.created = [...(record.created ?? []), ...created.filter((p) => !known.has(JSON.stringify(p)))];
+    record.written = sha256(text);
   }
   return { ...base, action: file.exists ? "modify" : "create", changes, ...(backup ? { backup } : {}) };
 }
 
-function uninstallOne(edit: FileEdit, file: SettingsFile, manifest: Manifest, dryRun: boolean): FileResult {
+function uninstallOne(edit: FileEdit, file: SettingsFile, spec: ServerSpec, manifest: Manifest, dryRun: boolean): FileResult {
   const base = { id: edit.id, path: edit.path, display: edit.display };
   const record = manifest.files[edit.path];
-  if (!file.exists) {
+  if (!file.exists || file.text.trim() === "") {
     if (!dryRun) delete manifest.files[edit.path];
-    return { ...base, action: "absent", changes: [] };
+    return { ...base, action: file.exists ? "unchanged" : "absent", changes: [] };
   }
-  const pruned = clone(file.data);
-  const changes = edit.uninstall(pruned, true);
+  const doc = new JsoncDocument(file.text, file.style);
+  const changes = edit.uninstall(doc, spec, record?.created ?? []);
   if (changes.length === 0) {
     if (!dryRun) delete manifest.files[edit.path];
     return { ...base, action: "unchanged", changes };
   }
-  const kept = clone(file.data);
-  edit.uninstall(kept, false);
 
   let action: FileAction = "modify";
-  let text: string | undefined;
+  let text: string | Uint8Array = doc.text;
   let backup: string | undefined;
-  if (record && !record.existed && (Object.keys(pruned).length === 0 || sameJson(pruned, edit.initial()))) {
+  const untouched = record?.written !== undefined && record.written === sha256(file.text);
+  const rest = doc.get([]);
+  if (record && !record.existed && (untouched || sameJson(rest, {}) || sameJson(rest, edit.initial()))) {
     action = "delete";
-  } else if (record?.backup && existsSync(record.backup)) {
-    const backupText = readFileSync(record.backup, "utf8");
-    let backupData: JsonObject | undefined;
-    try {
-      backupData = readSettings(record.backup).data;
-    } catch {}
-    if (backupData && (sameJson(backupData, pruned) || sameJson(backupData, kept))) {
-      action = "restore";
-      text = backupText;
-      backup = record.backup;
-    }
+  } else if (untouched && record?.backup && existsSync(record.backup)) {
+    // Nobody changed the file since pai wrote it: it goes back to its bytes from before the install.
+    action = "restore";
+    text = readFileSync(record.backup);
+    backup = record.backup;
   }
-  if (action === "modify") text = serialize(pruned, file.text.trim() !== "" ? file.style : DEFAULT_STYLE);
 
   if (!dryRun) {
     if (action === "delete") {
       unlinkSync(edit.path);
       if (record?.createdDir) removeEmptyDirs(edit.path, record.createdDir);
     } else {
-      writeKeepingMode(edit.path, text!);
+      writeKeepingMode(edit.path, text);
       // The backup holds exactly what the file now holds again: it is no longer needed.
       if (action === "restore" && backup) unlinkSync(backup);
     }

@@ -1,10 +1,13 @@
 /**
- * Reading and writing another tool's JSON settings file without disturbing it: the text is parsed as strict
- * JSON (a malformed file is refused, never rewritten), and written back in the file's own style (indent,
- * line endings, final newline) with the keys in their original order.
+ * Reading another tool's JSON settings file without disturbing it: the text is parsed as JSON with comments
+ * allowed (JSONC; a malformed file is refused, never rewritten), and its style (indent, line endings, final
+ * newline) is noted so that what pai inserts looks like the rest. A file pai creates is written in the default
+ * style.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { getNodeValue } from "jsonc-parser";
 import { UserError } from "../errors.ts";
+import { JsoncSyntaxError, parseObject } from "./jsonc-edit.ts";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -31,36 +34,25 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Reads and parses a settings file; a missing or empty file is an empty object. Malformed JSON is refused. */
+/**
+ * Reads and parses a settings file (JSON, or JSONC with comments); a missing or empty file is an empty object.
+ * A malformed file, or one whose top level is not an object, is refused.
+ */
 export function readSettings(path: string, display: string = path): SettingsFile {
   if (!existsSync(path)) return { path, exists: false, text: "", data: {}, style: DEFAULT_STYLE };
   const text = readFileSync(path, "utf8");
   if (text.trim() === "") return { path, exists: true, text, data: {}, style: detectStyle(text) };
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = getNodeValue(parseObject(text));
   } catch (err) {
-    throw new UserError(`${display} is not valid JSON (${describeJsonError(text, err as Error)}); nothing was changed`, {
-      hint: `fix the file by hand (or move it aside), then run the command again`,
+    if (!(err instanceof JsoncSyntaxError)) throw err;
+    const notObject = /not an object/.test(err.message);
+    throw new UserError(notObject ? `${display} must hold a JSON object; nothing was changed` : `${display} is not valid JSON (${err.message}); nothing was changed`, {
+      hint: notObject ? "fix the file by hand, then run the command again" : `fix the file by hand (or move it aside), then run the command again`,
     });
   }
-  if (!isObject(data)) {
-    throw new UserError(`${display} must hold a JSON object; nothing was changed`, { hint: "fix the file by hand, then run the command again" });
-  }
-  return { path, exists: true, text, data, style: detectStyle(text) };
-}
-
-function describeJsonError(text: string, err: Error): string {
-  const msg = err.message.split("\n")[0] ?? "parse error";
-  const pos = /position (\d+)/.exec(msg);
-  if (pos) {
-    const offset = Number(pos[1]);
-    const before = text.slice(0, offset);
-    const line = before.split("\n").length;
-    return `line ${line}: ${msg}`;
-  }
-  const lineCol = /line (\d+)/i.exec(msg);
-  return lineCol ? msg : msg;
+  return { path, exists: true, text, data: data as JsonObject, style: detectStyle(text) };
 }
 
 /** The indent, line ending and final newline a JSON text uses. */
@@ -84,10 +76,6 @@ export function serialize(data: Json, style: TextStyle): string {
   let text = style.indent ? JSON.stringify(data, null, style.indent) : JSON.stringify(data);
   if (style.eol === "\r\n") text = text.replace(/\n/g, "\r\n");
   return style.finalNewline ? text + style.eol : text;
-}
-
-export function clone<T extends Json>(v: T): T {
-  return JSON.parse(JSON.stringify(v)) as T;
 }
 
 /** Structural equality, key order included (two objects with the same keys in another order differ). */

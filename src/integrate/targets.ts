@@ -8,14 +8,19 @@
  * - OpenCode: `mcp.pai` in `$XDG_CONFIG_HOME/opencode/opencode.json` (default ~/.config).
  * - Gemini CLI: `mcpServers.pai` in `~/.gemini/settings.json`.
  *
- * Each edit recognises its own entries (the server named `pai` whose command is pai's launcher with `mcp`,
- * hook commands that run `pai context` or `pai memory import-transcript`) and touches nothing else.
+ * Every entry pai writes carries its profile (PAI_HOME), and each edit recognises only its own entries of that
+ * profile: the server named `pai` whose command is pai's launcher with that PAI_HOME in its environment, and hook
+ * commands exactly of the form `PAI_HOME=<profile> <launcher> <args> # added by pai integrate`. A hook of the
+ * user's own that runs `pai context`, or another profile's, is never taken over nor removed. The edits are made
+ * on the file's text (see jsonc-edit.ts), so everything else in the file keeps its bytes.
  */
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { UserError } from "../errors.ts";
-import { isObject, type Json, type JsonObject } from "./settings-file.ts";
+import type { JsoncDocument, JsonPath } from "./jsonc-edit.ts";
+import { isObject, sameJson, type Json, type JsonObject } from "./settings-file.ts";
+
 
 export const TOOLS = ["claude-code", "opencode", "gemini"] as const;
 export type Tool = (typeof TOOLS)[number];
@@ -25,22 +30,10 @@ export const SERVER_NAME = "pai";
 export interface ServerSpec {
   /** Absolute path of pai's launcher (bin/pai). */
   command: string;
-  /** PAI_HOME to pass, when the user set one. */
-  paiHome?: string;
-}
-
-export interface FileEdit {
-  /** Stable key of this file in results and the manifest. */
-  id: string;
-  path: string;
-  /** The path as shown to the user (~ for the home folder). */
-  display: string;
-  /** Adds or updates pai's entries in `data` (in place); returns what changed (empty when already there). */
-  install(data: JsonObject, spec: ServerSpec): string[];
-  /** Removes pai's entries (in place); with `prune`, containers left empty by the removal go too. */
-  uninstall(data: JsonObject, prune: boolean): string[];
-  /** What a file pai creates starts as. */
-  initial(): JsonObject;
+  /** The profile: PAI_HOME (absolute), written into every entry pai adds. */
+  paiHome: string;
+  /** The profile used when PAI_HOME is not set (an entry without PAI_HOME belongs to it). */
+  defaultHome?: string;
 }
 
 export interface Env {
@@ -67,21 +60,54 @@ export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_\/.,:+=@%-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function paiCommand(spec: ServerSpec, args: string): string {
-  const prefix = spec.paiHome ? `PAI_HOME=${shellQuote(spec.paiHome)} ` : "";
-  return `${prefix}${shellQuote(spec.command)} ${args}`;
-}
-
 export const CONTEXT_HOOK_ARGS = "context --for cloud";
 export const IMPORT_HOOK_ARGS = "memory import-transcript --from-hook";
+/** The shell comment that ends every hook command pai adds (the shell running the hook ignores it). */
+export const HOOK_MARK = "# added by pai integrate";
 
-/** True for a hook command that runs pai's context or transcript import. */
-export function isPaiHookCommand(command: unknown): boolean {
-  return typeof command === "string" && /(?:^|[\s'"\/])pai['"]?\s+(?:context\b|memory\s+import-transcript\b)/.test(command);
+/** The hook command pai writes for a profile: the profile first, pai's mark last. */
+export function hookCommand(spec: ServerSpec, args: string): string {
+  return `PAI_HOME=${shellQuote(spec.paiHome)} ${shellQuote(spec.command)} ${args} ${HOOK_MARK}`;
+}
+
+/** True only for a hook command pai added for this profile (whatever launcher path it had then). */
+export function isOwnHookCommand(command: unknown, spec: ServerSpec, args: string): boolean {
+  return (
+    typeof command === "string" &&
+    command.startsWith(`PAI_HOME=${shellQuote(spec.paiHome)} `) &&
+    command.endsWith(` ${args} ${HOOK_MARK}`) &&
+    !command.includes("\n")
+  );
+}
+
+/** The profile an MCP entry runs pai for: its PAI_HOME, or the default profile when it sets none. */
+function profileOf(env: Json | undefined, spec: ServerSpec): string | undefined {
+  if (isObject(env) && typeof env.PAI_HOME === "string") return env.PAI_HOME;
+  return spec.defaultHome;
 }
 
 function isPaiLauncher(command: unknown): boolean {
   return typeof command === "string" && basename(command) === "pai";
+}
+
+export interface InstallChanges {
+  changes: string[];
+  /** Objects and arrays that did not exist and were created to hold pai's entries. */
+  created: JsonPath[];
+}
+
+export interface FileEdit {
+  /** Stable key of this file in results and the manifest. */
+  id: string;
+  path: string;
+  /** The path as shown to the user (~ for the home folder). */
+  display: string;
+  /** Checks the file's structure (throwing before any change), then adds or updates pai's entries in `doc`. */
+  install(doc: JsoncDocument, spec: ServerSpec): InstallChanges;
+  /** Removes this profile's entries from `doc`, then those of `created` that are left empty; returns what changed. */
+  uninstall(doc: JsoncDocument, spec: ServerSpec, created: JsonPath[]): string[];
+  /** What a file pai creates starts as. */
+  initial(): JsonObject;
 }
 
 function structureError(display: string, key: string, expected: string): UserError {
@@ -90,56 +116,74 @@ function structureError(display: string, key: string, expected: string): UserErr
   });
 }
 
-function notOurs(display: string, key: string): UserError {
+function notOurs(display: string, key: string, profile?: string): UserError {
+  if (profile) {
+    return new UserError(`${display} already has a server '${key}' for another pai profile (PAI_HOME=${profile}); nothing was changed`, {
+      hint: `run 'pai integrate --uninstall' with PAI_HOME=${profile} first, or rename that entry by hand`,
+    });
+  }
   return new UserError(`${display} already has a server '${key}' that pai did not add; nothing was changed`, {
     hint: `rename or remove that entry by hand, then run the command again`,
   });
 }
 
-/** Sets `obj[key] = value`, keeping the key's place when it exists; returns what happened. */
-function put(obj: JsonObject, key: string, value: Json): "added" | "updated" | "unchanged" {
-  if (Object.hasOwn(obj, key)) {
-    if (JSON.stringify(obj[key]) === JSON.stringify(value)) return "unchanged";
-    obj[key] = value;
-    return "updated";
-  }
-  obj[key] = value;
-  return "added";
+/** The containers on `path` (its first `upTo` segments at most) that do not exist yet. */
+function missing(doc: JsoncDocument, path: JsonPath, upTo: number): JsonPath[] {
+  const out: JsonPath[] = [];
+  for (let k = 1; k <= upTo; k++) if (!doc.has(path.slice(0, k))) out.push(path.slice(0, k));
+  return out;
 }
 
-/** `data[key]` as an object, created when missing. */
-function objectAt(data: JsonObject, key: string, display: string, path = key): JsonObject {
-  if (!Object.hasOwn(data, key)) data[key] = {};
-  const v = data[key];
-  if (!isObject(v)) throw structureError(display, path, "an object");
-  return v;
+/** Removes the containers pai created that are now empty, the deepest first. */
+function prune(doc: JsoncDocument, created: JsonPath[]): void {
+  for (const p of [...created].sort((a, b) => b.length - a.length)) {
+    const v = doc.get(p);
+    if ((Array.isArray(v) || isObject(v)) && doc.size(p) === 0) doc.remove(p);
+  }
+}
+
+/** Sets pai's server entry at `at` (`[container, "pai"]`) when it is missing or pai's own for this profile. */
+function putServer(
+  doc: JsoncDocument,
+  display: string,
+  at: JsonPath,
+  wanted: JsonObject,
+  ours: (e: Json) => boolean,
+  profile: (e: Json) => string | undefined,
+): InstallChanges {
+  const container = at[0] as string;
+  const c = doc.get([container]);
+  if (c !== undefined && !isObject(c)) throw structureError(display, container, "an object");
+  const existing = doc.get(at);
+  const key = at.join(".");
+  if (existing !== undefined && !ours(existing)) throw notOurs(display, key, profile(existing));
+  if (existing !== undefined && sameJson(existing, wanted)) return { changes: [], created: [] };
+  const created = missing(doc, at, at.length - 1);
+  doc.set(at, wanted);
+  return { changes: [`${existing === undefined ? "added" : "updated"} ${key}`], created };
+}
+
+function removeServer(doc: JsoncDocument, at: JsonPath, ours: (e: Json) => boolean, created: JsonPath[]): string[] {
+  const existing = doc.get(at);
+  if (existing === undefined || !ours(existing)) return [];
+  doc.remove(at);
+  prune(doc, created);
+  return [`removed ${at.join(".")}`];
 }
 
 /** An `mcpServers.<name>` style edit (Claude Code's ~/.claude.json and Gemini CLI's settings). */
 function mcpServersEdit(id: string, path: string, env: Env, entry: (spec: ServerSpec) => JsonObject): FileEdit {
   const display = tilde(path, env);
+  const at: JsonPath = ["mcpServers", SERVER_NAME];
+  const profile = (spec: ServerSpec) => (e: Json) => (isObject(e) && isPaiLauncher(e.command) ? profileOf(e.env, spec) : undefined);
+  const ours = (spec: ServerSpec) => (e: Json) => isObject(e) && isPaiLauncher(e.command) && profileOf(e.env, spec) === spec.paiHome;
   return {
     id,
     path,
     display,
     initial: () => ({}),
-    install(data, spec) {
-      if (Object.hasOwn(data, "mcpServers") && !isObject(data.mcpServers)) throw structureError(display, "mcpServers", "an object");
-      const servers = objectAt(data, "mcpServers", display);
-      const existing = servers[SERVER_NAME];
-      if (existing !== undefined && !(isObject(existing) && isPaiLauncher(existing.command))) throw notOurs(display, `mcpServers.${SERVER_NAME}`);
-      const what = put(servers, SERVER_NAME, entry(spec));
-      return what === "unchanged" ? [] : [`${what} mcpServers.${SERVER_NAME}`];
-    },
-    uninstall(data, prune) {
-      const servers = data.mcpServers;
-      if (!isObject(servers)) return [];
-      const existing = servers[SERVER_NAME];
-      if (!(isObject(existing) && isPaiLauncher(existing.command))) return [];
-      delete servers[SERVER_NAME];
-      if (prune && Object.keys(servers).length === 0) delete data.mcpServers;
-      return [`removed mcpServers.${SERVER_NAME}`];
-    },
+    install: (doc, spec) => putServer(doc, display, at, entry(spec), ours(spec), profile(spec)),
+    uninstall: (doc, spec, created) => removeServer(doc, at, ours(spec), created),
   };
 }
 
@@ -147,8 +191,7 @@ function stdioEntry(spec: ServerSpec, withType: boolean): JsonObject {
   const entry: JsonObject = withType ? { type: "stdio" } : {};
   entry.command = spec.command;
   entry.args = ["mcp"];
-  entry.env = spec.paiHome ? { PAI_HOME: spec.paiHome } : {};
-  if (!withType && !spec.paiHome) delete entry.env;
+  entry.env = { PAI_HOME: spec.paiHome };
   return entry;
 }
 
@@ -157,6 +200,27 @@ const HOOKS: { event: string; args: string; timeout: number; what: string }[] = 
   { event: "SessionEnd", args: IMPORT_HOOK_ARGS, timeout: 120, what: "pai memory import-transcript" },
 ];
 
+/** This profile's hooks for one event, as [group index, hook index], in document order. */
+function ownHooks(doc: JsoncDocument, event: string, spec: ServerSpec, args: string): [number, number][] {
+  const groups = doc.get(["hooks", event]);
+  const out: [number, number][] = [];
+  if (!Array.isArray(groups)) return out;
+  groups.forEach((g, gi) => {
+    if (!isObject(g) || !Array.isArray(g.hooks)) return;
+    g.hooks.forEach((h, hi) => {
+      if (isObject(h) && isOwnHookCommand(h.command, spec, args)) out.push([gi, hi]);
+    });
+  });
+  return out;
+}
+
+/** Removes hooks (given in document order), then the matcher groups they leave empty (pai's own groups). */
+function removeHooks(doc: JsoncDocument, event: string, found: [number, number][]): void {
+  for (const [gi, hi] of [...found].reverse()) doc.remove(["hooks", event, gi, "hooks", hi]);
+  const groups = [...new Set(found.map(([gi]) => gi))].sort((a, b) => b - a);
+  for (const gi of groups) if (doc.size(["hooks", event, gi, "hooks"]) === 0) doc.remove(["hooks", event, gi]);
+}
+
 function claudeHooksEdit(path: string, env: Env): FileEdit {
   const display = tilde(path, env);
   return {
@@ -164,113 +228,68 @@ function claudeHooksEdit(path: string, env: Env): FileEdit {
     path,
     display,
     initial: () => ({}),
-    install(data, spec) {
-      if (Object.hasOwn(data, "hooks") && !isObject(data.hooks)) throw structureError(display, "hooks", "an object");
+    install(doc, spec) {
+      const hooks = doc.get(["hooks"]);
+      if (hooks !== undefined && !isObject(hooks)) throw structureError(display, "hooks", "an object");
       for (const h of HOOKS) {
-        const arr = (data.hooks as JsonObject | undefined)?.[h.event];
+        const arr = doc.get(["hooks", h.event]);
         if (arr !== undefined && !Array.isArray(arr)) throw structureError(display, `hooks.${h.event}`, "an array");
       }
       const changes: string[] = [];
-      const hooks = objectAt(data, "hooks", display);
+      const created: JsonPath[] = [];
       for (const h of HOOKS) {
-        const wanted: JsonObject = { type: "command", command: paiCommand(spec, h.args), timeout: h.timeout };
-        if (!Object.hasOwn(hooks, h.event)) hooks[h.event] = [];
-        const groups = hooks[h.event] as Json[];
-        const mine = findPaiHooks(groups, h.args);
+        const wanted: JsonObject = { type: "command", command: hookCommand(spec, h.args), timeout: h.timeout };
+        const mine = ownHooks(doc, h.event, spec, h.args);
         if (mine.length === 0) {
-          groups.push({ hooks: [wanted] });
+          created.push(...missing(doc, ["hooks", h.event], 2));
+          doc.append(["hooks", h.event], { hooks: [wanted] });
           changes.push(`added hooks.${h.event} (${h.what})`);
           continue;
         }
         // Keep the first one (updated in place when it differs); drop duplicates.
         const [first, ...rest] = mine;
-        let changed = false;
-        if (JSON.stringify(first!.list[first!.index]) !== JSON.stringify(wanted)) {
-          first!.list[first!.index] = wanted;
+        const firstPath: JsonPath = ["hooks", h.event, first![0], "hooks", first![1]];
+        let changed = rest.length > 0;
+        if (rest.length) removeHooks(doc, h.event, rest);
+        if (!sameJson(doc.get(firstPath), wanted)) {
+          doc.set(firstPath, wanted);
           changed = true;
         }
-        for (const dup of rest.reverse()) {
-          dup.list.splice(dup.index, 1);
-          changed = true;
-        }
-        removeEmptyGroups(groups);
         if (changed) changes.push(`updated hooks.${h.event} (${h.what})`);
       }
-      return changes;
+      return { changes, created };
     },
-    uninstall(data, prune) {
-      const hooks = data.hooks;
-      if (!isObject(hooks)) return [];
+    uninstall(doc, spec, created) {
+      if (!isObject(doc.get(["hooks"]))) return [];
       const removed: string[] = [];
       for (const h of HOOKS) {
-        const groups = hooks[h.event];
-        if (!Array.isArray(groups)) continue;
-        const mine = findPaiHooks(groups, h.args);
+        const mine = ownHooks(doc, h.event, spec, h.args);
         if (mine.length === 0) continue;
-        for (const m of mine.reverse()) m.list.splice(m.index, 1);
-        removeEmptyGroups(groups);
-        if (prune && groups.length === 0) delete hooks[h.event];
+        removeHooks(doc, h.event, mine);
         removed.push(`removed hooks.${h.event} (${h.what})`);
       }
-      if (prune && removed.length > 0 && Object.keys(hooks).length === 0) delete data.hooks;
+      if (removed.length) prune(doc, created);
       return removed;
     },
   };
 }
 
-/** pai's hook entries for one event (by the pai subcommand they run), in document order. */
-function findPaiHooks(groups: Json[], args: string): { list: Json[]; index: number }[] {
-  const sub = args.split(" ")[0]!;
-  const out: { list: Json[]; index: number }[] = [];
-  for (const g of groups) {
-    if (!isObject(g) || !Array.isArray(g.hooks)) continue;
-    g.hooks.forEach((h, index) => {
-      if (isObject(h) && isPaiHookCommand(h.command) && commandRuns(h.command as string, sub)) out.push({ list: g.hooks as Json[], index });
-    });
-  }
-  return out;
-}
-
-function commandRuns(command: string, sub: string): boolean {
-  return new RegExp(`pai['"]?\\s+${sub}\\b`).test(command);
-}
-
-/** Removes matcher groups whose hook list pai emptied (groups pai added hold only pai's hook). */
-function removeEmptyGroups(groups: Json[]): void {
-  for (let i = groups.length - 1; i >= 0; i--) {
-    const g = groups[i];
-    if (isObject(g) && Array.isArray(g.hooks) && g.hooks.length === 0) groups.splice(i, 1);
-  }
-}
-
 function opencodeEdit(path: string, env: Env): FileEdit {
   const display = tilde(path, env);
+  const at: JsonPath = ["mcp", SERVER_NAME];
+  const isLauncher = (e: Json): e is JsonObject => isObject(e) && Array.isArray(e.command) && isPaiLauncher(e.command[0]);
+  const profile = (spec: ServerSpec) => (e: Json) => (isLauncher(e) ? profileOf(e.environment, spec) : undefined);
+  const ours = (spec: ServerSpec) => (e: Json) => isLauncher(e) && profileOf(e.environment, spec) === spec.paiHome;
   return {
     id: "opencode",
     path,
     display,
     initial: () => ({ $schema: "https://opencode.ai/config.json" }),
-    install(data, spec) {
-      if (Object.hasOwn(data, "mcp") && !isObject(data.mcp)) throw structureError(display, "mcp", "an object");
-      const mcp = objectAt(data, "mcp", display);
-      const existing = mcp[SERVER_NAME];
-      if (existing !== undefined && !(isObject(existing) && Array.isArray(existing.command) && isPaiLauncher(existing.command[0]))) {
-        throw notOurs(display, `mcp.${SERVER_NAME}`);
-      }
-      const entry: JsonObject = { type: "local", command: [spec.command, "mcp"], enabled: true };
-      if (spec.paiHome) entry.environment = { PAI_HOME: spec.paiHome };
-      const what = put(mcp, SERVER_NAME, entry);
-      return what === "unchanged" ? [] : [`${what} mcp.${SERVER_NAME}`];
+    install(doc, spec) {
+      const entry: JsonObject = { type: "local", command: [spec.command, "mcp"], enabled: true, environment: { PAI_HOME: spec.paiHome } };
+      return putServer(doc, display, at, entry, ours(spec), profile(spec));
     },
-    uninstall(data, prune) {
-      const mcp = data.mcp;
-      if (!isObject(mcp)) return [];
-      const existing = mcp[SERVER_NAME];
-      if (!(isObject(existing) && Array.isArray(existing.command) && isPaiLauncher(existing.command[0]))) return [];
-      delete mcp[SERVER_NAME];
-      if (prune && Object.keys(mcp).length === 0) delete data.mcp;
-      return [`removed mcp.${SERVER_NAME}`];
-    },
+    uninstall: (doc, spec, created) => removeServer(doc, at, ours(spec), created),
   };
 }
 
