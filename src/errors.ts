@@ -70,9 +70,10 @@ export function damagedDatabase(
  * What the file system or SQLite said, by cause, as pai's one-line EnvironmentError (exit 3): a folder where a
  * file should be, a read-only or full disk, a permission, a FIFO, a damaged database. Undefined for any other
  * error. `path` is the file the error is about when the error does not carry one itself (Bun's often do not);
+ * `file` is the file it is about even when it does (the target of a write made through a temporary file);
  * `db` is the database a SQLite error is about.
  */
-export function environmentErrorOf(err: unknown, where: { path?: string; db?: string } = {}): EnvironmentError | undefined {
+export function environmentErrorOf(err: unknown, where: { path?: string; file?: string; db?: string } = {}): EnvironmentError | undefined {
   if (err instanceof PaiError || !err || typeof err !== "object") return undefined;
   const e = err as { code?: unknown; path?: unknown; dest?: unknown; syscall?: unknown; message?: unknown };
   const code = typeof e.code === "string" ? e.code : "";
@@ -109,7 +110,7 @@ export function environmentErrorOf(err: unknown, where: { path?: string; db?: st
         return undefined;
     }
   }
-  const path = typeof e.path === "string" ? e.path : where.path;
+  const path = where.file ?? (typeof e.path === "string" ? e.path : where.path);
   const file = path ?? "a file pai uses";
   const q = path ? ` '${path}'` : "";
   switch (code) {

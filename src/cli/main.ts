@@ -141,7 +141,10 @@ if (import.meta.main) {
   // A reader that stops early (`pai --help | head -1`) is not an error: stop quietly, no stack trace.
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code === "EPIPE") process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
-    throw err;
+    // Output that cannot be written (a full disk behind a redirection): one line, exit 3, no stack trace.
+    const shown = environmentErrorOf(err, { file: "standard output" }) ?? err;
+    process.stderr.write(`${formatError(shown)}\n`);
+    process.exit(exitCodeOf(shown));
   });
   const code = await main();
   process.exitCode = code;

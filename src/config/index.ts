@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { z } from "zod";
 import { UserError } from "../errors.ts";
 import { paths as getPaths } from "../paths.ts";
-import { writeFileAtomic } from "../util/fs.ts";
+import { readRegularFile, writeFileAtomic } from "../util/fs.ts";
 import { closest } from "../util/text.ts";
 import { configSchema, type Config } from "./schema.ts";
 
@@ -16,7 +16,7 @@ type Raw = Record<string, unknown>;
 
 export function readRawConfig(file: string): Raw {
   if (!existsSync(file)) return {};
-  const bytes = readFileSync(file);
+  const bytes = readRegularFile(file, `move it aside (mv '${file}' '${file}.moved') and run 'pai init' to write a fresh one`);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);

@@ -7,7 +7,7 @@ import { paths as getPaths, type Paths } from "../paths.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 import { expandPermissions } from "./permissions.ts";
 import { loadManifest, matchesType, type PackManifest, type Permissions } from "./manifest.ts";
-import { describePermissions, fetchSource, getInstalled, packSettings, readLock, resolveSource, verifyPack, type PackSource } from "./store.ts";
+import { describePermissions, fetchSource, getInstalled, packFiles, packSettings, readLock, resolveSource, verifyPack, type PackSource } from "./store.ts";
 
 export interface PackInfo {
   name: string;
@@ -86,6 +86,7 @@ export async function packInfo(spec: string, p: Paths = getPaths()): Promise<Pac
     const fetched = await fetchSource(s, p);
     cleanup = fetched.cleanup;
     try {
+      packFiles(fetched.dir); // nothing but plain files and folders is read
       m = loadManifest(fetched.dir);
     } catch (err) {
       cleanup();

@@ -7,13 +7,13 @@
  * only then renames it into place: an invalid pack installs nothing. Nothing from a pack runs at install.
  */
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
 import * as z from "zod";
 import { EnvironmentError, UserError } from "../errors.ts";
 import { paths as getPaths, requireUser, type Paths } from "../paths.ts";
-import { writeFileAtomic } from "../util/fs.ts";
+import { fileKind, writeFileAtomic } from "../util/fs.ts";
 import { closest } from "../util/text.ts";
 import { loadConfig } from "../config/index.ts";
 import { loadManifest, permissionsSchema, type PackManifest, type Permissions } from "./manifest.ts";
@@ -69,7 +69,11 @@ export function packDir(name: string, p: Paths = getPaths()): string {
   return join(p.packs, name);
 }
 
-/** Every file of a pack folder (relative, sorted), skipping .git and node_modules. */
+/**
+ * Every file of a pack folder (relative, sorted), skipping .git and node_modules. Refuses symbolic links and
+ * anything that is neither a plain file nor a folder (a FIFO, a socket, a device): reading one could block
+ * or read what is not the pack's. Called before any file of the pack is read.
+ */
 export function packFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
@@ -83,6 +87,12 @@ export function packFiles(dir: string): string[] {
       }
       if (e.isDirectory()) walk(full);
       else if (e.isFile()) out.push(relative(dir, full).split(sep).join("/"));
+      else {
+        throw new EnvironmentError(`${relative(dir, full)} in ${dir} is ${fileKind(lstatSync(full))}, not a plain file; packs may hold only plain files and folders`, {
+          hint: "remove it from the pack folder and run the command again",
+          data: { path: full },
+        });
+      }
     }
   };
   walk(dir);
@@ -339,6 +349,7 @@ export async function installPack(spec: string, opts: InstallOptions = {}): Prom
   const source = resolveSource(spec, p);
   const fetched = await fetchSource(source, p);
   try {
+    packFiles(fetched.dir); // nothing but plain files and folders is read
     const m = loadManifest(fetched.dir);
     if (readLock(m.name, p) || existsSync(packDir(m.name, p))) {
       throw new UserError(`a pack named '${m.name}' is already installed`, { hint: `'pai pack update ${m.name}' updates it; 'pai pack uninstall ${m.name}' removes it` });
@@ -420,6 +431,7 @@ export async function updatePack(name?: string, opts: InstallOptions = {}): Prom
     if (!lock) throw new UserError(`no installed pack '${n}'`, { hint: "'pai pack list' shows installed packs" });
     const fetched = await fetchSource(lock.source.type === "git" ? { ...lock.source, commit: undefined } : lock.source, p);
     try {
+      packFiles(fetched.dir); // nothing but plain files and folders is read
       const m = loadManifest(fetched.dir);
       if (m.name !== n) throw new UserError(`the source of '${n}' now holds a pack named '${m.name}'`, { hint: `uninstall '${n}' and install the new pack by its name` });
       const files = hashFiles(fetched.dir);

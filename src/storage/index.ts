@@ -3,9 +3,10 @@
  * under Node). Every connection gets WAL, a busy timeout and foreign keys; a database behind this pai's schema
  * is migrated on open. A file that is not SQLite, or is damaged, is reported and never written to.
  */
-import { existsSync, lstatSync, openSync, readSync, closeSync, statSync } from "node:fs";
+import { existsSync, openSync, readSync, closeSync, statSync } from "node:fs";
 import { openDriver } from "#db";
 import { damagedDatabase, EnvironmentError } from "../errors.ts";
+import { fileKind } from "../util/fs.ts";
 import { allMigrations, migrate } from "./migrations.ts";
 import type { Driver, OpenOptions } from "./types.ts";
 
@@ -17,10 +18,12 @@ export const BUSY_TIMEOUT_MS = 5000;
 
 export interface Database extends Driver {}
 
-/** True when the file is missing, empty, or starts with SQLite's header. */
+/** True when the file is missing, empty, or starts with SQLite's header (a folder, FIFO or device never does). */
 export function looksLikeSqlite(path: string): boolean {
   if (!existsSync(path)) return true;
-  if (statSync(path).size === 0) return true;
+  const st = statSync(path);
+  if (!st.isFile()) return false;
+  if (st.size === 0) return true;
   const fd = openSync(path, "r");
   try {
     const buf = Buffer.alloc(16);
@@ -45,17 +48,6 @@ export function damaged(path: string, detail: string, cause?: unknown): Environm
 
 function firstLine(err: unknown): string {
   return String((err as Error | null)?.message ?? err).split("\n", 1)[0]!;
-}
-
-/** What a path that is not a regular file is, in words. */
-export function kindOf(path: string): string {
-  const st = lstatSync(path);
-  if (st.isDirectory()) return "a folder";
-  if (st.isFIFO()) return "a FIFO";
-  if (st.isSocket()) return "a socket";
-  if (st.isCharacterDevice() || st.isBlockDevice()) return "a device";
-  if (st.isSymbolicLink()) return "a symbolic link";
-  return "not a regular file";
 }
 
 /** The schema version this pai migrates to. */
@@ -115,7 +107,7 @@ function openFailure(path: string, err: unknown): unknown {
  */
 export function openDatabase(path: string, opts: OpenOptions & { migrate?: boolean } = {}): Database {
   if (existsSync(path) && !statSync(path).isFile()) {
-    throw new EnvironmentError(`the database ${path} is not a regular file (it is ${kindOf(path)})`, {
+    throw new EnvironmentError(`the database ${path} is not a regular file (it is ${fileKind(statSync(path))})`, {
       hint: `move it aside (mv '${path}' '${path}.moved'); 'pai init' then starts a new database there`,
       data: { path },
     });
