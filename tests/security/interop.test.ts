@@ -1,12 +1,13 @@
 /**
  * Where pai meets files it does not own: `pai upgrade` never replaces a file under user/ (or any untracked or
  * ignored file) and proves it afterwards; `pai export agents` writes nothing outside the folder it is given,
- * whatever links a cloned repository holds.
+ * whatever links a cloned repository holds; `pai integrate` adds and removes only its own entries of its own
+ * profile, and every other byte of the settings file stays as it was.
  */
 import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { initHome, pai } from "../helpers/cli.ts";
+import { initHome, pai, PAI_BIN } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { commit, git, head, makeInstall, richUser, write } from "../upgrade/repo.ts";
 
@@ -203,5 +204,156 @@ describe("pai export agents: never writes outside the export folder", () => {
     // No temporary file is left behind.
     expect(readdirSync(join(project, "docs"))).toEqual(["agents.md"]);
     expect(readdirSync(project).sort()).toEqual(["AGENTS.md", "CLAUDE.md", "docs"]);
+  });
+});
+
+describe("pai integrate: only this profile's own entries, every other byte kept", () => {
+  /** A HOME and two profiles (PAI_HOMEs) with user/. */
+  function setup() {
+    const root = tmpDir("pai-integrate-bytes-");
+    const home = join(root, "home");
+    const a = join(root, "profile-a");
+    const b = join(root, "profile-b");
+    for (const d of [home, join(a, "user"), join(b, "user")]) mkdirSync(d, { recursive: true });
+    return { root, home, a, b };
+  }
+  const run = (args: string[], profile: string, home: string, env: Record<string, string> = {}) => pai(["integrate", ...args], { home: profile, env: { HOME: home, ...env } });
+
+  // Comments, 1.0, an integer past 2^53, inline arrays, odd spacing, and the user's own `pai context` hook.
+  const SETTINGS = `{
+  // my Claude Code settings
+  "model": "opus", "temperature": 1.0,
+  "counter": 12345678901234567890,
+  "permissions": { "allow": ["Bash(ls)", "Read(~/x)"],   "deny": [] },
+  /* hooks: mine first */
+  "hooks": {
+    "SessionStart": [
+      { "matcher": "startup", "hooks": [ { "type": "command", "command": "pai context --for local > /tmp/ctx.md" } ] }
+    ]
+  }
+}
+`;
+
+  it("leaves the user's own pai context hook alone, keeps every byte, and uninstall gives back the exact file", () => {
+    const { home, a } = setup();
+    const file = join(home, ".claude", "settings.json");
+    write(home, ".claude/settings.json", SETTINGS);
+    const i = run(["claude-code"], a, home);
+    expect(i.stderr).toBe("");
+    expect(i.code).toBe(0);
+    const text = readFileSync(file, "utf8");
+    // Everything up to the end of the user's hook group is unchanged; pai's group follows it.
+    const userPart = SETTINGS.slice(0, SETTINGS.indexOf("} ] }") + "} ] }".length);
+    expect(text.startsWith(userPart)).toBe(true);
+    expect(text).toContain('"temperature": 1.0,');
+    expect(text).toContain('"counter": 12345678901234567890,');
+    expect(text).toContain('"permissions": { "allow": ["Bash(ls)", "Read(~/x)"],   "deny": [] },');
+    expect(text).toContain("pai context --for local > /tmp/ctx.md");
+    expect(text).toContain(`"command": "PAI_HOME=${a} ${PAI_BIN} context --for cloud # added by pai integrate"`);
+    // Installing again changes nothing.
+    expect(run(["claude-code", "--json"], a, home).code).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe(text);
+
+    const u = run(["claude-code", "--uninstall"], a, home);
+    expect(u.code).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe(SETTINGS);
+  });
+
+  it("after the user edited the file, uninstall takes out only pai's entries, byte for byte around them", () => {
+    const { home, a } = setup();
+    const file = join(home, ".claude", "settings.json");
+    write(home, ".claude/settings.json", SETTINGS);
+    expect(run(["claude-code"], a, home).code).toBe(0);
+    const edited = readFileSync(file, "utf8").replace('"model": "opus"', '"model": "sonnet" /* changed */');
+    write(home, ".claude/settings.json", edited);
+    expect(run(["claude-code", "--uninstall"], a, home).code).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe(SETTINGS.replace('"model": "opus"', '"model": "sonnet" /* changed */'));
+  });
+
+  it("two profiles: neither takes over nor removes the other's entries; each uninstall gives back its own bytes", () => {
+    const { home, a, b } = setup();
+    const file = join(home, ".claude", "settings.json");
+    const state = join(home, ".claude.json");
+    write(home, ".claude/settings.json", SETTINGS);
+    expect(run(["claude-code"], b, home).code).toBe(0);
+    const afterB = readFileSync(file, "utf8");
+    const stateB = readFileSync(state, "utf8");
+    const bHook = `PAI_HOME=${b} ${PAI_BIN} context --for cloud # added by pai integrate`;
+    expect(afterB).toContain(bHook);
+
+    // The server name is b's: a is refused, and nothing is written.
+    const refusedA = run(["claude-code"], a, home);
+    expect(refusedA.code).toBe(1);
+    expect(refusedA.stderr).toMatch(/already has a server 'mcpServers\.pai' for another pai profile \(PAI_HOME=.*profile-b\); nothing was changed — /);
+    expect(readFileSync(file, "utf8")).toBe(afterB);
+    expect(readFileSync(state, "utf8")).toBe(stateB);
+
+    // Once the user takes b's server out by hand, a integrates: its hooks go beside b's, which stay as they were.
+    write(home, ".claude.json", "{}\n");
+    expect(run(["claude-code"], a, home).code).toBe(0);
+    const both = readFileSync(file, "utf8");
+    expect(both.split(bHook)).toHaveLength(2);
+    expect(both).toContain(`PAI_HOME=${a} ${PAI_BIN} context --for cloud # added by pai integrate`);
+    expect(both.startsWith(afterB.slice(0, afterB.lastIndexOf(bHook)))).toBe(true);
+
+    expect(run(["claude-code", "--uninstall"], a, home).code).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe(afterB);
+    expect(run(["claude-code", "--uninstall"], b, home).code).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe(SETTINGS);
+  });
+
+  it("edits opencode.jsonc with comments in place, and uninstall restores it byte for byte", () => {
+    const { home, a } = setup();
+    const original = `// OpenCode settings
+{
+  "$schema": "https://opencode.ai/config.json",
+  "theme": "tokyonight", // the dark one
+  "mcp": {
+    "github": { "type": "remote", "url": "https://example.com/mcp" }
+  },
+  "limits": [1.0, 2.50, 12345678901234567890]
+}
+`;
+    const file = join(home, ".config", "opencode", "opencode.jsonc");
+    write(home, ".config/opencode/opencode.jsonc", original);
+    const r = run(["opencode"], a, home);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const text = readFileSync(file, "utf8");
+    expect(text.startsWith(`// OpenCode settings
+{
+  "$schema": "https://opencode.ai/config.json",
+  "theme": "tokyonight", // the dark one
+  "mcp": {
+    "github": { "type": "remote", "url": "https://example.com/mcp" },
+    "pai": {`)).toBe(true);
+    expect(text.endsWith(`  },
+  "limits": [1.0, 2.50, 12345678901234567890]
+}
+`)).toBe(true);
+    expect(existsSync(join(home, ".config", "opencode", "opencode.json"))).toBe(false);
+    expect(run(["opencode", "--uninstall"], a, home).code).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe(original);
+  });
+
+  it("an object pai created is removed on uninstall even after other edits; one it did not create is kept", () => {
+    const { home, a } = setup();
+    const original = '{"theme":"x","n":1.0,"big":12345678901234567890,"mcpServers":{}}';
+    const file = join(home, ".gemini", "settings.json");
+    write(home, ".gemini/settings.json", original);
+    expect(run(["gemini"], a, home).code).toBe(0);
+    const text = readFileSync(file, "utf8");
+    expect(text.startsWith('{"theme":"x","n":1.0,"big":12345678901234567890,"mcpServers":{"pai":{')).toBe(true);
+    // The user changes something else; uninstall then removes pai's entry and keeps their empty mcpServers.
+    write(home, ".gemini/settings.json", text.replace('"theme":"x"', '"theme":"y"'));
+    expect(run(["gemini", "--uninstall"], a, home).code).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe(original.replace('"theme":"x"', '"theme":"y"'));
+
+    const settings = join(home, ".claude", "settings.json");
+    write(home, ".claude/settings.json", '{\n  "model": "opus"\n}\n');
+    expect(run(["claude-code"], a, home).code).toBe(0);
+    write(home, ".claude/settings.json", readFileSync(settings, "utf8").replace('"opus"', '"sonnet"'));
+    expect(run(["claude-code", "--uninstall"], a, home).code).toBe(0);
+    expect(readFileSync(settings, "utf8")).toBe('{\n  "model": "sonnet"\n}\n');
   });
 });
