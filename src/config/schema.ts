@@ -116,9 +116,23 @@ export const configSchema = z
           .default(5_000_000)
           .describe("Size at which user/logs/daemon.log is rotated to daemon.log.1 (0: never rotate)"),
         logKeep: z.number().int().min(0).max(100).default(3).describe("How many rotated daemon logs to keep (daemon.log.1 is the newest; older ones are deleted)"),
+        watchMaxDepth: z.number().int().min(0).max(64).default(8).describe("How many levels of subfolders below a watched folder are watched (deeper ones are not, and 'pai jobs list' says so)"),
+        watchMaxEntries: z
+          .number()
+          .int()
+          .positive()
+          .default(10_000)
+          .describe("How many files and folders the file triggers watch in all (past it the rest are not, and 'pai jobs list' says so)"),
       })
       .strict()
-      .default({ webhook: { enabled: false, port: 8787, maxBodyBytes: 65536, tokenEnv: "PAI_WEBHOOK_TOKEN" }, graceMs: 10_000, logMaxBytes: 5_000_000, logKeep: 3 }),
+      .default({
+        webhook: { enabled: false, port: 8787, maxBodyBytes: 65536, tokenEnv: "PAI_WEBHOOK_TOKEN" },
+        graceMs: 10_000,
+        logMaxBytes: 5_000_000,
+        logKeep: 3,
+        watchMaxDepth: 8,
+        watchMaxEntries: 10_000,
+      }),
 
     mcp: z
       .object({

@@ -4,9 +4,15 @@
  * intervals), mailboxes (one IMAP connection per mail job, waiting in IDLE where the server has it) and local
  * webhooks. Job files are reloaded when they change. On stop, a running action gets `daemon.graceMs` to finish
  * and is then abandoned (recorded as such).
+ *
+ * No trigger kind holds back another: schedules, thresholds and mail are armed first, file watches start after
+ * them without being waited for (a watch never follows a symlink, and stops at daemon.watchMaxDepth levels and
+ * daemon.watchMaxEntries entries, which it reports), and a threshold check always ends (see threshold.ts). The
+ * daemon checks its lease every second and stops when it no longer holds it.
  */
-import { existsSync } from "node:fs";
-import { resolve, sep } from "node:path";
+import { existsSync, mkdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative, resolve, sep } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { FSWatcher } from "chokidar";
 import type { Config } from "../config/index.ts";
 import { UserError } from "../errors.ts";
@@ -19,8 +25,9 @@ import type { FileTrigger, Job, MailTrigger, ThresholdTrigger } from "../jobs/sc
 import { loadJobs } from "../jobs/store.ts";
 import { MailWatcher, type MailMode } from "./mail.ts";
 import { Scheduler } from "./scheduler.ts";
-import { acquireLease, getJobState, patchJobState, releaseLease, updateLease } from "./state.ts";
-import { crossing, pastBound, readThresholdValue } from "./threshold.ts";
+import { acquireLease, childrenFile, deleteState, getJobState, patchJobState, readLease, releaseLease, setState, updateLease, WATCH_BOUND_KEY } from "./state.ts";
+import { crossing, pastBound, ProcessGroups, readThresholdValue } from "./threshold.ts";
+import { RefusalTally } from "./webhook.ts";
 
 export interface DaemonOptions {
   paths: Paths;
@@ -29,6 +36,8 @@ export interface DaemonOptions {
   log?: (line: string) => void;
   /** Reload job files when they change (default true). */
   watchJobs?: boolean;
+  /** Called when the lease is found to be held by another process, or gone (default: the daemon stops). */
+  onLeaseLost?: () => void;
 }
 
 interface Poller {
@@ -40,6 +49,16 @@ interface Poller {
 
 const MAX_TIMER_MS = 60_000;
 const MISSING_PATH_CHECK_MS = 2_000;
+const LEASE_CHECK_MS = 1_000;
+/** Refused webhook requests are counted and written to the audit trail as one entry per this period. */
+const REFUSALS_FLUSH_MS = 60_000;
+/** How long the start waits for the job folder's watcher before going on without it. */
+const JOBS_WATCH_WAIT_MS = 5_000;
+
+/** True when path is root or inside it. */
+function isUnder(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
 
 export class Daemon {
   readonly scheduler: Scheduler;
@@ -47,7 +66,12 @@ export class Daemon {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private fileWatcher: FSWatcher | undefined;
   private watchedPaths = new Map<string, Set<string>>(); // absolute path -> job names
-  private chokidarPaths = new Set<string>();
+  private realRoots = new Map<string, string>(); // absolute path -> the real path watched (a symlinked root is resolved once)
+  private chokidarPaths = new Set<string>(); // real paths
+  private watchEntries = new Set<string>(); // every entry the file watcher accepted, bounded by daemon.watchMaxEntries
+  private watchBounds = new Map<string, string>(); // real root -> the bound it hit
+  private watchSync: Promise<void> = Promise.resolve();
+  private watchReady: Promise<void> = Promise.resolve();
   private missingPaths = new Set<string>();
   private missingTimer: ReturnType<typeof setInterval> | undefined;
   private debounce = new Map<string, { timer: ReturnType<typeof setTimeout>; path: string; event: string }>();
@@ -59,12 +83,27 @@ export class Daemon {
   private webhook: { port: number; close(): Promise<void> } | undefined;
   private running = new Map<number, { job: string; promise: Promise<FireOutcome> }>();
   private abort = new AbortController();
+  /** Aborted as soon as a stop begins: running threshold checks are killed (actions get their grace period). */
+  private checks = new AbortController();
+  readonly groups: ProcessGroups;
+  private leaseTimer: ReturnType<typeof setInterval> | undefined;
+  private refusals: RefusalTally | undefined;
+  private refusalTimer: ReturnType<typeof setInterval> | undefined;
   private eventSeq = 0;
   private stopping = false;
   started = false;
 
   constructor(private opts: DaemonOptions) {
     this.scheduler = new Scheduler(opts.db);
+    // The process groups of running threshold commands, kept in user/run/ for 'pai daemon stop' (see stopDaemon).
+    this.groups = new ProcessGroups((pgids) => {
+      if (!this.started) return;
+      try {
+        mkdirSync(opts.paths.run, { recursive: true });
+        if (pgids.length) writeFileSync(childrenFile(opts.paths), `${pgids.join("\n")}\n`);
+        else rmSync(childrenFile(opts.paths), { force: true });
+      } catch {}
+    });
   }
 
   private get db(): Database {
@@ -90,13 +129,29 @@ export class Daemon {
     const abandoned = recoverAbandoned(this.db);
     if (abandoned) this.log(`${abandoned} action(s) left running by a stopped daemon recorded as abandoned`);
     appendAudit(this.db, { type: "daemon", data: { event: "start", pid: process.pid, ...(lease.tookOver ? { tookOverFrom: lease.tookOver.pid } : {}) } });
+    this.leaseTimer = setInterval(() => this.checkLease(), LEASE_CHECK_MS);
+    this.db.prepare("DELETE FROM daemon_state WHERE key LIKE ?").run(`${WATCH_BOUND_KEY}%`);
+    // Schedules, thresholds and mail are armed here; file watches start after them, in the background.
     await this.reload();
+    // Recorded once the file watches have finished their first scan ('pai daemon start' waits a little for it).
+    void this.watchReady.then(() => {
+      if (!this.stopping) updateLease(this.db, { watchingAt: new Date().toISOString() });
+    });
+    if (this.stopping) return;
     if (this.opts.watchJobs !== false) await this.watchJobsFolder();
+    if (this.stopping) return;
     if (this.opts.config.daemon.webhook.enabled) await this.startWebhook();
+    if (this.stopping) return;
     // `pai daemon start` returns once this is set, so a change made right after it is seen.
     updateLease(this.db, { readyAt: new Date().toISOString() });
     this.log(`started (pid ${process.pid}): ${this.jobs.size} job(s), ${this.scheduler.size} scheduled`);
     this.fireHooks("daemon.start", `daemon.start:${new Date().toISOString()}:${process.pid}`, {});
+  }
+
+  /** Resolves once the file watches set up so far have finished their first scan (they are never waited for by the other triggers). */
+  async watching(): Promise<void> {
+    await this.watchSync;
+    await this.watchReady;
   }
 
   /** Re-reads user/jobs/ and reconciles every trigger with it. */
@@ -106,10 +161,26 @@ export class Daemon {
     this.jobs = new Map(jobs.filter((j) => j.enabled).map((j) => [j.name, j]));
     for (const h of await this.packHookJobs()) if (!this.jobs.has(h.name)) this.jobs.set(h.name, h);
     this.scheduler.load([...this.jobs.values()], new Date());
-    await this.syncFileWatches();
+    this.armTimer();
     this.syncPollers();
     this.syncMailWatchers();
-    this.armTimer();
+    // File watches never hold back the other triggers: they are set up after them, one sync at a time.
+    this.watchSync = this.watchSync.then(() => this.syncFileWatches().catch((err) => this.log(`file watches: ${(err as Error).message}`)));
+  }
+
+  /** A daemon that no longer holds its lease (taken over, or removed) stops. */
+  private checkLease(): void {
+    if (this.stopping) return;
+    let holder: number | undefined;
+    try {
+      holder = readLease(this.db)?.pid;
+    } catch {
+      return; // the database is busy: checked again in a second
+    }
+    if (holder === process.pid) return;
+    this.log(holder ? `the lease is held by pid ${holder}: stopping` : "the lease is gone: stopping");
+    if (this.opts.onLeaseLost) this.opts.onLeaseLost();
+    else void this.stop(undefined, "lease lost");
   }
 
   /**
@@ -222,12 +293,16 @@ export class Daemon {
   // ---- file triggers -------------------------------------------------------------------------
 
   private async syncFileWatches(): Promise<void> {
+    if (this.stopping) return;
     const want = new Map<string, Set<string>>();
     for (const job of this.jobs.values()) {
       if (job.trigger.type !== "file") continue;
       const abs = resolve(this.opts.paths.home, job.trigger.path.replace(/^~(?=\/|$)/, process.env.HOME ?? "~"));
       if (!want.has(abs)) want.set(abs, new Set());
       want.get(abs)!.add(job.name);
+    }
+    for (const [path, names] of this.watchedPaths) {
+      for (const name of names) if (!want.get(path)?.has(name)) deleteState(this.db, `${WATCH_BOUND_KEY}${name}`);
     }
     this.watchedPaths = want;
     // chokidar watches only paths that exist: missing ones are looked for every few seconds.
@@ -242,38 +317,102 @@ export class Daemon {
         const appeared = [...this.missingPaths].filter((p) => existsSync(p));
         if (!appeared.length) return;
         for (const p of appeared) this.missingPaths.delete(p);
-        this.syncFileWatches().catch((err) => this.log(`file watches: ${(err as Error).message}`));
+        this.watchSync = this.watchSync.then(() => this.syncFileWatches().catch((err) => this.log(`file watches: ${(err as Error).message}`)));
       }, MISSING_PATH_CHECK_MS);
     }
-    const add = present.filter((p) => !this.chokidarPaths.has(p));
-    const remove = [...this.chokidarPaths].filter((p) => !want.has(p));
-    if (!present.length) {
+    // A watched path that is itself a symlink is resolved once (the user named it); inside it, no symlink is followed.
+    this.realRoots = new Map(
+      present.map((p) => {
+        try {
+          return [p, realpathSync(p)];
+        } catch {
+          return [p, p];
+        }
+      }),
+    );
+    const real = new Set(this.realRoots.values());
+    const add = [...real].filter((p) => !this.chokidarPaths.has(p));
+    const remove = [...this.chokidarPaths].filter((p) => !real.has(p));
+    if (!real.size) {
       if (this.fileWatcher) await this.fileWatcher.close();
       this.fileWatcher = undefined;
       this.chokidarPaths.clear();
+      this.watchEntries.clear();
       return;
     }
     if (!this.fileWatcher) {
       const { watch } = await import("chokidar");
-      this.fileWatcher = watch(add, { ignoreInitial: true, persistent: true, ignorePermissionErrors: true, atomic: false });
+      if (this.stopping) return;
+      this.fileWatcher = watch(add, {
+        ignoreInitial: true,
+        persistent: true,
+        ignorePermissionErrors: true,
+        atomic: false,
+        followSymlinks: false,
+        // One level further than the bound, so that what lies past it is seen (and reported) by the filter.
+        depth: this.opts.config.daemon.watchMaxDepth + 1,
+        ignored: (path: string) => this.beyondWatchBounds(path),
+      });
       this.fileWatcher.on("all", (event, path) => this.onFileEvent(event, path));
       this.fileWatcher.on("error", (err) => this.log(`file watcher: ${(err as Error).message}`));
       this.chokidarPaths = new Set(add);
-      await new Promise<void>((res) => this.fileWatcher!.once("ready", () => res()));
+      this.watchReady = new Promise<void>((res) => this.fileWatcher!.once("ready", () => res()));
       return;
     }
-    if (remove.length) this.fileWatcher.unwatch(remove);
+    if (remove.length) {
+      this.fileWatcher.unwatch(remove);
+      for (const e of [...this.watchEntries]) if (remove.some((r) => e === r || e.startsWith(r + sep))) this.watchEntries.delete(e);
+    }
     if (add.length) this.fileWatcher.add(add);
     for (const p of remove) this.chokidarPaths.delete(p);
     for (const p of add) this.chokidarPaths.add(p);
+  }
+
+  /**
+   * The file watcher's filter: an entry deeper than daemon.watchMaxDepth below its watched folder, or past
+   * daemon.watchMaxEntries entries in all, is not watched; the first time a folder hits a bound it is logged and
+   * noted for `pai jobs list`.
+   */
+  private beyondWatchBounds(path: string): boolean {
+    const abs = resolve(path);
+    if (this.watchEntries.has(abs)) return false;
+    const root = [...this.chokidarPaths].find((r) => isUnder(abs, r));
+    if (!root) return false; // a parent folder chokidar looks at to watch a single file
+    const { watchMaxDepth, watchMaxEntries } = this.opts.config.daemon;
+    // A folder's own entries are at depth 1; those inside N levels of subfolders at N + 1.
+    const depth = abs === root ? 0 : relative(root, abs).split(sep).length;
+    if (depth > watchMaxDepth + 1) return this.watchBoundHit(root, `more than ${watchMaxDepth} levels of folders (daemon.watchMaxDepth): deeper ones are not watched`);
+    if (this.watchEntries.size >= watchMaxEntries) return this.watchBoundHit(root, `more than ${watchMaxEntries} entries in the watched folders (daemon.watchMaxEntries): the rest are not watched`);
+    this.watchEntries.add(abs);
+    return false;
+  }
+
+  private watchBoundHit(root: string, what: string): true {
+    if (this.watchBounds.get(root) === what) return true;
+    this.watchBounds.set(root, what);
+    const shown = [...this.realRoots].find(([, r]) => r === root)?.[0] ?? root;
+    this.log(`watching ${shown}: ${what}`);
+    for (const [configured, names] of this.watchedPaths) {
+      if ((this.realRoots.get(configured) ?? configured) !== root) continue;
+      for (const name of names) {
+        try {
+          setState(this.db, `${WATCH_BOUND_KEY}${name}`, `${shown}: ${what}`);
+        } catch {}
+      }
+    }
+    return true;
   }
 
   private onFileEvent(event: string, path: string): void {
     const kind = event === "addDir" ? "add" : event === "unlinkDir" ? "unlink" : event;
     if (kind !== "add" && kind !== "change" && kind !== "unlink") return;
     const abs = resolve(path);
+    if (kind === "unlink") this.watchEntries.delete(abs);
     for (const [watched, names] of this.watchedPaths) {
-      if (abs !== watched && !abs.startsWith(watched + sep)) continue;
+      const root = this.realRoots.get(watched) ?? watched;
+      if (!isUnder(abs, root)) continue;
+      // The path as the job names it (under a symlinked root, not under its target).
+      const shown = abs === root ? watched : join(watched, relative(root, abs));
       for (const name of names) {
         const job = this.jobs.get(name);
         if (!job || job.trigger.type !== "file") continue;
@@ -293,7 +432,7 @@ export class Daemon {
             vars: { path: d.path, event: d.event },
           });
         }, t.debounceMs);
-        this.debounce.set(name, { timer, path: abs, event: kind });
+        this.debounce.set(name, { timer, path: shown, event: kind });
       }
     }
   }
@@ -302,7 +441,7 @@ export class Daemon {
 
   private syncPollers(): void {
     const want = new Map<string, Job>();
-    for (const job of this.jobs.values()) if (job.trigger.type === "threshold") want.set(job.name, job);
+    if (!this.stopping) for (const job of this.jobs.values()) if (job.trigger.type === "threshold") want.set(job.name, job);
     for (const [name, p] of this.pollers) {
       const job = want.get(name);
       if (!job || JSON.stringify(job.trigger) !== p.spec) {
@@ -351,7 +490,7 @@ export class Daemon {
   }
 
   private async checkThreshold(job: Job, t: ThresholdTrigger): Promise<void> {
-    const value = await readThresholdValue(t, this.opts.paths.home, this.abort.signal);
+    const value = await readThresholdValue(t, this.opts.paths.home, this.checks.signal, this.groups);
     if (this.stopping) return;
     const on = pastBound(t, value);
     const prev = getJobState(this.db, job.name)?.threshold_on;
@@ -448,13 +587,16 @@ export class Daemon {
     const { startWebhookServer, webhookToken } = await import("./webhook.ts");
     const { token } = webhookToken(this.opts.paths, this.opts.config);
     const cfg = this.opts.config.daemon.webhook;
-    this.webhook = await startWebhookServer({
+    // Refusals are counted, not written one by one: one audit entry per minute at most, whatever a caller sends.
+    const tally = new RefusalTally();
+    this.refusals = tally;
+    this.refusalTimer = setInterval(() => this.flushRefusals(), REFUSALS_FLUSH_MS);
+    const server = await startWebhookServer({
       port: cfg.port,
       maxBodyBytes: cfg.maxBodyBytes,
       token,
-      onEvent: (kind, detail) => {
-        this.log(`webhook ${kind}: ${detail.status} ${detail.error}`);
-        appendAudit(this.db, { type: "decision", data: { decision: "webhook_refused", status: detail.status as number, reason: String(detail.error), path: String(detail.path) } });
+      onRefused: (r) => {
+        if (tally.add(r)) this.log(`webhook refused: ${r.status} ${r.error} (${r.method} ${r.path})`);
       },
       handler: async (name, body, headers) => {
         const job = this.jobs.get(name);
@@ -467,8 +609,22 @@ export class Daemon {
         return { status: 202, body: { job: name, firing: outcome.firingId ?? null, status: outcome.status === "ok" ? "running" : outcome.status } };
       },
     });
+    if (this.stopping) return void (await server.close());
+    this.webhook = server;
     updateLease(this.db, { webhookPort: this.webhook.port });
     this.log(`webhook listening on 127.0.0.1:${this.webhook.port}`);
+  }
+
+  /** Writes the refusals counted since the last flush as one audit entry (none when there were none). */
+  private flushRefusals(): void {
+    const summary = this.refusals?.flush();
+    if (!summary) return;
+    this.log(`webhook: ${summary.count} request(s) refused since ${summary.since}`);
+    try {
+      appendAudit(this.db, { type: "decision", data: { decision: "webhook_refused", ...summary } });
+    } catch (err) {
+      this.log(`webhook refusals not recorded: ${(err as Error).message}`);
+    }
   }
 
   // ---- jobs folder -------------------------------------------------------------------------------
@@ -477,7 +633,15 @@ export class Daemon {
     const { watch } = await import("chokidar");
     const { mkdirSync } = await import("node:fs");
     mkdirSync(this.opts.paths.jobs, { recursive: true });
-    this.jobsWatcher = watch(this.opts.paths.jobs, { ignoreInitial: true, depth: 0, atomic: false });
+    if (this.stopping) return;
+    const jobs = resolve(this.opts.paths.jobs);
+    this.jobsWatcher = watch(this.opts.paths.jobs, {
+      ignoreInitial: true,
+      depth: 0,
+      atomic: false,
+      followSymlinks: false,
+      ignored: (path: string, stats?: { isFile(): boolean }) => resolve(path) !== jobs && !!stats?.isFile() && !path.endsWith(".json"),
+    });
     this.jobsWatcher.on("all", (_e, path) => {
       if (!path.endsWith(".json")) return;
       if (this.reloadTimer) clearTimeout(this.reloadTimer);
@@ -488,7 +652,7 @@ export class Daemon {
         this.reload().catch((err) => this.log(`reload failed: ${(err as Error).message}`));
       }, 200);
     });
-    await new Promise<void>((res) => this.jobsWatcher!.once("ready", () => res()));
+    await Promise.race([new Promise<void>((res) => this.jobsWatcher!.once("ready", () => res())), sleep(JOBS_WATCH_WAIT_MS, undefined, { ref: false })]);
   }
 
   // ---- stopping --------------------------------------------------------------------------------
@@ -497,6 +661,9 @@ export class Daemon {
   async stop(graceMs: number = this.opts.config.daemon.graceMs, reason = "stop"): Promise<{ finished: number; abandoned: number }> {
     if (this.stopping) return { finished: 0, abandoned: 0 };
     this.stopping = true;
+    this.checks.abort();
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    if (this.refusalTimer) clearInterval(this.refusalTimer);
     if (this.timer) clearTimeout(this.timer);
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     if (this.missingTimer) clearInterval(this.missingTimer);
@@ -506,7 +673,11 @@ export class Daemon {
     this.pollers.clear();
     for (const w of this.mailWatchers.values()) this.stopMailWatcher(w.watcher);
     this.mailWatchers.clear();
-    await Promise.allSettled([this.fileWatcher?.close(), this.jobsWatcher?.close(), this.webhook?.close(), ...this.mailStopping]);
+    // Threshold commands are killed with their whole process group (SIGTERM, then SIGKILL after a grace period).
+    const killed = this.groups.killAll();
+    await this.watchSync;
+    await Promise.allSettled([this.fileWatcher?.close(), this.jobsWatcher?.close(), this.webhook?.close(), ...this.mailStopping, killed]);
+    this.flushRefusals();
     const inFlight = [...this.running.entries()];
     let abandoned = 0;
     if (inFlight.length) {
@@ -526,6 +697,7 @@ export class Daemon {
     if (this.started) {
       appendAudit(this.db, { type: "daemon", data: { event: "stop", pid: process.pid, reason, abandoned } });
       releaseLease(this.db);
+      rmSync(childrenFile(this.opts.paths), { force: true });
     }
     this.log(`stopped (${reason})${abandoned ? `: ${abandoned} action(s) abandoned` : ""}`);
     return { finished: inFlight.length - abandoned, abandoned };

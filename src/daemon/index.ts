@@ -18,7 +18,7 @@ import { appendAudit } from "../audit/index.ts";
 import { redact } from "../audit/redact.ts";
 import type { Config } from "../config/index.ts";
 import { followLog, lastLines, RotatingLog, sameFile } from "./log.ts";
-import { isPaused, liveLease, processAlive, readLease, setPaused, type Lease } from "./state.ts";
+import { childrenFile, isPaused, liveLease, processAlive, readLease, releaseLease, setPaused, type Lease } from "./state.ts";
 
 export { Daemon } from "./daemon.ts";
 
@@ -92,24 +92,33 @@ export async function runForeground(p: Paths = requireUser(getPaths())): Promise
   const log = ownLog(p, config);
   const db = openDatabase(p.db);
   const { Daemon } = await import("./daemon.ts");
-  const daemon = new Daemon({ paths: p, config, db });
   // Signals are caught before the daemon starts: 'pai daemon start' returns once the lease is taken, and a stop
   // sent then (while the triggers are still being set up) must still be a clean stop, recorded, not a kill.
   const signals = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
   const handlers: (() => void)[] = [];
+  let leaseLost: () => void = () => {};
   const received = new Promise<string>((resolveSignal) => {
     for (const s of signals) {
       const h = () => resolveSignal(s);
       handlers.push(h);
       process.once(s, h);
     }
+    leaseLost = () => resolveSignal("lease lost");
   });
+  const daemon = new Daemon({ paths: p, config, db, onLeaseLost: () => leaseLost() });
+  // A stop asked for while the daemon is still starting is not held back by the start.
+  const starting = daemon.start().then(() => undefined);
+  let early: string | undefined;
   try {
-    await daemon.start();
+    early = await Promise.race([starting, received]);
   } catch (err) {
     signals.forEach((s, i) => process.off(s, handlers[i]!));
     db.close();
     throw err;
+  }
+  if (early !== undefined) {
+    starting.catch(() => {});
+    return finish(p, daemon, db, config, early);
   }
   // Only the daemon that holds the lease rotates: one refused at start just appends its reason.
   log?.enableRotation();
@@ -117,13 +126,18 @@ export async function runForeground(p: Paths = requireUser(getPaths())): Promise
   writeFileSync(pidFile(p), `${process.pid}\n`);
   process.on("uncaughtException", (err) => daemon.log(`unexpected error: ${err.message}`));
   process.on("unhandledRejection", (err) => daemon.log(`unexpected error: ${(err as Error)?.message ?? String(err)}`));
-  const signal = await received;
-  daemon.log(`received ${signal}: stopping`);
+  await finish(p, daemon, db, config, await received);
+}
+
+async function finish(p: Paths, daemon: import("./daemon.ts").Daemon, db: Database, config: Config, signal: string): Promise<void> {
+  daemon.log(signal === "lease lost" ? "stopping: this daemon no longer holds the lease" : `received ${signal}: stopping`);
   await daemon.stop(config.daemon.graceMs, signal);
   db.close();
   try {
     if (readFileSync(pidFile(p), "utf8").trim() === String(process.pid)) unlinkSync(pidFile(p));
   } catch {}
+  // Stopped: nothing left open (a watcher, a socket) may keep the process alive.
+  setTimeout(() => process.exit(), 1000).unref();
 }
 
 export interface DaemonStatus {
@@ -190,7 +204,8 @@ export async function startBackground(p: Paths = requireUser(getPaths()), opts: 
     await sleep(50);
     const lease = withDb(p, (db) => readLease(db));
     ours = !!lease && lease.pid === child.pid && processAlive(child.pid);
-    if (ours && lease!.readyAt) return { pid: child.pid!, already: false, log };
+    // File watches are waited for a little longer, never past WATCH_WAIT_MS: a huge folder must not hold the start.
+    if (ours && lease!.readyAt && (lease!.watchingAt || Date.now() - Date.parse(lease!.readyAt) > WATCH_WAIT_MS)) return { pid: child.pid!, already: false, log };
     if (exited !== undefined) {
       const last = lastLines(log, 5).filter((l) => l.trim()).pop() ?? "no output";
       const other = withDb(p, (db) => liveLease(db));
@@ -202,26 +217,61 @@ export async function startBackground(p: Paths = requireUser(getPaths()), opts: 
   throw new EnvironmentError("the daemon did not start within the time allowed", { hint: `see ${log}` });
 }
 
-/** `pai daemon stop`: SIGTERM, then waits for the process to end (SIGKILL with force). */
+/** How long 'pai daemon start' waits for the file watches' first scan once the other triggers are in place. */
+const WATCH_WAIT_MS = 3000;
+/** On top of daemon.graceMs: the time a stopping daemon has to kill its threshold commands and close everything. */
+const STOP_SLACK_MS = 3000;
+
+/** The process group the pid leads, or undefined when it leads none (then only the process itself is killed). */
+function ownGroup(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const pgrp = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+    return pgrp === pid ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function kill(target: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(target, signal);
+  } catch {}
+}
+
+/**
+ * `pai daemon stop`: SIGTERM, then waits up to daemon.graceMs (and a little more) for the daemon to end; one
+ * that has not is killed: SIGKILL to its process group (`pai daemon start` makes it the leader of one), and
+ * to the groups of the threshold commands it was running. The kill is reported and recorded in the audit
+ * trail. --force does not wait the grace period.
+ */
 export async function stopDaemon(p: Paths = requireUser(getPaths()), opts: { force?: boolean; waitMs?: number } = {}): Promise<{ wasRunning: boolean; pid?: number; killed?: boolean }> {
   const lease: Lease | undefined = withDb(p, (db) => liveLease(db));
   if (!lease) return { wasRunning: false };
   const config = loadConfig(p.config);
-  try {
-    process.kill(lease.pid, "SIGTERM");
-  } catch {}
-  const deadline = Date.now() + (opts.waitMs ?? config.daemon.graceMs + 5000);
+  const group = ownGroup(lease.pid);
+  kill(lease.pid, "SIGTERM");
+  const deadline = Date.now() + (opts.waitMs ?? (opts.force ? 1000 : config.daemon.graceMs + STOP_SLACK_MS));
   while (Date.now() < deadline) {
     if (!processAlive(lease.pid)) return { wasRunning: true, pid: lease.pid };
     await sleep(50);
   }
-  if (opts.force) {
-    try {
-      process.kill(lease.pid, "SIGKILL");
-    } catch {}
-    return { wasRunning: true, pid: lease.pid, killed: true };
-  }
-  throw new EnvironmentError(`the daemon (pid ${lease.pid}) did not stop in time`, { hint: "'pai daemon stop --force' kills it" });
+  let children: number[] = [];
+  try {
+    children = readFileSync(childrenFile(p), "utf8").split("\n").map(Number).filter((n) => Number.isInteger(n) && n > 1);
+  } catch {}
+  kill(group ? -group : lease.pid, "SIGKILL");
+  for (const g of children) kill(-g, "SIGKILL");
+  for (let i = 0; i < 100 && processAlive(lease.pid); i++) await sleep(50);
+  if (processAlive(lease.pid)) throw new EnvironmentError(`the daemon (pid ${lease.pid}) did not stop, even killed`, { hint: `see ${logFile(p)}` });
+  withDb(p, (db) => {
+    releaseLease(db, lease.pid);
+    appendAudit(db, { type: "daemon", data: { event: "killed", pid: lease.pid, reason: "did not stop after SIGTERM" } });
+  });
+  try {
+    unlinkSync(childrenFile(p));
+  } catch {}
+  return { wasRunning: true, pid: lease.pid, killed: true };
 }
 
 export function setKillSwitch(paused: boolean, p: Paths = requireUser(getPaths())): { paused: boolean; changed: boolean } {

@@ -3,6 +3,8 @@
  * daemon, and what each job's trigger remembers. Every write is one short statement or transaction.
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Paths } from "../paths.ts";
 import type { Database } from "../storage/index.ts";
 
 const now = () => new Date().toISOString();
@@ -37,8 +39,18 @@ export interface Lease {
   pid: number;
   startedAt: string;
   webhookPort?: number;
-  /** When its triggers were all in place (job files read, watches ready, webhook listening). */
+  /** When its triggers were in place (job files read, schedules, thresholds and mail armed, webhook listening). */
   readyAt?: string;
+  /** When its file watches had finished their first scan (they start after the other triggers, and never hold them back). */
+  watchingAt?: string;
+}
+
+/** The daemon_state key, followed by a job's name, of the note that its file watch hit a bound (shown by `pai jobs list`). */
+export const WATCH_BOUND_KEY = "watch.bound:";
+
+/** The process groups of the threshold commands the daemon is running, one per line (killed by `pai daemon stop` if it must kill the daemon). */
+export function childrenFile(p: Paths): string {
+  return join(p.run, "daemon.children");
 }
 
 /** True when pid is a live process (and, where /proc exists, a pai daemon rather than a recycled pid). */

@@ -9,7 +9,7 @@ import { UsageError, UserError } from "../errors.ts";
 import { requireUser, paths as getPaths, type Paths } from "../paths.ts";
 import { openDatabase, withDatabase, type Database } from "../storage/index.ts";
 import { appendAudit } from "../audit/index.ts";
-import { getJobState, patchJobState } from "../daemon/state.ts";
+import { getJobState, getState, patchJobState, WATCH_BOUND_KEY } from "../daemon/state.ts";
 import { fireJob, type FireOutcome } from "./fire.ts";
 import type { Job, JobInput } from "./schema.ts";
 import { getJob, loadJobs, removeJob, saveJob, setEnabled, checkName } from "./store.ts";
@@ -38,6 +38,8 @@ export interface JobRow {
   nextRun: string | null;
   last: { status: string; at: string; trigger: string } | null;
   file: string;
+  /** What the daemon could not do for this job's trigger (a file watch that hit a bound). */
+  warning?: string;
 }
 
 export function describeTrigger(t: Job["trigger"]): string {
@@ -80,6 +82,7 @@ export function listJobs(p: Paths = requireUser(getPaths())): { jobs: JobRow[]; 
       jobs: jobs.map((j) => {
         const st = getJobState(db, j.name);
         const l = last.get(j.name);
+        const warning = j.trigger.type === "file" ? getState(db, `${WATCH_BOUND_KEY}${j.name}`) : undefined;
         return {
           name: j.name,
           enabled: j.enabled,
@@ -91,6 +94,7 @@ export function listJobs(p: Paths = requireUser(getPaths())): { jobs: JobRow[]; 
           nextRun: j.enabled && j.trigger.type === "schedule" ? (st?.next_run ?? nextRunOf(j.trigger)) : null,
           last: l ? { status: l.status, at: l.created_at, trigger: l.trigger } : null,
           file: relative(p.home, j.file),
+          ...(warning ? { warning } : {}),
         };
       }),
       invalid: invalid.map((i) => ({ ...i, file: relative(p.home, i.file) })),

@@ -44,6 +44,8 @@ export async function rig(jobs: Record<string, unknown>, tweak?: (c: Config) => 
   if (tweak) config = tweak(config);
   const daemon = new Daemon({ paths: p, config, db, log: process.env.PAI_TEST_DAEMON_LOG ? (l) => console.error(l) : () => {}, watchJobs: false });
   await daemon.start();
+  // File watches start after the other triggers: a test that changes a file waits for their first scan.
+  await daemon.watching();
   return {
     home,
     p,

@@ -136,8 +136,14 @@ describe("webhook (loopback HTTP)", () => {
       await waitFor(() => r.firings("hook").filter((f) => f.status === "ok").length === 2, "two webhook runs");
       await r.daemon.idle();
       expect(r.memories().filter((m) => m.kind === "note").map((m) => m.content)).toEqual(["hook said deploy done", "hook said second"]);
+      // Refusals are counted, and written as one entry (per minute, and at the stop).
+      expect(listAudit(r.db).filter((e) => e.data.decision === "webhook_refused")).toEqual([]);
+      await r.daemon.stop(1000);
       const refused = listAudit(r.db).filter((e) => e.data.decision === "webhook_refused");
-      expect(refused.map((e) => e.data.status)).toEqual([401, 401, 400, 400, 413, 405]);
+      expect(refused).toHaveLength(1);
+      expect(refused[0]!.data.count).toBe(6);
+      const byStatus = (refused[0]!.data.refused as { status: number; count: number }[]).map((k) => [k.status, k.count]);
+      expect(byStatus.sort()).toEqual([[400, 2], [401, 2], [405, 1], [413, 1]]);
       expect(JSON.stringify(listAudit(r.db))).not.toContain(token);
     } finally {
       await r.close();

@@ -5,14 +5,20 @@ export function register(group: Command): void {
   const cmd = withJson(
     group
       .command("stop")
-      .description("stop the daemon (SIGTERM; a running action gets daemon.graceMs to finish)")
-      .option("--force", "kill it (SIGKILL) if it has not stopped in time"),
+      .description("stop the daemon (SIGTERM; a running action gets daemon.graceMs to finish; a daemon still running after that is killed)")
+      .option("--force", "kill it (SIGKILL) without waiting daemon.graceMs"),
   );
   examples(cmd, ["pai daemon stop", "pai daemon stop --force"]);
   cmd.action(async (opts: { json?: boolean; force?: boolean }) => {
     const { stopDaemon } = await import("../../../daemon/index.ts");
     const r = await stopDaemon(undefined, { force: opts.force });
     if (opts.json) return printData(r);
-    print(r.wasRunning ? `Stopped the daemon (pid ${r.pid})${r.killed ? " by force" : ""}.` : "The daemon is not running.");
+    print(
+      !r.wasRunning
+        ? "The daemon is not running."
+        : r.killed
+          ? `The daemon (pid ${r.pid}) did not stop in time: killed it (SIGKILL, with its process group).`
+          : `Stopped the daemon (pid ${r.pid}).`,
+    );
   });
 }

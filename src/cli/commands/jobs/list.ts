@@ -25,6 +25,7 @@ export function register(group: Command): void {
       ]);
     }
     print(table(rows));
+    for (const j of r.jobs) if (j.warning) print(`${style.yellow("watch limit")} ${j.name}: ${j.warning}`);
     for (const bad of r.invalid) process.stderr.write(`${style.red("invalid")} ${bad.error}\n`);
   });
 }
