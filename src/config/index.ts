@@ -2,7 +2,7 @@
  * Reading, validating and writing user/config.json. The file holds only what the user set; defaults come
  * from the schema. Errors name the file, the key and what is allowed; unknown keys are errors.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import type { z } from "zod";
 import { UserError } from "../errors.ts";
 import { paths as getPaths } from "../paths.ts";
