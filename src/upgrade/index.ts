@@ -388,7 +388,6 @@ async function guardUser(git: SimpleGit, userDir: string): Promise<{ check(): Us
   const { compare, copyTree, restore, snapshot } = await import("./user-guard.ts");
   const gitDir = (await git.raw(["rev-parse", "--absolute-git-dir"])).trim();
   const root = realpathSync(userDir);
-  const before = snapshot(root);
   const copy = mkdtempSync(join(gitDir, "pai-upgrade-user-"));
   let keep = false;
   try {
@@ -399,19 +398,23 @@ async function guardUser(git: SimpleGit, userDir: string): Promise<{ check(): Us
       hint: `free some disk space in ${gitDir}, then run 'pai upgrade' again`,
     });
   }
+  // Hashed after the copy, right before the fast-forward; an entry whose copy differs (written meanwhile,
+  // by a running daemon say) cannot be put back from it.
+  const before = snapshot(root);
+  const stale = new Set(compare(before, snapshot(join(copy, "user"))).changed);
   return {
     check() {
       const diff = compare(before, snapshot(root));
       const restored = diff.changed.filter((rel) => before.get(rel)!.kind !== "dir" || !diff.changed.some((c) => c.startsWith(`${rel}/`)));
-      if (diff.changed.length) {
-        try {
-          restore(root, join(copy, "user"), before, diff.changed);
-        } catch (err) {
-          keep = true;
-          throw new UserError(`the upgrade changed files under user/ and they could not all be put back (${firstLine((err as Error).message)})`, {
-            hint: `the copy taken before the upgrade is in ${join(copy, "user")}; copy what you need from there`,
-          });
-        }
+      const lost = diff.changed.filter((rel) => stale.has(rel) && before.get(rel)!.kind !== "dir");
+      try {
+        if (lost.length) throw new Error(`no exact copy of ${few(lost)}`);
+        if (diff.changed.length) restore(root, join(copy, "user"), before, diff.changed);
+      } catch (err) {
+        keep = true;
+        throw new UserError(`the upgrade changed files under user/ and they could not all be put back (${firstLine((err as Error).message)})`, {
+          hint: `the copy taken before the upgrade is in ${join(copy, "user")}; copy what you need from there`,
+        });
       }
       return { restored, added: diff.added };
     },
