@@ -71,13 +71,13 @@ describe("exit codes and error lines", () => {
     expect(expectOneLine(pai(["upgrade", "--check"], { home, env: { PAI_INSTALL_DIR: notGit } }), 3)).toMatch(/is not a git checkout — /);
   });
 
-  it("an unexpected error (config.json is a folder) is still one line, pointing to PAI_DEBUG", () => {
+  it("a folder where config.json should be is one line naming it (exit 3); PAI_DEBUG adds the stack", () => {
     const home = initHome(tmpDir());
     const file = join(home, "user", "config.json");
     rmSync(file);
     mkdirSync(file);
-    const line = expectOneLine(pai(["config", "list"], { home }), 1);
-    expect(line).toMatch(/^pai: unexpected error: .*EISDIR.* — run again with PAI_DEBUG=1 for details$/);
+    const line = expectOneLine(pai(["config", "list"], { home }), 3);
+    expect(line).toBe(`pai: ${file} is a folder, not a regular file — move it aside (mv '${file}' '${file}.moved') and run 'pai init' to write a fresh one`);
     const loud = pai(["config", "list"], { home, env: { PAI_DEBUG: "1" } });
     expect(loud.stderr.split("\n")[0]).toBe(line);
     expect(loud.stderr).toMatch(/^\s+at /m);
