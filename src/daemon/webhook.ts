@@ -70,6 +70,8 @@ export interface Refusal {
 }
 
 export const MAX_REFUSAL_PATH = 64;
+/** How much of a refused request's body is read (and dropped) past daemon.webhook.maxBodyBytes before the connection is cut. */
+const DRAIN_SLACK = 1 << 20;
 
 export function sanitiseMethod(method: string | undefined): string {
   return method && /^[A-Z]{1,10}$/.test(method) ? method : "OTHER";
@@ -204,14 +206,22 @@ export async function startWebhookServer(opts: {
     }
     const refuse = (status: number, error: string, headers: Record<string, string> = {}) => {
       opts.onRefused?.({ status, error, method: sanitiseMethod(req.method), path: sanitisePath(url.pathname) });
-      // The body of a refused request is read and dropped, up to the largest body accepted; past that the connection is cut.
+      // The body of a refused request is read and dropped (answering before it is read would reset the
+      // connection under the client), up to DRAIN_SLACK past the largest body accepted; past that the connection is cut.
       let drained = 0;
+      let answered = false;
+      const answer = () => {
+        if (answered) return;
+        answered = true;
+        for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+        send(res, status, { error });
+      };
       req.on("data", (c: Buffer) => {
         drained += c.length;
-        if (drained > opts.maxBodyBytes) req.destroy();
+        if (drained > opts.maxBodyBytes + DRAIN_SLACK) req.destroy();
       });
-      for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-      send(res, status, { error });
+      req.on("end", answer);
+      if (req.readableEnded) answer();
     };
     if (!limiter.take(req.socket.remoteAddress ?? "?")) return refuse(429, "too many requests: slow down", { "retry-after": "5" });
     if (!hostAllowed(req.headers.host, port)) return refuse(421, `the Host header must be 127.0.0.1:${port} or localhost:${port}`);
@@ -256,7 +266,6 @@ export async function startWebhookServer(opts: {
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  server.maxConnections = 64;
   await new Promise<void>((res, rej) => {
     server.once("error", rej);
     server.listen(opts.port, "127.0.0.1", () => {
