@@ -134,7 +134,7 @@ export class Daemon {
     // Schedules, thresholds and mail are armed here; file watches start after them, in the background.
     await this.reload();
     // Recorded once the file watches have finished their first scan ('pai daemon start' waits a little for it).
-    void this.watchReady.then(() => {
+    void this.watching().then(() => {
       if (!this.stopping) updateLease(this.db, { watchingAt: new Date().toISOString() });
     });
     if (this.stopping) return;
