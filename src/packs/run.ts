@@ -12,6 +12,7 @@ import { PaiError, UsageError, UserError } from "../errors.ts";
 import { paths as getPaths, requireUser, type Paths } from "../paths.ts";
 import { openDatabase, type Database } from "../storage/index.ts";
 import { writeFileAtomic } from "../util/fs.ts";
+import { assertPackIntact } from "./integrity.ts";
 import { redactSecrets } from "../memory/redact.ts";
 import type { ChatMessage, ToolCall, ToolSpec } from "../models/types.ts";
 import { parseFrontMatter, skillOf, type PackCommand, type PackManifest, type Permissions, type Tier } from "./manifest.ts";
@@ -104,6 +105,7 @@ interface Prepared {
 function prepare(ref: { pack: string; command: string }, opts: RunOptions): Prepared {
   const p = requireUser(opts.paths ?? getPaths());
   const config = opts.config ?? loadConfig(p.config);
+  assertPackIntact(ref.pack, p);
   const { manifest, lock } = getInstalled(ref.pack, p);
   const cmd = manifest.commands[ref.command];
   if (!cmd) {
