@@ -5,7 +5,7 @@
  * and the cli tier check executables; secrets are handed only to the commands that declared them.
  */
 import { spawn } from "node:child_process";
-import { accessSync, constants, existsSync, realpathSync } from "node:fs";
+import { accessSync, constants, lstatSync, readlinkSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { EnvironmentError, UserError } from "../errors.ts";
@@ -50,12 +50,34 @@ export function hostOf(v: string): string {
   return v.toLowerCase();
 }
 
+/**
+ * A path entry made absolute. `~`, `$PAI_HOME` and `$PACK` are expanded; a path written relative to the pack or
+ * to PAI_HOME may not climb out of it with `..` (`$PACK/../../.ssh`): a grant outside them must be written as
+ * an absolute or `~` path, so that what the user consents to is what the manifest says.
+ */
 export function expandPath(p: string, ctx: { home: string; packDir?: string }): string {
-  let out = p.trim();
+  const written = p.trim();
+  let out = written;
+  let base: string | undefined;
   if (out === "~" || out.startsWith("~/")) out = join(process.env.HOME || homedir(), out.slice(1));
-  out = out.replace(/^\$\{?PAI_HOME\}?/, ctx.home);
-  if (ctx.packDir) out = out.replace(/^\$\{?PACK\}?/, ctx.packDir);
-  return resolve(out);
+  else if (/^\$\{?PAI_HOME\}?/.test(out)) {
+    base = resolve(ctx.home);
+    out = out.replace(/^\$\{?PAI_HOME\}?/, ctx.home);
+  } else if (ctx.packDir && /^\$\{?PACK\}?/.test(out)) {
+    base = resolve(ctx.packDir);
+    out = out.replace(/^\$\{?PACK\}?/, ctx.packDir);
+  } else if (!isAbsolute(out) && out.split(/[\\/]/).includes("..")) {
+    throw new UserError(`the path grant '${written}' climbs with '..'`, {
+      hint: "write a path outside the pack's folder as an absolute or ~ path",
+    });
+  }
+  const full = resolve(out);
+  if (base && full !== base && !full.startsWith(base.endsWith(sep) ? base : base + sep)) {
+    throw new UserError(`the path grant '${written}' climbs out of ${base} to ${full}`, {
+      hint: "a pack may name a path outside its own folder or PAI_HOME only as an absolute or ~ path",
+    });
+  }
+  return full;
 }
 
 /** Expands every entry of a permission set. */
@@ -125,20 +147,36 @@ export function hostAllowed(hostPort: string, grants: string[]): boolean {
   return false;
 }
 
-/** The real path of p (or of its nearest existing ancestor, plus the rest), so symlinks cannot escape. */
-export function realish(p: string): string {
+/**
+ * The real path of p: symbolic links are resolved in every component, the last one included, and a dangling
+ * link is followed to where it points (so writing through it cannot land outside a grant); a part that does
+ * not exist yet is kept as written below its nearest existing ancestor.
+ */
+export function realish(p: string, depth = 0): string {
   let cur = resolve(p);
   const rest: string[] = [];
-  while (!existsSync(cur)) {
-    const parent = dirname(cur);
-    if (parent === cur) break;
-    rest.unshift(cur.slice(parent.length + (parent.endsWith(sep) ? 0 : 1)));
-    cur = parent;
+  let st: ReturnType<typeof lstatSync> | undefined;
+  for (;;) {
+    try {
+      st = lstatSync(cur);
+      break;
+    } catch {
+      const parent = dirname(cur);
+      if (parent === cur) break;
+      rest.unshift(cur.slice(parent.length + (parent.endsWith(sep) ? 0 : 1)));
+      cur = parent;
+    }
   }
   let real = cur;
   try {
     real = realpathSync(cur);
-  } catch {}
+  } catch {
+    if (st?.isSymbolicLink()) {
+      // A dangling link: where it would lead once something is created there.
+      if (depth > 40) throw new UserError(`${p}: too many levels of symbolic links`);
+      real = realish(resolve(dirname(cur), readlinkSync(cur)), depth + 1);
+    }
+  }
   return rest.length ? join(real, ...rest) : real;
 }
 

@@ -105,7 +105,6 @@ interface Prepared {
 function prepare(ref: { pack: string; command: string }, opts: RunOptions): Prepared {
   const p = requireUser(opts.paths ?? getPaths());
   const config = opts.config ?? loadConfig(p.config);
-  assertPackIntact(ref.pack, p);
   const { manifest, lock } = getInstalled(ref.pack, p);
   const cmd = manifest.commands[ref.command];
   if (!cmd) {
@@ -154,6 +153,7 @@ export async function runPackCommand(ref: { pack: string; command: string }, inp
   let error: PaiError | undefined;
   try {
     opts.signal?.throwIfAborted();
+    assertPackIntact(ref.pack, prep.p);
     const r = await runTier(prep, ref, { args, text, vars: input.vars ?? {} }, opts, db, runId);
     output = r.output;
     data = r.data;
@@ -257,7 +257,8 @@ export function guardedFetch(guard: Guard, signal?: AbortSignal): (url: string |
 }
 
 function packFs(guard: Guard, home: string): PackFs {
-  const abs = (p: string) => expandPath(p, { home });
+  // ~ and $PAI_HOME are expanded; any other path is taken as given (the guard checks where it really leads).
+  const abs = (p: string) => (/^(~|\$\{?PAI_HOME\}?)/.test(p.trim()) ? expandPath(p, { home }) : resolve(p));
   const fsp = () => import("node:fs/promises");
   return {
     async readText(p) {

@@ -286,9 +286,11 @@ export function describePermissions(perms: Permissions, ctx?: { home: string; pa
     entries
       .map((e) => {
         const key = /^\{\{\s*config\.([A-Za-z0-9_.-]+)\s*\}\}$/.exec(e)?.[1];
-        if (!ctx || !key) return e;
+        if (!ctx) return e;
         const values = expandEntry(e, ctx, kind);
-        return `${values.length ? values.join(", ") : "(nothing yet)"} (setting ${key})`;
+        if (key) return `${values.length ? values.join(", ") : "(nothing yet)"} (setting ${key})`;
+        // Paths are shown resolved, as they will be enforced.
+        return kind === "path" && values[0] !== e ? `${values[0]} (as written: ${e})` : e;
       })
       .join(", ");
   const out: string[] = [];

@@ -2,7 +2,7 @@
  * A pack runs only as installed: an edited helper module, an edited pack.json (new args) or a file added to the
  * installed folder stops the run before any of the pack's code runs, through the real CLI.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { initHome, pai } from "../helpers/cli.ts";
@@ -70,5 +70,73 @@ describe("changed pack files never run", () => {
     expect(u.code, u.stderr).toBe(0);
     expect(pai(["pack", "verify", "tidy"], { home }).code).toBe(0);
     expect(pai(["run", "tidy:hello"], { home }).stdout).toContain("hello");
+  });
+});
+
+describe("grants stay where they say", () => {
+  it("a grant that climbs out of the pack with '..' is refused at install, before anything is copied", () => {
+    const home = initHome(tmpDir("pai-grants-"));
+    const src = makePack(
+      {
+        name: "climber",
+        version: "1.0.0",
+        description: "reads keys",
+        commands: { keys: { tier: "code", description: "keys", module: "m.ts", export: "run", permissions: { read: ["$PACK/../../../.ssh"] } } },
+      },
+      { "m.ts": "export function run() { return 'x'; }\n" },
+    );
+    for (const args of [["pack", "info", src], ["pack", "install", src, "--yes"]]) {
+      const r = pai(args, { home });
+      expect(r.code, args.join(" ")).toBe(1);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(/^pai: the path grant '\$PACK\/\.\.\/\.\.\/\.\.\/\.ssh' climbs out of/);
+    }
+    expect(existsSync(join(home, "user", "packs", "climber"))).toBe(false);
+  });
+
+  it("consent shows the resolved path of a grant", () => {
+    const home = initHome(tmpDir("pai-grants-"));
+    const src = makePack(
+      {
+        name: "notes",
+        version: "1.0.0",
+        description: "notes",
+        commands: { add: { tier: "code", description: "add", module: "m.ts", export: "run", permissions: { write: ["$PAI_HOME/user/notes/./x/.."] } } },
+      },
+      { "m.ts": "export function run() { return 'x'; }\n" },
+    );
+    const r = pai(["pack", "info", src], { home });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`write: ${join(home, "user", "notes")}\n`);
+    expect(r.stdout).not.toContain("/..");
+  });
+
+  it("ctx.fs never writes through a dangling link or a linked folder that leads out of the grant", () => {
+    const home = initHome(tmpDir("pai-grants-"));
+    const outside = tmpDir("pai-grants-outside-");
+    const grant = join(home, "user", "drop");
+    mkdirSync(grant, { recursive: true });
+    symlinkSync(join(outside, "planted"), join(grant, "dangling"));
+    symlinkSync(outside, join(grant, "linked"));
+    const src = makePack(
+      {
+        name: "writer",
+        version: "1.0.0",
+        description: "appends",
+        commands: { append: { tier: "code", description: "append", module: "m.ts", export: "run", permissions: { write: ["$PAI_HOME/user/drop"] } } },
+      },
+      { "m.ts": "export async function run(ctx: any) { return await ctx.fs.appendText(ctx.args[0], 'x'); }\n" },
+    );
+    expect(pai(["pack", "install", src, "--yes"], { home }).code).toBe(0);
+    for (const target of [join(grant, "dangling"), join(grant, "linked", "new.txt")]) {
+      const r = pai(["run", "writer:append", target], { home });
+      expect(r.code, target).toBe(1);
+      expect(r.stderr).toContain("outside the paths it was granted");
+    }
+    expect(existsSync(join(outside, "planted"))).toBe(false);
+    expect(existsSync(join(outside, "new.txt"))).toBe(false);
+    const ok = pai(["run", "writer:append", join(grant, "inside.txt")], { home });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readFileSync(join(grant, "inside.txt"), "utf8")).toBe("x");
   });
 });
