@@ -130,7 +130,7 @@ export async function storedConversation(
   for (let n = 0; isExchange(item) && n < CONTINUE_EXCHANGES; n++) {
     const m = /\nA(?: \(interrupted\))?: ([\s\S]*)$/.exec(item.content);
     const answer = (m?.[1] ?? "").replace(INTERRUPTED_NOTE, "").trim();
-    if (audience === "cloud" && backendAudience(String(item.meta.backend) as BackendName) !== "cloud") withheld++;
+    if (audience === "cloud" && backendAudience(String(item.meta.backend) as BackendName, config) !== "cloud") withheld++;
     else turns.unshift([{ role: "user", content: String(item.meta.question) }, { role: "assistant", content: item.meta.interrupted ? `${answer} [interrupted]` : answer }]);
     item = typeof item.meta.continues === "number" ? mem.get(item.meta.continues) : undefined;
   }
@@ -146,7 +146,7 @@ export async function ask(question: string, opts: AskOptions = {}): Promise<AskR
   try {
     const purpose = opts.purpose ?? "answer";
     const { backend: backendName, model } = resolveModel({ purpose, backend: opts.backend, model: opts.model, config });
-    const audience = backendAudience(backendName);
+    const audience = backendAudience(backendName, config);
     const incognito = opts.incognito ?? config.memory.incognito;
 
     const conversation = opts.continueFrom !== undefined ? await storedConversation(db, config, opts.continueFrom, audience) : undefined;
@@ -228,7 +228,7 @@ export async function ask(question: string, opts: AskOptions = {}): Promise<AskR
     if (!learnOn || interrupted) return { ...result, learning: interrupted ? "skipped" : "off" };
     if (audience === "cloud" && !config.learning.cloud) return { ...result, learning: "skipped" };
     // An exchange answered locally (with private context in view) is never handed to a cloud extractor.
-    const extractAudience = backendAudience(resolveModel({ purpose: "extract", config }).backend);
+    const extractAudience = backendAudience(resolveModel({ purpose: "extract", config }).backend, config);
     if (extractAudience === "cloud" && (audience === "local" || !config.learning.cloud)) return { ...result, learning: "skipped" };
     try {
       const { learnFromExchange } = await import("../learn/index.ts");

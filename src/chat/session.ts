@@ -146,7 +146,7 @@ export class ChatSession {
         case "context": {
           const { assembleContext } = await import("../context/index.ts");
           const { backendAudience } = await import("../models/index.ts");
-          const audience = backendAudience(this.backend);
+          const audience = backendAudience(this.backend, this.opts.config);
           const ctx = await assembleContext({ paths: this.opts.paths, db: this.opts.db, config: this.opts.config, audience, query: rest.length ? arg : undefined });
           return { output: `${ctx.text.trim() || "(empty)"}\n— ${ctx.tokens} tokens, for a ${audience} model` };
         }

@@ -38,9 +38,13 @@ export const configSchema = z
         host: z.string().url().default("http://127.0.0.1:11434").describe("Ollama's address (OLLAMA_HOST overrides it)"),
         model: z.string().min(1).default("llama3.2").describe("Default Ollama model"),
         embedModel: z.string().min(1).default("nomic-embed-text").describe("Ollama model for embeddings"),
+        trusted: z
+          .boolean()
+          .default(false)
+          .describe("Treat an Ollama host that is not this machine as local (it then receives private items)"),
       })
       .strict()
-      .default({ host: "http://127.0.0.1:11434", model: "llama3.2", embedModel: "nomic-embed-text" }),
+      .default({ host: "http://127.0.0.1:11434", model: "llama3.2", embedModel: "nomic-embed-text", trusted: false }),
 
     anthropic: z
       .object({

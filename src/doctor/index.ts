@@ -264,14 +264,26 @@ export async function checkOllama(p: Paths, env: NodeJS.ProcessEnv, timeoutMs: n
   } catch {
     return warn("ollama", `'${configured}' (${source}) is not a valid address`, "set OLLAMA_HOST or 'pai config set ollama.host http://127.0.0.1:11434'");
   }
+  const { isLoopbackUrl } = await import("../models/audience.ts");
+  let trusted = false;
+  try {
+    const { loadConfig } = await import("../config/index.ts");
+    trusted = loadConfig(p.config).ollama.trusted === true;
+  } catch {}
+  // Privacy before reachability: a host that is not this machine gets what a cloud model gets.
+  const privacy = isLoopbackUrl(base)
+    ? ""
+    : trusted
+      ? "; not this machine, but trusted (ollama.trusted): it receives private items"
+      : "; not this machine, so it counts as cloud: private items are never sent to it (set ollama.trusted true to treat it as local)";
   try {
     const res = await fetch(`${base}/api/version`, { signal: AbortSignal.timeout(timeoutMs) });
     if (!res.ok) return warn("ollama", `${base} answered HTTP ${res.status} (from ${source})`, "check that it is Ollama at that address, or run 'ollama serve'");
     const body = (await res.json().catch(() => ({}))) as { version?: string };
-    return ok("ollama", `reachable at ${base}${body.version ? ` (Ollama ${body.version})` : ""}`);
+    return ok("ollama", `reachable at ${base}${body.version ? ` (Ollama ${body.version})` : ""}${privacy}`);
   } catch (err) {
     const why = (err as Error)?.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : "not reachable";
-    return warn("ollama", `${base} (from ${source}): ${why}; pai works without a model, but ask and chat need one`, "ollama serve");
+    return warn("ollama", `${base} (from ${source}): ${why}; pai works without a model, but ask and chat need one${privacy}`, "ollama serve");
   }
 }
 

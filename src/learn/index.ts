@@ -113,7 +113,7 @@ export interface LearnInput {
 export async function learnFromExchange(input: LearnInput): Promise<LearnResult> {
   const { db, config, mem, exchangeId } = input;
   const { backend: name, model } = resolveModel({ purpose: "extract", config });
-  const audience = backendAudience(name);
+  const audience = backendAudience(name, config, input.env);
   if (audience === "cloud" && (!config.learning.cloud || input.answeredBy === "local")) return { status: "ok", ids: [], added: 0, updated: 0, skipped: 0 };
   const backend = getBackend({ purpose: "extract", backend: name, model, config, db, env: input.env });
   let exchange = `User: ${input.question}\n\nAssistant: ${input.answer}`;
@@ -223,7 +223,7 @@ export async function consolidateWithModel(opts: {
   const { db, config } = opts;
   const mem = opts.mem ?? (await import("../memory/index.ts")).openMemory(db, config);
   const { backend: name, model } = resolveModel({ purpose: "consolidate", backend: opts.backend, model: opts.model, config });
-  if (backendAudience(name) === "cloud") {
+  if (backendAudience(name, config) === "cloud") {
     const { UserError } = await import("../errors.ts");
     throw new UserError("consolidation runs on a local model only (cold memories are private)", {
       hint: "use --backend ollama, or 'pai config set models.extract.backend ollama'",

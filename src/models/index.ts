@@ -8,6 +8,7 @@ import { UsageError } from "../errors.ts";
 import type { Database } from "../storage/index.ts";
 import { AnthropicBackend } from "./anthropic.ts";
 import { OllamaBackend, ollamaHost } from "./ollama.ts";
+export { backendAudience, isLoopbackUrl, ollamaHost } from "./audience.ts";
 import type { Audience, BackendName, ModelBackend, Purpose } from "./types.ts";
 import { LoggedBackend } from "./wrapper.ts";
 
@@ -17,10 +18,6 @@ export { listCalls, type CallRecord } from "./calllog.ts";
 export { numCtxFor } from "./ollama.ts";
 
 export const BACKENDS: readonly BackendName[] = ["ollama", "anthropic"];
-
-export function backendAudience(name: BackendName): Audience {
-  return name === "anthropic" ? "cloud" : "local";
-}
 
 export function parseBackendName(name: string): BackendName {
   if ((BACKENDS as readonly string[]).includes(name)) return name as BackendName;
@@ -71,7 +68,7 @@ export function createBackend(name: BackendName, model: string, config: Config, 
       timeoutMs: config.backend.timeoutMs,
     });
   }
-  return new OllamaBackend({ host: ollamaHost(config.ollama.host, env), model, embedModel: config.ollama.embedModel });
+  return new OllamaBackend({ host: ollamaHost(config.ollama.host, env), model, embedModel: config.ollama.embedModel, trusted: config.ollama.trusted === true });
 }
 
 export interface GetBackendOptions {

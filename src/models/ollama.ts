@@ -6,29 +6,18 @@ import { Ollama } from "ollama";
 import { BackendFailure } from "./errors.ts";
 import type { ChatEvent, ChatRequest, Health, ModelBackend, ModelInfo, ToolCall } from "./types.ts";
 import { tokensOfChars } from "../util/text.ts";
+import { redactSecrets } from "../memory/redact.ts";
 
 export interface OllamaOptions {
   host: string;
   model: string;
   embedModel: string;
+  /** The user declared a host that is not this machine trusted (config ollama.trusted). */
+  trusted?: boolean;
 }
 
-export const DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434";
-
-/** The host to use: OLLAMA_HOST, else the configured one, normalised to a URL. */
-export function ollamaHost(configured?: string, env: NodeJS.ProcessEnv = process.env): string {
-  let h = env.OLLAMA_HOST?.trim() || configured || DEFAULT_OLLAMA_HOST;
-  if (h.startsWith(":")) h = `127.0.0.1${h}`;
-  if (!h.includes("://")) h = `http://${h}`;
-  try {
-    const u = new URL(h);
-    if (u.hostname === "0.0.0.0") u.hostname = "127.0.0.1";
-    if (!u.port && !/^[a-z]+:\/\/[^/]+:\d+/.test(h)) u.port = h.startsWith("https") ? "443" : "11434";
-    return u.toString().replace(/\/$/, "");
-  } catch {
-    return h;
-  }
-}
+export { DEFAULT_OLLAMA_HOST, isLoopbackUrl, ollamaAudience, ollamaHost } from "./audience.ts";
+import { ollamaAudience } from "./audience.ts";
 
 /** Room kept for the answer when the request names no maxTokens. */
 export const ANSWER_ROOM = 1024;
@@ -48,14 +37,15 @@ function promptTokens(req: ChatRequest): number {
   return tokensOfChars(chars);
 }
 
-function toOllamaMessages(req: ChatRequest): any[] {
+/** `clean` redacts secrets when the host is another machine, as the cloud backend does. */
+function toOllamaMessages(req: ChatRequest, clean: (text: string) => string = (t) => t): any[] {
   const out: any[] = [];
-  if (req.system) out.push({ role: "system", content: req.system });
+  if (req.system) out.push({ role: "system", content: clean(req.system) });
   for (const m of req.messages) {
-    if (m.role === "tool") out.push({ role: "tool", content: m.content, tool_name: m.name });
+    if (m.role === "tool") out.push({ role: "tool", content: clean(m.content), tool_name: m.name });
     else if (m.role === "assistant" && m.toolCalls?.length)
-      out.push({ role: "assistant", content: m.content, tool_calls: m.toolCalls.map((c) => ({ function: { name: c.name, arguments: c.arguments } })) });
-    else out.push({ role: m.role, content: m.content });
+      out.push({ role: "assistant", content: clean(m.content), tool_calls: m.toolCalls.map((c) => ({ function: { name: c.name, arguments: c.arguments } })) });
+    else out.push({ role: m.role, content: clean(m.content) });
   }
   return out;
 }
@@ -67,13 +57,14 @@ function isConnectionError(err: any): boolean {
 
 export class OllamaBackend implements ModelBackend {
   readonly name = "ollama" as const;
-  readonly audience = "local" as const;
+  readonly audience: "local" | "cloud";
   readonly defaultModel: string;
   readonly host: string;
   readonly embedModel: string;
 
   constructor(opts: OllamaOptions) {
     this.host = opts.host;
+    this.audience = ollamaAudience(opts.host, opts.trusted === true);
     this.defaultModel = opts.model;
     this.embedModel = opts.embedModel;
   }
@@ -109,7 +100,8 @@ export class OllamaBackend implements ModelBackend {
     const options: Record<string, number> = { num_ctx: numCtxFor(promptTokens(req), req.maxTokens ?? ANSWER_ROOM) };
     if (req.maxTokens) options.num_predict = req.maxTokens;
     if (req.temperature !== undefined) options.temperature = req.temperature;
-    const body: any = { model, messages: toOllamaMessages(req), stream: true, options };
+    const clean = this.audience === "cloud" ? (t: string) => redactSecrets(t).text : undefined;
+    const body: any = { model, messages: toOllamaMessages(req, clean), stream: true, options };
     if (req.json) body.format = "json";
     if (req.tools?.length)
       body.tools = req.tools.map((t) => ({ type: "function", function: { name: t.name, description: t.description, parameters: t.parameters } }));
@@ -149,7 +141,8 @@ export class OllamaBackend implements ModelBackend {
   async embed(texts: string[], opts: { model?: string; signal?: AbortSignal } = {}): Promise<number[][]> {
     const model = opts.model ?? this.embedModel;
     try {
-      const r = await this.client(opts.signal).embed({ model, input: texts });
+      const input = this.audience === "cloud" ? texts.map((t) => redactSecrets(t).text) : texts;
+      const r = await this.client(opts.signal).embed({ model, input });
       return r.embeddings;
     } catch (err) {
       throw this.classify(err, model, opts.signal);

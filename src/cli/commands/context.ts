@@ -8,12 +8,12 @@ export function register(program: Command): void {
       .description("print exactly the context that would be sent to a model as the user's context")
       .option("-q, --query <text>", "the request the context is for (raises matching items, selects memories)")
       .option("-b, --budget <tokens>", "token budget (default: config context.budget; tokens = characters / 4)")
-      .option("--for <audience>", "local (everything) or cloud (private items left out)", "local"),
+      .option("--for <audience>", "local (everything) or cloud (private items left out); default: who the answering backend is"),
   );
   examples(cmd, ["pai context", "pai context --for cloud", "pai context --query 'plan my week' --budget 500", "pai context --json"]);
-  cmd.action(async (opts: { query?: string; budget?: string; for: string; json?: boolean }) => {
+  cmd.action(async (opts: { query?: string; budget?: string; for?: string; json?: boolean }) => {
     const { UsageError } = await import("../../errors.ts");
-    if (opts.for !== "local" && opts.for !== "cloud") {
+    if (opts.for !== undefined && opts.for !== "local" && opts.for !== "cloud") {
       throw new UsageError(`--for must be local or cloud, not '${opts.for}'`, { hint: "pai context --for cloud" });
     }
     let budget: number | undefined;
@@ -24,14 +24,29 @@ export function register(program: Command): void {
       }
     }
     const { requireUser } = await import("../../paths.ts");
-    requireUser();
+    const p = requireUser();
+    const { loadConfig } = await import("../../config/index.ts");
+    const config = loadConfig(p.config);
+    const { backendAudience, isLoopbackUrl, ollamaHost } = await import("../../models/audience.ts");
+    const host = ollamaHost(config.ollama.host);
+    const remote = !isLoopbackUrl(host);
+    let audience = opts.for as "local" | "cloud" | undefined;
+    audience ??= backendAudience(config.models.answer.backend ?? config.backend.default, config);
     const { assembleContext } = await import("../../context/index.ts");
-    const ctx = await assembleContext({ query: opts.query, budget, audience: opts.for });
+    const ctx = await assembleContext({ query: opts.query, budget, audience, config, paths: p });
     if (opts.json) printData(ctx);
     else process.stdout.write(ctx.text);
     const parts = [`~${ctx.tokens}/${ctx.budget} tokens (characters / 4)`];
     if (ctx.omitted.private) parts.push(`${ctx.omitted.private} private item(s) left out`);
     if (ctx.omitted.overBudget) parts.push(`${ctx.omitted.overBudget} item(s) over budget left out`);
+    parts.push(`for a ${audience} model`);
     note(parts.join(", "));
+    if (remote) {
+      note(
+        config.ollama.trusted
+          ? `Ollama at ${host} is not this machine; ollama.trusted is set, so it gets the local context`
+          : `Ollama at ${host} is not this machine, so it gets the cloud context (set ollama.trusted true to treat it as local)`,
+      );
+    }
   });
 }
