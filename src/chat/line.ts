@@ -3,18 +3,14 @@
  * each line is a message (or a slash command); each answer is printed as it streams, then a newline.
  */
 import { createInterface } from "node:readline";
+import { safeText } from "../util/terminal.ts";
 import type { ChatSession } from "./session.ts";
-
-/** On a terminal, control characters from the model (escape sequences that could retitle or redraw it) are dropped. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: these are what is dropped
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u009B]/g;
 
 export async function runLineChat(
   session: ChatSession,
   io: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; error: NodeJS.WritableStream; signal?: AbortSignal },
 ): Promise<{ exchanges: number; interrupted: boolean }> {
   const rl = createInterface({ input: io.input, crlfDelay: Infinity, terminal: false });
-  const tty = !!(io.output as { isTTY?: boolean }).isTTY;
   let exchanges = 0;
   let streaming = false;
   // Interrupted while waiting for a line (Ctrl-C at the prompt): stop reading; during an answer, send() stops it.
@@ -29,7 +25,7 @@ export async function runLineChat(
       if (io.signal?.aborted) return { exchanges, interrupted: true };
       if (line.startsWith("/")) {
         const r = await session.command(line);
-        if (r.output) (r.error ? io.error : io.output).write(`${r.output}\n`);
+        if (r.output) (r.error ? io.error : io.output).write(`${safeText(r.output)}\n`);
         if (r.exit) break;
         continue;
       }
@@ -38,7 +34,7 @@ export async function runLineChat(
       const r = await session.send(line, {
         signal: io.signal,
         onText: (t) => {
-          const text = tty ? t.replace(CONTROL, "") : t;
+          const text = safeText(t);
           io.output.write(text);
           if (text) last = text;
         },

@@ -192,7 +192,7 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
             r = { output: errorLine(err), error: true };
           }
           if (r.exit) return leave(0);
-          if (r.output) add(r.error ? "error" : "note", r.output);
+          if (r.output) add(r.error ? "error" : "note", clean(r.output));
           await refresh();
           return;
         }

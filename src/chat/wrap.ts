@@ -54,7 +54,7 @@ export function clean(text: string): string {
   return text
     .replace(/\r\n?/g, "\n")
     .replace(/\t/g, "    ")
-    .replace(/\u001B\[[0-9;?]*([A-Za-z]|$)|[\u0000-\u0009\u000B-\u001F\u007F\u009B]/g, "");
+    .replace(/\u001B\[[0-9;?]*([A-Za-z]|$)|[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g, "");
 }
 
 export interface Row {

@@ -1,6 +1,6 @@
 /** Running a request through the packs from the command line (`pai do`, and `pai ask` when a pack matches). */
 import type { DispatchOptions, DispatchResult } from "../packs/index.ts";
-import { print } from "./output.ts";
+import { print, writeStream } from "./output.ts";
 
 /** Dispatches with Ctrl-C wired to abort, streaming text to stdout when `stream` is set. */
 export async function dispatchFromCli(
@@ -17,7 +17,7 @@ export async function dispatchFromCli(
     const result = await dispatch(request, {
       ...options,
       signal: ctrl.signal,
-      onText: stream ? (t) => ((streamed = true), process.stdout.write(t)) : undefined,
+      onText: stream ? (t) => ((streamed = true), writeStream(t)) : undefined,
     });
     return { result, streamed };
   } finally {

@@ -1,8 +1,9 @@
 /** Output helpers: data to stdout, diagnostics to stderr, JSON with a stable shape. */
 import type { Command } from "commander";
+import { safeJson, safeText } from "../util/terminal.ts";
 
 export function printJson(data: unknown): void {
-  process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+  process.stdout.write(`${safeJson(JSON.stringify(data, null, 2))}\n`);
 }
 
 /**
@@ -40,13 +41,19 @@ export function printData(data: unknown): void {
   printJson(snakeKeys(data));
 }
 
+/** A line on stdout; control sequences that are not pai's own colours are shown, never run (util/terminal.ts). */
 export function print(line = ""): void {
-  process.stdout.write(`${line}\n`);
+  process.stdout.write(`${safeText(line, { keepStyle: useColor() })}\n`);
+}
+
+/** Text streamed from a model or a pack, as it arrives: nothing in it may drive the terminal. */
+export function writeStream(text: string): void {
+  process.stdout.write(safeText(text));
 }
 
 /** A diagnostic line on stderr (progress, notices): never mixed into data on stdout. */
 export function note(line: string): void {
-  process.stderr.write(`${line}\n`);
+  process.stderr.write(`${safeText(line, { keepStyle: useColor() })}\n`);
 }
 
 const useColor = (): boolean => !process.env.NO_COLOR && !!process.stdout.isTTY && process.env.TERM !== "dumb";

@@ -116,8 +116,8 @@ describe("pai chat on a terminal", () => {
       expect(out, args).not.toContain("\u001B]0;pwned");
       expect(out, args).not.toContain("\u001B[2J");
       expect(out, args).not.toContain("\u001B[31m");
-      // The screen drops whole escape sequences; the line mode drops the control characters in them.
-      expect(plain(out), args).toMatch(args === "chat" ? /title\]0;pwned and cleared red done/ : /title\]0;pwned and \[2Jcleared \[31mred\[0m done/);
+      // The screen drops whole escape sequences; the line mode shows each control character as its picture (␛, ␇).
+      expect(plain(out), args).toMatch(args === "chat" ? /title\]0;pwned and cleared red done/ : /title␛\]0;pwned␇ and ␛\[2Jcleared ␛\[31mred␛\[0m done/);
     }
   });
 });

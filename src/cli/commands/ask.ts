@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, note, printJson, readStdin, withJson } from "../output.ts";
+import { examples, note, printJson, readStdin, withJson, writeStream } from "../output.ts";
 
 export function register(program: Command): void {
   const cmd = program
@@ -67,7 +67,7 @@ export function register(program: Command): void {
         onText: opts.json
           ? undefined
           : (t) => {
-              process.stdout.write(t);
+              writeStream(t);
               wrote = true;
               endsWithNewline = t.endsWith("\n");
             },

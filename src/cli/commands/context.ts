@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, note, printData, withJson } from "../output.ts";
+import { examples, note, printData, withJson, writeStream } from "../output.ts";
 
 export function register(program: Command): void {
   const cmd = withJson(
@@ -35,7 +35,7 @@ export function register(program: Command): void {
     const { assembleContext } = await import("../../context/index.ts");
     const ctx = await assembleContext({ query: opts.query, budget, audience, config, paths: p });
     if (opts.json) printData(ctx);
-    else process.stdout.write(ctx.text);
+    else writeStream(ctx.text);
     const parts = [`~${ctx.tokens}/${ctx.budget} tokens (characters / 4)`];
     if (ctx.omitted.private) parts.push(`${ctx.omitted.private} private item(s) left out`);
     if (ctx.omitted.overBudget) parts.push(`${ctx.omitted.overBudget} item(s) over budget left out`);

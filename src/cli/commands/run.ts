@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { examples, note, print, printData, verbatim, withJson } from "../output.ts";
+import { examples, note, print, printData, verbatim, withJson, writeStream } from "../output.ts";
 
 function collectVar(v: string, acc: Record<string, string>): Record<string, string> {
   const i = v.indexOf("=");
@@ -49,7 +49,7 @@ export function register(program: Command): void {
           ? undefined
           : (t) => {
               streamed = true;
-              process.stdout.write(t);
+              writeStream(t);
             },
       });
       if (opts.json) {
