@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
-import { createRequire } from "node:module";
+import { ForeignFrontMatterError, readFrontMatter } from "../util/frontmatter.ts";
 import * as z from "zod";
 import { UserError } from "../errors.ts";
 
@@ -205,22 +205,15 @@ export interface SkillDoc {
 }
 
 /**
- * Parses YAML front matter, with a lenient retry for the classic mistake of an unquoted colon inside a value
- * (`description: Use it: now`): such values are quoted and parsed again.
+ * Parses the YAML front matter of a PACK.md, SKILL.md or prompt file (util/frontmatter.ts: YAML only; a block
+ * in another language is refused unread), with a lenient retry for the classic mistake of an unquoted colon
+ * inside a value (`description: Use it: now`): such values are quoted and parsed again.
  */
-type Matter = (text: string) => { data: unknown; content: string };
-let matterFn: Matter | undefined;
-/** gray-matter (and js-yaml) are loaded only when a PACK.md or SKILL.md is read. */
-function matter(text: string): { data: unknown; content: string } {
-  matterFn ??= createRequire(import.meta.url)("gray-matter") as Matter;
-  return matterFn(text);
-}
-
-export function parseFrontMatter(text: string): { data: Record<string, unknown>; content: string } {
+export function parseFrontMatter(text: string, file = "front matter"): { data: Record<string, unknown>; content: string } {
   try {
-    const m = matter(text);
-    return { data: (m.data ?? {}) as Record<string, unknown>, content: m.content };
+    return readFrontMatter(text, file);
   } catch (first) {
+    if (first instanceof ForeignFrontMatterError) throw first;
     const fixed = text.replace(/^---\r?\n([\s\S]*?)\r?\n---/, (_all, head: string) => {
       const lines = head.split(/\r?\n/).map((line) => {
         const m = /^([A-Za-z][\w-]*):[ \t]+(.+)$/.exec(line);
@@ -232,8 +225,7 @@ export function parseFrontMatter(text: string): { data: Record<string, unknown>;
       return `---\n${lines.join("\n")}\n---`;
     });
     try {
-      const m = matter(fixed);
-      return { data: (m.data ?? {}) as Record<string, unknown>, content: m.content };
+      return readFrontMatter(fixed, file);
     } catch {
       throw first;
     }
@@ -255,8 +247,9 @@ export function readSkill(dir: string, problems: ManifestProblem[], label = "SKI
   }
   let parsed: { data: Record<string, unknown>; content: string };
   try {
-    parsed = parseFrontMatter(readFileSync(file, "utf8"));
+    parsed = parseFrontMatter(readFileSync(file, "utf8"), file);
   } catch (err) {
+    if (err instanceof ForeignFrontMatterError) throw err;
     problems.push({ file: label, path: "front matter", message: `not valid YAML (${firstLine((err as Error).message)})` });
     return undefined;
   }
@@ -362,8 +355,9 @@ function readRaw(dir: string): { raw: unknown; file: string } {
   }
   if (existsSync(md)) {
     try {
-      return { raw: parseFrontMatter(readFileSync(md, "utf8")).data, file: "PACK.md" };
+      return { raw: parseFrontMatter(readFileSync(md, "utf8"), md).data, file: "PACK.md" };
     } catch (err) {
+      if (err instanceof ForeignFrontMatterError) throw err;
       throw new ManifestError([{ file: "PACK.md", path: "front matter", message: `not valid YAML (${firstLine((err as Error).message)})` }]);
     }
   }

@@ -455,7 +455,7 @@ async function runPrompt(prep: Prepared, cmd: Extract<PackCommand, { tier: "prom
   if (!text.trim() && (cmd.inputRequired || !usesInput(readFileSync(resolve(prep.manifest.dir, cmd.prompt), "utf8")))) throw new UserError(`${prep.guard.pack}:${prep.guard.command} needs some input`, { hint: `give it text: pai run ${prep.guard.pack}:${prep.guard.command} "…" (or pipe it with -)` });
   assertUnchanged(prep, resolve(prep.manifest.dir, cmd.prompt));
   const raw = readFileSync(resolve(prep.manifest.dir, cmd.prompt), "utf8");
-  const template = raw.startsWith("---") ? parseFrontMatter(raw).content : raw;
+  const template = parseFrontMatter(raw, resolve(prep.manifest.dir, cmd.prompt)).content;
   const scope = { ...scopeOf(prep, { ...input, text }), vars };
   const rendered = renderText(template, scope).trim();
   const context = await userContext({ query: text.slice(0, 500), audience: backend.audience, config: prep.config, db, paths: prep.p });

@@ -235,6 +235,7 @@ export async function fetchSource(source: PackSource, p: Paths): Promise<{ dir: 
       simpleGit({
         ...(baseDir ? { baseDir } : {}),
         config: ["core.hooksPath=/dev/null", "submodule.recurse=false", "core.fsmonitor=false"],
+        allowConfig: ["core.hooksPath", "submodule.recurse", "core.fsmonitor"],
         unsafe: { allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true },
       });
     await safe().clone(source.location, dir, [...(source.ref ? [] : ["--depth", "1"]), "--no-recurse-submodules"]);

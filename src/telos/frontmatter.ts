@@ -1,12 +1,16 @@
 /**
- * Front matter of the Telos files. The reference path is gray-matter (js-yaml) then a zod schema. Both cost
- * tens of milliseconds to import, so a fast path handles the common shape without them: every line a plain
- * `key: value` whose value YAML would read as a plain string (or, for `updated`, a YYYY-MM-DD date), with
- * title, updated and a valid visibility present. Anything else (quotes with escapes, lists, numbers, an
- * unquoted colon, a missing key…) goes through gray-matter and zod, loaded only then. When YAML cannot parse
- * the block, a lenient line-by-line reading (`key: value`, split at the first colon) recovers what it can.
+ * Front matter of the Telos files. The reference path is pai's one YAML front-matter reader
+ * (util/frontmatter.ts) then a zod schema. Both cost milliseconds to import, so a fast path handles the common
+ * shape without them: every line a plain `key: value` whose value YAML would read as a plain string (or, for
+ * `updated`, a YYYY-MM-DD date that exists), no key twice, with title, updated and a valid visibility present;
+ * it gives what the YAML path gives. Anything else (quotes with escapes, lists, numbers, an unquoted colon, a
+ * missing or repeated key…) goes through YAML and zod, loaded only then. When YAML cannot parse the block, a
+ * lenient line-by-line reading (`key: value`, split at the first colon) recovers what it can; a visibility
+ * given twice is private. A first line asking for another language than YAML (`---js`) is reported and the
+ * file treated as private, its front matter never read.
  */
 import { createRequire } from "node:module";
+import { foreignOpening, parseYaml, YamlError } from "../util/frontmatter.ts";
 
 export type Visibility = "private" | "shareable";
 
@@ -44,7 +48,23 @@ const INDICATOR = /^[-?:,[\]{}#&*!|>'"%@`]/;
 
 /** Splits a file's text into front matter lines and body; parses and validates the front matter. */
 export function parseFrontMatter(text: string): ParsedFile {
-  const lines = text.split(/\r?\n/);
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const foreign = foreignOpening(lines[0] ?? "");
+  if (foreign !== undefined) {
+    return {
+      frontMatter: { visibility: "private", data: {} },
+      bodyStartLine: 1,
+      body: text,
+      problems: [
+        {
+          line: 1,
+          message: `front matter: must be YAML, but the first line asks for '${foreign.slice(0, 40)}'; not read, treated as private (start the file with a line that is exactly ---)`,
+          severity: "error",
+        },
+      ],
+      via: "none",
+    };
+  }
   if (lines[0]?.trim() !== "---") {
     return {
       frontMatter: { visibility: "private", data: {} },
@@ -131,7 +151,7 @@ export function fastPath(fmLines: string[]): FrontMatter | undefined {
   return { title, updated, visibility, data };
 }
 
-// ---- the full path: gray-matter + zod, loaded on demand ----------------------------------------
+// ---- the full path: YAML (util/frontmatter.ts) + zod, loaded on demand ----------------------------------
 
 const requireLazy = createRequire(import.meta.url);
 type Zod = typeof import("zod");
@@ -139,7 +159,10 @@ let schemaCache: ReturnType<typeof buildSchema> | undefined;
 
 function buildSchema(z: Zod) {
   const date = z.union([
-    z.string().regex(/^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?$/, "must be a date like 2026-01-31"),
+    z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?$/, "must be a date like 2026-01-31")
+      .refine((v) => isRealDate(v.slice(0, 10)), "must be a day that exists, like 2026-01-31"),
     z.date().transform((d) => d.toISOString().slice(0, 10)),
   ]);
   return z
@@ -162,35 +185,36 @@ function lineOfKey(fmLines: string[], key: string): number {
   return i < 0 ? 1 : i + 2;
 }
 
-interface YamlError {
-  reason?: string;
-  mark?: { line: number };
-  message?: string;
-}
-
 function fullPath(fmLines: string[]): Omit<ParsedFile, "bodyStartLine" | "body"> {
   const problems: FrontMatterProblem[] = [];
   let data: Record<string, unknown> | undefined;
   let via: ParsedFile["via"] = "yaml";
   let recovered = true;
   try {
-    const matter = requireLazy("gray-matter") as (s: string, o: object) => { data: unknown };
-    const parsed = matter(`---\n${fmLines.join("\n")}\n---\n`, {}).data;
+    const parsed = parseYaml(fmLines.join("\n")) ?? {};
     data = parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
     if (parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed))) {
       problems.push({ line: 2, message: "front matter: must be key: value lines", severity: "error" });
     }
   } catch (err) {
-    const e = err as YamlError;
-    const line = typeof e.mark?.line === "number" ? e.mark.line + 1 : 1;
-    const reason = e.reason ?? String(e.message ?? err).split("\n")[0];
+    const problem = err instanceof YamlError ? err.problem : { line: 1, reason: String((err as Error)?.message ?? err).split("\n")[0] };
+    const line = problem.line + 1;
+    const reason = problem.reason;
     const lenient = lenientParse(fmLines);
     data = lenient.data;
     via = "lenient";
     recovered = lenient.unreadable.length === 0;
     const bad = fmLines[line - 2]?.trim();
     const shown = bad ? ` in '${bad}'` : "";
-    if (recovered) {
+    if (lenient.repeated.length) {
+      for (const r of lenient.repeated) {
+        problems.push({
+          line: r.line,
+          message: `front matter: ${r.key} is given twice${r.key === "visibility" ? "; treated as private" : ""} — keep one`,
+          severity: "error",
+        });
+      }
+    } else if (recovered) {
       problems.push({
         line,
         message: `front matter: YAML cannot parse it (${reason})${shown}; read leniently, split at the first colon — quote the value to fix it`,
@@ -240,9 +264,10 @@ function fullPath(fmLines: string[]): Omit<ParsedFile, "bodyStartLine" | "body">
 }
 
 /** Line-by-line `key: value`, split at the first colon; quotes around the value are removed. */
-export function lenientParse(fmLines: string[]): { data: Record<string, string>; unreadable: number[] } {
+export function lenientParse(fmLines: string[]): { data: Record<string, string>; unreadable: number[]; repeated: { key: string; line: number }[] } {
   const data: Record<string, string> = {};
   const unreadable: number[] = [];
+  const repeated: { key: string; line: number }[] = [];
   fmLines.forEach((raw, i) => {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) return;
@@ -256,7 +281,12 @@ export function lenientParse(fmLines: string[]): { data: Record<string, string>;
     if (value.length >= 2 && ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'")))) {
       value = value.slice(1, -1);
     }
+    if (Object.hasOwn(data, key)) {
+      repeated.push({ key, line: i + 2 });
+      // The safe side: a visibility given twice is private, whatever the values.
+      if (key === "visibility") value = "private";
+    }
     data[key] = value;
   });
-  return { data, unreadable };
+  return { data, unreadable, repeated };
 }

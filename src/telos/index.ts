@@ -172,6 +172,9 @@ function titleCase(name: string): string {
   return name.charAt(0).toUpperCase() + name.slice(1);
 }
 
+/** A Telos file larger than this is not read (it is meant to be a page of markdown). */
+const TELOS_MAX_BYTES = 4 * 1024 * 1024;
+
 /** Loads one file; never throws for its content. */
 export function loadTelosFile(name: TelosFile | "preferences", p: Paths = getPaths()): LoadedDoc {
   const path = telosPath(name, p);
@@ -181,7 +184,18 @@ export function loadTelosFile(name: TelosFile | "preferences", p: Paths = getPat
   let buf: Buffer;
   let mtimeMs = 0;
   try {
-    mtimeMs = statSync(path).mtimeMs;
+    const st = statSync(path);
+    // A FIFO, socket or device (or a link to one) is never opened: reading it could block or never end.
+    if (!st.isFile()) {
+      const kind = st.isDirectory() ? "a folder" : st.isFIFO() ? "a FIFO" : st.isSocket() ? "a socket" : "a device";
+      problems.push({ file, line: 1, message: `is ${kind}, not a plain file; skipped — replace it with a markdown file`, severity: "warning" });
+      return { doc: empty, problems, exists: false };
+    }
+    if (st.size > TELOS_MAX_BYTES) {
+      problems.push({ file, line: 1, message: `is ${Math.round(st.size / 1048576)} MiB, over the ${TELOS_MAX_BYTES / 1048576} MiB a Telos file may have; skipped`, severity: "warning" });
+      return { doc: empty, problems, exists: false };
+    }
+    mtimeMs = st.mtimeMs;
     buf = readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
