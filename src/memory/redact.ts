@@ -64,6 +64,16 @@ const RULES: Rule[] = [
     kind: "private_key",
     re: /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END \1PRIVATE KEY(?: BLOCK)?-----|$)/g,
   },
+  {
+    kind: "private_key",
+    // SSH2 (RFC 4716 / SSH.com) private keys.
+    re: /---- BEGIN SSH2 ((?:ENCRYPTED )?)PRIVATE KEY ----[\s\S]*?(?:---- END SSH2 \1PRIVATE KEY ----|$)/g,
+  },
+  {
+    kind: "private_key",
+    // PuTTY .ppk files, versions 2 and 3: from the header to the MAC line.
+    re: /PuTTY-User-Key-File-\d+:[\s\S]*?(?:Private-MAC:[^\r\n]*|$)/g,
+  },
   { kind: "anthropic_key", re: /\bsk-ant-(?:api|admin)?\d*-?[A-Za-z0-9_-]{20,}/g },
   { kind: "openai_key", re: /\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}(?:T3BlbkFJ[A-Za-z0-9_-]+)?/g },
   { kind: "aws_access_key", re: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA)[A-Z0-9]{16}\b/g },
@@ -95,8 +105,10 @@ const RULES: Rule[] = [
   { kind: "jwt", re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
   {
     kind: "url_password",
-    re: /\b([a-z][a-z0-9+.-]{1,20}:\/\/)([^\s:@/?#]{1,128}):([^\s@/?#]{1,256})@/gi,
-    replace: (m, scheme, user, pass) => (pass.startsWith("[REDACTED") ? null : `${scheme}${user}:${tag("url_password")}@`),
+    // scheme://user:password@host. The user may be empty (redis://:pw@host) or hold an @ (an e-mail address);
+    // the password may hold unencoded @ / # ?: it runs to the last @ that is followed by a host.
+    re: /\b([a-z][a-z0-9+.-]{1,20}:\/\/)([^\s:/?#]{0,128}):(\S{1,512})@([^\s@/?#]+)/gi,
+    replace: (m, scheme, user, pass, host) => (pass.startsWith("[REDACTED") ? null : `${scheme}${user}:${tag("url_password")}@${host}`),
   },
   {
     kind: "bearer_token",
@@ -129,7 +141,7 @@ const RULES: Rule[] = [
 ];
 
 /** A cheap pre-filter: text without any of these cannot match a rule, so most prose skips the list. */
-const MAYBE = /-----BEGIN|pypi-|dckr_|dapi|shp|hv[sbr]\.|AGE-SECRET|:AA|do[opr]_v1_|sk-|AKIA|ASIA|A[BCGIKNPR][A-Z]{2}[A-Z0-9]{16}|gh[pousr]_|github_pat_|gl[a-z]{1,5}-|xox|hooks\.slack|discord|AIza|ya29\.|_live_|_test_|whsec_|npm_|hf_|SG\.|eyJ|:\/\/[^\s]*:[^\s]*@|bearer|token|basic|pass|pwd|secret|key|credential/i;
+const MAYBE = /-----BEGIN|---- BEGIN SSH2|PuTTY-User-Key|pypi-|dckr_|dapi|shp|hv[sbr]\.|AGE-SECRET|:AA|do[opr]_v1_|sk-|AKIA|ASIA|A[BCGIKNPR][A-Z]{2}[A-Z0-9]{16}|gh[pousr]_|github_pat_|gl[a-z]{1,5}-|xox|hooks\.slack|discord|AIza|ya29\.|_live_|_test_|whsec_|npm_|hf_|SG\.|eyJ|:\/\/[^\s]*:[^\s]*@|bearer|token|basic|pass|pwd|secret|key|credential/i;
 
 /**
  * Replaces secrets in `text` with `[REDACTED:<kind>]`: known credential shapes, and the exact values of

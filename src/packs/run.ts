@@ -13,7 +13,7 @@ import { paths as getPaths, requireUser, type Paths } from "../paths.ts";
 import { openDatabase, type Database } from "../storage/index.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 import { assertPackIntact } from "./integrity.ts";
-import { redactSecrets } from "../memory/redact.ts";
+import { redactDeep, redactSecrets } from "../memory/redact.ts";
 import type { ChatMessage, ToolCall, ToolSpec } from "../models/types.ts";
 import { parseFrontMatter, skillOf, type PackCommand, type PackManifest, type Permissions, type Tier } from "./manifest.ts";
 import {
@@ -154,9 +154,14 @@ export async function runPackCommand(ref: { pack: string; command: string }, inp
   try {
     opts.signal?.throwIfAborted();
     assertPackIntact(ref.pack, prep.p);
-    const r = await runTier(prep, ref, { args, text, vars: input.vars ?? {} }, opts, db, runId);
-    output = r.output;
-    data = r.data;
+    const stream = opts.onText && prep.secrets.length ? redactingStream(opts.onText, prep.secrets) : undefined;
+    try {
+      const r = await runTier(prep, ref, { args, text, vars: input.vars ?? {} }, stream ? { ...opts, onText: stream.write } : opts, db, runId);
+      output = r.output;
+      data = r.data;
+    } finally {
+      stream?.end();
+    }
   } catch (err) {
     if (opts.signal?.aborted) {
       outcome = "aborted";
@@ -198,7 +203,54 @@ export async function runPackCommand(ref: { pack: string; command: string }, inp
     runId,
   );
   if (!opts.db) db.close();
-  return { ok: outcome === "ok", output, data, tier: prep.cmd.tier, runId, memoryId, error, outcome };
+  // Redacted at the source: whatever leaves a run (its output, data and error) carries none of the secrets it
+  // was handed nor a recognisable credential, whoever receives it (the CLI, a job firing, the audit trail, a
+  // skill's model).
+  return {
+    ok: outcome === "ok",
+    output: stored,
+    data: data === undefined ? undefined : redactDeep(data, { known: prep.secrets }),
+    tier: prep.cmd.tier,
+    runId,
+    memoryId,
+    error: error ? await redactError(error, prep.secrets) : undefined,
+    outcome,
+  };
+}
+
+/**
+ * Streamed text with the run's secrets redacted: the last (longest secret − 1) characters are held back until
+ * more text comes, so a secret split across two chunks is still caught.
+ */
+function redactingStream(onText: (t: string) => void, secrets: string[]): { write: (t: string) => void; end: () => void } {
+  const hold = Math.max(0, ...secrets.map((x) => x.length)) - 1;
+  let pending = "";
+  return {
+    write(t) {
+      pending = redactSecrets(pending + t, secrets).text;
+      if (pending.length > hold) {
+        onText(pending.slice(0, pending.length - hold));
+        pending = pending.slice(pending.length - hold);
+      }
+    },
+    end() {
+      if (pending) onText(redactSecrets(pending, secrets).text);
+      pending = "";
+    },
+  };
+}
+
+/** The error with its message and hint redacted (same class, same exit code). */
+async function redactError(error: PaiError, secrets: string[]): Promise<PaiError> {
+  const message = redactSecrets(error.message, secrets).text;
+  const hint = error.hint === undefined ? undefined : redactSecrets(error.hint, secrets).text;
+  if (message === error.message && hint === error.hint) return error;
+  const copy = Object.create(Object.getPrototypeOf(error)) as PaiError;
+  Object.assign(copy, error);
+  Object.defineProperty(copy, "message", { value: message, writable: true, configurable: true });
+  Object.defineProperty(copy, "hint", { value: hint, writable: false, configurable: true, enumerable: true });
+  copy.stack = `${copy.name}: ${message}`;
+  return copy;
 }
 
 async function runTier(

@@ -1,0 +1,100 @@
+/**
+ * Secrets a pack declared leave none of its runs: output, data and errors are redacted at the source, so a job
+ * firing, the audit trail, memory, the run records and the logs never hold them, and a skill's tool that prints
+ * its own token does not hand it to a cloud model. Credential shapes that used to slip through (URL passwords
+ * with an empty user, an e-mail user or unencoded @ / # ?; SSH2 and PuTTY keys) are redacted too.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pai, paiAsync } from "../helpers/cli.ts";
+import { startFakeAnthropic } from "../helpers/fake-anthropic.ts";
+import type { FakeServer } from "../helpers/fake-ollama.ts";
+import { makePack } from "../packs/helpers.ts";
+import { bodies, dbText, logsText, plantedHome, serverEnv } from "./helpers.ts";
+
+// A value with no recognisable shape: only the declared secret's own value can catch it.
+const TOKEN = "plainvalue-zq81x-kestrel";
+
+function leakyPack(): string {
+  return makePack(
+    {
+      name: "leaky",
+      version: "1.0.0",
+      description: "prints its token",
+      commands: {
+        show: { tier: "code", description: "show", module: "m.ts", export: "show", permissions: { env: ["LEAKY_TOKEN"] } },
+        fail: { tier: "code", description: "fail", module: "m.ts", export: "fail", permissions: { env: ["LEAKY_TOKEN"] } },
+        echo: { tier: "cli", description: "echo", exec: "sh", args: ["-c", "echo token=$LEAKY_TOKEN"], permissions: { exec: ["sh"], env: ["LEAKY_TOKEN"] } },
+        agent: { tier: "skill", description: "agent", skill: "skills/agent" },
+      },
+    },
+    {
+      "m.ts": `export function show(ctx: any) { return { output: "the token is " + ctx.env.LEAKY_TOKEN, data: { token: ctx.env.LEAKY_TOKEN } }; }
+export function fail(ctx: any) { throw new Error("failed with " + ctx.env.LEAKY_TOKEN); }\n`,
+      "skills/agent/SKILL.md": "---\nname: agent\ndescription: uses the tools\nallowed-tools: show echo\n---\nCall the show tool, then answer.\n",
+    },
+  );
+}
+
+let anthropic: FakeServer;
+beforeAll(async () => {
+  let step = 0;
+  anthropic = await startFakeAnthropic({
+    reply: () => (step++ % 2 === 0 ? { toolCalls: [{ name: "show", arguments: {} }, { name: "echo", arguments: {} }] } : "done"),
+  });
+});
+afterAll(async () => {
+  await anthropic.close();
+});
+
+describe("a pack's declared secrets leave none of its runs", () => {
+  it("as a job: firings, audit, memory, pack runs and logs hold no secret", async () => {
+    const { home, p } = plantedHome();
+    const env = { LEAKY_TOKEN: TOKEN };
+    expect(pai(["pack", "install", leakyPack(), "--yes"], { home }).code).toBe(0);
+    for (const cmd of ["show", "fail", "echo"]) {
+      const add = pai(["jobs", "add", `leak-${cmd}`, "--manual", "--action", "pack", "--command", `leaky:${cmd}`], { home });
+      expect(add.code, add.stderr).toBe(0);
+      const run = await paiAsync(["jobs", "run", `leak-${cmd}`], { home, env });
+      expect(run.stdout + run.stderr, cmd).not.toContain(TOKEN);
+      const direct = await paiAsync(["run", "leaky:" + cmd, "--json"], { home, env });
+      expect(direct.stdout + direct.stderr, cmd).not.toContain(TOKEN);
+    }
+    expect(pai(["audit", "--json"], { home }).stdout).not.toContain(TOKEN);
+    expect(pai(["memory", "list", "--json"], { home }).stdout).not.toContain(TOKEN);
+    expect(dbText(p)).not.toContain(TOKEN);
+    expect(logsText(p)).not.toContain(TOKEN);
+    // The redaction really happened (the test is not vacuous).
+    expect(dbText(p)).toContain("the token is [REDACTED:secret]");
+  });
+
+  it("a skill's tools: the cloud model never receives a tool's own token", async () => {
+    const { home } = plantedHome();
+    expect(pai(["pack", "install", leakyPack(), "--yes"], { home }).code).toBe(0);
+    const before = anthropic.requests.length;
+    const r = await paiAsync(["run", "leaky:agent", "do it", "--backend", "anthropic"], { home, env: { ...serverEnv(anthropic), LEAKY_TOKEN: TOKEN } });
+    expect(r.code, r.stderr).toBe(0);
+    const sent = bodies({ ...anthropic, requests: anthropic.requests.slice(before) });
+    expect(sent).toContain("tool_result");
+    expect(sent).toContain("[REDACTED:secret]");
+    expect(sent).not.toContain(TOKEN);
+  });
+});
+
+describe("credential shapes that used to slip through", () => {
+  const cases: [string, string][] = [
+    ["redis://:hunter2pw@cache.internal:6379/0", "hunter2pw"],
+    ["imaps://ada@example.com:s3cretpw@mail.example.com:993", "s3cretpw"],
+    ["postgres://user:p@ss/w#rd?x@db:5432/app", "p@ss/w#rd?x"],
+    ["amqps://:tok3nvalue@broker", "tok3nvalue"],
+    ["---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\r\nComment: k\r\nP2/56wAAAi4AAAA3aWYtbW9kbntzaWdue3JzY\r\n---- END SSH2 ENCRYPTED PRIVATE KEY ----", "P2/56wAAAi4AAAA3aWYtbW9kbntzaWdue3JzY"],
+    ["PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: me\nPublic-Lines: 1\nAAAAC3NzaC1lZDI1\nPrivate-Lines: 1\nAAAAIPrivPartQzx9\nPrivate-MAC: 0123abcd", "AAAAIPrivPartQzx9"],
+  ];
+  it.each(cases)("%j is stored redacted", (text, secret) => {
+    const { home } = plantedHome();
+    const r = pai(["remember", `note: ${text}`], { home });
+    expect(r.code, r.stderr).toBe(0);
+    const list = pai(["memory", "list", "--json"], { home }).stdout;
+    expect(list).toContain("[REDACTED:");
+    expect(list).not.toContain(secret);
+  });
+});
