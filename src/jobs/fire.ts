@@ -3,6 +3,7 @@
  * so a restart never fires the same scheduled time twice. Then the policy decides: paused, rate-limited,
  * waiting for approval, or run. Every step is audited; what the job did becomes an `action` memory.
  */
+import { createHash } from "node:crypto";
 import type { Config } from "../config/index.ts";
 import type { Database } from "../storage/index.ts";
 import type { Paths } from "../paths.ts";
@@ -181,7 +182,9 @@ export async function executeFiring(ctx: FireContext, job: Job, firingId: number
       firing: firingId,
       action: job.action.type,
       status: "ok",
-      output: clip(result.output ?? "", 500),
+      // The output itself stays in the firing (and a forget can blank it there); the append-only trail keeps
+      // only its fingerprint, so no remembered text is ever held where it cannot be removed.
+      output: fingerprint(result.output ?? ""),
       ...(result.tier ? { tier: result.tier } : {}),
       ...(result.runId !== undefined ? { runId: result.runId } : {}),
     },
@@ -238,4 +241,9 @@ export function recoverAbandoned(db: Database): number {
 export async function fireJob(ctx: FireContext, job: Job, ev: FireEvent): Promise<FireOutcome> {
   const { outcome, run } = claimFiring(ctx, job, ev);
   return run ? run() : outcome;
+}
+
+/** sha256 and length of a text: what the audit trail records instead of the text. */
+function fingerprint(text: string): { sha256: string; chars: number } {
+  return { sha256: createHash("sha256").update(text).digest("hex"), chars: text.length };
 }

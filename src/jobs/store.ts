@@ -7,6 +7,7 @@ import { Cron } from "croner";
 import type { z } from "zod";
 import { UsageError, UserError } from "../errors.ts";
 import type { Paths } from "../paths.ts";
+import type { Database } from "../storage/index.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 import { JOB_NAME, jobSchema, type Job } from "./schema.ts";
 
@@ -128,4 +129,12 @@ export function setEnabled(p: Paths, name: string, enabled: boolean): Job {
   raw.enabled = enabled;
   writeFileAtomic(file, `${JSON.stringify(raw, null, 2)}\n`);
   return { ...current, enabled };
+}
+
+/** Blanks the detail (the action's output or error) of job firings that hold a forgotten text; returns how many. */
+export function scrubFirings(db: Database, needles: string[]): number {
+  let n = 0;
+  const blank = db.prepare("UPDATE job_firings SET detail = '[forgotten]' WHERE instr(coalesce(detail, ''), ?) > 0");
+  for (const needle of needles) n += blank.run(needle).changes;
+  return n;
 }

@@ -13,6 +13,7 @@ import { join, relative, resolve, sep } from "node:path";
 import * as z from "zod";
 import { EnvironmentError, UserError } from "../errors.ts";
 import { paths as getPaths, requireUser, type Paths } from "../paths.ts";
+import type { Database } from "../storage/index.ts";
 import { fileKind, writeFileAtomic } from "../util/fs.ts";
 import { closest } from "../util/text.ts";
 import { loadConfig } from "../config/index.ts";
@@ -507,4 +508,23 @@ export function packSettings(m: PackManifest, configured: Record<string, Record<
 
 export function assertUserDir(p: Paths): void {
   if (!existsSync(p.user)) throw new EnvironmentError(`no user/ folder in ${p.home}`, { hint: "run 'pai init'" });
+}
+
+// ---- forget ---------------------------------------------------------------------------------------
+
+/**
+ * Blanks the run records that hold a forgotten memory's text: the runs that created those memories, and any
+ * run whose input, arguments, output or error contains one of `needles`. Returns how many runs were blanked.
+ */
+export function scrubRuns(db: Database, needles: string[], memoryIds: number[]): number {
+  const ids = new Set<number>();
+  const byMemory = db.prepare<{ id: number }>("SELECT id FROM pack_runs WHERE memory_id = ?");
+  for (const m of memoryIds) for (const r of byMemory.all(m)) ids.add(r.id);
+  const byText = db.prepare<{ id: number }>(
+    "SELECT id FROM pack_runs WHERE instr(input, ?1) > 0 OR instr(args, ?1) > 0 OR instr(coalesce(output, ''), ?1) > 0 OR instr(coalesce(error, ''), ?1) > 0",
+  );
+  for (const n of needles) for (const r of byText.all(n)) ids.add(r.id);
+  const blank = db.prepare("UPDATE pack_runs SET input = '[forgotten]', args = '[]', output = '[forgotten]', error = CASE WHEN error IS NULL THEN NULL ELSE '[forgotten]' END, memory_id = NULL WHERE id = ?");
+  for (const id of ids) blank.run(id);
+  return ids.size;
 }

@@ -151,7 +151,7 @@ describe("pai remember / pai memory", () => {
     // Words must all match: this deletes nothing.
     expect(json(pai(["memory", "forget", "--json", "--yes", "--match", "zanzibarquokka apples"], { home: h }))).toEqual({ forgotten: 0, ids: [] });
     const done = json(pai(["memory", "forget", "--json", "--yes", "--match", "zanzibarquokka notebook"], { home: h }));
-    expect(done).toEqual({ forgotten: 1, ids: [1] });
+    expect(done).toMatchObject({ forgotten: 1, ids: [1] });
     expect(json<any[]>(pai(["memory", "search", "--json", "zanzibarquokka"], { home: h }))).toEqual([]);
     expect(pai(["memory", "export"], { home: h }).stdout).not.toContain("zanzibarquokka");
     const backup = join(h, "after.db");
@@ -161,7 +161,7 @@ describe("pai remember / pai memory", () => {
     const wal = join(h, "user", "pai.db-wal");
     if (existsSync(wal)) expect(readFileSync(wal).includes("zanzibarquokka")).toBe(false);
     // By id, too.
-    expect(json(pai(["memory", "forget", "--json", "2"], { home: h }))).toEqual({ forgotten: 1, ids: [2] });
+    expect(json(pai(["memory", "forget", "--json", "2"], { home: h }))).toMatchObject({ forgotten: 1, ids: [2] });
   });
 
   it("backup writes a consistent copy to user/backups by default and never overwrites", () => {

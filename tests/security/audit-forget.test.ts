@@ -1,0 +1,121 @@
+/**
+ * The audit trail's end cannot be cut, emptied or re-pointed by editing the database alone: user/audit.head
+ * mirrors its head. And a forget leaves no readable copy in pack runs or job firings; the audit trail records
+ * only a fingerprint of what an action produced.
+ */
+import { Database as BunDatabase } from "bun:sqlite";
+import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { initHome, pai } from "../helpers/cli.ts";
+import { tmpDir } from "../helpers/tmp.ts";
+import { makePack } from "../packs/helpers.ts";
+
+function homeWithEntries(n: number): string {
+  const home = initHome(tmpDir("pai-audit-"));
+  for (let i = 0; i < n; i++) expect(pai(["jobs", "add", `j${i}`, "--manual", "--action", "remember", "--text", `note ${i}`], { home }).code).toBe(0);
+  expect(pai(["audit", "verify"], { home }).code).toBe(0);
+  return home;
+}
+
+function attack(home: string, sql: string[]): void {
+  const db = new BunDatabase(join(home, "user", "pai.db"));
+  // The append-only triggers are dropped first, as an attacker with the file would.
+  for (const t of db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'").all()) db.run(`DROP TRIGGER "${t.name}"`);
+  for (const s of sql) db.run(s);
+  db.close();
+}
+
+describe("audit tail truncation is seen", () => {
+  const head = (home: string) => JSON.parse(readFileSync(join(home, "user", "audit.head"), "utf8")) as { seq: number; hash: string };
+
+  it("tail cut and the head row re-pointed at the new last entry", () => {
+    const home = homeWithEntries(4);
+    expect(head(home).seq).toBe(4);
+    attack(home, [
+      "DELETE FROM audit_log WHERE seq > 2",
+      "UPDATE daemon_state SET value = (SELECT json_object('seq', seq, 'hash', hash) FROM audit_log WHERE seq = 2) WHERE key = 'audit_head'",
+    ]);
+    const r = pai(["audit", "verify"], { home });
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/entries 3-4 are missing/);
+  });
+
+  it("head row deleted, or corrupted, with the tail cut", () => {
+    for (const edit of ["DELETE FROM daemon_state WHERE key = 'audit_head'", "UPDATE daemon_state SET value = 'garbage' WHERE key = 'audit_head'"]) {
+      const home = homeWithEntries(3);
+      attack(home, ["DELETE FROM audit_log WHERE seq = 3", edit]);
+      const r = pai(["audit", "verify"], { home });
+      expect(r.code, edit).toBe(1);
+      expect(r.stdout + r.stderr, edit).toMatch(/entr(y|ies) 3.* missing/);
+    }
+  });
+
+  it("an emptied log does not verify as intact, nor one whose head file was removed", () => {
+    const home = homeWithEntries(2);
+    attack(home, ["DELETE FROM audit_log", "DELETE FROM daemon_state WHERE key = 'audit_head'"]);
+    const r = pai(["audit", "verify"], { home });
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/the log was emptied/);
+
+    const home2 = homeWithEntries(2);
+    attack(home2, ["DELETE FROM audit_log WHERE seq = 2", "DELETE FROM daemon_state WHERE key = 'audit_head'"]);
+    unlinkSync(join(home2, "user", "audit.head"));
+    const r2 = pai(["audit", "verify"], { home: home2 });
+    expect(r2.code).toBe(1);
+    expect(r2.stdout + r2.stderr).toMatch(/head file .* was removed/);
+  });
+
+  it("a head file that was tampered with is reported", () => {
+    const home = homeWithEntries(2);
+    writeFileSync(join(home, "user", "audit.head"), JSON.stringify({ seq: 2, hash: "0".repeat(64) }));
+    const r = pai(["audit", "verify"], { home });
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/entry 2 does not match the head recorded in/);
+  });
+});
+
+describe("forget leaves no copies", () => {
+  it("pack runs and job firings are blanked; the audit trail holds only a fingerprint", () => {
+    const home = initHome(tmpDir("pai-forget-"));
+    const SENTENCE = "my neighbour Ottoline keeps bees on the roof at Rue Colbert 19";
+    const src = makePack(
+      { name: "echoer", version: "1.0.0", description: "echoes", commands: { say: { tier: "code", description: "say", module: "m.ts", export: "run" } } },
+      { "m.ts": "export function run(ctx: any) { return 'heard: ' + ctx.text; }\n" },
+    );
+    expect(pai(["pack", "install", src, "--yes"], { home }).code).toBe(0);
+    expect(pai(["jobs", "add", "echo", "--manual", "--action", "pack", "--command", "echoer:say", "--text", SENTENCE], { home }).code).toBe(0);
+    expect(pai(["jobs", "run", "echo"], { home }).code).toBe(0);
+    expect(pai(["run", "echoer:say", SENTENCE], { home }).code).toBe(0);
+    const rem = pai(["remember", SENTENCE, "--json"], { home });
+    const id = JSON.parse(rem.stdout).id as number;
+    const db = () => readFileSync(join(home, "user", "pai.db"));
+    const hits = () => {
+      const d = new BunDatabase(join(home, "user", "pai.db"));
+      const out: string[] = [];
+      for (const { name } of d.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'").all()) {
+        if (name === "jobs" || name.includes("fts")) continue;
+        for (const row of d.query<Record<string, unknown>, []>(`SELECT * FROM "${name}"`).all()) {
+          if (JSON.stringify(row).includes("Ottoline")) out.push(name);
+        }
+      }
+      d.close();
+      return out;
+    };
+    expect(hits()).toEqual(expect.arrayContaining(["pack_runs", "job_firings", "memory_items"]));
+    expect(hits()).not.toContain("audit_log");
+    const memIds = (JSON.parse(pai(["memory", "list", "--json", "--limit", "50"], { home }).stdout) as { id: number; content: string }[])
+      .filter((m) => m.content.includes("Ottoline"))
+      .map((m) => String(m.id));
+    expect(memIds).toContain(String(id));
+    const f = pai(["memory", "forget", ...memIds, "--json"], { home });
+    expect(f.code, f.stderr).toBe(0);
+    const out = JSON.parse(f.stdout);
+    expect(out.copies_removed.pack_runs).toBeGreaterThanOrEqual(2);
+    expect(out.copies_removed.job_firings).toBeGreaterThanOrEqual(1);
+    expect(out.audit_entries_remaining).toBe(0);
+    expect(hits()).toEqual([]);
+    expect(db().includes(Buffer.from("Ottoline"))).toBe(false);
+    expect(pai(["audit", "verify"], { home }).code).toBe(0);
+  });
+});
