@@ -86,6 +86,9 @@ describe("credential shapes that used to slip through", () => {
     ["imaps://ada@example.com:s3cretpw@mail.example.com:993", "s3cretpw"],
     ["postgres://user:p@ss/w#rd?x@db:5432/app", "p@ss/w#rd?x"],
     ["amqps://:tok3nvalue@broker", "tok3nvalue"],
+    ["postgres://user:p@ss/w#rd@db:5432/x", "p@ss/w#rd"],
+    // A shape only the vendored gitleaks rules know (system/secret-patterns.json).
+    ["deploy with lin_api_a8Kf02Lz9QmXv71bNc3RtYp5WsDe6Hg4Jk0Ui8Oa today", "lin_api_a8Kf02Lz9QmXv71bNc3RtYp5WsDe6Hg4Jk0Ui8Oa"],
     ["---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\r\nComment: k\r\nP2/56wAAAi4AAAA3aWYtbW9kbntzaWdue3JzY\r\n---- END SSH2 ENCRYPTED PRIVATE KEY ----", "P2/56wAAAi4AAAA3aWYtbW9kbntzaWdue3JzY"],
     ["PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: me\nPublic-Lines: 1\nAAAAC3NzaC1lZDI1\nPrivate-Lines: 1\nAAAAIPrivPartQzx9\nPrivate-MAC: 0123abcd", "AAAAIPrivPartQzx9"],
   ];
