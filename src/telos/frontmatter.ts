@@ -204,6 +204,8 @@ function fullPath(fmLines: string[]): Omit<ParsedFile, "bodyStartLine" | "body">
     data = lenient.data;
     via = "lenient";
     recovered = lenient.unreadable.length === 0;
+    // A line the lenient reading cannot read may hide another visibility (a quoted or flow key): the safe side.
+    if (!recovered && data.visibility !== undefined) data.visibility = "private";
     const bad = fmLines[line - 2]?.trim();
     const shown = bad ? ` in '${bad}'` : "";
     if (lenient.repeated.length) {
@@ -221,7 +223,7 @@ function fullPath(fmLines: string[]): Omit<ParsedFile, "bodyStartLine" | "body">
         severity: "warning",
       });
     } else {
-      problems.push({ line, message: `front matter: YAML cannot parse it (${reason})${shown}`, severity: "error" });
+      problems.push({ line, message: `front matter: YAML cannot parse it (${reason})${shown}${data.visibility !== undefined ? "; treated as private" : ""}`, severity: "error" });
       for (const l of lenient.unreadable) {
         if (l !== line) problems.push({ line: l, message: "front matter: not a 'key: value' line", severity: "error" });
       }

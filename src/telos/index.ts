@@ -4,7 +4,8 @@
  * Loading never throws for bad content: every problem is collected with its file and line, and one broken
  * file never stops the others from loading.
  */
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, statSync } from "node:fs";
+import { fileKind } from "../util/fs.ts";
 import { isUtf8 } from "node:buffer";
 import { join, relative } from "node:path";
 import { TELOS_FILES, paths as getPaths, type Paths, type TelosFile } from "../paths.ts";
@@ -187,8 +188,7 @@ export function loadTelosFile(name: TelosFile | "preferences", p: Paths = getPat
     const st = statSync(path);
     // A FIFO, socket or device (or a link to one) is never opened: reading it could block or never end.
     if (!st.isFile()) {
-      const kind = st.isDirectory() ? "a folder" : st.isFIFO() ? "a FIFO" : st.isSocket() ? "a socket" : "a device";
-      problems.push({ file, line: 1, message: `is ${kind}, not a plain file; skipped — replace it with a markdown file`, severity: "warning" });
+      problems.push({ file, line: 1, message: `is ${fileKind(st)}, not a plain file; skipped — replace it with a markdown file`, severity: "warning" });
       return { doc: empty, problems, exists: false };
     }
     if (st.size > TELOS_MAX_BYTES) {
@@ -196,7 +196,18 @@ export function loadTelosFile(name: TelosFile | "preferences", p: Paths = getPat
       return { doc: empty, problems, exists: false };
     }
     mtimeMs = st.mtimeMs;
-    buf = readFileSync(path);
+    // Opened without blocking and checked again on the open file, so a swap after the check above is caught too.
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    try {
+      const opened = fstatSync(fd);
+      if (!opened.isFile()) {
+        problems.push({ file, line: 1, message: `is ${fileKind(opened)}, not a plain file; skipped — replace it with a markdown file`, severity: "warning" });
+        return { doc: empty, problems, exists: false };
+      }
+      buf = readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {

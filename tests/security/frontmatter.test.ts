@@ -119,11 +119,19 @@ describe("Telos edge cases", () => {
     const home = initHome(tmpDir("pai-fm-"));
     writeFileSync(join(home, "user", "telos", "goals.md"), "---\ntitle: Goals\nupdated: 2026-01-01\nvisibility: private\nvisibility: shareable\n---\n\n- G1: SECRETGOAL\n");
     writeFileSync(join(home, "user", "telos", "projects.md"), "---\ntitle: Projects\nupdated: 2026-02-30\nvisibility: shareable\n---\n\n- P1: a project\n");
+    // The same key written once quoted: the lenient reading cannot read that line, so it must not pick the other.
+    writeFileSync(join(home, "user", "telos", "ideas.md"), '---\ntitle: Ideas\nupdated: 2026-01-01\n"visibility": private\nvisibility: shareable\n---\n\n- I1: SECRETIDEA\n');
+    writeFileSync(join(home, "user", "telos", "mission.md"), "---\ntitle: Mission\nupdated: 2026-01-01\nvisibility: shareable\n---\n\n- M1: OPENMISSION\n");
     const check = pai(["telos", "check"], { home });
     const out = check.stdout + check.stderr;
+    expect(check.code).toBe(1);
     expect(out).toMatch(/goals\.md:\d+: .*visibility is given twice; treated as private/);
+    expect(out).toMatch(/ideas\.md:\d+: .*treated as private/);
     expect(out).toMatch(/projects\.md:\d+: .*updated must be a day that exists/);
-    expect(pai(["context", "--for", "cloud"], { home }).stdout).not.toContain("SECRETGOAL");
+    const cloud = pai(["context", "--for", "cloud"], { home }).stdout;
+    expect(cloud).toContain("OPENMISSION");
+    expect(cloud).not.toContain("SECRETGOAL");
+    expect(cloud).not.toContain("SECRETIDEA");
   });
 
   it("a FIFO or a device as a Telos file is skipped with a warning, never opened", () => {
