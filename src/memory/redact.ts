@@ -216,6 +216,27 @@ function redactVendored(text: string, kinds: string[]): string {
 }
 
 /**
+ * A known secret as written, and as it reads once URL-encoded, escaped in a JSON string or base64-encoded on
+ * its own, so a command that prints it in one of these forms does not leak it either. Longest first.
+ */
+function secretForms(s: string): string[] {
+  if (!s) return [];
+  const forms = new Set<string>([s]);
+  try {
+    forms.add(encodeURIComponent(s));
+  } catch {
+    /* a lone surrogate has no URL form */
+  }
+  forms.add(JSON.stringify(s).slice(1, -1));
+  if (s.length >= 6) {
+    const b64 = Buffer.from(s, "utf8").toString("base64");
+    forms.add(b64);
+    forms.add(b64.replace(/=+$/, ""));
+  }
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+/**
  * Replaces secrets in `text` with `[REDACTED:<kind>]`: known credential shapes, and the exact values of
  * `known` secrets (e.g. a pack's declared environment secrets, the daemon's mail password) anywhere they appear.
  */
@@ -223,9 +244,11 @@ export function redactSecrets(text: string, known: Iterable<string> = []): Redac
   const kinds: string[] = [];
   let out = text;
   for (const s of known) {
-    if (s && out.includes(s)) {
-      out = out.split(s).join(tag("secret"));
-      if (!kinds.includes("secret")) kinds.push("secret");
+    for (const form of secretForms(s)) {
+      if (out.includes(form)) {
+        out = out.split(form).join(tag("secret"));
+        if (!kinds.includes("secret")) kinds.push("secret");
+      }
     }
   }
   if (!out) return { text: out, redacted: kinds.length > 0, kinds };

@@ -24,6 +24,13 @@ function leakyPack(): string {
         show: { tier: "code", description: "show", module: "m.ts", export: "show", permissions: { env: ["LEAKY_TOKEN"] } },
         fail: { tier: "code", description: "fail", module: "m.ts", export: "fail", permissions: { env: ["LEAKY_TOKEN"] } },
         echo: { tier: "cli", description: "echo", exec: "sh", args: ["-c", "echo token=$LEAKY_TOKEN"], permissions: { exec: ["sh"], env: ["LEAKY_TOKEN"] } },
+        encoded: {
+          tier: "cli",
+          description: "prints the token encoded",
+          exec: "sh",
+          args: ["-c", 'printf "%s" "$LEAKY_TOKEN" | base64'],
+          permissions: { exec: ["sh"], env: ["LEAKY_TOKEN"] },
+        },
         agent: { tier: "skill", description: "agent", skill: "skills/agent" },
       },
     },
@@ -51,7 +58,7 @@ describe("a pack's declared secrets leave none of its runs", () => {
     const { home, p } = plantedHome();
     const env = { LEAKY_TOKEN: TOKEN };
     expect(pai(["pack", "install", leakyPack(), "--yes"], { home }).code).toBe(0);
-    for (const cmd of ["show", "fail", "echo"]) {
+    for (const cmd of ["show", "fail", "echo", "encoded"]) {
       const add = pai(["jobs", "add", `leak-${cmd}`, "--manual", "--action", "pack", "--command", `leaky:${cmd}`], { home });
       expect(add.code, add.stderr).toBe(0);
       const run = await paiAsync(["jobs", "run", `leak-${cmd}`], { home, env });
@@ -61,8 +68,10 @@ describe("a pack's declared secrets leave none of its runs", () => {
     }
     expect(pai(["audit", "--json"], { home }).stdout).not.toContain(TOKEN);
     expect(pai(["memory", "list", "--json"], { home }).stdout).not.toContain(TOKEN);
-    expect(dbText(p)).not.toContain(TOKEN);
-    expect(logsText(p)).not.toContain(TOKEN);
+    for (const form of [TOKEN, Buffer.from(TOKEN).toString("base64")]) {
+      expect(dbText(p)).not.toContain(form);
+      expect(logsText(p)).not.toContain(form);
+    }
     // The redaction really happened (the test is not vacuous).
     expect(dbText(p)).toContain("the token is [REDACTED:secret]");
   });
