@@ -73,10 +73,20 @@ describe("audit log", () => {
     const writer = openDatabase(file); // the daemon, appending on its own connection
     fill(db, 3);
     // Every read verify makes is followed by an append from the writer, as when the daemon runs alongside.
+    // While verify holds the write lock (its second look), a real writer waits: so does this one.
+    let locked = false;
     const reader = Object.create(db) as Database;
+    reader.transaction = (<T>(fn: () => T): T => {
+      locked = true;
+      try {
+        return db.transaction(fn);
+      } finally {
+        locked = false;
+      }
+    }) as Database["transaction"];
     reader.prepare = ((sql: string) => {
       const st = db.prepare<any>(sql);
-      const after = <T>(v: T): T => (appendAudit(writer, { job: "daemon", type: "trigger", data: { during: "verify" } }), v);
+      const after = <T>(v: T): T => (locked || appendAudit(writer, { job: "daemon", type: "trigger", data: { during: "verify" } }), v);
       return { ...st, get: (...a: any[]) => after(st.get(...a)), all: (...a: any[]) => after(st.all(...a)) };
     }) as Database["prepare"];
     expect(verifyAudit(reader)).toMatchObject({ ok: true });

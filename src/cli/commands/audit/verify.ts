@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { examples, print, printData, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
-  const cmd = withJson(group.command("verify").description("check the hash chain: exit 1 at the first edited, removed or reordered entry"));
+  const cmd = withJson(group.command("verify").description("check the hash chain and where it ends (user/audit.head): exit 1 on an edited, removed or reordered entry, a cut-off tail or an emptied log"));
   examples(cmd, ["pai audit verify", "pai audit verify --json"]);
   cmd.action(
     async () => {
@@ -17,7 +17,14 @@ export function register(group: Command): void {
         if (opts.json) printData(r);
         if (r.ok) {
           if (!opts.json) print(`The audit log is intact: ${r.entries} entries, every hash and link checks.`);
-        } else process.stderr.write(`pai: the audit log was tampered with: ${r.message} (first bad entry: ${r.badSeq}, ${r.problem}) — restore user/pai.db from a backup to recover the trail\n`);
+        } else {
+          // One line per problem: a cut tail shows in the chain, the head row and the head file alike.
+          const problems = r.problems?.length ? r.problems : [r.message ?? "the chain does not check"];
+          const hint = "restore user/pai.db and user/audit.head from a backup to recover the trail";
+          for (const [i, m] of problems.entries()) {
+            process.stderr.write(`pai: the audit log was tampered with: ${m}${i === 0 ? ` (first bad entry: ${r.badSeq}, ${r.problem})` : ""} — ${hint}\n`);
+          }
+        }
         if (!r.ok) process.exitCode = 1;
       } finally {
         db.close();
