@@ -7,7 +7,8 @@ import { Database as BunDatabase } from "bun:sqlite";
 import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { initHome, pai } from "../helpers/cli.ts";
+import { canonicalJson, entryHash } from "../../src/audit/index.ts";
+import { initHome, pai, paiAsync } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { makePack } from "../packs/helpers.ts";
 
@@ -27,51 +28,97 @@ function attack(home: string, sql: string[]): void {
 }
 
 describe("audit tail truncation is seen", () => {
-  const head = (home: string) => JSON.parse(readFileSync(join(home, "user", "audit.head"), "utf8")) as { seq: number; hash: string };
+  const headOf = (home: string) => JSON.parse(readFileSync(join(home, "user", "audit.head"), "utf8")) as { seq: number; hash: string };
+  const verify = (home: string) => {
+    const r = pai(["audit", "verify"], { home });
+    return { code: r.code, lines: r.stderr.trim().split("\n").filter(Boolean), out: r.stdout + r.stderr };
+  };
 
   it("tail cut and the head row re-pointed at the new last entry", () => {
     const home = homeWithEntries(4);
-    expect(head(home).seq).toBe(4);
+    expect(headOf(home).seq).toBe(4);
     attack(home, [
       "DELETE FROM audit_log WHERE seq > 2",
       "UPDATE daemon_state SET value = (SELECT json_object('seq', seq, 'hash', hash) FROM audit_log WHERE seq = 2) WHERE key = 'audit_head'",
     ]);
-    const r = pai(["audit", "verify"], { home });
+    const r = verify(home);
     expect(r.code).toBe(1);
-    expect(r.stdout + r.stderr).toMatch(/entries 3-4 are missing/);
+    expect(r.lines).toHaveLength(1);
+    expect(r.lines[0]).toMatch(/^pai: .*the audit trail has 2 entries but its head file records 4: entries were removed after #2/);
+    // The next append does not paper over it: the file only moves from a head that agreed with the table.
+    expect(pai(["jobs", "add", "later", "--manual", "--action", "remember", "--text", "x"], { home }).code).toBe(0);
+    expect(verify(home).out).toMatch(/has 3 entries but its head file records 4/);
   });
 
   it("head row deleted, or corrupted, with the tail cut", () => {
     for (const edit of ["DELETE FROM daemon_state WHERE key = 'audit_head'", "UPDATE daemon_state SET value = 'garbage' WHERE key = 'audit_head'"]) {
       const home = homeWithEntries(3);
       attack(home, ["DELETE FROM audit_log WHERE seq = 3", edit]);
-      const r = pai(["audit", "verify"], { home });
+      const r = verify(home);
       expect(r.code, edit).toBe(1);
-      expect(r.stdout + r.stderr, edit).toMatch(/entr(y|ies) 3.* missing/);
+      expect(r.out, edit).toMatch(/has 2 entries but its head file records 3: entries were removed after #2/);
+      if (edit.startsWith("UPDATE")) expect(r.out).toMatch(/head of the log recorded in the database is damaged/);
     }
   });
 
-  it("an emptied log does not verify as intact, nor one whose head file was removed", () => {
+  it("an emptied log does not verify as intact", () => {
     const home = homeWithEntries(2);
     attack(home, ["DELETE FROM audit_log", "DELETE FROM daemon_state WHERE key = 'audit_head'"]);
-    const r = pai(["audit", "verify"], { home });
+    const r = verify(home);
     expect(r.code).toBe(1);
-    expect(r.stdout + r.stderr).toMatch(/the log was emptied/);
+    expect(r.out).toMatch(/the audit trail is empty but its head file records 2 entries: the log was emptied/);
+    expect(r.out).not.toMatch(/intact/);
 
+    // Head file removed as well: the database remembers there was one.
     const home2 = homeWithEntries(2);
     attack(home2, ["DELETE FROM audit_log WHERE seq = 2", "DELETE FROM daemon_state WHERE key = 'audit_head'"]);
     unlinkSync(join(home2, "user", "audit.head"));
-    const r2 = pai(["audit", "verify"], { home: home2 });
+    const r2 = verify(home2);
     expect(r2.code).toBe(1);
-    expect(r2.stdout + r2.stderr).toMatch(/head file .* was removed/);
+    expect(r2.out).toMatch(/has 1 entry but its head file .* was removed/);
+
+    // Every trace removed (rows, head row, file, the row that remembers the file): the firings still tell.
+    const home3 = homeWithEntries(1);
+    expect(pai(["jobs", "run", "j0"], { home: home3 }).code).toBe(0);
+    attack(home3, ["DELETE FROM audit_log", "DELETE FROM daemon_state WHERE key LIKE 'audit_head%'"]);
+    unlinkSync(join(home3, "user", "audit.head"));
+    const r3 = verify(home3);
+    expect(r3.code).toBe(1);
+    expect(r3.out).toMatch(/the audit trail is empty but 1 job firing\(s\) are recorded/);
   });
 
-  it("a head file that was tampered with is reported", () => {
+  it("a head file that was tampered with, or entries forged into the table alone, are reported", () => {
     const home = homeWithEntries(2);
     writeFileSync(join(home, "user", "audit.head"), JSON.stringify({ seq: 2, hash: "0".repeat(64) }));
-    const r = pai(["audit", "verify"], { home });
+    expect(verify(home).out).toMatch(/entry #2 does not match the head recorded in .*audit.head/);
+    writeFileSync(join(home, "user", "audit.head"), "{not json");
+    expect(verify(home).out).toMatch(/head file .* is damaged/);
+
+    // An entry appended with SQL, correctly chained and with the head row moved: the file did not move.
+    const home2 = homeWithEntries(2);
+    const d = new BunDatabase(join(home2, "user", "pai.db"));
+    const last = d.query<{ hash: string }, []>("SELECT hash FROM audit_log WHERE seq = 2").get()!;
+    const time = new Date().toISOString();
+    const data = { event: "forged" };
+    const hash = entryHash({ seq: 3, time, job: null, type: "job", data, prev: last.hash });
+    d.run("INSERT INTO audit_log (seq, time, job, type, data, prev, hash) VALUES (3, ?, NULL, 'job', ?, ?, ?)", [time, canonicalJson(data), last.hash, hash]);
+    d.run("UPDATE daemon_state SET value = ? WHERE key = 'audit_head'", [JSON.stringify({ seq: 3, hash })]);
+    d.close();
+    const r = verify(home2);
     expect(r.code).toBe(1);
-    expect(r.stdout + r.stderr).toMatch(/entry 2 does not match the head recorded in/);
+    expect(r.out).toMatch(/has 3 entries but its head file records 2: entries #3-#3 were added without it/);
+  });
+
+  it("processes appending at the same time leave the file matching the table", async () => {
+    const home = initHome(tmpDir("pai-audit-"));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => paiAsync(["jobs", "add", `c${i}`, "--manual", "--action", "remember", "--text", `n${i}`], { home })),
+    );
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const r = pai(["audit", "verify"], { home });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/intact: 6 entries/);
+    expect(headOf(home).seq).toBe(6);
   });
 });
 
