@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pai, paiAsync } from "../helpers/cli.ts";
 import { startFakeAnthropic } from "../helpers/fake-anthropic.ts";
-import type { FakeServer } from "../helpers/fake-ollama.ts";
+import { startFakeOllama, type FakeServer } from "../helpers/fake-ollama.ts";
 import { makePack } from "../packs/helpers.ts";
 import { bodies, dbText, logsText, plantedHome, serverEnv } from "./helpers.ts";
 
@@ -31,12 +31,14 @@ function leakyPack(): string {
           args: ["-c", 'printf "%s" "$LEAKY_TOKEN" | base64'],
           permissions: { exec: ["sh"], env: ["LEAKY_TOKEN"] },
         },
+        recall: { tier: "prompt", description: "recall", prompt: "prompts/recall.md", permissions: { env: ["LEAKY_TOKEN"] } },
         agent: { tier: "skill", description: "agent", skill: "skills/agent" },
       },
     },
     {
       "m.ts": `export function show(ctx: any) { return { output: "the token is " + ctx.env.LEAKY_TOKEN, data: { token: ctx.env.LEAKY_TOKEN } }; }
 export function fail(ctx: any) { throw new Error("failed with " + ctx.env.LEAKY_TOKEN); }\n`,
+      "prompts/recall.md": "Say what you know about {{input}}.\n",
       "skills/agent/SKILL.md": "---\nname: agent\ndescription: uses the tools\nallowed-tools: show echo\n---\nCall the show tool, then answer.\n",
     },
   );
@@ -86,6 +88,28 @@ describe("a pack's declared secrets leave none of its runs", () => {
     expect(sent).toContain("tool_result");
     expect(sent).toContain("[REDACTED:secret]");
     expect(sent).not.toContain(TOKEN);
+  });
+});
+
+describe("a prompt command's answer", () => {
+  it("quoting a declared secret is redacted before a job firing, memory or the run record keeps it", async () => {
+    const ollama = await startFakeOllama({ reply: `Your token is ${TOKEN}.` });
+    try {
+      const { home, p } = plantedHome();
+      const env = { ...serverEnv(undefined, ollama), LEAKY_TOKEN: TOKEN };
+      expect(pai(["pack", "install", leakyPack(), "--yes"], { home }).code).toBe(0);
+      expect(pai(["jobs", "add", "leak-recall", "--manual", "--action", "pack", "--command", "leaky:recall", "--text", "my accounts"], { home }).code).toBe(0);
+      const run = await paiAsync(["jobs", "run", "leak-recall"], { home, env });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout + run.stderr).not.toContain(TOKEN);
+      expect(pai(["audit", "--json"], { home }).stdout).not.toContain(TOKEN);
+      expect(pai(["memory", "list", "--json"], { home }).stdout).not.toContain(TOKEN);
+      expect(dbText(p)).not.toContain(TOKEN);
+      expect(logsText(p)).not.toContain(TOKEN);
+      expect(dbText(p)).toContain("Your token is [REDACTED:secret]");
+    } finally {
+      await ollama.close();
+    }
   });
 });
 
