@@ -118,7 +118,7 @@ export function claimFiring(
   appendAudit(db, {
     job: job.name,
     type: "trigger",
-    data: { trigger: ev.trigger, key: ev.key, firing: firingId, ...(ev.scheduledAt ? { scheduledAt: ev.scheduledAt.toISOString() } : {}), vars: redactVars(ev.vars ?? {}) },
+    data: { trigger: ev.trigger, key: ev.key, firing: firingId, ...(ev.scheduledAt ? { scheduledAt: ev.scheduledAt.toISOString() } : {}), vars: auditVars(ev.vars ?? {}) },
   });
   if (decided.status === "paused") {
     appendAudit(db, { job: job.name, type: "decision", data: { decision: "paused", firing: firingId, reason: "the daemon is paused (pai daemon resume)" } });
@@ -241,6 +241,20 @@ export function recoverAbandoned(db: Database): number {
 export async function fireJob(ctx: FireContext, job: Job, ev: FireEvent): Promise<FireOutcome> {
   const { outcome, run } = claimFiring(ctx, job, ev);
   return run ? run() : outcome;
+}
+
+/** Trigger values that describe the event itself (a time, a path, a number, a sender), kept as they are. */
+const EVENT_VARS = new Set(["scheduledAt", "catchUp", "path", "event", "value", "bound", "uid", "from", "contentType"]);
+
+/**
+ * A trigger's values as the audit trail keeps them: those that describe the event are kept (redacted, clipped);
+ * free text (a mail subject, a webhook body, anything else) is recorded as a fingerprint, since it may be
+ * remembered and the trail cannot forget.
+ */
+function auditVars(vars: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(vars)) out[k] = EVENT_VARS.has(k) ? clip(redact(String(v)), 500) : fingerprint(String(v));
+  return out;
 }
 
 /** sha256 and length of a text: what the audit trail records instead of the text. */

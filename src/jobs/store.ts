@@ -138,3 +138,21 @@ export function scrubFirings(db: Database, needles: string[]): number {
   for (const needle of needles) n += blank.run(needle).changes;
   return n;
 }
+
+/**
+ * Blanks what approvals copied of a forgotten text (the shown action, the trigger's values, the result). The
+ * action that runs on approval is read from the job's file, never from this copy (see approvals.ts), except for
+ * an approval recorded without its action's hash: a pending one of those is left whole.
+ */
+export function scrubApprovals(db: Database, needles: string[]): number {
+  const ids = new Set<number>();
+  const q = db.prepare<{ id: number }>(
+    "SELECT id FROM approvals WHERE (instr(action, ?1) > 0 OR instr(trigger, ?1) > 0 OR instr(coalesce(result, ''), ?1) > 0) AND NOT (status = 'pending' AND action_hash IS NULL)",
+  );
+  for (const n of needles) for (const r of q.all(n)) ids.add(r.id);
+  const blank = db.prepare(
+    `UPDATE approvals SET action = '{"type":"forgotten"}', trigger = '{"trigger":"forgotten","vars":{}}', result = CASE WHEN result IS NULL THEN NULL ELSE '[forgotten]' END WHERE id = ?`,
+  );
+  for (const id of ids) blank.run(id);
+  return ids.size;
+}

@@ -4,7 +4,7 @@
  * only a fingerprint of what an action produced.
  */
 import { Database as BunDatabase } from "bun:sqlite";
-import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { canonicalJson, entryHash } from "../../src/audit/index.ts";
@@ -123,7 +123,19 @@ describe("audit tail truncation is seen", () => {
 });
 
 describe("forget leaves no copies", () => {
-  it("pack runs and job firings are blanked; the audit trail holds only a fingerprint", () => {
+  /** Every file under user/ (the database, its write-ahead log, logs, the head file) but the job definitions, the user's own words. */
+  function userFiles(dir: string): string[] {
+    const out: string[] = [];
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const f = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== "jobs") out.push(...userFiles(f));
+      } else if (e.isFile()) out.push(f);
+    }
+    return out;
+  }
+
+  it("every version, the action memories, pack runs and job firings lose the text; the audit trail never had it", () => {
     const home = initHome(tmpDir("pai-forget-"));
     const SENTENCE = "my neighbour Ottoline keeps bees on the roof at Rue Colbert 19";
     const src = makePack(
@@ -134,35 +146,56 @@ describe("forget leaves no copies", () => {
     expect(pai(["jobs", "add", "echo", "--manual", "--action", "pack", "--command", "echoer:say", "--text", SENTENCE], { home }).code).toBe(0);
     expect(pai(["jobs", "run", "echo"], { home }).code).toBe(0);
     expect(pai(["run", "echoer:say", SENTENCE], { home }).code).toBe(0);
-    const rem = pai(["remember", SENTENCE, "--json"], { home });
-    const id = JSON.parse(rem.stdout).id as number;
-    const db = () => readFileSync(join(home, "user", "pai.db"));
-    const hits = () => {
-      const d = new BunDatabase(join(home, "user", "pai.db"));
-      const out: string[] = [];
+    const first = JSON.parse(pai(["remember", SENTENCE, "--json"], { home }).stdout).id as number;
+    // An edit keeps the earlier version as an item of its own.
+    const edited = pai(["memory", "edit", String(first), `${SENTENCE}, since 2021`, "--json"], { home });
+    expect(edited.code, edited.stderr).toBe(0);
+    const id = (JSON.parse(edited.stdout).id ?? JSON.parse(edited.stdout).item?.id) as number;
+    expect(id).not.toBe(first);
+    const other = JSON.parse(pai(["remember", `Ask about honey: ${SENTENCE}`, "--json"], { home }).stdout).id as number;
+
+    const dbFile = join(home, "user", "pai.db");
+    const tablesHolding = () => {
+      const d = new BunDatabase(dbFile);
+      const out = new Set<string>();
       for (const { name } of d.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'").all()) {
-        if (name === "jobs" || name.includes("fts")) continue;
         for (const row of d.query<Record<string, unknown>, []>(`SELECT * FROM "${name}"`).all()) {
-          if (JSON.stringify(row).includes("Ottoline")) out.push(name);
+          if (/ottolin/i.test(JSON.stringify(row, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString("latin1") : v)))) out.add(name);
         }
       }
       d.close();
-      return out;
+      return [...out].sort();
     };
-    expect(hits()).toEqual(expect.arrayContaining(["pack_runs", "job_firings", "memory_items"]));
-    expect(hits()).not.toContain("audit_log");
-    const memIds = (JSON.parse(pai(["memory", "list", "--json", "--limit", "50"], { home }).stdout) as { id: number; content: string }[])
-      .filter((m) => m.content.includes("Ottoline"))
-      .map((m) => String(m.id));
-    expect(memIds).toContain(String(id));
-    const f = pai(["memory", "forget", ...memIds, "--json"], { home });
+    const before = tablesHolding();
+    expect(before).toEqual(expect.arrayContaining(["job_firings", "memory_items", "pack_runs"]));
+    expect(before).not.toContain("audit_log");
+    expect(JSON.stringify(JSON.parse(pai(["memory", "list", "--json", "--limit", "50"], { home }).stdout))).toMatch(/"kind":"action"[^}]*Ottoline|Ottoline[^}]*"kind":"action"/);
+
+    const f = pai(["memory", "forget", String(id), "--json"], { home });
     expect(f.code, f.stderr).toBe(0);
     const out = JSON.parse(f.stdout);
-    expect(out.copies_removed.pack_runs).toBeGreaterThanOrEqual(2);
-    expect(out.copies_removed.job_firings).toBeGreaterThanOrEqual(1);
-    expect(out.audit_entries_remaining).toBe(0);
-    expect(hits()).toEqual([]);
-    expect(db().includes(Buffer.from("Ottoline"))).toBe(false);
+    expect(out.ids).toEqual(expect.arrayContaining([id, first]));
+    expect(out.versions).toEqual([first]);
+    expect(out.actions.length).toBeGreaterThanOrEqual(1);
+    expect(out.blanked.pack_runs).toBeGreaterThanOrEqual(2);
+    expect(out.blanked.job_firings).toBeGreaterThanOrEqual(1);
+    expect(out.remaining).toEqual({ audit_entries: 0, model_calls: 0, memories: [other], unsearched: 0 });
+    // The human output says the same, including what stays.
+    const again = pai(["memory", "forget", String(other)], { home });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/Forgot 1 memory \(mem:\d+\)/);
+
+    expect(tablesHolding()).toEqual([]);
+    for (const file of userFiles(join(home, "user"))) expect(readFileSync(file).toString("latin1"), file).not.toMatch(/ottolin/i);
     expect(pai(["audit", "verify"], { home }).code).toBe(0);
+  });
+
+  it("forget says what other memories still hold the text", () => {
+    const home = initHome(tmpDir("pai-forget-"));
+    const a = JSON.parse(pai(["remember", "the spare key is under the third flowerpot", "--json"], { home }).stdout).id as number;
+    const b = JSON.parse(pai(["remember", "remind me: the spare key is under the third flowerpot", "--json"], { home }).stdout).id as number;
+    const r = pai(["memory", "forget", String(a)], { home });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`1 other memory mentions it: mem:${b}`);
   });
 });

@@ -5,7 +5,7 @@ export function register(group: Command): void {
   const cmd = group
     .command("forget")
     .argument("[ids...]", "ids of the memories to delete for good")
-    .description("delete memories for good: from the table, the full-text index and the embeddings")
+    .description("delete memories for good, with their earlier versions, and blank the copies pai made of them (says what remains)")
     .option("--match <query>", "forget every memory that contains all these words (lists them and asks first)")
     .option("--yes", "do not ask (needed with --match when standard input is not a terminal)");
   withJson(cmd);
@@ -40,30 +40,24 @@ export function register(group: Command): void {
         }
         target = hits.map((h) => h.id);
       }
-      // Copies of the text elsewhere: the run records and job firings that hold it are blanked; the audit
-      // trail (append-only, hash-chained) keeps only fingerprints of outputs, and what older entries still
-      // quote is counted and said.
-      const texts = target.map((id) => store.get(id)?.content).filter((t): t is string => !!t);
-      const needles = [...new Set(texts.map((t) => t.trim().slice(0, 200)).filter((t) => t.length >= 12))];
-      const n = store.forget(target);
-      const { scrubRuns } = await import("../../../packs/store.ts");
-      const { scrubFirings } = await import("../../../jobs/store.ts");
-      const { auditMentions } = await import("../../../audit/index.ts");
-      db.exec("PRAGMA secure_delete = ON"); // the blanked text is overwritten in the file, not left in free pages
-      const runs = n ? scrubRuns(db, needles, target) : 0;
-      const firings = n ? scrubFirings(db, needles) : 0;
-      const audit = n ? auditMentions(db, needles) : 0;
-      if (runs || firings) {
-        try {
-          db.prepare("PRAGMA wal_checkpoint(TRUNCATE)").get();
-        } catch {}
+      // The text goes from wherever pai copied it; what cannot go is said.
+      const { forgetEverywhere, describeForget } = await import("../../../memory/forget.ts");
+      const r = forgetEverywhere(db, store, target);
+      if (opts.json) {
+        return printJson({
+          forgotten: r.forgotten.length,
+          ids: r.forgotten,
+          missing: r.missing,
+          versions: r.versions,
+          actions: r.actions,
+          blanked: { pack_runs: r.blanked.packRuns, job_firings: r.blanked.jobFirings, approvals: r.blanked.approvals },
+          remaining: { audit_entries: r.remaining.auditEntries, model_calls: r.remaining.modelCalls, memories: r.remaining.memories, unsearched: r.remaining.unsearched },
+        });
       }
-      if (opts.json) return printJson({ forgotten: n, ids: target, copies_removed: { pack_runs: runs, job_firings: firings }, audit_entries_remaining: audit });
-      print(`Forgot ${n} memor${n === 1 ? "y" : "ies"}.`);
-      if (runs || firings) print(`Also blanked the text in ${runs} pack run record(s) and ${firings} job firing(s).`);
-      if (audit) print(style.yellow(`${audit} audit entr${audit === 1 ? "y" : "ies"} still quote it: the audit trail is append-only and hash-chained, so it is kept ('pai audit' shows them).`));
-      const missing = target.length - n;
-      if (missing > 0) print(style.dim(`${missing} id(s) did not exist`));
+      const { done, remains } = describeForget(r);
+      for (const line of done) print(line);
+      for (const line of remains) print(style.yellow(line));
+      if (r.missing.length) print(style.dim(`${r.missing.length} id(s) did not exist: ${r.missing.join(", ")}`));
     });
   });
 }
