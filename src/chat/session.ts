@@ -140,8 +140,11 @@ export class ChatSession {
         case "forget": {
           const id = Number(arg.replace(/^mem:/, ""));
           if (!arg || !Number.isInteger(id) || id < 1) return { output: "usage: /forget ID (a memory id, e.g. /forget 42)", error: true };
-          const n = (await this.mem()).forget([id]);
-          return n ? { output: `forgot mem:${id}` } : { output: `no memory item ${id}`, error: true };
+          const { forgetEverywhere, describeForget } = await import("../memory/forget.ts");
+          const r = forgetEverywhere(this.opts.db, await this.mem(), [id]);
+          if (!r.forgotten.length) return { output: `no memory item ${id}`, error: true };
+          const { done, remains } = describeForget(r);
+          return { output: [`forgot mem:${id}`, ...done.slice(1), ...remains].join("\n") };
         }
         case "context": {
           const { assembleContext } = await import("../context/index.ts");
