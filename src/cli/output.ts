@@ -81,7 +81,10 @@ export function examples(cmd: Command, lines: string[]): Command {
 }
 
 /** Pads columns for a simple table. */
-export function table(rows: string[][], width = process.stdout.isTTY ? process.stdout.columns : 0): string {
+export function table(cells: string[][], width = process.stdout.isTTY ? process.stdout.columns : 0): string {
+  // Cells hold text from strangers (memory content, mail subjects, job errors): made inert here, pai's own
+  // colours kept, so a table written anywhere (stdout, stderr) cannot drive the terminal.
+  const rows = cells.map((r) => r.map((c) => safeText(c, { keepStyle: true })));
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(c))));
   return rows

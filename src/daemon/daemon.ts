@@ -20,6 +20,7 @@ import type { Paths } from "../paths.ts";
 import type { Database } from "../storage/index.ts";
 import { appendAudit } from "../audit/index.ts";
 import { redact } from "../audit/redact.ts";
+import { safeText } from "../util/terminal.ts";
 import { claimFiring, markAbandoned, recoverAbandoned, type FireEvent, type FireOutcome } from "../jobs/fire.ts";
 import type { FileTrigger, Job, MailTrigger, ThresholdTrigger } from "../jobs/schema.ts";
 import { loadJobs } from "../jobs/store.ts";
@@ -111,7 +112,7 @@ export class Daemon {
   }
 
   log(line: string): void {
-    (this.opts.log ?? ((l: string) => process.stdout.write(`${new Date().toISOString()} ${l}\n`)))(redact(line));
+    (this.opts.log ?? ((l: string) => process.stdout.write(`${new Date().toISOString()} ${safeText(l)}\n`)))(redact(line));
   }
 
   get webhookPort(): number | undefined {

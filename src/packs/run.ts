@@ -12,6 +12,7 @@ import { PaiError, UsageError, UserError } from "../errors.ts";
 import { paths as getPaths, requireUser, type Paths } from "../paths.ts";
 import { openDatabase, type Database } from "../storage/index.ts";
 import { writeFileAtomic } from "../util/fs.ts";
+import { safeText } from "../util/terminal.ts";
 import { assertPackIntact } from "./integrity.ts";
 import { redactDeep, redactSecrets } from "../memory/redact.ts";
 import type { ChatMessage, ToolCall, ToolSpec } from "../models/types.ts";
@@ -398,7 +399,7 @@ async function runCode(prep: Prepared, cmd: Extract<PackCommand, { tier: "code" 
       return rememberItem(db, prep.config, { content: await redact(content, prep.secrets), kind, source: `pack:${prep.guard.pack}:${prep.guard.command}` });
     },
     // Redacted: in the daemon, standard error goes to user/logs/daemon.log.
-    log: (m) => process.stderr.write(`${redactKnown(String(m), prep.secrets)}\n`),
+    log: (m) => process.stderr.write(`${safeText(redactKnown(String(m), prep.secrets))}\n`),
     today: today(),
     signal,
   };

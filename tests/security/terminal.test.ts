@@ -65,6 +65,19 @@ describe("text from strangers cannot drive the terminal", () => {
     expect(run.stderr).not.toMatch(RAW);
   });
 
+  it("a pack's log lines on stderr are inert too", () => {
+    const home = initHome(tmpDir("pai-term-"));
+    const src = makePack(
+      { name: "chatty", version: "1.0.0", description: "logs", commands: { say: { tier: "code", description: "say", module: "m.ts", export: "run" } } },
+      { "m.ts": `export function run(ctx) { ctx.log(${JSON.stringify(NASTY)}); return "ok"; }\n` },
+    );
+    expect(pai(["pack", "install", src, "--yes"], { home }).code).toBe(0);
+    const run = pai(["run", "chatty:say"], { home });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain("␛]52;c;cHduZWQ=␇");
+    expect(run.stderr).not.toMatch(RAW);
+  });
+
   it("an error line that quotes a stranger's text is inert too", () => {
     const home = initHome(tmpDir("pai-term-"));
     const r = pai(["memory", "show", `1\u001b]52;c;eA==\u0007`], { home });

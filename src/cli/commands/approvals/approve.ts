@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { examples, print, printData, withJson } from "../../output.ts";
+import { safeText } from "../../../util/terminal.ts";
 
 export function register(group: Command): void {
   const cmd = withJson(group.command("approve <id>").description("approve a waiting action and run it now"));
@@ -23,7 +24,7 @@ export function register(group: Command): void {
         if (!opts.json) print(`Approved #${n} (${r.approval.job}): ${r.outcome.output ?? "done"}`);
       } else {
         const ended = r.outcome.status === "error" ? "failed" : r.outcome.status === "abandoned" ? "was abandoned" : `ended as ${r.outcome.status}`;
-        process.stderr.write(`pai: approved #${n} (${r.approval.job}) but the action ${ended}: ${r.outcome.error ?? ""} — see 'pai audit --job ${r.approval.job}'\n`);
+        process.stderr.write(safeText(`pai: approved #${n} (${r.approval.job}) but the action ${ended}: ${r.outcome.error ?? ""} — see 'pai audit --job ${r.approval.job}'\n`, { keepStyle: true }));
         process.exitCode = 1;
       }
     } finally {

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { examples, print, printData, withJson } from "../../output.ts";
+import { safeText } from "../../../util/terminal.ts";
 
 export function register(group: Command): void {
   const cmd = withJson(group.command("verify").description("check the hash chain and where it ends (user/audit.head): exit 1 on an edited, removed or reordered entry, a cut-off tail or an emptied log"));
@@ -22,7 +23,7 @@ export function register(group: Command): void {
           const problems = r.problems?.length ? r.problems : [r.message ?? "the chain does not check"];
           const hint = "restore user/pai.db and user/audit.head from a backup to recover the trail";
           for (const [i, m] of problems.entries()) {
-            process.stderr.write(`pai: the audit log was tampered with: ${m}${i === 0 ? ` (first bad entry: ${r.badSeq}, ${r.problem})` : ""} — ${hint}\n`);
+            process.stderr.write(safeText(`pai: the audit log was tampered with: ${m}${i === 0 ? ` (first bad entry: ${r.badSeq}, ${r.problem})` : ""} — ${hint}\n`, { keepStyle: true }));
           }
         }
         if (!r.ok) process.exitCode = 1;

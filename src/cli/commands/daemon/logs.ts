@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { examples, note, print, printData, withJson } from "../../output.ts";
+import { safeJson } from "../../../util/terminal.ts";
 
 export function register(group: Command): void {
   const cmd = withJson(
@@ -28,6 +29,6 @@ export function register(group: Command): void {
     const ac = new AbortController();
     process.once("SIGINT", () => ac.abort());
     process.once("SIGTERM", () => ac.abort());
-    await followLogs(requireUser(paths()), (l) => print(opts.json ? JSON.stringify({ line: l }) : l), ac.signal, n);
+    await followLogs(requireUser(paths()), (l) => print(opts.json ? safeJson(JSON.stringify({ line: l })) : l), ac.signal, n);
   });
 }

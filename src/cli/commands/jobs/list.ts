@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { examples, print, printData, style, table, verbatim, withJson } from "../../output.ts";
+import { safeText } from "../../../util/terminal.ts";
 
 export function register(group: Command): void {
   const cmd = withJson(group.command("list").description("every job with its trigger, action, next run and last firing"));
@@ -26,6 +27,6 @@ export function register(group: Command): void {
     }
     print(table(rows));
     for (const j of r.jobs) if (j.warning) print(`${style.yellow("watch limit")} ${j.name}: ${j.warning}`);
-    for (const bad of r.invalid) process.stderr.write(`${style.red("invalid")} ${bad.error}\n`);
+    for (const bad of r.invalid) process.stderr.write(safeText(`${style.red("invalid")} ${bad.error}\n`, { keepStyle: true }));
   });
 }

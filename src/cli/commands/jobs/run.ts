@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { examples, print, printData, withJson } from "../../output.ts";
+import { safeText } from "../../../util/terminal.ts";
 
 export function register(group: Command): void {
   const cmd = withJson(
@@ -15,9 +16,9 @@ export function register(group: Command): void {
     if (opts.json) printData(r);
     if (r.status === "ok") {
       if (!opts.json) print(r.output ?? "done");
-    } else if (r.status === "rate_limited") process.stderr.write(`pai: ${name} was not run: its rate limit is reached — see 'pai audit --job ${name}'\n`);
-    else if (r.status === "error") process.stderr.write(`pai: ${name} failed: ${r.error} — see 'pai audit --job ${name}'\n`);
-    else process.stderr.write(`pai: ${name}: ${r.status}\n`);
+    } else if (r.status === "rate_limited") process.stderr.write(safeText(`pai: ${name} was not run: its rate limit is reached — see 'pai audit --job ${name}'\n`, { keepStyle: true }));
+    else if (r.status === "error") process.stderr.write(safeText(`pai: ${name} failed: ${r.error} — see 'pai audit --job ${name}'\n`, { keepStyle: true }));
+    else process.stderr.write(safeText(`pai: ${name}: ${r.status}\n`, { keepStyle: true }));
     if (r.status !== "ok") process.exitCode = 1;
   });
 }
