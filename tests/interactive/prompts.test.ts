@@ -40,7 +40,7 @@ describe("pai memory forget --match on a terminal", () => {
       expect(count(home)).toBe(3);
     }
     const r = await forget(home, "y\r");
-    expect(r.out).toContain("Forgot 2 memories.");
+    expect(r.out).toMatch(/Forgot 2 memories \(mem:\d+, mem:\d+\)\./);
     expect(r.code).toBe(0);
     expect(count(home)).toBe(1);
   });
@@ -51,7 +51,7 @@ describe("pai memory forget --match on a terminal", () => {
     await t.waitFor("Forget this memory for good? [y/N]");
     t.send("yes\r");
     expect(await t.exited).toBe(0);
-    expect(plain(t.output())).toContain("Forgot 1 memory.");
+    expect(plain(t.output())).toMatch(/Forgot 1 memory \(mem:3\)\./);
     expect(count(home)).toBe(2);
   });
 });
