@@ -190,13 +190,21 @@ function vendoredRules(): VendoredRule[] {
 }
 
 /** Applies the vendored rules whose keywords occur in the text (all of them when a rule has none). */
+let keywordRe: RegExp | undefined;
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 function redactVendored(text: string, kinds: string[]): string {
   const rules = vendoredRules();
   if (!rules.length) return text;
-  const lower = text.toLowerCase();
+  // One pass finds every keyword present (instead of one scan of the text per keyword of every rule).
+  // A lookahead tries every position, so overlapping keywords are all found; the longest first at each one
+  // (a shorter keyword at the same place is a part of it, checked with includes below).
+  keywordRe ??= new RegExp(`(?=(${[...new Set(rules.flatMap((r) => r.keywords))].sort((a, b) => b.length - a.length).map(escapeRe).join("|") || "(?!)"}))`, "g");
+  const present = new Set<string>();
+  for (const m of text.toLowerCase().matchAll(keywordRe)) present.add(m[1]!);
   let out = text;
   for (const r of rules) {
-    if (r.keywords.length && !r.keywords.some((k) => lower.includes(k))) continue;
+    if (r.keywords.length && !r.keywords.some((k) => present.has(k) || [...present].some((p) => p.includes(k)))) continue;
     r.re.lastIndex = 0;
     out = out.replace(r.re, (match: string, ...rest: unknown[]) => {
       const end = rest.findIndex((x) => typeof x === "number");
