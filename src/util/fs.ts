@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { EnvironmentError, environmentErrorOf } from "../errors.ts";
 import { dirname, join, basename } from "node:path";
@@ -14,10 +15,11 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
     st = statSync(file);
   } catch {}
   if (st && !st.isFile()) throw notRegular(file, fileKind(st), "choose a path that is a regular file or does not exist yet");
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  // A fresh name, created exclusively: a link planted at the temporary path is never followed.
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
   try {
     mkdirSync(dirname(file), { recursive: true });
-    const fd = openSync(tmp, "w", 0o600);
+    const fd = openSync(tmp, "wx", 0o600);
     try {
       writeSync(fd, typeof content === "string" ? Buffer.from(content, "utf8") : content);
       fsyncSync(fd);
