@@ -4,7 +4,8 @@
  * logs, pause/resume (the kill switch, kept in the database) and the service files for systemd and launchd.
  */
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { fileKind } from "../util/fs.ts";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { format } from "node:util";
@@ -184,6 +185,17 @@ export async function startBackground(p: Paths = requireUser(getPaths()), opts: 
   if (running) return { pid: running.pid, already: true, log: logFile(p) };
   mkdirSync(p.logs, { recursive: true });
   const log = logFile(p);
+  // The log must be a plain file: a FIFO would block, a device (/dev/full) would swallow or refuse every line.
+  let st: ReturnType<typeof statSync> | undefined;
+  try {
+    st = statSync(log);
+  } catch {}
+  if (st && !st.isFile()) {
+    throw new EnvironmentError(`${log} is ${fileKind(st)}, not a plain file; the daemon writes its log there`, {
+      hint: `remove it (rm ${log}) and run 'pai daemon start' again`,
+      data: { path: log },
+    });
+  }
   const fd = openSync(log, "a", 0o600);
   const child = spawn(process.execPath, [join(installDir, "src", "cli", "main.ts"), "daemon", "run"], {
     detached: true,

@@ -10,7 +10,7 @@
  *   descriptor on the file it reads, so a rotation never loses or repeats a line: when daemon.log is another file
  *   than the one held, the held one is read to its end, then the files rotated after it, then the new daemon.log.
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -170,12 +170,15 @@ function lastLinesOf(fd: number, end: number, n: number): string[] {
 function lastLinesOfFile(path: string, n: number): string[] {
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    // Non-blocking, so that a FIFO put in the log's place cannot hang the reader; only a plain file is read.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return [];
   }
   try {
-    return lastLinesOf(fd, fstatSync(fd).size, n);
+    const st = fstatSync(fd);
+    if (!st.isFile()) return [];
+    return lastLinesOf(fd, st.size, n);
   } finally {
     closeSync(fd);
   }
