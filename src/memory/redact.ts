@@ -227,7 +227,7 @@ function redactVendored(text: string, kinds: string[]): string {
  * A known secret as written, and as it reads once URL-encoded, escaped in a JSON string or base64-encoded on
  * its own, so a command that prints it in one of these forms does not leak it either. Longest first.
  */
-function secretForms(s: string): string[] {
+export function secretForms(s: string): string[] {
   if (!s) return [];
   const forms = new Set<string>([s]);
   try {

@@ -3,7 +3,7 @@
  * off: the wrapper retries (config backend.retries) so every attempt is logged.
  */
 import Anthropic from "@anthropic-ai/sdk";
-import { redactSecrets } from "../memory/redact.ts";
+import { redact, redactDeep } from "../audit/redact.ts";
 import { BackendFailure } from "./errors.ts";
 import type { ChatEvent, ChatRequest, Health, ModelBackend, ModelInfo } from "./types.ts";
 
@@ -17,8 +17,11 @@ export interface AnthropicOptions {
 
 export const DEFAULT_ANTHROPIC_URL = "https://api.anthropic.com";
 
-/** The last guard before the cloud: every text pai writes into a request (not the model's own tool input) is redacted. */
-const clean = (text: string): string => redactSecrets(text).text;
+/**
+ * The last guard before the cloud: every text of a request (the model's own tool input too) is redacted, with
+ * the credential shapes and every secret value known to this process (a pack's declared secrets, the daemon's).
+ */
+const clean = (text: string): string => redact(text);
 
 function toAnthropicMessages(req: ChatRequest): any[] {
   const out: any[] = [];
@@ -31,7 +34,7 @@ function toAnthropicMessages(req: ChatRequest): any[] {
     if (m.role === "tool") push("user", { type: "tool_result", tool_use_id: m.toolCallId, content: clean(m.content) });
     else if (m.role === "assistant") {
       if (m.content) push("assistant", { type: "text", text: clean(m.content) });
-      for (const c of m.toolCalls ?? []) push("assistant", { type: "tool_use", id: c.id, name: c.name, input: c.arguments });
+      for (const c of m.toolCalls ?? []) push("assistant", { type: "tool_use", id: c.id, name: c.name, input: redactDeep(c.arguments) });
     } else push("user", { type: "text", text: clean(m.content) });
   }
   // Plain one-block text messages are sent as strings, the common shape.

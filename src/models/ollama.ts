@@ -6,7 +6,7 @@ import { Ollama } from "ollama";
 import { BackendFailure } from "./errors.ts";
 import type { ChatEvent, ChatRequest, Health, ModelBackend, ModelInfo, ToolCall } from "./types.ts";
 import { tokensOfChars } from "../util/text.ts";
-import { redactSecrets } from "../memory/redact.ts";
+import { redact } from "../audit/redact.ts";
 
 export interface OllamaOptions {
   host: string;
@@ -100,7 +100,7 @@ export class OllamaBackend implements ModelBackend {
     const options: Record<string, number> = { num_ctx: numCtxFor(promptTokens(req), req.maxTokens ?? ANSWER_ROOM) };
     if (req.maxTokens) options.num_predict = req.maxTokens;
     if (req.temperature !== undefined) options.temperature = req.temperature;
-    const clean = this.audience === "cloud" ? (t: string) => redactSecrets(t).text : undefined;
+    const clean = this.audience === "cloud" ? redact : undefined;
     const body: any = { model, messages: toOllamaMessages(req, clean), stream: true, options };
     if (req.json) body.format = "json";
     if (req.tools?.length)
@@ -141,7 +141,7 @@ export class OllamaBackend implements ModelBackend {
   async embed(texts: string[], opts: { model?: string; signal?: AbortSignal } = {}): Promise<number[][]> {
     const model = opts.model ?? this.embedModel;
     try {
-      const input = this.audience === "cloud" ? texts.map((t) => redactSecrets(t).text) : texts;
+      const input = this.audience === "cloud" ? texts.map(redact) : texts;
       const r = await this.client(opts.signal).embed({ model, input });
       return r.embeddings;
     } catch (err) {

@@ -14,7 +14,8 @@ import { openDatabase, type Database } from "../storage/index.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 import { safeText } from "../util/terminal.ts";
 import { assertPackIntact } from "./integrity.ts";
-import { redactDeep, redactSecrets } from "../memory/redact.ts";
+import { redactDeep, redactSecrets, secretForms } from "../memory/redact.ts";
+import { registerSecret } from "../audit/redact.ts";
 import type { ChatMessage, ToolCall, ToolSpec } from "../models/types.ts";
 import { parseFrontMatter, skillOf, type PackCommand, type PackManifest, type Permissions, type Tier } from "./manifest.ts";
 import {
@@ -117,7 +118,10 @@ function prepare(ref: { pack: string; command: string }, opts: RunOptions): Prep
   let perms = expandPermissions(intersect(cmd.permissions, granted), ctx);
   if (opts.grants) perms = restrict(perms, expandPermissions({ ...EMPTY_PERMISSIONS, ...opts.grants }, ctx));
   const guard: Guard = { pack: ref.pack, command: ref.command, perms };
-  return { p, config, manifest, lock, cmd, settings, perms, guard, secrets: secretValues(perms) };
+  const secrets = secretValues(perms);
+  // Known to this process from now on: a request bound for a cloud model is redacted with them too.
+  for (const s of secrets) registerSecret(s);
+  return { p, config, manifest, lock, cmd, settings, perms, guard, secrets };
 }
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -129,6 +133,9 @@ function inputText(input: RunInput): string {
 /** Runs one pack command. Unknown packs or commands throw; failures of the run itself are returned (ok: false). */
 export async function runPackCommand(ref: { pack: string; command: string }, input: RunInput = {}, opts: RunOptions = {}): Promise<RunResult> {
   const prep = prepare(ref, opts);
+  // A skill's run holds its tools' secrets too: a tool's token typed into the request or quoted back by the
+  // model is redacted from what the skill stores, returns and sends, as the tool's own output is.
+  if (prep.cmd.tier === "skill") prep.secrets = [...new Set([...prep.secrets, ...skillTools(prep, prep.cmd).flatMap((name) => toolSecrets(prep, name, opts))])];
   const { redact, rememberItem } = await import("./external.ts");
   const db = opts.db ?? openDatabase(prep.p.db);
   const args = input.args ?? [];
@@ -224,7 +231,7 @@ export async function runPackCommand(ref: { pack: string; command: string }, inp
  * more text comes, so a secret split across two chunks is still caught.
  */
 function redactingStream(onText: (t: string) => void, secrets: string[]): { write: (t: string) => void; end: () => void } {
-  const hold = Math.max(0, ...secrets.map((x) => x.length)) - 1;
+  const hold = Math.max(0, ...secrets.flatMap(secretForms).map((x) => x.length)) - 1;
   let pending = "";
   return {
     write(t) {
@@ -554,6 +561,28 @@ function toolArgs(call: ToolCall): RunInput {
   return { args, text: typeof a.text === "string" ? a.text : undefined, vars };
 }
 
+/** The commands of its pack a skill may call as tools (from its SKILL.md's allowed-tools; never another skill). */
+function skillTools(prep: Prepared, cmd: Extract<PackCommand, { tier: "skill" }>, doc?: ReturnType<typeof skillOf>): string[] {
+  let tools: string[];
+  try {
+    tools = (doc ?? skillOf(prep.manifest, cmd)).allowedTools;
+  } catch {
+    return []; // an unreadable SKILL.md fails the run itself, with its own message
+  }
+  return tools
+    .map((t) => (t.includes(":") ? t.split(":")[1]! : t))
+    .filter((t) => prep.manifest.commands[t] !== undefined && prep.manifest.commands[t]!.tier !== "skill");
+}
+
+/** The secret values a skill's tool would be handed (none when it cannot be prepared). */
+function toolSecrets(prep: Prepared, command: string, opts: RunOptions): string[] {
+  try {
+    return prepare({ pack: prep.guard.pack, command }, { ...opts, paths: prep.p, config: prep.config }).secrets;
+  } catch {
+    return [];
+  }
+}
+
 async function runSkill(
   prep: Prepared,
   ref: { pack: string; command: string },
@@ -566,9 +595,7 @@ async function runSkill(
   const { modelBackend, userContext, redact, privateFilter } = await import("./external.ts");
   const doc = skillOf(prep.manifest, cmd);
   assertUnchanged(prep, doc.file);
-  const allowed = doc.allowedTools
-    .map((t) => (t.includes(":") ? t.split(":")[1]! : t))
-    .filter((t) => prep.manifest.commands[t] !== undefined && prep.manifest.commands[t]!.tier !== "skill");
+  const allowed = skillTools(prep, cmd, doc);
   const tools: ToolSpec[] = allowed.map((name) => ({ name, description: prep.manifest.commands[name]!.description, parameters: TOOL_PARAMS }));
   if (!input.text.trim()) throw new UserError(`${ref.pack}:${ref.command} needs a request`, { hint: `e.g. pai run ${ref.pack}:${ref.command} "…"` });
   const backend = await modelBackend({ purpose: "skill", backend: opts.backend, model: opts.model, config: prep.config, db });

@@ -91,6 +91,35 @@ describe("a pack's declared secrets leave none of its runs", () => {
   });
 });
 
+describe("a skill's request to a cloud model", () => {
+  it("holds none of its tools' secrets: not in the user's request, the model's own text or its tool input", async () => {
+    // The model quotes the token back (text and tool input): the next request must not carry it.
+    let step = 0;
+    const cloud = await startFakeAnthropic({
+      reply: () => (step++ === 0 ? { content: `Checking ${TOKEN} now.`, toolCalls: [{ name: "echo", arguments: { text: TOKEN } }] } : `Done with ${TOKEN}.`),
+    });
+    try {
+      const { home, p } = plantedHome();
+      expect(pai(["pack", "install", leakyPack(), "--yes"], { home }).code).toBe(0);
+      const r = await paiAsync(["run", "leaky:agent", `deploy with ${TOKEN} please`, "--backend", "anthropic"], {
+        home,
+        env: { ...serverEnv(cloud), LEAKY_TOKEN: TOKEN },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(cloud.requests.length).toBe(2);
+      const sent = bodies(cloud);
+      expect(sent).toContain("deploy with [REDACTED:secret] please");
+      expect(sent).toContain("Checking [REDACTED:secret] now.");
+      expect(sent).not.toContain(TOKEN);
+      // What the skill shows, returns and stores holds its tools' secrets redacted too.
+      expect(r.stdout + r.stderr).not.toContain(TOKEN);
+      expect(dbText(p)).not.toContain(TOKEN);
+    } finally {
+      await cloud.close();
+    }
+  });
+});
+
 describe("a prompt command's answer", () => {
   it("quoting a declared secret is redacted before a job firing, memory or the run record keeps it", async () => {
     const ollama = await startFakeOllama({ reply: `Your token is ${TOKEN}.` });
