@@ -4,7 +4,11 @@
  * its own token does not hand it to a cloud model. Credential shapes that used to slip through (URL passwords
  * with an empty user, an e-mail user or unencoded @ / # ?; SSH2 and PuTTY keys) are redacted too.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../../src/storage/index.ts";
+import { waitFor } from "../daemon/helpers.ts";
 import { pai, paiAsync } from "../helpers/cli.ts";
 import { startFakeAnthropic } from "../helpers/fake-anthropic.ts";
 import { startFakeOllama, type FakeServer } from "../helpers/fake-ollama.ts";
@@ -88,6 +92,78 @@ describe("a pack's declared secrets leave none of its runs", () => {
     expect(sent).toContain("tool_result");
     expect(sent).toContain("[REDACTED:secret]");
     expect(sent).not.toContain(TOKEN);
+  });
+});
+
+describe("a pack's declared secrets, run by the real daemon", { timeout: 90_000 }, () => {
+  const started: number[] = [];
+  afterEach(() => {
+    for (const pid of started.splice(0)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {}
+    }
+  });
+
+  it("every tier as a scheduled job: job_firings, the audit trail, memory, pack_runs and daemon.log hold no secret", async () => {
+    // The local model quotes what it is given: the prompt command's answer and the skill's answer carry the token
+    // unless it was redacted before.
+    const ollama = await startFakeOllama({
+      reply: (body: any) => {
+        if (!body.tools?.length) return `Your token is ${TOKEN}.`;
+        const last = body.messages.at(-1);
+        return last?.role === "tool" ? `The tool said: ${last.content} (${TOKEN})` : { toolCalls: [{ name: "show", arguments: {} }] };
+      },
+    });
+    try {
+      const { home, p } = plantedHome();
+      expect(pai(["pack", "install", leakyPack(), "--yes"], { home }).code).toBe(0);
+      const cmds = ["show", "fail", "echo", "encoded", "recall", "agent"];
+      for (const cmd of cmds) {
+        const add = pai(["jobs", "add", `leak-${cmd}`, "--cron", "* * * * * *", "--action", "pack", "--command", `leaky:${cmd}`, "--text", "my accounts"], { home });
+        expect(add.code, add.stderr).toBe(0);
+      }
+      const env = { ...serverEnv(undefined, ollama), LEAKY_TOKEN: TOKEN };
+      const r = pai(["daemon", "start", "--json"], { home, env });
+      expect(r.code, r.stderr).toBe(0);
+      started.push(JSON.parse(r.stdout).pid as number);
+      const finished = (job: string) => {
+        const db = openDatabase(p.db);
+        try {
+          return db.prepare<{ n: number }>("SELECT count(*) AS n FROM job_firings WHERE job = ? AND finished_at IS NOT NULL").get(job)!.n;
+        } finally {
+          db.close();
+        }
+      };
+      await waitFor(() => cmds.every((c) => finished(`leak-${c}`) >= 1), "every job to fire once");
+      expect((await paiAsync(["daemon", "stop"], { home })).code).toBe(0);
+
+      const firings = JSON.stringify(
+        (() => {
+          const db = openDatabase(p.db);
+          try {
+            return db.prepare<any>("SELECT * FROM job_firings").all();
+          } finally {
+            db.close();
+          }
+        })(),
+      );
+      // The jobs did run, and what they printed is there, redacted.
+      expect(firings).toContain("[REDACTED:secret]");
+      expect(firings).not.toContain(TOKEN);
+      expect(pai(["audit", "--json"], { home }).stdout).not.toContain(TOKEN);
+      expect(pai(["memory", "list", "--json"], { home }).stdout).not.toContain(TOKEN);
+      const log = readFileSync(join(p.logs, "daemon.log"), "utf8");
+      expect(log).toContain("leak-show");
+      for (const form of [TOKEN, Buffer.from(TOKEN).toString("base64")]) {
+        expect(dbText(p)).not.toContain(form);
+        expect(logsText(p)).not.toContain(form);
+      }
+      expect(dbText(p)).toContain("Your token is [REDACTED:secret]");
+      expect(dbText(p)).toContain("The tool said: the token is [REDACTED:secret]");
+    } finally {
+      await ollama.close();
+    }
   });
 });
 
