@@ -10,7 +10,7 @@
  * file treated as private, its front matter never read.
  */
 import { createRequire } from "node:module";
-import { foreignOpening, parseYaml, YamlError } from "../util/frontmatter.ts";
+import { locateFrontMatter, parseYaml, YamlError } from "../util/frontmatter.ts";
 
 export type Visibility = "private" | "shareable";
 
@@ -45,61 +45,28 @@ const KEY_LINE = /^([A-Za-z_][\w-]*):(?:[ \t]+(.*))?$/;
 const NOT_A_STRING = /^(?:[-+.]?\d.*|~|null|true|false|yes|no|on|off|y|n|\.inf|\.nan|-\.inf|\+\.inf)$/i;
 /** First characters that make a YAML plain scalar something else (or an error). */
 const INDICATOR = /^[-?:,[\]{}#&*!|>'"%@`]/;
+/** Keys YAML reads as something else (null, a boolean) or that a plain object cannot hold. */
+const SPECIAL_KEY = /^(?:null|true|false|__proto__)$/i;
+/** Characters YAML treats differently from a plain letter: controls, a lone CR, separators, a byte-order mark. */
+const ODD_CHAR = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
 
 /** Splits a file's text into front matter lines and body; parses and validates the front matter. */
 export function parseFrontMatter(text: string): ParsedFile {
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
-  const foreign = foreignOpening(lines[0] ?? "");
-  if (foreign !== undefined) {
-    return {
-      frontMatter: { visibility: "private", data: {} },
-      bodyStartLine: 1,
-      body: text,
-      problems: [
-        {
-          line: 1,
-          message: `front matter: must be YAML, but the first line asks for '${foreign.slice(0, 40)}'; not read, treated as private (start the file with a line that is exactly ---)`,
-          severity: "error",
-        },
-      ],
-      via: "none",
-    };
+  const split = locateFrontMatter(text);
+  const notRead = (message: string): ParsedFile => ({
+    frontMatter: { visibility: "private", data: {} },
+    bodyStartLine: split.bodyStartLine,
+    body: split.body,
+    problems: [{ line: 1, message, severity: "error" }],
+    via: "none",
+  });
+  if (split.foreign !== undefined) {
+    return notRead(`front matter: must be YAML, but the first line asks for '${split.foreign.slice(0, 40)}'; not read, treated as private (start the file with a line that is exactly ---)`);
   }
-  if (lines[0]?.trim() !== "---") {
-    return {
-      frontMatter: { visibility: "private", data: {} },
-      bodyStartLine: 1,
-      body: text,
-      problems: [
-        {
-          line: 1,
-          message: "front matter: missing (start the file with ---, then title, updated and visibility, then ---); treated as private",
-          severity: "error",
-        },
-      ],
-      via: "none",
-    };
-  }
-  let end = -1;
-  for (let i = 1; i < lines.length; i++) {
-    const t = lines[i]!.trimEnd();
-    if (t === "---" || t === "...") {
-      end = i;
-      break;
-    }
-  }
-  if (end < 0) {
-    return {
-      frontMatter: { visibility: "private", data: {} },
-      bodyStartLine: 2,
-      body: lines.slice(1).join("\n"),
-      problems: [{ line: 1, message: "front matter: no closing --- line; treated as private", severity: "error" }],
-      via: "none",
-    };
-  }
-  const fmLines = lines.slice(1, end);
-  const bodyStartLine = end + 2;
-  const body = lines.slice(end + 1).join("\n");
+  if (!split.lines) return notRead("front matter: missing (start the file with ---, then title, updated and visibility, then ---); treated as private");
+  if (!split.closed) return notRead("front matter: no closing --- line; treated as private");
+  const fmLines = split.lines;
+  const { bodyStartLine, body } = split;
   const fast = fastPath(fmLines);
   if (fast) return { frontMatter: fast, bodyStartLine, body, problems: [], via: "fast" };
   return { ...fullPath(fmLines), bodyStartLine, body };
@@ -128,13 +95,15 @@ function isRealDate(v: string): boolean {
 export function fastPath(fmLines: string[]): FrontMatter | undefined {
   const data: Record<string, string> = {};
   for (const raw of fmLines) {
-    const line = raw.trimEnd();
+    // YAML strips only spaces and tabs; any other space, a control character or a line separator is left to it.
+    const line = raw.replace(/[ \t]+$/, "");
     if (line === "" || line.startsWith("#")) continue;
+    if (ODD_CHAR.test(line)) return undefined;
     const m = KEY_LINE.exec(line);
     if (!m) return undefined;
     const key = m[1]!;
-    const value = (m[2] ?? "").trim();
-    if (Object.hasOwn(data, key) || value === "") return undefined;
+    const value = m[2] ?? "";
+    if (Object.hasOwn(data, key) || SPECIAL_KEY.test(key) || value === "") return undefined;
     const quoted = unquote(value);
     if (quoted !== undefined) {
       data[key] = quoted;
@@ -146,7 +115,9 @@ export function fastPath(fmLines: string[]): FrontMatter | undefined {
     if (NOT_A_STRING.test(value) && !(key === "updated" && DATE.test(value))) return undefined;
     data[key] = value;
   }
-  const { title, updated, visibility } = data;
+  const { updated, visibility } = data;
+  // The title as the schema reads it (trimmed, not empty).
+  const title = data.title?.trim();
   if (!title || !updated || !isRealDate(updated) || (visibility !== "private" && visibility !== "shareable")) return undefined;
   return { title, updated, visibility, data };
 }
@@ -270,13 +241,16 @@ export function lenientParse(fmLines: string[]): { data: Record<string, string>;
   const data: Record<string, string> = {};
   const unreadable: number[] = [];
   const repeated: { key: string; line: number }[] = [];
-  fmLines.forEach((raw, i) => {
+  // A lone CR or another separator an editor may show as a line break starts a line here too, so a key after
+  // it (a second visibility) is seen.
+  const pieces = fmLines.flatMap((raw, i) => raw.split(/[\r\v\f\u0085\u2028\u2029]/).map((line) => ({ line, i })));
+  pieces.forEach(({ line: raw, i }) => {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) return;
     const colon = line.indexOf(":");
     const key = colon > 0 ? line.slice(0, colon).trim() : "";
     if (!/^[A-Za-z_][\w-]*$/.test(key)) {
-      unreadable.push(i + 2);
+      if (!unreadable.includes(i + 2)) unreadable.push(i + 2);
       return;
     }
     let value = line.slice(colon + 1).trim();

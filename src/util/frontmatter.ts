@@ -3,7 +3,7 @@
  * overrides). Front matter is YAML and nothing else: the block starts with a line that is exactly `---` and
  * ends with `---` (or `...`). A first line such as `---js`, `---javascript` or `--- toml` asks for another
  * language (some parsers evaluate such blocks as code): the file is refused, never evaluated. YAML is read with
- * the core schema (no custom tags, no functions, dates stay text), duplicate keys are an error, and aliases are
+ * the core schema (no other tags, no functions, dates stay text), duplicate keys are an error, and aliases are
  * bounded. The `yaml` package is loaded only when a block is parsed.
  */
 import { createRequire } from "node:module";
@@ -33,18 +33,28 @@ export class ForeignFrontMatterError extends UserError {
   }
 }
 
-/** Splits text into its front matter lines and body; throws ForeignFrontMatterError for a non-YAML block. */
-export function splitFrontMatter(text: string, file: string): FrontMatterSplit {
+/**
+ * Splits text into its front matter lines and body without judging them: `foreign` names the language a first
+ * line such as `---js` asks for (then `lines` is undefined). Every reader goes through this one split.
+ */
+export function locateFrontMatter(text: string): FrontMatterSplit & { foreign?: string } {
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   const first = lines[0] ?? "";
   const foreign = foreignOpening(first);
-  if (foreign !== undefined) throw new ForeignFrontMatterError(file, foreign);
+  if (foreign !== undefined) return { lines: undefined, closed: true, body: text, bodyStartLine: 1, foreign };
   if (first.trimEnd() !== "---") return { lines: undefined, closed: true, body: text, bodyStartLine: 1 };
   for (let i = 1; i < lines.length; i++) {
     const t = lines[i]!.trimEnd();
     if (t === "---" || t === "...") return { lines: lines.slice(1, i), closed: true, body: lines.slice(i + 1).join("\n"), bodyStartLine: i + 2 };
   }
   return { lines: lines.slice(1), closed: false, body: lines.slice(1).join("\n"), bodyStartLine: 2 };
+}
+
+/** Splits text into its front matter lines and body; throws ForeignFrontMatterError for a non-YAML block. */
+export function splitFrontMatter(text: string, file: string): FrontMatterSplit {
+  const { foreign, ...split } = locateFrontMatter(text);
+  if (foreign !== undefined) throw new ForeignFrontMatterError(file, foreign);
+  return split;
 }
 
 type YamlModule = typeof import("yaml");
@@ -64,15 +74,38 @@ export class YamlError extends Error {
   }
 }
 
-/** YAML text → value (core schema, unique keys, bounded aliases); a YamlError names the line. */
+/**
+ * YAML text → value (core schema, unique keys, bounded aliases); a YamlError names the line. Only the core
+ * schema's tags are known: any other tag (`!foo`, `!!js/function`, even YAML 1.1's `!!binary`, `!!set` or
+ * `!!timestamp`) is an error, and nothing is printed: every problem comes back as the YamlError.
+ */
 export function parseYaml(text: string): unknown {
   yamlModule ??= createRequire(import.meta.url)("yaml") as YamlModule;
-  try {
-    return yamlModule.parse(text, { schema: "core", uniqueKeys: true, maxAliasCount: 50, merge: false, prettyErrors: true });
-  } catch (err) {
-    const e = err as { linePos?: { line: number }[]; message?: string; code?: string };
-    const reason = String(e.message ?? err).split("\n", 1)[0]!.replace(/ at line \d+, column \d+:?$/, "");
+  const fail = (e: { linePos?: { line: number }[]; message?: string; code?: string }): never => {
+    let reason = String(e.message ?? e).split("\n", 1)[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    if (e.code === "TAG_RESOLVE_FAILED") reason = `${reason.replace(/^Unresolved tag: /, "unknown tag '").replace("tag:yaml.org,2002:", "!!")}' (only plain YAML values are read)`;
+    if (e.code === "MULTIPLE_DOCS") reason = "a second YAML document starts inside the front matter";
     throw new YamlError({ line: e.linePos?.[0]?.line ?? 1, reason, code: e.code });
+  };
+  let doc: ReturnType<YamlModule["parseDocument"]>;
+  try {
+    doc = yamlModule.parseDocument(text, {
+      schema: "core",
+      uniqueKeys: true,
+      merge: false,
+      resolveKnownTags: false,
+      prettyErrors: true,
+      logLevel: "error",
+    });
+  } catch (err) {
+    return fail(err as Error);
+  }
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) fail(problem);
+  try {
+    return doc.toJS({ maxAliasCount: 50 });
+  } catch (err) {
+    return fail(err as Error);
   }
 }
 

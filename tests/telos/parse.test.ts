@@ -175,6 +175,15 @@ describe("front matter fast path", () => {
     "title: [a, b]\nupdated: 2026-03-01\nvisibility: private",
     "title: Goals\nupdated: 2026-03-01",
     "title: Goals\nupdated: 2026-03-01\nvisibility: shareable\nvisibility: private",
+    "title: ' x '\nupdated: 2026-03-01\nvisibility: private",
+    "title: ' '\nupdated: 2026-03-01\nvisibility: private",
+    "title: Goals\nupdated: 2026-03-01\nvisibility: private\nnull: a\nNULL: b",
+    "title: Goals\nupdated: 2026-03-01\nvisibility: private\nTRUE: a",
+    "title: Goals\nupdated: 2026-03-01\nvisibility: private\ntags: \u00a0x\u00a0",
+    "title: Goals\nupdated: 2026-03-01\nvisibility: private\ntags: \ufeffx",
+    "title: Goals\nupdated: 2026-03-01\nvisibility: private\nnote: a\rb",
+    "title: Goals\nupdated: 2026-03-01\nvisibility: private\nnote: !!str x",
+    "title: Goals\nupdated: 2026-03-01\nvisibility: private\nnote: !custom x",
   ];
   it.each(samples)("agrees with the YAML reader + zod: %j", (yaml) => {
     const fast = fastPath(yaml.split("\n"));
@@ -184,8 +193,9 @@ describe("front matter fast path", () => {
       if (r.success) reference = { title: r.data.title, updated: r.data.updated, visibility: r.data.visibility };
     } catch {}
     if (fast) {
-      // Whenever the fast path accepts, the reference path accepts with the same values.
+      // Whenever the fast path accepts, the reference path accepts with the same values, every key the same.
       expect(reference).toEqual({ title: fast.title, updated: fast.updated, visibility: fast.visibility });
+      expect(parseYaml(yaml)).toEqual(fast.data);
     }
     // And the full parse (which falls back when the fast path declines) gives the reference values when valid.
     const parsed = parseFrontMatter(`---\n${yaml}\n---\nbody\n`);
