@@ -7,6 +7,7 @@ import { join, relative } from "node:path";
 import { TELOS_FILES, paths as getPaths, systemFile, type Paths } from "../paths.ts";
 import { openDatabase } from "../storage/index.ts";
 import { setConfigValue } from "../config/index.ts";
+import { splitFrontMatter } from "../util/frontmatter.ts";
 
 export interface InitResult {
   home: string;
@@ -33,17 +34,25 @@ export function initUser(opts: { name?: string; paths?: Paths; today?: string } 
     copyFileSync(join(p.install, "user", "README.md"), userReadme);
     created.push(rel(userReadme));
   }
-  const fromTemplate = (template: string, target: string) => {
-    if (existsSync(target)) {
+  const templates: [string, string][] = [...TELOS_FILES.map((f): [string, string] => [`telos/${f}.md`, join(p.telos, `${f}.md`)]), ["preferences.md", p.preferences]];
+  // Every template needed is read first: one whose front matter is not YAML (`---js`) is refused before any is written.
+  const texts = new Map<string, string>();
+  for (const [template, target] of templates) {
+    if (existsSync(target)) continue;
+    const file = systemFile(`templates/${template}`, p);
+    const text = readFileSync(file, "utf8");
+    splitFrontMatter(text, file);
+    texts.set(template, text);
+  }
+  for (const [template, target] of templates) {
+    const text = texts.get(template);
+    if (text === undefined) {
       kept.push(rel(target));
-      return;
+      continue;
     }
-    const text = readFileSync(systemFile(`templates/${template}`, p), "utf8").replace(/^updated: .*$/m, `updated: ${today}`);
-    writeFileSync(target, text, { flag: "wx" });
+    writeFileSync(target, text.replace(/^updated: .*$/m, `updated: ${today}`), { flag: "wx" });
     created.push(rel(target));
-  };
-  for (const f of TELOS_FILES) fromTemplate(`telos/${f}.md`, join(p.telos, `${f}.md`));
-  fromTemplate("preferences.md", p.preferences);
+  }
 
   if (existsSync(p.config)) kept.push(rel(p.config));
   else {

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
-import { ForeignFrontMatterError, readFrontMatter } from "../util/frontmatter.ts";
+import { ForeignFrontMatterError, locateFrontMatter, readFrontMatter } from "../util/frontmatter.ts";
 import * as z from "zod";
 import { UserError } from "../errors.ts";
 
@@ -214,16 +214,16 @@ export function parseFrontMatter(text: string, file = "front matter"): { data: R
     return readFrontMatter(text, file);
   } catch (first) {
     if (first instanceof ForeignFrontMatterError) throw first;
-    const fixed = text.replace(/^---\r?\n([\s\S]*?)\r?\n---/, (_all, head: string) => {
-      const lines = head.split(/\r?\n/).map((line) => {
-        const m = /^([A-Za-z][\w-]*):[ \t]+(.+)$/.exec(line);
-        if (!m) return line;
-        const value = m[2]!.trim();
-        if (/^["'[{|>]/.test(value) || !value.includes(": ")) return line;
-        return `${m[1]}: ${JSON.stringify(value)}`;
-      });
-      return `---\n${lines.join("\n")}\n---`;
+    const split = locateFrontMatter(text);
+    if (!split.lines || !split.closed) throw first;
+    const lines = split.lines.map((line) => {
+      const m = /^([A-Za-z][\w-]*):[ \t]+(.+)$/.exec(line);
+      if (!m) return line;
+      const value = m[2]!.trim();
+      if (/^["'[{|>]/.test(value) || !value.includes(": ")) return line;
+      return `${m[1]}: ${JSON.stringify(value)}`;
     });
+    const fixed = `---\n${lines.join("\n")}\n---\n${split.body}`;
     try {
       return readFrontMatter(fixed, file);
     } catch {
@@ -391,7 +391,18 @@ function checkCommand(
     return full;
   };
   if (cmd.tier === "code") need(cmd.module, "module", "file");
-  if (cmd.tier === "prompt") need(cmd.prompt, "prompt", "file");
+  if (cmd.tier === "prompt") {
+    const prompt = need(cmd.prompt, "prompt", "file");
+    // Its front matter is read as the run reads it: another language than YAML is refused here, unread.
+    if (prompt && checkSkills) {
+      try {
+        parseFrontMatter(readFileSync(prompt, "utf8"), prompt);
+      } catch (err) {
+        if (err instanceof ForeignFrontMatterError) throw err;
+        problems.push({ file: cmd.prompt, path: "front matter", message: `not valid YAML (${firstLine((err as Error).message)})` });
+      }
+    }
+  }
   if (cmd.tier === "cli" && !cmd.permissions.exec.includes(cmd.exec)) {
     problems.push({ file, path: `${at}.exec`, message: `'${cmd.exec}' must also be listed in ${at}.permissions.exec` });
   }

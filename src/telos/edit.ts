@@ -3,10 +3,11 @@
  * without a shell, with the terminal inherited), then checks it.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
 import { EnvironmentError, UserError } from "../errors.ts";
 import { paths as getPaths, systemFile, type Paths } from "../paths.ts";
+import { splitFrontMatter } from "../util/frontmatter.ts";
 import { checkReport, type CheckReport } from "./commands.ts";
 import { TELOS_NAMES, resolveTelosName, telosPath } from "./index.ts";
 
@@ -59,8 +60,11 @@ export function editTelos(input: string, p: Paths = getPaths(), env: NodeJS.Proc
   const path = telosPath(name, p);
   let created = false;
   if (!existsSync(path)) {
+    const template = systemFile(name === "preferences" ? "templates/preferences.md" : `templates/telos/${name}.md`, p);
+    // A template whose front matter is not YAML (`---js`) is refused, not copied.
+    splitFrontMatter(readFileSync(template, "utf8"), template);
     mkdirSync(dirname(path), { recursive: true });
-    copyFileSync(systemFile(name === "preferences" ? "templates/preferences.md" : `templates/telos/${name}.md`, p), path);
+    copyFileSync(template, path);
     created = true;
   }
   const [cmd, ...args] = words;

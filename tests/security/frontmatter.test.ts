@@ -5,7 +5,8 @@
  * pai ask with an override, and the Telos commands. The planted code never runs.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { initHome, pai } from "../helpers/cli.ts";
@@ -73,14 +74,26 @@ describe("front matter never runs code", () => {
     expect(existsSync(m)).toBe(false);
   });
 
-  it("a prompt-only pack with no permissions: the run refuses its prompt file", () => {
+  it("a prompt-only pack with no permissions: info and install refuse its prompt file, and so does a run", () => {
     const home = initHome(tmpDir("pai-fm-"));
     const m = marker();
-    const dir = makePack(
-      { name: "prompty", version: "1.0.0", description: "x", commands: { say: { tier: "prompt", description: "s", prompt: "p.md" } } },
-      { "p.md": `${evil(m)}Summarise: {{input}}\n` },
-    );
-    expect(pai(["pack", "install", dir, "--yes"], { home }).code).toBe(0);
+    const manifest = { name: "prompty", version: "1.0.0", description: "x", commands: { say: { tier: "prompt", description: "s", prompt: "p.md" } } };
+    const dir = makePack(manifest, { "p.md": `${evil(m)}Summarise: {{input}}\n` });
+    for (const args of [["pack", "info", dir], ["pack", "install", dir, "--yes"]]) {
+      const r = pai(args, { home });
+      expect(r.code, args.join(" ")).not.toBe(0);
+      expect(oneLine(r.stderr)).toMatch(/p\.md: front matter must be YAML/);
+    }
+    expect(existsSync(join(home, "user", "packs", "prompty"))).toBe(false);
+    // A pack installed before install checked prompt files: its recorded files include the `---js` prompt.
+    expect(pai(["pack", "install", makePack(manifest, { "p.md": "Summarise: {{input}}\n" }), "--yes"], { home }).code).toBe(0);
+    const installed = join(home, "user", "packs", "prompty", "p.md");
+    const text = `${evil(m)}Summarise: {{input}}\n`;
+    writeFileSync(installed, text);
+    const lockPath = join(home, "user", "packs", "prompty.lock.json");
+    const lock = JSON.parse(readFileSync(lockPath, "utf8"));
+    lock.files["p.md"] = createHash("sha256").update(text).digest("hex");
+    writeFileSync(lockPath, JSON.stringify(lock));
     const r = pai(["run", "prompty:say", "hello"], { home, env: { OLLAMA_HOST: "http://127.0.0.1:9" } });
     expect(r.code).not.toBe(0);
     expect(oneLine(r.stderr)).toMatch(/p\.md: front matter must be YAML/);
@@ -114,6 +127,75 @@ describe("front matter never runs code", () => {
   });
 });
 
+describe("front matter is plain YAML", () => {
+  it("a tag, a second document or a repeated key in a pack's front matter is refused in one line, nothing printed besides", () => {
+    const home = initHome(tmpDir("pai-fm-"));
+    const head = "name: tagged\nversion: 1.0.0\n";
+    const cases: [string, RegExp][] = [
+      [`${head}description: !!js/function "function () { return 1 }"\n`, /unknown tag '!!js\/function'/],
+      [`${head}description: !custom x\n`, /unknown tag '!custom'/],
+      [`${head}description: !!binary aGk=\n`, /unknown tag '!!binary'/],
+      [`${head}description: x\n--- name: other\n`, /second YAML document/],
+      [`${head}description: x\nname: other\n`, /Map keys must be unique/],
+    ];
+    for (const [yaml, reason] of cases) {
+      const dir = writeTree(tmpDir("pai-fm-pack-"), { "PACK.md": `---\n${yaml}commands:\n  go: { tier: prompt, description: s, prompt: p.md }\n---\n`, "p.md": "hi {{input}}\n" });
+      for (const args of [["pack", "info", dir], ["pack", "install", dir, "--yes"]]) {
+        const r = pai(args, { home });
+        expect(r.code, `${yaml} ${args.join(" ")}`).toBe(1);
+        expect(oneLine(r.stderr)).toMatch(reason);
+      }
+    }
+    expect(existsSync(join(home, "user", "packs", "tagged"))).toBe(false);
+  });
+
+  it("a prompt file whose YAML front matter is broken is refused at install, not at its first run", () => {
+    const home = initHome(tmpDir("pai-fm-"));
+    const dir = makePack(
+      { name: "prompty", version: "1.0.0", description: "x", commands: { say: { tier: "prompt", description: "s", prompt: "p.md" } } },
+      { "p.md": "---\nmodel: a\nmodel: b\n---\nSummarise: {{input}}\n" },
+    );
+    const r = pai(["pack", "install", dir, "--yes"], { home });
+    expect(r.code).toBe(1);
+    expect(oneLine(r.stderr)).toMatch(/p\.md.*not valid YAML \(Map keys must be unique\)/);
+    expect(existsSync(join(home, "user", "packs", "prompty"))).toBe(false);
+  });
+
+  it("a Telos file with a tag is a problem for telos check, printed once, and its visibility is private", () => {
+    const home = initHome(tmpDir("pai-fm-"));
+    writeFileSync(join(home, "user", "telos", "goals.md"), "---\ntitle: Goals\nupdated: 2026-01-01\nvisibility: !!str shareable\nnote: !custom x\n---\n\n- G1: TAGGEDGOAL\n");
+    const check = pai(["telos", "check"], { home });
+    expect(check.code).toBe(1);
+    expect(check.stdout + check.stderr).toMatch(/goals\.md:5: .*unknown tag '!custom'/);
+    expect(check.stderr).not.toMatch(/YAMLWarning|\^\^\^/);
+    const cloud = pai(["context", "--for", "cloud"], { home });
+    expect(cloud.stdout).not.toContain("TAGGEDGOAL");
+    expect(cloud.stderr).not.toMatch(/YAMLWarning|\^\^\^/);
+  });
+
+  it("a template override in another language is refused by init and telos edit before anything is written", () => {
+    const home = tmpDir("pai-fm-");
+    const m = marker();
+    const over = join(home, "user", "overrides", "templates", "telos");
+    mkdirSync(over, { recursive: true });
+    writeFileSync(join(over, "ideas.md"), `${evil(m)}# Ideas\n`);
+    const r = pai(["init"], { home });
+    expect(r.code).toBe(1);
+    expect(oneLine(r.stderr)).toMatch(/ideas\.md: front matter must be YAML/);
+    expect(existsSync(join(home, "user", "telos", "goals.md"))).toBe(false);
+    expect(existsSync(join(home, "user", "telos", "ideas.md"))).toBe(false);
+    writeFileSync(join(over, "ideas.md"), "---\ntitle: Ideas\nupdated: 2026-01-01\nvisibility: private\n---\n");
+    expect(pai(["init"], { home }).code).toBe(0);
+    rmSync(join(home, "user", "telos", "ideas.md"));
+    writeFileSync(join(over, "ideas.md"), `${evil(m)}# Ideas\n`);
+    const edit = pai(["telos", "edit", "ideas"], { home, env: { EDITOR: "true" } });
+    expect(edit.code).toBe(1);
+    expect(oneLine(edit.stderr)).toMatch(/ideas\.md: front matter must be YAML/);
+    expect(existsSync(join(home, "user", "telos", "ideas.md"))).toBe(false);
+    expect(existsSync(m)).toBe(false);
+  });
+});
+
 describe("Telos edge cases", () => {
   it("visibility given twice is private; an impossible updated date is a problem", () => {
     const home = initHome(tmpDir("pai-fm-"));
@@ -128,7 +210,14 @@ describe("Telos edge cases", () => {
     expect(out).toMatch(/goals\.md:\d+: .*visibility is given twice; treated as private/);
     expect(out).toMatch(/ideas\.md:\d+: .*treated as private/);
     expect(out).toMatch(/projects\.md:\d+: .*updated must be a day that exists/);
+    // A second visibility after a lone CR (shown as a new line by many editors) counts too.
+    writeFileSync(join(home, "user", "telos", "learned.md"), "---\ntitle: Learned\nupdated: 2026-01-01\nnote: x\rvisibility: private\nvisibility: shareable\n---\n\n- L1: SECRETLESSON\n");
+    // Any other key given twice is a problem too.
+    writeFileSync(join(home, "user", "telos", "beliefs.md"), "---\ntitle: Beliefs\ntitle: Other\nupdated: 2026-01-01\nvisibility: shareable\n---\n\n- B1: a belief\n");
+    const again = pai(["telos", "check"], { home });
+    expect(again.stdout + again.stderr).toMatch(/beliefs\.md:3: .*title is given twice — keep one/);
     const cloud = pai(["context", "--for", "cloud"], { home }).stdout;
+    expect(cloud).not.toContain("SECRETLESSON");
     expect(cloud).toContain("OPENMISSION");
     expect(cloud).not.toContain("SECRETGOAL");
     expect(cloud).not.toContain("SECRETIDEA");
@@ -142,12 +231,19 @@ describe("Telos edge cases", () => {
     const ideas = join(home, "user", "telos", "ideas.md");
     execFileSync("rm", [ideas]);
     execFileSync("ln", ["-s", "/dev/zero", ideas]);
+    // A link to a FIFO, too.
+    const fifo = join(tmpDir("pai-fm-fifo-"), "fifo");
+    execFileSync("mkfifo", [fifo]);
+    const prefs = join(home, "user", "preferences.md");
+    execFileSync("rm", [prefs]);
+    execFileSync("ln", ["-s", fifo, prefs]);
     for (const args of [["telos", "check"], ["telos", "list"], ["context"], ["status"]]) {
       const r = pai(args, { home, timeoutMs: 15_000 });
       expect(r.code, `${args.join(" ")}: ${r.stderr}`).not.toBe(128);
       if (args[1] === "check") {
         expect(r.stdout + r.stderr).toMatch(/goals\.md:1: .*is a FIFO, not a plain file; skipped/);
         expect(r.stdout + r.stderr).toMatch(/ideas\.md:1: .*is a device, not a plain file; skipped/);
+        expect(r.stdout + r.stderr).toMatch(/preferences\.md:1: .*is a FIFO, not a plain file; skipped/);
       }
     }
   });
