@@ -7,7 +7,7 @@ import { paths as getPaths, type Paths } from "../paths.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 import { expandPermissions } from "./permissions.ts";
 import { loadManifest, matchesType, type PackManifest, type Permissions } from "./manifest.ts";
-import { describePermissions, fetchSource, getInstalled, packFiles, packSettings, readLock, resolveSource, verifyPack, type PackSource } from "./store.ts";
+import { describePermissions, fetchSource, getInstalled, packDir, packFiles, packSettings, readLock, resolveSource, verifyPack, type PackSource } from "./store.ts";
 
 export interface PackInfo {
   name: string;
@@ -113,7 +113,8 @@ export async function packInfo(spec: string, p: Paths = getPaths()): Promise<Pac
         declared: c.permissions,
         granted: lock?.grants[name],
         permissions: describePermissions(c.permissions),
-        effective: expandPermissions(c.permissions, { home: p.home, packDir: m.dir, settings: values }),
+        // $PACK is where the pack runs from: its installed folder, also for a folder not installed yet.
+        effective: expandPermissions(c.permissions, { home: p.home, packDir: packDir(m.name, p), settings: values }),
       })),
       settings: settingsOf(m, p),
       hooks: m.hooks.map((h) => ({ event: h.event, command: h.command, cron: h.cron, paths: h.paths })),

@@ -45,7 +45,7 @@ const pathEntry = z
   .string()
   .min(1)
   .refine(
-    (p) => p.startsWith("/") || p === "~" || p.startsWith("~/") || p.startsWith("$PAI_HOME") || p.startsWith("$PACK") || TEMPLATE_RE.test(p),
+    (p) => p.startsWith("/") || /^(~|\$PAI_HOME|\$PACK)(\/|$)/.test(p) || TEMPLATE_RE.test(p),
     "an absolute path, ~/…, $PAI_HOME/…, $PACK/… or {{config.KEY}}",
   );
 

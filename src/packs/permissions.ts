@@ -5,7 +5,7 @@
  * and the cli tier check executables; secrets are handed only to the commands that declared them.
  */
 import { spawn } from "node:child_process";
-import { accessSync, constants, lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { accessSync, constants, lstatSync, openSync, readlinkSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { EnvironmentError, UserError } from "../errors.ts";
@@ -50,29 +50,86 @@ export function hostOf(v: string): string {
   return v.toLowerCase();
 }
 
+const GRANT_PREFIX = /^(~|\$HOME|\$\{HOME\}|\$PAI_HOME|\$\{PAI_HOME\}|\$PACK|\$\{PACK\})(?=\/|$)/;
+
+interface SplitGrant {
+  /** "~" (also $HOME), "$PAI_HOME", "$PACK", "/" for an absolute path, "" for a relative one. */
+  prefix: "~" | "$PAI_HOME" | "$PACK" | "/" | "";
+  /** The segments after the prefix: no empty or "." segment, ".." applied (a leading ".." stays only for ~). */
+  segments: string[];
+  /** The first segments climb above the prefix's folder with "..". */
+  climbs: boolean;
+}
+
+function splitGrant(written: string): SplitGrant {
+  const m = GRANT_PREFIX.exec(written);
+  const prefix: SplitGrant["prefix"] = m
+    ? m[1]!.includes("PAI_HOME")
+      ? "$PAI_HOME"
+      : m[1]!.includes("PACK")
+        ? "$PACK"
+        : "~"
+    : isAbsolute(written)
+      ? "/"
+      : "";
+  const rest = m ? written.slice(m[0].length) : written;
+  const segments: string[] = [];
+  let climbs = false;
+  for (const seg of rest.split(/[\\/]+/)) {
+    if (seg === "" || seg === ".") continue;
+    if (seg !== "..") segments.push(seg);
+    else if (segments.length && segments[segments.length - 1] !== "..") segments.pop();
+    else {
+      climbs = true;
+      if (prefix !== "/") segments.push(".."); // above / is / itself
+    }
+  }
+  return { prefix, segments, climbs };
+}
+
 /**
- * A path entry made absolute. `~`, `$PAI_HOME` and `$PACK` are expanded; a path written relative to the pack or
- * to PAI_HOME may not climb out of it with `..` (`$PACK/../../.ssh`): a grant outside them must be written as
- * an absolute or `~` path, so that what the user consents to is what the manifest says.
+ * A path grant in its normal form, as recorded at install and compared at run time: `//` and `.` segments
+ * dropped, `..` applied, `${PACK}` written `$PACK`, a trailing `/` dropped. A `..` that climbs out of `$PACK` or
+ * `$PAI_HOME` is refused (see expandPath); a {{config.KEY}} entry is kept as written.
+ */
+export function normalizeGrant(entry: string): string {
+  const written = entry.trim();
+  if (/^\{\{.*\}\}$/.test(written)) return written;
+  const g = splitGrant(written);
+  if (g.climbs && (g.prefix === "$PACK" || g.prefix === "$PAI_HOME" || g.prefix === "")) return written; // refused when expanded
+  const tail = g.segments.join("/");
+  if (g.prefix === "/") return `/${tail}`;
+  if (g.prefix === "") return tail || ".";
+  return tail ? `${g.prefix}/${tail}` : g.prefix;
+}
+
+/**
+ * A path entry made absolute. `~` (or `$HOME`), `$PAI_HOME` and `$PACK` are expanded; `//`, `.` and `..` are
+ * applied. A path written relative to the pack or to PAI_HOME may not climb above it with `..` at any point
+ * (`$PACK/../../.ssh`, `$PAI_HOME/..`): a grant outside them must be written as an absolute or `~` path, so
+ * that what the user consents to is what the manifest says.
  */
 export function expandPath(p: string, ctx: { home: string; packDir?: string }): string {
   const written = p.trim();
-  let out = written;
-  let base: string | undefined;
-  if (out === "~" || out.startsWith("~/")) out = join(process.env.HOME || homedir(), out.slice(1));
-  else if (/^\$\{?PAI_HOME\}?/.test(out)) {
-    base = resolve(ctx.home);
-    out = out.replace(/^\$\{?PAI_HOME\}?/, ctx.home);
-  } else if (ctx.packDir && /^\$\{?PACK\}?/.test(out)) {
+  const g = splitGrant(written);
+  let base: string;
+  if (g.prefix === "~") base = process.env.HOME || homedir();
+  else if (g.prefix === "$PAI_HOME") base = resolve(ctx.home);
+  else if (g.prefix === "$PACK") {
+    if (!ctx.packDir) throw new UserError(`the path '${written}' names $PACK, which means nothing here`, { hint: "give an absolute or ~ path" });
     base = resolve(ctx.packDir);
-    out = out.replace(/^\$\{?PACK\}?/, ctx.packDir);
-  } else if (!isAbsolute(out) && out.split(/[\\/]/).includes("..")) {
-    throw new UserError(`the path grant '${written}' climbs with '..'`, {
-      hint: "write a path outside the pack's folder as an absolute or ~ path",
-    });
+  } else if (g.prefix === "/") return resolve("/", ...g.segments);
+  else {
+    if (written.startsWith("$")) {
+      throw new UserError(`the path '${written}' starts with a variable pai does not expand`, { hint: "use ~, $HOME, $PAI_HOME or $PACK followed by /, or an absolute path" });
+    }
+    if (g.climbs || written.split(/[\\/]/).includes("..")) {
+      throw new UserError(`the path grant '${written}' climbs with '..'`, { hint: "write a path outside the pack's folder as an absolute or ~ path" });
+    }
+    return resolve(written);
   }
-  const full = resolve(out);
-  if (base && full !== base && !full.startsWith(base.endsWith(sep) ? base : base + sep)) {
+  const full = resolve(base, ...g.segments);
+  if (g.climbs && g.prefix !== "~") {
     throw new UserError(`the path grant '${written}' climbs out of ${base} to ${full}`, {
       hint: "a pack may name a path outside its own folder or PAI_HOME only as an absolute or ~ path",
     });
@@ -94,10 +151,15 @@ export function expandPermissions(p: Permissions, ctx: ExpandContext): Permissio
 /** What was declared, limited to what was granted (both as written in the manifest). */
 export function intersect(declared: Permissions, granted: Permissions): Permissions {
   const keep = (a: string[], b: string[]) => a.filter((x) => b.includes(x));
+  // Paths are compared in their normal form (a lock written before grants were normalised still matches).
+  const keepPaths = (a: string[], b: string[]) => {
+    const granted = new Set(b.map(normalizeGrant));
+    return a.filter((x) => granted.has(normalizeGrant(x)));
+  };
   return {
     network: keep(declared.network, granted.network),
-    read: keep(declared.read, granted.read),
-    write: keep(declared.write, granted.write),
+    read: keepPaths(declared.read, granted.read),
+    write: keepPaths(declared.write, granted.write),
     env: keep(declared.env, granted.env),
     exec: keep(declared.exec, granted.exec),
   };
@@ -220,6 +282,32 @@ export function checkWrite(g: Guard, p: string): string {
     );
   }
   return full;
+}
+
+/**
+ * For the files API: the path checked for reading, with every symbolic link resolved (the last component and
+ * dangling links included). The operation then acts on this path, opening its last component without
+ * following a link (openNoFollow), so a link planted after the check is refused rather than followed.
+ */
+export function resolveRead(g: Guard, p: string): string {
+  return realish(checkRead(g, p));
+}
+
+/** As resolveRead, for writing. */
+export function resolveWrite(g: Guard, p: string): string {
+  return realish(checkWrite(g, p));
+}
+
+/** Opens a checked, resolved path without following a link in its last component (O_NOFOLLOW). */
+export function openNoFollow(g: Guard, file: string, flags: number, mode = 0o666): number {
+  try {
+    return openSync(file, flags | (constants.O_NOFOLLOW ?? 0), mode);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ELOOP") {
+      throw new PermissionError(`${who(g)} may not use ${file}: it became a symbolic link after it was checked`, "run the command again", { path: file });
+    }
+    throw err;
+  }
 }
 
 export function checkHost(g: Guard, url: string | URL): URL {

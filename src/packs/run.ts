@@ -2,7 +2,7 @@
  * Running one pack command at its tier, with the permissions it declared and the user granted, recorded in
  * pack_runs and remembered as an `action` memory (secrets redacted).
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname, relative, resolve, sep } from "node:path";
@@ -11,9 +11,9 @@ import { loadConfig, type Config } from "../config/index.ts";
 import { PaiError, UsageError, UserError } from "../errors.ts";
 import { paths as getPaths, requireUser, type Paths } from "../paths.ts";
 import { openDatabase, type Database } from "../storage/index.ts";
-import { writeFileAtomic } from "../util/fs.ts";
 import { safeText } from "../util/terminal.ts";
-import { assertPackIntact } from "./integrity.ts";
+import { packChange } from "./integrity.ts";
+import { packFs } from "./fs.ts";
 import { redactDeep, redactSecrets, secretForms } from "../memory/redact.ts";
 import { registerSecret } from "../audit/redact.ts";
 import type { ChatMessage, ToolCall, ToolSpec } from "../models/types.ts";
@@ -36,7 +36,7 @@ import {
 } from "./permissions.ts";
 import { getInstalled, packSettings, type PackLock } from "./store.ts";
 import { renderArgv, renderText, usesInput, type TemplateScope } from "./template.ts";
-import type { PackCommandResult, PackContext, PackFs } from "./types.ts";
+import type { PackCommandResult, PackContext } from "./types.ts";
 
 export type { Tier } from "./manifest.ts";
 
@@ -132,10 +132,18 @@ function inputText(input: RunInput): string {
 
 /** Runs one pack command. Unknown packs or commands throw; failures of the run itself are returned (ok: false). */
 export async function runPackCommand(ref: { pack: string; command: string }, input: RunInput = {}, opts: RunOptions = {}): Promise<RunResult> {
-  const prep = prepare(ref, opts);
+  // Every file of the pack is hashed and compared with its install record first; a changed pack runs nothing
+  // (recorded as a failed run when its manifest still names the command, refused outright otherwise).
+  const changed = packChange(ref.pack, requireUser(opts.paths ?? getPaths()));
+  let prep: Prepared;
+  try {
+    prep = prepare(ref, opts);
+  } catch (err) {
+    throw changed ?? err;
+  }
   // A skill's run holds its tools' secrets too: a tool's token typed into the request or quoted back by the
   // model is redacted from what the skill stores, returns and sends, as the tool's own output is.
-  if (prep.cmd.tier === "skill") prep.secrets = [...new Set([...prep.secrets, ...skillTools(prep, prep.cmd).flatMap((name) => toolSecrets(prep, name, opts))])];
+  if (prep.cmd.tier === "skill" && !changed) prep.secrets = [...new Set([...prep.secrets, ...skillTools(prep, prep.cmd).flatMap((name) => toolSecrets(prep, name, opts))])];
   const { redact, rememberItem } = await import("./external.ts");
   const db = opts.db ?? openDatabase(prep.p.db);
   const args = input.args ?? [];
@@ -161,7 +169,7 @@ export async function runPackCommand(ref: { pack: string; command: string }, inp
   let error: PaiError | undefined;
   try {
     opts.signal?.throwIfAborted();
-    assertPackIntact(ref.pack, prep.p);
+    if (changed) throw changed;
     const stream = opts.onText && prep.secrets.length ? redactingStream(opts.onText, prep.secrets) : undefined;
     try {
       const r = await runTier(prep, ref, { args, text, vars: input.vars ?? {} }, stream ? { ...opts, onText: stream.write } : opts, db, runId);
@@ -313,48 +321,6 @@ export function guardedFetch(guard: Guard, signal?: AbortSignal): (url: string |
       return res;
     }
     throw new UserError(`${guard.pack}:${guard.command}: too many redirects from ${String(url)}`);
-  };
-}
-
-function packFs(guard: Guard, home: string): PackFs {
-  // ~ and $PAI_HOME are expanded; any other path is taken as given (the guard checks where it really leads).
-  const abs = (p: string) => (/^(~|\$\{?PAI_HOME\}?)/.test(p.trim()) ? expandPath(p, { home }) : resolve(p));
-  const fsp = () => import("node:fs/promises");
-  return {
-    async readText(p) {
-      return (await fsp()).readFile(checkRead(guard, abs(p)), "utf8");
-    },
-    async readBytes(p) {
-      return new Uint8Array(await (await fsp()).readFile(checkRead(guard, abs(p))));
-    },
-    async writeText(p, text) {
-      const f = checkWrite(guard, abs(p));
-      writeFileAtomic(f, text);
-      return f;
-    },
-    async writeBytes(p, bytes) {
-      const f = checkWrite(guard, abs(p));
-      writeFileAtomic(f, bytes);
-      return f;
-    },
-    async appendText(p, text) {
-      const f = checkWrite(guard, abs(p));
-      mkdirSync(dirname(f), { recursive: true });
-      appendFileSync(f, text);
-      return f;
-    },
-    async exists(p) {
-      return existsSync(checkRead(guard, abs(p)));
-    },
-    async list(p) {
-      const d = checkRead(guard, abs(p));
-      return existsSync(d) && statSync(d).isDirectory() ? readdirSync(d).sort() : [];
-    },
-    async mkdir(p) {
-      const d = checkWrite(guard, abs(p));
-      mkdirSync(d, { recursive: true });
-      return d;
-    },
   };
 }
 

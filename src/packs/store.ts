@@ -7,7 +7,22 @@
  * only then renames it into place: an invalid pack installs nothing. Nothing from a pack runs at install.
  */
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  cpSync,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
 import * as z from "zod";
@@ -18,7 +33,7 @@ import { fileKind, writeFileAtomic } from "../util/fs.ts";
 import { closest } from "../util/text.ts";
 import { loadConfig } from "../config/index.ts";
 import { loadManifest, permissionsSchema, type PackManifest, type Permissions } from "./manifest.ts";
-import { expandEntry } from "./permissions.ts";
+import { expandEntry, normalizeGrant } from "./permissions.ts";
 
 export const sourceSchema = z.object({
   type: z.enum(["builtin", "path", "git"]),
@@ -104,6 +119,44 @@ export function hashFiles(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of packFiles(dir)) out[f] = createHash("sha256").update(readFileSync(join(dir, f))).digest("hex");
   return out;
+}
+
+/**
+ * What an installed pack folder holds now, for comparing with its install record: every entry, with nothing
+ * skipped (a node_modules/ or .git/ added since install counts), each regular file by its sha256, a symbolic
+ * link by where it points (never followed) and anything else (a FIFO, a device) by its kind (never read).
+ * Hashing is the cost of a run's check: about a millisecond for a pack of a few dozen small files.
+ */
+export function installedFiles(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, e.name);
+      const rel = relative(dir, full).split(sep).join("/");
+      if (e.isSymbolicLink()) out[rel] = `symlink:${readlinkSync(full)}`;
+      else if (e.isDirectory()) walk(full);
+      else if (e.isFile()) out[rel] = hashRegular(full) ?? `changed:${rel}`;
+      else out[rel] = `kind:${fileKind(lstatSync(full))}`;
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** The sha256 of a regular file, opened without following a link or blocking (undefined when it is not one). */
+function hashRegular(file: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+  } catch {
+    return undefined;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return undefined;
+    return createHash("sha256").update(readFileSync(fd)).digest("hex");
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function readLock(name: string, p: Paths = getPaths()): PackLock | undefined {
@@ -321,8 +374,11 @@ export interface InstallResult {
   permissions: PermissionSummary[];
 }
 
+/** What the user grants by installing: every declared permission, path grants in their normal form. */
 function allGrants(m: PackManifest): Record<string, Permissions> {
-  return Object.fromEntries(Object.entries(m.commands).map(([n, c]) => [n, c.permissions]));
+  return Object.fromEntries(
+    Object.entries(m.commands).map(([n, c]) => [n, { ...c.permissions, read: c.permissions.read.map(normalizeGrant), write: c.permissions.write.map(normalizeGrant) }]),
+  );
 }
 
 /** Copies a validated pack into place through a temporary folder and a rename. */
@@ -416,8 +472,8 @@ function newPerms(m: PackManifest, old: Record<string, Permissions>, p: Paths): 
     const g = old[command] ?? { network: [], read: [], write: [], env: [], exec: [] };
     const diff: Permissions = {
       network: c.permissions.network.filter((x) => !g.network.includes(x)),
-      read: c.permissions.read.filter((x) => !g.read.includes(x)),
-      write: c.permissions.write.filter((x) => !g.write.includes(x)),
+      read: c.permissions.read.filter((x) => !g.read.map(normalizeGrant).includes(normalizeGrant(x))),
+      write: c.permissions.write.filter((x) => !g.write.map(normalizeGrant).includes(normalizeGrant(x))),
       env: c.permissions.env.filter((x) => !g.env.includes(x)),
       exec: c.permissions.exec.filter((x) => !g.exec.includes(x)),
     };
@@ -487,10 +543,13 @@ export function verifyPack(name?: string, p: Paths = getPaths()): VerifyResult[]
     const lock = readLock(n, p);
     if (!lock) throw new UserError(`no installed pack '${n}'`, { hint: "'pai pack list' shows installed packs" });
     const dir = packDir(n, p);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      return { name: n, ok: false, modified: [], missing: Object.keys(lock.files), added: [] };
-    }
-    const now = hashFiles(dir);
+    // The folder itself must be the folder pai placed there, not a link to another one.
+    let st: ReturnType<typeof lstatSync> | undefined;
+    try {
+      st = lstatSync(dir);
+    } catch {}
+    if (!st?.isDirectory()) return { name: n, ok: false, modified: [], missing: Object.keys(lock.files), added: [] };
+    const now = installedFiles(dir);
     const modified = Object.keys(lock.files).filter((f) => now[f] !== undefined && now[f] !== lock.files[f]);
     const missing = Object.keys(lock.files).filter((f) => now[f] === undefined);
     const added = Object.keys(now).filter((f) => lock.files[f] === undefined);
