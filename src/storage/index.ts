@@ -105,6 +105,21 @@ function openFailure(path: string, err: unknown): unknown {
  * header and schema read back whole, and it is migrated (and its schema version set) only when that version
  * is behind this pai's. Opening a database that is up to date writes nothing.
  */
+/** The driver opened on `path`; a failure is an EnvironmentError naming the file (damaged, busy, or unreadable). */
+function openOrExplain(path: string, opts: OpenOptions): Driver {
+  try {
+    return openDriver(path, opts);
+  } catch (err) {
+    const e = openFailure(path, err);
+    if (e !== err) throw e;
+    throw new EnvironmentError(`the database ${path} cannot be opened (${firstLine(err)})`, {
+      hint: "check that it is a file you can read and write (ls -l), or run 'pai doctor'",
+      cause: err,
+      data: { path },
+    });
+  }
+}
+
 export function openDatabase(path: string, opts: OpenOptions & { migrate?: boolean } = {}): Database {
   if (existsSync(path) && !statSync(path).isFile()) {
     throw new EnvironmentError(`the database ${path} is not a regular file (it is ${fileKind(statSync(path))})`, {
@@ -118,18 +133,7 @@ export function openDatabase(path: string, opts: OpenOptions & { migrate?: boole
   if (existed) {
     const problem = headerProblem(path);
     if (problem) throw damaged(path, problem);
-    let ro: Driver;
-    try {
-      ro = openDriver(path, { readonly: true });
-    } catch (err) {
-      const e = openFailure(path, err);
-      if (e !== err) throw e;
-      throw new EnvironmentError(`the database ${path} cannot be opened (${firstLine(err)})`, {
-        hint: "check that it is a file you can read and write (ls -l), or run 'pai doctor'",
-        cause: err,
-        data: { path },
-      });
-    }
+    const ro = openOrExplain(path, { readonly: true });
     try {
       version = examine(ro);
       if (opts.readonly) {
@@ -142,18 +146,7 @@ export function openDatabase(path: string, opts: OpenOptions & { migrate?: boole
       if (!opts.readonly) ro.close();
     }
   }
-  let db: Driver;
-  try {
-    db = openDriver(path, opts);
-  } catch (err) {
-    const e = openFailure(path, err);
-    if (e !== err) throw e;
-    throw new EnvironmentError(`the database ${path} cannot be opened (${firstLine(err)})`, {
-      hint: "check that it is a file you can read and write (ls -l), or run 'pai doctor'",
-      cause: err,
-      data: { path },
-    });
-  }
+  const db = openOrExplain(path, opts);
   try {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     if (!opts.readonly) {
