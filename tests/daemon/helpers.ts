@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig, type Config } from "../../src/config/index.ts";
 import { Daemon } from "../../src/daemon/daemon.ts";
@@ -63,4 +63,15 @@ export async function rig(jobs: Record<string, unknown>, tweak?: (c: Config) => 
       db.close();
     },
   };
+}
+
+/** True while the process runs (a zombie or a dead process is not alive). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/\) [ZX] /.test(stat);
+  } catch {
+    return false;
+  }
 }

@@ -5,7 +5,7 @@ import { listAudit } from "../../src/audit/index.ts";
 import { openDatabase } from "../../src/storage/index.ts";
 import { initHome, pai, paiAsync } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
-import { waitFor } from "./helpers.ts";
+import { alive, waitFor } from "./helpers.ts";
 
 const started: number[] = [];
 afterEach(() => {
@@ -15,16 +15,6 @@ afterEach(() => {
     } catch {}
   }
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return !/\) [ZX] /.test(stat);
-  } catch {
-    return false;
-  }
-}
 
 function status(home: string): { code: number; s: any } {
   const r = pai(["daemon", "status", "--json"], { home });

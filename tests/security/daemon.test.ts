@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/storage/index.ts";
 import { initHome, pai, paiAsync } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
-import { waitFor } from "../daemon/helpers.ts";
+import { alive, waitFor } from "../daemon/helpers.ts";
 
 const started: number[] = [];
 const others: number[] = [];
@@ -25,16 +25,6 @@ afterEach(() => {
     } catch {}
   }
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return !/\) [ZX] /.test(stat);
-  } catch {
-    return false;
-  }
-}
 
 /** Resident memory of a process, in MB. */
 function rssMb(pid: number): number {
