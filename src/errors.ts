@@ -2,8 +2,6 @@
  * Typed errors. Every error a user can cause or fix is a PaiError with an exit code and a hint;
  * the entry point prints it as one line: `pai: <message> — <hint>`.
  */
-import { safeText } from "./util/terminal.ts";
-
 export const ExitCode = {
   ok: 0,
   user: 1,
@@ -143,13 +141,8 @@ export function environmentErrorOf(err: unknown, where: { path?: string; file?: 
   }
 }
 
-/** Formats an error as the single line pai prints on stderr (control sequences from its text shown, never run). */
-export function formatError(err: unknown): string {
-  return safeText(formatErrorRaw(err));
-}
-
 /** Formats an error as the single line pai prints on stderr. */
-function formatErrorRaw(err: unknown): string {
+export function formatError(err: unknown): string {
   err = environmentErrorOf(err) ?? err;
   if (err instanceof PaiError) {
     return err.hint ? `pai: ${err.message} — ${err.hint}` : `pai: ${err.message}`;

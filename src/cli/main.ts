@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import pkg from "../../package.json" with { type: "json" };
 import { environmentErrorOf, exitCodeOf, formatError, ExitCode } from "../errors.ts";
+import { safeText } from "../util/terminal.ts";
 import { paths } from "../paths.ts";
 
 type Loader = () => Promise<{ register(program: Command): void }>;
@@ -131,7 +132,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     // A failure of the machine (a folder where a file should be, a full or read-only disk, a damaged
     // database) is reported by its cause, naming the file, as an environment error (exit 3).
     const shown = environmentErrorOf(err, { db: userDatabase() }) ?? err;
-    process.stderr.write(`${formatError(shown)}\n`);
+    process.stderr.write(`${safeText(formatError(shown))}\n`);
     if (process.env.PAI_DEBUG === "1" && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     return exitCodeOf(shown);
   }
@@ -143,7 +144,7 @@ if (import.meta.main) {
     if (err.code === "EPIPE") process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
     // Output that cannot be written (a full disk behind a redirection): one line, exit 3, no stack trace.
     const shown = environmentErrorOf(err, { file: "standard output" }) ?? err;
-    process.stderr.write(`${formatError(shown)}\n`);
+    process.stderr.write(`${safeText(formatError(shown))}\n`);
     process.exit(exitCodeOf(shown));
   });
   const code = await main();

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printData, style, verbatim, withJson } from "../output.ts";
+import { examples, note, print, printData, style, verbatim, withJson } from "../output.ts";
 
 export function register(program: Command): void {
   const cmd = program
@@ -43,7 +43,7 @@ export function register(program: Command): void {
       if (!r.ok) {
         // The failure is in the JSON, and still one line on stderr with a non-zero exit.
         const { formatError } = await import("../../errors.ts");
-        process.stderr.write(`${formatError(result?.error ?? new Error("the request failed"))}\n`);
+        note(formatError(result?.error ?? new Error("the request failed")));
         process.exitCode = result?.error?.exitCode ?? 1;
       }
       return;
