@@ -6,9 +6,9 @@
  */
 import { createElement } from "react";
 import { render } from "ink";
-import { ChatScreen } from "../src/chat/screen.tsx";
-import type { ChatSession } from "../src/chat/session.ts";
-import { FakeStdin, FakeTerminal } from "../tests/chat/terminal.ts";
+import { ChatScreen } from "../src/conversation/chat/screen.tsx";
+import type { ChatSession } from "../src/conversation/chat/session.ts";
+import { FakeStdin, FakeTerminal } from "../tests/conversation/terminal.ts";
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);

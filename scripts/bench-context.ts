@@ -21,10 +21,10 @@ const ROUNDS = 3;
 const home = mkdtempSync(join(tmpdir(), "pai-bench-ctx-"));
 process.env.PAI_HOME = home;
 
-const { paths } = await import("../src/paths.ts");
-const { initUser } = await import("../src/init/index.ts");
+const { paths } = await import("../src/kernel/paths.ts");
+const { initUser } = await import("../src/admin/init.ts");
 const { loadConfig } = await import("../src/config/index.ts");
-const { openDatabase } = await import("../src/storage/index.ts");
+const { openDatabase } = await import("../src/app/db.ts");
 const { openMemory } = await import("../src/memory/index.ts");
 const { assembleContext } = await import("../src/context/index.ts");
 

@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { openDatabase } from "../src/storage/index.ts";
+import { openDatabase } from "../src/app/db.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const PAI = join(ROOT, "bin", "pai");

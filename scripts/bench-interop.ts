@@ -17,12 +17,12 @@ import { join, resolve } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { configSchema } from "../src/config/schema.ts";
-import { exportAgents } from "../src/export/agents.ts";
-import { integrate } from "../src/integrate/index.ts";
+import { exportAgents } from "../src/interop/agents.ts";
+import { integrate } from "../src/interop/integrate/index.ts";
 import { openMemory } from "../src/memory/index.ts";
 import { parseClaudeCodeJsonl, storeExchanges } from "../src/memory/transcript.ts";
-import { paths } from "../src/paths.ts";
-import { openDatabase } from "../src/storage/index.ts";
+import { paths } from "../src/kernel/paths.ts";
+import { openDatabase } from "../src/app/db.ts";
 
 const args = process.argv.slice(2);
 const nMemories = args.includes("--memories") ? Number(args[args.indexOf("--memories") + 1]) : 5000;

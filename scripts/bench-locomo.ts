@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { configSchema } from "../src/config/schema.ts";
 import { openMemory, type MemoryItem } from "../src/memory/index.ts";
 import { importJsonlFile } from "../src/memory/io.ts";
-import { openDatabase } from "../src/storage/index.ts";
+import { openDatabase } from "../src/app/db.ts";
 
 const args = process.argv.slice(2);
 const dataPath = args.includes("--data")

@@ -15,7 +15,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { openDatabase } from "../src/storage/index.ts";
+import { openDatabase } from "../src/app/db.ts";
 import { dovecotAvailable, startDovecot } from "../tests/helpers/dovecot.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");

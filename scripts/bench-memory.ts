@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { configSchema } from "../src/config/schema.ts";
 import { openMemory } from "../src/memory/index.ts";
 import { importJsonlFile } from "../src/memory/io.ts";
-import { openDatabase } from "../src/storage/index.ts";
+import { openDatabase } from "../src/app/db.ts";
 
 const args = process.argv.slice(2);
 const sizesArg = args.includes("--sizes") ? args[args.indexOf("--sizes") + 1]! : "10000,100000,1000000";

@@ -10,9 +10,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { initUser } from "../src/init/index.ts";
+import { initUser } from "../src/admin/init.ts";
 import { installPack, listAvailable, matchRequest, runPackCommand, uninstallPack } from "../src/packs/index.ts";
-import { paths } from "../src/paths.ts";
+import { paths } from "../src/kernel/paths.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const home = mkdtempSync(join(tmpdir(), "pai-bench-packs-"));

@@ -11,12 +11,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../src/config/index.ts";
-import { initUser } from "../src/init/index.ts";
+import { initUser } from "../src/admin/init.ts";
 import { openMemory } from "../src/memory/index.ts";
-import { redactSecrets } from "../src/memory/redact.ts";
+import { redactSecrets } from "../src/kernel/redact.ts";
 import { privateFilter } from "../src/packs/external.ts";
-import { paths } from "../src/paths.ts";
-import { openDatabase } from "../src/storage/index.ts";
+import { paths } from "../src/kernel/paths.ts";
+import { openDatabase } from "../src/app/db.ts";
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);

@@ -5,9 +5,9 @@
  */
 import { Command, CommanderError } from "commander";
 import pkg from "../../package.json" with { type: "json" };
-import { environmentErrorOf, exitCodeOf, formatError, ExitCode } from "../errors.ts";
-import { safeText } from "../util/terminal.ts";
-import { paths } from "../paths.ts";
+import { environmentErrorOf, exitCodeOf, formatError, ExitCode } from "../kernel/errors.ts";
+import { safeText } from "../kernel/terminal.ts";
+import { paths } from "../kernel/paths.ts";
 
 type Loader = () => Promise<{ register(program: Command): void }>;
 

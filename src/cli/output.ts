@@ -1,6 +1,6 @@
 /** Output helpers: data to stdout, diagnostics to stderr, JSON with a stable shape. */
 import type { Command } from "commander";
-import { safeJson, safeText } from "../util/terminal.ts";
+import { safeJson, safeText } from "../kernel/terminal.ts";
 
 export function printJson(data: unknown): void {
   process.stdout.write(`${safeJson(JSON.stringify(data, null, 2))}\n`);

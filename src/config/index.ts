@@ -4,10 +4,10 @@
  */
 import { existsSync } from "node:fs";
 import type { z } from "zod";
-import { UserError } from "../errors.ts";
-import { paths as getPaths } from "../paths.ts";
-import { readRegularFile, writeFileAtomic } from "../util/fs.ts";
-import { closest } from "../util/text.ts";
+import { UserError } from "../kernel/errors.ts";
+import { paths as getPaths } from "../kernel/paths.ts";
+import { readRegularFile, writeFileAtomic } from "../kernel/fs.ts";
+import { closest } from "../kernel/text.ts";
 import { configSchema, type Config } from "./schema.ts";
 
 export { configSchema, type Config } from "./schema.ts";

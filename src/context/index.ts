@@ -7,11 +7,11 @@
  */
 import { existsSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
-import { UserError } from "../errors.ts";
+import { UserError } from "../kernel/errors.ts";
 import type { Audience } from "../models/types.ts";
-import { paths as getPaths, type Paths } from "../paths.ts";
-import type { Database } from "../storage/index.ts";
-import { estimateTokens } from "../util/text.ts";
+import { paths as getPaths, type Paths } from "../kernel/paths.ts";
+import type { Database } from "../kernel/storage/index.ts";
+import { estimateTokens } from "../kernel/text.ts";
 import type { ContextItem, ContextSection, ContextSource } from "./types.ts";
 
 export type { ContextItem, ContextSection, ContextSource, ContextRequest, Visibility } from "./types.ts";
@@ -146,7 +146,7 @@ export async function assembleContext(req: AssembleRequest = {}): Promise<Assemb
       sources = [telosSource(loadTelos(p), config)];
       let db = req.db;
       if (!db && existsSync(p.db)) {
-        const { openDatabase } = await import("../storage/index.ts");
+        const { openDatabase } = await import("../app/db.ts");
         db = opened = openDatabase(p.db);
       }
       if (db) {

@@ -1,7 +1,7 @@
 /** Shared work of the memory commands: opening the user's store, incognito, human formatting, confirmation. */
 import type { Config } from "../config/schema.ts";
-import { UsageError, UserError } from "../errors.ts";
-import type { Database } from "../storage/index.ts";
+import { UsageError, UserError } from "../kernel/errors.ts";
+import type { Database } from "../kernel/storage/index.ts";
 import { MEMORY_KINDS, TIERS, openMemory, type MemoryItem, type MemoryKind, type MemoryStore, type Tier } from "./store.ts";
 
 export interface CliStore {
@@ -13,9 +13,9 @@ export interface CliStore {
 
 /** Opens the user's database and memory store, runs fn, and always closes the database. */
 export async function withUserStore<T>(fn: (s: CliStore) => T | Promise<T>): Promise<T> {
-  const { paths, requireUser } = await import("../paths.ts");
+  const { paths, requireUser } = await import("../kernel/paths.ts");
   const { loadConfig } = await import("../config/index.ts");
-  const { openDatabase } = await import("../storage/index.ts");
+  const { openDatabase } = await import("../app/db.ts");
   const p = requireUser(paths());
   const config = loadConfig(p.config);
   const db = openDatabase(p.db);
@@ -29,7 +29,7 @@ export async function withUserStore<T>(fn: (s: CliStore) => T | Promise<T>): Pro
 /** True when nothing may be stored: the --incognito flag or memory.incognito in the config. */
 export async function isIncognito(flag: boolean | undefined): Promise<boolean> {
   if (flag) return true;
-  const { paths, requireUser } = await import("../paths.ts");
+  const { paths, requireUser } = await import("../kernel/paths.ts");
   const { loadConfig } = await import("../config/index.ts");
   return loadConfig(requireUser(paths()).config).memory.incognito;
 }

@@ -5,10 +5,10 @@
  * find, and counts what it cannot remove: entries of the append-only audit trail written by an older version,
  * other memories that mention the text, and model call errors that quote it.
  */
-import { auditMentions } from "../audit/index.ts";
-import { scrubApprovals, scrubFirings } from "../jobs/store.ts";
+import { auditMentions } from "../automation/audit.ts";
+import { scrubApprovals, scrubFirings } from "../automation/jobs/store.ts";
 import { scrubRuns } from "../packs/store.ts";
-import type { Database } from "../storage/index.ts";
+import type { Database } from "../kernel/storage/index.ts";
 import type { MemoryStore } from "./store.ts";
 
 /** How much of a memory is looked for in its copies: copies are often clipped, never shorter than this prefix. */

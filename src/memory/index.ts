@@ -23,5 +23,5 @@ export {
   type ListOptions,
   type OpenMemoryOptions,
 } from "./store.ts";
-export { redactSecrets, type RedactResult } from "./redact.ts";
+export { redactSecrets, type RedactResult } from "../kernel/redact.ts";
 export { itemJson, type MemoryItemJson } from "./json.ts";

@@ -11,8 +11,8 @@
 import { createReadStream, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
-import { PaiError, UserError } from "../errors.ts";
-import type { Database } from "../storage/index.ts";
+import { PaiError, UserError } from "../kernel/errors.ts";
+import type { Database } from "../kernel/storage/index.ts";
 import { itemJson, metaProblem } from "./json.ts";
 import { MEMORY_KINDS, isoDate, type MemoryStore, type RememberInput } from "./store.ts";
 

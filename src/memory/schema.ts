@@ -1,7 +1,7 @@
-import type { Migration } from "../storage/migrations.ts";
+import type { Migration } from "../kernel/storage/migrations.ts";
 
 /**
- * Migrations of this concern: versions 100-199 (see src/storage/migrations.ts).
+ * Migrations of this concern: versions 100-199 (see src/app/migrations.ts).
  *
  * memory_items holds every item; `active_at` = max(created_at, last_used_at) drives the tiers. Since 101 the
  * tier lives in memory_tiers (narrow rows: active_at, pinned, current), and since 102 only whether the item is

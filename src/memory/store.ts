@@ -16,9 +16,9 @@
  */
 import { statSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
-import { UserError } from "../errors.ts";
-import type { Database, SqlValue } from "../storage/index.ts";
-import { redactDeep, redactSecrets } from "./redact.ts";
+import { UserError } from "../kernel/errors.ts";
+import type { Database, SqlValue } from "../kernel/storage/index.ts";
+import { redactDeep, redactSecrets } from "../kernel/redact.ts";
 import { bigrams, contentHash, dateWords, jaccard, matchExpression, queryPhrases, queryTerms } from "./text.ts";
 
 export type MemoryKind = "fact" | "preference" | "event" | "episode" | "note" | "action";

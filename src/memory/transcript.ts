@@ -19,7 +19,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { UserError } from "../errors.ts";
+import { UserError } from "../kernel/errors.ts";
 import type { MemoryStore, RememberInput } from "./index.ts";
 import { isoDate } from "./store.ts";
 
@@ -390,7 +390,7 @@ export async function importTranscriptFile(
   }
   const text = readFileSync(path, "utf8");
   const parsed = parseTranscript(text, { file: path, fallbackAt: statSync(path).mtime.toISOString(), sessionId: opts.sessionId, format: opts.format });
-  const { openUserDatabase } = await import("../storage/index.ts");
+  const { openUserDatabase } = await import("../app/db.ts");
   const { loadConfig } = await import("../config/index.ts");
   const { openMemory } = await import("./index.ts");
   const config = loadConfig();

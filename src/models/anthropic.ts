@@ -3,7 +3,7 @@
  * off: the wrapper retries (config backend.retries) so every attempt is logged.
  */
 import Anthropic from "@anthropic-ai/sdk";
-import { redact, redactDeep } from "../audit/redact.ts";
+import { redact, redactDeep } from "../kernel/secrets.ts";
 import { BackendFailure } from "./errors.ts";
 import type { ChatEvent, ChatRequest, Health, ModelBackend, ModelInfo } from "./types.ts";
 

@@ -1,5 +1,5 @@
 /** The log of model calls (table model_calls): one row per attempt. Never holds a key or a prompt. */
-import type { Database } from "../storage/index.ts";
+import type { Database } from "../kernel/storage/index.ts";
 
 export type CallOutcome = "ok" | "error" | "retried" | "aborted" | "timeout" | "malformed";
 

@@ -2,7 +2,7 @@
  * Backend failures, classified once inside each backend so the wrapper can decide what to retry, and turned
  * into one user-facing line (EnvironmentError, exit 3) with the fix when retries are exhausted.
  */
-import { EnvironmentError, UserError, type PaiError } from "../errors.ts";
+import { EnvironmentError, UserError, type PaiError } from "../kernel/errors.ts";
 import type { BackendName } from "./types.ts";
 
 export type FailureKind =

@@ -4,8 +4,8 @@
  */
 import { loadConfig, type Config } from "../config/index.ts";
 import { configSchema } from "../config/schema.ts";
-import { UsageError } from "../errors.ts";
-import type { Database } from "../storage/index.ts";
+import { UsageError } from "../kernel/errors.ts";
+import type { Database } from "../kernel/storage/index.ts";
 import { AnthropicBackend } from "./anthropic.ts";
 import { OllamaBackend, ollamaHost } from "./ollama.ts";
 export { backendAudience, isLoopbackUrl, ollamaHost } from "./audience.ts";

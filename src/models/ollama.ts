@@ -5,8 +5,8 @@
 import { Ollama } from "ollama";
 import { BackendFailure } from "./errors.ts";
 import type { ChatEvent, ChatRequest, Health, ModelBackend, ModelInfo, ToolCall } from "./types.ts";
-import { tokensOfChars } from "../util/text.ts";
-import { redact } from "../audit/redact.ts";
+import { tokensOfChars } from "../kernel/text.ts";
+import { redact } from "../kernel/secrets.ts";
 
 export interface OllamaOptions {
   host: string;

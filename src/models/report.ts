@@ -1,6 +1,6 @@
 /** `pai models`: what each backend offers, whether it answers, and which backend/model serves each purpose. */
 import type { Config } from "../config/index.ts";
-import { PaiError } from "../errors.ts";
+import { PaiError } from "../kernel/errors.ts";
 import { BACKENDS, createBackend, resolveModel } from "./index.ts";
 import type { BackendName, ModelInfo } from "./types.ts";
 

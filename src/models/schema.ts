@@ -1,6 +1,6 @@
-import type { Migration } from "../storage/migrations.ts";
+import type { Migration } from "../kernel/storage/migrations.ts";
 
-/** Migrations of this concern: versions 200-299 (see src/storage/migrations.ts). */
+/** Migrations of this concern: versions 200-299 (see src/app/migrations.ts). */
 export const modelMigrations: Migration[] = [
   {
     version: 200,

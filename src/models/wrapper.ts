@@ -4,13 +4,13 @@
  * attempt. A failure that survives the retries becomes one user-facing line (see toPaiError).
  */
 import { existsSync } from "node:fs";
-import { paths } from "../paths.ts";
-import { openDatabase, type Database } from "../storage/index.ts";
-import { redactSecrets } from "../memory/redact.ts";
+import { paths } from "../kernel/paths.ts";
+import { openDatabase, type Database } from "../app/db.ts";
+import { redactSecrets } from "../kernel/redact.ts";
 import { recordCall, type CallOutcome } from "./calllog.ts";
 import { BackendFailure, toPaiError } from "./errors.ts";
 import type { ChatEvent, ChatRequest, Health, ModelBackend, ModelInfo, Purpose } from "./types.ts";
-import { tokensOfChars } from "../util/text.ts";
+import { tokensOfChars } from "../kernel/text.ts";
 
 export interface WrapOptions {
   purpose: Purpose;

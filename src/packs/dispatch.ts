@@ -7,9 +7,9 @@
  */
 import * as z from "zod";
 import { loadConfig } from "../config/index.ts";
-import { UserError } from "../errors.ts";
-import { paths as getPaths, requireUser, type Paths } from "../paths.ts";
-import type { Database } from "../storage/index.ts";
+import { UserError } from "../kernel/errors.ts";
+import { paths as getPaths, requireUser, type Paths } from "../kernel/paths.ts";
+import type { Database } from "../kernel/storage/index.ts";
 import { TIERS, type PackCommand, type Tier } from "./manifest.ts";
 import { runPackCommand, type RunResult } from "./run.ts";
 import { listInstalled } from "./store.ts";

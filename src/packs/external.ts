@@ -4,8 +4,8 @@
  * SDK.
  */
 import type { Config } from "../config/schema.ts";
-import type { Paths } from "../paths.ts";
-import type { Database } from "../storage/index.ts";
+import type { Paths } from "../kernel/paths.ts";
+import type { Database } from "../kernel/storage/index.ts";
 import type { Audience, ModelBackend, Purpose } from "../models/types.ts";
 
 export async function modelBackend(opts: { purpose: Purpose; backend?: string; model?: string; config: Config; db?: Database }): Promise<ModelBackend> {
@@ -20,7 +20,7 @@ export async function audienceOf(backend: ModelBackend): Promise<Audience> {
 
 /** Replaces secrets: known credential shapes (memory's redactor) and the exact values of declared secrets. */
 export async function redact(text: string, secrets: string[] = []): Promise<string> {
-  const { redactSecrets } = await import("../memory/redact.ts");
+  const { redactSecrets } = await import("../kernel/redact.ts");
   return redactSecrets(text, secrets).text;
 }
 
@@ -79,7 +79,7 @@ export async function plainAnswer(
   question: string,
   opts: { onText?: (t: string) => void; backend?: string; model?: string; incognito?: boolean; signal?: AbortSignal; paths?: Paths; db?: Database },
 ): Promise<string> {
-  const { ask } = await import("../ask/index.ts");
+  const { ask } = await import("../conversation/ask.ts");
   const { parseBackendName } = await import("../models/index.ts");
   const r = await ask(question, {
     onText: opts.onText,

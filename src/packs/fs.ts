@@ -6,8 +6,8 @@
  */
 import { closeSync, constants, existsSync, fstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { UserError } from "../errors.ts";
-import { writeFileAtomic } from "../util/fs.ts";
+import { UserError } from "../kernel/errors.ts";
+import { writeFileAtomic } from "../kernel/fs.ts";
 import { expandPath, openNoFollow, resolveRead, resolveWrite, type Guard } from "./permissions.ts";
 import type { PackFs } from "./types.ts";
 

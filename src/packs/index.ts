@@ -5,7 +5,7 @@
  * State: installed packs live in user/packs/<name>/ with their state (source, pinned commit, grants, file
  * hashes) in user/packs/<name>.lock.json; every run is recorded in the database table pack_runs.
  */
-import { paths as getPaths, type Paths } from "../paths.ts";
+import { paths as getPaths, type Paths } from "../kernel/paths.ts";
 import { expandPath } from "./permissions.ts";
 import { loadConfig } from "../config/index.ts";
 import { listInstalled, packSettings } from "./store.ts";

@@ -1,10 +1,10 @@
 /** `pai pack info` and `pai pack config`: what a pack is, asks for and how it is set. */
 import { existsSync } from "node:fs";
 import { readRawConfig, validateConfig } from "../config/index.ts";
-import { openDatabase } from "../storage/index.ts";
-import { UserError } from "../errors.ts";
-import { paths as getPaths, type Paths } from "../paths.ts";
-import { writeFileAtomic } from "../util/fs.ts";
+import { openDatabase } from "../app/db.ts";
+import { UserError } from "../kernel/errors.ts";
+import { paths as getPaths, type Paths } from "../kernel/paths.ts";
+import { writeFileAtomic } from "../kernel/fs.ts";
 import { expandPermissions } from "./permissions.ts";
 import { loadManifest, matchesType, type PackManifest, type Permissions } from "./manifest.ts";
 import { describePermissions, fetchSource, getInstalled, packDir, packFiles, packSettings, readLock, resolveSource, verifyPack, type PackSource } from "./store.ts";

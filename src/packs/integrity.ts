@@ -6,8 +6,8 @@
  * millisecond for a pack of a few dozen small files.
  */
 import { lstatSync } from "node:fs";
-import { UserError } from "../errors.ts";
-import type { Paths } from "../paths.ts";
+import { UserError } from "../kernel/errors.ts";
+import type { Paths } from "../kernel/paths.ts";
 import { packDir, readLock, verifyPack } from "./store.ts";
 
 /** The refusal for a pack whose files differ from its install record (undefined when intact or not installed). */

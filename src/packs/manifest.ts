@@ -6,9 +6,9 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
-import { ForeignFrontMatterError, locateFrontMatter, readFrontMatter } from "../util/frontmatter.ts";
+import { ForeignFrontMatterError, locateFrontMatter, readFrontMatter } from "../kernel/frontmatter.ts";
 import * as z from "zod";
-import { UserError } from "../errors.ts";
+import { UserError } from "../kernel/errors.ts";
 
 export const TIERS = ["code", "cli", "prompt", "skill"] as const;
 export type Tier = (typeof TIERS)[number];

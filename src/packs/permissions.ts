@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { accessSync, constants, lstatSync, openSync, readlinkSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from "node:path";
-import { EnvironmentError, UserError } from "../errors.ts";
+import { EnvironmentError, UserError } from "../kernel/errors.ts";
 import type { Permissions } from "./manifest.ts";
 
 export type { Permissions } from "./manifest.ts";

@@ -1,7 +1,7 @@
-import type { Migration } from "../storage/migrations.ts";
+import type { Migration } from "../kernel/storage/migrations.ts";
 
 /**
- * Migrations of this concern: versions 300-399 (see src/storage/migrations.ts).
+ * Migrations of this concern: versions 300-399 (see src/app/migrations.ts).
  * pack_runs records every pack command run: which command, at which tier, with which (redacted) arguments,
  * from where (cli, daemon:<job>, skill:<pack>:<command>), and how it ended.
  */

@@ -26,11 +26,11 @@ import {
 import { tmpdir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
 import * as z from "zod";
-import { EnvironmentError, UserError } from "../errors.ts";
-import { paths as getPaths, requireUser, type Paths } from "../paths.ts";
-import type { Database } from "../storage/index.ts";
-import { fileKind, writeFileAtomic } from "../util/fs.ts";
-import { closest } from "../util/text.ts";
+import { EnvironmentError, UserError } from "../kernel/errors.ts";
+import { paths as getPaths, requireUser, type Paths } from "../kernel/paths.ts";
+import type { Database } from "../kernel/storage/index.ts";
+import { fileKind, writeFileAtomic } from "../kernel/fs.ts";
+import { closest } from "../kernel/text.ts";
 import { loadConfig } from "../config/index.ts";
 import { loadManifest, permissionsSchema, type PackManifest, type Permissions } from "./manifest.ts";
 import { expandEntry, normalizeGrant } from "./permissions.ts";

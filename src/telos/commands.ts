@@ -1,7 +1,7 @@
 /** The work behind `pai telos list|show|check`: plain functions returning data with a stable shape. */
 import { relative } from "node:path";
-import { UserError } from "../errors.ts";
-import { paths as getPaths, type Paths } from "../paths.ts";
+import { UserError } from "../kernel/errors.ts";
+import { paths as getPaths, type Paths } from "../kernel/paths.ts";
 import {
   TELOS_NAMES,
   formatLinks,

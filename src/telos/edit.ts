@@ -5,9 +5,9 @@
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
-import { EnvironmentError, UserError } from "../errors.ts";
-import { paths as getPaths, systemFile, type Paths } from "../paths.ts";
-import { splitFrontMatter } from "../util/frontmatter.ts";
+import { EnvironmentError, UserError } from "../kernel/errors.ts";
+import { paths as getPaths, systemFile, type Paths } from "../kernel/paths.ts";
+import { splitFrontMatter } from "../kernel/frontmatter.ts";
 import { checkReport, type CheckReport } from "./commands.ts";
 import { TELOS_NAMES, resolveTelosName, telosPath } from "./index.ts";
 

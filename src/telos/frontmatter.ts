@@ -10,7 +10,7 @@
  * file treated as private, its front matter never read.
  */
 import { createRequire } from "node:module";
-import { locateFrontMatter, parseYaml, YamlError } from "../util/frontmatter.ts";
+import { locateFrontMatter, parseYaml, YamlError } from "../kernel/frontmatter.ts";
 
 export type Visibility = "private" | "shareable";
 

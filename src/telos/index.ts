@@ -5,10 +5,10 @@
  * file never stops the others from loading.
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, statSync } from "node:fs";
-import { fileKind } from "../util/fs.ts";
+import { fileKind } from "../kernel/fs.ts";
 import { isUtf8 } from "node:buffer";
 import { join, relative } from "node:path";
-import { TELOS_FILES, paths as getPaths, type Paths, type TelosFile } from "../paths.ts";
+import { TELOS_FILES, paths as getPaths, type Paths, type TelosFile } from "../kernel/paths.ts";
 import { parseFrontMatter, type Visibility } from "./frontmatter.ts";
 
 export type { Visibility } from "./frontmatter.ts";

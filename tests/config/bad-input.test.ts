@@ -2,8 +2,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { setConfigValue } from "../../src/config/index.ts";
-import { UserError } from "../../src/errors.ts";
-import { paths } from "../../src/paths.ts";
+import { UserError } from "../../src/kernel/errors.ts";
+import { paths } from "../../src/kernel/paths.ts";
 import { initHome, pai, type RunResult } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
 import { assembleContext, renderItem, selectContext } from "../../src/context/index.ts";
 import type { ContextSection, ContextSource } from "../../src/context/types.ts";
-import { estimateTokens } from "../../src/util/text.ts";
+import { estimateTokens } from "../../src/kernel/text.ts";
 import { initHome, pai } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { fm, telosHome } from "../telos/helpers.ts";

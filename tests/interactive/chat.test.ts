@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/index.ts";
 import { openMemory } from "../../src/memory/index.ts";
-import { paths } from "../../src/paths.ts";
-import { openDatabase } from "../../src/storage/index.ts";
+import { paths } from "../../src/kernel/paths.ts";
+import { openDatabase } from "../../src/app/db.ts";
 import { initHome, PAI_BIN } from "../helpers/cli.ts";
 import { startFakeOllama, type FakeServer } from "../helpers/fake-ollama.ts";
 import { tmpDir } from "../helpers/tmp.ts";

@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { openDatabase } from "../../src/storage/index.ts";
+import { openDatabase } from "../../src/app/db.ts";
 import { initHome, pai, PAI_BIN } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { plain, runPty } from "./pty.ts";

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { paths } from "../../src/paths.ts";
+import { paths } from "../../src/kernel/paths.ts";
 import { initHome, pai, PAI_BIN } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { plain, runPty } from "./pty.ts";

@@ -7,7 +7,7 @@
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { paths } from "../../src/paths.ts";
+import { paths } from "../../src/kernel/paths.ts";
 import { initHome, PAI_BIN } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { plain, runPty } from "./pty.ts";

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
 import { memorySource, MEMORY_PRIORITY } from "../../src/context/sources/memory.ts";
 import { openMemory } from "../../src/memory/index.ts";
-import { openDatabase } from "../../src/storage/index.ts";
+import { openDatabase } from "../../src/app/db.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 describe("memory context source", () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
 import { openMemory } from "../../src/memory/index.ts";
 import { memoryMigrations } from "../../src/memory/schema.ts";
-import { allMigrations, integrityCheck, migrate, openDatabase } from "../../src/storage/index.ts";
+import { allMigrations, integrityCheck, migrate, openDatabase } from "../../src/app/db.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 const DAY = 86_400_000;

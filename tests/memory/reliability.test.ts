@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { integrityCheck, openDatabase } from "../../src/storage/index.ts";
+import { integrityCheck, openDatabase } from "../../src/app/db.ts";
 import { initHome, pai, paiAsync, PAI_BIN, ROOT } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 

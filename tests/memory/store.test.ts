@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { configSchema, type Config } from "../../src/config/schema.ts";
 import { openMemory, type MemoryStore } from "../../src/memory/index.ts";
 import { dateWords } from "../../src/memory/text.ts";
-import { openDatabase, integrityCheck, type Database } from "../../src/storage/index.ts";
+import { openDatabase, integrityCheck, type Database } from "../../src/app/db.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 const isBun = typeof (globalThis as any).Bun !== "undefined";

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
 import { openMemory } from "../../src/memory/index.ts";
 import { timeWindow } from "../../src/memory/time.ts";
-import { openDatabase } from "../../src/storage/index.ts";
+import { openDatabase } from "../../src/app/db.ts";
 import { initHome, pai, paiAsync } from "../helpers/cli.ts";
 import { startFakeOllama } from "../helpers/fake-ollama.ts";
 import { tmpDir } from "../helpers/tmp.ts";

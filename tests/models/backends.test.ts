@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
-import { EnvironmentError } from "../../src/errors.ts";
+import { EnvironmentError } from "../../src/kernel/errors.ts";
 import { getBackend, listCalls, numCtxFor, resolveModel, type ChatEvent } from "../../src/models/index.ts";
-import { openDatabase } from "../../src/storage/index.ts";
+import { openDatabase } from "../../src/app/db.ts";
 import { startFakeAnthropic } from "../helpers/fake-anthropic.ts";
 import { startFakeOllama } from "../helpers/fake-ollama.ts";
 import type { FakeServer } from "../helpers/fake-ollama.ts";

@@ -1,10 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
-import { EnvironmentError } from "../../src/errors.ts";
+import { EnvironmentError } from "../../src/kernel/errors.ts";
 import { getBackend, listCalls } from "../../src/models/index.ts";
-import { paths } from "../../src/paths.ts";
-import { openDatabase } from "../../src/storage/index.ts";
+import { paths } from "../../src/kernel/paths.ts";
+import { openDatabase } from "../../src/app/db.ts";
 import { initHome, paiAsync } from "../helpers/cli.ts";
 import { startFakeAnthropic } from "../helpers/fake-anthropic.ts";
 import { startFakeOllama, type FakeServer } from "../helpers/fake-ollama.ts";

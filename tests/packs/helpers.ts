@@ -1,10 +1,10 @@
 /** Helpers for the pack tests: a real PAI_HOME, packs written to real folders, and the run records. */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { initUser } from "../../src/init/index.ts";
+import { initUser } from "../../src/admin/init.ts";
 import { installPack } from "../../src/packs/index.ts";
-import { paths, type Paths } from "../../src/paths.ts";
-import { openDatabase } from "../../src/storage/index.ts";
+import { paths, type Paths } from "../../src/kernel/paths.ts";
+import { openDatabase } from "../../src/app/db.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 /** A fresh PAI_HOME with user/ initialised (through the library, not the CLI, for speed). */

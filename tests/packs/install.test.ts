@@ -80,8 +80,8 @@ describe("installing packs", () => {
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { initUser } from ${JSON.stringify(join(ROOT, "src/init/index.ts"))};
-import { paths } from ${JSON.stringify(join(ROOT, "src/paths.ts"))};
+import { initUser } from ${JSON.stringify(join(ROOT, "src/admin/init.ts"))};
+import { paths } from ${JSON.stringify(join(ROOT, "src/kernel/paths.ts"))};
 import { installPack, updatePack, runPackCommand } from ${JSON.stringify(join(ROOT, "src/packs/index.ts"))};
 const p = paths(mkdtempSync(join(tmpdir(), "pai-reload-")));
 initUser({ paths: p });

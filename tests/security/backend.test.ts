@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
 import { getBackend } from "../../src/models/index.ts";
-import { openDatabase } from "../../src/storage/index.ts";
+import { openDatabase } from "../../src/app/db.ts";
 import { startFakeAnthropic } from "../helpers/fake-anthropic.ts";
 import type { FakeServer } from "../helpers/fake-ollama.ts";
 import { tmpDir } from "../helpers/tmp.ts";

@@ -10,10 +10,10 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { connect } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openDatabase } from "../../src/storage/index.ts";
+import { openDatabase } from "../../src/app/db.ts";
 import { initHome, pai, paiAsync } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
-import { alive, waitFor } from "../daemon/helpers.ts";
+import { alive, waitFor } from "../automation/helpers.ts";
 
 const started: number[] = [];
 const others: number[] = [];

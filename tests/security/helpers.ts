@@ -6,8 +6,8 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { paths, type Paths } from "../../src/paths.ts";
-import { openDatabase } from "../../src/storage/index.ts";
+import { paths, type Paths } from "../../src/kernel/paths.ts";
+import { openDatabase } from "../../src/app/db.ts";
 import { initHome, pai } from "../helpers/cli.ts";
 import type { FakeServer } from "../helpers/fake-ollama.ts";
 import { tmpDir } from "../helpers/tmp.ts";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { initHome, pai, PAI_BIN } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
-import { commit, git, head, makeInstall, richUser, write } from "../upgrade/repo.ts";
+import { commit, git, head, makeInstall, richUser, write } from "../admin/repo.ts";
 
 /** Every file under a folder with its exact bytes (hex), for byte-for-byte comparisons. */
 function contents(dir: string): Record<string, string> {

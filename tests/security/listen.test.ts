@@ -180,8 +180,8 @@ describe("the source", () => {
       const text = readFileSync(f, "utf8");
       if (/createServer\(|\.listen\(|Bun\.serve\(|node:net|node:dgram|createSocket\(/.test(text)) servers.push(f.slice(ROOT.length + 1));
     }
-    expect(servers).toEqual(["src/daemon/webhook.ts"]);
-    const webhook = readFileSync(join(ROOT, "src/daemon/webhook.ts"), "utf8");
+    expect(servers).toEqual(["src/automation/daemon/webhook.ts"]);
+    const webhook = readFileSync(join(ROOT, "src/automation/daemon/webhook.ts"), "utf8");
     expect(webhook.match(/\.listen\([^)]*\)/g)).toEqual(['.listen(opts.port, "127.0.0.1", ()']);
     expect(webhook).toContain("timingSafeEqual");
   });

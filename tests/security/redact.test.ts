@@ -1,6 +1,6 @@
 /** The redactor on the credential shapes the privacy tests plant and a few more, and on prose it must leave alone. */
 import { describe, expect, it } from "vitest";
-import { redactSecrets } from "../../src/memory/redact.ts";
+import { redactSecrets } from "../../src/kernel/redact.ts";
 import { ALL_SECRETS, SECRET_TEXT } from "./helpers.ts";
 
 const rep = (c: string, n: number) => c.repeat(Math.ceil(n / c.length)).slice(0, n);

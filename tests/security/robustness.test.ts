@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { paths } from "../../src/paths.ts";
+import { paths } from "../../src/kernel/paths.ts";
 import { initHome, pai, PAI_BIN, ROOT, type RunResult } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 

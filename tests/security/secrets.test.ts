@@ -7,8 +7,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../src/storage/index.ts";
-import { waitFor } from "../daemon/helpers.ts";
+import { openDatabase } from "../../src/app/db.ts";
+import { waitFor } from "../automation/helpers.ts";
 import { pai, paiAsync } from "../helpers/cli.ts";
 import { startFakeAnthropic } from "../helpers/fake-anthropic.ts";
 import { startFakeOllama, type FakeServer } from "../helpers/fake-ollama.ts";

@@ -1,7 +1,7 @@
 /** Writes a Telos in a temporary PAI_HOME without spawning the CLI (fast, for function-level tests). */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { paths, TELOS_FILES, type Paths } from "../../src/paths.ts";
+import { paths, TELOS_FILES, type Paths } from "../../src/kernel/paths.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 export function fm(title: string, visibility: "private" | "shareable" = "shareable", updated = "2026-03-01"): string {

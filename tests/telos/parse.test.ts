@@ -2,7 +2,7 @@ import { readFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fastPath, frontMatterSchema, parseFrontMatter } from "../../src/telos/frontmatter.ts";
-import { parseYaml } from "../../src/util/frontmatter.ts";
+import { parseYaml } from "../../src/kernel/frontmatter.ts";
 import { checkTelos, formatProblem, linkedFrom, loadTelos, parseLinks, textLines } from "../../src/telos/index.ts";
 import { fm, telosHome } from "./helpers.ts";
 

@@ -22,7 +22,7 @@ export function register(program: Command): void {
     'pai ask "add to my journal: shipped the beta"   handled by the journal pack when it is installed',
   ]);
   cmd.action(async (words: string[], opts: { backend?: string; model?: string; incognito?: boolean; budget?: string; json?: boolean; packs?: boolean; continue?: boolean }) => {
-    const { UsageError } = await import("../../errors.ts");
+    const { UsageError } = await import("../../kernel/errors.ts");
     // "-" reads standard input; with other words, the words come first and the input follows them.
     const dash = words.includes("-");
     let question = words.filter((w) => w !== "-").join(" ");
@@ -41,11 +41,11 @@ export function register(program: Command): void {
     // A request that an installed pack's trigger matches goes to that pack (code, then CLI, prompt, skill).
     // A follow-up is a conversation with the model, never a pack's request.
     if (opts.packs !== false && !opts.continue) {
-      const { routeToPack } = await import("../../ask/route.ts");
+      const { routeToPack } = await import("../../conversation/route.ts");
       const routed = await routeToPack(question, { backend: opts.backend, model: opts.model, incognito: opts.incognito, json: opts.json });
       if (routed) return;
     }
-    const { ask } = await import("../../ask/index.ts");
+    const { ask } = await import("../../conversation/ask.ts");
 
     // Ctrl-C stops the stream: the partial answer is stored marked as interrupted. A second Ctrl-C exits now.
     const ctrl = new AbortController();

@@ -13,14 +13,14 @@ export function register(program: Command): void {
   cmd.action(async (opts: { backend?: string; model?: string; incognito?: boolean; plain?: boolean }) => {
     const { parseBackendName } = await import("../../models/index.ts");
     const backend = opts.backend ? parseBackendName(opts.backend) : undefined;
-    const { paths, requireUser } = await import("../../paths.ts");
+    const { paths, requireUser } = await import("../../kernel/paths.ts");
     const p = requireUser(paths());
     const { loadConfig } = await import("../../config/index.ts");
     const config = loadConfig(p.config);
-    const { openDatabase } = await import("../../storage/index.ts");
+    const { openDatabase } = await import("../../app/db.ts");
     const db = openDatabase(p.db);
     try {
-      const { runChat } = await import("../../chat/index.ts");
+      const { runChat } = await import("../../conversation/chat/index.ts");
       const code = await runChat({ paths: p, db, config, backend, model: opts.model, incognito: opts.incognito, plain: opts.plain });
       if (code) process.exitCode = code;
     } finally {

@@ -12,7 +12,7 @@ export function register(program: Command): void {
   );
   examples(cmd, ["pai context", "pai context --for cloud", "pai context --query 'plan my week' --budget 500", "pai context --json"]);
   cmd.action(async (opts: { query?: string; budget?: string; for?: string; json?: boolean }) => {
-    const { UsageError } = await import("../../errors.ts");
+    const { UsageError } = await import("../../kernel/errors.ts");
     if (opts.for !== undefined && opts.for !== "local" && opts.for !== "cloud") {
       throw new UsageError(`--for must be local or cloud, not '${opts.for}'`, { hint: "pai context --for cloud" });
     }
@@ -23,7 +23,7 @@ export function register(program: Command): void {
         throw new UsageError(`--budget must be a whole number of tokens, not '${opts.budget}'`, { hint: "pai context --budget 1000" });
       }
     }
-    const { requireUser } = await import("../../paths.ts");
+    const { requireUser } = await import("../../kernel/paths.ts");
     const p = requireUser();
     const { loadConfig } = await import("../../config/index.ts");
     const config = loadConfig(p.config);

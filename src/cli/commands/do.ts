@@ -18,7 +18,7 @@ export function register(program: Command): void {
     "pai do --route model 'give me the key ideas of https://example.com/post'",
   ]);
   cmd.action(async (words: string[], opts: { explain?: boolean; route: string; backend?: string; model?: string; incognito?: boolean; json?: boolean }) => {
-    const { UsageError } = await import("../../errors.ts");
+    const { UsageError } = await import("../../kernel/errors.ts");
     if (opts.route !== "triggers" && opts.route !== "model") throw new UsageError(`unknown route '${opts.route}'`, { hint: "use --route triggers or --route model" });
     const request = words.join(" ").trim();
     if (!request) throw new UsageError("empty request", { hint: "pai do 'what you want done'" });
@@ -42,7 +42,7 @@ export function register(program: Command): void {
       });
       if (!r.ok) {
         // The failure is in the JSON, and still one line on stderr with a non-zero exit.
-        const { formatError } = await import("../../errors.ts");
+        const { formatError } = await import("../../kernel/errors.ts");
         note(formatError(result?.error ?? new Error("the request failed")));
         process.exitCode = result?.error?.exitCode ?? 1;
       }

@@ -9,7 +9,7 @@ export function register(program: Command): void {
   examples(cmd, ["pai doctor", "pai doctor --json", "PAI_HOME=~/work-profile pai doctor"]);
   cmd.addHelpText("after", "\nEach line is ok, warn or fail, with the fix under it. Exit 1 when any check fails, 0 otherwise.\n");
   cmd.action(async (opts: { json?: boolean }) => {
-    const { runDoctor, renderDoctor } = await import("../../doctor/index.ts");
+    const { runDoctor, renderDoctor } = await import("../../admin/doctor.ts");
     // On a terminal, a long check shows a line on stderr while it runs, cleared once it is done.
     const tty = process.stderr.isTTY === true;
     let shown = false;

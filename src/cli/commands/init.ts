@@ -9,7 +9,7 @@ export function register(program: Command): void {
   withJson(cmd);
   examples(cmd, ["pai init --name Ada", "PAI_HOME=~/work-profile pai init"]);
   cmd.action(async (opts: { name?: string; json?: boolean }) => {
-    const { initUser } = await import("../../init/index.ts");
+    const { initUser } = await import("../../admin/init.ts");
     const result = initUser({ name: opts.name });
     if (opts.json) return printData(result);
     if (result.created.length === 0) {

@@ -16,8 +16,8 @@ export function register(program: Command): void {
     "pai integrate claude-code --uninstall",
   ]);
   cmd.action(async (tool: string, opts: { uninstall?: boolean; dryRun?: boolean; json?: boolean }) => {
-    const { integrate, parseTool } = await import("../../integrate/index.ts");
-    const { PaiError, UsageError } = await import("../../errors.ts");
+    const { integrate, parseTool } = await import("../../interop/integrate/index.ts");
+    const { PaiError, UsageError } = await import("../../kernel/errors.ts");
     try {
       parseTool(tool);
     } catch (err) {

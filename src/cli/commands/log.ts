@@ -10,10 +10,10 @@ export function register(program: Command): void {
   withJson(cmd);
   examples(cmd, ["pai log", "pai log --limit 100 --json", "pai log --exchange 3f1c…"]);
   cmd.action(async (opts: { limit: string; exchange?: string; json?: boolean }) => {
-    const { UsageError } = await import("../../errors.ts");
+    const { UsageError } = await import("../../kernel/errors.ts");
     const limit = Number(opts.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`invalid --limit '${opts.limit}'`, { hint: "give a positive whole number, e.g. --limit 50" });
-    const { openUserDatabase } = await import("../../storage/index.ts");
+    const { openUserDatabase } = await import("../../app/db.ts");
     const { listCalls } = await import("../../models/calllog.ts");
     const db = await openUserDatabase();
     try {

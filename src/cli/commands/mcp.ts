@@ -12,15 +12,15 @@ export function register(program: Command): void {
     "pai integrate claude-code    registers 'pai mcp' in Claude Code",
   ]);
   cmd.action(async (opts: { client?: string }) => {
-    const { UsageError } = await import("../../errors.ts");
+    const { UsageError } = await import("../../kernel/errors.ts");
     if (opts.client !== undefined && opts.client !== "local" && opts.client !== "cloud") {
       throw new UsageError(`--client must be local or cloud (got '${opts.client}')`, { hint: "pai mcp --client cloud" });
     }
-    const { paths, requireUser } = await import("../../paths.ts");
+    const { paths, requireUser } = await import("../../kernel/paths.ts");
     const p = requireUser(paths());
     const { loadConfig } = await import("../../config/index.ts");
     const audience = (opts.client as "local" | "cloud" | undefined) ?? loadConfig(p.config).mcp.clientIs;
-    const { serveStdio } = await import("../../mcp/server.ts");
+    const { serveStdio } = await import("../../interop/mcp.ts");
     await serveStdio({ audience, paths: p });
   });
 }

@@ -26,7 +26,7 @@ export function register(program: Command): void {
     ) => {
       const { withUserStore, isIncognito, parseKind } = await import("../../memory/cli.ts");
       const { itemJson } = await import("../../memory/json.ts");
-      const { UsageError } = await import("../../errors.ts");
+      const { UsageError } = await import("../../kernel/errors.ts");
       const text = words.length === 1 && words[0] === "-" ? await readStdin() : words.join(" ");
       if (!text.trim()) throw new UsageError("nothing to remember", { hint: 'pai remember "TEXT" (or - to read standard input)' });
       const kind = parseKind(opts.kind);

@@ -56,7 +56,7 @@ export function register(program: Command): void {
         printData({ ok: r.ok, pack: target.pack, command: target.command, tier: r.tier, runId: r.runId, memoryId: r.memoryId ?? null, output: r.output, data: verbatim(r.data ?? null), error: r.error ? { message: r.error.message, hint: r.error.hint ?? null } : null });
         if (!r.ok) {
           // The failure is in the JSON, and still one line on stderr with a non-zero exit.
-          const { formatError } = await import("../../errors.ts");
+          const { formatError } = await import("../../kernel/errors.ts");
           note(formatError(r.error ?? new Error("the command failed")));
           process.exitCode = r.error?.exitCode ?? 1;
         }

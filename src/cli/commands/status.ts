@@ -7,9 +7,9 @@ export function register(program: Command): void {
   );
   examples(cmd, ["pai status", "pai status --json"]);
   cmd.action(async (opts: { json?: boolean }) => {
-    const { requireUser } = await import("../../paths.ts");
+    const { requireUser } = await import("../../kernel/paths.ts");
     requireUser();
-    const { getStatus } = await import("../../status/index.ts");
+    const { getStatus } = await import("../../admin/status.ts");
     const s = await getStatus();
     if (opts.json) return printData(s);
     const label = (l: string) => style.bold(l.padEnd(10));

@@ -15,7 +15,7 @@
  * these; low-priority Telos files below.
  */
 import type { Config } from "../../config/schema.ts";
-import type { Database } from "../../storage/index.ts";
+import type { Database } from "../../kernel/storage/index.ts";
 import { queryTerms, STOP_WORDS } from "../../memory/text.ts";
 import type { ContextItem, ContextSection, ContextSource } from "../types.ts";
 

@@ -4,7 +4,7 @@
  * of the lower-priority files that share words with it rise (still below preferences).
  */
 import type { Config } from "../../config/schema.ts";
-import type { TelosFile } from "../../paths.ts";
+import type { TelosFile } from "../../kernel/paths.ts";
 import { formatLinks, textLines, type Telos, type TelosItem } from "../../telos/index.ts";
 import type { ContextItem, ContextRequest, ContextSection, ContextSource } from "../types.ts";
 

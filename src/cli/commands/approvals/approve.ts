@@ -1,16 +1,16 @@
 import type { Command } from "commander";
 import { examples, print, printData, withJson } from "../../output.ts";
-import { safeText } from "../../../util/terminal.ts";
+import { safeText } from "../../../kernel/terminal.ts";
 
 export function register(group: Command): void {
   const cmd = withJson(group.command("approve <id>").description("approve a waiting action and run it now"));
   examples(cmd, ["pai approvals approve 3"]);
   cmd.action(async (id: string, opts: { json?: boolean }) => {
-    const { approveApproval } = await import("../../../jobs/approvals.ts");
-    const { openUserDatabase } = await import("../../../storage/index.ts");
+    const { approveApproval } = await import("../../../automation/jobs/approvals.ts");
+    const { openUserDatabase } = await import("../../../app/db.ts");
     const { loadConfig } = await import("../../../config/index.ts");
-    const { paths } = await import("../../../paths.ts");
-    const { UsageError } = await import("../../../errors.ts");
+    const { paths } = await import("../../../kernel/paths.ts");
+    const { UsageError } = await import("../../../kernel/errors.ts");
     const n = Number(id);
     if (!Number.isInteger(n) || n <= 0) throw new UsageError(`invalid approval id '${id}'`, { hint: "'pai approvals list' shows the ids" });
     const db = await openUserDatabase();

@@ -6,9 +6,9 @@ export function register(group: Command): void {
   examples(cmd, ["pai approvals deny 4 --reason 'not tonight'"]);
   cmd.action(
     async (id: string, opts: { json?: boolean; reason?: string }) => {
-      const { denyApproval } = await import("../../../jobs/approvals.ts");
-      const { openUserDatabase } = await import("../../../storage/index.ts");
-      const { UsageError } = await import("../../../errors.ts");
+      const { denyApproval } = await import("../../../automation/jobs/approvals.ts");
+      const { openUserDatabase } = await import("../../../app/db.ts");
+      const { UsageError } = await import("../../../kernel/errors.ts");
       const n = Number(id);
       if (!Number.isInteger(n) || n <= 0) throw new UsageError(`invalid approval id '${id}'`, { hint: "'pai approvals list' shows the ids" });
       const db = await openUserDatabase();

@@ -8,7 +8,7 @@ import * as list from "./list.ts";
 export function register(program: Command): void {
   const group = program.command("approvals").description("actions waiting for you: list, approve (runs it now) or deny");
   group.hook("preAction", async () => {
-    const { requireUser } = await import("../../../paths.ts");
+    const { requireUser } = await import("../../../kernel/paths.ts");
     requireUser();
   });
   examples(group, ["pai approvals list", "pai approvals approve 3", "pai approvals deny 4 --reason 'not tonight'"]);

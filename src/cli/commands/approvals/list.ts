@@ -6,8 +6,8 @@ export function register(group: Command): void {
   examples(cmd, ["pai approvals list", "pai approvals list --all --json"]);
   cmd.action(
     async (opts: { json?: boolean; all?: boolean }) => {
-      const { listApprovals } = await import("../../../jobs/approvals.ts");
-      const { openUserDatabase } = await import("../../../storage/index.ts");
+      const { listApprovals } = await import("../../../automation/jobs/approvals.ts");
+      const { openUserDatabase } = await import("../../../app/db.ts");
       const db = await openUserDatabase();
       try {
         const rows = listApprovals(db, { all: opts.all });

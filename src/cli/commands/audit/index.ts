@@ -7,7 +7,7 @@ import * as verify from "./verify.ts";
 export function register(program: Command): void {
   const group = program.command("audit").description("show and verify the tamper-evident audit trail");
   group.hook("preAction", async () => {
-    const { requireUser } = await import("../../../paths.ts");
+    const { requireUser } = await import("../../../kernel/paths.ts");
     requireUser();
   });
   examples(group, ["pai audit", "pai audit --since 2026-03-01 --job nightly", "pai audit --json", "pai audit verify"]);

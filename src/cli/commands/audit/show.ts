@@ -9,9 +9,9 @@ export function register(group: Command): void {
       .option("--job <name>", "only this job's entries")
       .option("-n, --limit <n>", "only the last n entries"),
   ).action(async (opts: { json?: boolean; since?: string; job?: string; limit?: string }) => {
-    const { listAudit } = await import("../../../audit/index.ts");
-    const { openUserDatabase } = await import("../../../storage/index.ts");
-    const { UsageError } = await import("../../../errors.ts");
+    const { listAudit } = await import("../../../automation/audit.ts");
+    const { openUserDatabase } = await import("../../../app/db.ts");
+    const { UsageError } = await import("../../../kernel/errors.ts");
     let since: Date | undefined;
     if (opts.since) {
       since = new Date(opts.since);

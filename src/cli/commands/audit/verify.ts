@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { examples, print, printData, withJson } from "../../output.ts";
-import { safeText } from "../../../util/terminal.ts";
+import { safeText } from "../../../kernel/terminal.ts";
 
 export function register(group: Command): void {
   const cmd = withJson(group.command("verify").description("check the hash chain and where it ends (user/audit.head): exit 1 on an edited, removed or reordered entry, a cut-off tail or an emptied log"));
@@ -9,8 +9,8 @@ export function register(group: Command): void {
     async () => {
       // --json may be read by the parent `audit` command, which has it too.
       const opts = cmd.optsWithGlobals() as { json?: boolean };
-      const { verifyAudit } = await import("../../../audit/index.ts");
-      const { openUserDatabase } = await import("../../../storage/index.ts");
+      const { verifyAudit } = await import("../../../automation/audit.ts");
+      const { openUserDatabase } = await import("../../../app/db.ts");
       const db = await openUserDatabase();
       try {
         const r = verifyAudit(db);

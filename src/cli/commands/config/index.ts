@@ -4,7 +4,7 @@ import { examples, print, printData, style, table, verbatim, withJson } from "..
 export function register(program: Command): void {
   const group = program.command("config").description("get, set and list configuration (user/config.json)");
   group.hook("preAction", async () => {
-    const { requireUser } = await import("../../../paths.ts");
+    const { requireUser } = await import("../../../kernel/paths.ts");
     requireUser();
   });
   examples(group, ["pai config list", "pai config get backend.default", "pai config set backend.default anthropic", "pai config set memory.hotCap 100", "pai config path"]);
@@ -28,7 +28,7 @@ export function register(program: Command): void {
   examples(set, ["pai config set backend.default anthropic", "pai config set memory.hotCap 100", "pai config set memory.hotCap --unset"]);
   set.action(async (key: string, value: string | undefined, opts: { json?: boolean; unset?: boolean }) => {
     const { setConfigValue, getConfigValue } = await import("../../../config/index.ts");
-    const { UsageError } = await import("../../../errors.ts");
+    const { UsageError } = await import("../../../kernel/errors.ts");
     if (value === undefined && !opts.unset) throw new UsageError("missing value", { hint: `pai config set ${key} VALUE (or --unset)` });
     setConfigValue(key, opts.unset ? undefined : value);
     const now = getConfigValue(key);
@@ -55,7 +55,7 @@ export function register(program: Command): void {
   const path = withJson(group.command("path").description("print the config file's path"));
   examples(path, ["pai config path", "$EDITOR \"$(pai config path)\""]);
   path.action(async (opts: { json?: boolean }) => {
-    const { paths } = await import("../../../paths.ts");
+    const { paths } = await import("../../../kernel/paths.ts");
     const file = paths().config;
     if (opts.json) return printData({ path: file });
     print(file);

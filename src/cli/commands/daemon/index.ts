@@ -13,7 +13,7 @@ import * as stop from "./stop.ts";
 export function register(program: Command): void {
   const group = program.command("daemon").description("start, stop and inspect the persistent assistant (one per PAI_HOME)");
   group.hook("preAction", async () => {
-    const { requireUser } = await import("../../../paths.ts");
+    const { requireUser } = await import("../../../kernel/paths.ts");
     requireUser();
   });
   examples(group, ["pai daemon start", "pai daemon status", "pai daemon logs -f", "pai daemon pause", "pai daemon install", "pai daemon stop"]);

@@ -10,8 +10,8 @@ export function register(group: Command): void {
   withJson(cmd);
   examples(cmd, ["pai daemon install", "pai daemon install --dir /tmp/units"]);
   cmd.action(async (opts: { json?: boolean; dir?: string; platform?: string }) => {
-    const { installService } = await import("../../../daemon/index.ts");
-    const { UsageError } = await import("../../../errors.ts");
+    const { installService } = await import("../../../automation/daemon/index.ts");
+    const { UsageError } = await import("../../../kernel/errors.ts");
     if (opts.platform && !["linux", "darwin"].includes(opts.platform)) throw new UsageError(`unknown platform '${opts.platform}'`, { hint: "linux or darwin" });
     const r = installService(undefined, { dir: opts.dir, platform: opts.platform as NodeJS.Platform | undefined });
     if (opts.json) return printData(r);

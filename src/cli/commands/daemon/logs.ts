@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { examples, note, print, printData, withJson } from "../../output.ts";
-import { safeJson } from "../../../util/terminal.ts";
+import { safeJson } from "../../../kernel/terminal.ts";
 
 export function register(group: Command): void {
   const cmd = withJson(
@@ -12,9 +12,9 @@ export function register(group: Command): void {
   );
   examples(cmd, ["pai daemon logs", "pai daemon logs -n 200", "pai daemon logs -f"]);
   cmd.action(async (opts: { json?: boolean; lines: string; follow?: boolean }) => {
-    const { readLogs, followLogs } = await import("../../../daemon/index.ts");
-    const { paths, requireUser } = await import("../../../paths.ts");
-    const { UsageError } = await import("../../../errors.ts");
+    const { readLogs, followLogs } = await import("../../../automation/daemon/index.ts");
+    const { paths, requireUser } = await import("../../../kernel/paths.ts");
+    const { UsageError } = await import("../../../kernel/errors.ts");
     const n = Number(opts.lines);
     if (!Number.isInteger(n) || n < 0) throw new UsageError(`invalid --lines '${opts.lines}'`, { hint: "a whole number, e.g. -n 100" });
     if (!opts.follow) {

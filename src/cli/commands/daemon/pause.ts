@@ -6,7 +6,7 @@ export function register(group: Command): void {
   examples(cmd, ["pai daemon pause"]);
   cmd.action(
     async (opts: { json?: boolean }) => {
-      const { setKillSwitch } = await import("../../../daemon/index.ts");
+      const { setKillSwitch } = await import("../../../automation/daemon/index.ts");
       const r = setKillSwitch(true);
       if (opts.json) return printData(r);
       print(r.changed ? "Paused: the daemon fires nothing until 'pai daemon resume'." : "Already paused.");

@@ -5,7 +5,7 @@ export function register(group: Command): void {
   const cmd = withJson(group.command("status").description("is the daemon running? (exit 0 if it is, 3 if not)"));
   examples(cmd, ["pai daemon status", "pai daemon status --json"]);
   cmd.action(async (opts: { json?: boolean }) => {
-    const { daemonStatus } = await import("../../../daemon/index.ts");
+    const { daemonStatus } = await import("../../../automation/daemon/index.ts");
     const s = daemonStatus();
     if (!s.running) process.exitCode = 3;
     if (opts.json) return printData(s);

@@ -10,7 +10,7 @@ export function register(group: Command): void {
   );
   examples(cmd, ["pai daemon stop", "pai daemon stop --force"]);
   cmd.action(async (opts: { json?: boolean; force?: boolean }) => {
-    const { stopDaemon } = await import("../../../daemon/index.ts");
+    const { stopDaemon } = await import("../../../automation/daemon/index.ts");
     const r = await stopDaemon(undefined, { force: opts.force });
     if (opts.json) return printData(r);
     print(

@@ -16,8 +16,8 @@ export function registerAgents(group: Command): void {
     "pai export agents --flavour claude --dry-run",
   ]);
   cmd.action(async (opts: { to?: string; flavour?: string; includePrivate?: boolean; dryRun?: boolean; json?: boolean }) => {
-    const { exportAgents, parseFlavour } = await import("../../../export/agents.ts");
-    const { PaiError, UsageError } = await import("../../../errors.ts");
+    const { exportAgents, parseFlavour } = await import("../../../interop/agents.ts");
+    const { PaiError, UsageError } = await import("../../../kernel/errors.ts");
     try {
       parseFlavour(opts.flavour);
     } catch (err) {

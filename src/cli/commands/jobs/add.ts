@@ -51,7 +51,7 @@ export function register(group: Command): void {
     `pai jobs add inbox --from ./inbox-job.json`,
   ]);
   cmd.action(async (name: string, opts: Record<string, unknown> & { json?: boolean }) => {
-    const { addJob, describeTrigger, describeAction } = await import("../../../jobs/index.ts");
+    const { addJob, describeTrigger, describeAction } = await import("../../../automation/jobs/index.ts");
     const job = addJob(name, opts as never);
     if (opts.json) {
       const { file: _f, name: _n, ...rest } = job;

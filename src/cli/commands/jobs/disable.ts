@@ -5,7 +5,7 @@ export function register(group: Command): void {
   const cmd = withJson(group.command("disable <name>").description("switch a job off (its file stays)"));
   examples(cmd, ["pai jobs disable nightly"]);
   cmd.action(async (name: string, opts: { json?: boolean }) => {
-    const { enableJob } = await import("../../../jobs/index.ts");
+    const { enableJob } = await import("../../../automation/jobs/index.ts");
     enableJob(name, false);
     if (opts.json) return printData({ name, enabled: false });
     print(`Disabled job ${name}.`);

@@ -6,7 +6,7 @@ export function register(group: Command): void {
   examples(cmd, ["pai jobs enable nightly"]);
   cmd.action(
     async (name: string, opts: { json?: boolean }) => {
-      const { enableJob } = await import("../../../jobs/index.ts");
+      const { enableJob } = await import("../../../automation/jobs/index.ts");
       enableJob(name, true);
       if (opts.json) return printData({ name, enabled: true });
       print(`Enabled job ${name}.`);

@@ -11,7 +11,7 @@ import * as run from "./run.ts";
 export function register(program: Command): void {
   const group = program.command("jobs").description("manage the daemon's jobs (user/jobs/<name>.json: trigger + action + policy)");
   group.hook("preAction", async () => {
-    const { requireUser } = await import("../../../paths.ts");
+    const { requireUser } = await import("../../../kernel/paths.ts");
     requireUser();
   });
   examples(group, [

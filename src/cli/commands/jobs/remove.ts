@@ -6,7 +6,7 @@ export function register(group: Command): void {
   examples(cmd, ["pai jobs remove nightly", "pai jobs rm nightly --json"]);
   cmd.action(
     async (name: string, opts: { json?: boolean }) => {
-      const { deleteJob } = await import("../../../jobs/index.ts");
+      const { deleteJob } = await import("../../../automation/jobs/index.ts");
       deleteJob(name);
       if (opts.json) return printData({ name, removed: true });
       print(`Removed job ${name}.`);

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { examples, print, printData, withJson } from "../../output.ts";
-import { safeText } from "../../../util/terminal.ts";
+import { safeText } from "../../../kernel/terminal.ts";
 
 export function register(group: Command): void {
   const cmd = withJson(
@@ -8,7 +8,7 @@ export function register(group: Command): void {
   );
   examples(cmd, ["pai jobs run nightly", "pai jobs run nightly --json"]);
   cmd.action(async (name: string, opts: { json?: boolean }) => {
-    const { runJobNow } = await import("../../../jobs/index.ts");
+    const { runJobNow } = await import("../../../automation/jobs/index.ts");
     const ac = new AbortController();
     process.once("SIGINT", () => ac.abort());
     const r = await runJobNow(name, undefined, { signal: ac.signal });

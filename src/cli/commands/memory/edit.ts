@@ -13,7 +13,7 @@ export function register(group: Command): void {
   cmd.action(async (idText: string, words: string[], opts: { json?: boolean; incognito?: boolean }) => {
     const { withUserStore, parseId, isIncognito } = await import("../../../memory/cli.ts");
     const { itemJson } = await import("../../../memory/json.ts");
-    const { UsageError } = await import("../../../errors.ts");
+    const { UsageError } = await import("../../../kernel/errors.ts");
     const id = parseId(idText);
     const text = words.length === 1 && words[0] === "-" ? await readStdin() : words.join(" ");
     if (!text.trim()) throw new UsageError("the new text is empty", { hint: `pai memory edit ${id} "TEXT"` });

@@ -13,13 +13,13 @@ export function register(group: Command): void {
   cmd.action(async (opts: { format: string; output?: string; includeSuperseded?: boolean; json?: boolean }) => {
     const { withUserStore } = await import("../../../memory/cli.ts");
     const { exportLines } = await import("../../../memory/io.ts");
-    const { UsageError } = await import("../../../errors.ts");
+    const { UsageError } = await import("../../../kernel/errors.ts");
     const format = opts.json ? "json" : opts.format;
     if (format !== "jsonl" && format !== "json") throw new UsageError(`unknown format '${opts.format}'`, { hint: "use jsonl or json" });
     await withUserStore(async ({ store }) => {
       const lines = exportLines(store, { includeSuperseded: !!opts.includeSuperseded });
       if (opts.output) {
-        const { writeFileAtomic } = await import("../../../util/fs.ts");
+        const { writeFileAtomic } = await import("../../../kernel/fs.ts");
         const parts: string[] = [];
         for (const l of lines) parts.push(l);
         writeFileAtomic(opts.output, format === "json" ? `[${parts.join(",\n")}]\n` : parts.length ? `${parts.join("\n")}\n` : "");

@@ -12,7 +12,7 @@ export function register(group: Command): void {
   examples(cmd, ["pai memory forget 42 43", "pai memory forget --match 'old address'", "pai memory forget --match 'old address' --yes --json"]);
   cmd.action(async (idTexts: string[], opts: { match?: string; yes?: boolean; json?: boolean }) => {
     const { withUserStore, parseId, itemRows } = await import("../../../memory/cli.ts");
-    const { UsageError, UserError } = await import("../../../errors.ts");
+    const { UsageError, UserError } = await import("../../../kernel/errors.ts");
     if (!idTexts.length && opts.match === undefined) throw new UsageError("nothing to forget", { hint: "give ids, or --match QUERY" });
     if (idTexts.length && opts.match !== undefined) throw new UsageError("give ids or --match, not both");
     const ids = idTexts.map(parseId);

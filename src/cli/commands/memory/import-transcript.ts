@@ -17,8 +17,8 @@ export function register(group: Command): void {
     `echo '{"transcript_path":"/path/session.jsonl"}' | pai memory import-transcript --from-hook`,
   ]);
   cmd.action(async (file: string | undefined, opts: { fromHook?: boolean; format?: string; dryRun?: boolean; json?: boolean }) => {
-    const { UsageError } = await import("../../../errors.ts");
-    const { requireUser } = await import("../../../paths.ts");
+    const { UsageError } = await import("../../../kernel/errors.ts");
+    const { requireUser } = await import("../../../kernel/paths.ts");
     requireUser();
     const formats = ["claude-code", "chat-json", "chat-markdown"] as const;
     if (opts.format !== undefined && !(formats as readonly string[]).includes(opts.format)) {

@@ -16,7 +16,7 @@ export function register(group: Command): void {
       const r = store.maintain();
       let summaries: number | undefined;
       if (opts.consolidate) {
-        const { consolidateWithModel } = await import("../../../learn/index.ts");
+        const { consolidateWithModel } = await import("../../../conversation/learn.ts");
         const { parseBackendName } = await import("../../../models/index.ts");
         summaries = await consolidateWithModel({
           db,

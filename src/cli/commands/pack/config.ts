@@ -17,7 +17,7 @@ export function register(group: Command): void {
     }
     const entries = packConfig(pack).filter((e) => key === undefined || e.key === key);
     if (key !== undefined && !entries.length) {
-      const { UserError } = await import("../../../errors.ts");
+      const { UserError } = await import("../../../kernel/errors.ts");
       throw new UserError(`pack '${pack}' has no setting '${key}'`, { hint: `'pai pack config ${pack}' lists its settings` });
     }
     if (opts.json) return printData(key === undefined ? entries.map(settingJson) : settingJson(entries[0]!));

@@ -12,7 +12,7 @@ import * as verify from "./verify.ts";
 export function register(program: Command): void {
   const group = program.command("pack").description("list, install, verify and remove packs (user/packs/)");
   group.hook("preAction", async () => {
-    const { requireUser } = await import("../../../paths.ts");
+    const { requireUser } = await import("../../../kernel/paths.ts");
     requireUser();
   });
   examples(group, [

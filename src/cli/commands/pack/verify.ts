@@ -23,7 +23,7 @@ export function register(group: Command): void {
       }
     }
     if (bad.length) {
-      const { UserError } = await import("../../../errors.ts");
+      const { UserError } = await import("../../../kernel/errors.ts");
       throw new UserError(`${bad.map((b) => b.name).join(", ")} changed since install`, { hint: `reinstall to restore: pai pack update ${bad[0]!.name} (or uninstall and install)` });
     }
   });

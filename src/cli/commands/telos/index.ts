@@ -10,7 +10,7 @@ export function register(program: Command): void {
     .command("telos")
     .description("list, show, check and edit the Telos files (user/telos/*.md and user/preferences.md)");
   group.hook("preAction", async () => {
-    const { requireUser } = await import("../../../paths.ts");
+    const { requireUser } = await import("../../../kernel/paths.ts");
     requireUser();
   });
   examples(group, ["pai telos list", "pai telos show goals", "pai telos show G1", "pai telos check", "pai telos edit projects"]);

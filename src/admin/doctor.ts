@@ -1,0 +1,327 @@
+/**
+ * `pai doctor`: checks the runtime, PAI_HOME, the config, the database, the Telos, the install's git state and
+ * the model backends. Each check is ok, warn or fail, and says how to fix what is not ok. Doctor only reads:
+ * the database is checked on a read-only connection (or a private copy), never migrated, never rewritten.
+ */
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { PaiError } from "../kernel/errors.ts";
+import { TELOS_FILES, paiHome, paths as getPaths, type Paths } from "../kernel/paths.ts";
+
+export type CheckStatus = "ok" | "warn" | "fail";
+
+export interface Check {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  fix?: string;
+}
+
+export interface DoctorReport {
+  ok: boolean;
+  checks: Check[];
+}
+
+export interface DoctorOptions {
+  /** PAI_HOME (default: from the environment). */
+  home?: string;
+  /** The install's repository (default: PAI_INSTALL_DIR, else the install directory). */
+  installDir?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Timeout of the Ollama connect check (default 1000 ms). */
+  timeoutMs?: number;
+  /** Told before a check that may take a while (the integrity check of a large database). */
+  onProgress?: (what: string) => void;
+}
+
+const ok = (name: string, detail: string): Check => ({ name, status: "ok", detail });
+const warn = (name: string, detail: string, fix?: string): Check => ({ name, status: "warn", detail, ...(fix ? { fix } : {}) });
+const fail = (name: string, detail: string, fix?: string): Check => ({ name, status: "fail", detail, ...(fix ? { fix } : {}) });
+
+function message(err: unknown): { detail: string; fix?: string } {
+  if (err instanceof PaiError) return { detail: err.message, fix: err.hint };
+  return { detail: err instanceof Error ? err.message.split("\n")[0]! : String(err) };
+}
+
+// ---- runtime ------------------------------------------------------------------------------------
+
+/** Compares dotted versions numerically: <0, 0 or >0. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.+-]/).slice(0, 3).map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b.split(/[.+-]/).slice(0, 3).map((x) => Number.parseInt(x, 10) || 0);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
+
+/** `bun` (default: the running Bun's version) against the minimum package.json asks for. */
+export async function checkRuntime(bun: string | undefined = (globalThis as { Bun?: { version: string } }).Bun?.version): Promise<Check> {
+  let sqlite = "unknown";
+  try {
+    const { openDriver } = await import("#db");
+    const db = openDriver(":memory:");
+    try {
+      sqlite = db.prepare<{ v: string }>("SELECT sqlite_version() AS v").get()?.v ?? sqlite;
+    } finally {
+      db.close();
+    }
+  } catch (err) {
+    return fail("runtime", `SQLite cannot be loaded (${message(err).detail})`, "run 'npm install' in the install directory");
+  }
+  const { default: pkg } = await import("../../package.json", { with: { type: "json" } });
+  if (!bun) {
+    return warn("runtime", `pai ${pkg.version} on Node ${process.versions.node} (not Bun), SQLite ${sqlite}`, "run pai through bin/pai (or 'npx pai'), which uses the Bun installed by npm install");
+  }
+  const wanted = ((pkg as { dependencies?: Record<string, string> }).dependencies?.bun ?? "").replace(/^[\^~>=v\s]+/, "");
+  if (/^\d+\.\d+/.test(wanted) && compareVersions(bun, wanted) < 0) {
+    return warn("runtime", `Bun ${bun} is older than the ${wanted} pai is tested with, SQLite ${sqlite}`, "run 'npm install' in the install directory: bin/pai then uses the Bun it installs");
+  }
+  return ok("runtime", `pai ${pkg.version}, Bun ${bun}, SQLite ${sqlite}, ${process.platform}-${process.arch}`);
+}
+
+// ---- PAI_HOME -----------------------------------------------------------------------------------
+
+export function checkHome(p: Paths): Check {
+  if (!existsSync(p.user)) {
+    return fail("home", `no user/ folder in ${p.home} (PAI_HOME); config, database and Telos checks skipped`, "run 'pai init' (or set PAI_HOME to the folder that holds your user/)");
+  }
+  const missing = [
+    ...TELOS_FILES.map((f) => join(p.telos, `${f}.md`)),
+    p.preferences,
+    p.config,
+  ].filter((f) => !existsSync(f));
+  if (missing.length) {
+    const names = missing.map((f) => relative(p.home, f));
+    return warn("home", `${p.user}: missing ${names.slice(0, 3).join(", ")}${names.length > 3 ? ` and ${names.length - 3} more` : ""}`, "run 'pai init': it adds what is missing and never overwrites");
+  }
+  return ok("home", `${p.user}`);
+}
+
+// ---- config -------------------------------------------------------------------------------------
+
+export async function checkConfig(p: Paths): Promise<Check> {
+  if (!existsSync(p.config)) return warn("config", `${p.config} does not exist; defaults apply`, "run 'pai init' to create it");
+  try {
+    const { loadConfig, readRawConfig } = await import("../config/index.ts");
+    loadConfig(p.config);
+    const set = countLeaves(readRawConfig(p.config));
+    return ok("config", `${p.config} is valid (${set} key(s) set, the rest default)`);
+  } catch (err) {
+    const m = message(err);
+    return fail("config", m.detail, m.fix);
+  }
+}
+
+function countLeaves(obj: unknown): number {
+  if (!obj || typeof obj !== "object" || Array.isArray(obj)) return 1;
+  return Object.values(obj).reduce<number>((n, v) => n + countLeaves(v), 0);
+}
+
+// ---- database -----------------------------------------------------------------------------------
+
+const DB_FIX = (db: string) =>
+  `nothing was changed; move the file aside (mv '${db}' '${db}.broken'), then restore a backup or run 'pai init' to start a new database`;
+
+/**
+ * `PRAGMA integrity_check` without writing anything next to the user's database. When a WAL file exists (pai
+ * has, or had, the database open) the check runs read-only in place; otherwise on a private copy in a temporary
+ * folder, because even a read-only SQLite connection creates -wal and -shm files beside a WAL database.
+ */
+export async function checkDatabase(p: Paths, onProgress?: (what: string) => void): Promise<Check> {
+  const file = p.db;
+  if (!existsSync(file)) return warn("database", `${file} does not exist yet`, "run 'pai init' to create it");
+  const { looksLikeSqlite, integrityCheck, openDatabase, allMigrations } = await import("../app/db.ts");
+  if (!looksLikeSqlite(file)) return fail("database", `${file} is not a SQLite database`, DB_FIX(file));
+  if (statSync(file).size === 0) return warn("database", `${file} is empty`, "run 'pai init' (or any pai command) to set it up");
+
+  // About 15 ms per MB on these machines (a 1M-item store, 390 MB: 6 s): worth saying what is going on.
+  const mb = statSync(file).size / (1 << 20);
+  if (mb >= 50) onProgress?.(`checking the database's integrity (${mb.toFixed(0)} MB)…`);
+  let scratch: string | undefined;
+  let target = file;
+  if (!existsSync(`${file}-wal`)) {
+    scratch = mkdtempSync(join(tmpdir(), "pai-doctor-"));
+    target = join(scratch, "check.db");
+    copyFileSync(file, target);
+  }
+  try {
+    let db;
+    try {
+      db = openDatabase(target, { readonly: true, migrate: false });
+    } catch (err) {
+      return fail("database", `${file} ${describeOpenError(err)}`, DB_FIX(file));
+    }
+    try {
+      let problems: string[];
+      try {
+        problems = integrityCheck(db);
+      } catch (err) {
+        return fail("database", `${file} is corrupt (${message(err).detail})`, DB_FIX(file));
+      }
+      if (problems.length) {
+        return fail("database", `${file} is corrupt: ${problems.slice(0, 2).join("; ")}${problems.length > 2 ? ` (+${problems.length - 2} more)` : ""}`, DB_FIX(file));
+      }
+      const version = db.prepare<{ user_version: number }>("PRAGMA user_version").get()?.user_version ?? 0;
+      const latest = Math.max(0, ...allMigrations().map((m) => m.version));
+      const size = statSync(file).size;
+      const sizeText = size >= 1 << 20 ? `${(size / (1 << 20)).toFixed(1)} MB` : `${Math.ceil(size / 1024)} KB`;
+      if (version > latest) {
+        return warn("database", `${file}: schema version ${version} is newer than this pai knows (${latest})`, "run 'pai upgrade' to bring the install up to date");
+      }
+      const pending = version < latest ? `, schema ${version} (migrates to ${latest} on next use)` : `, schema ${version}`;
+      return ok("database", `${file}: integrity ok${pending}, ${sizeText}`);
+    } finally {
+      db.close();
+    }
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function describeOpenError(err: unknown): string {
+  const m = message(err).detail;
+  // openDatabase's errors already name the path: keep only what follows it.
+  const idx = m.indexOf(" is ");
+  const idx2 = m.indexOf(" cannot ");
+  const cut = [idx, idx2].filter((i) => i >= 0).sort((a, b) => a - b)[0];
+  return cut !== undefined && m.startsWith("the database ") ? m.slice(cut + 1) : `cannot be opened (${m})`;
+}
+
+// ---- Telos --------------------------------------------------------------------------------------
+
+export async function checkTelosFiles(p: Paths): Promise<Check> {
+  let problems: { file: string; line: number; message: string; severity: "error" | "warning" }[];
+  try {
+    const { checkTelos } = await import("../telos/index.ts");
+    problems = checkTelos(p);
+  } catch (err) {
+    const m = message(err);
+    return fail("telos", `the Telos files cannot be read (${m.detail})`, m.fix ?? "run 'pai telos check' for details");
+  }
+  const errors = problems.filter((x) => x.severity === "error");
+  const warnings = problems.filter((x) => x.severity !== "error");
+  const first = (list: typeof problems) => {
+    const pr = list[0]!;
+    return `${pr.file}:${pr.line}: ${pr.message}${list.length > 1 ? ` (+${list.length - 1} more)` : ""}`;
+  };
+  if (errors.length) return fail("telos", `${errors.length} problem(s): ${first(errors)}`, "run 'pai telos check' to see them all, then 'pai telos edit FILE'");
+  if (warnings.length) return warn("telos", `${warnings.length} warning(s): ${first(warnings)}`, "run 'pai telos check' to see them all");
+  return ok("telos", `${TELOS_FILES.length} files, no problems`);
+}
+
+// ---- install (git) ------------------------------------------------------------------------------
+
+export async function checkInstall(installDir?: string): Promise<Check> {
+  const { inspectInstall } = await import("./upgrade.ts");
+  let s;
+  try {
+    s = await inspectInstall({ dir: installDir, fetch: false });
+  } catch (err) {
+    const m = message(err);
+    return warn("install", m.detail, m.fix);
+  }
+  const where = s.branch ? `on ${s.branch}` : "detached HEAD";
+  const b = s.blocker;
+  if (b?.reason === "local-edits") {
+    return warn("install", `${s.dir}: ${b.files.length} tracked file(s) outside user/ have local edits (${b.files.slice(0, 3).join(", ")}); 'pai upgrade' will refuse`, "move your changes to user/overrides/ (it mirrors system/), then undo them with 'git restore'");
+  }
+  if (b?.reason === "no-upstream") return warn("install", `${s.dir}: ${where}, no upstream; 'pai upgrade' is not possible`, s.branch ? `git -C '${s.dir}' branch --set-upstream-to origin/${s.branch}` : `git -C '${s.dir}' switch main`);
+  if (b?.reason === "diverged") return warn("install", `${s.dir}: ${where}, diverged from ${s.upstream} (${b.ahead} local, ${b.behind} incoming commit(s))`, `'git -C ${s.dir} log ${s.upstream}..HEAD' shows your commits; move what you need to user/overrides/`);
+  if (b) return warn("install", `${s.dir}: ${where}, ${s.behind} commit(s) behind ${s.upstream}, but 'pai upgrade' would refuse (${b.reason})`, "run 'pai upgrade --check' for details");
+  if (s.behind > 0) return warn("install", `${s.dir}: ${where}, ${s.behind} commit(s) behind ${s.upstream} (as of the last fetch)`, "run 'pai upgrade'");
+  return ok("install", `${s.dir}: ${where}, clean, up to date with ${s.upstream} as of the last fetch ('pai upgrade --check' fetches)`);
+}
+
+// ---- backends -----------------------------------------------------------------------------------
+
+/** OLLAMA_HOST as Ollama accepts it (`host`, `host:port`, or a URL), as a base URL. */
+export function ollamaBaseUrl(host: string): string {
+  let h = host.trim();
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(h)) h = `http://${h}`;
+  const u = new URL(h);
+  if (!u.port && !/^[a-z]+:\/\/[^/]*:\d+/i.test(h)) u.port = u.protocol === "https:" ? "443" : "11434";
+  return u.origin;
+}
+
+export async function checkOllama(p: Paths, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Check> {
+  let configured = "http://127.0.0.1:11434";
+  let source = "default";
+  try {
+    const { loadConfig, readRawConfig } = await import("../config/index.ts");
+    configured = loadConfig(p.config).ollama.host;
+    const raw = readRawConfig(p.config) as { ollama?: { host?: unknown } };
+    if (raw.ollama?.host !== undefined) source = "config ollama.host";
+  } catch {
+    // A broken config is reported by the config check; fall back to the default host.
+  }
+  if (env.OLLAMA_HOST?.trim()) {
+    configured = env.OLLAMA_HOST.trim();
+    source = "OLLAMA_HOST";
+  }
+  let base: string;
+  try {
+    base = ollamaBaseUrl(configured);
+  } catch {
+    return warn("ollama", `'${configured}' (${source}) is not a valid address`, "set OLLAMA_HOST or 'pai config set ollama.host http://127.0.0.1:11434'");
+  }
+  const { isLoopbackUrl } = await import("../models/audience.ts");
+  let trusted = false;
+  try {
+    const { loadConfig } = await import("../config/index.ts");
+    trusted = loadConfig(p.config).ollama.trusted === true;
+  } catch {}
+  // Privacy before reachability: a host that is not this machine gets what a cloud model gets.
+  const privacy = isLoopbackUrl(base)
+    ? ""
+    : trusted
+      ? "; not this machine, but trusted (ollama.trusted): it receives private items"
+      : "; not this machine, so it counts as cloud: private items are never sent to it (set ollama.trusted true to treat it as local)";
+  try {
+    const res = await fetch(`${base}/api/version`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return warn("ollama", `${base} answered HTTP ${res.status} (from ${source})`, "check that it is Ollama at that address, or run 'ollama serve'");
+    const body = (await res.json().catch(() => ({}))) as { version?: string };
+    return ok("ollama", `reachable at ${base}${body.version ? ` (Ollama ${body.version})` : ""}${privacy}`);
+  } catch (err) {
+    const why = (err as Error)?.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : "not reachable";
+    return warn("ollama", `${base} (from ${source}): ${why}; pai works without a model, but ask and chat need one${privacy}`, "ollama serve");
+  }
+}
+
+export function checkAnthropic(env: NodeJS.ProcessEnv): Check {
+  if (env.ANTHROPIC_API_KEY?.trim()) return ok("anthropic", "ANTHROPIC_API_KEY is set (not checked against the API)");
+  return warn("anthropic", "ANTHROPIC_API_KEY is not set; the Anthropic backend is unavailable", "export ANTHROPIC_API_KEY=… to use --backend anthropic");
+}
+
+// ---- all ----------------------------------------------------------------------------------------
+
+export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport> {
+  const env = opts.env ?? process.env;
+  const p = getPaths(opts.home ?? paiHome(env));
+  const timeoutMs = opts.timeoutMs ?? 1000;
+  // The network check runs while the local ones do.
+  const ollama = checkOllama(p, env, timeoutMs);
+  const checks: Check[] = [await checkRuntime()];
+  const home = checkHome(p);
+  checks.push(home);
+  if (home.status !== "fail") {
+    checks.push(await checkConfig(p));
+    checks.push(await checkDatabase(p, opts.onProgress));
+    checks.push(await checkTelosFiles(p));
+  }
+  checks.push(await checkInstall(opts.installDir ?? (env.PAI_INSTALL_DIR?.trim() || undefined)));
+  checks.push(await ollama);
+  checks.push(checkAnthropic(env));
+  return { ok: checks.every((c) => c.status !== "fail"), checks };
+}
+
+/** The human report: `ok|warn|fail  <check>: <detail>`, and the fix under each line that is not ok. */
+export function renderDoctor(report: DoctorReport, paint: (status: CheckStatus, s: string) => string = (_s, t) => t): string {
+  const out: string[] = [];
+  for (const c of report.checks) {
+    out.push(`${paint(c.status, c.status.padEnd(4))}  ${c.name}: ${c.detail}`);
+    if (c.status !== "ok" && c.fix) out.push(`      fix: ${c.fix}`);
+  }
+  const n = (s: CheckStatus) => report.checks.filter((c) => c.status === s).length;
+  out.push("", `${n("ok")} ok, ${n("warn")} warn, ${n("fail")} fail`);
+  return out.join("\n");
+}

@@ -1,0 +1,67 @@
+/**
+ * The composition root. A command opens its home once: the paths under PAI_HOME, the config, and one
+ * database connection, each made the first time it is asked for and handed down from there. Nothing below
+ * src/app/ opens a database or reads the config on its own.
+ */
+import { loadConfig, type Config } from "../config/index.ts";
+import { paths as homePaths, requireUser, type Paths } from "../kernel/paths.ts";
+import type { Database } from "../kernel/storage/index.ts";
+import { openDatabase } from "./db.ts";
+
+export interface Home {
+  readonly paths: Paths;
+  /** The user's config, read on first use. */
+  readonly config: Config;
+  /** The user's database, opened (and migrated) on first use; closed when the home is. */
+  readonly db: Database;
+}
+
+export interface HomeOptions {
+  /** PAI_HOME to use instead of the environment's. */
+  home?: string;
+  /** Paths already resolved (a test, the daemon). */
+  paths?: Paths;
+  /** false: do not require an initialised user/ (init, doctor). Default true. */
+  user?: boolean;
+}
+
+export interface OpenHome extends Home {
+  /** True once the database was opened. */
+  readonly opened: boolean;
+  close(): void;
+}
+
+/** Opens a home lazily: nothing is read or opened until a field is used. */
+export function openHome(opts: HomeOptions = {}): OpenHome {
+  const p = opts.paths ?? homePaths(opts.home);
+  if (opts.user !== false) requireUser(p);
+  let config: Config | undefined;
+  let db: Database | undefined;
+  return {
+    paths: p,
+    get config() {
+      return (config ??= loadConfig(p.config));
+    },
+    get db() {
+      return (db ??= openDatabase(requireUser(p).db));
+    },
+    get opened() {
+      return db !== undefined;
+    },
+    close() {
+      const d = db;
+      db = undefined;
+      d?.close();
+    },
+  };
+}
+
+/** Runs fn with a home, and always closes what it opened. */
+export async function withHome<T>(fn: (home: Home) => T | Promise<T>, opts: HomeOptions = {}): Promise<T> {
+  const home = openHome(opts);
+  try {
+    return await fn(home);
+  } finally {
+    home.close();
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Actions waiting for the user. Approving runs the action now (once: the row is switched from pending in a
+ * single statement); denying records the refusal. Both are audited.
+ */
+import { createHash } from "node:crypto";
+import type { Config } from "../../config/index.ts";
+import { UserError } from "../../kernel/errors.ts";
+import type { Paths } from "../../kernel/paths.ts";
+import type { Database } from "../../kernel/storage/index.ts";
+import { appendAudit, canonicalJson } from "../audit.ts";
+import { executeFiring, type FireOutcome } from "./fire.ts";
+import { getJob } from "./store.ts";
+
+export interface Approval {
+  id: number;
+  job: string;
+  firingId: number;
+  action: Record<string, unknown>;
+  trigger: { trigger: string; key: string; vars: Record<string, string> };
+  requestedAt: string;
+  status: "pending" | "approved" | "denied";
+  decidedAt: string | null;
+  reason: string | null;
+  result: string | null;
+}
+
+interface Row {
+  id: number;
+  job: string;
+  firing_id: number;
+  action: string;
+  trigger: string;
+  requested_at: string;
+  status: Approval["status"];
+  decided_at: string | null;
+  reason: string | null;
+  result: string | null;
+}
+
+/** sha256 of an action's canonical JSON (keys sorted), to tell whether a job's action changed. */
+export function actionHash(action: unknown): string {
+  return createHash("sha256").update(canonicalJson(action)).digest("hex");
+}
+
+const toApproval = (r: Row): Approval => ({
+  id: r.id,
+  job: r.job,
+  firingId: r.firing_id,
+  action: JSON.parse(r.action),
+  trigger: JSON.parse(r.trigger),
+  requestedAt: r.requested_at,
+  status: r.status,
+  decidedAt: r.decided_at,
+  reason: r.reason,
+  result: r.result,
+});
+
+const COLS = "id, job, firing_id, action, trigger, requested_at, status, decided_at, reason, result";
+
+export function listApprovals(db: Database, opts: { all?: boolean } = {}): Approval[] {
+  const sql = `SELECT ${COLS} FROM approvals${opts.all ? "" : " WHERE status = 'pending'"} ORDER BY id`;
+  return db.prepare<Row>(sql).all().map(toApproval);
+}
+
+export function getApproval(db: Database, id: number): Approval {
+  const r = db.prepare<Row>(`SELECT ${COLS} FROM approvals WHERE id = ?`).get(id);
+  if (!r) throw new UserError(`no approval #${id}`, { hint: "'pai approvals list' shows the pending ones" });
+  return toApproval(r);
+}
+
+function decide(db: Database, id: number, status: "approved" | "denied", reason?: string): Approval {
+  const a = getApproval(db, id);
+  const r = db
+    .prepare("UPDATE approvals SET status = ?, decided_at = ?, reason = ? WHERE id = ? AND status = 'pending'")
+    .run(status, new Date().toISOString(), reason ?? null, id);
+  if (r.changes === 0) {
+    throw new UserError(`approval #${id} was already ${a.status}`, { hint: "'pai approvals list --all' shows every decision" });
+  }
+  return { ...a, status };
+}
+
+export function denyApproval(db: Database, id: number, reason?: string): Approval {
+  const a = decide(db, id, "denied", reason);
+  db.prepare("UPDATE job_firings SET status = 'denied', finished_at = ?, detail = ? WHERE id = ?").run(new Date().toISOString(), reason ?? "denied", a.firingId);
+  appendAudit(db, { job: a.job, type: "approval", data: { approval: id, firing: a.firingId, decision: "denied", ...(reason ? { reason } : {}) } });
+  return a;
+}
+
+/** Approves and runs the action now, in this process. */
+export async function approveApproval(ctx: { db: Database; config: Config; paths: Paths; signal?: AbortSignal }, id: number): Promise<{ approval: Approval; outcome: FireOutcome }> {
+  const { db } = ctx;
+  const pending = getApproval(db, id);
+  if (pending.status !== "pending") {
+    throw new UserError(`approval #${id} was already ${pending.status}`, { hint: "'pai approvals list --all' shows every decision" });
+  }
+  // The stored action is redacted (it is shown, never run): run the job's action from its file, and only if it
+  // is still the action that was put up for approval.
+  const job = getJob(ctx.paths, pending.job);
+  const stored = db.prepare<{ action_hash: string | null }>("SELECT action_hash FROM approvals WHERE id = ?").get(id);
+  if (stored?.action_hash && stored.action_hash !== actionHash(job.action)) {
+    throw new UserError(`job ${job.name} changed since approval #${id} was requested`, {
+      hint: `deny it ('pai approvals deny ${id}') and fire the job again ('pai jobs run ${job.name}') to approve its new action`,
+    });
+  }
+  const approval = decide(db, id, "approved");
+  appendAudit(db, { job: approval.job, type: "approval", data: { approval: id, firing: approval.firingId, decision: "approved" } });
+  const jobToRun = stored?.action_hash ? job : { ...job, action: approval.action as typeof job.action };
+  const outcome = await executeFiring(ctx, jobToRun, approval.firingId, approval.trigger.vars ?? {}, approval.trigger.trigger);
+  db.prepare("UPDATE approvals SET result = ? WHERE id = ?").run(outcome.status, id);
+  return { approval: { ...approval, result: outcome.status }, outcome };
+}

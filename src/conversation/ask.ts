@@ -1,0 +1,243 @@
+/**
+ * `pai ask`: assemble the user's context for the question (nothing private for a cloud backend, secrets
+ * redacted from the whole prompt), stream the answer, store the exchange as an `episode` memory with the
+ * memory ids that were in the context, then learn from it. An interrupted answer is stored marked as such.
+ */
+import { randomUUID } from "node:crypto";
+import { loadConfig, type Config } from "../config/index.ts";
+import { UsageError, UserError } from "../kernel/errors.ts";
+import { backendAudience, getBackend, resolveModel } from "../models/index.ts";
+import type { BackendName, ChatMessage, Purpose, Usage } from "../models/types.ts";
+import { paths as getPaths, requireUser, type Paths } from "../kernel/paths.ts";
+import type { MemoryItem } from "../memory/store.ts";
+import { openDatabase, type Database } from "../app/db.ts";
+import { answerInstructions, buildSystem } from "./prompt.ts";
+
+export interface AskOptions {
+  backend?: BackendName;
+  model?: string;
+  incognito?: boolean;
+  /** Token budget of the context (default config context.budget). */
+  budget?: number;
+  onText?: (delta: string) => void;
+  signal?: AbortSignal;
+  paths?: Paths;
+  db?: Database;
+  purpose?: Purpose;
+  /** Instructions replacing the default answer prompt (the user's context is still appended). */
+  system?: string;
+  config?: Config;
+  /** Earlier turns of a conversation (chat). */
+  history?: ChatMessage[];
+  /** Learn facts from the exchange (default config learning.enabled). */
+  learn?: boolean;
+  /** Environment for backend hosts and keys (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Where the exchange came from, stored as the episode's source (default "ask"). */
+  source?: string;
+  /**
+   * Continue a conversation: the stored exchange (an episode id, or "latest" for the last 'pai ask' one) and
+   * those it continued are sent as earlier turns, and the new episode records that it continues it.
+   */
+  continueFrom?: number | "latest";
+}
+
+export interface AskResult {
+  answer: string;
+  memoryIds: number[];
+  usage: Usage;
+  exchangeId: string;
+  interrupted: boolean;
+  episodeId?: number;
+  backend: string;
+  model: string;
+  /** Items learned from the exchange (ids), and what happened to the learning step. */
+  learned?: number[];
+  learning?: "off" | "ok" | "malformed" | "failed" | "skipped";
+  /** Tokens of the user's context that were sent. */
+  contextTokens: number;
+  /** The episode this exchange continued (--continue), and how many earlier exchanges were sent. */
+  continued?: { from: number; sent: number; withheld: number };
+}
+
+interface Assembled {
+  text: string;
+  tokens: number;
+  memoryIds: number[];
+}
+
+async function assemble(args: { query: string; budget: number; audience: "local" | "cloud"; db: Database; config: Config; paths: Paths }): Promise<Assembled> {
+  const mod: any = await import("../context/index.ts");
+  const r = await mod.assembleContext(args);
+  return { text: r.text ?? "", tokens: r.tokens ?? 0, memoryIds: [...new Set<number>(r.memoryIds ?? [])] };
+}
+
+async function redactor(): Promise<(s: string) => string> {
+  const { redactSecrets } = await import("../kernel/redact.ts");
+  return (s: string) => redactSecrets(s).text;
+}
+
+export const INTERRUPTED_NOTE = "[interrupted: the answer was cut off before it was complete]";
+
+/**
+ * Answers given by a local backend in this process. A local answer was written with the private context in
+ * view and may quote it, so when a conversation moves to a cloud backend (chat's /backend), those earlier
+ * answers are withheld from the cloud request; the user's own messages are still sent (redacted).
+ */
+const localAnswers = new Set<string>();
+const answerKey = (s: string) => s.replace(/\s*\[interrupted\]\s*$/, "").trim();
+export const WITHHELD_ANSWER = "[an earlier answer by a local model, withheld from this cloud model]";
+
+/** The history a cloud backend may see: earlier local answers withheld, secrets redacted from every message. */
+export function cloudHistory(history: ChatMessage[], redact: (s: string) => string): ChatMessage[] {
+  return history.map((m) => {
+    if (m.role === "assistant" && localAnswers.has(answerKey(m.content))) return { role: "assistant", content: WITHHELD_ANSWER };
+    return { ...m, content: redact(m.content) } as ChatMessage;
+  });
+}
+
+/** Most earlier exchanges `--continue` sends (as chat sends its last 20 messages). */
+const CONTINUE_EXCHANGES = 10;
+
+/**
+ * The turns of the stored conversation ending at `from` (oldest first), following each episode's
+ * meta.continues. For a cloud backend, an exchange that was answered locally is left out whole: it is a
+ * private memory, and its answer was written with the private context in view.
+ */
+export async function storedConversation(
+  db: Database,
+  config: Config,
+  from: number | "latest",
+  audience: "local" | "cloud",
+): Promise<{ from: number; history: ChatMessage[]; sent: number; withheld: number }> {
+  const { openMemory } = await import("../memory/index.ts");
+  const mem = openMemory(db, config);
+  const isExchange = (x: MemoryItem | undefined): x is MemoryItem => !!x && x.kind === "episode" && typeof x.meta.question === "string";
+  let id: number | undefined;
+  if (from === "latest") {
+    id = db
+      .prepare<{ id: number }>("SELECT id FROM memory_items WHERE kind = 'episode' AND source LIKE 'ask:%' AND superseded_by IS NULL ORDER BY id DESC LIMIT 1")
+      .get()?.id;
+    if (id === undefined) throw new UserError("there is no earlier 'pai ask' exchange to continue", { hint: "ask without --continue" });
+  } else id = from;
+  const first = mem.get(id);
+  if (!isExchange(first)) {
+    throw new UserError(`memory item ${id} is not a stored exchange`, { hint: "'pai memory list --kind episode' shows them" });
+  }
+  const turns: ChatMessage[][] = [];
+  let withheld = 0;
+  let item: MemoryItem | undefined = first;
+  for (let n = 0; isExchange(item) && n < CONTINUE_EXCHANGES; n++) {
+    const m = /\nA(?: \(interrupted\))?: ([\s\S]*)$/.exec(item.content);
+    const answer = (m?.[1] ?? "").replace(INTERRUPTED_NOTE, "").trim();
+    if (audience === "cloud" && backendAudience(String(item.meta.backend) as BackendName, config) !== "cloud") withheld++;
+    else turns.unshift([{ role: "user", content: String(item.meta.question) }, { role: "assistant", content: item.meta.interrupted ? `${answer} [interrupted]` : answer }]);
+    item = typeof item.meta.continues === "number" ? mem.get(item.meta.continues) : undefined;
+  }
+  return { from: id, history: turns.flat(), sent: turns.length, withheld };
+}
+
+export async function ask(question: string, opts: AskOptions = {}): Promise<AskResult> {
+  const q = question.trim();
+  if (!q) throw new UsageError("no question", { hint: "pai ask \"your question\" (or pipe it: echo question | pai ask -)" });
+  const p = opts.paths ?? requireUser(getPaths());
+  const config = opts.config ?? loadConfig(p.config);
+  const db = opts.db ?? openDatabase(p.db);
+  try {
+    const purpose = opts.purpose ?? "answer";
+    const { backend: backendName, model } = resolveModel({ purpose, backend: opts.backend, model: opts.model, config });
+    const audience = backendAudience(backendName, config);
+    const incognito = opts.incognito ?? config.memory.incognito;
+
+    const conversation = opts.continueFrom !== undefined ? await storedConversation(db, config, opts.continueFrom, audience) : undefined;
+    const ctx = await assemble({ query: q, budget: opts.budget ?? config.context.budget, audience, db, config, paths: p });
+    let system = buildSystem(opts.system ?? answerInstructions(p), ctx.text);
+    let messages: ChatMessage[] = [...(conversation?.history ?? []), ...(opts.history ?? []), { role: "user", content: q }];
+    const redact = await redactor();
+    if (audience === "cloud") {
+      // Belt and braces: the context already holds nothing private; secrets go from everything that leaves.
+      system = redact(system);
+      messages = cloudHistory(messages, redact);
+    }
+
+    const exchangeId = randomUUID();
+    const backend = getBackend({ purpose, backend: backendName, model, config, db, env: opts.env });
+    let answer = "";
+    let usage: Usage = { inputTokens: 0, outputTokens: 0 };
+    let interrupted = false;
+    let finalModel = model;
+    for await (const ev of backend.chat({ purpose, system, messages, signal: opts.signal, exchangeId })) {
+      if (ev.type === "text") {
+        answer += ev.text;
+        opts.onText?.(ev.text);
+      } else if (ev.type === "done") {
+        usage = ev.usage;
+        finalModel = ev.model || model;
+        interrupted = ev.stopReason === "aborted";
+      }
+    }
+    if (opts.signal?.aborted) interrupted = true;
+    if (audience === "local" && answer.trim()) {
+      localAnswers.add(answerKey(answer));
+      // Chat sends at most its last few turns: the oldest answers can be forgotten.
+      if (localAnswers.size > 500) localAnswers.delete(localAnswers.values().next().value!);
+    }
+
+    const result: AskResult = {
+      answer,
+      memoryIds: ctx.memoryIds,
+      usage,
+      exchangeId,
+      interrupted,
+      backend: backendName,
+      model: finalModel,
+      contextTokens: ctx.tokens,
+      learning: "off",
+      ...(conversation ? { continued: { from: conversation.from, sent: conversation.sent, withheld: conversation.withheld } } : {}),
+    };
+    if (incognito) return result;
+
+    const { openMemory } = await import("../memory/index.ts");
+    const mem = openMemory(db, config);
+    // Memories matched for the question were marked as used by the context's memory source.
+    if (interrupted && !answer.trim()) return result; // nothing was said: nothing to store
+    const content = interrupted
+      ? `Q: ${q}\nA (interrupted): ${answer.trimEnd()}\n${INTERRUPTED_NOTE}`
+      : `Q: ${q}\nA: ${answer.trim()}`;
+    const { item } = mem.remember({
+      content,
+      kind: "episode",
+      source: `${opts.source ?? "ask"}:${backendName}/${finalModel}`,
+      derivedFrom: ctx.memoryIds,
+      visibility: "private",
+      meta: {
+        exchange_id: exchangeId,
+        question: redact(q),
+        backend: backendName,
+        model: finalModel,
+        memory_ids: ctx.memoryIds,
+        interrupted,
+        complete: !interrupted,
+        usage,
+        ...(conversation ? { continues: conversation.from } : {}),
+      },
+    });
+    result.episodeId = item.id;
+
+    const learnOn = opts.learn ?? config.learning.enabled;
+    if (!learnOn || interrupted) return { ...result, learning: interrupted ? "skipped" : "off" };
+    if (audience === "cloud" && !config.learning.cloud) return { ...result, learning: "skipped" };
+    // An exchange answered locally (with private context in view) is never handed to a cloud extractor.
+    const extractAudience = backendAudience(resolveModel({ purpose: "extract", config }).backend, config);
+    if (extractAudience === "cloud" && (audience === "local" || !config.learning.cloud)) return { ...result, learning: "skipped" };
+    try {
+      const { learnFromExchange } = await import("./learn.ts");
+      const r = await learnFromExchange({ question: q, answer, episodeId: item.id, exchangeId, db, config, mem, env: opts.env, signal: opts.signal, answeredBy: audience });
+      return { ...result, learned: r.ids, learning: r.status };
+    } catch {
+      return { ...result, learning: "failed" };
+    }
+  } finally {
+    if (!opts.db) db.close();
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * Opening the database: the driver is chosen by the `#db` import alias (bun:sqlite under Bun, better-sqlite3
+ * under Node). Every connection gets WAL, a busy timeout and foreign keys; a database behind this pai's schema
+ * is migrated on open. A file that is not SQLite, or is damaged, is reported and never written to.
+ */
+import { existsSync, openSync, readSync, closeSync, statSync } from "node:fs";
+import { openDriver } from "#db";
+import { damagedDatabase, EnvironmentError } from "../errors.ts";
+import { fileKind } from "../fs.ts";
+import { migrate, type Migration } from "./migrations.ts";
+import type { Driver, OpenOptions } from "./types.ts";
+
+export type { Driver, Statement, SqlValue, SqlParams, RunResult, OpenOptions } from "./types.ts";
+export { migrate, orderMigrations, schemaVersion, type Migration } from "./migrations.ts";
+
+const SQLITE_HEADER = "SQLite format 3\0";
+export const BUSY_TIMEOUT_MS = 5000;
+
+export interface Database extends Driver {}
+
+/** True when the file is missing, empty, or starts with SQLite's header (a folder, FIFO or device never does). */
+export function looksLikeSqlite(path: string): boolean {
+  if (!existsSync(path)) return true;
+  const st = statSync(path);
+  if (!st.isFile()) return false;
+  if (st.size === 0) return true;
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.alloc(16);
+    const n = readSync(fd, buf, 0, 16, 0);
+    return n === 16 && buf.toString("latin1") === SQLITE_HEADER;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The message of a SQLite error that means the file itself is damaged (or is not a database at all). */
+export function isDamage(err: unknown): boolean {
+  const code = String((err as { code?: unknown } | null)?.code ?? "");
+  if (/^SQLITE_(CORRUPT|NOTADB)/.test(code)) return true;
+  return /malformed|file is not a database|not a database|file is encrypted|database corruption/i.test(String((err as Error | null)?.message ?? err));
+}
+
+/** The error for a database whose file is damaged: names the file and the way back, and says nothing changed. */
+export function damaged(path: string, detail: string, cause?: unknown): EnvironmentError {
+  return damagedDatabase(path, detail, { cause, unchanged: true });
+}
+
+function firstLine(err: unknown): string {
+  return String((err as Error | null)?.message ?? err).split("\n", 1)[0]!;
+}
+
+/** The schema version a list of migrations leads to. */
+function latestVersion(migrations: Migration[]): number {
+  return Math.max(0, ...migrations.map((m) => m.version));
+}
+
+/**
+ * The header's own consistency: a file cut short (fewer pages than the header says, where the header's page
+ * count is valid) is damaged even when the pages read so far are intact.
+ */
+function headerProblem(path: string): string | undefined {
+  const fd = openSync(path, "r");
+  try {
+    const h = Buffer.alloc(100);
+    if (readSync(fd, h, 0, 100, 0) < 100) return "the header is cut short";
+    const raw = h.readUInt16BE(16);
+    const pageSize = raw === 1 ? 65536 : raw;
+    if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) return "the header's page size is invalid";
+    const pages = h.readUInt32BE(28);
+    const valid = h.readUInt32BE(24) === h.readUInt32BE(92);
+    if (valid && pages > 0 && statSync(path).size < pages * pageSize) return `the file is shorter than its ${pages} pages`;
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Examines an existing database through a read-only connection (nothing can be written while it is looked at):
+ * the header, the schema, the schema version. Returns the version; throws `damaged` for a damaged file.
+ */
+function examine(db: Driver): number {
+  db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  // Reading the whole schema fails fast on a damaged header or schema page.
+  db.prepare("SELECT count(*) AS n FROM sqlite_master").get();
+  db.prepare("SELECT name, sql FROM sqlite_master").all();
+  return db.prepare<{ user_version: number }>("PRAGMA user_version").get()?.user_version ?? 0;
+}
+
+/** Turns a failure while opening into pai's error for it (damaged, busy), or returns it as it is. */
+function openFailure(path: string, err: unknown): unknown {
+  if (err instanceof EnvironmentError) return err;
+  if (isDamage(err)) return damaged(path, firstLine(err), err);
+  if (/locked|busy/i.test(firstLine(err))) {
+    return new EnvironmentError(`the database ${path} is busy`, { hint: "another pai process holds a long write; try again", cause: err });
+  }
+  return err;
+}
+
+/** The driver opened on `path`; a failure is an EnvironmentError naming the file (damaged, busy, or unreadable). */
+function openOrExplain(path: string, opts: OpenOptions): Driver {
+  try {
+    return openDriver(path, opts);
+  } catch (err) {
+    const e = openFailure(path, err);
+    if (e !== err) throw e;
+    throw new EnvironmentError(`the database ${path} cannot be opened (${firstLine(err)})`, {
+      hint: "check that it is a file you can read and write (ls -l), or run 'pai doctor'",
+      cause: err,
+      data: { path },
+    });
+  }
+}
+
+/**
+ * Opens a pai database, and migrates it with `migrations` when given (the composition root gathers them).
+ *
+ * An existing file is first examined through a read-only connection; it is opened for writing only once its
+ * header and schema read back whole, and it is migrated (and its schema version set) only when that version
+ * is behind this pai's. Opening a database that is up to date writes nothing.
+ */
+export function openDatabase(path: string, opts: OpenOptions & { migrations?: Migration[] } = {}): Database {
+  if (existsSync(path) && !statSync(path).isFile()) {
+    throw new EnvironmentError(`the database ${path} is not a regular file (it is ${fileKind(statSync(path))})`, {
+      hint: `move it aside (mv '${path}' '${path}.moved'); 'pai init' then starts a new database there`,
+      data: { path },
+    });
+  }
+  if (!looksLikeSqlite(path)) throw damagedDatabase(path, "", { unchanged: true, notSqlite: true });
+  const existed = existsSync(path) && statSync(path).size > 0;
+  let version = 0;
+  if (existed) {
+    const problem = headerProblem(path);
+    if (problem) throw damaged(path, problem);
+    const ro = openOrExplain(path, { readonly: true });
+    try {
+      version = examine(ro);
+      if (opts.readonly) {
+        ro.exec("PRAGMA foreign_keys = ON");
+        return ro;
+      }
+    } catch (err) {
+      throw openFailure(path, err);
+    } finally {
+      if (!opts.readonly) ro.close();
+    }
+  }
+  const db = openOrExplain(path, opts);
+  try {
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (!opts.readonly) {
+      // Set once, when the file is new: an existing database keeps the mode it has (reading it writes nothing).
+      const mode = db.prepare<{ journal_mode: string }>("PRAGMA journal_mode").get()?.journal_mode;
+      if (mode !== "wal") db.exec("PRAGMA journal_mode = WAL");
+      db.exec("PRAGMA synchronous = NORMAL");
+    }
+    db.exec("PRAGMA foreign_keys = ON");
+    if (!existed) db.prepare("SELECT count(*) AS n FROM sqlite_master").get();
+    const migrations = opts.migrations;
+    if (migrations && !opts.readonly && (!existed || version < latestVersion(migrations))) migrate(db, migrations);
+  } catch (err) {
+    try {
+      db.close();
+    } catch {}
+    throw openFailure(path, err);
+  }
+  return db;
+}
+
+/** `PRAGMA integrity_check`: "ok" or the list of problems. */
+export function integrityCheck(db: Driver): string[] {
+  const rows = db.prepare<{ integrity_check: string }>("PRAGMA integrity_check").all();
+  const msgs = rows.map((r) => r.integrity_check);
+  return msgs.length === 1 && msgs[0] === "ok" ? [] : msgs;
+}
