@@ -1,22 +1,46 @@
 /**
- * Redaction of everything the daemon writes to the audit log and to memory. The memory module's
- * `redactSecrets` does the work; on top of it, values of secrets the daemon itself handles (mail
- * passwords, the webhook token) are registered here and masked wherever they appear.
+ * The secret values one process handles (mail passwords, the webhook token, a pack's declared secrets), as a
+ * value handed down from the composition root: whatever writes to the audit trail, memory, a log or a cloud
+ * request redacts with it. Known credential shapes are caught by `redactSecrets` (redact.ts) as well.
  */
 import { redactDeep as redactDeepWith, redactSecrets } from "./redact.ts";
 
-const known = new Set<string>();
+const SENSITIVE_KEY = /^(password|pass|token|secret|apiKey|authorization)$/i;
 
-/** Registers a secret value (at least 4 characters) so it never appears in what is written. */
+export class Secrets {
+  readonly #known = new Set<string>();
+
+  /** Adds a secret value (at least 4 characters) so it never appears in what is written. */
+  add(value: string | undefined): void {
+    if (value && value.length >= 4) this.#known.add(value);
+  }
+
+  /** The text with every known value and every credential-shaped string replaced. */
+  redact(text: string): string {
+    return redactSecrets(text, this.#known).text;
+  }
+
+  /** Redacts every string inside a JSON-like value; values of password/token/secret keys are masked whole. */
+  redactDeep<T>(value: T): T {
+    return redactDeepWith(value, { known: this.#known, sensitiveKey: SENSITIVE_KEY });
+  }
+
+  get size(): number {
+    return this.#known.size;
+  }
+}
+
+// Transitional: the process-wide list, until every caller is handed a Secrets value.
+const processSecrets = new Secrets();
+/** @deprecated pass a Secrets value down instead */
 export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 4) known.add(value);
+  processSecrets.add(value);
 }
-
+/** @deprecated pass a Secrets value down instead */
 export function redact(text: string): string {
-  return redactSecrets(text, known).text;
+  return processSecrets.redact(text);
 }
-
-/** Redacts every string inside a JSON-like value; values of password/token/secret keys are masked whole. */
+/** @deprecated pass a Secrets value down instead */
 export function redactDeep<T>(value: T): T {
-  return redactDeepWith(value, { known, sensitiveKey: /^(password|pass|token|secret|apiKey|authorization)$/i });
+  return processSecrets.redactDeep(value);
 }

@@ -40,3 +40,17 @@ export function estimateTokens(text: string): number {
 export function tokensOfChars(chars: number): number {
   return Math.ceil(chars / 4);
 }
+
+/** Common English function words: they carry no topic and make OR queries slow and noisy. */
+export const STOP_WORDS = new Set(
+  (
+    "a about above after again against all am an and any are aren as at be because been before being below between both but by " +
+    "can cannot could couldn did didn do does doesn doing don down during each few for from further had hadn has hasn have " +
+    "haven having he her here hers herself him himself his how i if in into is isn it its itself just ll let me more most " +
+    "mustn my myself no nor not now of off on once only or other ought our ours ourselves out over own re same shan she " +
+    "should shouldn so some such than that the their theirs them themselves then there these they this those through to too " +
+    "under until up ve very was wasn we were weren what when where which while who whom why will with won would wouldn you " +
+    "your yours yourself yourselves s t d m o y also get got go going gone went ever much many like really well yes yeah oh " +
+    "hey hi ok okay"
+  ).split(" "),
+);

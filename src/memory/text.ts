@@ -2,6 +2,9 @@
  * Text helpers of the memory store: normalisation and hashing for duplicate detection, query tokenisation
  * that never lets user text reach FTS5's query syntax, and the date words indexed beside each item.
  */
+import { STOP_WORDS } from "../kernel/text.ts";
+
+export { STOP_WORDS };
 
 /** Lower case, accents removed, every run of non-letters/digits collapsed to one space. */
 export function normalise(text: string): string {
@@ -37,19 +40,6 @@ export function tokens(text: string): string[] {
   return n ? n.split(" ") : [];
 }
 
-/** Common English function words: they carry no topic and make OR queries slow and noisy. */
-export const STOP_WORDS = new Set(
-  (
-    "a about above after again against all am an and any are aren as at be because been before being below between both but by " +
-    "can cannot could couldn did didn do does doesn doing don down during each few for from further had hadn has hasn have " +
-    "haven having he her here hers herself him himself his how i if in into is isn it its itself just ll let me more most " +
-    "mustn my myself no nor not now of off on once only or other ought our ours ourselves out over own re same shan she " +
-    "should shouldn so some such than that the their theirs them themselves then there these they this those through to too " +
-    "under until up ve very was wasn we were weren what when where which while who whom why will with won would wouldn you " +
-    "your yours yourself yourselves s t d m o y also get got go going gone went ever much many like really well yes yeah oh " +
-    "hey hi ok okay"
-  ).split(" "),
-);
 
 /** Distinct search terms of a query: stop words dropped (unless nothing else is left), at most `max`. */
 export function queryTerms(query: string, max = 32): string[] {

@@ -13,6 +13,7 @@ import type { Database } from "../kernel/storage/index.ts";
 import { TIERS, type PackCommand, type Tier } from "./manifest.ts";
 import { runPackCommand, type RunResult } from "./run.ts";
 import { listInstalled } from "./store.ts";
+import { STOP_WORDS } from "../kernel/text.ts";
 
 export interface Candidate {
   pack: string;
@@ -68,7 +69,8 @@ export interface DispatchOptions {
   origin?: string;
 }
 
-const STOP = new Set("a an the to of for in on at and or is are was be me my i you your it this that with please can could would will do what how".split(" "));
+/** Words that say nothing about which command is meant: the function words, and the politeness of a request. */
+const STOP = new Set([...STOP_WORDS, "please"]);
 
 function words(s: string): Set<string> {
   return new Set(

@@ -7,6 +7,7 @@ import type { Config } from "../../config/schema.ts";
 import type { TelosFile } from "../../kernel/paths.ts";
 import { formatLinks, textLines, type Telos, type TelosItem } from "../../telos/index.ts";
 import type { ContextItem, ContextRequest, ContextSection, ContextSource } from "../types.ts";
+import { STOP_WORDS } from "../../kernel/text.ts";
 
 /**
  * Priorities (0–100, higher kept first when the budget is tight) and render order of the Telos sections.
@@ -28,16 +29,11 @@ export const PREFERENCES = { key: "preferences", title: "Preferences", order: 30
 /** The most a query can raise a lower-priority Telos item (it stays below preferences). */
 const QUERY_BOOST = 25;
 
-const STOP = new Set(
-  "the and for with that this what which from have has had are was were will would should could about into over under your you our their them they how why when where who can does did not but all any more most some such than then too very just also only".split(
-    " ",
-  ),
-);
 
 export function queryTerms(query: string | undefined): string[] {
   if (!query) return [];
   const words = query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  return [...new Set(words.filter((w) => w.length >= 3 && !STOP.has(w)))];
+  return [...new Set(words.filter((w) => w.length >= 3 && !STOP_WORDS.has(w)))];
 }
 
 /** Fraction of the query's terms found in the text (0..1). */
