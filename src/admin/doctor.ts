@@ -6,6 +6,7 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { CONFIG_DEFAULTS } from "../config/defaults.ts";
 import { PaiError } from "../kernel/errors.ts";
 import { TELOS_FILES, paiHome, paths as getPaths, type Paths } from "../kernel/paths.ts";
 
@@ -244,7 +245,7 @@ export function ollamaBaseUrl(host: string): string {
 }
 
 export async function checkOllama(p: Paths, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Check> {
-  let configured = "http://127.0.0.1:11434";
+  let configured: string = CONFIG_DEFAULTS.ollama.host;
   let source = "default";
   try {
     const { loadConfig, readRawConfig } = await import("../config/index.ts");

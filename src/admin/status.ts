@@ -4,6 +4,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { CONFIG_DEFAULTS } from "../config/defaults.ts";
 import { paths as getPaths, type Paths } from "../kernel/paths.ts";
 import { loadTelos, textLines } from "../telos/index.ts";
 
@@ -27,12 +28,6 @@ export interface Status {
   upgrade: { state: UpgradeState; ahead: number | null; behind: number | null; detail: string };
   problems: { telosErrors: number; telosWarnings: number; config: string | null; database: string | null };
 }
-
-/**
- * Schema defaults status needs, so that it can skip loading zod (tens of milliseconds) when the config file
- * is well-formed; tests/status/status.test.ts checks they equal the schema's own defaults.
- */
-export const STATUS_DEFAULTS = { backend: "ollama", ollamaModel: "llama3.2", anthropicModel: "claude-sonnet-4-6" } as const;
 
 interface ConfigSummary {
   name: string;
@@ -77,10 +72,11 @@ function configFast(file: string): Omit<ConfigSummary, "problem"> | undefined {
   if (name !== undefined && typeof name !== "string") return undefined;
   if (!backendName(raw.backend?.default) || !backendName(raw.models?.answer?.backend)) return undefined;
   if (!str(raw.models?.answer?.model) || !str(raw.ollama?.model) || !str(raw.anthropic?.model)) return undefined;
-  const b: string = raw.models?.answer?.backend ?? raw.backend?.default ?? STATUS_DEFAULTS.backend;
+  // The defaults come from the plain defaults object, so the fast path never loads zod (tens of milliseconds).
+  const D = CONFIG_DEFAULTS;
+  const b: string = raw.models?.answer?.backend ?? raw.backend?.default ?? D.backend.default;
   const model: string =
-    raw.models?.answer?.model ??
-    (b === "anthropic" ? (raw.anthropic?.model ?? STATUS_DEFAULTS.anthropicModel) : (raw.ollama?.model ?? STATUS_DEFAULTS.ollamaModel));
+    raw.models?.answer?.model ?? (b === "anthropic" ? (raw.anthropic?.model ?? D.anthropic.model) : (raw.ollama?.model ?? D.ollama.model));
   return { name: name ?? "", backend: { name: b, model } };
 }
 

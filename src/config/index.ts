@@ -8,9 +8,16 @@ import { UserError } from "../kernel/errors.ts";
 import { paths as getPaths } from "../kernel/paths.ts";
 import { readRegularFile, writeFileAtomic } from "../kernel/fs.ts";
 import { closest } from "../kernel/text.ts";
+import { CONFIG_DEFAULTS } from "./defaults.ts";
 import { configSchema, type Config } from "./schema.ts";
 
+export { CONFIG_DEFAULTS } from "./defaults.ts";
 export { configSchema, type Config } from "./schema.ts";
+
+/** A fresh copy of every default: the config an empty config.json gives. */
+export function configDefaults(): Config {
+  return structuredClone(CONFIG_DEFAULTS);
+}
 
 type Raw = Record<string, unknown>;
 
@@ -85,7 +92,7 @@ function unwrap(s: z.ZodType): { inner: z.ZodType; description?: string; default
     if (def?.type === "default") {
       defaultValue ??= typeof def.defaultValue === "function" ? def.defaultValue() : def.defaultValue;
       cur = def.innerType;
-    } else if (def?.type === "optional" || def?.type === "nullable") {
+    } else if (def?.type === "optional" || def?.type === "nullable" || def?.type === "prefault") {
       cur = def.innerType;
     } else break;
     description ??= cur.description;

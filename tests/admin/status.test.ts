@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openDriver } from "#db";
 import { configSchema } from "../../src/config/schema.ts";
+import { CONFIG_DEFAULTS } from "../../src/config/defaults.ts";
 import { paths } from "../../src/kernel/paths.ts";
-import { STATUS_DEFAULTS, configSummary, getStatus, interpretRevList, memoryCount, upgradeStateAsync } from "../../src/admin/status.ts";
+import { configSummary, getStatus, interpretRevList, memoryCount, upgradeStateAsync } from "../../src/admin/status.ts";
 import { initHome, pai } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { fm, telosHome } from "../telos/helpers.ts";
@@ -21,16 +22,17 @@ function git(cwd: string, ...args: string[]): string {
 }
 
 describe("status", () => {
-  it("its config defaults equal the schema's", () => {
+  it("the config defaults it reads without zod equal the schema's", () => {
     const d = configSchema.parse({});
-    expect(STATUS_DEFAULTS).toEqual({ backend: d.backend.default, ollamaModel: d.ollama.model, anthropicModel: d.anthropic.model });
+    expect(CONFIG_DEFAULTS).toEqual(d);
+    expect({ backend: d.backend.default, ollamaModel: d.ollama.model, anthropicModel: d.anthropic.model }).toEqual({ backend: "ollama", ollamaModel: "llama3.2", anthropicModel: "claude-sonnet-4-6" });
   });
 
   it("reads name, backend and model from the config, and reports a broken config", async () => {
     const dir = tmpDir();
     const file = join(dir, "config.json");
     writeFileSync(file, JSON.stringify({ user: { name: "Ada" }, backend: { default: "anthropic" } }));
-    expect(await configSummary(file)).toEqual({ name: "Ada", backend: { name: "anthropic", model: STATUS_DEFAULTS.anthropicModel }, problem: null });
+    expect(await configSummary(file)).toEqual({ name: "Ada", backend: { name: "anthropic", model: CONFIG_DEFAULTS.anthropic.model }, problem: null });
     writeFileSync(file, JSON.stringify({ models: { answer: { backend: "ollama", model: "qwen3" } } }));
     expect((await configSummary(file)).backend).toEqual({ name: "ollama", model: "qwen3" });
     writeFileSync(file, JSON.stringify({ backend: { default: "openai" } }));
@@ -102,7 +104,7 @@ describe("status", () => {
       goals: [{ id: "G1", text: "Run" }],
       projects: [{ id: "P1", text: "Plan" }],
       counts: { telosItems: 4, memory: 0, packs: 2 },
-      backend: { name: "ollama", model: STATUS_DEFAULTS.ollamaModel },
+      backend: { name: "ollama", model: CONFIG_DEFAULTS.ollama.model },
       upgrade: { state: "not a git checkout" },
       problems: { telosErrors: 0, telosWarnings: 0, config: null, database: null },
     });
@@ -123,7 +125,7 @@ describe("pai status (CLI)", () => {
     expect(s.projects).toEqual([{ id: "P1", text: "My side project" }]);
     expect(Object.keys(s.counts).sort()).toEqual(["memory", "packs", "telos", "telos_items"]);
     expect(Object.keys(s.counts.telos)).toHaveLength(11);
-    expect(s.backend).toEqual({ name: "ollama", model: STATUS_DEFAULTS.ollamaModel });
+    expect(s.backend).toEqual({ name: "ollama", model: CONFIG_DEFAULTS.ollama.model });
     expect(Object.keys(s.upgrade).sort()).toEqual(["ahead", "behind", "detail", "state"]);
     expect(["up to date", "behind", "ahead", "diverged", "no upstream", "not a git checkout", "unknown"]).toContain(s.upgrade.state);
 
@@ -131,7 +133,7 @@ describe("pai status (CLI)", () => {
     expect(screen.code).toBe(0);
     expect(screen.stdout).toMatch(/^Who\s+Ada$/m);
     expect(screen.stdout).toMatch(/^Goals\s+G1 Ship a first version/m);
-    expect(screen.stdout).toContain(`ollama · ${STATUS_DEFAULTS.ollamaModel}\n`);
+    expect(screen.stdout).toContain(`ollama · ${CONFIG_DEFAULTS.ollama.model}\n`);
   });
 
   it("status and context exit 3 with 'run pai init' when PAI_HOME has no user/", () => {
