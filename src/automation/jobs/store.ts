@@ -6,10 +6,11 @@ import { join, relative } from "node:path";
 import { Cron } from "croner";
 import type { z } from "zod";
 import { UsageError, UserError } from "../../kernel/errors.ts";
+import { describeIssue, shownValue, valueAt } from "../../kernel/issues.ts";
 import type { Paths } from "../../kernel/paths.ts";
 import type { Database } from "../../kernel/storage/index.ts";
 import { writeFileAtomic } from "../../kernel/fs.ts";
-import { JOB_NAME, jobSchema, type Job } from "./schema.ts";
+import { actionSchema, JOB_NAME, jobSchema, policySchema, triggerSchema, type Job } from "./schema.ts";
 
 export interface InvalidJob {
   name: string;
@@ -17,20 +18,50 @@ export interface InvalidJob {
   error: string;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const at = issue.path.join(".") || "(top level)";
-  if (issue.code === "unrecognized_keys") return `${at === "(top level)" ? "" : `${at}.`}${issue.keys[0]}: unknown field`;
-  if (issue.code === "invalid_union" && issue.path.length && ["trigger", "action"].includes(String(issue.path[issue.path.length - 1]))) {
-    return `${at}.type: expected one of the known types`;
-  }
-  return `${at}: ${issue.message}`;
+/** The fields allowed at a path of a job file (a trigger's and an action's depend on their type). */
+function knownKeys(raw: unknown, path: string): readonly string[] | undefined {
+  const ofType = (union: typeof triggerSchema | typeof actionSchema, at: string) => {
+    const type = valueAt(raw, [at, "type"]);
+    const option = union.options.find((o) => o.shape.type.value === type);
+    return option ? Object.keys(option.shape) : undefined;
+  };
+  if (path === "") return Object.keys(jobSchema.shape);
+  if (path === "trigger") return ofType(triggerSchema, "trigger");
+  if (path === "action") return ofType(actionSchema, "action");
+  if (path === "policy") return Object.keys(policySchema.shape);
+  return undefined;
 }
+
+/** "trigger.cron: required: a cron expression …", "trigger.type: got 'cronjob'; allowed: schedule, …". */
+function issueText(issue: z.core.$ZodIssue, raw: unknown): string {
+  if (issue.code === "invalid_union" && "options" in issue && Array.isArray(issue.options)) {
+    const at = issue.path.map(String).join(".");
+    const got = valueAt(raw, issue.path);
+    return `${at}: ${got === undefined ? "required" : `got ${shownValue(got)}`}; allowed: ${issue.options.map(String).join(", ")}`;
+  }
+  const w = describeIssue(issue, raw, {
+    knownKeys: (path) => knownKeys(raw, path),
+    required: (_path, key) => REQUIRED[key],
+  });
+  return issue.code === "unrecognized_keys" || !w.path ? w.message : `${w.path}: ${w.message}`;
+}
+
+/** What a missing field must hold, by its key. */
+const REQUIRED: Record<string, string> = {
+  trigger: "an object with a type (schedule, file, threshold, mail, webhook or manual)",
+  action: "an object with a type (pack, ask, notify or remember)",
+  cron: "a cron expression, e.g. '0 7 * * *'",
+  path: "the file or folder to watch",
+  host: "the IMAP server",
+  user: "the IMAP user",
+  passwordEnv: "the name of the environment variable holding the password",
+};
 
 /** Validates a parsed job object; throws UserError naming the file and field. */
 export function validateJob(raw: unknown, displayed: string, name: string): Job {
   const r = jobSchema.safeParse(raw);
   if (!r.success) {
-    throw new UserError(`${displayed}: ${describeIssue(r.error.issues[0]!)}`, { hint: `fix the file, then 'pai jobs list' shows it` });
+    throw new UserError(`${displayed}: ${issueText(r.error.issues[0]!, raw)}`, { hint: `fix the file, then 'pai jobs list' shows it` });
   }
   const job = r.data;
   if (job.trigger.type === "schedule") {
