@@ -7,6 +7,7 @@ import type { z } from "zod";
 import { UserError } from "../kernel/errors.ts";
 import { paths as getPaths } from "../kernel/paths.ts";
 import { readRegularFile, writeFileAtomic } from "../kernel/fs.ts";
+import { issueLine } from "../kernel/issues.ts";
 import { closest } from "../kernel/text.ts";
 import { CONFIG_DEFAULTS } from "./defaults.ts";
 import { configSchema, type Config } from "./schema.ts";
@@ -52,22 +53,18 @@ export function validateConfig(raw: unknown, file: string): Config {
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   // 'pai config set' refuses to write over a broken file, so the fix is an edit by hand.
-  throw new UserError(describeIssue(issue, file), {
+  throw new UserError(`${file}: ${describeConfigIssue(issue, raw)}`, {
     hint: `edit ${file} by hand ('pai config set' does not write over a broken file), or move it aside and run 'pai init'`,
   });
 }
 
-function describeIssue(issue: z.core.$ZodIssue, file: string): string {
-  const at = issue.path.join(".");
-  if (issue.code === "unrecognized_keys") {
-    const key = issue.keys[0]!;
-    const full = at ? `${at}.${key}` : key;
-    const known = keysUnder(at);
-    const guess = closest(full, known);
-    return `${file}: unknown key '${full}'${guess ? ` (did you mean '${guess}'?)` : ""}`;
-  }
-  const allowed = allowedFor(at);
-  return `${file}: ${at || "(top level)"}: ${issue.message}${allowed ? ` (allowed: ${allowed})` : ""}`;
+/** One issue in the kernel's words, with the keys of its section for "did you mean" and what a key allows. */
+function describeConfigIssue(issue: z.core.$ZodIssue, root: unknown): string {
+  const line = issueLine(issue, root, { knownKeys: keysAt, keyNoun: () => "key" });
+  // An unknown key names its guess, and a wrong choice lists the choices already.
+  if (issue.code === "unrecognized_keys" || issue.code === "invalid_value") return line;
+  const allowed = allowedFor(issue.path.join("."));
+  return allowed ? `${line} (allowed: ${allowed})` : line;
 }
 
 export function loadConfig(file: string = getPaths().config): Config {
@@ -123,10 +120,18 @@ export function configKeys(): Leaf[] {
   return out;
 }
 
-function keysUnder(prefix: string): string[] {
-  return configKeys()
-    .map((l) => l.key)
-    .filter((k) => !prefix || k.startsWith(`${prefix}.`));
+/** The keys directly under a dotted path ("" for the sections), as the schema names them. */
+function keysAt(path: string): string[] | undefined {
+  let cur: z.ZodType = configSchema;
+  for (const part of path ? path.split(".") : []) {
+    const inner = unwrap(cur).inner;
+    if (!isObject(inner)) return undefined;
+    const next = inner.shape[part] as z.ZodType | undefined;
+    if (!next) return undefined;
+    cur = next;
+  }
+  const inner = unwrap(cur).inner;
+  return isObject(inner) ? Object.keys(inner.shape) : undefined;
 }
 
 function leafFor(key: string): Leaf | undefined {
@@ -186,7 +191,7 @@ function setIn(obj: Raw, parts: string[], value: unknown): void {
   for (let i = path.length - 1; i > 0 && Object.keys(path[i]!).length === 0; i--) delete path[i - 1]![parts[i - 1]!];
 }
 
-function requireKey(key: string, file: string): Leaf {
+function requireKey(key: string): Leaf {
   const leaf = leafFor(key);
   if (leaf) return leaf;
   const guess = closest(key, configKeys().map((l) => l.key));
@@ -196,8 +201,8 @@ function requireKey(key: string, file: string): Leaf {
 }
 
 /** Turns the text given on the command line into a value of the key's type. */
-export function parseValue(key: string, text: string, file: string = getPaths().config): unknown {
-  const leaf = requireKey(key, file);
+export function parseValue(key: string, text: string): unknown {
+  const leaf = requireKey(key);
   const type = (leaf.schema as any)._zod.def.type;
   let value: unknown = text;
   if (type === "number") value = text.trim() === "" ? Number.NaN : Number(text);
@@ -211,15 +216,20 @@ export function parseValue(key: string, text: string, file: string = getPaths().
   }
   const r = leaf.schema.safeParse(value);
   if (!r.success) {
-    throw new UserError(`invalid value '${text}' for ${key}: ${r.error.issues[0]?.message ?? "invalid"}`, {
-      hint: `allowed: ${describeType(leaf.schema)}`,
-    });
+    // The message shows what was typed when it is not a number at all ("got 'lots'", never "received NaN").
+    const parts = key.split(".");
+    const root: Raw = {};
+    setIn(root, parts, typeof value === "number" && Number.isNaN(value) ? text : value);
+    const issue = r.error.issues[0]!;
+    // A wrong choice lists the choices in the message already.
+    const hint = issue.code === "invalid_value" ? undefined : `allowed: ${describeType(leaf.schema)}`;
+    throw new UserError(issueLine({ ...issue, path: [...parts, ...issue.path] }, root), hint ? { hint } : {});
   }
   return r.data;
 }
 
 export function getConfigValue(key: string, file: string = getPaths().config): unknown {
-  requireKey(key, file);
+  requireKey(key);
   const config = loadConfig(file);
   return getIn(config as unknown as Raw, key.split("."));
 }
@@ -228,7 +238,7 @@ export function setConfigValue(key: string, text: string | undefined, file: stri
   const raw = readRawConfig(file);
   // Validate what is there first so a broken file is reported, not silently rewritten.
   validateConfig(raw, file);
-  const value = text === undefined ? undefined : parseValue(key, text, file);
+  const value = text === undefined ? undefined : parseValue(key, text);
   setIn(raw, key.split("."), value);
   const config = validateConfig(raw, file);
   writeFileAtomic(file, `${JSON.stringify(raw, null, 2)}\n`);

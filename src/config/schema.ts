@@ -38,7 +38,7 @@ export const configSchema = z
 
     ollama: z
       .object({
-        host: z.string().url().default(D.ollama.host).describe("Ollama's address (OLLAMA_HOST overrides it)"),
+        host: z.string().url("must be a URL such as http://127.0.0.1:11434").default(D.ollama.host).describe("Ollama's address (OLLAMA_HOST overrides it)"),
         model: z.string().min(1).default(D.ollama.model).describe("Default Ollama model"),
         embedModel: z.string().min(1).default(D.ollama.embedModel).describe("Ollama model for embeddings"),
         trusted: z
@@ -52,7 +52,7 @@ export const configSchema = z
     anthropic: z
       .object({
         model: z.string().min(1).default(D.anthropic.model).describe("Default Anthropic model"),
-        baseUrl: z.string().url().optional().describe("API base URL (ANTHROPIC_BASE_URL overrides it)"),
+        baseUrl: z.string().url("must be a URL such as https://api.anthropic.com").optional().describe("API base URL (ANTHROPIC_BASE_URL overrides it)"),
         maxTokens: z.number().int().positive().default(D.anthropic.maxTokens).describe("Maximum tokens of one answer"),
       })
       .strict()
@@ -109,7 +109,7 @@ export const configSchema = z
             maxBodyBytes: z.number().int().positive().default(D.daemon.webhook.maxBodyBytes).describe("Largest webhook body accepted"),
             tokenEnv: z
               .string()
-              .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+              .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name (letters, digits and _, not starting with a digit)")
               .default(D.daemon.webhook.tokenEnv)
               .describe("Environment variable holding the webhook token (else user/run/webhook.token is generated)"),
           })

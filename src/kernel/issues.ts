@@ -43,6 +43,7 @@ export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 const TYPE_WORDS: Record<string, string> = {
   array: "a list",
   object: "an object",
+  record: "an object",
   string: "text",
   number: "a number",
   int: "a whole number",
@@ -79,9 +80,12 @@ export function describeIssue(issue: z.core.$ZodIssue, root: unknown, opts: Issu
     }
     case "too_small":
     case "too_big": {
-      const bound = issue.code === "too_small" ? "at least" : "at most";
+      // An exclusive bound (`.positive()`, `.gt(0)`) is "more than", not "at least".
+      const exclusive = issue.inclusive === false;
+      const bound = issue.code === "too_small" ? (exclusive ? "more than" : "at least") : exclusive ? "less than" : "at most";
       const limit = String(issue.code === "too_small" ? issue.minimum : issue.maximum);
-      const unit = issue.origin === "string" ? " characters" : issue.origin === "array" || issue.origin === "set" ? " items" : "";
+      const one = limit === "1";
+      const unit = issue.origin === "string" ? (one ? " character" : " characters") : issue.origin === "array" || issue.origin === "set" ? (one ? " item" : " items") : "";
       return { path, message: `must be ${bound} ${limit}${unit}, got ${shownValue(got)}` };
     }
     case "invalid_union":

@@ -160,7 +160,7 @@ describe("pai doctor", () => {
     writeFileSync(file, text);
     const r = pai(["doctor"], { home });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^fail\s+config: .*config\.json: memory\.hotCap: .*\(allowed: an integer\)/m);
+    expect(r.stdout).toMatch(/^fail\s+config: .*config\.json: memory\.hotCap must be a number, got 'lots' \(allowed: an integer\)$/m);
     expect(readFileSync(file, "utf8")).toBe(text);
   });
 
