@@ -11,6 +11,7 @@
  */
 import { createRequire } from "node:module";
 import { locateFrontMatter, parseYaml, YamlError } from "../kernel/frontmatter.ts";
+import { issueLine } from "../kernel/issues.ts";
 
 export type Visibility = "private" | "shareable";
 
@@ -128,19 +129,26 @@ const requireLazy = createRequire(import.meta.url);
 type Zod = typeof import("zod");
 let schemaCache: ReturnType<typeof buildSchema> | undefined;
 
+/** Any value as the text a date is read from (a Date as its day; a number or a list never looks like a date). */
+function dateText(v: unknown): string {
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? "" : v.toISOString().slice(0, 10);
+  if (typeof v === "string") return v.trim();
+  return typeof v === "object" ? JSON.stringify(v) : String(v);
+}
+
 function buildSchema(z: Zod) {
-  const date = z.union([
-    z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?$/, "must be a date like 2026-01-31")
-      .refine((v) => isRealDate(v.slice(0, 10)), "must be a day that exists, like 2026-01-31"),
-    z.date().transform((d) => d.toISOString().slice(0, 10)),
-  ]);
+  const date = z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?$/, "must be a date like 2026-01-31")
+    .refine((v) => isRealDate(v.slice(0, 10)), "must be a day that exists, like 2026-01-31");
   return z
     .object({
-      title: z.string({ error: "must be text" }).trim().min(1, "must not be empty"),
-      updated: z.preprocess((v) => (v instanceof Date ? v : typeof v === "string" ? v.trim() : v), date),
-      visibility: z.enum(["private", "shareable"], { error: "must be private or shareable" }),
+      title: z
+        .string()
+        .trim()
+        .refine((v) => v.length > 0, "must not be empty"),
+      updated: z.preprocess(dateText, date),
+      visibility: z.enum(["private", "shareable"]),
     })
     .passthrough();
 }
@@ -223,7 +231,7 @@ function fullPath(fmLines: string[]): Omit<ParsedFile, "bodyStartLine" | "body">
       problems.push({ line: 1, message: `front matter: ${key} is missing (required: title, updated, visibility)`, severity: "error" });
     } else {
       const suffix = key === "visibility" ? "; treated as private" : "";
-      problems.push({ line: lineOfKey(fmLines, key), message: `front matter: ${key} ${issue.message}${suffix}`, severity: "error" });
+      problems.push({ line: lineOfKey(fmLines, key), message: `front matter: ${issueLine(issue, data)}${suffix}`, severity: "error" });
     }
   }
   const single = (k: "title" | "updated" | "visibility") => {

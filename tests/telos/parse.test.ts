@@ -134,7 +134,7 @@ describe("Telos problems", () => {
     expect(t.docs.find((d) => d.name === "goals")!.visibility).toBe("private");
     expect(by("goals")).toEqual([expect.objectContaining({ severity: "warning", message: expect.stringContaining("visibility is missing; treated as private") })]);
     expect(t.docs.find((d) => d.name === "ideas")!.visibility).toBe("private");
-    expect(by("ideas")).toEqual([expect.objectContaining({ severity: "error", line: 4, message: expect.stringContaining("visibility must be private or shareable") })]);
+    expect(by("ideas")).toEqual([expect.objectContaining({ severity: "error", line: 4, message: "front matter: visibility: got 'public'; allowed: private, shareable; treated as private" })]);
     expect(by("beliefs")).toEqual([expect.objectContaining({ severity: "error", message: "front matter: updated is missing (required: title, updated, visibility)" })]);
     expect(by("learned")[0]).toMatchObject({ severity: "error", line: 1 });
     expect(t.items.get("L1")!.visibility).toBe("private");
