@@ -2,9 +2,9 @@
  * Memory: the public surface. Items in SQLite with automatic hot/warm/cold tiers, hybrid search, provenance,
  * secret redaction and hard deletion. Others import from here only.
  */
+export { openMemory } from "./store.ts";
+export { isoDate, toIso } from "./dates.ts";
 export {
-  openMemory,
-  toIso,
   MEMORY_KINDS,
   TIERS,
   type MemoryKind,
@@ -22,6 +22,6 @@ export {
   type SearchHit,
   type ListOptions,
   type OpenMemoryOptions,
-} from "./store.ts";
+} from "./types.ts";
 export { redactSecrets, type RedactResult } from "../kernel/redact.ts";
 export { itemJson, type MemoryItemJson } from "./json.ts";

@@ -14,7 +14,8 @@ import { z } from "zod";
 import { PaiError, UserError } from "../kernel/errors.ts";
 import type { Database } from "../kernel/storage/index.ts";
 import { itemJson, metaProblem } from "./json.ts";
-import { MEMORY_KINDS, isoDate, type MemoryStore, type RememberInput } from "./store.ts";
+import { isoDate } from "./dates.ts";
+import { MEMORY_KINDS, type MemoryStore, type RememberInput } from "./types.ts";
 
 /** The longest import line (1 MiB); a longer one is reported and skipped without being read into memory. */
 export const MAX_LINE_BYTES = 1024 * 1024;

@@ -1,5 +1,11 @@
 import type { Command } from "commander";
+import { describeForget, forgetEverywhere } from "../../../app/forget.ts";
+import { withHome } from "../../../app/home.ts";
+import { UsageError, UserError } from "../../../kernel/errors.ts";
+import { openMemory } from "../../../memory/index.ts";
 import { examples, print, printJson, style, table, withJson } from "../../output.ts";
+import { askYesNo } from "../../prompt.ts";
+import { itemRows, parseId } from "./shared.ts";
 
 export function register(group: Command): void {
   const cmd = group
@@ -11,12 +17,11 @@ export function register(group: Command): void {
   withJson(cmd);
   examples(cmd, ["pai memory forget 42 43", "pai memory forget --match 'old address'", "pai memory forget --match 'old address' --yes --json"]);
   cmd.action(async (idTexts: string[], opts: { match?: string; yes?: boolean; json?: boolean }) => {
-    const { withUserStore, parseId, itemRows } = await import("../../../memory/cli.ts");
-    const { UsageError, UserError } = await import("../../../kernel/errors.ts");
     if (!idTexts.length && opts.match === undefined) throw new UsageError("nothing to forget", { hint: "give ids, or --match QUERY" });
     if (idTexts.length && opts.match !== undefined) throw new UsageError("give ids or --match, not both");
     const ids = idTexts.map(parseId);
-    await withUserStore(async ({ store, db }) => {
+    await withHome(async ({ db, config }) => {
+      const store = openMemory(db, config);
       let target = ids;
       if (opts.match !== undefined) {
         const hits = store.search(opts.match, { all: true, includeSuperseded: true, limit: 1000 });
@@ -31,7 +36,6 @@ export function register(group: Command): void {
               hint: "check the list above, then run again with --yes",
             });
           }
-          const { askYesNo } = await import("../../prompt.ts");
           const ok = await askYesNo(hits.length === 1 ? "Forget this memory for good?" : `Forget these ${hits.length} memories for good?`);
           if (!ok) {
             if (opts.json) return printJson({ forgotten: 0, ids: [] });
@@ -41,7 +45,6 @@ export function register(group: Command): void {
         target = hits.map((h) => h.id);
       }
       // The text goes from wherever pai copied it; what cannot go is said.
-      const { forgetEverywhere, describeForget } = await import("../../../memory/forget.ts");
       const r = forgetEverywhere(db, store, target);
       if (opts.json) {
         return printJson({

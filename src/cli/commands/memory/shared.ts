@@ -1,37 +1,11 @@
-/** Shared work of the memory commands: opening the user's store, incognito, human formatting, confirmation. */
-import type { Config } from "../config/schema.ts";
-import { UsageError, UserError } from "../kernel/errors.ts";
-import type { Database } from "../kernel/storage/index.ts";
-import { MEMORY_KINDS, TIERS, openMemory, type MemoryItem, type MemoryKind, type MemoryStore, type Tier } from "./store.ts";
-
-export interface CliStore {
-  store: MemoryStore;
-  db: Database;
-  config: Config;
-  userDir: string;
-}
-
-/** Opens the user's database and memory store, runs fn, and always closes the database. */
-export async function withUserStore<T>(fn: (s: CliStore) => T | Promise<T>): Promise<T> {
-  const { paths, requireUser } = await import("../kernel/paths.ts");
-  const { loadConfig } = await import("../config/index.ts");
-  const { openDatabase } = await import("../app/db.ts");
-  const p = requireUser(paths());
-  const config = loadConfig(p.config);
-  const db = openDatabase(p.db);
-  try {
-    return await fn({ store: openMemory(db, config), db, config, userDir: p.user });
-  } finally {
-    db.close();
-  }
-}
+/** What the memory commands share: reading their flags and ids, and the table of items. Nothing here opens anything. */
+import type { Config } from "../../../config/schema.ts";
+import { UsageError } from "../../../kernel/errors.ts";
+import { MEMORY_KINDS, TIERS, type MemoryItem, type MemoryKind, type Tier } from "../../../memory/index.ts";
 
 /** True when nothing may be stored: the --incognito flag or memory.incognito in the config. */
-export async function isIncognito(flag: boolean | undefined): Promise<boolean> {
-  if (flag) return true;
-  const { paths, requireUser } = await import("../kernel/paths.ts");
-  const { loadConfig } = await import("../config/index.ts");
-  return loadConfig(requireUser(paths()).config).memory.incognito;
+export function isIncognito(flag: boolean | undefined, config: Config): boolean {
+  return !!flag || config.memory.incognito;
 }
 
 export function parseKind(kind: string | undefined): MemoryKind | undefined {

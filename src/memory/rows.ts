@@ -1,0 +1,194 @@
+/**
+ * What the parts of an open store share: the stored row and how it becomes an item, the SQL column lists,
+ * the clock's cuts of the hot and warm windows, and the statements prepared once per store.
+ */
+import type { Config } from "../config/schema.ts";
+import { UserError } from "../kernel/errors.ts";
+import type { Database } from "../kernel/storage/index.ts";
+import { MEMORY_KINDS, TIERS, type MemoryItem, type MemoryKind, type MemoryVisibility, type Tier } from "./types.ts";
+
+/** A memory_items row as the store loads it. */
+export interface Row {
+  id: number;
+  content: string;
+  kind: string;
+  /** memory_tiers.hot (1 = hot; null only for an item without a tier row, which the store never leaves). */
+  hot: number | null;
+  created_at: string;
+  recorded_at: string;
+  last_used_at: string | null;
+  active_at: string;
+  use_count: number;
+  seen_count: number;
+  importance: number;
+  pinned: number;
+  visibility: string;
+  source: string | null;
+  derived_from: string | null;
+  supersedes: number | null;
+  superseded_by: number | null;
+  redacted: number;
+  meta: string | null;
+  hash: number;
+}
+
+export const DAY_MS = 86_400_000;
+/** Every stored column (not the computed `context`, which costs date arithmetic per row), and the hot flag. */
+const STORED = "id, content, kind, created_at, recorded_at, last_used_at, active_at, use_count, seen_count, importance, pinned, visibility, source, derived_from, supersedes, superseded_by, redacted, meta, hash".split(", ");
+const colsOf = (t: string) => `${STORED.map((c) => `${t}.${c}`).join(", ")}, (SELECT tr.hot FROM memory_tiers tr WHERE tr.item_id = ${t}.id) AS hot`;
+export const COLS = colsOf("memory_items");
+export const M_COLS = colsOf("m");
+/**
+ * The tier of the item of a query's row (`alias`.id), for WHERE clauses. Its one parameter is the warm cut
+ * (now − memory.warmWindowDays), bound rather than written into the SQL so the statement is prepared once.
+ */
+export const tierOf = (alias: string) =>
+  `(SELECT CASE WHEN tr.hot = 1 THEN 'hot' WHEN tr.active_at >= ? THEN 'warm' ELSE 'cold' END FROM memory_tiers tr WHERE tr.item_id = ${alias}.id)`;
+
+/** The tier of a loaded row: hot is stored; warm or cold follows from `active_at` and the warm cut. */
+export function rowTier(r: { hot: number | null; active_at: string }, warmCut: string): Tier {
+  return r.hot === 1 ? "hot" : r.active_at >= warmCut ? "warm" : "cold";
+}
+
+/** A row as an item; `warmCut` (now − memory.warmWindowDays) decides warm or cold. */
+export function toItem(r: Row, warmCut: string): MemoryItem {
+  return {
+    id: r.id,
+    content: r.content,
+    kind: r.kind as MemoryKind,
+    tier: rowTier(r, warmCut),
+    createdAt: r.created_at,
+    recordedAt: r.recorded_at,
+    lastUsedAt: r.last_used_at,
+    useCount: r.use_count,
+    importance: r.importance,
+    pinned: r.pinned === 1,
+    visibility: r.visibility as MemoryVisibility,
+    source: r.source,
+    derivedFrom: r.derived_from ? (JSON.parse(r.derived_from) as number[]) : [],
+    supersedes: r.supersedes,
+    supersededBy: r.superseded_by,
+    redacted: r.redacted === 1,
+    meta: r.meta ? (JSON.parse(r.meta) as Record<string, unknown>) : {},
+  };
+}
+
+export function checkKind(kind: string): MemoryKind {
+  if (!(MEMORY_KINDS as readonly string[]).includes(kind)) {
+    throw new UserError(`unknown memory kind '${kind}'`, { hint: `use one of: ${MEMORY_KINDS.join(", ")}` });
+  }
+  return kind as MemoryKind;
+}
+
+export function checkTier(tier: string): Tier {
+  if (!(TIERS as readonly string[]).includes(tier)) throw new UserError(`unknown tier '${tier}'`, { hint: "use hot, warm or cold" });
+  return tier as Tier;
+}
+
+/** Now, and the cuts of the hot and warm windows (items active at or after a cut are within its window). */
+export interface Cuts {
+  now: string;
+  hot: string;
+  warm: string;
+}
+
+/** One item's tier row as stored, with what recording a move needs (see the `states` statement). */
+export interface TierState {
+  item_id: number;
+  hot: number;
+  active_at: string;
+  recorded_at: string;
+  pinned: number;
+  cur: number;
+  last_at: string | null;
+  last_to: string | null;
+}
+
+/** A search candidate: its row, its text relevance and its vector similarity. */
+export interface Candidate {
+  row: Row;
+  rel: number;
+  vec: number;
+}
+
+/** The statements every store prepares once, when it is opened. */
+export function prepareStatements(db: Database) {
+  return {
+    insert: db.prepare(
+      `INSERT INTO memory_items (content, kind, created_at, recorded_at, last_used_at, active_at, use_count, seen_count,
+        importance, pinned, visibility, source, derived_from, supersedes, superseded_by, redacted, meta, hash)
+       VALUES (?, ?, ?, ?, NULL, ?, 0, 1, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+    ),
+    insertTier: db.prepare("INSERT INTO memory_tiers (item_id, hot, active_at, pinned, current) VALUES (?, ?, ?, ?, 1)"),
+    // Lists of ids are passed as one JSON array parameter (json_each), so each statement is prepared once.
+    // What a move needs to know of each item: its tier row as stored (before the move), when it was recorded,
+    // whether it is current and pinned, and its last stored tier move.
+    states: db.prepare<TierState>(
+      `SELECT t.item_id, t.hot, t.active_at, m.recorded_at, m.pinned, m.superseded_by IS NULL AS cur, e.at AS last_at, e.to_tier AS last_to
+       FROM memory_tiers t JOIN memory_items m ON m.id = t.item_id
+         LEFT JOIN memory_tier_events e ON e.rowid = (SELECT max(rowid) FROM memory_tier_events WHERE item_id = t.item_id)
+       WHERE t.item_id IN (SELECT value FROM json_each(?)) ORDER BY t.item_id`,
+    ),
+    logMove: db.prepare("INSERT INTO memory_tier_events (item_id, at, from_tier, to_tier) VALUES (?, ?, ?, ?)"),
+    setHot: db.prepare("UPDATE memory_tiers SET hot = ? WHERE item_id IN (SELECT value FROM json_each(?))"),
+    // The tier row mirrors the item's active_at, pinned and superseded state, and takes the new hot flag.
+    syncTier: db.prepare(
+      `UPDATE memory_tiers SET hot = @hot, active_at = m.active_at, pinned = m.pinned, current = (m.superseded_by IS NULL)
+       FROM (SELECT active_at, pinned, superseded_by FROM memory_items WHERE id = @id) AS m WHERE item_id = @id`,
+    ),
+    activeAt: db.prepare<{ active_at: string }>("SELECT active_at FROM memory_tiers WHERE item_id = ?"),
+    // The date words are computed here (dateWords) and equal the table's generated `context` column (tested),
+    // so an index rebuild gives the same index. Insert and delete pass the same values: secure-delete then
+    // removes every entry of a forgotten item.
+    insertFts: db.prepare("INSERT INTO memory_fts (rowid, content, context) VALUES (?, ?, ?)"),
+    deleteFts: db.prepare("INSERT INTO memory_fts (memory_fts, rowid, content, context) VALUES ('delete', ?, ?, ?)"),
+    insertLink: db.prepare("INSERT OR IGNORE INTO memory_links (item_id, from_id) VALUES (?, ?)"),
+    // No ORDER BY: it would tempt the planner into a scan in id order instead of the hash index.
+    byHash: db.prepare<Row>(`SELECT ${COLS} FROM memory_items INDEXED BY memory_items_hash WHERE hash = ? AND superseded_by IS NULL LIMIT 1`),
+    get: db.prepare<Row>(`SELECT ${COLS} FROM memory_items WHERE id = ?`),
+    merge: db.prepare(
+      `UPDATE memory_items SET seen_count = seen_count + 1, use_count = use_count + 1,
+         last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < @at THEN @at ELSE last_used_at END,
+         active_at = CASE WHEN active_at < @at THEN @at ELSE active_at END,
+         pinned = CASE WHEN @pin = 1 THEN 1 ELSE pinned END
+       WHERE id = @id`,
+    ),
+    setMeta: db.prepare("UPDATE memory_items SET meta = ? WHERE id = ?"),
+    supersede: db.prepare("UPDATE memory_items SET superseded_by = ?, pinned = 0 WHERE id = ?"),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;
+
+/** An open store's shared state: its database, the memory settings, the clock and the prepared statements. */
+export interface Ctx {
+  db: Database;
+  mem: Config["memory"];
+  clock: () => Date;
+  /** Now and the cuts of the hot and warm windows, at `now` (default: the clock's now). */
+  cuts(now?: Date): Cuts;
+  q: Statements;
+}
+
+/** Opens the shared state of a store on a migrated database. */
+export function openCtx(db: Database, config: Config, clock: () => Date): Ctx {
+  const mem = config.memory;
+  return {
+    db,
+    mem,
+    clock,
+    cuts: (now = clock()) => ({
+      now: now.toISOString(),
+      hot: new Date(now.getTime() - mem.hotWindowDays * DAY_MS).toISOString(),
+      warm: new Date(now.getTime() - mem.warmWindowDays * DAY_MS).toISOString(),
+    }),
+    q: prepareStatements(db),
+  };
+}
+
+/** The item of an id, or a UserError naming it. */
+export function mustGet(ctx: Ctx, id: number): MemoryItem {
+  const r = ctx.q.get.get(id);
+  if (!r) throw new UserError(`no memory item ${id}`, { hint: "'pai memory list' or 'pai memory search' shows the ids" });
+  return toItem(r, ctx.cuts().warm);
+}

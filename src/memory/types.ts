@@ -1,0 +1,156 @@
+/** The shapes of the memory store: items, what goes in, what comes out, and the store's interface. */
+import type { Database } from "../kernel/storage/index.ts";
+
+export type MemoryKind = "fact" | "preference" | "event" | "episode" | "note" | "action";
+export type Tier = "hot" | "warm" | "cold";
+export type MemoryVisibility = "private" | "shareable";
+export const MEMORY_KINDS: readonly MemoryKind[] = ["fact", "preference", "event", "episode", "note", "action"];
+export const TIERS: readonly Tier[] = ["hot", "warm", "cold"];
+
+export interface MemoryItem {
+  id: number;
+  content: string;
+  kind: MemoryKind;
+  tier: Tier;
+  createdAt: string;
+  recordedAt: string;
+  lastUsedAt: string | null;
+  useCount: number;
+  importance: number;
+  pinned: boolean;
+  visibility: MemoryVisibility;
+  source: string | null;
+  derivedFrom: number[];
+  supersedes: number | null;
+  supersededBy: number | null;
+  redacted: boolean;
+  meta: Record<string, unknown>;
+}
+
+export interface RememberInput {
+  content: string;
+  kind?: MemoryKind;
+  pinned?: boolean;
+  visibility?: MemoryVisibility;
+  source?: string | null;
+  createdAt?: string | Date;
+  derivedFrom?: number[];
+  supersedes?: number;
+  importance?: number;
+  meta?: Record<string, unknown>;
+  /** Already redacted upstream (an export being re-imported): keeps the flag. */
+  redacted?: boolean;
+}
+
+export interface RememberResult {
+  item: MemoryItem;
+  merged: boolean;
+  redacted: boolean;
+}
+
+export interface RememberManyResult {
+  added: number;
+  merged: number;
+  redacted: number;
+  ids: number[];
+}
+
+export interface SearchOptions {
+  limit?: number;
+  tier?: Tier;
+  kind?: MemoryKind;
+  since?: string;
+  audience?: "local" | "cloud";
+  includeSuperseded?: boolean;
+  queryEmbedding?: number[];
+  /** Require every query term (AND) instead of ranking items that have any of them (OR). */
+  all?: boolean;
+}
+
+export type SearchHit = MemoryItem & { score: number };
+
+export interface ListOptions {
+  tier?: Tier;
+  kind?: MemoryKind;
+  limit?: number;
+  offset?: number;
+  audience?: "local" | "cloud";
+  includeSuperseded?: boolean;
+  pinned?: boolean;
+  /** Newest first (default) or oldest first (export). */
+  order?: "newest" | "oldest";
+}
+
+export interface MemoryStats {
+  total: number;
+  active: number;
+  superseded: number;
+  pinned: number;
+  redacted: number;
+  embeddings: number;
+  byTier: Record<Tier, number>;
+  byKind: Record<MemoryKind, number>;
+  oldest: string | null;
+  newest: string | null;
+  dbBytes: number;
+  walBytes: number;
+}
+
+export interface MaintainResult {
+  /** Moves into and out of hot, by kind ("hot->warm", "hot->cold", "warm->hot", "cold->hot"); warm ↔ cold is derived, never moved. */
+  moved: Record<string, number>;
+  total: number;
+  /** Items per tier at the time maintain ran (warm and cold derived from it). */
+  byTier: Record<Tier, number>;
+  ms: number;
+}
+
+export interface MemoryHistory {
+  item: MemoryItem;
+  /** Tier moves, oldest first: the stored ones, then the move to cold it made by itself since, if any (derived). */
+  tiers: { at: string; from: Tier; to: Tier }[];
+  /** Older versions this item replaced, newest first. */
+  supersedes: MemoryItem[];
+  /** Newer versions that replaced it, oldest first. */
+  supersededBy: MemoryItem[];
+  derivedFrom: MemoryItem[];
+  derived: MemoryItem[];
+}
+
+export interface MemoryStore {
+  readonly db: Database;
+  remember(input: RememberInput): RememberResult;
+  rememberMany(inputs: RememberInput[], opts?: { dedup?: boolean }): RememberManyResult;
+  search(query: string, opts?: SearchOptions): SearchHit[];
+  get(id: number): MemoryItem | undefined;
+  list(opts?: ListOptions): MemoryItem[];
+  /** Iterates every item in id order (export). */
+  iterate(opts?: { includeSuperseded?: boolean }): IterableIterator<MemoryItem>;
+  hot(opts?: { audience?: "local" | "cloud"; limit?: number }): MemoryItem[];
+  /**
+   * Current items that happened within [from, to): actions and events first, then the rest, newest first
+   * within each (at most `limit`, default 20).
+   */
+  between(from: string | Date, to: string | Date, opts?: { audience?: "local" | "cloud"; limit?: number }): MemoryItem[];
+  touch(ids: number[]): void;
+  edit(id: number, content: string): MemoryItem;
+  pin(id: number, pinned: boolean): MemoryItem;
+  /**
+   * Marks items private (never sent to a cloud model) or shareable, all or none (an unknown id changes
+   * nothing); their tiers and dates are left alone.
+   */
+  setVisibility(ids: number[], visibility: MemoryVisibility): MemoryItem[];
+  forget(ids: number[]): number;
+  stats(): MemoryStats;
+  maintain(opts?: { now?: Date }): MaintainResult;
+  history(id: number): MemoryHistory;
+  setEmbedding(id: number, vector: number[], model: string): void;
+  consolidate(summarize: (items: MemoryItem[], period: { from: string; to: string }) => Promise<string>, opts?: { maxPeriods?: number; maxItemsPerSummary?: number }): Promise<number>;
+  /** Re-tiers at most `limit` items per step through indexed queries (runs after every write). */
+  retier(limit?: number): number;
+}
+
+export interface OpenMemoryOptions {
+  /** The clock (tests and benchmarks move it). */
+  now?: () => Date;
+}

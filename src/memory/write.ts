@@ -1,0 +1,97 @@
+/** Writing one item: checks, secret redaction, duplicate merging, its tier, index and provenance rows. */
+import { UserError } from "../kernel/errors.ts";
+import { redactDeep, redactSecrets } from "../kernel/redact.ts";
+import { toIso } from "./dates.ts";
+import { checkKind, M_COLS, type Ctx, type Cuts, type Row } from "./rows.ts";
+import { bigrams, contentHash, dateWords, jaccard, matchExpression, queryTerms } from "./text.ts";
+import { setTier } from "./tiers.ts";
+import type { RememberInput } from "./types.ts";
+
+/** Inserts one item (inside the caller's transaction). Returns the row id and whether it merged. */
+export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact" | "near" | "none"): { id: number; merged: boolean; redacted: boolean } {
+  const { q } = ctx;
+  if (typeof input.content !== "string" || !input.content.trim()) {
+    throw new UserError("a memory needs some content", { hint: "pass the text to remember" });
+  }
+  const kind = checkKind(input.kind ?? "note");
+  const red = redactSecrets(input.content.trim());
+  const content = red.text;
+  const createdAt = input.createdAt !== undefined ? toIso(input.createdAt, "created_at") : c.now;
+  const pinned = input.pinned === true;
+  const hash = contentHash(content);
+  if (dedup !== "none" && input.supersedes === undefined) {
+    let existing = q.byHash.get(hash);
+    if (!existing && dedup === "near") existing = nearDuplicate(ctx, content);
+    if (existing) {
+      const at = createdAt > c.now ? c.now : createdAt;
+      q.merge.run({ at, pin: pinned ? 1 : 0, id: existing.id });
+      const active = existing.active_at < at ? at : existing.active_at;
+      // Seeing it again warms it (a cold item whose new date is within the warm window is warm by that date).
+      setTier(ctx, existing.id, pinned || existing.pinned === 1 || existing.hot === 1 || active >= c.hot, c);
+      // Provenance: remember the other sources the same memory came from (bounded).
+      const src = input.source != null ? redactSecrets(input.source).text : null;
+      if (src && src !== existing.source) {
+        const meta = existing.meta ? (JSON.parse(existing.meta) as Record<string, unknown>) : {};
+        const also = Array.isArray(meta.alsoFrom) ? (meta.alsoFrom as string[]) : [];
+        if (!also.includes(src) && also.length < 50) {
+          meta.alsoFrom = [...also, src];
+          q.setMeta.run(JSON.stringify(meta), existing.id);
+        }
+      }
+      return { id: existing.id, merged: true, redacted: red.redacted };
+    }
+  }
+  const visibility = input.visibility ?? "private";
+  if (visibility !== "private" && visibility !== "shareable") {
+    throw new UserError(`unknown visibility '${String(visibility)}'`, { hint: "use private or shareable" });
+  }
+  const importance = input.importance ?? 0.5;
+  if (!(importance >= 0 && importance <= 1)) throw new UserError(`importance must be between 0 and 1 (got ${importance})`);
+  const derived = [...new Set(input.derivedFrom ?? [])];
+  // Secrets are kept out of every stored field, not only the content: source and meta too.
+  const meta = redactDeep({ ...(input.meta ?? {}) });
+  if (red.redacted) meta.redactedKinds = red.kinds;
+  const activeAt = createdAt > c.now ? c.now : createdAt;
+  const hot = pinned || activeAt >= c.hot;
+  const { lastInsertRowid: id } = q.insert.run(
+    content,
+    kind,
+    createdAt,
+    c.now,
+    activeAt,
+    importance,
+    pinned ? 1 : 0,
+    visibility,
+    input.source != null ? redactSecrets(input.source).text : null,
+    derived.length ? JSON.stringify(derived) : null,
+    input.supersedes ?? null,
+    red.redacted || input.redacted === true ? 1 : 0,
+    Object.keys(meta).length ? JSON.stringify(meta) : null,
+    hash,
+  );
+  q.insertTier.run(id, hot ? 1 : 0, activeAt, pinned ? 1 : 0);
+  q.insertFts.run(id, content, dateWords(createdAt));
+  for (const from of derived) q.insertLink.run(id, from);
+  if (input.supersedes !== undefined) {
+    const old = q.get.get(input.supersedes);
+    if (!old) throw new UserError(`no memory item ${input.supersedes} to supersede`);
+    q.supersede.run(id, input.supersedes);
+    // A replaced item is never hot.
+    setTier(ctx, input.supersedes, false, c);
+  }
+  return { id, merged: false, redacted: red.redacted };
+}
+
+/** An existing item whose text is nearly the same (word-bigram Jaccard ≥ 0.85 among the best FTS matches). */
+function nearDuplicate({ db }: Ctx, content: string): Row | undefined {
+  const terms = queryTerms(content, 24);
+  if (terms.length < 3) return undefined;
+  const rows = db
+    .prepare<Row>(
+      `SELECT ${M_COLS} FROM memory_fts f JOIN memory_items m ON m.id = f.rowid
+       WHERE memory_fts MATCH ? AND m.superseded_by IS NULL ORDER BY bm25(memory_fts) LIMIT 5`,
+    )
+    .all(matchExpression(terms, "AND"));
+  const mine = bigrams(content);
+  return rows.find((r) => jaccard(mine, bigrams(r.content)) >= 0.85);
+}
