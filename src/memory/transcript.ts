@@ -20,8 +20,8 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { UserError } from "../kernel/errors.ts";
-import type { MemoryStore, RememberInput } from "./index.ts";
-import { isoDate } from "./store.ts";
+import { isoDate } from "./dates.ts";
+import type { MemoryStore, RememberInput } from "./types.ts";
 
 export type TranscriptFormat = "claude-code" | "chat-json" | "chat-markdown";
 
@@ -379,25 +379,17 @@ export function parseHookInput(text: string): HookInput {
   };
 }
 
-/** Reads a transcript file and stores its exchanges in the user's memory. */
-export async function importTranscriptFile(
+/** Reads a transcript file and stores its exchanges in the store. */
+export function importTranscriptFile(
+  store: MemoryStore,
   file: string,
   opts: { sessionId?: string; dryRun?: boolean; format?: TranscriptFormat } = {},
-): Promise<ImportResult> {
+): ImportResult {
   const path = resolve(file);
   if (!existsSync(path) || !statSync(path).isFile()) {
     throw new UserError(`no transcript at ${file}`, { hint: "pass the path of a Claude Code .jsonl transcript or a chat export" });
   }
   const text = readFileSync(path, "utf8");
   const parsed = parseTranscript(text, { file: path, fallbackAt: statSync(path).mtime.toISOString(), sessionId: opts.sessionId, format: opts.format });
-  const { openUserDatabase } = await import("../app/db.ts");
-  const { loadConfig } = await import("../config/index.ts");
-  const { openMemory } = await import("./index.ts");
-  const config = loadConfig();
-  const db = await openUserDatabase();
-  try {
-    return storeExchanges(openMemory(db, config), parsed, { file: path, dryRun: opts.dryRun });
-  } finally {
-    db.close();
-  }
+  return storeExchanges(store, parsed, { file: path, dryRun: opts.dryRun });
 }

@@ -7,7 +7,7 @@ import { Database as BunDatabase } from "bun:sqlite";
 import { readdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { canonicalJson, entryHash } from "../../src/automation/audit.ts";
+import { canonicalJson, entryHash } from "../../src/automation/audit/index.ts";
 import { initHome, pai, paiAsync } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { makePack } from "../packs/helpers.ts";

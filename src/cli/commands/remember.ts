@@ -1,5 +1,9 @@
 import type { Command } from "commander";
+import { withHome } from "../../app/home.ts";
+import { UsageError } from "../../kernel/errors.ts";
+import { itemJson, openMemory } from "../../memory/index.ts";
 import { examples, note, print, printJson, readStdin, withJson } from "../output.ts";
+import { isIncognito, parseKind } from "./memory/shared.ts";
 
 export function register(program: Command): void {
   const cmd = program
@@ -24,19 +28,16 @@ export function register(program: Command): void {
       words: string[],
       opts: { kind: string; pin?: boolean; private?: boolean; source?: string; date?: string; incognito?: boolean; json?: boolean },
     ) => {
-      const { withUserStore, isIncognito, parseKind } = await import("../../memory/cli.ts");
-      const { itemJson } = await import("../../memory/json.ts");
-      const { UsageError } = await import("../../kernel/errors.ts");
       const text = words.length === 1 && words[0] === "-" ? await readStdin() : words.join(" ");
       if (!text.trim()) throw new UsageError("nothing to remember", { hint: 'pai remember "TEXT" (or - to read standard input)' });
       const kind = parseKind(opts.kind);
-      if (await isIncognito(opts.incognito)) {
-        if (opts.json) return printJson({ stored: false, incognito: true });
-        note("incognito: nothing was stored");
-        return;
-      }
-      await withUserStore(({ store }) => {
-        const r = store.remember({
+      await withHome(({ db, config }) => {
+        if (isIncognito(opts.incognito, config)) {
+          if (opts.json) return printJson({ stored: false, incognito: true });
+          note("incognito: nothing was stored");
+          return;
+        }
+        const r = openMemory(db, config).remember({
           content: text,
           kind,
           pinned: !!opts.pin,

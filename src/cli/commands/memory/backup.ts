@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { backupDatabase, defaultBackupPath } from "../../../memory/io.ts";
 import { examples, print, printJson, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
@@ -9,10 +11,8 @@ export function register(group: Command): void {
   withJson(cmd);
   examples(cmd, ["pai memory backup", "pai memory backup ~/safe/pai.db"]);
   cmd.action(async (target: string | undefined, opts: { json?: boolean }) => {
-    const { withUserStore } = await import("../../../memory/cli.ts");
-    const { backupDatabase, defaultBackupPath } = await import("../../../memory/io.ts");
-    await withUserStore(({ db, userDir }) => {
-      const r = backupDatabase(db, target ?? defaultBackupPath(userDir));
+    await withHome(({ db, paths }) => {
+      const r = backupDatabase(db, target ?? defaultBackupPath(paths.user));
       if (opts.json) return printJson({ path: r.path, bytes: r.bytes });
       print(`Backed up to ${r.path} (${(r.bytes / 1048576).toFixed(1)} MB).`);
     });

@@ -1,5 +1,9 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { UsageError } from "../../../kernel/errors.ts";
+import { itemJson, openMemory } from "../../../memory/index.ts";
 import { examples, note, print, printJson, readStdin, withJson } from "../../output.ts";
+import { isIncognito, parseId } from "./shared.ts";
 
 export function register(group: Command): void {
   const cmd = group
@@ -11,19 +15,16 @@ export function register(group: Command): void {
   withJson(cmd);
   examples(cmd, ['pai memory edit 42 "I moved to Lyon in April"', "pai memory show 42"]);
   cmd.action(async (idText: string, words: string[], opts: { json?: boolean; incognito?: boolean }) => {
-    const { withUserStore, parseId, isIncognito } = await import("../../../memory/cli.ts");
-    const { itemJson } = await import("../../../memory/json.ts");
-    const { UsageError } = await import("../../../kernel/errors.ts");
     const id = parseId(idText);
     const text = words.length === 1 && words[0] === "-" ? await readStdin() : words.join(" ");
     if (!text.trim()) throw new UsageError("the new text is empty", { hint: `pai memory edit ${id} "TEXT"` });
-    if (await isIncognito(opts.incognito)) {
-      if (opts.json) return printJson({ stored: false, incognito: true });
-      note("incognito: nothing was changed");
-      return;
-    }
-    await withUserStore(({ store }) => {
-      const item = store.edit(id, text);
+    await withHome((home) => {
+      if (isIncognito(opts.incognito, home.config)) {
+        if (opts.json) return printJson({ stored: false, incognito: true });
+        note("incognito: nothing was changed");
+        return;
+      }
+      const item = openMemory(home.db, home.config).edit(id, text);
       if (opts.json) return printJson(itemJson(item));
       print(`#${item.id} now replaces #${id}.`);
     });

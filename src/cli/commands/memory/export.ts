@@ -1,4 +1,9 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { UsageError } from "../../../kernel/errors.ts";
+import { writeFileAtomic } from "../../../kernel/fs.ts";
+import { openMemory } from "../../../memory/index.ts";
+import { exportLines } from "../../../memory/io.ts";
 import { examples, note, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
@@ -11,15 +16,11 @@ export function register(group: Command): void {
   withJson(cmd);
   examples(cmd, ["pai memory export > memory.jsonl", "pai memory export --output backup.jsonl", "pai memory export --format json"]);
   cmd.action(async (opts: { format: string; output?: string; includeSuperseded?: boolean; json?: boolean }) => {
-    const { withUserStore } = await import("../../../memory/cli.ts");
-    const { exportLines } = await import("../../../memory/io.ts");
-    const { UsageError } = await import("../../../kernel/errors.ts");
     const format = opts.json ? "json" : opts.format;
     if (format !== "jsonl" && format !== "json") throw new UsageError(`unknown format '${opts.format}'`, { hint: "use jsonl or json" });
-    await withUserStore(async ({ store }) => {
-      const lines = exportLines(store, { includeSuperseded: !!opts.includeSuperseded });
+    await withHome((home) => {
+      const lines = exportLines(openMemory(home.db, home.config), { includeSuperseded: !!opts.includeSuperseded });
       if (opts.output) {
-        const { writeFileAtomic } = await import("../../../kernel/fs.ts");
         const parts: string[] = [];
         for (const l of lines) parts.push(l);
         writeFileAtomic(opts.output, format === "json" ? `[${parts.join(",\n")}]\n` : parts.length ? `${parts.join("\n")}\n` : "");

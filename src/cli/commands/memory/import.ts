@@ -1,5 +1,9 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { openMemory } from "../../../memory/index.ts";
+import { checkJsonlFile, importJsonlFile } from "../../../memory/io.ts";
 import { examples, note, print, printJson, withJson } from "../../output.ts";
+import { isIncognito, parseLimit } from "./shared.ts";
 
 export function register(group: Command): void {
   const cmd = group
@@ -17,18 +21,16 @@ export function register(group: Command): void {
     "pai memory export > all.jsonl && pai memory import all.jsonl",
   ]);
   cmd.action(async (file: string, opts: { batch?: string; shareable?: boolean; quiet?: boolean; incognito?: boolean; json?: boolean }) => {
-    const { withUserStore, isIncognito, parseLimit } = await import("../../../memory/cli.ts");
-    const { importJsonlFile, checkJsonlFile } = await import("../../../memory/io.ts");
     const batchSize = parseLimit(opts.batch, 5000);
     const onBadLine = (line: number, error: string) => note(`line ${line}: ${error} (skipped)`);
-    if (await isIncognito(opts.incognito)) {
-      // Check the file, store nothing.
-      const { lines: n, valid: ok } = await checkJsonlFile(file, { onBadLine });
-      if (opts.json) return printJson({ stored: false, incognito: true, valid: ok, lines: n });
-      return note(`incognito: nothing was stored (${ok} valid item(s) in ${n} line(s))`);
-    }
-    await withUserStore(async ({ store }) => {
-      const r = await importJsonlFile(store, file, {
+    await withHome(async (home) => {
+      if (isIncognito(opts.incognito, home.config)) {
+        // Check the file, store nothing.
+        const { lines: n, valid: ok } = await checkJsonlFile(file, { onBadLine });
+        if (opts.json) return printJson({ stored: false, incognito: true, valid: ok, lines: n });
+        return note(`incognito: nothing was stored (${ok} valid item(s) in ${n} line(s))`);
+      }
+      const r = await importJsonlFile(openMemory(home.db, home.config), file, {
         batchSize,
         visibility: opts.shareable ? "shareable" : undefined,
         onBadLine,

@@ -1,5 +1,8 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { itemJson, openMemory } from "../../../memory/index.ts";
 import { examples, print, printJson, style, table, withJson } from "../../output.ts";
+import { itemRows, parseKind, parseLimit, parseTier } from "./shared.ts";
 
 export function register(group: Command): void {
   const cmd = group
@@ -13,10 +16,9 @@ export function register(group: Command): void {
   withJson(cmd);
   examples(cmd, ["pai memory list", "pai memory list --tier hot", "pai memory list --kind preference --json"]);
   cmd.action(async (opts: { tier?: string; kind?: string; limit?: string; pinned?: boolean; includeSuperseded?: boolean; json?: boolean }) => {
-    const { withUserStore, parseKind, parseTier, parseLimit, itemRows } = await import("../../../memory/cli.ts");
-    const { itemJson } = await import("../../../memory/json.ts");
     const limit = parseLimit(opts.limit, 50);
-    await withUserStore(({ store }) => {
+    await withHome(({ db, config }) => {
+      const store = openMemory(db, config);
       store.retier();
       const items = store.list({
         tier: parseTier(opts.tier),

@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { openMemory } from "../../../memory/index.ts";
 import { examples, note, print, printJson, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
@@ -11,11 +13,12 @@ export function register(group: Command): void {
   withJson(cmd);
   examples(cmd, ["pai memory maintain", "pai memory maintain --consolidate", "pai memory maintain --json"]);
   cmd.action(async (opts: { json?: boolean; consolidate?: boolean; backend?: string; model?: string }) => {
-    const { withUserStore } = await import("../../../memory/cli.ts");
-    await withUserStore(async ({ store, db, config }) => {
+    await withHome(async ({ db, config }) => {
+      const store = openMemory(db, config);
       const r = store.maintain();
       let summaries: number | undefined;
       if (opts.consolidate) {
+        // The model backends load only when a model is used, never for the other memory commands.
         const { consolidateWithModel } = await import("../../../conversation/learn.ts");
         const { parseBackendName } = await import("../../../models/index.ts");
         summaries = await consolidateWithModel({

@@ -1,5 +1,8 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { itemJson, openMemory } from "../../../memory/index.ts";
 import { examples, print, printJson, withJson } from "../../output.ts";
+import { parseId } from "./shared.ts";
 
 /** `pai memory private ID…` and `pai memory shareable ID…`: one file, two verbs, as pin and unpin are. */
 function visibilityVerb(group: Command, visibility: "private" | "shareable", description: string, example: string): void {
@@ -7,11 +10,9 @@ function visibilityVerb(group: Command, visibility: "private" | "shareable", des
   withJson(cmd);
   examples(cmd, [example, "pai memory show 42"]);
   cmd.action(async (idTexts: string[], opts: { json?: boolean }) => {
-    const { withUserStore, parseId } = await import("../../../memory/cli.ts");
-    const { itemJson } = await import("../../../memory/json.ts");
     const ids = idTexts.map(parseId);
-    await withUserStore(({ store }) => {
-      const items = store.setVisibility(ids, visibility);
+    await withHome(({ db, config }) => {
+      const items = openMemory(db, config).setVisibility(ids, visibility);
       if (opts.json) return printJson(items.map(itemJson));
       for (const item of items) {
         print(`#${item.id} is ${item.visibility}${item.visibility === "private" ? ": never sent to a cloud model" : ": a cloud model may see it (secrets are still redacted)"}.`);

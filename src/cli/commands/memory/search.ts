@@ -1,5 +1,8 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { itemJson, openMemory } from "../../../memory/index.ts";
 import { examples, print, printJson, style, table, withJson } from "../../output.ts";
+import { itemRows, parseKind, parseLimit, parseTier } from "./shared.ts";
 
 export function register(group: Command): void {
   const cmd = group
@@ -15,12 +18,10 @@ export function register(group: Command): void {
   examples(cmd, ["pai memory search lyon", "pai memory search --kind preference coffee", "pai memory search --since 2024-01-01 --json 'trip to Japan'"]);
   cmd.action(
     async (words: string[], opts: { limit?: string; tier?: string; kind?: string; since?: string; includeSuperseded?: boolean; json?: boolean }) => {
-      const { withUserStore, parseKind, parseTier, parseLimit, itemRows } = await import("../../../memory/cli.ts");
-      const { itemJson } = await import("../../../memory/json.ts");
       const query = words.join(" ");
       const limit = parseLimit(opts.limit, 10);
-      await withUserStore(({ store }) => {
-        const hits = store.search(query, {
+      await withHome(({ db, config }) => {
+        const hits = openMemory(db, config).search(query, {
           limit,
           tier: parseTier(opts.tier),
           kind: parseKind(opts.kind),

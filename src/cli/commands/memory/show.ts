@@ -1,5 +1,8 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { itemJson, openMemory } from "../../../memory/index.ts";
 import { examples, print, printJson, style, withJson } from "../../output.ts";
+import { isIncognito, parseId } from "./shared.ts";
 
 export function register(group: Command): void {
   const cmd = group
@@ -10,11 +13,10 @@ export function register(group: Command): void {
   withJson(cmd);
   examples(cmd, ["pai memory show 42", "pai memory show mem:42 --json"]);
   cmd.action(async (idText: string, opts: { json?: boolean; incognito?: boolean }) => {
-    const { withUserStore, parseId, isIncognito } = await import("../../../memory/cli.ts");
-    const { itemJson } = await import("../../../memory/json.ts");
     const id = parseId(idText);
-    const incognito = await isIncognito(opts.incognito);
-    await withUserStore(({ store }) => {
+    await withHome(({ db, config }) => {
+      const incognito = isIncognito(opts.incognito, config);
+      const store = openMemory(db, config);
       const h0 = store.history(id);
       // Showing an item to the user is using it: it warms (unless incognito).
       if (!incognito && h0.item.supersededBy === null) store.touch([id]);

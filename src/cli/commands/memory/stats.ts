@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { openMemory } from "../../../memory/index.ts";
 import { examples, print, printJson, table, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
@@ -6,8 +8,8 @@ export function register(group: Command): void {
   withJson(cmd);
   examples(cmd, ["pai memory stats", "pai memory stats --json"]);
   cmd.action(async (opts: { json?: boolean }) => {
-    const { withUserStore } = await import("../../../memory/cli.ts");
-    await withUserStore(({ store }) => {
+    await withHome(({ db, config }) => {
+      const store = openMemory(db, config);
       store.retier();
       const s = store.stats();
       if (opts.json) {
