@@ -1,10 +1,8 @@
 import type { Command } from "commander";
-import { describeForget, forgetEverywhere } from "../../../app/forget.ts";
 import { withHome } from "../../../app/home.ts";
 import { UsageError, UserError } from "../../../kernel/errors.ts";
 import { openMemory } from "../../../memory/index.ts";
 import { examples, print, printJson, style, table, withJson } from "../../output.ts";
-import { askYesNo } from "../../prompt.ts";
 import { itemRows, parseId } from "./shared.ts";
 
 export function register(group: Command): void {
@@ -36,6 +34,7 @@ export function register(group: Command): void {
               hint: "check the list above, then run again with --yes",
             });
           }
+          const { askYesNo } = await import("../../prompt.ts");
           const ok = await askYesNo(hits.length === 1 ? "Forget this memory for good?" : `Forget these ${hits.length} memories for good?`);
           if (!ok) {
             if (opts.json) return printJson({ forgotten: 0, ids: [] });
@@ -44,7 +43,9 @@ export function register(group: Command): void {
         }
         target = hits.map((h) => h.id);
       }
-      // The text goes from wherever pai copied it; what cannot go is said.
+      // The text goes from wherever pai copied it; what cannot go is said. (Loaded here: it reaches every
+      // concern that may hold a copy, which no other memory command needs.)
+      const { describeForget, forgetEverywhere } = await import("../../../app/forget.ts");
       const r = forgetEverywhere(db, store, target);
       if (opts.json) {
         return printJson({
