@@ -9,7 +9,8 @@ import { orderMigrations, type Migration } from "../kernel/storage/migrations.ts
 import { memoryMigrations } from "../memory/schema.ts";
 import { modelMigrations } from "../models/schema.ts";
 import { packMigrations } from "../packs/schema.ts";
-import { daemonMigrations } from "../automation/daemon/schema.ts";
+import { jobMigrations } from "../automation/jobs/migrations.ts";
+import { auditMigrations } from "../automation/audit/migrations.ts";
 
 const coreMigrations: Migration[] = [
   {
@@ -28,5 +29,5 @@ let ordered: Migration[] | undefined;
 
 /** The whole list, in version order (checked once per process: no version twice). */
 export function allMigrations(): Migration[] {
-  return (ordered ??= orderMigrations([coreMigrations, memoryMigrations, modelMigrations, packMigrations, daemonMigrations]));
+  return (ordered ??= orderMigrations([coreMigrations, memoryMigrations, modelMigrations, packMigrations, jobMigrations, auditMigrations]));
 }

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { appendAudit, canonicalJson, listAudit, verifyAudit } from "../../src/automation/audit.ts";
-import { registerSecret } from "../../src/kernel/secrets.ts";
+import { appendAudit, canonicalJson, listAudit, verifyAudit } from "../../src/automation/audit/index.ts";
+import { Secrets } from "../../src/kernel/secrets.ts";
 import { openDatabase, type Database } from "../../src/app/db.ts";
 import { initHome, pai } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
@@ -11,7 +11,7 @@ function freshDb(): Database {
 }
 
 function fill(db: Database, n: number): void {
-  for (let i = 1; i <= n; i++) appendAudit(db, { job: `job${i % 2}`, type: "trigger", data: { i, note: `entry ${i}` } });
+  for (let i = 1; i <= n; i++) appendAudit(db, new Secrets(), { job: `job${i % 2}`, type: "trigger", data: { i, note: `entry ${i}` } });
 }
 
 /** Tampering needs the append-only triggers out of the way first, as an attacker would. */
@@ -86,7 +86,7 @@ describe("audit log", () => {
     }) as Database["transaction"];
     reader.prepare = ((sql: string) => {
       const st = db.prepare<any>(sql);
-      const after = <T>(v: T): T => (locked || appendAudit(writer, { job: "daemon", type: "trigger", data: { during: "verify" } }), v);
+      const after = <T>(v: T): T => (locked || appendAudit(writer, new Secrets(), { job: "daemon", type: "trigger", data: { during: "verify" } }), v);
       return { ...st, get: (...a: any[]) => after(st.get(...a)), all: (...a: any[]) => after(st.all(...a)) };
     }) as Database["prepare"];
     expect(verifyAudit(reader)).toMatchObject({ ok: true });
@@ -111,8 +111,9 @@ describe("audit log", () => {
 
   it("never stores a secret", () => {
     const db = freshDb();
-    registerSecret("hunter2-the-mail-password");
-    appendAudit(db, {
+    const secrets = new Secrets();
+    secrets.add("hunter2-the-mail-password");
+    appendAudit(db, secrets, {
       job: "x",
       type: "action",
       data: { output: "login with hunter2-the-mail-password ok", key: "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789", password: "plain" },

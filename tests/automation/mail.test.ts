@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { getJobState, patchJobState } from "../../src/automation/daemon/state.ts";
-import { listAudit } from "../../src/automation/audit.ts";
+import { getJobState, patchJobState } from "../../src/automation/jobs/state.ts";
+import { listAudit } from "../../src/automation/audit/index.ts";
 import { openDatabase } from "../../src/app/db.ts";
 import { paths } from "../../src/kernel/paths.ts";
 import { initHome, PAI_BIN } from "../helpers/cli.ts";

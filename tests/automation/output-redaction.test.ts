@@ -8,8 +8,9 @@ describe("daemon output redaction", () => {
   it("redacts what anything in the daemon process writes to stdout or stderr", () => {
     const key = "sk-ant-api03-" + "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0FeDcBa98765";
     const script = `
-      import { redactOutput } from ${JSON.stringify(join(ROOT, "src/automation/daemon/index.ts"))};
-      redactOutput();
+      import { captureOutput } from ${JSON.stringify(join(ROOT, "src/automation/daemon/output.ts"))};
+      import { Secrets } from ${JSON.stringify(join(ROOT, "src/kernel/secrets.ts"))};
+      captureOutput(new Secrets());
       console.log("pack says: my key is ${key}");
       process.stderr.write(Buffer.from("stderr too: ${key}\\n"));
       console.log("ordinary line stays as it is");

@@ -1,8 +1,9 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Scheduler, type Due } from "../../src/automation/daemon/scheduler.ts";
-import { getJobState } from "../../src/automation/daemon/state.ts";
-import { listAudit } from "../../src/automation/audit.ts";
+import { getJobState } from "../../src/automation/jobs/state.ts";
+import { Secrets } from "../../src/kernel/secrets.ts";
+import { listAudit } from "../../src/automation/audit/index.ts";
 import { jobSchema, type Job } from "../../src/automation/jobs/schema.ts";
 import { openDatabase, type Database } from "../../src/app/db.ts";
 import { tmpDir } from "../helpers/tmp.ts";
@@ -22,7 +23,7 @@ const iso = (d: Due[]) => d.map((x) => x.scheduledAt.toISOString());
 describe("scheduler (fake time: tick with explicit dates)", () => {
   it("fires a daily job at 07:00 in its time zone, once, and computes the next run", () => {
     const d = db();
-    const s = new Scheduler(d);
+    const s = new Scheduler(d, new Secrets());
     // Europe/Paris is UTC+1 in January: 07:00 there is 06:00Z.
     s.load([job("nightly", { cron: "0 7 * * *", tz: "Europe/Paris" })], at("2026-01-10T12:00:00Z"));
     expect(s.nextWake()?.toISOString()).toBe("2026-01-11T06:00:00.000Z");
@@ -42,7 +43,7 @@ describe("scheduler (fake time: tick with explicit dates)", () => {
 
   it("one timer for the nearest run among many jobs", () => {
     const d = db();
-    const s = new Scheduler(d);
+    const s = new Scheduler(d, new Secrets());
     const jobs = Array.from({ length: 50 }, (_, i) => job(`j${i}`, { cron: `${i % 60} * * * *`, tz: "UTC" }));
     s.load(jobs, at("2026-01-01T00:30:30Z"));
     expect(s.size).toBe(50);
@@ -53,11 +54,11 @@ describe("scheduler (fake time: tick with explicit dates)", () => {
   it("resumes from the stored next run after a restart, with no duplicate firing", () => {
     const d = db();
     const j = job("hourly", { cron: "0 * * * *", tz: "UTC" });
-    const a = new Scheduler(d);
+    const a = new Scheduler(d, new Secrets());
     a.load([j], at("2026-01-01T00:10:00Z"));
     expect(iso(a.tick(at("2026-01-01T01:00:05Z"), () => {}))).toEqual(["2026-01-01T01:00:00.000Z"]);
     // A new process (same database) at the same instant: the run is not repeated.
-    const b = new Scheduler(d);
+    const b = new Scheduler(d, new Secrets());
     b.load([j], at("2026-01-01T01:00:06Z"));
     expect(b.tick(at("2026-01-01T01:00:06Z"), () => {})).toEqual([]);
     expect(b.nextWake()?.toISOString()).toBe("2026-01-01T02:00:00.000Z");
@@ -72,10 +73,10 @@ describe("scheduler (fake time: tick with explicit dates)", () => {
       job("all", { cron: "0 * * * *", tz: "UTC", catchUp: "all", catchUpMax: 3 }),
       job("allfew", { cron: "0 * * * *", tz: "UTC", catchUp: "all", catchUpMax: 10 }),
     ];
-    const before = new Scheduler(d);
+    const before = new Scheduler(d, new Secrets());
     before.load(jobs, at("2026-01-01T00:30:00Z")); // next runs: 01:00
     // Down from 00:30 to 05:30: runs at 01, 02, 03, 04 and 05:00 were missed.
-    const after = new Scheduler(d);
+    const after = new Scheduler(d, new Secrets());
     after.load(jobs, at("2026-01-01T05:30:00Z"));
     const due = after.tick(at("2026-01-01T05:30:00Z"), () => {});
     const by = (n: string) => iso(due.filter((x) => x.job.name === n));
@@ -92,9 +93,9 @@ describe("scheduler (fake time: tick with explicit dates)", () => {
 
   it("a changed schedule starts from its own next run", () => {
     const d = db();
-    const s = new Scheduler(d);
+    const s = new Scheduler(d, new Secrets());
     s.load([job("j", { cron: "0 7 * * *", tz: "UTC" })], at("2026-01-01T00:00:00Z"));
-    const s2 = new Scheduler(d);
+    const s2 = new Scheduler(d, new Secrets());
     s2.load([job("j", { cron: "30 8 * * *", tz: "UTC" })], at("2026-01-01T00:00:00Z"));
     expect(s2.nextRunOf("j")?.toISOString()).toBe("2026-01-01T08:30:00.000Z");
     d.close();

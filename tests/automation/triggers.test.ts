@@ -1,8 +1,9 @@
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { listAudit } from "../../src/automation/audit.ts";
-import { getJobState, setPaused } from "../../src/automation/daemon/state.ts";
+import { listAudit } from "../../src/automation/audit/index.ts";
+import { getJobState } from "../../src/automation/jobs/state.ts";
+import { setPaused } from "../../src/automation/state.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { rig, waitFor } from "./helpers.ts";
 

@@ -11,9 +11,10 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { Database } from "../kernel/storage/index.ts";
-import { writeFileAtomic } from "../kernel/fs.ts";
-import { redactDeep } from "../kernel/secrets.ts";
+import type { Database } from "../../kernel/storage/index.ts";
+import { writeFileAtomic } from "../../kernel/fs.ts";
+import type { Secrets } from "../../kernel/secrets.ts";
+import { getState, setState, setStateOnce } from "../state.ts";
 
 export const GENESIS = "0".repeat(64);
 
@@ -73,12 +74,13 @@ function toEntry(r: Row): AuditEntry {
   return { ...r, data };
 }
 
-/** Appends one entry (redacted) in a short transaction; returns it. */
+/** Appends one entry (redacted with the process's secrets) in a short transaction; returns it. */
 export function appendAudit(
   db: Database,
+  secrets: Secrets,
   entry: { job?: string | null; type: AuditType | string; data?: Record<string, unknown>; time?: Date },
 ): AuditEntry {
-  const data = redactDeep(entry.data ?? {});
+  const data = secrets.redactDeep(entry.data ?? {});
   const time = (entry.time ?? new Date()).toISOString();
   const job = entry.job ?? null;
   const file = headFile(db);
@@ -100,9 +102,7 @@ export function appendAudit(
         prev,
         hash,
       );
-      db.prepare(
-        "INSERT INTO daemon_state (key, value, updated_at) VALUES ('audit_head', ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-      ).run(JSON.stringify({ seq, hash }), time);
+      setState(db, HEAD_KEY, JSON.stringify({ seq, hash }), time);
       // The head file is written here, under the database's write lock and before the commit, so appends from
       // several processes (the CLI, the daemon) write it in the order they commit.
       if (file) restore = advanceHeadFile(db, file, { seq: last?.seq ?? 0, hash: prev }, { seq, hash }, time);
@@ -120,6 +120,8 @@ export function headFile(db: Database): string | undefined {
 }
 
 const HEAD_FILE = "audit.head";
+/** The daemon_state key of the head row: the last entry's seq and hash. */
+const HEAD_KEY = "audit_head";
 /** Set in daemon_state once the head file exists: from then on a missing file is a finding, not an older install. */
 const HEAD_FILE_KEY = "audit_head_file";
 
@@ -141,7 +143,7 @@ function advanceHeadFile(db: Database, file: string, from: Head, to: Head, time:
     return undefined;
   }
   if (before === undefined) {
-    if (db.prepare("SELECT 1 AS x FROM daemon_state WHERE key = ?").get(HEAD_FILE_KEY)) return undefined;
+    if (getState(db, HEAD_FILE_KEY) !== undefined) return undefined;
   } else {
     const cur = parseHead(before);
     if (!cur || cur.seq !== from.seq || cur.hash !== from.hash) return undefined;
@@ -153,7 +155,7 @@ function advanceHeadFile(db: Database, file: string, from: Head, to: Head, time:
     return undefined;
   }
   if (before === undefined) {
-    db.prepare("INSERT INTO daemon_state (key, value, updated_at) VALUES (?, '1', ?) ON CONFLICT(key) DO NOTHING").run(HEAD_FILE_KEY, time);
+    setStateOnce(db, HEAD_FILE_KEY, "1", time);
   }
   return () => {
     try {
@@ -261,8 +263,8 @@ interface Snapshot {
 
 function readSnapshot(db: Database): Snapshot {
   // The heads before the rows: an entry appended in between is then past the head, never a cut-off tail.
-  const headRow = db.prepare<{ value: string }>("SELECT value FROM daemon_state WHERE key = 'audit_head'").get()?.value;
-  const hadFile = db.prepare("SELECT 1 AS x FROM daemon_state WHERE key = ?").get(HEAD_FILE_KEY) !== undefined;
+  const headRow = getState(db, HEAD_KEY);
+  const hadFile = getState(db, HEAD_FILE_KEY) !== undefined;
   const file = headFile(db);
   const fileState = file ? readHeadFile(file) : undefined;
   const rows = db.prepare<Row>("SELECT seq, time, job, type, data, prev, hash FROM audit_log ORDER BY seq").all();

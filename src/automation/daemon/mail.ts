@@ -21,7 +21,6 @@
  */
 import type { ImapFlow, ImapFlowOptions } from "imapflow";
 import type { MailTrigger } from "../jobs/schema.ts";
-import { registerSecret } from "../../kernel/secrets.ts";
 
 export interface MailMessage {
   uid: number;
@@ -35,7 +34,6 @@ class MailConfigError extends Error {}
 export function mailPassword(t: MailTrigger, env: NodeJS.ProcessEnv = process.env): string {
   const pass = env[t.passwordEnv];
   if (!pass) throw new MailConfigError(`the environment variable ${t.passwordEnv} (the mail password) is not set`);
-  registerSecret(pass);
   return pass;
 }
 
@@ -90,6 +88,8 @@ export function describeMailError(t: MailTrigger, err: unknown): string {
 export type MailMode = "connecting" | "idle" | "poll" | "retrying" | "stopped";
 
 export interface MailWatcherHooks {
+  /** The password, once read: whatever the daemon writes is redacted of it. */
+  secret(value: string): void;
   /** Where the mailbox stood when last looked at (job_state). */
   position(): { uid: number | null; uidValidity: string | null };
   /** First look at the mailbox, or it was rebuilt (another UIDVALIDITY): where it stands now. Nothing fires. */
@@ -225,7 +225,9 @@ export class MailWatcher {
     this.mode = "connecting";
     const t = this.trigger;
     const { ImapFlow } = await import("imapflow");
-    const client = new ImapFlow(clientOptions(t, mailPassword(t, this.env)));
+    const pass = mailPassword(t, this.env);
+    this.hooks.secret(pass);
+    const client = new ImapFlow(clientOptions(t, pass));
     const s: Session = { client, closed: false, ended: new Set() };
     let lastError: Error | undefined;
     client.on("error", (err: Error) => (lastError = err));

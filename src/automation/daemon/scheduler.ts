@@ -5,9 +5,10 @@
  */
 import { Cron } from "croner";
 import type { Database } from "../../kernel/storage/index.ts";
-import { appendAudit } from "../audit.ts";
+import type { Secrets } from "../../kernel/secrets.ts";
+import { appendAudit } from "../audit/index.ts";
 import type { Job, ScheduleTrigger } from "../jobs/schema.ts";
-import { allJobStates, patchJobState } from "./state.ts";
+import { allJobStates, patchJobState } from "../jobs/state.ts";
 
 export interface Due {
   job: Job;
@@ -37,7 +38,11 @@ const cronOf = (t: ScheduleTrigger) => new Cron(t.cron, { timezone: t.tz, paused
 export class Scheduler {
   private entries = new Map<string, Entry>();
 
-  constructor(private db: Database, private lateGraceMs = LATE_GRACE_MS) {}
+  constructor(
+    private db: Database,
+    private secrets: Secrets,
+    private lateGraceMs = LATE_GRACE_MS,
+  ) {}
 
   /**
    * Sets the scheduled jobs (on start and whenever job files change). A job seen for the first time, or
@@ -109,7 +114,7 @@ export class Scheduler {
         if (e.trigger.catchUp === "once") fire = missed.slice(-1);
         else if (e.trigger.catchUp === "all") fire = missed.slice(-e.trigger.catchUpMax);
         const skipped = missed.length - fire.length;
-        appendAudit(this.db, {
+        appendAudit(this.db, this.secrets, {
           job: e.job.name,
           type: "decision",
           data: {

@@ -1,37 +1,14 @@
 /**
- * State shared by the daemon and the CLI through the database: the kill switch, the lease of the running
- * daemon, and what each job's trigger remembers. Every write is one short statement or transaction.
+ * The lease of the running daemon (one per PAI_HOME), kept in daemon_state and read by the CLI, and the file
+ * that lists the process groups of its threshold commands.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Paths } from "../../kernel/paths.ts";
 import type { Database } from "../../kernel/storage/index.ts";
+import { getState, processAlive, setState } from "../state.ts";
 
 const now = () => new Date().toISOString();
-
-export function getState(db: Database, key: string): string | undefined {
-  return db.prepare<{ value: string }>("SELECT value FROM daemon_state WHERE key = ?").get(key)?.value;
-}
-
-export function setState(db: Database, key: string, value: string): void {
-  db.prepare(
-    "INSERT INTO daemon_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-  ).run(key, value, now());
-}
-
-export function deleteState(db: Database, key: string): void {
-  db.prepare("DELETE FROM daemon_state WHERE key = ?").run(key);
-}
-
-// ---- kill switch ------------------------------------------------------------------------------
-
-export function isPaused(db: Database): boolean {
-  return getState(db, "paused") === "1";
-}
-
-export function setPaused(db: Database, paused: boolean): void {
-  setState(db, "paused", paused ? "1" : "0");
-}
 
 // ---- lease: one daemon per PAI_HOME -----------------------------------------------------------
 
@@ -45,29 +22,9 @@ export interface Lease {
   watchingAt?: string;
 }
 
-/** The daemon_state key, followed by a job's name, of the note that its file watch hit a bound (shown by `pai jobs list`). */
-export const WATCH_BOUND_KEY = "watch.bound:";
-
 /** The process groups of the threshold commands the daemon is running, one per line (killed by `pai daemon stop` if it must kill the daemon). */
 export function childrenFile(p: Paths): string {
   return join(p.run, "daemon.children");
-}
-
-/** True when pid is a live process (and, where /proc exists, a pai daemon rather than a recycled pid). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // A zombie (killed, not yet reaped) is not running.
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    if (state === "Z" || state === "X") return false;
-  } catch {}
-  return true;
 }
 
 function isDaemonProcess(pid: number): boolean {
@@ -118,43 +75,4 @@ export function updateLease(db: Database, patch: Partial<Lease>): void {
 
 export function releaseLease(db: Database, pid: number = process.pid): void {
   db.prepare("DELETE FROM daemon_state WHERE key = 'lease' AND json_extract(value, '$.pid') = ?").run(pid);
-}
-
-// ---- per-job trigger state ------------------------------------------------------------------------
-
-export interface JobState {
-  job: string;
-  schedule: string | null;
-  next_run: string | null;
-  last_fired: string | null;
-  threshold_on: number | null;
-  threshold_value: number | null;
-  mail_uid: number | null;
-  mail_uid_validity: string | null;
-}
-
-export function getJobState(db: Database, job: string): JobState | undefined {
-  return db
-    .prepare<JobState>("SELECT job, schedule, next_run, last_fired, threshold_on, threshold_value, mail_uid, mail_uid_validity FROM job_state WHERE job = ?")
-    .get(job);
-}
-
-export function allJobStates(db: Database): Map<string, JobState> {
-  const rows = db
-    .prepare<JobState>("SELECT job, schedule, next_run, last_fired, threshold_on, threshold_value, mail_uid, mail_uid_validity FROM job_state")
-    .all();
-  return new Map(rows.map((r) => [r.job, r]));
-}
-
-type StatePatch = Partial<Omit<JobState, "job">>;
-
-export function patchJobState(db: Database, job: string, patch: StatePatch): void {
-  const keys = Object.keys(patch) as (keyof StatePatch)[];
-  if (!keys.length) return;
-  const cols = keys.join(", ");
-  const vals = keys.map((k) => patch[k] ?? null);
-  const sets = keys.map((k) => `${k} = excluded.${k}`).join(", ");
-  db.prepare(
-    `INSERT INTO job_state (job, ${cols}, updated_at) VALUES (?, ${keys.map(() => "?").join(", ")}, ?) ON CONFLICT(job) DO UPDATE SET ${sets}, updated_at = excluded.updated_at`,
-  ).run(job, ...vals, now());
 }

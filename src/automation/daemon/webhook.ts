@@ -17,18 +17,16 @@ import { join } from "node:path";
 import type { Config } from "../../config/index.ts";
 import type { Paths } from "../../kernel/paths.ts";
 import { writeFileAtomic } from "../../kernel/fs.ts";
-import { registerSecret } from "../../kernel/secrets.ts";
 
 export function webhookTokenFile(p: Paths): string {
   return join(p.run, "webhook.token");
 }
 
-/** The token: from the environment variable named by daemon.webhook.tokenEnv, else user/run/webhook.token (created, mode 0600). */
+/** The token (a secret: the caller adds it to its Secrets): from the environment variable named by daemon.webhook.tokenEnv, else user/run/webhook.token (created, mode 0600). */
 export function webhookToken(p: Paths, config: Config, env: NodeJS.ProcessEnv = process.env): { token: string; source: string } {
   const name = config.daemon.webhook.tokenEnv;
   const fromEnv = name ? env[name]?.trim() : undefined;
   if (fromEnv) {
-    registerSecret(fromEnv);
     return { token: fromEnv, source: `$${name}` };
   }
   const file = webhookTokenFile(p);
@@ -38,7 +36,6 @@ export function webhookToken(p: Paths, config: Config, env: NodeJS.ProcessEnv = 
   }
   chmodSync(file, 0o600);
   const token = readFileSync(file, "utf8").trim();
-  registerSecret(token);
   return { token, source: file };
 }
 

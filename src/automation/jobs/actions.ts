@@ -6,6 +6,7 @@ import type { Config } from "../../config/index.ts";
 import { UserError } from "../../kernel/errors.ts";
 import type { Database } from "../../kernel/storage/index.ts";
 import type { Paths } from "../../kernel/paths.ts";
+import type { Secrets } from "../../kernel/secrets.ts";
 import type { MemoryKind } from "../../memory/index.ts";
 import type { Action, Job } from "./schema.ts";
 
@@ -20,8 +21,9 @@ export interface ActionContext {
   db: Database;
   config: Config;
   signal: AbortSignal;
-  /** The PAI_HOME in use (default: the process's). */
-  paths?: Paths;
+  paths: Paths;
+  /** The secret values this process handles (a model call redacts them from what it sends). */
+  secrets: Secrets;
 }
 
 /** Replaces {{name}} with vars[name] (unknown names are left as they are). */
@@ -76,6 +78,7 @@ export async function runAction(job: Job, action: Action, vars: Record<string, s
         db: ctx.db,
         config: ctx.config,
         paths: ctx.paths,
+        secrets: ctx.secrets,
         learn: false,
         source: `job:${job.name}`,
       });

@@ -2,13 +2,11 @@
  * Actions waiting for the user. Approving runs the action now (once: the row is switched from pending in a
  * single statement); denying records the refusal. Both are audited.
  */
-import { createHash } from "node:crypto";
-import type { Config } from "../../config/index.ts";
 import { UserError } from "../../kernel/errors.ts";
-import type { Paths } from "../../kernel/paths.ts";
+import type { Secrets } from "../../kernel/secrets.ts";
 import type { Database } from "../../kernel/storage/index.ts";
-import { appendAudit, canonicalJson } from "../audit.ts";
-import { executeFiring, type FireOutcome } from "./fire.ts";
+import { appendAudit } from "../audit/index.ts";
+import { actionHash, executeFiring, type FireContext, type FireOutcome } from "./fire.ts";
 import { getJob } from "./store.ts";
 
 export interface Approval {
@@ -37,11 +35,6 @@ interface Row {
   result: string | null;
 }
 
-/** sha256 of an action's canonical JSON (keys sorted), to tell whether a job's action changed. */
-export function actionHash(action: unknown): string {
-  return createHash("sha256").update(canonicalJson(action)).digest("hex");
-}
-
 const toApproval = (r: Row): Approval => ({
   id: r.id,
   job: r.job,
@@ -62,6 +55,11 @@ export function listApprovals(db: Database, opts: { all?: boolean } = {}): Appro
   return db.prepare<Row>(sql).all().map(toApproval);
 }
 
+/** How many approvals are waiting. */
+export function pendingApprovals(db: Database): number {
+  return db.prepare<{ n: number }>("SELECT count(*) AS n FROM approvals WHERE status = 'pending'").get()?.n ?? 0;
+}
+
 export function getApproval(db: Database, id: number): Approval {
   const r = db.prepare<Row>(`SELECT ${COLS} FROM approvals WHERE id = ?`).get(id);
   if (!r) throw new UserError(`no approval #${id}`, { hint: "'pai approvals list' shows the pending ones" });
@@ -79,15 +77,16 @@ function decide(db: Database, id: number, status: "approved" | "denied", reason?
   return { ...a, status };
 }
 
-export function denyApproval(db: Database, id: number, reason?: string): Approval {
+export function denyApproval(ctx: { db: Database; secrets: Secrets }, id: number, reason?: string): Approval {
+  const { db } = ctx;
   const a = decide(db, id, "denied", reason);
   db.prepare("UPDATE job_firings SET status = 'denied', finished_at = ?, detail = ? WHERE id = ?").run(new Date().toISOString(), reason ?? "denied", a.firingId);
-  appendAudit(db, { job: a.job, type: "approval", data: { approval: id, firing: a.firingId, decision: "denied", ...(reason ? { reason } : {}) } });
+  appendAudit(db, ctx.secrets, { job: a.job, type: "approval", data: { approval: id, firing: a.firingId, decision: "denied", ...(reason ? { reason } : {}) } });
   return a;
 }
 
 /** Approves and runs the action now, in this process. */
-export async function approveApproval(ctx: { db: Database; config: Config; paths: Paths; signal?: AbortSignal }, id: number): Promise<{ approval: Approval; outcome: FireOutcome }> {
+export async function approveApproval(ctx: FireContext, id: number): Promise<{ approval: Approval; outcome: FireOutcome }> {
   const { db } = ctx;
   const pending = getApproval(db, id);
   if (pending.status !== "pending") {
@@ -103,7 +102,7 @@ export async function approveApproval(ctx: { db: Database; config: Config; paths
     });
   }
   const approval = decide(db, id, "approved");
-  appendAudit(db, { job: approval.job, type: "approval", data: { approval: id, firing: approval.firingId, decision: "approved" } });
+  appendAudit(db, ctx.secrets, { job: approval.job, type: "approval", data: { approval: id, firing: approval.firingId, decision: "approved" } });
   const jobToRun = stored?.action_hash ? job : { ...job, action: approval.action as typeof job.action };
   const outcome = await executeFiring(ctx, jobToRun, approval.firingId, approval.trigger.vars ?? {}, approval.trigger.trigger);
   db.prepare("UPDATE approvals SET result = ? WHERE id = ?").run(outcome.status, id);

@@ -7,10 +7,9 @@ import { createHash } from "node:crypto";
 import type { Config } from "../../config/index.ts";
 import type { Database } from "../../kernel/storage/index.ts";
 import type { Paths } from "../../kernel/paths.ts";
-import { appendAudit } from "../audit.ts";
-import { redact, redactDeep } from "../../kernel/secrets.ts";
-import { actionHash } from "./approvals.ts";
-import { isPaused, processAlive } from "../daemon/state.ts";
+import type { Secrets } from "../../kernel/secrets.ts";
+import { appendAudit, canonicalJson } from "../audit/index.ts";
+import { isPaused, processAlive } from "../state.ts";
 import { rememberText, runAction, type ActionResult } from "./actions.ts";
 import { needsApproval, type Job } from "./schema.ts";
 
@@ -38,7 +37,9 @@ export interface FireOutcome {
 export interface FireContext {
   db: Database;
   config: Config;
-  paths?: Paths;
+  paths: Paths;
+  /** The secret values this process handles: redacted from everything a firing records. */
+  secrets: Secrets;
   signal?: AbortSignal;
   now?: () => Date;
   log?: (line: string) => void;
@@ -47,11 +48,16 @@ export interface FireContext {
 const MAX_OUTPUT = 2000;
 const clip = (s: string, n = MAX_OUTPUT) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
-function finish(db: Database, firingId: number, status: string, detail?: string): void {
-  db.prepare("UPDATE job_firings SET status = ?, finished_at = ?, detail = ? WHERE id = ?").run(
+/** sha256 of an action's canonical JSON (keys sorted), to tell whether a job's action changed. */
+export function actionHash(action: unknown): string {
+  return createHash("sha256").update(canonicalJson(action)).digest("hex");
+}
+
+function finish(ctx: FireContext, firingId: number, status: string, detail?: string): void {
+  ctx.db.prepare("UPDATE job_firings SET status = ?, finished_at = ?, detail = ? WHERE id = ?").run(
     status,
     new Date().toISOString(),
-    detail === undefined ? null : clip(redact(detail)),
+    detail === undefined ? null : clip(ctx.secrets.redact(detail)),
     firingId,
   );
 }
@@ -77,7 +83,8 @@ export function claimFiring(
   ev: FireEvent,
   extra?: () => void,
 ): { outcome: FireOutcome; run?: () => Promise<FireOutcome> } {
-  const { db } = ctx;
+  const { db, secrets } = ctx;
+  const audit = (entry: Parameters<typeof appendAudit>[2]) => appendAudit(db, secrets, entry);
   const now = (ctx.now ?? (() => new Date()))();
   const vars = { job: job.name, trigger: ev.trigger, time: now.toISOString(), ...(ev.vars ?? {}) };
   const decided = db.transaction(() => {
@@ -104,9 +111,9 @@ export function claimFiring(
         .run(
           job.name,
           firingId,
-          JSON.stringify(redactDeep(job.action)),
+          JSON.stringify(secrets.redactDeep(job.action)),
           actionHash(job.action),
-          JSON.stringify({ trigger: ev.trigger, key: ev.key, vars: redactVars(vars) }),
+          JSON.stringify({ trigger: ev.trigger, key: ev.key, vars: redactVars(secrets, vars) }),
           now.toISOString(),
         )
         .lastInsertRowid;
@@ -115,24 +122,24 @@ export function claimFiring(
   });
   if (decided.status === "duplicate") return { outcome: { status: "duplicate" } };
   const firingId = decided.firingId!;
-  appendAudit(db, {
+  audit({
     job: job.name,
     type: "trigger",
-    data: { trigger: ev.trigger, key: ev.key, firing: firingId, ...(ev.scheduledAt ? { scheduledAt: ev.scheduledAt.toISOString() } : {}), vars: auditVars(ev.vars ?? {}) },
+    data: { trigger: ev.trigger, key: ev.key, firing: firingId, ...(ev.scheduledAt ? { scheduledAt: ev.scheduledAt.toISOString() } : {}), vars: auditVars(secrets, ev.vars ?? {}) },
   });
   if (decided.status === "paused") {
-    appendAudit(db, { job: job.name, type: "decision", data: { decision: "paused", firing: firingId, reason: "the daemon is paused (pai daemon resume)" } });
+    audit({ job: job.name, type: "decision", data: { decision: "paused", firing: firingId, reason: "the daemon is paused (pai daemon resume)" } });
     ctx.log?.(`${job.name}: ${ev.trigger} ignored: paused`);
     return { outcome: { status: "paused", firingId } };
   }
   if (decided.status === "rate_limited") {
     const rl = job.policy.rateLimit!;
-    appendAudit(db, { job: job.name, type: "decision", data: { decision: "rate_limited", firing: firingId, limit: `${rl.max} per ${rl.windowSec}s` } });
+    audit({ job: job.name, type: "decision", data: { decision: "rate_limited", firing: firingId, limit: `${rl.max} per ${rl.windowSec}s` } });
     ctx.log?.(`${job.name}: ${ev.trigger} refused: rate limit ${rl.max} per ${rl.windowSec}s`);
     return { outcome: { status: "rate_limited", firingId } };
   }
   if (decided.status === "waiting") {
-    appendAudit(db, {
+    audit({
       job: job.name,
       type: "decision",
       data: { decision: "waiting_approval", firing: firingId, approval: decided.approvalId, action: job.action.type },
@@ -140,42 +147,42 @@ export function claimFiring(
     ctx.log?.(`${job.name}: ${ev.trigger}: waiting for approval #${decided.approvalId}`);
     return { outcome: { status: "waiting_approval", firingId, approvalId: decided.approvalId } };
   }
-  appendAudit(db, { job: job.name, type: "decision", data: { decision: ev.manual ? "run_manual" : "run", firing: firingId, action: job.action.type } });
+  audit({ job: job.name, type: "decision", data: { decision: ev.manual ? "run_manual" : "run", firing: firingId, action: job.action.type } });
   return { outcome: { status: "ok", firingId }, run: () => executeFiring(ctx, job, firingId, vars, ev.trigger) };
 }
 
-function redactVars(vars: Record<string, string>): Record<string, string> {
+function redactVars(secrets: Secrets, vars: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(vars)) out[k] = clip(redact(String(v)), 500);
+  for (const [k, v] of Object.entries(vars)) out[k] = clip(secrets.redact(String(v)), 500);
   return out;
 }
 
 /** Runs the action of a claimed firing and records how it ended. */
 export async function executeFiring(ctx: FireContext, job: Job, firingId: number, vars: Record<string, string>, trigger: string): Promise<FireOutcome> {
-  const { db } = ctx;
+  const { db, secrets } = ctx;
   db.prepare("UPDATE job_firings SET status = 'running', pid = ? WHERE id = ?").run(process.pid, firingId);
   const signal = ctx.signal ?? new AbortController().signal;
   let result: ActionResult;
   try {
-    result = await runAction(job, job.action, vars, { db, config: ctx.config, signal, paths: ctx.paths });
+    result = await runAction(job, job.action, vars, { db, config: ctx.config, signal, paths: ctx.paths, secrets });
   } catch (err) {
     if (signal.aborted) {
-      markAbandoned(db, job.name, firingId, "the daemon stopped before the action finished");
+      markAbandoned(ctx, job.name, firingId, "the daemon stopped before the action finished");
       return { status: "abandoned", firingId };
     }
     const message = (err as Error).message ?? String(err);
-    finish(db, firingId, "error", message);
-    appendAudit(db, { job: job.name, type: "action", data: { firing: firingId, action: job.action.type, status: "error", error: clip(message, 500) } });
-    ctx.log?.(`${job.name}: ${job.action.type} failed: ${redact(message)}`);
+    finish(ctx, firingId, "error", message);
+    appendAudit(db, secrets, { job: job.name, type: "action", data: { firing: firingId, action: job.action.type, status: "error", error: clip(message, 500) } });
+    ctx.log?.(`${job.name}: ${job.action.type} failed: ${secrets.redact(message)}`);
     await rememberAction(ctx, job, trigger, `failed: ${message}`);
-    return { status: "error", firingId, error: redact(message) };
+    return { status: "error", firingId, error: secrets.redact(message) };
   }
   if (signal.aborted) {
-    markAbandoned(db, job.name, firingId, "the daemon stopped while the action was finishing");
+    markAbandoned(ctx, job.name, firingId, "the daemon stopped while the action was finishing");
     return { status: "abandoned", firingId };
   }
-  finish(db, firingId, "ok", result.output);
-  appendAudit(db, {
+  finish(ctx, firingId, "ok", result.output);
+  appendAudit(db, secrets, {
     job: job.name,
     type: "action",
     data: {
@@ -192,7 +199,7 @@ export async function executeFiring(ctx: FireContext, job: Job, firingId: number
   ctx.log?.(`${job.name}: ${job.action.type} done`);
   // A pack run remembers itself as an action; everything else is remembered here.
   if (job.action.type === "remember" || result.memoryId === undefined) await rememberAction(ctx, job, trigger, result.output ?? "");
-  return { status: "ok", firingId, output: redact(result.output ?? "") };
+  return { status: "ok", firingId, output: secrets.redact(result.output ?? "") };
 }
 
 function describeAction(job: Job): string {
@@ -213,25 +220,27 @@ async function rememberAction(ctx: FireContext, job: Job, trigger: string, outco
   const when = new Date().toISOString().replace("T", " ").slice(0, 16);
   const content = `Job ${job.name} (${trigger} trigger) ${describeAction(job)} at ${when} UTC: ${clip(outcome.trim(), 300) || "done"}`;
   try {
-    await rememberText(ctx, redact(content), `job:${job.name}`, { job: job.name, trigger }, "action");
+    await rememberText(ctx, ctx.secrets.redact(content), `job:${job.name}`, { job: job.name, trigger }, "action");
   } catch (err) {
     ctx.log?.(`${job.name}: could not store the action memory: ${(err as Error).message}`);
   }
 }
 
-export function markAbandoned(db: Database, job: string, firingId: number, reason: string): void {
+export function markAbandoned(ctx: { db: Database; secrets: Secrets }, job: string, firingId: number, reason: string): void {
+  const { db } = ctx;
   const r = db.prepare("UPDATE job_firings SET status = 'abandoned', finished_at = ?, detail = ? WHERE id = ? AND status = 'running'").run(new Date().toISOString(), reason, firingId);
-  if (r.changes) appendAudit(db, { job, type: "action", data: { firing: firingId, status: "abandoned", reason } });
+  if (r.changes) appendAudit(db, ctx.secrets, { job, type: "action", data: { firing: firingId, status: "abandoned", reason } });
 }
 
 /** Firings left 'running' by a process that is gone (a killed daemon): recorded as abandoned. */
-export function recoverAbandoned(db: Database): number {
+export function recoverAbandoned(ctx: { db: Database; secrets: Secrets }): number {
+  const { db } = ctx;
   const rows = db.prepare<{ id: number; job: string; pid: number | null }>("SELECT id, job, pid FROM job_firings WHERE status = 'running'").all();
   let n = 0;
   for (const r of rows) {
     if (r.pid && r.pid !== process.pid && processAlive(r.pid)) continue;
     if (r.pid === process.pid) continue;
-    markAbandoned(db, r.job, r.id, "the process running it stopped (crash or kill) before it finished");
+    markAbandoned(ctx, r.job, r.id, "the process running it stopped (crash or kill) before it finished");
     n++;
   }
   return n;
@@ -251,9 +260,9 @@ const EVENT_VARS = new Set(["scheduledAt", "catchUp", "path", "event", "value", 
  * free text (a mail subject, a webhook body, anything else) is recorded as a fingerprint, since it may be
  * remembered and the trail cannot forget.
  */
-function auditVars(vars: Record<string, string>): Record<string, unknown> {
+function auditVars(secrets: Secrets, vars: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(vars)) out[k] = EVENT_VARS.has(k) ? clip(redact(String(v)), 500) : fingerprint(String(v));
+  for (const [k, v] of Object.entries(vars)) out[k] = EVENT_VARS.has(k) ? clip(secrets.redact(String(v)), 500) : fingerprint(String(v));
   return out;
 }
 

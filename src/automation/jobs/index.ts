@@ -4,23 +4,19 @@
 import { existsSync, readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { Cron } from "croner";
-import { loadConfig } from "../../config/index.ts";
 import { UsageError, UserError } from "../../kernel/errors.ts";
-import { requireUser, paths as getPaths, type Paths } from "../../kernel/paths.ts";
-import { openDatabase, withDatabase, type Database } from "../../app/db.ts";
-import { appendAudit } from "../audit.ts";
-import { getJobState, getState, patchJobState, WATCH_BOUND_KEY } from "../daemon/state.ts";
+import type { Secrets } from "../../kernel/secrets.ts";
+import { appendAudit } from "../audit/index.ts";
+import type { AutomationHome } from "../context.ts";
+import { watchWarning } from "../state.ts";
 import { fireJob, type FireOutcome } from "./fire.ts";
 import type { Job, JobInput } from "./schema.ts";
+import { deleteJobState, getJobState, patchJobState } from "./state.ts";
 import { getJob, loadJobs, removeJob, saveJob, setEnabled, checkName } from "./store.ts";
 
 export { loadJobs, getJob, saveJob, removeJob, setEnabled } from "./store.ts";
 export type { Job, JobSpec, JobInput, Trigger, Action, Policy } from "./schema.ts";
 export { fireJob, claimFiring, type FireOutcome, type FireEvent } from "./fire.ts";
-
-function withDb<T>(p: Paths, fn: (db: Database) => T): T {
-  return withDatabase(p.db, fn);
-}
 
 /** The next run of a schedule the daemon has not seen yet. */
 function nextRunOf(t: Extract<Job["trigger"], { type: "schedule" }>): string | null {
@@ -72,34 +68,33 @@ export function describeAction(a: Job["action"]): string {
   }
 }
 
-export function listJobs(p: Paths = requireUser(getPaths())): { jobs: JobRow[]; invalid: { name: string; file: string; error: string }[] } {
+export function listJobs(home: Pick<AutomationHome, "paths" | "db">): { jobs: JobRow[]; invalid: { name: string; file: string; error: string }[] } {
+  const { paths: p, db } = home;
   const { jobs, invalid } = loadJobs(p);
-  return withDb(p, (db) => {
-    const last = db.prepare<{ status: string; created_at: string; trigger: string }>(
-      "SELECT status, created_at, trigger FROM job_firings WHERE job = ? ORDER BY id DESC LIMIT 1",
-    );
-    return {
-      jobs: jobs.map((j) => {
-        const st = getJobState(db, j.name);
-        const l = last.get(j.name);
-        const warning = j.trigger.type === "file" ? getState(db, `${WATCH_BOUND_KEY}${j.name}`) : undefined;
-        return {
-          name: j.name,
-          enabled: j.enabled,
-          ...(j.description ? { description: j.description } : {}),
-          trigger: j.trigger,
-          action: j.action,
-          policy: j.policy,
-          summary: { trigger: describeTrigger(j.trigger), action: describeAction(j.action) },
-          nextRun: j.enabled && j.trigger.type === "schedule" ? (st?.next_run ?? nextRunOf(j.trigger)) : null,
-          last: l ? { status: l.status, at: l.created_at, trigger: l.trigger } : null,
-          file: relative(p.home, j.file),
-          ...(warning ? { warning } : {}),
-        };
-      }),
-      invalid: invalid.map((i) => ({ ...i, file: relative(p.home, i.file) })),
-    };
-  });
+  const last = db.prepare<{ status: string; created_at: string; trigger: string }>(
+    "SELECT status, created_at, trigger FROM job_firings WHERE job = ? ORDER BY id DESC LIMIT 1",
+  );
+  return {
+    jobs: jobs.map((j) => {
+      const st = getJobState(db, j.name);
+      const l = last.get(j.name);
+      const warning = j.trigger.type === "file" ? watchWarning(db, j.name) : undefined;
+      return {
+        name: j.name,
+        enabled: j.enabled,
+        ...(j.description ? { description: j.description } : {}),
+        trigger: j.trigger,
+        action: j.action,
+        policy: j.policy,
+        summary: { trigger: describeTrigger(j.trigger), action: describeAction(j.action) },
+        nextRun: j.enabled && j.trigger.type === "schedule" ? (st?.next_run ?? nextRunOf(j.trigger)) : null,
+        last: l ? { status: l.status, at: l.created_at, trigger: l.trigger } : null,
+        file: relative(p.home, j.file),
+        ...(warning ? { warning } : {}),
+      };
+    }),
+    invalid: invalid.map((i) => ({ ...i, file: relative(p.home, i.file) })),
+  };
 }
 
 /** A duration in the largest unit that divides it evenly, as parseDuration reads it: 300000 → "5m". */
@@ -262,7 +257,7 @@ export function specFromFlags(f: AddFlags): JobInput {
   };
 }
 
-export function addJob(name: string, f: AddFlags, p: Paths = requireUser(getPaths())): Job {
+export function addJob(home: Pick<AutomationHome, "paths" | "db">, secrets: Secrets, name: string, f: AddFlags): Job {
   checkName(name);
   let spec: unknown;
   if (f.from) {
@@ -273,43 +268,33 @@ export function addJob(name: string, f: AddFlags, p: Paths = requireUser(getPath
       throw new UserError(`${f.from}: not valid JSON (${(err as Error).message})`, { hint: "fix the file" });
     }
   } else spec = specFromFlags(f);
-  const job = saveJob(p, name, spec);
-  withDb(p, (db) => appendAudit(db, { job: name, type: "job", data: { event: "added", trigger: job.trigger.type, action: job.action.type } }));
+  const job = saveJob(home.paths, name, spec);
+  appendAudit(home.db, secrets, { job: name, type: "job", data: { event: "added", trigger: job.trigger.type, action: job.action.type } });
   return job;
 }
 
-export function deleteJob(name: string, p: Paths = requireUser(getPaths())): void {
-  removeJob(p, name);
-  withDb(p, (db) => {
-    db.prepare("DELETE FROM job_state WHERE job = ?").run(name);
-    appendAudit(db, { job: name, type: "job", data: { event: "removed" } });
-  });
+export function deleteJob(home: Pick<AutomationHome, "paths" | "db">, secrets: Secrets, name: string): void {
+  removeJob(home.paths, name);
+  deleteJobState(home.db, name);
+  appendAudit(home.db, secrets, { job: name, type: "job", data: { event: "removed" } });
 }
 
-export function enableJob(name: string, enabled: boolean, p: Paths = requireUser(getPaths())): Job {
-  const job = setEnabled(p, name, enabled);
-  withDb(p, (db) => {
-    // A re-enabled schedule starts from its next run: what it missed while disabled is not caught up.
-    patchJobState(db, name, { next_run: null });
-    appendAudit(db, { job: name, type: "job", data: { event: enabled ? "enabled" : "disabled" } });
-  });
+export function enableJob(home: Pick<AutomationHome, "paths" | "db">, secrets: Secrets, name: string, enabled: boolean): Job {
+  const job = setEnabled(home.paths, name, enabled);
+  // A re-enabled schedule starts from its next run: what it missed while disabled is not caught up.
+  patchJobState(home.db, name, { next_run: null });
+  appendAudit(home.db, secrets, { job: name, type: "job", data: { event: enabled ? "enabled" : "disabled" } });
   return job;
 }
 
 /** `pai jobs run NAME`: fires the job once now, in this process (the user's own act: no approval wait). */
-export async function runJobNow(name: string, p: Paths = requireUser(getPaths()), opts: { signal?: AbortSignal } = {}): Promise<FireOutcome & { job: string }> {
-  const job = getJob(p, name);
-  const config = loadConfig(p.config);
-  const db = openDatabase(p.db);
-  try {
-    const now = new Date();
-    const outcome = await fireJob(
-      { db, config, paths: p, signal: opts.signal },
-      job,
-      { trigger: "manual", key: `manual:${now.toISOString()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`, manual: true },
-    );
-    return { ...outcome, job: name };
-  } finally {
-    db.close();
-  }
+export async function runJobNow(home: AutomationHome, secrets: Secrets, name: string, opts: { signal?: AbortSignal } = {}): Promise<FireOutcome & { job: string }> {
+  const job = getJob(home.paths, name);
+  const now = new Date();
+  const outcome = await fireJob(
+    { db: home.db, config: home.config, paths: home.paths, secrets, signal: opts.signal },
+    job,
+    { trigger: "manual", key: `manual:${now.toISOString()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`, manual: true },
+  );
+  return { ...outcome, job: name };
 }

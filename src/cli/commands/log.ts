@@ -1,4 +1,7 @@
 import type { Command } from "commander";
+import { withHome } from "../../app/home.ts";
+import { UsageError } from "../../kernel/errors.ts";
+import { listCalls } from "../../models/calllog.ts";
 import { examples, print, printData, style, table, withJson } from "../output.ts";
 
 export function register(program: Command): void {
@@ -10,34 +13,26 @@ export function register(program: Command): void {
   withJson(cmd);
   examples(cmd, ["pai log", "pai log --limit 100 --json", "pai log --exchange 3f1c…"]);
   cmd.action(async (opts: { limit: string; exchange?: string; json?: boolean }) => {
-    const { UsageError } = await import("../../kernel/errors.ts");
     const limit = Number(opts.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`invalid --limit '${opts.limit}'`, { hint: "give a positive whole number, e.g. --limit 50" });
-    const { openUserDatabase } = await import("../../app/db.ts");
-    const { listCalls } = await import("../../models/calllog.ts");
-    const db = await openUserDatabase();
-    try {
-      const calls = listCalls(db, { limit, exchangeId: opts.exchange });
-      if (opts.json) return printData(calls);
-      if (!calls.length) return print(opts.exchange ? `No model calls in exchange ${opts.exchange}.` : "No model calls yet. Make one with 'pai ask \"…\"'.");
-      print(
-        table([
-          ["TIME", "BACKEND", "MODEL", "PURPOSE", "IN", "OUT", "MS", "OUTCOME", "EXCHANGE"],
-          ...calls.map((c) => [
-            c.at.replace("T", " ").slice(0, 19),
-            c.backend,
-            c.model,
-            c.purpose,
-            String(c.inputTokens),
-            String(c.outputTokens),
-            String(c.latencyMs),
-            c.outcome === "ok" ? c.outcome : style.yellow(c.error ? `${c.outcome} (${c.error.slice(0, 60)})` : c.outcome),
-            c.exchangeId ? c.exchangeId.slice(0, 8) : "",
-          ]),
+    const calls = await withHome(({ db }) => listCalls(db, { limit, exchangeId: opts.exchange }));
+    if (opts.json) return printData(calls);
+    if (!calls.length) return print(opts.exchange ? `No model calls in exchange ${opts.exchange}.` : "No model calls yet. Make one with 'pai ask \"…\"'.");
+    print(
+      table([
+        ["TIME", "BACKEND", "MODEL", "PURPOSE", "IN", "OUT", "MS", "OUTCOME", "EXCHANGE"],
+        ...calls.map((c) => [
+          c.at.replace("T", " ").slice(0, 19),
+          c.backend,
+          c.model,
+          c.purpose,
+          String(c.inputTokens),
+          String(c.outputTokens),
+          String(c.latencyMs),
+          c.outcome === "ok" ? c.outcome : style.yellow(c.error ? `${c.outcome} (${c.error.slice(0, 60)})` : c.outcome),
+          c.exchangeId ? c.exchangeId.slice(0, 8) : "",
         ]),
-      );
-    } finally {
-      db.close();
-    }
+      ]),
+    );
   });
 }

@@ -1,4 +1,8 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { denyApproval } from "../../../automation/jobs/approvals.ts";
+import { UsageError } from "../../../kernel/errors.ts";
+import { Secrets } from "../../../kernel/secrets.ts";
 import { examples, print, printData, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
@@ -6,19 +10,11 @@ export function register(group: Command): void {
   examples(cmd, ["pai approvals deny 4 --reason 'not tonight'"]);
   cmd.action(
     async (id: string, opts: { json?: boolean; reason?: string }) => {
-      const { denyApproval } = await import("../../../automation/jobs/approvals.ts");
-      const { openUserDatabase } = await import("../../../app/db.ts");
-      const { UsageError } = await import("../../../kernel/errors.ts");
       const n = Number(id);
       if (!Number.isInteger(n) || n <= 0) throw new UsageError(`invalid approval id '${id}'`, { hint: "'pai approvals list' shows the ids" });
-      const db = await openUserDatabase();
-      try {
-        const a = denyApproval(db, n, opts.reason);
-        if (opts.json) return printData({ id: n, job: a.job, status: "denied" });
-        print(`Denied #${n} (${a.job}).`);
-      } finally {
-        db.close();
-      }
+      const a = await withHome(({ db }) => denyApproval({ db, secrets: new Secrets() }, n, opts.reason));
+      if (opts.json) return printData({ id: n, job: a.job, status: "denied" });
+      print(`Denied #${n} (${a.job}).`);
     },
   );
 }

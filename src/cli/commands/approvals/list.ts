@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { listApprovals } from "../../../automation/jobs/approvals.ts";
 import { examples, print, printData, style, table, verbatim, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
@@ -6,30 +8,23 @@ export function register(group: Command): void {
   examples(cmd, ["pai approvals list", "pai approvals list --all --json"]);
   cmd.action(
     async (opts: { json?: boolean; all?: boolean }) => {
-      const { listApprovals } = await import("../../../automation/jobs/approvals.ts");
-      const { openUserDatabase } = await import("../../../app/db.ts");
-      const db = await openUserDatabase();
-      try {
-        const rows = listApprovals(db, { all: opts.all });
-        // The action is the job file's own document; the trigger's variables are named by the job's templates.
-        if (opts.json) return printData(rows.map((a) => ({ ...a, action: verbatim(a.action), trigger: { ...a.trigger, vars: verbatim(a.trigger.vars) } })));
-        if (!rows.length) return print(opts.all ? "No approvals yet. Actions of jobs added with --approval wait here for you." : "Nothing is waiting for approval. 'pai approvals list --all' shows past decisions.");
-        print(
-          table([
-            ["ID", "JOB", "ACTION", "TRIGGER", "REQUESTED", "STATUS"],
-            ...rows.map((a) => [
-              String(a.id),
-              a.job,
-              String(a.action.type) + (a.action.pack ? ` ${a.action.pack}:${a.action.command}` : ""),
-              a.trigger.trigger,
-              a.requestedAt.replace("T", " ").slice(0, 16),
-              a.status === "pending" ? style.yellow(a.status) : a.status,
-            ]),
+      const rows = await withHome(({ db }) => listApprovals(db, { all: opts.all }));
+      // The action is the job file's own document; the trigger's variables are named by the job's templates.
+      if (opts.json) return printData(rows.map((a) => ({ ...a, action: verbatim(a.action), trigger: { ...a.trigger, vars: verbatim(a.trigger.vars) } })));
+      if (!rows.length) return print(opts.all ? "No approvals yet. Actions of jobs added with --approval wait here for you." : "Nothing is waiting for approval. 'pai approvals list --all' shows past decisions.");
+      print(
+        table([
+          ["ID", "JOB", "ACTION", "TRIGGER", "REQUESTED", "STATUS"],
+          ...rows.map((a) => [
+            String(a.id),
+            a.job,
+            String(a.action.type) + (a.action.pack ? ` ${a.action.pack}:${a.action.command}` : ""),
+            a.trigger.trigger,
+            a.requestedAt.replace("T", " ").slice(0, 16),
+            a.status === "pending" ? style.yellow(a.status) : a.status,
           ]),
-        );
-      } finally {
-        db.close();
-      }
+        ]),
+      );
     },
   );
 }

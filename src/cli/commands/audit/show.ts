@@ -1,4 +1,7 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { listAudit } from "../../../automation/audit/index.ts";
+import { UsageError } from "../../../kernel/errors.ts";
 import { print, printData, style, verbatim, withJson } from "../../output.ts";
 
 /** The group's own action: list entries. */
@@ -9,9 +12,6 @@ export function register(group: Command): void {
       .option("--job <name>", "only this job's entries")
       .option("-n, --limit <n>", "only the last n entries"),
   ).action(async (opts: { json?: boolean; since?: string; job?: string; limit?: string }) => {
-    const { listAudit } = await import("../../../automation/audit.ts");
-    const { openUserDatabase } = await import("../../../app/db.ts");
-    const { UsageError } = await import("../../../kernel/errors.ts");
     let since: Date | undefined;
     if (opts.since) {
       since = new Date(opts.since);
@@ -22,22 +22,17 @@ export function register(group: Command): void {
       limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit <= 0) throw new UsageError(`invalid --limit '${opts.limit}'`, { hint: "a positive whole number" });
     }
-    const db = await openUserDatabase();
-    try {
-      const entries = listAudit(db, { since, job: opts.job, limit });
-      // Each entry's data is printed exactly as it was recorded and hashed, so the output can be re-verified.
-      if (opts.json) return printData(entries.map((e) => ({ ...e, data: verbatim(e.data) })));
-      if (!entries.length) return print(opts.since || opts.job ? "No audit entries match." : "No audit entries yet. Jobs, approvals and the daemon record here as they act.");
-      for (const e of entries) {
-        const { decision, event, status, ...rest } = e.data as Record<string, unknown>;
-        const what = [decision, event, status].filter((x) => x !== undefined).join(" ");
-        const details = Object.entries(rest)
-          .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
-          .join(" ");
-        print(`${style.dim(String(e.seq).padStart(5))} ${e.time.replace("T", " ").slice(0, 19)} ${(e.job ?? "-").padEnd(14)} ${e.type.padEnd(8)} ${what}${what ? " " : ""}${style.dim(details.length > 160 ? `${details.slice(0, 160)}…` : details)}`);
-      }
-    } finally {
-      db.close();
+    const entries = await withHome(({ db }) => listAudit(db, { since, job: opts.job, limit }));
+    // Each entry's data is printed exactly as it was recorded and hashed, so the output can be re-verified.
+    if (opts.json) return printData(entries.map((e) => ({ ...e, data: verbatim(e.data) })));
+    if (!entries.length) return print(opts.since || opts.job ? "No audit entries match." : "No audit entries yet. Jobs, approvals and the daemon record here as they act.");
+    for (const e of entries) {
+      const { decision, event, status, ...rest } = e.data as Record<string, unknown>;
+      const what = [decision, event, status].filter((x) => x !== undefined).join(" ");
+      const details = Object.entries(rest)
+        .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+        .join(" ");
+      print(`${style.dim(String(e.seq).padStart(5))} ${e.time.replace("T", " ").slice(0, 19)} ${(e.job ?? "-").padEnd(14)} ${e.type.padEnd(8)} ${what}${what ? " " : ""}${style.dim(details.length > 160 ? `${details.slice(0, 160)}…` : details)}`);
     }
   });
 }

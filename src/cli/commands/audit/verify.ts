@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { verifyAudit } from "../../../automation/audit/index.ts";
 import { examples, print, printData, withJson } from "../../output.ts";
 import { safeText } from "../../../kernel/terminal.ts";
 
@@ -9,27 +11,20 @@ export function register(group: Command): void {
     async () => {
       // --json may be read by the parent `audit` command, which has it too.
       const opts = cmd.optsWithGlobals() as { json?: boolean };
-      const { verifyAudit } = await import("../../../automation/audit.ts");
-      const { openUserDatabase } = await import("../../../app/db.ts");
-      const db = await openUserDatabase();
-      try {
-        const r = verifyAudit(db);
-        // With --json the report is on stdout and a broken chain is still one line on stderr.
-        if (opts.json) printData(r);
-        if (r.ok) {
-          if (!opts.json) print(`The audit log is intact: ${r.entries} entries, every hash and link checks.`);
-        } else {
-          // One line per problem: a cut tail shows in the chain, the head row and the head file alike.
-          const problems = r.problems?.length ? r.problems : [r.message ?? "the chain does not check"];
-          const hint = "restore user/pai.db and user/audit.head from a backup to recover the trail";
-          for (const [i, m] of problems.entries()) {
-            process.stderr.write(safeText(`pai: the audit log was tampered with: ${m}${i === 0 ? ` (first bad entry: ${r.badSeq}, ${r.problem})` : ""} — ${hint}\n`, { keepStyle: true }));
-          }
+      const r = await withHome(({ db }) => verifyAudit(db));
+      // With --json the report is on stdout and a broken chain is still one line on stderr.
+      if (opts.json) printData(r);
+      if (r.ok) {
+        if (!opts.json) print(`The audit log is intact: ${r.entries} entries, every hash and link checks.`);
+      } else {
+        // One line per problem: a cut tail shows in the chain, the head row and the head file alike.
+        const problems = r.problems?.length ? r.problems : [r.message ?? "the chain does not check"];
+        const hint = "restore user/pai.db and user/audit.head from a backup to recover the trail";
+        for (const [i, m] of problems.entries()) {
+          process.stderr.write(safeText(`pai: the audit log was tampered with: ${m}${i === 0 ? ` (first bad entry: ${r.badSeq}, ${r.problem})` : ""} — ${hint}\n`, { keepStyle: true }));
         }
-        if (!r.ok) process.exitCode = 1;
-      } finally {
-        db.close();
       }
+      if (!r.ok) process.exitCode = 1;
     },
   );
 }

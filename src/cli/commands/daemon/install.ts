@@ -1,4 +1,7 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { installService } from "../../../automation/daemon/service.ts";
+import { UsageError } from "../../../kernel/errors.ts";
 import { examples, print, printData, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
@@ -10,10 +13,8 @@ export function register(group: Command): void {
   withJson(cmd);
   examples(cmd, ["pai daemon install", "pai daemon install --dir /tmp/units"]);
   cmd.action(async (opts: { json?: boolean; dir?: string; platform?: string }) => {
-    const { installService } = await import("../../../automation/daemon/index.ts");
-    const { UsageError } = await import("../../../kernel/errors.ts");
     if (opts.platform && !["linux", "darwin"].includes(opts.platform)) throw new UsageError(`unknown platform '${opts.platform}'`, { hint: "linux or darwin" });
-    const r = installService(undefined, { dir: opts.dir, platform: opts.platform as NodeJS.Platform | undefined });
+    const r = await withHome((home) => installService(home, { dir: opts.dir, platform: opts.platform as NodeJS.Platform | undefined }));
     if (opts.json) return printData(r);
     for (const f of r.files) print(`Wrote ${f}`);
     print("Nothing was enabled. To run the daemon at login:");

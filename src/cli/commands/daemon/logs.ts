@@ -1,4 +1,7 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { followLogs, readLogs } from "../../../automation/daemon/control.ts";
+import { UsageError } from "../../../kernel/errors.ts";
 import { examples, note, print, printData, withJson } from "../../output.ts";
 import { safeJson } from "../../../kernel/terminal.ts";
 
@@ -12,13 +15,10 @@ export function register(group: Command): void {
   );
   examples(cmd, ["pai daemon logs", "pai daemon logs -n 200", "pai daemon logs -f"]);
   cmd.action(async (opts: { json?: boolean; lines: string; follow?: boolean }) => {
-    const { readLogs, followLogs } = await import("../../../automation/daemon/index.ts");
-    const { paths, requireUser } = await import("../../../kernel/paths.ts");
-    const { UsageError } = await import("../../../kernel/errors.ts");
     const n = Number(opts.lines);
     if (!Number.isInteger(n) || n < 0) throw new UsageError(`invalid --lines '${opts.lines}'`, { hint: "a whole number, e.g. -n 100" });
     if (!opts.follow) {
-      const lines = readLogs(undefined, n);
+      const lines = await withHome(({ paths }) => readLogs(paths, n));
       if (opts.json) return printData({ lines });
       for (const l of lines) print(l);
       if (!lines.length) note("No daemon log yet. Start the daemon with 'pai daemon start'.");
@@ -29,6 +29,6 @@ export function register(group: Command): void {
     const ac = new AbortController();
     process.once("SIGINT", () => ac.abort());
     process.once("SIGTERM", () => ac.abort());
-    await followLogs(requireUser(paths()), (l) => print(opts.json ? safeJson(JSON.stringify({ line: l })) : l), ac.signal, n);
+    await withHome(({ paths }) => followLogs(paths, (l) => print(opts.json ? safeJson(JSON.stringify({ line: l })) : l), ac.signal, n));
   });
 }

@@ -1,4 +1,7 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { setKillSwitch } from "../../../automation/daemon/control.ts";
+import { Secrets } from "../../../kernel/secrets.ts";
 import { examples, print, printData, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
@@ -6,8 +9,7 @@ export function register(group: Command): void {
   examples(cmd, ["pai daemon pause"]);
   cmd.action(
     async (opts: { json?: boolean }) => {
-      const { setKillSwitch } = await import("../../../automation/daemon/index.ts");
-      const r = setKillSwitch(true);
+      const r = await withHome(({ db }) => setKillSwitch(db, new Secrets(), true));
       if (opts.json) return printData(r);
       print(r.changed ? "Paused: the daemon fires nothing until 'pai daemon resume'." : "Already paused.");
     },

@@ -1,11 +1,14 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { runForeground } from "../../../automation/daemon/foreground.ts";
+import { Secrets } from "../../../kernel/secrets.ts";
 import { examples } from "../../output.ts";
 
 export function register(group: Command): void {
   const cmd = group.command("run").description("run the daemon in the foreground (for a service manager); SIGTERM stops it");
   examples(cmd, ["pai daemon run", "PAI_HOME=~/work-profile pai daemon run"]);
+  // The daemon's process opens its home once, for as long as it runs; every secret it reads joins one Secrets value.
   cmd.action(async () => {
-      const { runForeground } = await import("../../../automation/daemon/index.ts");
-      await runForeground();
-    });
+    await withHome((home) => runForeground(home, new Secrets()));
+  });
 }

@@ -1,12 +1,13 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { daemonStatus } from "../../../automation/daemon/control.ts";
 import { examples, print, printData, style, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
   const cmd = withJson(group.command("status").description("is the daemon running? (exit 0 if it is, 3 if not)"));
   examples(cmd, ["pai daemon status", "pai daemon status --json"]);
   cmd.action(async (opts: { json?: boolean }) => {
-    const { daemonStatus } = await import("../../../automation/daemon/index.ts");
-    const s = daemonStatus();
+    const s = await withHome((home) => daemonStatus(home));
     if (!s.running) process.exitCode = 3;
     if (opts.json) return printData(s);
     if (s.running) print(`${style.green("running")} (pid ${s.pid}) since ${s.since}${s.paused ? style.yellow(" — PAUSED: it fires nothing ('pai daemon resume')") : ""}`);

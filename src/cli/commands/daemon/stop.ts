@@ -1,4 +1,7 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { stopDaemon } from "../../../automation/daemon/control.ts";
+import { Secrets } from "../../../kernel/secrets.ts";
 import { examples, print, printData, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
@@ -10,8 +13,7 @@ export function register(group: Command): void {
   );
   examples(cmd, ["pai daemon stop", "pai daemon stop --force"]);
   cmd.action(async (opts: { json?: boolean; force?: boolean }) => {
-    const { stopDaemon } = await import("../../../automation/daemon/index.ts");
-    const r = await stopDaemon(undefined, { force: opts.force });
+    const r = await withHome((home) => stopDaemon(home, new Secrets(), { force: opts.force }));
     if (opts.json) return printData(r);
     print(
       !r.wasRunning

@@ -1,4 +1,7 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { addJob, describeAction, describeTrigger } from "../../../automation/jobs/index.ts";
+import { Secrets } from "../../../kernel/secrets.ts";
 import { examples, print, printData, verbatim, withJson } from "../../output.ts";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -51,8 +54,7 @@ export function register(group: Command): void {
     `pai jobs add inbox --from ./inbox-job.json`,
   ]);
   cmd.action(async (name: string, opts: Record<string, unknown> & { json?: boolean }) => {
-    const { addJob, describeTrigger, describeAction } = await import("../../../automation/jobs/index.ts");
-    const job = addJob(name, opts as never);
+    const job = await withHome((home) => addJob(home, new Secrets(), name, opts as never));
     if (opts.json) {
       const { file: _f, name: _n, ...rest } = job;
       // trigger, action and policy keep the keys of the job's file (user/jobs/NAME.json).

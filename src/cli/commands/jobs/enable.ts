@@ -1,4 +1,7 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { enableJob } from "../../../automation/jobs/index.ts";
+import { Secrets } from "../../../kernel/secrets.ts";
 import { examples, print, printData, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
@@ -6,8 +9,7 @@ export function register(group: Command): void {
   examples(cmd, ["pai jobs enable nightly"]);
   cmd.action(
     async (name: string, opts: { json?: boolean }) => {
-      const { enableJob } = await import("../../../automation/jobs/index.ts");
-      enableJob(name, true);
+      await withHome((home) => enableJob(home, new Secrets(), name, true));
       if (opts.json) return printData({ name, enabled: true });
       print(`Enabled job ${name}.`);
     },

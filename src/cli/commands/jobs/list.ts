@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { listJobs } from "../../../automation/jobs/index.ts";
 import { examples, print, printData, style, table, verbatim, withJson } from "../../output.ts";
 import { safeText } from "../../../kernel/terminal.ts";
 
@@ -6,8 +8,7 @@ export function register(group: Command): void {
   const cmd = withJson(group.command("list").description("every job with its trigger, action, next run and last firing"));
   examples(cmd, ["pai jobs list", "pai jobs list --json"]);
   cmd.action(async (opts: { json?: boolean }) => {
-    const { listJobs } = await import("../../../automation/jobs/index.ts");
-    const r = listJobs();
+    const r = await withHome((home) => listJobs(home));
     // trigger, action and policy are the job file's own documents (user/jobs/NAME.json): their keys are kept.
     if (opts.json) return printData({ ...r, jobs: r.jobs.map((j) => ({ ...j, trigger: verbatim(j.trigger), action: verbatim(j.action), policy: verbatim(j.policy) })) });
     if (!r.jobs.length && !r.invalid.length) {

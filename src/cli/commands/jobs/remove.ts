@@ -1,4 +1,7 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { deleteJob } from "../../../automation/jobs/index.ts";
+import { Secrets } from "../../../kernel/secrets.ts";
 import { examples, print, printData, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
@@ -6,8 +9,7 @@ export function register(group: Command): void {
   examples(cmd, ["pai jobs remove nightly", "pai jobs rm nightly --json"]);
   cmd.action(
     async (name: string, opts: { json?: boolean }) => {
-      const { deleteJob } = await import("../../../automation/jobs/index.ts");
-      deleteJob(name);
+      await withHome((home) => deleteJob(home, new Secrets(), name));
       if (opts.json) return printData({ name, removed: true });
       print(`Removed job ${name}.`);
     },

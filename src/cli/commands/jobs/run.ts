@@ -1,4 +1,8 @@
 import type { Command } from "commander";
+import { withHome } from "../../../app/home.ts";
+import { runJobNow } from "../../../automation/jobs/index.ts";
+import { withInterrupt } from "../../../kernel/interrupt.ts";
+import { Secrets } from "../../../kernel/secrets.ts";
 import { examples, print, printData, withJson } from "../../output.ts";
 import { safeText } from "../../../kernel/terminal.ts";
 
@@ -8,10 +12,7 @@ export function register(group: Command): void {
   );
   examples(cmd, ["pai jobs run nightly", "pai jobs run nightly --json"]);
   cmd.action(async (name: string, opts: { json?: boolean }) => {
-    const { runJobNow } = await import("../../../automation/jobs/index.ts");
-    const ac = new AbortController();
-    process.once("SIGINT", () => ac.abort());
-    const r = await runJobNow(name, undefined, { signal: ac.signal });
+    const r = await withHome((home) => withInterrupt((signal) => runJobNow(home, new Secrets(), name, { signal })));
     // With --json the outcome is on stdout and a failure is still one line on stderr.
     if (opts.json) printData(r);
     if (r.status === "ok") {

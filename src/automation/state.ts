@@ -1,0 +1,80 @@
+/**
+ * Small facts shared through the database by the jobs, the daemon, the audit trail and the CLI, in the
+ * daemon_state key/value table: the kill switch, the lease of the running daemon, the note that a file watch hit
+ * a bound, the audit head. Every write is one short statement.
+ */
+import { readFileSync } from "node:fs";
+import type { Database } from "../kernel/storage/index.ts";
+
+export function getState(db: Database, key: string): string | undefined {
+  return db.prepare<{ value: string }>("SELECT value FROM daemon_state WHERE key = ?").get(key)?.value;
+}
+
+export function setState(db: Database, key: string, value: string, at: string = new Date().toISOString()): void {
+  db.prepare(
+    "INSERT INTO daemon_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+  ).run(key, value, at);
+}
+
+/** Sets a key only when it is not set yet. */
+export function setStateOnce(db: Database, key: string, value: string, at: string = new Date().toISOString()): void {
+  db.prepare("INSERT INTO daemon_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO NOTHING").run(key, value, at);
+}
+
+export function deleteState(db: Database, key: string): void {
+  db.prepare("DELETE FROM daemon_state WHERE key = ?").run(key);
+}
+
+/** Deletes every key that starts with prefix. */
+export function deleteStatePrefix(db: Database, prefix: string): void {
+  db.prepare("DELETE FROM daemon_state WHERE key LIKE ?").run(`${prefix}%`);
+}
+
+// ---- kill switch: while paused, no trigger fires (a run the user asks for still does) ------------------
+
+export function isPaused(db: Database): boolean {
+  return getState(db, "paused") === "1";
+}
+
+export function setPaused(db: Database, paused: boolean): void {
+  setState(db, "paused", paused ? "1" : "0");
+}
+
+// ---- what the daemon could not do for a job's file watch (shown by `pai jobs list`) -----------------------
+
+const WATCH_BOUND_KEY = "watch.bound:";
+
+export function watchWarning(db: Database, job: string): string | undefined {
+  return getState(db, `${WATCH_BOUND_KEY}${job}`);
+}
+
+export function setWatchWarning(db: Database, job: string, text: string): void {
+  setState(db, `${WATCH_BOUND_KEY}${job}`, text);
+}
+
+export function clearWatchWarning(db: Database, job: string): void {
+  deleteState(db, `${WATCH_BOUND_KEY}${job}`);
+}
+
+export function clearWatchWarnings(db: Database): void {
+  deleteStatePrefix(db, WATCH_BOUND_KEY);
+}
+
+// ---- processes -------------------------------------------------------------------------------------
+
+/** True when pid is a live process (and, where /proc exists, not a zombie). */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // A zombie (killed, not yet reaped) is not running.
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    if (state === "Z" || state === "X") return false;
+  } catch {}
+  return true;
+}
