@@ -6,6 +6,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync } 
 import { join } from "node:path";
 import { CONFIG_DEFAULTS } from "../config/defaults.ts";
 import { paths as getPaths, type Paths } from "../kernel/paths.ts";
+import { countItems } from "../memory/queries.ts";
 import { loadTelos, textLines } from "../telos/index.ts";
 
 export type UpgradeState = "up to date" | "behind" | "ahead" | "diverged" | "no upstream" | "not a git checkout" | "unknown";
@@ -99,10 +100,7 @@ export async function memoryCount(db: string): Promise<{ count: number | null; e
     if (!looksLikeSqlite(db)) return { count: null, error: `${db} is not a SQLite database — run 'pai doctor'` };
     const { openDriver } = await import("#db");
     driver = openDriver(db, { readonly: true });
-    const has = driver.prepare("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'memory_items'").get();
-    if (!has) return { count: 0, error: null };
-    const row = driver.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_items").get();
-    return { count: Number(row?.n ?? 0), error: null };
+    return { count: countItems(driver), error: null };
   } catch (err) {
     return { count: null, error: `cannot read ${db} (${(err as Error).message}) — run 'pai doctor'` };
   } finally {

@@ -9,7 +9,7 @@ import { UsageError, UserError } from "../kernel/errors.ts";
 import { backendAudience, getBackend, resolveModel } from "../models/index.ts";
 import type { BackendName, ChatMessage, Purpose, Usage } from "../models/types.ts";
 import { paths as getPaths, requireUser, type Paths } from "../kernel/paths.ts";
-import type { MemoryItem } from "../memory/store.ts";
+import { latestEpisodeId, type MemoryItem } from "../memory/index.ts";
 import { openDatabase, type Database } from "../app/db.ts";
 import { answerInstructions, buildSystem } from "./prompt.ts";
 
@@ -115,9 +115,7 @@ export async function storedConversation(
   const isExchange = (x: MemoryItem | undefined): x is MemoryItem => !!x && x.kind === "episode" && typeof x.meta.question === "string";
   let id: number | undefined;
   if (from === "latest") {
-    id = db
-      .prepare<{ id: number }>("SELECT id FROM memory_items WHERE kind = 'episode' AND source LIKE 'ask:%' AND superseded_by IS NULL ORDER BY id DESC LIMIT 1")
-      .get()?.id;
+    id = latestEpisodeId(db, "ask:");
     if (id === undefined) throw new UserError("there is no earlier 'pai ask' exchange to continue", { hint: "ask without --continue" });
   } else id = from;
   const first = mem.get(id);

@@ -25,3 +25,4 @@ export {
 } from "./types.ts";
 export { redactSecrets, type RedactResult } from "../kernel/redact.ts";
 export { itemJson, type MemoryItemJson } from "./json.ts";
+export { countItems, latestEpisodeId } from "./queries.ts";
