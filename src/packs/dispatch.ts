@@ -6,19 +6,22 @@
  * prompts and skills by their descriptions, answering with JSON validated by zod.
  */
 import * as z from "zod";
-import { loadConfig } from "../config/index.ts";
+import type { Config } from "../config/index.ts";
 import { UserError } from "../kernel/errors.ts";
-import { paths as getPaths, requireUser, type Paths } from "../kernel/paths.ts";
+import { describeIssue } from "../kernel/issues.ts";
+import { requireUser, type Paths } from "../kernel/paths.ts";
+import { Secrets } from "../kernel/secrets.ts";
 import type { Database } from "../kernel/storage/index.ts";
-import { TIERS, type PackCommand, type Tier } from "./manifest.ts";
-import { runPackCommand, type RunResult } from "./run.ts";
-import { listInstalled } from "./store.ts";
 import { STOP_WORDS } from "../kernel/text.ts";
+import { modelBackend } from "./external.ts";
+import { TIERS, type PackCommand, type PackTier } from "./manifest/index.ts";
+import { runPackCommand, type PackRunResult } from "./run.ts";
+import { listInstalled } from "./store.ts";
 
 export interface Candidate {
   pack: string;
   command: string;
-  tier: Tier;
+  tier: PackTier;
   description: string;
   cmd: PackCommand;
 }
@@ -26,7 +29,7 @@ export interface Candidate {
 export interface TriggerMatch {
   pack: string;
   command: string;
-  tier: Tier;
+  tier: PackTier;
   trigger: "name" | "pattern" | "example" | "model";
   /** The name, pattern or example that matched (or the model's reason). */
   detail: string;
@@ -35,7 +38,7 @@ export interface TriggerMatch {
 }
 
 export interface TierAttempt {
-  tier: Tier;
+  tier: PackTier;
   /** Commands at this tier that were tried. */
   candidates: string[];
   matched?: TriggerMatch;
@@ -51,12 +54,28 @@ export interface DispatchResult {
   fallback?: "answer" | "model";
   explain: boolean;
   ran: boolean;
-  result?: RunResult;
+  result?: PackRunResult;
   output?: string;
   ok: boolean;
 }
 
+/** What a plain answer is given: how to stream it, which model, and whether to remember it. */
+export interface AnswerOptions {
+  onText?: (text: string) => void;
+  backend?: string;
+  model?: string;
+  incognito?: boolean;
+  signal?: AbortSignal;
+}
+
 export interface DispatchOptions {
+  paths: Paths;
+  config: Config;
+  db: Database;
+  /** The plain answer when no pack command matches (pai's own ask, provided by the caller). */
+  answer: (question: string, opts: AnswerOptions) => Promise<string>;
+  /** The secret values the caller handles; each run adds its command's (see RunOptions). */
+  secrets?: Secrets;
   explain?: boolean;
   route?: "triggers" | "model";
   onText?: (text: string) => void;
@@ -64,8 +83,6 @@ export interface DispatchOptions {
   model?: string;
   signal?: AbortSignal;
   incognito?: boolean;
-  paths?: Paths;
-  db?: Database;
   origin?: string;
 }
 
@@ -134,7 +151,7 @@ export function matchCommand(c: Candidate, request: string): TriggerMatch | unde
   return undefined;
 }
 
-export function candidates(p: Paths = getPaths()): Candidate[] {
+export function candidates(p: Paths): Candidate[] {
   const out: Candidate[] = [];
   for (const pack of listInstalled(p)) {
     if (!pack.manifest) continue;
@@ -146,7 +163,7 @@ export function candidates(p: Paths = getPaths()): Candidate[] {
 }
 
 /** The tiers tried and the first match, without running anything. */
-export function matchRequest(request: string, p: Paths = getPaths()): { tiers: TierAttempt[]; chosen?: TriggerMatch } {
+export function matchRequest(request: string, p: Paths): { tiers: TierAttempt[]; chosen?: TriggerMatch } {
   const all = candidates(p);
   const tiers: TierAttempt[] = [];
   let chosen: TriggerMatch | undefined;
@@ -192,11 +209,10 @@ const routeSchema = z.object({
 async function modelRoute(request: string, opts: DispatchOptions, p: Paths): Promise<TriggerMatch | undefined> {
   const pool = candidates(p).filter((c) => c.tier === "prompt" || c.tier === "skill");
   if (!pool.length) return undefined;
-  const { modelBackend, redact } = await import("./external.ts");
-  const config = loadConfig(p.config);
-  const backend = await modelBackend({ purpose: "route", backend: opts.backend, model: opts.model, config, db: opts.db });
+  const secrets = opts.secrets ?? new Secrets();
+  const backend = await modelBackend({ purpose: "route", backend: opts.backend, model: opts.model, config: opts.config, db: opts.db, secrets });
   // The request goes to the router as typed, except that a cloud model never sees a secret in it.
-  const sentRequest = backend.audience === "cloud" ? await redact(request) : request;
+  const sentRequest = backend.audience === "cloud" ? secrets.redact(request) : request;
   const list = pool.map((c) => `- ${c.pack}:${c.command} (${c.tier}): ${c.description}`).join("\n");
   const system = `You route a user's request to one of these commands, or to none when none fits.\n\n${list}\n\nAnswer with a JSON object only: {"command": "pack:command" or null, "input": "the text to give the command", "reason": "one short sentence"}.`;
   let text = "";
@@ -210,7 +226,10 @@ async function modelRoute(request: string, opts: DispatchOptions, p: Paths): Pro
     throw new UserError("the model's routing answer was not JSON", { hint: "try again, use another model (--model), or name the command: pai run PACK:COMMAND" });
   }
   const r = routeSchema.safeParse(parsed);
-  if (!r.success) throw new UserError(`the model's routing answer has the wrong shape (${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message})`, { hint: "try again or name the command: pai run PACK:COMMAND" });
+  if (!r.success) {
+    const first = describeIssue(r.error.issues[0]!, parsed);
+    throw new UserError(`the model's routing answer has the wrong shape (${first.path}: ${first.message})`, { hint: "try again or name the command: pai run PACK:COMMAND" });
+  }
   if (!r.data.command) return undefined;
   const c = pool.find((x) => `${x.pack}:${x.command}` === r.data.command);
   if (!c) return undefined;
@@ -218,8 +237,8 @@ async function modelRoute(request: string, opts: DispatchOptions, p: Paths): Pro
   return { pack: c.pack, command: c.command, tier: c.tier, trigger: "model", detail: r.data.reason ?? "", input: { args: splitArgs(input), text: input, vars: {} } };
 }
 
-export async function dispatch(request: string, opts: DispatchOptions = {}): Promise<DispatchResult> {
-  const p = requireUser(opts.paths ?? getPaths());
+export async function dispatch(request: string, opts: DispatchOptions): Promise<DispatchResult> {
+  const p = requireUser(opts.paths);
   const route = opts.route ?? "triggers";
   const { tiers, chosen } = matchRequest(request, p);
   const base: DispatchResult = { request, route, tiers, chosen, explain: !!opts.explain, ran: false, ok: true };
@@ -232,8 +251,10 @@ export async function dispatch(request: string, opts: DispatchOptions = {}): Pro
       backend: opts.backend,
       model: opts.model,
       incognito: opts.incognito,
-      db: opts.db,
       paths: p,
+      config: opts.config,
+      db: opts.db,
+      secrets: opts.secrets,
       origin: opts.origin ?? "dispatch",
     });
     return { ...base, chosen: m, ran: true, result, output: result.output, ok: result.ok };
@@ -243,7 +264,6 @@ export async function dispatch(request: string, opts: DispatchOptions = {}): Pro
     const picked = await modelRoute(request, opts, p);
     if (picked) return run(picked);
   }
-  const { plainAnswer } = await import("./external.ts");
-  const output = await plainAnswer(request, { onText: opts.onText, backend: opts.backend, model: opts.model, incognito: opts.incognito, signal: opts.signal, paths: p, db: opts.db });
+  const output = await opts.answer(request, { onText: opts.onText, backend: opts.backend, model: opts.model, incognito: opts.incognito, signal: opts.signal });
   return { ...base, fallback: "answer", ran: true, output, ok: true };
 }

@@ -1,27 +1,19 @@
 /**
- * The seams between packs and the rest of pai: model backends, the user's context, memory, redaction and the
- * plain answer. Each module is loaded only when needed, so running a code or cli command never loads a model
- * SDK.
+ * The seams between packs and the rest of pai: model backends, the user's context, memory and private data.
+ * Each module is loaded only when needed, so running a code or cli command never loads a model SDK.
  */
 import type { Config } from "../config/schema.ts";
 import type { Paths } from "../kernel/paths.ts";
+import type { Secrets } from "../kernel/secrets.ts";
 import type { Database } from "../kernel/storage/index.ts";
+import { privateContents } from "../memory/private.ts";
 import type { Audience, ModelBackend, Purpose } from "../models/types.ts";
 
-export async function modelBackend(opts: { purpose: Purpose; backend?: string; model?: string; config: Config; db?: Database }): Promise<ModelBackend> {
+/** The backend for a purpose; a cloud one is sent nothing that holds one of `secrets`. */
+export async function modelBackend(opts: { purpose: Purpose; backend?: string; model?: string; config: Config; db: Database; secrets?: Secrets }): Promise<ModelBackend> {
   const mod = await import("../models/index.ts");
   const backend = opts.backend ? mod.parseBackendName(opts.backend) : undefined;
-  return mod.getBackend({ purpose: opts.purpose, backend, model: opts.model, config: opts.config, db: opts.db });
-}
-
-export async function audienceOf(backend: ModelBackend): Promise<Audience> {
-  return backend.audience;
-}
-
-/** Replaces secrets: known credential shapes (memory's redactor) and the exact values of declared secrets. */
-export async function redact(text: string, secrets: string[] = []): Promise<string> {
-  const { redactSecrets } = await import("../kernel/redact.ts");
-  return redactSecrets(text, secrets).text;
+  return mod.getBackend({ purpose: opts.purpose, backend, model: opts.model, config: opts.config, db: opts.db, secrets: opts.secrets });
 }
 
 /**
@@ -29,7 +21,7 @@ export async function redact(text: string, secrets: string[] = []): Promise<stri
  * every line of a private Telos file and of a private memory (12 characters or more) found in the text is
  * replaced by `[WITHHELD:private]`. A quick word check keeps it cheap with a large memory.
  */
-export async function privateFilter(opts: { paths: Paths; db?: Database }): Promise<(text: string) => string> {
+export async function privateFilter(opts: { paths: Paths; db: Database }): Promise<(text: string) => string> {
   const lines = new Set<string>();
   const add = (text: string) => {
     for (const raw of text.split(/\r?\n/)) {
@@ -43,10 +35,7 @@ export async function privateFilter(opts: { paths: Paths; db?: Database }): Prom
     add(doc.body);
     for (const item of doc.items) add(item.text);
   }
-  if (opts.db) {
-    const rows = opts.db.prepare<{ content: string }>("SELECT content FROM memory_items WHERE visibility != 'shareable'").all();
-    for (const r of rows) add(r.content);
-  }
+  for (const content of privateContents(opts.db)) add(content);
   const longest = (l: string) => (l.match(/[\p{L}\p{N}_]+/gu) ?? []).reduce((a, w) => (w.length > a.length ? w : a), "");
   const keyed = [...lines].map((l) => ({ l, key: longest(l) })).sort((a, b) => b.l.length - a.l.length);
   return (text: string) => {
@@ -59,7 +48,7 @@ export async function privateFilter(opts: { paths: Paths; db?: Database }): Prom
 }
 
 /** The user's context for a model, as `pai context` assembles it (nothing private for a cloud audience). */
-export async function userContext(opts: { query: string; audience: Audience; config: Config; db?: Database; paths: Paths }): Promise<string> {
+export async function userContext(opts: { query: string; audience: Audience; config: Config; db: Database; paths: Paths }): Promise<string> {
   const { assembleContext } = await import("../context/index.ts");
   const r = await assembleContext({ query: opts.query, audience: opts.audience, budget: opts.config.context.budget, db: opts.db, config: opts.config, paths: opts.paths });
   return r.text ?? "";
@@ -72,24 +61,4 @@ export async function rememberItem(db: Database, config: Config, item: { content
   const kind = (MEMORY_KINDS as readonly string[]).includes(item.kind) ? (item.kind as (typeof MEMORY_KINDS)[number]) : "note";
   const r = openMemory(db, config).remember({ content: item.content, kind, source: item.source, meta: item.meta });
   return r.item.id;
-}
-
-/** A plain answer (no pack matched): pai's own ask, with the user's context, remembered as an episode. */
-export async function plainAnswer(
-  question: string,
-  opts: { onText?: (t: string) => void; backend?: string; model?: string; incognito?: boolean; signal?: AbortSignal; paths?: Paths; db?: Database },
-): Promise<string> {
-  const { ask } = await import("../conversation/ask.ts");
-  const { parseBackendName } = await import("../models/index.ts");
-  const r = await ask(question, {
-    onText: opts.onText,
-    backend: opts.backend ? parseBackendName(opts.backend) : undefined,
-    model: opts.model,
-    incognito: opts.incognito,
-    signal: opts.signal,
-    paths: opts.paths,
-    db: opts.db,
-    source: "do",
-  });
-  return r.answer;
 }

@@ -8,7 +8,8 @@ import { closeSync, constants, existsSync, fstatSync, mkdirSync, readdirSync, re
 import { dirname, resolve } from "node:path";
 import { UserError } from "../kernel/errors.ts";
 import { writeFileAtomic } from "../kernel/fs.ts";
-import { expandPath, openNoFollow, resolveRead, resolveWrite, type Guard } from "./permissions.ts";
+import { expandPath } from "./grants.ts";
+import { openNoFollow, resolveRead, resolveWrite, type Guard } from "./permissions.ts";
 import type { PackFs } from "./types.ts";
 
 export function packFs(guard: Guard, home: string): PackFs {

@@ -5,11 +5,12 @@
  * State: installed packs live in user/packs/<name>/ with their state (source, pinned commit, grants, file
  * hashes) in user/packs/<name>.lock.json; every run is recorded in the database table pack_runs.
  */
-import { paths as getPaths, type Paths } from "../kernel/paths.ts";
-import { expandPath } from "./permissions.ts";
-import { loadConfig } from "../config/index.ts";
+import type { Config } from "../config/index.ts";
+import type { Paths } from "../kernel/paths.ts";
+import { expandPath } from "./grants.ts";
+import type { HookEvent } from "./manifest/index.ts";
 import { listInstalled, packSettings } from "./store.ts";
-import type { HookEvent } from "./manifest.ts";
+import { configKeyOf } from "./template.ts";
 
 export {
   loadManifest,
@@ -21,30 +22,15 @@ export {
   type PackCommand,
   type PackHook,
   type Permissions,
-  type Tier,
+  type PackTier,
   type ManifestProblem,
   type HookEvent,
-} from "./manifest.ts";
-export {
-  listInstalled,
-  listAvailable,
-  installPack,
-  uninstallPack,
-  updatePack,
-  verifyPack,
-  getInstalled,
-  packSettings,
-  describePermissions,
-  type InstalledPack,
-  type AvailablePack,
-  type InstallResult,
-  type UpdateResult,
-  type VerifyResult,
-  type PackLock,
-} from "./store.ts";
-export { runPackCommand, parseRef, type RunResult, type RunOptions, type RunInput } from "./run.ts";
-export { dispatch, matchRequest, type DispatchResult, type DispatchOptions, type TierAttempt, type TriggerMatch } from "./dispatch.ts";
-export { PermissionError } from "./permissions.ts";
+} from "./manifest/index.ts";
+export { listInstalled, listAvailable, verifyPack, getInstalled, packSettings, type InstalledPack, type AvailablePack, type VerifyResult, type PackLock } from "./store.ts";
+export { installPack, uninstallPack, updatePack, type InstallOptions, type PackInstallResult, type UpdateResult, type PermissionSummary } from "./install.ts";
+export { runPackCommand, parseRef, type PackRunResult, type RunOptions, type RunInput } from "./run.ts";
+export { dispatch, matchRequest, type AnswerOptions, type DispatchResult, type DispatchOptions, type TierAttempt, type TriggerMatch } from "./dispatch.ts";
+export { describePermissions, PermissionError } from "./permissions.ts";
 export type { PackContext } from "./types.ts";
 
 export interface InstalledHook {
@@ -58,7 +44,7 @@ export interface InstalledHook {
 }
 
 /** Every hook declared by an installed pack (validated with the manifest); the daemon subscribes to them. */
-export function packHooks(p: Paths = getPaths()): InstalledHook[] {
+export function packHooks(p: Paths, config: Config): InstalledHook[] {
   const out: InstalledHook[] = [];
   for (const pack of listInstalled(p)) {
     const m = pack.manifest;
@@ -66,14 +52,11 @@ export function packHooks(p: Paths = getPaths()): InstalledHook[] {
     for (const h of m.hooks) {
       let watched: string[] | undefined;
       if (h.paths) {
-        let settings: Record<string, unknown> = packSettings(m, {});
-        try {
-          settings = packSettings(m, loadConfig(p.config).packs.settings as Record<string, Record<string, unknown>>);
-        } catch {}
+        const settings = packSettings(m, config.packs.settings as Record<string, Record<string, unknown>>);
         watched = h.paths.flatMap((entry) => {
-          const t = /^\{\{\s*config\.([A-Za-z0-9_.-]+)\s*\}\}$/.exec(entry);
-          if (!t) return [expandPath(entry, { home: p.home, packDir: m.dir })];
-          const v = settings[t[1]!];
+          const key = configKeyOf(entry);
+          if (key === undefined) return [expandPath(entry, { home: p.home, packDir: m.dir })];
+          const v = settings[key];
           return (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((x) => expandPath(String(x), { home: p.home, packDir: m.dir }));
         });
       }

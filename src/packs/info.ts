@@ -1,13 +1,16 @@
 /** `pai pack info` and `pai pack config`: what a pack is, asks for and how it is set. */
 import { existsSync } from "node:fs";
 import { readRawConfig, validateConfig } from "../config/index.ts";
-import { openDatabase } from "../app/db.ts";
 import { UserError } from "../kernel/errors.ts";
-import { paths as getPaths, type Paths } from "../kernel/paths.ts";
+import type { Paths } from "../kernel/paths.ts";
+import type { Database } from "../kernel/storage/index.ts";
 import { writeFileAtomic } from "../kernel/fs.ts";
-import { expandPermissions } from "./permissions.ts";
-import { loadManifest, matchesType, type PackManifest, type Permissions } from "./manifest.ts";
-import { describePermissions, fetchSource, getInstalled, packDir, packFiles, packSettings, readLock, resolveSource, verifyPack, type PackSource } from "./store.ts";
+import { packFiles } from "./files.ts";
+import { loadManifest, matchesType, type PackManifest, type Permissions } from "./manifest/index.ts";
+import { describePermissions, expandPermissions } from "./permissions.ts";
+import { recentRuns, type RecentRun } from "./runs.ts";
+import { fetchSource, resolveSource } from "./sources.ts";
+import { getInstalled, packDir, packSettings, readLock, verifyPack, type PackSource } from "./store.ts";
 
 export interface PackInfo {
   name: string;
@@ -31,21 +34,16 @@ export interface PackInfo {
   settings: SettingEntry[];
   hooks: { event: string; command: string; cron?: string; paths?: string[] }[];
   /** The last runs of an installed pack (newest first). */
-  recentRuns: { id: number; command: string; tier: string; origin: string; startedAt: string; outcome: string; error: string | null }[];
+  recentRuns: RecentRun[];
 }
 
-function recentRuns(name: string, p: Paths): PackInfo["recentRuns"] {
-  if (!existsSync(p.db)) return [];
-  const db = openDatabase(p.db);
-  try {
-    return db
-      .prepare<{ id: number; command: string; tier: string; origin: string; startedAt: string; outcome: string; error: string | null }>(
-        "SELECT id, command, tier, origin, started_at AS startedAt, outcome, error FROM pack_runs WHERE pack = ? ORDER BY id DESC LIMIT 5",
-      )
-      .all(name);
-  } finally {
-    db.close();
-  }
+/**
+ * Where pack info looks: the paths, and the database for an installed pack's recent runs. `db` is read only
+ * when the database file exists (a Home opens it on first use, so a pack info may open none).
+ */
+export interface InfoHome {
+  readonly paths: Paths;
+  readonly db: Database;
 }
 
 export interface SettingEntry {
@@ -73,7 +71,8 @@ function settingsOf(m: PackManifest, p: Paths): SettingEntry[] {
   }));
 }
 
-export async function packInfo(spec: string, p: Paths = getPaths()): Promise<PackInfo> {
+export async function packInfo(spec: string, home: InfoHome): Promise<PackInfo> {
+  const p = home.paths;
   const lock = /^[a-z0-9-]+$/.test(spec) ? readLock(spec, p) : undefined;
   let m: PackManifest;
   let source: PackSource | undefined;
@@ -118,14 +117,14 @@ export async function packInfo(spec: string, p: Paths = getPaths()): Promise<Pac
       })),
       settings: settingsOf(m, p),
       hooks: m.hooks.map((h) => ({ event: h.event, command: h.command, cron: h.cron, paths: h.paths })),
-      recentRuns: lock ? recentRuns(m.name, p) : [],
+      recentRuns: lock && existsSync(p.db) ? recentRuns(home.db, m.name) : [],
     };
   } finally {
     cleanup();
   }
 }
 
-export function packConfig(name: string, p: Paths = getPaths()): SettingEntry[] {
+export function packConfig(name: string, p: Paths): SettingEntry[] {
   return settingsOf(getInstalled(name, p).manifest, p);
 }
 
@@ -144,7 +143,7 @@ export function parseSetting(text: string, type: string): unknown {
   return text;
 }
 
-export function setPackConfig(name: string, key: string, value: string | undefined, p: Paths = getPaths()): SettingEntry {
+export function setPackConfig(name: string, key: string, value: string | undefined, p: Paths): SettingEntry {
   const { manifest } = getInstalled(name, p);
   const spec = manifest.config[key];
   if (!spec) {

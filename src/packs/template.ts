@@ -19,6 +19,14 @@ export interface TemplateScope {
 
 export type PathCheck = (kind: "read" | "write", value: string) => string;
 
+/** A whole `{{config.KEY}}` entry (a permission or a watched path taken from a setting); group 1 is KEY. */
+export const CONFIG_ENTRY = /^\{\{\s*config\.([A-Za-z0-9_.-]+)\s*\}\}$/;
+
+/** The setting named by a whole `{{config.KEY}}` entry, or undefined for any other entry. */
+export function configKeyOf(entry: string): string | undefined {
+  return CONFIG_ENTRY.exec(entry)?.[1];
+}
+
 const TOKEN = /\{\{\s*([a-z]+:)?\s*([A-Za-z0-9_.-]+)\s*\}\}/g;
 
 function lookup(expr: string, scope: TemplateScope): unknown {

@@ -4,9 +4,9 @@
  * permissions the command declared and the user granted. (A module could still import node:fs itself;
  * pai cannot stop in-process code from doing so: see the README.)
  */
-import type { Permissions } from "./manifest.ts";
+import type { Permissions } from "./manifest/index.ts";
 
-export type { Permissions, Tier, PackManifest, PackHook } from "./manifest.ts";
+export type { Permissions, PackTier, PackManifest, PackHook } from "./manifest/index.ts";
 
 export interface PackExecResult {
   code: number;

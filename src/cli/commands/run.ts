@@ -1,5 +1,7 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { examples, note, print, printData, verbatim, withJson, writeStream } from "../output.ts";
+import { formatError } from "../../kernel/errors.ts";
+import { withInterrupt } from "../../kernel/interrupt.ts";
+import { examples, note, print, printData, readStdin, verbatim, withJson, writeStream } from "../output.ts";
 
 function collectVar(v: string, acc: Record<string, string>): Record<string, string> {
   const i = v.indexOf("=");
@@ -25,49 +27,48 @@ export function register(program: Command): void {
     "pai run git-digest:digest --var since=2026-01-01 --json",
   ]);
   cmd.action(async (ref: string, args: string[], opts: { text?: string; var: Record<string, string>; backend?: string; model?: string; incognito?: boolean; json?: boolean }) => {
+    const { withHome } = await import("../../app/home.ts");
     const { parseRef, runPackCommand } = await import("../../packs/index.ts");
     const target = parseRef(ref);
     let text = opts.text;
     let argv = args;
     if (args.length === 1 && args[0] === "-") {
-      const { readStdin } = await import("../output.ts");
       text = await readStdin();
       argv = [];
     }
-    const ctrl = new AbortController();
-    const onSigint = () => ctrl.abort();
-    process.once("SIGINT", onSigint);
     let streamed = false;
-    try {
-      const r = await runPackCommand(target, { args: argv, text, vars: opts.var }, {
-        signal: ctrl.signal,
-        origin: "cli",
-        backend: opts.backend,
-        model: opts.model,
-        incognito: opts.incognito,
-        onText: opts.json
-          ? undefined
-          : (t) => {
-              streamed = true;
-              writeStream(t);
-            },
-      });
-      if (opts.json) {
-        printData({ ok: r.ok, pack: target.pack, command: target.command, tier: r.tier, runId: r.runId, memoryId: r.memoryId ?? null, output: r.output, data: verbatim(r.data ?? null), error: r.error ? { message: r.error.message, hint: r.error.hint ?? null } : null });
-        if (!r.ok) {
-          // The failure is in the JSON, and still one line on stderr with a non-zero exit.
-          const { formatError } = await import("../../kernel/errors.ts");
-          note(formatError(r.error ?? new Error("the command failed")));
-          process.exitCode = r.error?.exitCode ?? 1;
-        }
-        return;
+    const r = await withHome((home) =>
+      withInterrupt((signal) =>
+        runPackCommand(target, { args: argv, text, vars: opts.var }, {
+          paths: home.paths,
+          config: home.config,
+          db: home.db,
+          signal,
+          origin: "cli",
+          backend: opts.backend,
+          model: opts.model,
+          incognito: opts.incognito,
+          onText: opts.json
+            ? undefined
+            : (t) => {
+                streamed = true;
+                writeStream(t);
+              },
+        }),
+      ),
+    );
+    if (opts.json) {
+      printData({ ok: r.ok, pack: target.pack, command: target.command, tier: r.tier, runId: r.runId, memoryId: r.memoryId ?? null, output: r.output, data: verbatim(r.data ?? null), error: r.error ? { message: r.error.message, hint: r.error.hint ?? null } : null });
+      if (!r.ok) {
+        // The failure is in the JSON, and still one line on stderr with a non-zero exit.
+        note(formatError(r.error ?? new Error("the command failed")));
+        process.exitCode = r.error?.exitCode ?? 1;
       }
-      if (!r.ok) throw r.error;
-      if (streamed) process.stdout.write("\n");
-      else if (r.output) print(r.output);
-      if (process.env.PAI_VERBOSE === "1") note(`run ${r.runId} (${r.tier})`);
-    } finally {
-      process.removeListener("SIGINT", onSigint);
+      return;
     }
+    if (!r.ok) throw r.error;
+    if (streamed) process.stdout.write("\n");
+    else if (r.output) print(r.output);
+    if (process.env.PAI_VERBOSE === "1") note(`run ${r.runId} (${r.tier})`);
   });
 }

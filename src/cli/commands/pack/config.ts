@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { UserError } from "../../../kernel/errors.ts";
 import { examples, print, printData, style, table, verbatim, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
@@ -9,20 +10,23 @@ export function register(group: Command): void {
   withJson(cmd);
   examples(cmd, ["pai pack config notify", "pai pack config notify topic my-alerts", "pai pack config notes-search folders '[\"~/notes\",\"~/wiki\"]'", "pai pack config notify topic --unset"]);
   cmd.action(async (pack: string, key: string | undefined, value: string | undefined, opts: { unset?: boolean; json?: boolean }) => {
+    const { withHome } = await import("../../../app/home.ts");
     const { packConfig, setPackConfig } = await import("../../../packs/info.ts");
-    if (key !== undefined && (value !== undefined || opts.unset)) {
-      const entry = setPackConfig(pack, key, opts.unset ? undefined : value);
-      if (opts.json) return printData(settingJson(entry));
-      return print(`${pack}.${key} = ${JSON.stringify(entry.value)}${entry.set ? "" : " (default)"}`);
-    }
-    const entries = packConfig(pack).filter((e) => key === undefined || e.key === key);
-    if (key !== undefined && !entries.length) {
-      const { UserError } = await import("../../../kernel/errors.ts");
-      throw new UserError(`pack '${pack}' has no setting '${key}'`, { hint: `'pai pack config ${pack}' lists its settings` });
-    }
-    if (opts.json) return printData(key === undefined ? entries.map(settingJson) : settingJson(entries[0]!));
-    if (!entries.length) return print(`${pack} has no settings.`);
-    print(table([["KEY", "VALUE", "DESCRIPTION"], ...entries.map((e) => [e.set ? style.bold(e.key) : e.key, JSON.stringify(e.value) ?? "", style.dim(e.description)])]));
+    await withHome((home) => {
+      const p = home.paths;
+      if (key !== undefined && (value !== undefined || opts.unset)) {
+        const entry = setPackConfig(pack, key, opts.unset ? undefined : value, p);
+        if (opts.json) return printData(settingJson(entry));
+        return print(`${pack}.${key} = ${JSON.stringify(entry.value)}${entry.set ? "" : " (default)"}`);
+      }
+      const entries = packConfig(pack, p).filter((e) => key === undefined || e.key === key);
+      if (key !== undefined && !entries.length) {
+        throw new UserError(`pack '${pack}' has no setting '${key}'`, { hint: `'pai pack config ${pack}' lists its settings` });
+      }
+      if (opts.json) return printData(key === undefined ? entries.map(settingJson) : settingJson(entries[0]!));
+      if (!entries.length) return print(`${pack} has no settings.`);
+      print(table([["KEY", "VALUE", "DESCRIPTION"], ...entries.map((e) => [e.set ? style.bold(e.key) : e.key, JSON.stringify(e.value) ?? "", style.dim(e.description)])]));
+    });
   });
 }
 

@@ -2,6 +2,7 @@
  * Shows the permissions a pack asks for and asks the user (only on a terminal). Only "y" or "yes" installs;
  * Enter, Ctrl-C and Ctrl-D decline.
  */
+import type { Config } from "../../../config/index.ts";
 import { note } from "../../output.ts";
 
 interface Summary {
@@ -22,4 +23,13 @@ export async function confirmPermissions(question: string, summary: Summary[]): 
   if (!any) note("  none");
   const { askYesNo } = await import("../../prompt.ts");
   return askYesNo(question);
+}
+
+/** The user's config when it can be read, for the settings' current values; else the declared defaults are shown. */
+export function readableConfig(home: { readonly config: Config }): Config | undefined {
+  try {
+    return home.config;
+  } catch {
+    return undefined;
+  }
 }

@@ -8,8 +8,9 @@ export function register(group: Command): void {
   withJson(cmd);
   examples(cmd, ["pai pack info notify", "pai pack info ./my-pack", "pai pack info journal --json"]);
   cmd.action(async (spec: string, opts: { json?: boolean }) => {
+    const { withHome } = await import("../../../app/home.ts");
     const { packInfo } = await import("../../../packs/info.ts");
-    const info = await packInfo(spec);
+    const info = await withHome((home) => packInfo(spec, home));
     if (opts.json) return printData({ ...info, settings: info.settings.map((s) => ({ ...s, value: verbatim(s.value), default: verbatim(s.default) })) });
     print(`${style.bold(info.name)} ${info.version}  ${info.installed ? style.green("installed") : style.dim("not installed")}`);
     print(info.description);

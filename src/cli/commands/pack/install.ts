@@ -9,12 +9,17 @@ export function register(group: Command): void {
   withJson(cmd);
   examples(cmd, ["pai pack install journal", "pai pack install notify --yes", "pai pack install ../my-pack", "pai pack install file:///srv/git/pack.git#main"]);
   cmd.action(async (spec: string, opts: { yes?: boolean; json?: boolean }) => {
+    const { withHome } = await import("../../../app/home.ts");
     const { installPack } = await import("../../../packs/index.ts");
-    const { confirmPermissions } = await import("./confirm.ts");
-    const r = await installPack(spec, {
-      yes: opts.yes,
-      confirm: process.stdin.isTTY ? (m, summary) => confirmPermissions(`Install ${m.name} ${m.version}?`, summary) : undefined,
-    });
+    const { confirmPermissions, readableConfig } = await import("./confirm.ts");
+    const r = await withHome((home) =>
+      installPack(spec, {
+        paths: home.paths,
+        config: readableConfig(home),
+        yes: opts.yes,
+        confirm: process.stdin.isTTY ? (m, summary) => confirmPermissions(`Install ${m.name} ${m.version}?`, summary) : undefined,
+      }),
+    );
     if (opts.json) return printData(r);
     print(`Installed ${style.bold(r.name)} ${r.version} (${r.files} files) from ${r.source.type} ${r.source.location}${r.source.commit ? ` @ ${r.source.commit.slice(0, 12)}` : ""}`);
     const perms = r.permissions.filter((p) => p.described.length);

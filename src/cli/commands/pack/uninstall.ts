@@ -6,8 +6,9 @@ export function register(group: Command): void {
   withJson(cmd);
   examples(cmd, ["pai pack uninstall journal"]);
   cmd.action(async (name: string, opts: { json?: boolean }) => {
+    const { withHome } = await import("../../../app/home.ts");
     const { uninstallPack } = await import("../../../packs/index.ts");
-    const r = uninstallPack(name);
+    const r = await withHome((home) => uninstallPack(name, home.paths));
     if (opts.json) return printData(r);
     print(`Uninstalled ${name}.`);
   });

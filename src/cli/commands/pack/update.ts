@@ -9,12 +9,17 @@ export function register(group: Command): void {
   withJson(cmd);
   examples(cmd, ["pai pack update", "pai pack update notify --yes"]);
   cmd.action(async (name: string | undefined, opts: { yes?: boolean; json?: boolean }) => {
+    const { withHome } = await import("../../../app/home.ts");
     const { updatePack } = await import("../../../packs/index.ts");
-    const { confirmPermissions } = await import("./confirm.ts");
-    const results = await updatePack(name, {
-      yes: opts.yes,
-      confirm: process.stdin.isTTY ? (m, added) => confirmPermissions(`${m.name} ${m.version} asks for new permissions. Update?`, added) : undefined,
-    });
+    const { confirmPermissions, readableConfig } = await import("./confirm.ts");
+    const results = await withHome((home) =>
+      updatePack(name, {
+        paths: home.paths,
+        config: readableConfig(home),
+        yes: opts.yes,
+        confirm: process.stdin.isTTY ? (m, added) => confirmPermissions(`${m.name} ${m.version} asks for new permissions. Update?`, added) : undefined,
+      }),
+    );
     if (opts.json) return printData(results);
     if (!results.length) return print("No packs yet. Install one with 'pai pack install NAME'.");
     for (const r of results) {

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { UserError } from "../../../kernel/errors.ts";
 import { examples, print, printData, style, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
@@ -6,8 +7,9 @@ export function register(group: Command): void {
   withJson(cmd);
   examples(cmd, ["pai pack verify", "pai pack verify notify --json"]);
   cmd.action(async (name: string | undefined, opts: { json?: boolean }) => {
+    const { withHome } = await import("../../../app/home.ts");
     const { verifyPack } = await import("../../../packs/index.ts");
-    const results = verifyPack(name);
+    const results = await withHome((home) => verifyPack(name, home.paths));
     const bad = results.filter((r) => !r.ok);
     if (opts.json) printData({ ok: bad.length === 0, packs: results });
     else {
@@ -23,7 +25,6 @@ export function register(group: Command): void {
       }
     }
     if (bad.length) {
-      const { UserError } = await import("../../../kernel/errors.ts");
       throw new UserError(`${bad.map((b) => b.name).join(", ")} changed since install`, { hint: `reinstall to restore: pai pack update ${bad[0]!.name} (or uninstall and install)` });
     }
   });
