@@ -12,6 +12,7 @@ import { createReadStream, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { PaiError, UserError } from "../kernel/errors.ts";
+import { issueLine } from "../kernel/issues.ts";
 import type { Database } from "../kernel/storage/index.ts";
 import { itemJson, metaProblem } from "./json.ts";
 import { isoDate } from "./dates.ts";
@@ -22,7 +23,7 @@ export const MAX_LINE_BYTES = 1024 * 1024;
 
 /** One line of an import file. Unknown keys (an export's id, tier, …) are accepted and ignored. */
 export const importLineSchema = z.object({
-  content: z.string().refine((s) => s.trim().length > 0, "content is empty"),
+  content: z.string().refine((s) => s.trim().length > 0, "must not be empty"),
   created_at: z.string().optional(),
   kind: z.enum(MEMORY_KINDS as unknown as [string, ...string[]]).optional(),
   source: z.string().nullable().optional(),
@@ -94,9 +95,7 @@ export function parseImportLine(line: string, defaults: { visibility?: "private"
   if (fast) return withDefaults(fast, defaults);
   const r = importLineSchema.safeParse(raw);
   if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const at = issue.path.join(".");
-    throw new Error(`${at ? `${at}: ` : ""}${issue.code === "invalid_type" && issue.path[0] === "content" ? "content (text) is required" : issue.message}`);
+    throw new Error(issueLine(r.error.issues[0]!, raw, { required: (path) => (path === "content" ? "the text to remember" : undefined) }));
   }
   const v = r.data;
   let createdAt: string | undefined;
