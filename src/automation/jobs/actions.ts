@@ -33,7 +33,7 @@ export function render(template: string, vars: Record<string, string>): string {
 
 async function runPack(job: Job, ref: { pack: string; command: string }, input: { args: string[]; text?: string; vars: Record<string, string> }, ctx: ActionContext): Promise<ActionResult> {
   const { runPackCommand } = await import("../../packs/index.ts");
-  const r = await runPackCommand(ref, input, { grants: job.policy.grants, signal: ctx.signal, db: ctx.db, config: ctx.config, paths: ctx.paths, origin: `daemon:${job.name}` });
+  const r = await runPackCommand(ref, input, { grants: job.policy.grants, signal: ctx.signal, db: ctx.db, config: ctx.config, paths: ctx.paths, secrets: ctx.secrets, origin: `daemon:${job.name}` });
   if (!r.ok) {
     // Pack errors usually name the command already ("notify:send failed: …"): say it once.
     const message = firstLine(r.error?.message ?? r.output);
