@@ -20,7 +20,7 @@ import { configSchema } from "../src/config/schema.ts";
 import { exportAgents } from "../src/interop/agents.ts";
 import { integrate } from "../src/interop/integrate/index.ts";
 import { openMemory } from "../src/memory/index.ts";
-import { parseClaudeCodeJsonl, storeExchanges } from "../src/memory/transcript.ts";
+import { parseClaudeCodeJsonl, storeExchanges } from "../src/memory/io/transcript.ts";
 import { paths } from "../src/kernel/paths.ts";
 import { openDatabase } from "../src/app/db.ts";
 

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { configSchema } from "../src/config/schema.ts";
 import { openMemory, type MemoryItem } from "../src/memory/index.ts";
-import { importJsonlFile } from "../src/memory/io.ts";
+import { importJsonlFile } from "../src/memory/io/jsonl.ts";
 import { openDatabase } from "../src/app/db.ts";
 
 const args = process.argv.slice(2);

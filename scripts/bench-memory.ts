@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { configSchema } from "../src/config/schema.ts";
 import { openMemory } from "../src/memory/index.ts";
-import { importJsonlFile } from "../src/memory/io.ts";
+import { importJsonlFile } from "../src/memory/io/jsonl.ts";
 import { openDatabase } from "../src/app/db.ts";
 
 const args = process.argv.slice(2);

@@ -24,5 +24,5 @@ export {
   type OpenMemoryOptions,
 } from "./types.ts";
 export { redactSecrets, type RedactResult } from "../kernel/redact.ts";
-export { itemJson, type MemoryItemJson } from "./json.ts";
+export { itemJson, type MemoryItemJson } from "./io/json.ts";
 export { countItems, latestEpisodeId } from "./queries.ts";

@@ -12,7 +12,7 @@ import {
   parseHookInput,
   parseTranscript,
   storeExchanges,
-} from "../../src/memory/transcript.ts";
+} from "../../src/memory/io/transcript.ts";
 import { openDatabase } from "../../src/app/db.ts";
 import { initHome, pai, ROOT } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";

@@ -1,5 +1,5 @@
 /** The stable JSON shape of a memory item (snake_case keys), used by --json output and export. */
-import type { MemoryItem } from "./types.ts";
+import type { MemoryItem } from "../types.ts";
 
 export interface MemoryItemJson {
   id: number;

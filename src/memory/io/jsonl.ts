@@ -1,5 +1,5 @@
 /**
- * Memory import, export and backup: plain functions the CLI and the benchmarks call.
+ * Memory import and export as JSON Lines: plain functions the CLI and the benchmarks call.
  *
  * Import reads JSON Lines one line at a time and commits in batches (one transaction each), reporting every
  * committed batch, so a process killed mid-import loses nothing it reported as committed. A bad line is
@@ -8,15 +8,14 @@
  * anything the store refuses when the line's batch is committed. Export writes the same shape, so it
  * round-trips through import.
  */
-import { createReadStream, existsSync, mkdirSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { createReadStream, existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { z } from "zod";
-import { PaiError, UserError } from "../kernel/errors.ts";
-import { issueLine } from "../kernel/issues.ts";
-import type { Database } from "../kernel/storage/index.ts";
+import { PaiError, UserError } from "../../kernel/errors.ts";
+import { issueLine } from "../../kernel/issues.ts";
 import { itemJson, metaProblem } from "./json.ts";
-import { isoDate } from "./dates.ts";
-import { MEMORY_KINDS, type MemoryStore, type RememberInput } from "./types.ts";
+import { isoDate } from "../dates.ts";
+import { MEMORY_KINDS, type MemoryStore, type RememberInput } from "../types.ts";
 
 /** The longest import line (1 MiB); a longer one is reported and skipped without being read into memory. */
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -371,18 +370,4 @@ export function* exportLines(store: MemoryStore, opts: { includeSuperseded?: boo
   for (const item of store.iterate({ includeSuperseded: opts.includeSuperseded ?? false })) {
     yield JSON.stringify(itemJson(item));
   }
-}
-
-/** `pai memory backup [PATH]`: a consistent online copy through VACUUM INTO. Never overwrites a file. */
-export function backupDatabase(db: Database, target: string): { path: string; bytes: number } {
-  const path = resolve(target);
-  if (existsSync(path)) throw new UserError(`${target} already exists`, { hint: "choose a new path; a backup never overwrites a file" });
-  mkdirSync(dirname(path), { recursive: true });
-  db.prepare("VACUUM INTO ?").run(path);
-  return { path, bytes: statSync(path).size };
-}
-
-export function defaultBackupPath(userDir: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  return resolve(userDir, "backups", `pai-${stamp}.db`);
 }

@@ -19,9 +19,9 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { UserError } from "../kernel/errors.ts";
-import { isoDate } from "./dates.ts";
-import type { MemoryStore, RememberInput } from "./types.ts";
+import { UserError } from "../../kernel/errors.ts";
+import { isoDate } from "../dates.ts";
+import type { MemoryStore, RememberInput } from "../types.ts";
 
 export type TranscriptFormat = "claude-code" | "chat-json" | "chat-markdown";
 
@@ -291,7 +291,7 @@ export function episodeContent(ex: Exchange): string {
   return ex.assistant ? `User: ${cut(ex.user)}\nAssistant: ${cut(ex.assistant)}` : `User: ${cut(ex.user)}`;
 }
 
-export interface ImportResult {
+export interface TranscriptImportResult {
   file?: string;
   format: TranscriptFormat;
   exchanges: number;
@@ -319,7 +319,7 @@ function existingSources(store: MemoryStore, sources: string[]): Set<string> {
 }
 
 /** Stores the exchanges not stored before as episodes (private, source as parsed). */
-export function storeExchanges(store: MemoryStore, parsed: ParsedTranscript, opts: { file?: string; dryRun?: boolean } = {}): ImportResult {
+export function storeExchanges(store: MemoryStore, parsed: ParsedTranscript, opts: { file?: string; dryRun?: boolean } = {}): TranscriptImportResult {
   const have = existingSources(store, parsed.exchanges.map((e) => e.source));
   const seen = new Set<string>();
   const fresh = parsed.exchanges.filter((e) => {
@@ -384,7 +384,7 @@ export function importTranscriptFile(
   store: MemoryStore,
   file: string,
   opts: { sessionId?: string; dryRun?: boolean; format?: TranscriptFormat } = {},
-): ImportResult {
+): TranscriptImportResult {
   const path = resolve(file);
   if (!existsSync(path) || !statSync(path).isFile()) {
     throw new UserError(`no transcript at ${file}`, { hint: "pass the path of a Claude Code .jsonl transcript or a chat export" });

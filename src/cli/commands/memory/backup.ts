@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
-import { backupDatabase, defaultBackupPath } from "../../../memory/io.ts";
+import { backupDatabase, defaultBackupPath } from "../../../memory/io/backup.ts";
 import { examples, print, printJson, withJson } from "../../output.ts";
 
 export function register(group: Command): void {

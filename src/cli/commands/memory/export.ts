@@ -3,7 +3,7 @@ import { withHome } from "../../../app/home.ts";
 import { UsageError } from "../../../kernel/errors.ts";
 import { writeFileAtomic } from "../../../kernel/fs.ts";
 import { openMemory } from "../../../memory/index.ts";
-import { exportLines } from "../../../memory/io.ts";
+import { exportLines } from "../../../memory/io/jsonl.ts";
 import { examples, note, withJson } from "../../output.ts";
 
 export function register(group: Command): void {

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
 import { UsageError } from "../../../kernel/errors.ts";
 import { openMemory } from "../../../memory/index.ts";
-import { importTranscriptFile, parseHookInput, type TranscriptFormat } from "../../../memory/transcript.ts";
+import { importTranscriptFile, parseHookInput, type TranscriptFormat } from "../../../memory/io/transcript.ts";
 import { examples, note, print, printData, readStdin, withJson } from "../../output.ts";
 
 const FORMATS: readonly TranscriptFormat[] = ["claude-code", "chat-json", "chat-markdown"];

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
 import { openMemory } from "../../../memory/index.ts";
-import { checkJsonlFile, importJsonlFile } from "../../../memory/io.ts";
+import { checkJsonlFile, importJsonlFile } from "../../../memory/io/jsonl.ts";
 import { examples, note, print, printJson, withJson } from "../../output.ts";
 import { isIncognito, parseLimit } from "./shared.ts";
 
