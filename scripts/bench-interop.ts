@@ -23,6 +23,7 @@ import { openMemory } from "../src/memory/index.ts";
 import { parseClaudeCodeJsonl, storeExchanges } from "../src/memory/io/transcript.ts";
 import { paths } from "../src/kernel/paths.ts";
 import { openDatabase } from "../src/app/db.ts";
+import { withHome } from "../src/app/home.ts";
 
 const args = process.argv.slice(2);
 const nMemories = args.includes("--memories") ? Number(args[args.indexOf("--memories") + 1]) : 5000;
@@ -131,7 +132,7 @@ try {
   const exports: number[] = [];
   for (let i = 0; i < 20; i++) {
     const t0 = now();
-    await exportAgents({ to: out, paths: p, flavour: "both" });
+    await withHome((h) => exportAgents({ to: out, paths: h.paths, config: h.config, db: h.db, flavour: "both" }), { paths: p });
     exports.push(now() - t0);
   }
   console.log(`export agents (both files)             median ${ms(pct(exports, 50))}  p90 ${ms(pct(exports, 90))}  (20 runs)`);

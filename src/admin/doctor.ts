@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { CONFIG_DEFAULTS } from "../config/defaults.ts";
 import { PaiError } from "../kernel/errors.ts";
-import { TELOS_FILES, paiHome, paths as getPaths, type Paths } from "../kernel/paths.ts";
+import { TELOS_FILES, type Paths } from "../kernel/paths.ts";
+import { integrityCheck, looksLikeSqlite, openDatabase } from "../kernel/storage/index.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -25,8 +26,10 @@ export interface DoctorReport {
 }
 
 export interface DoctorOptions {
-  /** PAI_HOME (default: from the environment). */
-  home?: string;
+  /** The paths under PAI_HOME. */
+  paths: Paths;
+  /** The schema version this pai migrates a database to (the app gathers every concern's migrations). */
+  latestSchema: number;
   /** The install's repository (default: PAI_INSTALL_DIR, else the install directory). */
   installDir?: string;
   env?: NodeJS.ProcessEnv;
@@ -126,12 +129,12 @@ const DB_FIX = (db: string) =>
 /**
  * `PRAGMA integrity_check` without writing anything next to the user's database. When a WAL file exists (pai
  * has, or had, the database open) the check runs read-only in place; otherwise on a private copy in a temporary
- * folder, because even a read-only SQLite connection creates -wal and -shm files beside a WAL database.
+ * folder, because even a read-only SQLite connection creates -wal and -shm files beside a WAL database. The
+ * database is opened through the storage alone: no migration runs. `latest` is the schema version this pai knows.
  */
-export async function checkDatabase(p: Paths, onProgress?: (what: string) => void): Promise<Check> {
+export async function checkDatabase(p: Paths, latest: number, onProgress?: (what: string) => void): Promise<Check> {
   const file = p.db;
   if (!existsSync(file)) return warn("database", `${file} does not exist yet`, "run 'pai init' to create it");
-  const { looksLikeSqlite, integrityCheck, openDatabase, allMigrations } = await import("../app/db.ts");
   if (!looksLikeSqlite(file)) return fail("database", `${file} is not a SQLite database`, DB_FIX(file));
   if (statSync(file).size === 0) return warn("database", `${file} is empty`, "run 'pai init' (or any pai command) to set it up");
 
@@ -148,7 +151,7 @@ export async function checkDatabase(p: Paths, onProgress?: (what: string) => voi
   try {
     let db;
     try {
-      db = openDatabase(target, { readonly: true, migrate: false });
+      db = openDatabase(target, { readonly: true });
     } catch (err) {
       return fail("database", `${file} ${describeOpenError(err)}`, DB_FIX(file));
     }
@@ -163,7 +166,6 @@ export async function checkDatabase(p: Paths, onProgress?: (what: string) => voi
         return fail("database", `${file} is corrupt: ${problems.slice(0, 2).join("; ")}${problems.length > 2 ? ` (+${problems.length - 2} more)` : ""}`, DB_FIX(file));
       }
       const version = db.prepare<{ user_version: number }>("PRAGMA user_version").get()?.user_version ?? 0;
-      const latest = Math.max(0, ...allMigrations().map((m) => m.version));
       const size = statSync(file).size;
       const sizeText = size >= 1 << 20 ? `${(size / (1 << 20)).toFixed(1)} MB` : `${Math.ceil(size / 1024)} KB`;
       if (version > latest) {
@@ -295,9 +297,9 @@ export function checkAnthropic(env: NodeJS.ProcessEnv): Check {
 
 // ---- all ----------------------------------------------------------------------------------------
 
-export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport> {
+export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const env = opts.env ?? process.env;
-  const p = getPaths(opts.home ?? paiHome(env));
+  const p = opts.paths;
   const timeoutMs = opts.timeoutMs ?? 1000;
   // The network check runs while the local ones do.
   const ollama = checkOllama(p, env, timeoutMs);
@@ -306,7 +308,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
   checks.push(home);
   if (home.status !== "fail") {
     checks.push(await checkConfig(p));
-    checks.push(await checkDatabase(p, opts.onProgress));
+    checks.push(await checkDatabase(p, opts.latestSchema, opts.onProgress));
     checks.push(await checkTelosFiles(p));
   }
   checks.push(await checkInstall(opts.installDir ?? (env.PAI_INSTALL_DIR?.trim() || undefined)));

@@ -4,8 +4,8 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { TELOS_FILES, paths as getPaths, systemFile, type Paths } from "../kernel/paths.ts";
-import { openDatabase } from "../app/db.ts";
+import { TELOS_FILES, systemFile, type Paths } from "../kernel/paths.ts";
+import type { Database } from "../kernel/storage/index.ts";
 import { setConfigValue } from "../config/index.ts";
 import { splitFrontMatter } from "../kernel/frontmatter.ts";
 
@@ -16,8 +16,16 @@ export interface InitResult {
   name?: string;
 }
 
-export function initUser(opts: { name?: string; paths?: Paths; today?: string } = {}): InitResult {
-  const p = opts.paths ?? getPaths();
+export interface InitOptions {
+  paths: Paths;
+  /** Opens (creating and migrating) pai's database at a path; the app gives it. */
+  openDatabase: (file: string) => Database;
+  name?: string;
+  today?: string;
+}
+
+export function initUser(opts: InitOptions): InitResult {
+  const p = opts.paths;
   const today = opts.today ?? new Date().toISOString().slice(0, 10);
   const created: string[] = [];
   const kept: string[] = [];
@@ -62,7 +70,7 @@ export function initUser(opts: { name?: string; paths?: Paths; today?: string } 
   if (opts.name !== undefined) setConfigValue("user.name", opts.name, p.config);
 
   const dbExisted = existsSync(p.db);
-  const db = openDatabase(p.db);
+  const db = opts.openDatabase(p.db);
   db.close();
   (dbExisted ? kept : created).push(rel(p.db));
   return { home: p.home, created, kept, name: opts.name };

@@ -5,7 +5,7 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { CONFIG_DEFAULTS } from "../config/defaults.ts";
-import { paths as getPaths, type Paths } from "../kernel/paths.ts";
+import type { Paths } from "../kernel/paths.ts";
 import { countItems } from "../memory/queries.ts";
 import { loadTelos, textLines } from "../telos/index.ts";
 
@@ -204,7 +204,7 @@ function countPacks(dir: string): number {
   }
 }
 
-export async function getStatus(p: Paths = getPaths()): Promise<Status> {
+export async function getStatus(p: Paths): Promise<Status> {
   // git runs while the rest is read.
   const upgrade = upgradeStateAsync(p.install);
   const telos = loadTelos(p);

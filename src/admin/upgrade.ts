@@ -1,7 +1,7 @@
 /**
  * `pai upgrade`: moves the install (src/, system/, packs/ …) forward with git, fast-forward only.
  *
- * It works on the install's own repository (paths().install, or PAI_INSTALL_DIR), never on PAI_HOME.
+ * It works on the install's own repository (the install directory, or PAI_INSTALL_DIR), never on PAI_HOME.
  * It refuses, with nothing changed, when tracked files outside user/ have local edits, when the history has
  * diverged, when there is no upstream, when the target's tree differs from HEAD's under user/ (or an incoming
  * commit touches it), or when a path the fast-forward would write or delete exists untracked or ignored in the
@@ -13,7 +13,7 @@ import { existsSync, lstatSync, mkdtempSync, realpathSync, rmSync } from "node:f
 import { join, resolve } from "node:path";
 import type { SimpleGit } from "simple-git";
 import { EnvironmentError, UserError } from "../kernel/errors.ts";
-import { paths } from "../kernel/paths.ts";
+import { installDir } from "../kernel/paths.ts";
 
 export interface Commit {
   hash: string;
@@ -79,7 +79,7 @@ export interface UpgradeOptions {
 /** The install directory upgrade and doctor work on: PAI_INSTALL_DIR (for tests and odd layouts), else the install. */
 export function installRepoDir(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.PAI_INSTALL_DIR?.trim();
-  return fromEnv ? resolve(fromEnv) : paths().install;
+  return fromEnv ? resolve(fromEnv) : installDir;
 }
 
 const USER_DIR = "user";

@@ -5,7 +5,6 @@
 import { existsSync } from "node:fs";
 import type { z } from "zod";
 import { UserError } from "../kernel/errors.ts";
-import { paths as getPaths } from "../kernel/paths.ts";
 import { readRegularFile, writeFileAtomic } from "../kernel/fs.ts";
 import { issueLine } from "../kernel/issues.ts";
 import { closest } from "../kernel/text.ts";
@@ -67,7 +66,7 @@ function describeConfigIssue(issue: z.core.$ZodIssue, root: unknown): string {
   return allowed ? `${line} (allowed: ${allowed})` : line;
 }
 
-export function loadConfig(file: string = getPaths().config): Config {
+export function loadConfig(file: string): Config {
   return validateConfig(readRawConfig(file), file);
 }
 
@@ -228,13 +227,13 @@ export function parseValue(key: string, text: string): unknown {
   return r.data;
 }
 
-export function getConfigValue(key: string, file: string = getPaths().config): unknown {
+export function getConfigValue(key: string, file: string): unknown {
   requireKey(key);
   const config = loadConfig(file);
   return getIn(config as unknown as Raw, key.split("."));
 }
 
-export function setConfigValue(key: string, text: string | undefined, file: string = getPaths().config): Config {
+export function setConfigValue(key: string, text: string | undefined, file: string): Config {
   const raw = readRawConfig(file);
   // Validate what is there first so a broken file is reported, not silently rewritten.
   validateConfig(raw, file);
@@ -254,7 +253,7 @@ export interface ConfigEntry {
   allowed: string;
 }
 
-export function listConfig(file: string = getPaths().config): ConfigEntry[] {
+export function listConfig(file: string): ConfigEntry[] {
   const raw = readRawConfig(file);
   const config = validateConfig(raw, file) as unknown as Raw;
   return configKeys().map((leaf) => {

@@ -33,11 +33,11 @@ import {
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { UserError } from "../kernel/errors.ts";
-import type { MemoryItem } from "../memory/index.ts";
+import { openMemory, type MemoryItem } from "../memory/index.ts";
 import { redactSecrets } from "../kernel/redact.ts";
-import { paths as getPaths, type Paths } from "../kernel/paths.ts";
+import type { Paths } from "../kernel/paths.ts";
 import type { Database } from "../kernel/storage/index.ts";
-import { formatLinks, textLines, type Telos } from "../telos/index.ts";
+import { formatLinks, loadTelos, textLines, type Telos } from "../telos/index.ts";
 
 export const BEGIN = "<!-- pai:begin -->";
 export const END = "<!-- pai:end -->";
@@ -148,8 +148,9 @@ export interface ExportOptions {
   flavour?: string;
   includePrivate?: boolean;
   dryRun?: boolean;
-  paths?: Paths;
-  config?: Config;
+  paths: Paths;
+  config: Config;
+  /** The user's database, when there is one (the export reads hot memory from it, and creates none). */
   db?: Database;
 }
 
@@ -238,34 +239,16 @@ export function parseFlavour(s: string | undefined): Flavour {
   throw new UserError(`unknown flavour '${f}'`, { hint: `choose one of: ${FLAVOURS.join(", ")}` });
 }
 
-export async function exportAgents(opts: ExportOptions = {}): Promise<ExportResult> {
+export async function exportAgents(opts: ExportOptions): Promise<ExportResult> {
   const flavour = parseFlavour(opts.flavour);
   const dir = resolve(opts.to ?? process.cwd());
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new UserError(`no folder ${dir}`, { hint: "give --to an existing folder (the root of the project the agent works in)" });
   }
-  const p = opts.paths ?? getPaths();
-  const { loadConfig } = await import("../config/index.ts");
-  const config = opts.config ?? loadConfig(p.config);
-  const { loadTelos } = await import("../telos/index.ts");
-  const telos = loadTelos(p);
+  const { config } = opts;
+  const telos = loadTelos(opts.paths);
   const includePrivate = !!opts.includePrivate;
-
-  let memories: MemoryItem[] = [];
-  let db = opts.db;
-  let opened: Database | undefined;
-  try {
-    if (!db && existsSync(p.db)) {
-      const { openDatabase } = await import("../app/db.ts");
-      db = opened = openDatabase(p.db);
-    }
-    if (db) {
-      const { openMemory } = await import("../memory/index.ts");
-      memories = openMemory(db, config).hot({ audience: includePrivate ? "local" : "cloud" });
-    }
-  } finally {
-    opened?.close();
-  }
+  const memories: MemoryItem[] = opts.db ? openMemory(opts.db, config).hot({ audience: includePrivate ? "local" : "cloud" }) : [];
 
   // The name is private when the user keeps it from cloud models (context.shareName false).
   const name = config.user.name && (includePrivate || config.context.shareName) ? config.user.name : undefined;

@@ -18,7 +18,8 @@ import { PaiError } from "../kernel/errors.ts";
 import { redactSecrets } from "../kernel/redact.ts";
 import { MEMORY_KINDS, openMemory, type MemoryItem, type MemoryKind, type MemoryStore } from "../memory/index.ts";
 import type { Audience } from "../models/types.ts";
-import { paths as getPaths, type Paths } from "../kernel/paths.ts";
+import { withInterrupt } from "../kernel/interrupt.ts";
+import type { Paths } from "../kernel/paths.ts";
 import type { Database } from "../kernel/storage/index.ts";
 import { loadTelos, resolveTelosName, textLines, type Telos, type TelosDoc, type TelosItem } from "../telos/index.ts";
 
@@ -29,7 +30,7 @@ export interface PaiMcpOptions {
   audience: Audience;
   db: Database;
   config: Config;
-  paths?: Paths;
+  paths: Paths;
 }
 
 const visibleTo = (audience: Audience, visibility: string) => audience === "local" || visibility === "shareable";
@@ -100,8 +101,7 @@ export function parseMemoryId(id: string | number): number | undefined {
 
 /** Builds the MCP server (not yet connected). */
 export function createPaiMcpServer(opts: PaiMcpOptions): McpServer {
-  const { audience, db, config } = opts;
-  const p = opts.paths ?? getPaths();
+  const { audience, db, config, paths: p } = opts;
   const mem: MemoryStore = openMemory(db, config);
   const telos = (): Telos => loadTelos(p);
   const visibleDocs = (t: Telos) => t.docs.filter((d) => d.mtimeMs > 0 && visibleTo(audience, d.visibility));
@@ -270,33 +270,29 @@ export function createPaiMcpServer(opts: PaiMcpOptions): McpServer {
   return server;
 }
 
-/** Serves over stdio until the client disconnects. */
-export async function serveStdio(opts: { audience: Audience; paths?: Paths }): Promise<void> {
+/** Serves over stdio until the client disconnects, stdin ends, or SIGTERM or Ctrl-C arrives. The caller owns `db`. */
+export async function serveStdio(opts: PaiMcpOptions): Promise<void> {
   // Nothing but protocol on stdout: anything that would log there goes to stderr instead.
   console.log = console.error;
   console.info = console.error;
   console.debug = console.error;
-  const p = opts.paths ?? getPaths();
-  const { loadConfig } = await import("../config/index.ts");
-  const { openDatabase } = await import("../app/db.ts");
   const { StdioServerTransport } = await import("@modelcontextprotocol/sdk/server/stdio.js");
-  const config = loadConfig(p.config);
-  const db = openDatabase(p.db);
-  const server = createPaiMcpServer({ audience: opts.audience, db, config, paths: p });
+  const server = createPaiMcpServer(opts);
   const transport = new StdioServerTransport();
-  const closed = new Promise<void>((resolve) => {
-    server.server.onclose = () => resolve();
-    process.stdin.once("end", () => resolve());
-    process.stdin.once("close", () => resolve());
-    process.once("SIGTERM", () => resolve());
-    process.once("SIGINT", () => resolve());
+  await withInterrupt(async (interrupted) => {
+    const closed = new Promise<void>((resolve) => {
+      server.server.onclose = () => resolve();
+      process.stdin.once("end", () => resolve());
+      process.stdin.once("close", () => resolve());
+      process.once("SIGTERM", () => resolve());
+      interrupted.addEventListener("abort", () => resolve(), { once: true });
+    });
+    await server.connect(transport);
+    if (process.env.PAI_DEBUG === "1") process.stderr.write(`pai mcp: serving ${opts.paths.home} over stdio (client counts as ${opts.audience})\n`);
+    try {
+      await closed;
+    } finally {
+      await server.close().catch(() => {});
+    }
   });
-  await server.connect(transport);
-  if (process.env.PAI_DEBUG === "1") process.stderr.write(`pai mcp: serving ${p.home} over stdio (client counts as ${opts.audience})\n`);
-  try {
-    await closed;
-  } finally {
-    await server.close().catch(() => {});
-    db.close();
-  }
 }

@@ -1,7 +1,7 @@
 /** The work behind `pai telos list|show|check`: plain functions returning data with a stable shape. */
 import { relative } from "node:path";
 import { UserError } from "../kernel/errors.ts";
-import { paths as getPaths, type Paths } from "../kernel/paths.ts";
+import type { Paths } from "../kernel/paths.ts";
 import {
   TELOS_NAMES,
   formatLinks,
@@ -44,7 +44,7 @@ function counts(problems: TelosProblem[]) {
   return { errors, warnings };
 }
 
-export function listTelos(p: Paths = getPaths()): ListResult {
+export function listTelos(p: Paths): ListResult {
   const telos = loadTelos(p);
   return {
     files: telos.docs.map((d) => ({
@@ -113,7 +113,7 @@ function docView(p: Paths, d: TelosDoc): DocView {
 
 const ID = /^(MO|[MGPBSNLCI])\d+$/i;
 
-export function showTelos(target: string | undefined, p: Paths = getPaths(), telos: Telos = loadTelos(p)): ShowResult {
+export function showTelos(target: string | undefined, p: Paths, telos: Telos = loadTelos(p)): ShowResult {
   if (target === undefined || target.trim() === "") return { kind: "all", files: telos.docs.map((d) => docView(p, d)) };
   const name = resolveTelosName(target);
   if (name) return { kind: "file", files: [docView(p, telos.docs.find((d) => d.name === name)!)] };
@@ -184,7 +184,7 @@ export interface CheckReport {
   summary: string;
 }
 
-export function checkReport(p: Paths = getPaths(), only?: string): CheckReport {
+export function checkReport(p: Paths, only?: string): CheckReport {
   const telos = loadTelos(p);
   const problems = only ? telos.problems.filter((pr) => pr.file === only) : telos.problems;
   const { errors, warnings } = counts(problems);

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
 import { EnvironmentError, UserError } from "../kernel/errors.ts";
-import { paths as getPaths, systemFile, type Paths } from "../kernel/paths.ts";
+import { systemFile, type Paths } from "../kernel/paths.ts";
 import { splitFrontMatter } from "../kernel/frontmatter.ts";
 import { checkReport, type CheckReport } from "./commands.ts";
 import { TELOS_NAMES, resolveTelosName, telosPath } from "./index.ts";
@@ -49,7 +49,7 @@ export interface EditResult extends CheckReport {
   created: boolean;
 }
 
-export function editTelos(input: string, p: Paths = getPaths(), env: NodeJS.ProcessEnv = process.env): EditResult {
+export function editTelos(input: string, p: Paths, env: NodeJS.ProcessEnv = process.env): EditResult {
   const name = resolveTelosName(input);
   if (!name) {
     throw new UserError(`unknown Telos file '${input}'`, { hint: `use one of: ${TELOS_NAMES.join(", ")}` });

@@ -8,7 +8,7 @@ import { closeSync, constants, fstatSync, openSync, readFileSync, statSync } fro
 import { fileKind } from "../kernel/fs.ts";
 import { isUtf8 } from "node:buffer";
 import { join, relative } from "node:path";
-import { TELOS_FILES, paths as getPaths, type Paths, type TelosFile } from "../kernel/paths.ts";
+import { TELOS_FILES, type Paths, type TelosFile } from "../kernel/paths.ts";
 import { parseFrontMatter, type Visibility } from "./frontmatter.ts";
 
 export type { Visibility } from "./frontmatter.ts";
@@ -84,7 +84,7 @@ export interface Telos {
 export const TELOS_NAMES: (TelosFile | "preferences")[] = [...TELOS_FILES, "preferences"];
 
 /** Absolute path of a Telos file (or preferences.md). */
-export function telosPath(name: TelosFile | "preferences", p: Paths = getPaths()): string {
+export function telosPath(name: TelosFile | "preferences", p: Paths): string {
   return name === "preferences" ? p.preferences : join(p.telos, `${name}.md`);
 }
 
@@ -177,7 +177,7 @@ function titleCase(name: string): string {
 const TELOS_MAX_BYTES = 4 * 1024 * 1024;
 
 /** Loads one file; never throws for its content. */
-export function loadTelosFile(name: TelosFile | "preferences", p: Paths = getPaths()): LoadedDoc {
+export function loadTelosFile(name: TelosFile | "preferences", p: Paths): LoadedDoc {
   const path = telosPath(name, p);
   const file = relative(p.home, path).split("\\").join("/");
   const problems: TelosProblem[] = [];
@@ -326,7 +326,7 @@ function parseItems(doc: TelosDoc, name: TelosFile, file: string, startLine: num
 }
 
 /** Loads the ten Telos files and preferences.md, then checks IDs and links across them. */
-export function loadTelos(p: Paths = getPaths()): Telos {
+export function loadTelos(p: Paths): Telos {
   const docs: TelosDoc[] = [];
   const problems: TelosProblem[] = [];
   const items = new Map<string, TelosItem>();
@@ -367,7 +367,7 @@ export function loadTelos(p: Paths = getPaths()): Telos {
 }
 
 /** Every problem of the Telos (front matter, encoding, duplicate IDs, wrong prefixes, dangling links). */
-export function checkTelos(p: Paths = getPaths()): TelosProblem[] {
+export function checkTelos(p: Paths): TelosProblem[] {
   return loadTelos(p).problems;
 }
 

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { checkDatabase, checkOllama, checkRuntime, compareVersions, ollamaBaseUrl, runDoctor, type DoctorReport } from "../../src/admin/doctor.ts";
-import { allMigrations, migrate, openDatabase } from "../../src/app/db.ts";
+import { allMigrations, latestSchemaVersion, migrate, openDatabase } from "../../src/app/db.ts";
 import { paths } from "../../src/kernel/paths.ts";
 import { initHome, pai, paiAsync } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
@@ -148,7 +148,7 @@ describe("pai doctor", () => {
     const p = paths(home);
     writeFileSync(`${p.db}-wal`, "");
     const before = readFileSync(p.db);
-    const c = await checkDatabase(p);
+    const c = await checkDatabase(p, latestSchemaVersion());
     expect(c.status).toBe("ok");
     expect(readFileSync(p.db).equals(before)).toBe(true);
   });
@@ -234,7 +234,7 @@ describe("pai doctor", () => {
   it("reports the install's git state: local edits, behind upstream, clean, not a checkout", async () => {
     const home = initHome(tmpDir());
     const { upstream, install } = makeInstall(tmpDir());
-    const state = async () => check(await runDoctor({ home, installDir: install, env: { OLLAMA_HOST: await closedPort() }, timeoutMs: 200 }), "install");
+    const state = async () => check(await runDoctor({ paths: paths(home), latestSchema: latestSchemaVersion(), installDir: install, env: { OLLAMA_HOST: await closedPort() }, timeoutMs: 200 }), "install");
 
     expect(await state()).toMatchObject({ status: "ok" });
     expect((await state()).detail).toMatch(/on main, clean, up to date with origin\/main/);
@@ -250,7 +250,7 @@ describe("pai doctor", () => {
     expect(edited.status).toBe("warn");
     expect(edited.detail).toMatch(/local edits \(system\/prompts\/answer\.md\)/);
 
-    const notGit = check(await runDoctor({ home, installDir: tmpDir(), env: {}, timeoutMs: 200 }), "install");
+    const notGit = check(await runDoctor({ paths: paths(home), latestSchema: latestSchemaVersion(), installDir: tmpDir(), env: {}, timeoutMs: 200 }), "install");
     expect(notGit.status).toBe("warn");
     expect(notGit.detail).toMatch(/not a git checkout/);
   });

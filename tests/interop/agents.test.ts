@@ -2,7 +2,8 @@ import { chmodSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSyn
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
-import { BEGIN, END, exportAgents, mergeBlock } from "../../src/interop/agents.ts";
+import { BEGIN, END, exportAgents, mergeBlock, type ExportOptions } from "../../src/interop/agents.ts";
+import { withHome } from "../../src/app/home.ts";
 import { openMemory } from "../../src/memory/index.ts";
 import { paths } from "../../src/kernel/paths.ts";
 import { openDatabase } from "../../src/app/db.ts";
@@ -23,6 +24,11 @@ function home() {
   mem.remember({ content: "User: hello\nAssistant: hi there", kind: "episode", visibility: "shareable" });
   db.close();
   return { h, p: paths(h) };
+}
+
+/** Exports as the CLI does: with the paths, config and database of a home opened for the call. */
+function exportFrom(opts: Omit<ExportOptions, "config" | "db">) {
+  return withHome((h) => exportAgents({ ...opts, config: h.config, db: h.db }), { paths: opts.paths });
 }
 
 const USER_TEXT = "# Project notes\n\nRun `make test` before committing.\n";
@@ -55,7 +61,7 @@ describe("pai export agents", () => {
     const file = join(dir, "AGENTS.md");
     writeFileSync(file, USER_TEXT);
     chmodSync(file, 0o644); // the user's mode, whatever the umask the tests run under
-    const r = await exportAgents({ to: dir, paths: p });
+    const r = await exportFrom({ to: dir, paths: p });
     expect(r.files).toEqual([{ path: file, action: "updated" }]);
     const text = readFileSync(file, "utf8");
     expect(text.startsWith(`${USER_TEXT}\n${BEGIN}\n`)).toBe(true);
@@ -76,7 +82,7 @@ describe("pai export agents", () => {
     const edited = `${text.replace("# Project notes", "# Project notes (edited)")}\nMore of the user's notes.\n`;
     writeFileSync(file, edited);
     writeFileSync(join(p.telos, "mission.md"), "---\ntitle: Mission\nvisibility: shareable\n---\n\n- M1: Help people think clearly\n");
-    await exportAgents({ to: dir, paths: p });
+    await exportFrom({ to: dir, paths: p });
     const again = readFileSync(file, "utf8");
     expect(again.startsWith("# Project notes (edited)\n\nRun `make test` before committing.\n\n<!-- pai:begin -->")).toBe(true);
     expect(again.endsWith(`${END}\n\nMore of the user's notes.\n`)).toBe(true);
@@ -88,7 +94,7 @@ describe("pai export agents", () => {
   it("--include-private adds private files and memories; both flavours write both files; a repeat changes nothing", async () => {
     const { p } = home();
     const dir = tmpDir();
-    const r = await exportAgents({ to: dir, paths: p, flavour: "both", includePrivate: true });
+    const r = await exportFrom({ to: dir, paths: p, flavour: "both", includePrivate: true });
     expect(r.files.map((f) => [f.path.slice(dir.length + 1), f.action])).toEqual([
       ["AGENTS.md", "created"],
       ["CLAUDE.md", "created"],
@@ -97,14 +103,14 @@ describe("pai export agents", () => {
     expect(text).toContain("- B1: Secret belief");
     expect(text).toContain("Ada's salary is 70k");
     expect(readFileSync(join(dir, "AGENTS.md"), "utf8")).toBe(text);
-    const again = await exportAgents({ to: dir, paths: p, flavour: "both", includePrivate: true });
+    const again = await exportFrom({ to: dir, paths: p, flavour: "both", includePrivate: true });
     expect(again.files.map((f) => f.action)).toEqual(["unchanged", "unchanged"]);
   });
 
   it("--dry-run writes nothing", async () => {
     const { p } = home();
     const dir = tmpDir();
-    const r = await exportAgents({ to: dir, paths: p, flavour: "claude", dryRun: true });
+    const r = await exportFrom({ to: dir, paths: p, flavour: "claude", dryRun: true });
     expect(r.files[0]!.action).toBe("created");
     expect(() => statSync(join(dir, "CLAUDE.md"))).toThrow();
   });
@@ -141,7 +147,7 @@ describe("symlinked context files", () => {
     const dir = tmpDir();
     writeFileSync(join(dir, "AGENTS.md"), USER_TEXT);
     symlinkSync("AGENTS.md", join(dir, "CLAUDE.md"));
-    await exportAgents({ to: dir, paths: p, flavour: "both" });
+    await exportFrom({ to: dir, paths: p, flavour: "both" });
     expect(lstatSync(join(dir, "CLAUDE.md")).isSymbolicLink()).toBe(true);
     const text = readFileSync(join(dir, "AGENTS.md"), "utf8");
     expect(text.startsWith(USER_TEXT)).toBe(true);

@@ -2,7 +2,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { initUser } from "../../src/admin/init.ts";
-import { installPack } from "../../src/packs/index.ts";
+import { withHome } from "../../src/app/home.ts";
+import { ask } from "../../src/conversation/ask.ts";
+import { parseBackendName } from "../../src/models/index.ts";
+import { dispatch, installPack, runPackCommand, type DispatchOptions, type RunInput, type RunOptions } from "../../src/packs/index.ts";
 import { paths, type Paths } from "../../src/kernel/paths.ts";
 import { openDatabase } from "../../src/app/db.ts";
 import { tmpDir } from "../helpers/tmp.ts";
@@ -10,7 +13,7 @@ import { tmpDir } from "../helpers/tmp.ts";
 /** A fresh PAI_HOME with user/ initialised (through the library, not the CLI, for speed). */
 export function home(): Paths {
   const p = paths(tmpDir("pai-packs-"));
-  initUser({ name: "Ada", paths: p });
+  initUser({ name: "Ada", paths: p, openDatabase });
   return p;
 }
 
@@ -31,6 +34,38 @@ export function makePack(manifest: object, files: Record<string, string | object
 
 export async function install(p: Paths, spec: string): Promise<void> {
   await installPack(spec, { yes: true, paths: p });
+}
+
+/** runPackCommand with the home of `opts.paths` opened around it (its config and database), as the CLI does. */
+export function runIn(ref: { pack: string; command: string }, input: RunInput, opts: Omit<RunOptions, "config" | "db">) {
+  return withHome((h) => runPackCommand(ref, input, { config: h.config, db: h.db, ...opts }), { paths: opts.paths });
+}
+
+/** dispatch with the home of `opts.paths` opened around it; with no match, pai's own ask answers (source "do"). */
+export function dispatchIn(request: string, opts: Omit<DispatchOptions, "config" | "db" | "answer">) {
+  return withHome(
+    (h) =>
+      dispatch(request, {
+        config: h.config,
+        db: h.db,
+        answer: async (question, o) =>
+          (
+            await ask(question, {
+              paths: h.paths,
+              config: h.config,
+              db: h.db,
+              backend: o.backend ? parseBackendName(o.backend) : undefined,
+              model: o.model,
+              incognito: o.incognito,
+              onText: o.onText,
+              signal: o.signal,
+              source: "do",
+            })
+          ).answer,
+        ...opts,
+      }),
+    { paths: opts.paths },
+  );
 }
 
 export function runs(p: Paths): Record<string, unknown>[] {

@@ -10,10 +10,14 @@ export function register(program: Command): void {
   cmd.addHelpText("after", "\nEach line is ok, warn or fail, with the fix under it. Exit 1 when any check fails, 0 otherwise.\n");
   cmd.action(async (opts: { json?: boolean }) => {
     const { runDoctor, renderDoctor } = await import("../../admin/doctor.ts");
+    const { latestSchemaVersion } = await import("../../app/db.ts");
+    const { paths } = await import("../../kernel/paths.ts");
     // On a terminal, a long check shows a line on stderr while it runs, cleared once it is done.
     const tty = process.stderr.isTTY === true;
     let shown = false;
     const report = await runDoctor({
+      paths: paths(),
+      latestSchema: latestSchemaVersion(),
       onProgress: (what) => {
         if (!tty) return;
         process.stderr.write(`\r\x1b[K${style.dim(what)}`);

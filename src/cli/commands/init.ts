@@ -10,7 +10,9 @@ export function register(program: Command): void {
   examples(cmd, ["pai init --name Ada", "PAI_HOME=~/work-profile pai init"]);
   cmd.action(async (opts: { name?: string; json?: boolean }) => {
     const { initUser } = await import("../../admin/init.ts");
-    const result = initUser({ name: opts.name });
+    const { openDatabase } = await import("../../app/db.ts");
+    const { paths } = await import("../../kernel/paths.ts");
+    const result = initUser({ name: opts.name, paths: paths(), openDatabase });
     if (opts.json) return printData(result);
     if (result.created.length === 0) {
       // --name may still have changed the config: say "nothing was changed" only when nothing was.

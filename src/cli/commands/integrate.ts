@@ -25,7 +25,8 @@ export function register(program: Command): void {
       if (err instanceof PaiError) throw new UsageError(err.message, { hint: err.hint });
       throw err;
     }
-    const r = integrate({ tool, uninstall: opts.uninstall, dryRun: opts.dryRun });
+    const { paths } = await import("../../kernel/paths.ts");
+    const r = integrate({ tool, uninstall: opts.uninstall, dryRun: opts.dryRun, paths: paths() });
     // server is the entry written into the tool's own file: printed with that file's keys.
     if (opts.json) return printData({ ...r, server: verbatim(r.server) });
     const verb = r.action === "install" ? "Registered pai in" : "Removed pai from";

@@ -16,11 +16,11 @@ export function register(program: Command): void {
     if (opts.client !== undefined && opts.client !== "local" && opts.client !== "cloud") {
       throw new UsageError(`--client must be local or cloud (got '${opts.client}')`, { hint: "pai mcp --client cloud" });
     }
-    const { paths, requireUser } = await import("../../kernel/paths.ts");
-    const p = requireUser(paths());
-    const { loadConfig } = await import("../../config/index.ts");
-    const audience = (opts.client as "local" | "cloud" | undefined) ?? loadConfig(p.config).mcp.clientIs;
+    const { withHome } = await import("../../app/home.ts");
     const { serveStdio } = await import("../../interop/mcp.ts");
-    await serveStdio({ audience, paths: p });
+    await withHome(async (home) => {
+      const audience = (opts.client as "local" | "cloud" | undefined) ?? home.config.mcp.clientIs;
+      await serveStdio({ audience, paths: home.paths, config: home.config, db: home.db });
+    });
   });
 }

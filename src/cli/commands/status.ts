@@ -8,9 +8,9 @@ export function register(program: Command): void {
   examples(cmd, ["pai status", "pai status --json"]);
   cmd.action(async (opts: { json?: boolean }) => {
     const { requireUser } = await import("../../kernel/paths.ts");
-    requireUser();
+    const p = requireUser();
     const { getStatus } = await import("../../admin/status.ts");
-    const s = await getStatus();
+    const s = await getStatus(p);
     if (opts.json) return printData(s);
     const label = (l: string) => style.bold(l.padEnd(10));
     const list = (items: { id: string; text: string }[], empty: string) =>

@@ -17,7 +17,7 @@ import { chmodSync, copyFileSync, constants, existsSync, readFileSync, readdirSy
 import { dirname, join, resolve } from "node:path";
 import * as z from "zod";
 import { UserError } from "../../kernel/errors.ts";
-import { installDir, paths as getPaths, requireUser, type Paths } from "../../kernel/paths.ts";
+import { installDir, requireUser, type Paths } from "../../kernel/paths.ts";
 import { writeFileAtomic } from "../../kernel/fs.ts";
 import { JsoncDocument, type JsonPath } from "./jsonc-edit.ts";
 import { DEFAULT_STYLE, readSettings, sameJson, serialize, type SettingsFile } from "./settings-file.ts";
@@ -53,7 +53,7 @@ export interface IntegrateOptions {
   uninstall?: boolean;
   dryRun?: boolean;
   env?: NodeJS.ProcessEnv;
-  paths?: Paths;
+  paths: Paths;
   now?: Date;
 }
 
@@ -163,7 +163,7 @@ function removeEmptyDirs(file: string, top: string): void {
 
 export function integrate(opts: IntegrateOptions): IntegrateResult {
   const tool = parseTool(opts.tool);
-  const p = requireUser(opts.paths ?? getPaths());
+  const p = requireUser(opts.paths);
   const env = opts.env ?? process.env;
   const spec = serverSpec(env, p);
   const edits = editsFor(tool, envFrom(env));

@@ -13,7 +13,8 @@ export function register(program: Command): void {
   examples(get, ["pai config get backend.default", "pai config get memory.hotCap --json"]);
   get.action(async (key: string, opts: { json?: boolean }) => {
     const { getConfigValue } = await import("../../../config/index.ts");
-    const value = getConfigValue(key);
+    const { paths } = await import("../../../kernel/paths.ts");
+    const value = getConfigValue(key, paths().config);
     // A key with no value and no default is null in JSON (the key stays in the shape) and an empty line in text.
     if (opts.json) return printData({ key, value: verbatim(value ?? null) });
     print(value === undefined ? "" : typeof value === "string" ? value : JSON.stringify(value));
@@ -29,9 +30,11 @@ export function register(program: Command): void {
   set.action(async (key: string, value: string | undefined, opts: { json?: boolean; unset?: boolean }) => {
     const { setConfigValue, getConfigValue } = await import("../../../config/index.ts");
     const { UsageError } = await import("../../../kernel/errors.ts");
+    const { paths } = await import("../../../kernel/paths.ts");
     if (value === undefined && !opts.unset) throw new UsageError("missing value", { hint: `pai config set ${key} VALUE (or --unset)` });
-    setConfigValue(key, opts.unset ? undefined : value);
-    const now = getConfigValue(key);
+    const file = paths().config;
+    setConfigValue(key, opts.unset ? undefined : value, file);
+    const now = getConfigValue(key, file);
     if (opts.json) return printData({ key, value: verbatim(now ?? null) });
     print(`${key} = ${now === undefined ? "(unset)" : JSON.stringify(now)}`);
   });
@@ -41,7 +44,8 @@ export function register(program: Command): void {
   list.action(
     async (opts: { json?: boolean }) => {
       const { listConfig } = await import("../../../config/index.ts");
-      const entries = listConfig();
+      const { paths } = await import("../../../kernel/paths.ts");
+      const entries = listConfig(paths().config);
       if (opts.json) return printData(entries.map((e) => ({ ...e, value: verbatim(e.value ?? null), default: verbatim(e.default ?? null) })));
       print(
         table([

@@ -25,7 +25,20 @@ export function registerAgents(group: Command): void {
       if (err instanceof PaiError) throw new UsageError(err.message, { hint: err.hint });
       throw err;
     }
-    const r = await exportAgents({ to: opts.to, flavour: opts.flavour, includePrivate: opts.includePrivate, dryRun: opts.dryRun });
+    const { existsSync } = await import("node:fs");
+    const { withHome } = await import("../../../app/home.ts");
+    // Hot memory comes from the database when there is one; an export never creates it.
+    const r = await withHome((home) =>
+      exportAgents({
+        to: opts.to,
+        flavour: opts.flavour,
+        includePrivate: opts.includePrivate,
+        dryRun: opts.dryRun,
+        paths: home.paths,
+        config: home.config,
+        db: existsSync(home.paths.db) ? home.db : undefined,
+      }),
+    );
     if (opts.json) return printData(r);
     const prefix = r.dryRun ? style.yellow("Dry run, nothing written: ") : "";
     for (const f of r.files) print(`${prefix}${f.action === "unchanged" ? "unchanged" : r.dryRun ? `would be ${f.action}` : f.action}  ${f.path}`);

@@ -11,7 +11,8 @@ export function registerCheck(group: Command): void {
   cmd.action(async (opts: { json?: boolean }) => {
     const { checkReport } = await import("../../../telos/commands.ts");
     const { formatProblem } = await import("../../../telos/index.ts");
-    const report = checkReport();
+    const { paths } = await import("../../../kernel/paths.ts");
+    const report = checkReport(paths());
     if (opts.json) printData(report);
     else {
       for (const p of report.problems) print(formatProblem(p));

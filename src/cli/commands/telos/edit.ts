@@ -11,7 +11,8 @@ export function registerEdit(group: Command): void {
   cmd.action(async (file: string, opts: { json?: boolean }) => {
     const { editTelos } = await import("../../../telos/edit.ts");
     const { formatProblem } = await import("../../../telos/index.ts");
-    const result = editTelos(file);
+    const { paths } = await import("../../../kernel/paths.ts");
+    const result = editTelos(file, paths());
     if (opts.json) printData(result);
     else {
       for (const p of result.problems) print(formatProblem(p));

@@ -6,7 +6,8 @@ export function registerList(group: Command): void {
   examples(cmd, ["pai telos list", "pai telos list --json"]);
   cmd.action(async (opts: { json?: boolean }) => {
     const { listTelos } = await import("../../../telos/commands.ts");
-    const result = listTelos();
+    const { paths } = await import("../../../kernel/paths.ts");
+    const result = listTelos(paths());
     if (opts.json) return printData(result);
     print(
       table([

@@ -10,7 +10,8 @@ export function registerShow(group: Command): void {
   examples(cmd, ["pai telos show", "pai telos show goals", "pai telos show P2", "pai telos show G1 --json"]);
   cmd.action(async (target: string | undefined, opts: { json?: boolean }) => {
     const { showTelos, renderShow } = await import("../../../telos/commands.ts");
-    const result = showTelos(target);
+    const { paths } = await import("../../../kernel/paths.ts");
+    const result = showTelos(target, paths());
     if (opts.json) return printData(result);
     print(renderShow(result));
   });
