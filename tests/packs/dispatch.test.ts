@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { dispatch, matchRequest } from "../../src/packs/index.ts";
+import { matchRequest } from "../../src/packs/index.ts";
 import { paiAsync, pai } from "../helpers/cli.ts";
 import { startFakeOllama, type FakeServer } from "../helpers/fake-ollama.ts";
-import { home, install, makePack, runs } from "./helpers.ts";
+import { dispatchIn, home, install, makePack, runs } from "./helpers.ts";
 
 let fake: FakeServer | undefined;
 const savedHost = process.env.OLLAMA_HOST;
@@ -47,7 +47,7 @@ describe("dispatch: code → cli → prompt → skill", () => {
   it("takes the first tier whose trigger fits, and explains why without running anything", async () => {
     const p = home();
     await install(p, tiersPack());
-    const explained = await dispatch("deploy staging site now", { explain: true, paths: p });
+    const explained = await dispatchIn("deploy staging site now", { explain: true, paths: p });
     expect(explained.ran).toBe(false);
     expect(explained.chosen).toMatchObject({ pack: "tiers", command: "code", tier: "code", trigger: "pattern", input: { vars: { target: "staging" } } });
     expect(explained.tiers.map((t) => [t.tier, !!t.matched])).toEqual([
@@ -59,13 +59,13 @@ describe("dispatch: code → cli → prompt → skill", () => {
     expect(explained.tiers[1]!.why).toBe("not tried: an earlier tier matched");
     expect(runs(p)).toEqual([]);
 
-    const ran = await dispatch("deploy staging site now", { paths: p });
+    const ran = await dispatchIn("deploy staging site now", { paths: p });
     expect(ran.output).toBe("code:staging:site now");
     // Not code (no prod|staging) but close to the cli example phrase: the cli tier wins over prompt and skill.
-    const cli2 = await dispatch("please deploy the staging site now", { explain: true, paths: p });
+    const cli2 = await dispatchIn("please deploy the staging site now", { explain: true, paths: p });
     expect(cli2.chosen).toMatchObject({ command: "cli", trigger: "example", detail: "deploy the staging site now" });
     // Only the prompt's pattern and the skill's name fit: the prompt tier wins.
-    expect((await dispatch("deploy my blog", { explain: true, paths: p })).chosen).toMatchObject({ command: "prompt", trigger: "pattern", input: { text: "my blog" } });
+    expect((await dispatchIn("deploy my blog", { explain: true, paths: p })).chosen).toMatchObject({ command: "prompt", trigger: "pattern", input: { text: "my blog" } });
     expect(matchRequest("nothing like it", p).chosen).toBeUndefined();
   });
 
@@ -98,7 +98,7 @@ describe("dispatch: code → cli → prompt → skill", () => {
     const p = home();
     await install(p, tiersPack());
     const f = await model(() => "An explanation.");
-    const r = await dispatch("deploy my blog", { paths: p });
+    const r = await dispatchIn("deploy my blog", { paths: p });
     expect(r).toMatchObject({ ran: true, ok: true, output: "An explanation." });
     const chat = f.requests.find((q) => q.path === "/api/chat")!.body;
     const all = JSON.stringify(chat.messages);
@@ -117,10 +117,10 @@ describe("dispatch: code → cli → prompt → skill", () => {
       if (text.includes("classify texts")) return "sqlite bun databases";
       return "A plain answer.";
     });
-    const plain = await dispatch("how tall is mont blanc", { paths: p, incognito: true });
+    const plain = await dispatchIn("how tall is mont blanc", { paths: p, incognito: true });
     expect(plain).toMatchObject({ ran: true, fallback: "answer", output: "A plain answer." });
     expect(runs(p)).toEqual([]);
-    const routed = await dispatch("how tall is mont blanc", { paths: p, route: "model" });
+    const routed = await dispatchIn("how tall is mont blanc", { paths: p, route: "model" });
     expect(routed).toMatchObject({ ran: true, chosen: { pack: "patterns", command: "create_tags", trigger: "model", detail: "tags" }, output: "sqlite bun databases" });
     const routeCall = f.requests.find((q) => JSON.stringify(q.body?.messages ?? "").includes("You route"))!;
     expect(JSON.stringify(routeCall.body.messages)).toContain("patterns:summarize (prompt): Summarize any text");
@@ -130,10 +130,10 @@ describe("dispatch: code → cli → prompt → skill", () => {
     const p = home();
     await install(p, "patterns");
     await model(() => "I think summarize would be best!");
-    await expect(dispatch("zzz", { paths: p, route: "model" })).rejects.toThrow(/the model's routing answer was not JSON/);
+    await expect(dispatchIn("zzz", { paths: p, route: "model" })).rejects.toThrow(/the model's routing answer was not JSON/);
     await fake!.close();
     await model(() => JSON.stringify({ command: 42 }));
-    await expect(dispatch("zzz", { paths: p, route: "model" })).rejects.toThrow(/wrong shape \(command:/);
+    await expect(dispatchIn("zzz", { paths: p, route: "model" })).rejects.toThrow(/wrong shape \(command:/);
   });
 
   it("pai do --explain prints the tiers and runs nothing; --json has the match", async () => {

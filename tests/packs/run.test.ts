@@ -3,10 +3,11 @@ import type { AddressInfo } from "node:net";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { packHooks, runPackCommand } from "../../src/packs/index.ts";
+import { loadConfig } from "../../src/config/index.ts";
+import { packHooks } from "../../src/packs/index.ts";
 import { pai } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
-import { home, install, makePack, memories, runs } from "./helpers.ts";
+import { home, install, makePack, memories, runIn, runs } from "./helpers.ts";
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -73,15 +74,15 @@ describe("running pack commands within their permissions", () => {
     const p = home();
     const srv = await loopback();
     await install(p, guarded(srv.host, tmpDir()));
-    const ok = await runPackCommand({ pack: "guarded", command: "fetch" }, { text: `${srv.url}/ping` }, { paths: p });
+    const ok = await runIn({ pack: "guarded", command: "fetch" }, { text: `${srv.url}/ping` }, { paths: p });
     expect(ok).toMatchObject({ ok: true, output: "pong", tier: "code" });
     const other = await loopback();
-    const refused = await runPackCommand({ pack: "guarded", command: "fetch" }, { text: `${other.url}/x` }, { paths: p });
+    const refused = await runIn({ pack: "guarded", command: "fetch" }, { text: `${other.url}/x` }, { paths: p });
     expect(refused.ok).toBe(false);
     expect(refused.outcome).toBe("refused");
     expect(refused.output).toBe(`guarded:fetch may not reach ${other.host}: the host is not among those it declared and was granted`);
     expect(other.hits).toEqual([]);
-    const redirected = await runPackCommand({ pack: "guarded", command: "fetch" }, { text: `${srv.url}/redirect` }, { paths: p });
+    const redirected = await runIn({ pack: "guarded", command: "fetch" }, { text: `${srv.url}/redirect` }, { paths: p });
     expect(redirected.output).toMatch(/may not reach localhost:\d+/);
     expect(srv.hits).toEqual(["GET /ping", "GET /redirect"]);
   });
@@ -93,18 +94,18 @@ describe("running pack commands within their permissions", () => {
     require("node:fs").writeFileSync(join(outside, "secret.txt"), "no");
     require("node:fs").symlinkSync(outside, join(allowed, "link"));
     await install(p, guarded("example.com", allowed));
-    const w = await runPackCommand({ pack: "guarded", command: "write" }, { text: "hi", vars: { path: join(allowed, "sub", "a.txt") } }, { paths: p });
+    const w = await runIn({ pack: "guarded", command: "write" }, { text: "hi", vars: { path: join(allowed, "sub", "a.txt") } }, { paths: p });
     expect(w.ok).toBe(true);
     expect(readFileSync(join(allowed, "sub", "a.txt"), "utf8")).toBe("hi");
     for (const target of [join(outside, "b.txt"), `${allowed}/../${outside.split("/").pop()}/b.txt`, join(allowed, "link", "b.txt")]) {
-      const r = await runPackCommand({ pack: "guarded", command: "write" }, { text: "x", vars: { path: target } }, { paths: p });
+      const r = await runIn({ pack: "guarded", command: "write" }, { text: "x", vars: { path: target } }, { paths: p });
       expect(r.outcome).toBe("refused");
       expect(r.output).toMatch(/^guarded:write may not write .*: it is outside the paths it was granted$/);
     }
     expect(existsSync(join(outside, "b.txt"))).toBe(false);
-    const r = await runPackCommand({ pack: "guarded", command: "read" }, { text: join(allowed, "link", "secret.txt") }, { paths: p });
+    const r = await runIn({ pack: "guarded", command: "read" }, { text: join(allowed, "link", "secret.txt") }, { paths: p });
     expect(r.outcome).toBe("refused");
-    const cat = await runPackCommand({ pack: "guarded", command: "cat" }, { args: [join(outside, "secret.txt")] }, { paths: p });
+    const cat = await runIn({ pack: "guarded", command: "cat" }, { args: [join(outside, "secret.txt")] }, { paths: p });
     expect(cat.outcome).toBe("refused");
     expect(cat.output).toMatch(/guarded:cat may not read/);
   });
@@ -112,12 +113,12 @@ describe("running pack commands within their permissions", () => {
   it("executables: only declared ones run, spawned with an argv array (no shell)", async () => {
     const p = home();
     await install(p, guarded("example.com", tmpDir()));
-    const ok = await runPackCommand({ pack: "guarded", command: "exec" }, { args: ["echo", "hi"] }, { paths: p });
+    const ok = await runIn({ pack: "guarded", command: "exec" }, { args: ["echo", "hi"] }, { paths: p });
     expect(ok.output).toBe("hi");
-    const refused = await runPackCommand({ pack: "guarded", command: "exec" }, { args: ["rm", "-rf", "/nonexistent"] }, { paths: p });
+    const refused = await runIn({ pack: "guarded", command: "exec" }, { args: ["rm", "-rf", "/nonexistent"] }, { paths: p });
     expect(refused.outcome).toBe("refused");
     expect(refused.output).toBe("guarded:exec may not run 'rm': the executable is not among those it declared and was granted");
-    const echo = await runPackCommand({ pack: "guarded", command: "echo" }, { args: ["a;", "$(whoami)"], vars: { who: "`id`" } }, { paths: p });
+    const echo = await runIn({ pack: "guarded", command: "echo" }, { args: ["a;", "$(whoami)"], vars: { who: "`id`" } }, { paths: p });
     expect(echo.output).toBe("[a; $(whoami)] a; $(whoami) `id`");
   });
 
@@ -125,14 +126,14 @@ describe("running pack commands within their permissions", () => {
     const p = home();
     process.env.PAI_TEST_SECRET = "s3cr3t-value-123";
     await install(p, guarded("example.com", tmpDir()));
-    const withIt = await runPackCommand({ pack: "guarded", command: "secret" }, {}, { paths: p });
+    const withIt = await runIn({ pack: "guarded", command: "secret" }, {}, { paths: p });
     // The command had the value (what it returns is redacted at the source: the value's place shows it).
     expect(JSON.parse(withIt.output).env).toEqual({ PAI_TEST_SECRET: "[REDACTED:secret]" });
-    const without = await runPackCommand({ pack: "guarded", command: "nosecret" }, {}, { paths: p });
+    const without = await runIn({ pack: "guarded", command: "nosecret" }, {}, { paths: p });
     expect(JSON.parse(without.output).env).toEqual({});
-    const child = await runPackCommand({ pack: "guarded", command: "printenv" }, {}, { paths: p });
+    const child = await runIn({ pack: "guarded", command: "printenv" }, {}, { paths: p });
     expect(child.output).not.toContain("PAI_TEST_SECRET");
-    const child2 = await runPackCommand({ pack: "guarded", command: "printenv2" }, {}, { paths: p });
+    const child2 = await runIn({ pack: "guarded", command: "printenv2" }, {}, { paths: p });
     expect(child2.output).toContain("PAI_TEST_SECRET=[REDACTED:secret]");
     const stored = JSON.stringify([runs(p), memories(p)]);
     expect(stored).not.toContain("s3cr3t-value-123");
@@ -142,9 +143,9 @@ describe("running pack commands within their permissions", () => {
   it("every run is recorded (pack, command, tier, args, outcome) and its result becomes an action memory", async () => {
     const p = home();
     await install(p, guarded("example.com", tmpDir()));
-    const r = await runPackCommand({ pack: "guarded", command: "echo" }, { args: ["one", "two"] }, { paths: p, origin: "daemon:test" });
+    const r = await runIn({ pack: "guarded", command: "echo" }, { args: ["one", "two"] }, { paths: p, origin: "daemon:test" });
     expect(r.memoryId).toBeGreaterThan(0);
-    const failed = await runPackCommand({ pack: "guarded", command: "boom" }, {}, { paths: p });
+    const failed = await runIn({ pack: "guarded", command: "boom" }, {}, { paths: p });
     expect(failed).toMatchObject({ ok: false, outcome: "failed", output: "guarded:boom failed: kaput" });
     const rows = runs(p);
     expect(rows.map((x) => [x.pack, x.command, x.tier, x.args, x.origin, x.outcome])).toEqual([
@@ -162,9 +163,9 @@ describe("running pack commands within their permissions", () => {
     const srv = await loopback();
     await install(p, guarded(srv.host, tmpDir()));
     const none = { network: [], read: [], write: [], env: [], exec: [] };
-    const r = await runPackCommand({ pack: "guarded", command: "fetch" }, { text: `${srv.url}/ping` }, { paths: p, grants: none });
+    const r = await runIn({ pack: "guarded", command: "fetch" }, { text: `${srv.url}/ping` }, { paths: p, grants: none });
     expect(r.outcome).toBe("refused");
-    const r2 = await runPackCommand({ pack: "guarded", command: "fetch" }, { text: `${srv.url}/ping` }, { paths: p, grants: { ...none, network: [srv.host] } });
+    const r2 = await runIn({ pack: "guarded", command: "fetch" }, { text: `${srv.url}/ping` }, { paths: p, grants: { ...none, network: [srv.host] } });
     expect(r2.output).toBe("pong");
   });
 
@@ -172,9 +173,9 @@ describe("running pack commands within their permissions", () => {
     const p = home();
     const dir = tmpDir();
     await install(p, guarded("example.com", dir));
-    await expect(runPackCommand({ pack: "nope", command: "x" }, {}, { paths: p })).rejects.toThrow(/no installed pack 'nope'/);
-    await expect(runPackCommand({ pack: "guarded", command: "x" }, {}, { paths: p })).rejects.toThrow(/pack 'guarded' has no command 'x' — |has no command 'x'/);
-    expect(packHooks(p)).toEqual([
+    await expect(runIn({ pack: "nope", command: "x" }, {}, { paths: p })).rejects.toThrow(/no installed pack 'nope'/);
+    await expect(runIn({ pack: "guarded", command: "x" }, {}, { paths: p })).rejects.toThrow(/pack 'guarded' has no command 'x' — |has no command 'x'/);
+    expect(packHooks(p, loadConfig(p.config))).toEqual([
       { pack: "guarded", command: "read", event: "file.changed", cron: undefined, paths: [dir], description: undefined },
       { pack: "guarded", command: "boom", event: "schedule", cron: "0 * * * *", paths: undefined, description: undefined },
     ]);

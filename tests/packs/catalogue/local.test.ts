@@ -3,13 +3,12 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runPackCommand } from "../../../src/packs/index.ts";
 import { tmpDir } from "../../helpers/tmp.ts";
-import { home, install, memories, setSettings, writeTree } from "../helpers.ts";
+import { home, install, memories, runIn, setSettings, writeTree } from "../helpers.ts";
 
 const run = (p: ReturnType<typeof home>, ref: string, input: { args?: string[]; text?: string; vars?: Record<string, string> } = {}) => {
   const [pack, command] = ref.split(":") as [string, string];
-  return runPackCommand({ pack, command }, input, { paths: p });
+  return runIn({ pack, command }, input, { paths: p });
 };
 
 describe("journal", () => {

@@ -2,11 +2,10 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runPackCommand } from "../../../src/packs/index.ts";
 import { ROOT, paiAsync } from "../../helpers/cli.ts";
 import { startFakeOllama, type FakeServer } from "../../helpers/fake-ollama.ts";
 import { tmpDir } from "../../helpers/tmp.ts";
-import { home, install, runs, setSettings } from "../helpers.ts";
+import { home, install, runIn, runs, setSettings } from "../helpers.ts";
 
 let fake: FakeServer | undefined;
 const saved = process.env.OLLAMA_HOST;
@@ -57,7 +56,7 @@ describe("patterns", () => {
     const p = home();
     await install(p, "patterns");
     const f = await model("never");
-    const r = await runPackCommand({ pack: "patterns", command: "explain_code" }, { text: "  " }, { paths: p });
+    const r = await runIn({ pack: "patterns", command: "explain_code" }, { text: "  " }, { paths: p });
     expect(r.output).toBe("patterns:explain_code needs some input");
     expect(chats(f)).toEqual([]);
   });
@@ -67,16 +66,16 @@ describe("telos review", () => {
   it("sends the review prompt with the user's goals and the focus", async () => {
     const p = home();
     await install(p, "telos");
-    await runPackCommand({ pack: "telos", command: "checkin" }, { text: "tagged v0.1", vars: { goal: "G1" } }, { paths: p });
+    await runIn({ pack: "telos", command: "checkin" }, { text: "tagged v0.1", vars: { goal: "G1" } }, { paths: p });
     const f = await model("## G1: on track");
-    const r = await runPackCommand({ pack: "telos", command: "review" }, { text: "the side project" }, { paths: p });
+    const r = await runIn({ pack: "telos", command: "review" }, { text: "the side project" }, { paths: p });
     expect(r).toMatchObject({ ok: true, output: "## G1: on track" });
     const sent = JSON.stringify(chats(f)[0].messages);
     expect(sent).toContain("You are a clear-eyed, supportive coach");
     expect(sent).toContain("Ship a first version of my side project by summer");
     expect(sent).toContain("The user's focus for this review (may be empty):\\n\\nthe side project");
     // The weekly hook runs it with no focus at all.
-    const scheduled = await runPackCommand({ pack: "telos", command: "review" }, {}, { paths: p, origin: "daemon:telos-review" });
+    const scheduled = await runIn({ pack: "telos", command: "review" }, {}, { paths: p, origin: "daemon:telos-review" });
     expect(scheduled.ok).toBe(true);
   });
 });
@@ -108,7 +107,7 @@ describe("codegen (a skill)", () => {
       }
       return { content: "Wrote wordcount/package.json, tsconfig.json, src/cli.ts and README.md." };
     });
-    const r = await runPackCommand({ pack: "codegen", command: "scaffold" }, { text: "a CLI named wordcount in wordcount that counts words" }, { paths: p });
+    const r = await runIn({ pack: "codegen", command: "scaffold" }, { text: "a CLI named wordcount in wordcount that counts words" }, { paths: p });
     expect(r).toMatchObject({ ok: true, tier: "skill", output: "Wrote wordcount/package.json, tsconfig.json, src/cli.ts and README.md." });
     for (const [rel, text] of Object.entries(files)) expect(readFileSync(join(root, rel), "utf8")).toBe(`${text}\n`);
     expect(existsSync(join(root, "..", "escape.txt"))).toBe(false);
@@ -134,7 +133,7 @@ describe("codegen (a skill)", () => {
     await install(p, "codegen");
     setSettings(p, "codegen", { root: tmpDir() });
     const f = await model(() => ({ toolCalls: [{ name: "list-files", arguments: {} }] }));
-    const r = await runPackCommand({ pack: "codegen", command: "scaffold" }, { text: "loop forever" }, { paths: p });
+    const r = await runIn({ pack: "codegen", command: "scaffold" }, { text: "loop forever" }, { paths: p });
     expect(r).toMatchObject({ ok: false, outcome: "failed", output: "codegen:scaffold stopped after 12 steps without finishing" });
     expect(chats(f)).toHaveLength(12);
   });
@@ -152,7 +151,7 @@ describe("prompt packs with a cloud backend", () => {
     process.env.ANTHROPIC_BASE_URL = cloud.url;
     process.env.ANTHROPIC_API_KEY = "test-key";
     try {
-      const r = await runPackCommand(
+      const r = await runIn(
         { pack: "patterns", command: "summarize" },
         { text: "Meeting notes. The deploy key is ghp_1234567890abcdefghijklmnopqrstuvwxyzAB for now." },
         { paths: p, backend: "anthropic" },

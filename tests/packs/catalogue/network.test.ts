@@ -3,9 +3,8 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { runPackCommand } from "../../../src/packs/index.ts";
 import { startFakeOllama, type FakeServer } from "../../helpers/fake-ollama.ts";
-import { home, install, memories, runs, setSettings, writeTree } from "../helpers.ts";
+import { home, install, memories, runIn, runs, setSettings, writeTree } from "../helpers.ts";
 import { tmpDir } from "../../helpers/tmp.ts";
 
 interface Hit {
@@ -67,7 +66,7 @@ describe("notify", () => {
     const ntfy = await ntfyServer();
     setSettings(p, "notify", { server: ntfy.url, topic: "ada-alerts" });
     process.env.NTFY_TOKEN = "tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2";
-    const r = await runPackCommand({ pack: "notify", command: "send" }, { text: "backup finished", vars: { title: "Backup", priority: "4", tags: "floppy_disk" } }, { paths: p, origin: "daemon:backup" });
+    const r = await runIn({ pack: "notify", command: "send" }, { text: "backup finished", vars: { title: "Backup", priority: "4", tags: "floppy_disk" } }, { paths: p, origin: "daemon:backup" });
     expect(r).toMatchObject({ ok: true, output: "Sent via ntfy hWc3aK7kLx2B." });
     expect(ntfy.hits).toHaveLength(1);
     const hit = ntfy.hits[0]!;
@@ -82,14 +81,14 @@ describe("notify", () => {
     const discord = await discordServer();
     setSettings(p, "notify", { channels: ["discord"], discordApi: discord.url });
     process.env.DISCORD_WEBHOOK_URL = `${discord.url}/api/webhooks/123456/abcDEF-token`;
-    const r = await runPackCommand({ pack: "notify", command: "send" }, { text: "deploy done", vars: { title: "CI" } }, { paths: p });
+    const r = await runIn({ pack: "notify", command: "send" }, { text: "deploy done", vars: { title: "CI" } }, { paths: p });
     expect(r.output).toBe("Sent via discord.");
     expect(JSON.parse(discord.hits[0]!.body.toString())).toEqual({ content: "**CI**\ndeploy done", username: "pai", allowed_mentions: { parse: [] } });
     expect(discord.hits[0]!.headers["content-type"]).toBe("application/json");
 
     const rogue = await discordServer();
     process.env.DISCORD_WEBHOOK_URL = `${rogue.url}/api/webhooks/1/x`;
-    const refused = await runPackCommand({ pack: "notify", command: "send" }, { text: "leak?" }, { paths: p });
+    const refused = await runIn({ pack: "notify", command: "send" }, { text: "leak?" }, { paths: p });
     expect(refused.outcome).toBe("refused");
     expect(refused.output).toMatch(/^notify:send may not reach 127\.0\.0\.1:\d+: the host is not among those it declared and was granted$/);
     expect(rogue.hits).toEqual([]);
@@ -98,7 +97,7 @@ describe("notify", () => {
   it("without a topic it says how to set one", async () => {
     const p = home();
     await install(p, "notify");
-    const r = await runPackCommand({ pack: "notify", command: "send" }, { text: "x" }, { paths: p });
+    const r = await runIn({ pack: "notify", command: "send" }, { text: "x" }, { paths: p });
     expect(r.output).toMatch(/no ntfy topic: set one with 'pai pack config notify topic YOUR-TOPIC'/);
   });
 });
@@ -118,7 +117,7 @@ describe("voice with ElevenLabs", () => {
     });
     setSettings(p, "voice", { elevenlabsApi: eleven.url, play: false });
     process.env.ELEVENLABS_API_KEY = "el-key-0123456789";
-    const r = await runPackCommand({ pack: "voice", command: "say" }, { text: "Good morning, Ada" }, { paths: p });
+    const r = await runIn({ pack: "voice", command: "say" }, { text: "Good morning, Ada" }, { paths: p });
     expect(r.ok).toBe(true);
     const data = r.data as { engine: string; file: string; bytes: number };
     expect(data).toMatchObject({ engine: "elevenlabs", bytes: audio.length });
@@ -127,7 +126,7 @@ describe("voice with ElevenLabs", () => {
     expect(hit.url).toBe("/v1/text-to-speech/21m00Tcm4TlvDq8EXCPM?output_format=mp3_44100_128");
     expect(JSON.parse(hit.body.toString())).toEqual({ text: "Good morning, Ada", model_id: "eleven_multilingual_v2" });
     process.env.ELEVENLABS_API_KEY = "wrong-key-000000";
-    const bad = await runPackCommand({ pack: "voice", command: "say" }, { text: "x" }, { paths: p });
+    const bad = await runIn({ pack: "voice", command: "say" }, { text: "x" }, { paths: p });
     expect(bad.output).toMatch(/ElevenLabs answered HTTP 401/);
     expect(JSON.stringify(runs(p))).not.toContain("el-key-0123456789");
   });
@@ -144,7 +143,7 @@ describe("research", () => {
     const model = await startFakeOllama({ reply: "SUMMARY: Lyon is a French city known for its food." });
     fakes.push(model);
     process.env.OLLAMA_HOST = model.url;
-    const r = await runPackCommand({ pack: "research", command: "summarize" }, { text: `${site.url}/wiki/Lyon` }, { paths: p });
+    const r = await runIn({ pack: "research", command: "summarize" }, { text: `${site.url}/wiki/Lyon` }, { paths: p });
     expect(r).toMatchObject({ ok: true, tier: "prompt", output: "SUMMARY: Lyon is a French city known for its food." });
     const sent = JSON.stringify(model.requests.find((q) => q.path === "/api/chat")!.body.messages);
     expect(sent).toContain("Lyon is a city in France & known for food.");
@@ -164,13 +163,13 @@ describe("research", () => {
     fakes.push(model);
     process.env.OLLAMA_HOST = model.url;
     setSettings(p, "research", { folders: [dir], hosts: ["en.wikipedia.org"] });
-    const r = await runPackCommand({ pack: "research", command: "summarize" }, { text: `${dir}/paper.txt` }, { paths: p });
+    const r = await runIn({ pack: "research", command: "summarize" }, { text: `${dir}/paper.txt` }, { paths: p });
     expect(r.ok).toBe(true);
     expect(JSON.stringify(model.requests.at(-1)!.body.messages)).toContain("Bun starts fast.");
-    const outside = await runPackCommand({ pack: "research", command: "summarize" }, { text: "/etc/hostname" }, { paths: p });
+    const outside = await runIn({ pack: "research", command: "summarize" }, { text: "/etc/hostname" }, { paths: p });
     expect(outside.outcome).toBe("refused");
     const site = await serve((_h, res) => res.end("x"));
-    const refused = await runPackCommand({ pack: "research", command: "summarize" }, { text: `${site.url}/` }, { paths: p });
+    const refused = await runIn({ pack: "research", command: "summarize" }, { text: `${site.url}/` }, { paths: p });
     expect(refused.outcome).toBe("refused");
     expect(site.hits).toEqual([]);
   });

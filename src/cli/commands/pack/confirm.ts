@@ -4,6 +4,7 @@
  */
 import type { Config } from "../../../config/index.ts";
 import { note } from "../../output.ts";
+import { askYesNo } from "../../prompt.ts";
 
 interface Summary {
   command: string;
@@ -21,7 +22,6 @@ export async function confirmPermissions(question: string, summary: Summary[]): 
     note(`  ${s.command} (${s.tier}): ${lines.join("; ")}`);
   }
   if (!any) note("  none");
-  const { askYesNo } = await import("../../prompt.ts");
   return askYesNo(question);
 }
 

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { requireUser } from "../../../kernel/paths.ts";
 import { examples } from "../../output.ts";
 import * as config from "./config.ts";
 import * as info from "./info.ts";
@@ -11,8 +12,7 @@ import * as verify from "./verify.ts";
 /** `pai pack …`: one file per verb beside this one (each loads its work module only when it runs). */
 export function register(program: Command): void {
   const group = program.command("pack").description("list, install, verify and remove packs (user/packs/)");
-  group.hook("preAction", async () => {
-    const { requireUser } = await import("../../../kernel/paths.ts");
+  group.hook("preAction", () => {
     requireUser();
   });
   examples(group, [

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { examples, print, printData, withJson } from "../../output.ts";
+import { confirmPermissions, readableConfig } from "./confirm.ts";
 
 export function register(group: Command): void {
   const cmd = group
@@ -11,7 +12,6 @@ export function register(group: Command): void {
   cmd.action(async (name: string | undefined, opts: { yes?: boolean; json?: boolean }) => {
     const { withHome } = await import("../../../app/home.ts");
     const { updatePack } = await import("../../../packs/index.ts");
-    const { confirmPermissions, readableConfig } = await import("./confirm.ts");
     const results = await withHome((home) =>
       updatePack(name, {
         paths: home.paths,
