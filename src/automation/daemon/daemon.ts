@@ -133,7 +133,7 @@ export class Daemon {
       webhooks.sync(this.jobs);
       this.webhooks = webhooks;
       this.triggers.push(webhooks);
-      await webhooks.listen();
+      await webhooks.open();
     }
     if (this.stopping) return;
     // `pai daemon start` returns once this is set, so a change made right after it is seen.

@@ -246,6 +246,11 @@ export function recoverAbandoned(ctx: { db: Database; secrets: Secrets }): numbe
   return n;
 }
 
+/** How many firings are recorded. */
+export function firingCount(db: Database): number {
+  return db.prepare<{ n: number }>("SELECT count(*) AS n FROM job_firings").get()?.n ?? 0;
+}
+
 /** Claims and, when the policy allows, runs a firing to the end. */
 export async function fireJob(ctx: FireContext, job: Job, ev: FireEvent): Promise<FireOutcome> {
   const { outcome, run } = claimFiring(ctx, job, ev);

@@ -31,7 +31,7 @@ export class Webhooks implements Trigger {
   }
 
   /** Starts listening on daemon.webhook.port; the port is recorded in the lease for `pai daemon status`. */
-  async listen(): Promise<void> {
+  async open(): Promise<void> {
     const { host } = this;
     const { token } = webhookToken(host.paths, host.config);
     host.secrets.add(token);

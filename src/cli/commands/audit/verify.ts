@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
 import { verifyAudit } from "../../../automation/audit/index.ts";
+import { firingCount } from "../../../automation/jobs/fire.ts";
 import { examples, print, printData, withJson } from "../../output.ts";
 import { safeText } from "../../../kernel/terminal.ts";
 
@@ -11,7 +12,8 @@ export function register(group: Command): void {
     async () => {
       // --json may be read by the parent `audit` command, which has it too.
       const opts = cmd.optsWithGlobals() as { json?: boolean };
-      const r = await withHome(({ db }) => verifyAudit(db));
+      // Recorded firings are evidence too: an empty trail beside them was emptied.
+      const r = await withHome(({ db }) => verifyAudit(db, { firings: () => firingCount(db) }));
       // With --json the report is on stdout and a broken chain is still one line on stderr.
       if (opts.json) printData(r);
       if (r.ok) {
