@@ -11,13 +11,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { initUser } from "../src/admin/init.ts";
+import { withHome } from "../src/app/home.ts";
 import { installPack, listAvailable, matchRequest, runPackCommand, uninstallPack } from "../src/packs/index.ts";
 import { paths } from "../src/kernel/paths.ts";
+import { openDatabase } from "../src/app/db.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const home = mkdtempSync(join(tmpdir(), "pai-bench-packs-"));
 const p = paths(home);
-initUser({ name: "Bench", paths: p });
+initUser({ name: "Bench", paths: p, openDatabase });
 
 function stats(samples: number[]): string {
   const s = [...samples].sort((a, b) => a - b);
@@ -49,7 +51,7 @@ try {
   ];
   const match = await time(400, (i) => matchRequest(requests[i % requests.length]!, p));
   console.log(`matchRequest (9 packs, 27 commands):      ${stats(match)}`);
-  const run = await time(60, (i) => runPackCommand({ pack: "journal", command: "write" }, { text: `entry ${i}` }, { paths: p }));
+  const run = await time(60, (i) => withHome((h) => runPackCommand({ pack: "journal", command: "write" }, { text: `entry ${i}` }, { paths: p, config: h.config, db: h.db }), { paths: p }));
   console.log(`runPackCommand journal:write (in-process): ${stats(run)}`);
   const inst = await time(15, async () => {
     uninstallPack("journal", p);
