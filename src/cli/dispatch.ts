@@ -1,28 +1,30 @@
-/** Running a request through the packs from the command line (`pai do`, and `pai ask` when a pack matches). */
-import type { DispatchOptions, DispatchResult } from "../packs/index.ts";
+/** Routing a request from the command line (`pai do`, and `pai ask` when a pack matches): Ctrl-C, streaming, output. */
+import type { Home } from "../app/home.ts";
+import type { RouteOptions } from "../conversation/route.ts";
+import type { DispatchResult } from "../packs/index.ts";
+import { withInterrupt } from "../kernel/interrupt.ts";
 import { print, writeStream } from "./output.ts";
 
-/** Dispatches with Ctrl-C wired to abort, streaming text to stdout when `stream` is set. */
+/** Routes with Ctrl-C wired to abort, streaming text to stdout when `stream` is set. */
 export async function dispatchFromCli(
+  home: Home,
   request: string,
-  opts: Omit<DispatchOptions, "signal" | "onText"> & { stream: boolean },
+  opts: Omit<RouteOptions, "signal" | "onText" | "paths" | "config" | "db"> & { stream: boolean },
 ): Promise<{ result: DispatchResult; streamed: boolean }> {
-  const { dispatch } = await import("../packs/index.ts");
+  const { route } = await import("../conversation/route.ts");
   const { stream, ...options } = opts;
-  const ctrl = new AbortController();
-  const onSigint = () => ctrl.abort();
-  process.once("SIGINT", onSigint);
   let streamed = false;
-  try {
-    const result = await dispatch(request, {
+  const result = await withInterrupt((signal) =>
+    route(request, {
       ...options,
-      signal: ctrl.signal,
+      paths: home.paths,
+      config: home.config,
+      db: home.db,
+      signal,
       onText: stream ? (t) => ((streamed = true), writeStream(t)) : undefined,
-    });
-    return { result, streamed };
-  } finally {
-    process.removeListener("SIGINT", onSigint);
-  }
+    }),
+  );
+  return { result, streamed };
 }
 
 /** Human output of a dispatch that ran: the failure as an error, else the end of the stream or the output. */

@@ -5,11 +5,13 @@
  * Tokens are estimated as ceil(characters / 4) of the rendered text, which never exceeds the budget.
  * The output is deterministic: ties are broken by section order, then by position in the section.
  */
-import { existsSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
 import { UserError } from "../kernel/errors.ts";
 import type { Audience } from "../models/types.ts";
-import { paths as getPaths, type Paths } from "../kernel/paths.ts";
+import type { Paths } from "../kernel/paths.ts";
+import { loadTelos } from "../telos/index.ts";
+import { memorySource } from "./sources/memory.ts";
+import { telosSource } from "./sources/telos.ts";
 import type { Database } from "../kernel/storage/index.ts";
 import { estimateTokens } from "../kernel/text.ts";
 import type { ContextItem, ContextSection, ContextSource } from "./types.ts";
@@ -22,10 +24,11 @@ export interface AssembleRequest {
   budget?: number;
   /** Default "local". "cloud" leaves out everything private. */
   audience?: Audience;
-  paths?: Paths;
+  paths: Paths;
+  /** The user's memory; without it the context holds the Telos only. */
   db?: Database;
-  config?: Config;
-  /** Replaces the default sources (the Telos, and memory when the database exists). */
+  config: Config;
+  /** Replaces the default sources (the Telos, and memory when a database is given). */
   sources?: ContextSource[];
 }
 
@@ -129,36 +132,20 @@ export function selectContext(sectionsIn: ContextSection[], budget: number, audi
   return { text, tokens: estimateTokens(text), budget, audience, memoryIds, sections: out, omitted: { private: privateLeft, overBudget } };
 }
 
-export async function assembleContext(req: AssembleRequest = {}): Promise<AssembledContext> {
-  const p = req.paths ?? getPaths();
-  const config = req.config ?? (await import("../config/index.ts")).loadConfig(p.config);
+export async function assembleContext(req: AssembleRequest): Promise<AssembledContext> {
+  const { paths: p, config } = req;
   const budget = req.budget ?? config.context.budget;
   if (!Number.isInteger(budget) || budget < 1) {
     throw new UserError(`invalid context budget ${budget}`, { hint: "give a whole number of tokens, at least 1" });
   }
   const audience: Audience = req.audience ?? "local";
-  let opened: Database | undefined;
-  try {
-    let sources = req.sources;
-    if (!sources) {
-      const { loadTelos } = await import("../telos/index.ts");
-      const { telosSource } = await import("./sources/telos.ts");
-      sources = [telosSource(loadTelos(p), config)];
-      let db = req.db;
-      if (!db && existsSync(p.db)) {
-        const { openDatabase } = await import("../app/db.ts");
-        db = opened = openDatabase(p.db);
-      }
-      if (db) {
-        const { memorySource } = await import("./sources/memory.ts");
-        sources.push(memorySource(db, config));
-      }
-    }
-    const creq = { query: req.query, budget, audience };
-    const sections: ContextSection[] = [];
-    for (const source of sources) sections.push(...(await source.collect(creq)));
-    return selectContext(sections, budget, audience);
-  } finally {
-    opened?.close();
+  let sources = req.sources;
+  if (!sources) {
+    sources = [telosSource(loadTelos(p), config)];
+    if (req.db) sources.push(memorySource(req.db, config));
   }
+  const creq = { query: req.query, budget, audience };
+  const sections: ContextSection[] = [];
+  for (const source of sources) sections.push(...(await source.collect(creq)));
+  return selectContext(sections, budget, audience);
 }

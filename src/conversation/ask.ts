@@ -4,13 +4,18 @@
  * memory ids that were in the context, then learn from it. An interrupted answer is stored marked as such.
  */
 import { randomUUID } from "node:crypto";
-import { loadConfig, type Config } from "../config/index.ts";
+import type { Config } from "../config/schema.ts";
 import { UsageError, UserError } from "../kernel/errors.ts";
 import { backendAudience, getBackend, resolveModel } from "../models/index.ts";
-import type { BackendName, ChatMessage, Purpose, Usage } from "../models/types.ts";
-import { paths as getPaths, requireUser, type Paths } from "../kernel/paths.ts";
-import { latestEpisodeId, type MemoryItem } from "../memory/index.ts";
-import { openDatabase, type Database } from "../app/db.ts";
+import type { Audience, BackendName, ChatMessage, Purpose, Usage } from "../models/types.ts";
+import type { Paths } from "../kernel/paths.ts";
+import type { Secrets } from "../kernel/secrets.ts";
+import { redactSecrets } from "../kernel/redact.ts";
+import { assembleContext } from "../context/index.ts";
+import { latestEpisodeId, openMemory } from "../memory/index.ts";
+import type { MemoryItem } from "../memory/index.ts";
+import type { Database } from "../kernel/storage/index.ts";
+import { learnFromExchange } from "./learn.ts";
 import { answerInstructions, buildSystem } from "./prompt.ts";
 
 export interface AskOptions {
@@ -21,12 +26,12 @@ export interface AskOptions {
   budget?: number;
   onText?: (delta: string) => void;
   signal?: AbortSignal;
-  paths?: Paths;
-  db?: Database;
+  paths: Paths;
+  db: Database;
+  config: Config;
   purpose?: Purpose;
   /** Instructions replacing the default answer prompt (the user's context is still appended). */
   system?: string;
-  config?: Config;
   /** Earlier turns of a conversation (chat). */
   history?: ChatMessage[];
   /** Learn facts from the exchange (default config learning.enabled). */
@@ -40,6 +45,10 @@ export interface AskOptions {
    * those it continued are sent as earlier turns, and the new episode records that it continues it.
    */
   continueFrom?: number | "latest";
+  /** Answers given by a local model earlier in this conversation (chat), withheld from a cloud model. */
+  localAnswers?: LocalAnswers;
+  /** Secret values to keep out of a cloud request and the call log. */
+  secrets?: Secrets;
 }
 
 export interface AskResult {
@@ -66,34 +75,40 @@ interface Assembled {
   memoryIds: number[];
 }
 
-async function assemble(args: { query: string; budget: number; audience: "local" | "cloud"; db: Database; config: Config; paths: Paths }): Promise<Assembled> {
-  const mod: any = await import("../context/index.ts");
-  const r = await mod.assembleContext(args);
+async function assemble(args: { query: string; budget: number; audience: Audience; db: Database; config: Config; paths: Paths }): Promise<Assembled> {
+  const r = await assembleContext(args);
   return { text: r.text ?? "", tokens: r.tokens ?? 0, memoryIds: [...new Set<number>(r.memoryIds ?? [])] };
-}
-
-async function redactor(): Promise<(s: string) => string> {
-  const { redactSecrets } = await import("../kernel/redact.ts");
-  return (s: string) => redactSecrets(s).text;
 }
 
 export const INTERRUPTED_NOTE = "[interrupted: the answer was cut off before it was complete]";
 
-/**
- * Answers given by a local backend in this process. A local answer was written with the private context in
- * view and may quote it, so when a conversation moves to a cloud backend (chat's /backend), those earlier
- * answers are withheld from the cloud request; the user's own messages are still sent (redacted).
- */
-const localAnswers = new Set<string>();
 const answerKey = (s: string) => s.replace(/\s*\[interrupted\]\s*$/, "").trim();
 export const WITHHELD_ANSWER = "[an earlier answer by a local model, withheld from this cloud model]";
 
-/** The history a cloud backend may see: earlier local answers withheld, secrets redacted from every message. */
-export function cloudHistory(history: ChatMessage[], redact: (s: string) => string): ChatMessage[] {
-  return history.map((m) => {
-    if (m.role === "assistant" && localAnswers.has(answerKey(m.content))) return { role: "assistant", content: WITHHELD_ANSWER };
-    return { ...m, content: redact(m.content) } as ChatMessage;
-  });
+/**
+ * Answers given by a local backend in one conversation. A local answer was written with the private context
+ * in view and may quote it, so when the conversation moves to a cloud backend (chat's /backend), those earlier
+ * answers are withheld from the cloud request; the user's own messages are still sent (redacted on the way).
+ */
+export class LocalAnswers {
+  readonly #keys = new Set<string>();
+
+  add(answer: string): void {
+    if (!answer.trim()) return;
+    this.#keys.add(answerKey(answer));
+    // A conversation sends at most its last few turns: the oldest answers can be forgotten.
+    if (this.#keys.size > 500) this.#keys.delete(this.#keys.values().next().value!);
+  }
+
+  has(answer: string): boolean {
+    return this.#keys.has(answerKey(answer));
+  }
+}
+
+/** The history a cloud backend may see: the earlier local answers of this conversation withheld. */
+export function cloudHistory(history: ChatMessage[], local: LocalAnswers | undefined): ChatMessage[] {
+  if (!local) return history;
+  return history.map((m) => (m.role === "assistant" && local.has(m.content) ? { role: "assistant", content: WITHHELD_ANSWER } : m));
 }
 
 /** Most earlier exchanges `--continue` sends (as chat sends its last 20 messages). */
@@ -108,9 +123,8 @@ export async function storedConversation(
   db: Database,
   config: Config,
   from: number | "latest",
-  audience: "local" | "cloud",
+  audience: Audience,
 ): Promise<{ from: number; history: ChatMessage[]; sent: number; withheld: number }> {
-  const { openMemory } = await import("../memory/index.ts");
   const mem = openMemory(db, config);
   const isExchange = (x: MemoryItem | undefined): x is MemoryItem => !!x && x.kind === "episode" && typeof x.meta.question === "string";
   let id: number | undefined;
@@ -135,107 +149,91 @@ export async function storedConversation(
   return { from: id, history: turns.flat(), sent: turns.length, withheld };
 }
 
-export async function ask(question: string, opts: AskOptions = {}): Promise<AskResult> {
+export async function ask(question: string, opts: AskOptions): Promise<AskResult> {
   const q = question.trim();
   if (!q) throw new UsageError("no question", { hint: "pai ask \"your question\" (or pipe it: echo question | pai ask -)" });
-  const p = opts.paths ?? requireUser(getPaths());
-  const config = opts.config ?? loadConfig(p.config);
-  const db = opts.db ?? openDatabase(p.db);
-  try {
-    const purpose = opts.purpose ?? "answer";
-    const { backend: backendName, model } = resolveModel({ purpose, backend: opts.backend, model: opts.model, config });
-    const audience = backendAudience(backendName, config);
-    const incognito = opts.incognito ?? config.memory.incognito;
+  const { paths: p, config, db } = opts;
+  const purpose = opts.purpose ?? "answer";
+  const { backend: backendName, model } = resolveModel({ purpose, backend: opts.backend, model: opts.model, config });
+  const audience = backendAudience(backendName, config);
+  const incognito = opts.incognito ?? config.memory.incognito;
 
-    const conversation = opts.continueFrom !== undefined ? await storedConversation(db, config, opts.continueFrom, audience) : undefined;
-    const ctx = await assemble({ query: q, budget: opts.budget ?? config.context.budget, audience, db, config, paths: p });
-    let system = buildSystem(opts.system ?? answerInstructions(p), ctx.text);
-    let messages: ChatMessage[] = [...(conversation?.history ?? []), ...(opts.history ?? []), { role: "user", content: q }];
-    const redact = await redactor();
-    if (audience === "cloud") {
-      // Belt and braces: the context already holds nothing private; secrets go from everything that leaves.
-      system = redact(system);
-      messages = cloudHistory(messages, redact);
-    }
+  const conversation = opts.continueFrom !== undefined ? await storedConversation(db, config, opts.continueFrom, audience) : undefined;
+  const ctx = await assemble({ query: q, budget: opts.budget ?? config.context.budget, audience, db, config, paths: p });
+  const system = buildSystem(opts.system ?? answerInstructions(p), ctx.text);
+  let messages: ChatMessage[] = [...(conversation?.history ?? []), ...(opts.history ?? []), { role: "user", content: q }];
+  // The context holds nothing private for a cloud model; the backend redacts secrets from what it sends.
+  if (audience === "cloud") messages = cloudHistory(messages, opts.localAnswers);
 
-    const exchangeId = randomUUID();
-    const backend = getBackend({ purpose, backend: backendName, model, config, db, env: opts.env });
-    let answer = "";
-    let usage: Usage = { inputTokens: 0, outputTokens: 0 };
-    let interrupted = false;
-    let finalModel = model;
-    for await (const ev of backend.chat({ purpose, system, messages, signal: opts.signal, exchangeId })) {
-      if (ev.type === "text") {
-        answer += ev.text;
-        opts.onText?.(ev.text);
-      } else if (ev.type === "done") {
-        usage = ev.usage;
-        finalModel = ev.model || model;
-        interrupted = ev.stopReason === "aborted";
-      }
+  const exchangeId = randomUUID();
+  const backend = getBackend({ purpose, backend: backendName, model, config, db, env: opts.env, secrets: opts.secrets });
+  let answer = "";
+  let usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  let interrupted = false;
+  let finalModel = model;
+  for await (const ev of backend.chat({ purpose, system, messages, signal: opts.signal, exchangeId })) {
+    if (ev.type === "text") {
+      answer += ev.text;
+      opts.onText?.(ev.text);
+    } else if (ev.type === "done") {
+      usage = ev.usage;
+      finalModel = ev.model || model;
+      interrupted = ev.stopReason === "aborted";
     }
-    if (opts.signal?.aborted) interrupted = true;
-    if (audience === "local" && answer.trim()) {
-      localAnswers.add(answerKey(answer));
-      // Chat sends at most its last few turns: the oldest answers can be forgotten.
-      if (localAnswers.size > 500) localAnswers.delete(localAnswers.values().next().value!);
-    }
+  }
+  if (opts.signal?.aborted) interrupted = true;
+  if (audience === "local") opts.localAnswers?.add(answer);
 
-    const result: AskResult = {
-      answer,
-      memoryIds: ctx.memoryIds,
-      usage,
-      exchangeId,
-      interrupted,
+  const result: AskResult = {
+    answer,
+    memoryIds: ctx.memoryIds,
+    usage,
+    exchangeId,
+    interrupted,
+    backend: backendName,
+    model: finalModel,
+    contextTokens: ctx.tokens,
+    learning: "off",
+    ...(conversation ? { continued: { from: conversation.from, sent: conversation.sent, withheld: conversation.withheld } } : {}),
+  };
+  if (incognito) return result;
+
+  const mem = openMemory(db, config);
+  // Memories matched for the question were marked as used by the context's memory source.
+  if (interrupted && !answer.trim()) return result; // nothing was said: nothing to store
+  const content = interrupted
+    ? `Q: ${q}\nA (interrupted): ${answer.trimEnd()}\n${INTERRUPTED_NOTE}`
+    : `Q: ${q}\nA: ${answer.trim()}`;
+  const { item } = mem.remember({
+    content,
+    kind: "episode",
+    source: `${opts.source ?? "ask"}:${backendName}/${finalModel}`,
+    derivedFrom: ctx.memoryIds,
+    visibility: "private",
+    meta: {
+      exchange_id: exchangeId,
+      question: redactSecrets(q).text,
       backend: backendName,
       model: finalModel,
-      contextTokens: ctx.tokens,
-      learning: "off",
-      ...(conversation ? { continued: { from: conversation.from, sent: conversation.sent, withheld: conversation.withheld } } : {}),
-    };
-    if (incognito) return result;
+      memory_ids: ctx.memoryIds,
+      interrupted,
+      complete: !interrupted,
+      usage,
+      ...(conversation ? { continues: conversation.from } : {}),
+    },
+  });
+  result.episodeId = item.id;
 
-    const { openMemory } = await import("../memory/index.ts");
-    const mem = openMemory(db, config);
-    // Memories matched for the question were marked as used by the context's memory source.
-    if (interrupted && !answer.trim()) return result; // nothing was said: nothing to store
-    const content = interrupted
-      ? `Q: ${q}\nA (interrupted): ${answer.trimEnd()}\n${INTERRUPTED_NOTE}`
-      : `Q: ${q}\nA: ${answer.trim()}`;
-    const { item } = mem.remember({
-      content,
-      kind: "episode",
-      source: `${opts.source ?? "ask"}:${backendName}/${finalModel}`,
-      derivedFrom: ctx.memoryIds,
-      visibility: "private",
-      meta: {
-        exchange_id: exchangeId,
-        question: redact(q),
-        backend: backendName,
-        model: finalModel,
-        memory_ids: ctx.memoryIds,
-        interrupted,
-        complete: !interrupted,
-        usage,
-        ...(conversation ? { continues: conversation.from } : {}),
-      },
-    });
-    result.episodeId = item.id;
-
-    const learnOn = opts.learn ?? config.learning.enabled;
-    if (!learnOn || interrupted) return { ...result, learning: interrupted ? "skipped" : "off" };
-    if (audience === "cloud" && !config.learning.cloud) return { ...result, learning: "skipped" };
-    // An exchange answered locally (with private context in view) is never handed to a cloud extractor.
-    const extractAudience = backendAudience(resolveModel({ purpose: "extract", config }).backend, config);
-    if (extractAudience === "cloud" && (audience === "local" || !config.learning.cloud)) return { ...result, learning: "skipped" };
-    try {
-      const { learnFromExchange } = await import("./learn.ts");
-      const r = await learnFromExchange({ question: q, answer, episodeId: item.id, exchangeId, db, config, mem, env: opts.env, signal: opts.signal, answeredBy: audience });
-      return { ...result, learned: r.ids, learning: r.status };
-    } catch {
-      return { ...result, learning: "failed" };
-    }
-  } finally {
-    if (!opts.db) db.close();
+  const learnOn = opts.learn ?? config.learning.enabled;
+  if (!learnOn || interrupted) return { ...result, learning: interrupted ? "skipped" : "off" };
+  if (audience === "cloud" && !config.learning.cloud) return { ...result, learning: "skipped" };
+  // An exchange answered locally (with private context in view) is never handed to a cloud extractor.
+  const extractAudience = backendAudience(resolveModel({ purpose: "extract", config }).backend, config);
+  if (extractAudience === "cloud" && (audience === "local" || !config.learning.cloud)) return { ...result, learning: "skipped" };
+  try {
+    const r = await learnFromExchange({ question: q, answer, episodeId: item.id, exchangeId, db, config, mem, env: opts.env, signal: opts.signal, answeredBy: audience });
+    return { ...result, learned: r.ids, learning: r.status };
+  } catch {
+    return { ...result, learning: "failed" };
   }
 }

@@ -7,10 +7,12 @@
  */
 import * as z from "zod";
 import type { Config } from "../config/index.ts";
-import type { MemoryItem, MemoryStore } from "../memory/index.ts";
+import { openMemory, type MemoryItem, type MemoryStore } from "../memory/index.ts";
 import { markCall } from "../models/calllog.ts";
 import { backendAudience, getBackend, resolveModel } from "../models/index.ts";
-import type { ChatMessage, ModelBackend } from "../models/types.ts";
+import type { Audience, BackendName, ChatMessage, ModelBackend } from "../models/types.ts";
+import { UserError } from "../kernel/errors.ts";
+import { redactSecrets } from "../kernel/redact.ts";
 import type { Database } from "../kernel/storage/index.ts";
 
 export const ExtractedSchema = z.object({
@@ -107,7 +109,7 @@ export interface LearnInput {
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   /** Who answered: an exchange answered by a local model (private context in view) never goes to a cloud extractor. */
-  answeredBy?: import("../models/types.ts").Audience;
+  answeredBy?: Audience;
 }
 
 export async function learnFromExchange(input: LearnInput): Promise<LearnResult> {
@@ -118,7 +120,6 @@ export async function learnFromExchange(input: LearnInput): Promise<LearnResult>
   const backend = getBackend({ purpose: "extract", backend: name, model, config, db, env: input.env });
   let exchange = `User: ${input.question}\n\nAssistant: ${input.answer}`;
   if (audience === "cloud") {
-    const { redactSecrets } = await import("../kernel/redact.ts");
     exchange = redactSecrets(exchange).text;
   }
 
@@ -215,16 +216,15 @@ export async function consolidateWithModel(opts: {
   db: Database;
   config: Config;
   mem?: MemoryStore;
-  backend?: import("../models/types.ts").BackendName;
+  backend?: BackendName;
   model?: string;
   env?: NodeJS.ProcessEnv;
   maxPeriods?: number;
 }): Promise<number> {
   const { db, config } = opts;
-  const mem = opts.mem ?? (await import("../memory/index.ts")).openMemory(db, config);
+  const mem = opts.mem ?? openMemory(db, config);
   const { backend: name, model } = resolveModel({ purpose: "consolidate", backend: opts.backend, model: opts.model, config });
   if (backendAudience(name, config) === "cloud") {
-    const { UserError } = await import("../kernel/errors.ts");
     throw new UserError("consolidation runs on a local model only (cold memories are private)", {
       hint: "use --backend ollama, or 'pai config set models.extract.backend ollama'",
     });

@@ -7,12 +7,18 @@
 export interface InterruptOptions {
   /** Called on each Ctrl-C before the signal is aborted (e.g. to end a half-written line). */
   onInterrupt?: () => void;
+  /**
+   * A second Ctrl-C exits at once with 130 (the shell's code for it), also while the work is closing after the
+   * first: the handler then stays, so the process never dies by the signal itself.
+   */
+  secondExits?: boolean;
 }
 
 /** Runs fn with a signal that Ctrl-C aborts. */
 export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T> | T, opts: InterruptOptions = {}): Promise<T> {
   const ctrl = new AbortController();
   const onSigint = () => {
+    if (opts.secondExits && ctrl.signal.aborted) process.exit(130);
     opts.onInterrupt?.();
     ctrl.abort();
   };
@@ -20,7 +26,7 @@ export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T> |
   try {
     return await fn(ctrl.signal);
   } finally {
-    process.off("SIGINT", onSigint);
+    if (!(opts.secondExits && ctrl.signal.aborted)) process.off("SIGINT", onSigint);
   }
 }
 

@@ -3,7 +3,6 @@
  * off: the wrapper retries (config backend.retries) so every attempt is logged.
  */
 import Anthropic from "@anthropic-ai/sdk";
-import { redact, redactDeep } from "../kernel/secrets.ts";
 import { BackendFailure } from "./errors.ts";
 import type { ChatEvent, ChatRequest, Health, ModelBackend, ModelInfo } from "./types.ts";
 
@@ -17,12 +16,6 @@ export interface AnthropicOptions {
 
 export const DEFAULT_ANTHROPIC_URL = "https://api.anthropic.com";
 
-/**
- * The last guard before the cloud: every text of a request (the model's own tool input too) is redacted, with
- * the credential shapes and every secret value known to this process (a pack's declared secrets, the daemon's).
- */
-const clean = (text: string): string => redact(text);
-
 function toAnthropicMessages(req: ChatRequest): any[] {
   const out: any[] = [];
   const push = (role: "user" | "assistant", block: any) => {
@@ -31,11 +24,11 @@ function toAnthropicMessages(req: ChatRequest): any[] {
     else out.push({ role, content: [block] });
   };
   for (const m of req.messages) {
-    if (m.role === "tool") push("user", { type: "tool_result", tool_use_id: m.toolCallId, content: clean(m.content) });
+    if (m.role === "tool") push("user", { type: "tool_result", tool_use_id: m.toolCallId, content: m.content });
     else if (m.role === "assistant") {
-      if (m.content) push("assistant", { type: "text", text: clean(m.content) });
-      for (const c of m.toolCalls ?? []) push("assistant", { type: "tool_use", id: c.id, name: c.name, input: redactDeep(c.arguments) });
-    } else push("user", { type: "text", text: clean(m.content) });
+      if (m.content) push("assistant", { type: "text", text: m.content });
+      for (const c of m.toolCalls ?? []) push("assistant", { type: "tool_use", id: c.id, name: c.name, input: c.arguments });
+    } else push("user", { type: "text", text: m.content });
   }
   // Plain one-block text messages are sent as strings, the common shape.
   return out.map((m) => (m.content.length === 1 && m.content[0].type === "text" ? { role: m.role, content: m.content[0].text } : m));
@@ -96,7 +89,7 @@ export class AnthropicBackend implements ModelBackend {
       ? `${req.system ? `${req.system}\n\n` : ""}Answer with one JSON object only, no prose and no code fences.`
       : req.system;
     const body: any = { model, max_tokens: req.maxTokens ?? this.maxTokens, messages: toAnthropicMessages(req), stream: true };
-    if (system) body.system = clean(system);
+    if (system) body.system = system;
     if (req.temperature !== undefined) body.temperature = req.temperature;
     if (req.tools?.length) body.tools = req.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters }));
     let input = 0;

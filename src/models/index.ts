@@ -2,14 +2,15 @@
  * Model backends: resolve which backend and model serve a purpose (flags, then config `models.<purpose>`,
  * then `backend.default`), build it, and wrap it with logging, retries and timeouts.
  */
-import { loadConfig, type Config } from "../config/index.ts";
-import { configSchema } from "../config/schema.ts";
+import type { Config } from "../config/schema.ts";
 import { UsageError } from "../kernel/errors.ts";
 import type { Database } from "../kernel/storage/index.ts";
+import type { Secrets } from "../kernel/secrets.ts";
 import { AnthropicBackend } from "./anthropic.ts";
 import { OllamaBackend, ollamaHost } from "./ollama.ts";
 export { backendAudience, isLoopbackUrl, ollamaHost } from "./audience.ts";
 import type { Audience, BackendName, ModelBackend, Purpose } from "./types.ts";
+import { guarded } from "./redaction.ts";
 import { LoggedBackend } from "./wrapper.ts";
 
 export type * from "./types.ts";
@@ -31,23 +32,14 @@ function choiceKey(purpose: Purpose): "answer" | "extract" | "embed" {
   return "answer";
 }
 
-function safeConfig(config?: Config): Config {
-  if (config) return config;
-  try {
-    return loadConfig();
-  } catch {
-    return configSchema.parse({});
-  }
-}
-
 export interface Resolved {
   backend: BackendName;
   model: string;
 }
 
 /** Which backend and model serve a purpose: the flags, then config models.<purpose>, then backend.default. */
-export function resolveModel(opts: { purpose: Purpose; backend?: BackendName; model?: string; config?: Config }): Resolved {
-  const config = safeConfig(opts.config);
+export function resolveModel(opts: { purpose: Purpose; backend?: BackendName; model?: string; config: Config }): Resolved {
+  const config = opts.config;
   const choice = config.models[choiceKey(opts.purpose)] ?? {};
   const backend = opts.backend ?? choice.backend ?? config.backend.default;
   const choiceApplies = (choice.backend ?? config.backend.default) === backend;
@@ -75,23 +67,29 @@ export interface GetBackendOptions {
   purpose: Purpose;
   backend?: BackendName;
   model?: string;
-  config?: Config;
-  /** Where every call is logged (default: the user's database, opened per call). */
-  db?: Database;
+  config: Config;
+  /** Where every call is logged. */
+  db: Database;
+  /** Secret values to redact from anything sent to a cloud backend (credential shapes are redacted anyway). */
+  secrets?: Secrets;
   /** Environment for OLLAMA_HOST / ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL (default: process.env). */
   env?: NodeJS.ProcessEnv;
 }
 
-/** The backend for a purpose, wrapped with the call log, retries and the timeout. */
+/**
+ * The backend for a purpose: a cloud one behind the redaction, then wrapped with the call log, retries and
+ * the timeout.
+ */
 export function getBackend(opts: GetBackendOptions): ModelBackend {
-  const config = safeConfig(opts.config);
+  const config = opts.config;
   const { backend, model } = resolveModel({ ...opts, config });
-  return new LoggedBackend(createBackend(backend, model, config, opts.env), {
+  return new LoggedBackend(guarded(createBackend(backend, model, config, opts.env), opts.secrets), {
     purpose: opts.purpose,
     model,
     retries: config.backend.retries,
     timeoutMs: config.backend.timeoutMs,
     backoffMs: config.backend.backoffMs,
     db: opts.db,
+    secrets: opts.secrets,
   });
 }

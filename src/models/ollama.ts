@@ -4,9 +4,8 @@
  */
 import { Ollama } from "ollama";
 import { BackendFailure } from "./errors.ts";
-import type { ChatEvent, ChatRequest, Health, ModelBackend, ModelInfo, ToolCall } from "./types.ts";
+import type { Audience, ChatEvent, ChatRequest, Health, ModelBackend, ModelInfo, ToolCall } from "./types.ts";
 import { tokensOfChars } from "../kernel/text.ts";
-import { redact } from "../kernel/secrets.ts";
 
 export interface OllamaOptions {
   host: string;
@@ -37,15 +36,14 @@ function promptTokens(req: ChatRequest): number {
   return tokensOfChars(chars);
 }
 
-/** `clean` redacts secrets when the host is another machine, as the cloud backend does. */
-function toOllamaMessages(req: ChatRequest, clean: (text: string) => string = (t) => t): any[] {
+function toOllamaMessages(req: ChatRequest): any[] {
   const out: any[] = [];
-  if (req.system) out.push({ role: "system", content: clean(req.system) });
+  if (req.system) out.push({ role: "system", content: req.system });
   for (const m of req.messages) {
-    if (m.role === "tool") out.push({ role: "tool", content: clean(m.content), tool_name: m.name });
+    if (m.role === "tool") out.push({ role: "tool", content: m.content, tool_name: m.name });
     else if (m.role === "assistant" && m.toolCalls?.length)
-      out.push({ role: "assistant", content: clean(m.content), tool_calls: m.toolCalls.map((c) => ({ function: { name: c.name, arguments: c.arguments } })) });
-    else out.push({ role: m.role, content: clean(m.content) });
+      out.push({ role: "assistant", content: m.content, tool_calls: m.toolCalls.map((c) => ({ function: { name: c.name, arguments: c.arguments } })) });
+    else out.push({ role: m.role, content: m.content });
   }
   return out;
 }
@@ -57,7 +55,7 @@ function isConnectionError(err: any): boolean {
 
 export class OllamaBackend implements ModelBackend {
   readonly name = "ollama" as const;
-  readonly audience: "local" | "cloud";
+  readonly audience: Audience;
   readonly defaultModel: string;
   readonly host: string;
   readonly embedModel: string;
@@ -100,8 +98,7 @@ export class OllamaBackend implements ModelBackend {
     const options: Record<string, number> = { num_ctx: numCtxFor(promptTokens(req), req.maxTokens ?? ANSWER_ROOM) };
     if (req.maxTokens) options.num_predict = req.maxTokens;
     if (req.temperature !== undefined) options.temperature = req.temperature;
-    const clean = this.audience === "cloud" ? redact : undefined;
-    const body: any = { model, messages: toOllamaMessages(req, clean), stream: true, options };
+    const body: any = { model, messages: toOllamaMessages(req), stream: true, options };
     if (req.json) body.format = "json";
     if (req.tools?.length)
       body.tools = req.tools.map((t) => ({ type: "function", function: { name: t.name, description: t.description, parameters: t.parameters } }));
@@ -141,8 +138,7 @@ export class OllamaBackend implements ModelBackend {
   async embed(texts: string[], opts: { model?: string; signal?: AbortSignal } = {}): Promise<number[][]> {
     const model = opts.model ?? this.embedModel;
     try {
-      const input = this.audience === "cloud" ? texts.map(redact) : texts;
-      const r = await this.client(opts.signal).embed({ model, input });
+      const r = await this.client(opts.signal).embed({ model, input: texts });
       return r.embeddings;
     } catch (err) {
       throw this.classify(err, model, opts.signal);

@@ -3,10 +3,8 @@
  * timeouts (only before the first event of a stream, so nothing is shown twice), and one call-log row per
  * attempt. A failure that survives the retries becomes one user-facing line (see toPaiError).
  */
-import { existsSync } from "node:fs";
-import { paths } from "../kernel/paths.ts";
-import { openDatabase, type Database } from "../app/db.ts";
-import { redactSecrets } from "../kernel/redact.ts";
+import type { Database } from "../kernel/storage/index.ts";
+import { Secrets } from "../kernel/secrets.ts";
 import { recordCall, type CallOutcome } from "./calllog.ts";
 import { BackendFailure, toPaiError } from "./errors.ts";
 import type { ChatEvent, ChatRequest, Health, ModelBackend, ModelInfo, Purpose } from "./types.ts";
@@ -19,7 +17,10 @@ export interface WrapOptions {
   retries: number;
   timeoutMs: number;
   backoffMs: number;
-  db?: Database;
+  /** Where every call is logged. */
+  db: Database;
+  /** Secret values never to write into the call log (credential shapes are redacted anyway). */
+  secrets?: Secrets;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -75,20 +76,11 @@ export class LoggedBackend implements ModelBackend {
       outcome: row.outcome,
       attempt: row.attempt,
       // An error may quote what was sent (a server echoing the request): never a secret in the call log.
-      error: row.error ? redactSecrets(row.error).text : null,
+      error: row.error ? (this.opts.secrets ?? new Secrets()).redact(row.error) : null,
       exchangeId: row.exchangeId ?? null,
     };
     try {
-      if (this.opts.db) return recordCall(this.opts.db, record);
-      const p = paths();
-      if (!existsSync(p.user)) return;
-      // Opened per call only when the caller gave no database (short-lived commands).
-      const db = openDatabase(p.db);
-      try {
-        recordCall(db, record);
-      } finally {
-        db.close();
-      }
+      recordCall(this.opts.db, record);
     } catch {
       // The call log must never break a call.
     }

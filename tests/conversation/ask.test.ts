@@ -70,7 +70,7 @@ describe("ask (local backend)", () => {
     servers.push(s);
     const db = openDatabase(p.db);
     const before = openMemory(db, loadConfig(p.config)).stats().total;
-    const r = await ask("secret plans", { paths: p, db, incognito: true, env: { OLLAMA_HOST: s.url } });
+    const r = await ask("secret plans", { paths: p, db, config: loadConfig(p.config), incognito: true, env: { OLLAMA_HOST: s.url } });
     expect(r.episodeId).toBeUndefined();
     expect(openMemory(db, loadConfig(p.config)).stats().total).toBe(before);
     expect(s.requests.filter((q) => q.path === "/api/chat")).toHaveLength(1);

@@ -15,6 +15,7 @@ import { initHome } from "../helpers/cli.ts";
 import { startFakeOllama, type FakeServer } from "../helpers/fake-ollama.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { FakeStdin, FakeTerminal } from "./terminal.ts";
+import { forgetLines } from "../../src/app/forget.ts";
 
 const servers: FakeServer[] = [];
 afterEach(async () => {
@@ -43,7 +44,7 @@ async function start(columns: number, rows: number, chunkDelayMs = 2) {
   servers.push(s);
   const db = openDatabase(p.db);
   const config = loadConfig(p.config);
-  const session = new ChatSession({ paths: p, db, config, env: { OLLAMA_HOST: s.url } });
+  const session = new ChatSession({ paths: p, db, config, env: { OLLAMA_HOST: s.url }, forget: (id) => forgetLines({ paths: p, config, db }, id) });
   const term = new FakeTerminal(columns, rows);
   const stdin = new FakeStdin();
   let exitCode: number | undefined;

@@ -9,6 +9,7 @@ import { openDatabase } from "../../src/app/db.ts";
 import { initHome } from "../helpers/cli.ts";
 import { startFakeOllama, type FakeServer } from "../helpers/fake-ollama.ts";
 import { tmpDir } from "../helpers/tmp.ts";
+import { forgetLines } from "../../src/app/forget.ts";
 
 const servers: FakeServer[] = [];
 afterEach(async () => {
@@ -31,7 +32,7 @@ async function setup(reply: (b: any) => string, chunkDelayMs = 0) {
   servers.push(s);
   const db = openDatabase(p.db);
   const config = loadConfig(p.config);
-  const session = new ChatSession({ paths: p, db, config, env: { OLLAMA_HOST: s.url } });
+  const session = new ChatSession({ paths: p, db, config, env: { OLLAMA_HOST: s.url }, forget: (id) => forgetLines({ paths: p, config, db }, id) });
   return { p, s, db, config, session };
 }
 
@@ -148,7 +149,7 @@ describe("the Ink chat screen, more", () => {
     const home = initHome(tmpDir());
     const p = paths(home);
     const db = openDatabase(p.db);
-    const session = new ChatSession({ paths: p, db, config: loadConfig(p.config), env: { OLLAMA_HOST: "http://127.0.0.1:9" } });
+    const session = new ChatSession({ paths: p, db, config: loadConfig(p.config), env: { OLLAMA_HOST: "http://127.0.0.1:9" }, forget: (id) => forgetLines({ paths: p, config: loadConfig(p.config), db }, id) });
     const ui = render(<ChatScreen session={session} />);
     const last = () => ui.lastFrame() ?? "";
     await until(() => last().includes("· /help"), "status line");

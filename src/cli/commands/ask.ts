@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import type { Home } from "../../app/home.ts";
+import type { TriggerMatch } from "../../packs/index.ts";
 import { examples, note, printJson, readStdin, withJson, writeStream } from "../output.ts";
 
 export function register(program: Command): void {
@@ -38,40 +40,42 @@ export function register(program: Command): void {
     }
     const { parseBackendName } = await import("../../models/index.ts");
     const backend = opts.backend ? parseBackendName(opts.backend) : undefined;
-    // A request that an installed pack's trigger matches goes to that pack (code, then CLI, prompt, skill).
-    // A follow-up is a conversation with the model, never a pack's request.
-    if (opts.packs !== false && !opts.continue) {
-      const { routeToPack } = await import("../../conversation/route.ts");
-      const routed = await routeToPack(question, { backend: opts.backend, model: opts.model, incognito: opts.incognito, json: opts.json });
-      if (routed) return;
-    }
-    const { ask } = await import("../../conversation/ask.ts");
-
-    // Ctrl-C stops the stream: the partial answer is stored marked as interrupted. A second Ctrl-C exits now.
-    const ctrl = new AbortController();
-    const onSigint = () => {
-      if (ctrl.signal.aborted) process.exit(130);
-      ctrl.abort();
-    };
-    process.on("SIGINT", onSigint);
-    let wrote = false;
-    let endsWithNewline = true;
-    try {
-      const r = await ask(question, {
-        backend,
-        model: opts.model,
-        incognito: opts.incognito,
-        budget,
-        continueFrom: opts.continue ? "latest" : undefined,
-        signal: ctrl.signal,
-        onText: opts.json
-          ? undefined
-          : (t) => {
-              writeStream(t);
-              wrote = true;
-              endsWithNewline = t.endsWith("\n");
-            },
-      });
+    const { withHome } = await import("../../app/home.ts");
+    await withHome(async (home) => {
+      // A request that an installed pack's trigger matches goes to that pack (code, then CLI, prompt, skill).
+      // A follow-up is a conversation with the model, never a pack's request.
+      if (opts.packs !== false && !opts.continue) {
+        const { matchingPack } = await import("../../conversation/route.ts");
+        const chosen = matchingPack(question, home.paths);
+        if (chosen) return answerWithPack(home, question, chosen, opts);
+      }
+      const { ask } = await import("../../conversation/ask.ts");
+      const { withInterrupt } = await import("../../kernel/interrupt.ts");
+      let wrote = false;
+      let endsWithNewline = true;
+      // Ctrl-C stops the stream: the partial answer is stored marked as interrupted. A second Ctrl-C exits now.
+      const r = await withInterrupt(
+        (signal) =>
+          ask(question, {
+            paths: home.paths,
+            config: home.config,
+            db: home.db,
+            backend,
+            model: opts.model,
+            incognito: opts.incognito,
+            budget,
+            continueFrom: opts.continue ? "latest" : undefined,
+            signal,
+            onText: opts.json
+              ? undefined
+              : (t) => {
+                  writeStream(t);
+                  wrote = true;
+                  endsWithNewline = t.endsWith("\n");
+                },
+          }),
+        { secondExits: true },
+      );
       if (opts.json) {
         printJson({
           answer: r.answer,
@@ -95,8 +99,29 @@ export function register(program: Command): void {
         process.exitCode = 130;
       } else if (r.learning === "malformed") note("pai: learning skipped — the model's extraction output was malformed; nothing was learned");
       else if (r.learning === "failed") note("pai: learning failed (the answer was stored); see 'pai log'");
-    } finally {
-      process.off("SIGINT", onSigint);
-    }
+    });
+  });
+}
+
+/** `pai ask` handed to the pack whose trigger matched, exactly as `pai do` would run it. */
+async function answerWithPack(home: Home, question: string, chosen: TriggerMatch, opts: { backend?: string; model?: string; incognito?: boolean; json?: boolean }): Promise<void> {
+  note(`pai: handled by the ${chosen.pack}:${chosen.command} pack command (${chosen.tier} tier) — 'pai ask --no-packs' answers with the model instead`);
+  const { dispatchFromCli, printDispatched } = await import("../dispatch.ts");
+  const { result: r, streamed } = await dispatchFromCli(home, question, {
+    backend: opts.backend,
+    model: opts.model,
+    incognito: opts.incognito,
+    origin: "ask",
+    stream: !opts.json,
+  });
+  if (!opts.json) return printDispatched(r, streamed);
+  if (r.result && !r.result.ok) throw r.result.error;
+  printJson({
+    answer: r.output ?? "",
+    pack: chosen.pack,
+    command: chosen.command,
+    tier: chosen.tier,
+    run_id: r.result?.runId ?? null,
+    memory_id: r.result?.memoryId ?? null,
   });
 }

@@ -13,18 +13,13 @@ export function register(program: Command): void {
   cmd.action(async (opts: { backend?: string; model?: string; incognito?: boolean; plain?: boolean }) => {
     const { parseBackendName } = await import("../../models/index.ts");
     const backend = opts.backend ? parseBackendName(opts.backend) : undefined;
-    const { paths, requireUser } = await import("../../kernel/paths.ts");
-    const p = requireUser(paths());
-    const { loadConfig } = await import("../../config/index.ts");
-    const config = loadConfig(p.config);
-    const { openDatabase } = await import("../../app/db.ts");
-    const db = openDatabase(p.db);
-    try {
-      const { runChat } = await import("../../conversation/chat/index.ts");
-      const code = await runChat({ paths: p, db, config, backend, model: opts.model, incognito: opts.incognito, plain: opts.plain });
+    const { withHome } = await import("../../app/home.ts");
+    const { forgetLines } = await import("../../app/forget.ts");
+    const { runChat } = await import("../../conversation/chat/index.ts");
+    await withHome(async (home) => {
+      const { paths, config, db } = home;
+      const code = await runChat({ paths, db, config, backend, model: opts.model, incognito: opts.incognito, plain: opts.plain, forget: (id) => forgetLines(home, id) });
       if (code) process.exitCode = code;
-    } finally {
-      db.close();
-    }
+    });
   });
 }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { Audience } from "../../kernel/privacy.ts";
 import { examples, note, printData, withJson, writeStream } from "../output.ts";
 
 export function register(program: Command): void {
@@ -23,30 +24,32 @@ export function register(program: Command): void {
         throw new UsageError(`--budget must be a whole number of tokens, not '${opts.budget}'`, { hint: "pai context --budget 1000" });
       }
     }
-    const { requireUser } = await import("../../kernel/paths.ts");
-    const p = requireUser();
-    const { loadConfig } = await import("../../config/index.ts");
-    const config = loadConfig(p.config);
-    const { backendAudience, isLoopbackUrl, ollamaHost } = await import("../../models/audience.ts");
-    const host = ollamaHost(config.ollama.host);
-    const remote = !isLoopbackUrl(host);
-    let audience = opts.for as "local" | "cloud" | undefined;
-    audience ??= backendAudience(config.models.answer.backend ?? config.backend.default, config);
+    const { existsSync } = await import("node:fs");
+    const { withHome } = await import("../../app/home.ts");
     const { assembleContext } = await import("../../context/index.ts");
-    const ctx = await assembleContext({ query: opts.query, budget, audience, config, paths: p });
-    if (opts.json) printData(ctx);
-    else writeStream(ctx.text);
-    const parts = [`~${ctx.tokens}/${ctx.budget} tokens (characters / 4)`];
-    if (ctx.omitted.private) parts.push(`${ctx.omitted.private} private item(s) left out`);
-    if (ctx.omitted.overBudget) parts.push(`${ctx.omitted.overBudget} item(s) over budget left out`);
-    parts.push(`for a ${audience} model`);
-    note(parts.join(", "));
-    if (remote) {
-      note(
-        config.ollama.trusted
-          ? `Ollama at ${host} is not this machine; ollama.trusted is set, so it gets the local context`
-          : `Ollama at ${host} is not this machine, so it gets the cloud context (set ollama.trusted true to treat it as local)`,
-      );
-    }
+    const { backendAudience, isLoopbackUrl, ollamaHost } = await import("../../models/audience.ts");
+    await withHome(async (home) => {
+      const config = home.config;
+      const host = ollamaHost(config.ollama.host);
+      const remote = !isLoopbackUrl(host);
+      let audience = opts.for as Audience | undefined;
+      audience ??= backendAudience(config.models.answer.backend ?? config.backend.default, config);
+      // Memory joins the context once there is a database; showing the context never creates one.
+      const ctx = await assembleContext({ query: opts.query, budget, audience, config, paths: home.paths, db: existsSync(home.paths.db) ? home.db : undefined });
+      if (opts.json) printData(ctx);
+      else writeStream(ctx.text);
+      const parts = [`~${ctx.tokens}/${ctx.budget} tokens (characters / 4)`];
+      if (ctx.omitted.private) parts.push(`${ctx.omitted.private} private item(s) left out`);
+      if (ctx.omitted.overBudget) parts.push(`${ctx.omitted.overBudget} item(s) over budget left out`);
+      parts.push(`for a ${audience} model`);
+      note(parts.join(", "));
+      if (remote) {
+        note(
+          config.ollama.trusted
+            ? `Ollama at ${host} is not this machine; ollama.trusted is set, so it gets the local context`
+            : `Ollama at ${host} is not this machine, so it gets the cloud context (set ollama.trusted true to treat it as local)`,
+        );
+      }
+    });
   });
 }

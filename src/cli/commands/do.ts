@@ -23,9 +23,11 @@ export function register(program: Command): void {
     const request = words.join(" ").trim();
     if (!request) throw new UsageError("empty request", { hint: "pai do 'what you want done'" });
     const { dispatchFromCli, printDispatched } = await import("../dispatch.ts");
-    const { result: r, streamed } = await dispatchFromCli(request, {
+    const { withHome } = await import("../../app/home.ts");
+    await withHome(async (home) => {
+    const { result: r, streamed } = await dispatchFromCli(home, request, {
       explain: opts.explain,
-      route: opts.route,
+      route: opts.route as "triggers" | "model",
       backend: opts.backend,
       model: opts.model,
       incognito: opts.incognito,
@@ -61,5 +63,6 @@ export function register(program: Command): void {
       return;
     }
     printDispatched(r, streamed);
+    });
   });
 }

@@ -9,10 +9,11 @@ export function register(program: Command): void {
   withJson(cmd);
   examples(cmd, ["pai models", "pai models --backend ollama", "pai models --json"]);
   cmd.action(async (opts: { backend?: string; json?: boolean }) => {
-    const { loadConfig } = await import("../../config/index.ts");
+    const { openHome } = await import("../../app/home.ts");
     const { parseBackendName } = await import("../../models/index.ts");
     const { modelsReport } = await import("../../models/report.ts");
-    const config = loadConfig();
+    // Works before 'pai init' too: the config is then the defaults.
+    const config = openHome({ user: false }).config;
     const report = await modelsReport(config, { backends: opts.backend ? [parseBackendName(opts.backend)] : undefined });
     if (opts.json) return printData(report);
     print(`Default backend: ${report.default}`);

@@ -16,7 +16,9 @@
  */
 import type { Config } from "../../config/schema.ts";
 import type { Database } from "../../kernel/storage/index.ts";
+import { openMemory } from "../../memory/index.ts";
 import { queryTerms, STOP_WORDS } from "../../memory/text.ts";
+import { timeWindow } from "../../memory/time.ts";
 import type { ContextItem, ContextSection, ContextSource } from "../types.ts";
 
 export const MEMORY_PRIORITY = { pinned: 70, hot: 60, hotMin: 56, windowMax: 58, windowMin: 54, matchMax: 55, matchMin: 30 } as const;
@@ -46,8 +48,6 @@ export function memorySource(db: Database, config: Config): ContextSource {
   return {
     name: "memory",
     async collect(req) {
-      const { openMemory } = await import("../../memory/index.ts");
-      const { timeWindow } = await import("../../memory/time.ts");
       const store = openMemory(db, config);
       const sections: ContextSection[] = [];
       const used: number[] = [];

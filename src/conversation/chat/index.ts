@@ -2,7 +2,10 @@
 import { ChatSession, type ChatSessionOptions } from "./session.ts";
 
 export { ChatSession, HELP, type ChatStatus, type CommandResult } from "./session.ts";
-export { runLineChat } from "./line.ts";
+import { withInterrupt } from "../../kernel/interrupt.ts";
+import { runLineChat } from "./line.ts";
+
+export { runLineChat };
 
 export interface ChatOptions extends ChatSessionOptions {
   /** Force the line mode even on a terminal. */
@@ -22,18 +25,6 @@ export async function runChat(opts: ChatOptions): Promise<number> {
     const { runScreen } = await import("./screen.tsx");
     return runScreen(session);
   }
-  const { runLineChat } = await import("./line.ts");
-  const ctrl = new AbortController();
-  const onSigint = () => {
-    if (ctrl.signal.aborted) process.exit(130);
-    ctrl.abort();
-  };
-  process.on("SIGINT", onSigint);
-  try {
-    const r = await runLineChat(session, { input: stdin, output: process.stdout, error: process.stderr, signal: ctrl.signal });
-    return r.interrupted ? 130 : 0;
-  } finally {
-    // After a Ctrl-C the handler stays: a second one while closing still exits 130, not by the signal.
-    if (!ctrl.signal.aborted) process.off("SIGINT", onSigint);
-  }
+  const r = await withInterrupt((signal) => runLineChat(session, { input: stdin, output: process.stdout, error: process.stderr, signal }), { secondExits: true });
+  return r.interrupted ? 130 : 0;
 }

@@ -5,9 +5,10 @@
  */
 import type { Config } from "../../config/index.ts";
 import { PaiError } from "../../kernel/errors.ts";
-import type { AskResult } from "../ask.ts";
-import type { MemoryStore } from "../../memory/index.ts";
-import { parseBackendName, resolveModel } from "../../models/index.ts";
+import { ask, LocalAnswers, type AskResult } from "../ask.ts";
+import { assembleContext } from "../../context/index.ts";
+import { openMemory, type MemoryStore } from "../../memory/index.ts";
+import { backendAudience, parseBackendName, resolveModel } from "../../models/index.ts";
 import type { BackendName, ChatMessage } from "../../models/types.ts";
 import type { Paths } from "../../kernel/paths.ts";
 import type { Database } from "../../kernel/storage/index.ts";
@@ -52,6 +53,8 @@ export interface ChatSessionOptions {
   model?: string;
   incognito?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Forgets a memory everywhere a copy may be (`/forget`): the lines to show, or undefined when there is no such item. */
+  forget: (id: number) => string[] | undefined;
 }
 
 export class ChatSession {
@@ -60,6 +63,8 @@ export class ChatSession {
   incognito: boolean;
   readonly history: ChatMessage[] = [];
   private memStore?: MemoryStore;
+  /** This conversation's local answers, withheld if it moves to a cloud backend. */
+  private readonly localAnswers = new LocalAnswers();
 
   constructor(private readonly opts: ChatSessionOptions) {
     const r = resolveModel({ purpose: "answer", backend: opts.backend, model: opts.model, config: opts.config });
@@ -69,11 +74,7 @@ export class ChatSession {
   }
 
   private async mem(): Promise<MemoryStore> {
-    if (!this.memStore) {
-      const { openMemory } = await import("../../memory/index.ts");
-      this.memStore = openMemory(this.opts.db, this.opts.config);
-    }
-    return this.memStore;
+    return (this.memStore ??= openMemory(this.opts.db, this.opts.config));
   }
 
   async status(): Promise<ChatStatus> {
@@ -89,7 +90,6 @@ export class ChatSession {
 
   /** Sends one message; the answer streams through onText. */
   async send(text: string, opts: { onText?: (t: string) => void; signal?: AbortSignal } = {}): Promise<AskResult> {
-    const { ask } = await import("../ask.ts");
     const r = await ask(text, {
       paths: this.opts.paths,
       db: this.opts.db,
@@ -102,6 +102,7 @@ export class ChatSession {
       onText: opts.onText,
       signal: opts.signal,
       source: "chat",
+      localAnswers: this.localAnswers,
     });
     this.history.push({ role: "user", content: text }, { role: "assistant", content: r.interrupted ? `${r.answer} [interrupted]` : r.answer });
     return r;
@@ -140,15 +141,11 @@ export class ChatSession {
         case "forget": {
           const id = Number(arg.replace(/^mem:/, ""));
           if (!arg || !Number.isInteger(id) || id < 1) return { output: "usage: /forget ID (a memory id, e.g. /forget 42)", error: true };
-          const { forgetEverywhere, describeForget } = await import("../../memory/forget.ts");
-          const r = forgetEverywhere(this.opts.db, await this.mem(), [id]);
-          if (!r.forgotten.length) return { output: `no memory item ${id}`, error: true };
-          const { done, remains } = describeForget(r);
-          return { output: [`forgot mem:${id}`, ...done.slice(1), ...remains].join("\n") };
+          const lines = this.opts.forget(id);
+          if (!lines) return { output: `no memory item ${id}`, error: true };
+          return { output: [`forgot mem:${id}`, ...lines].join("\n") };
         }
         case "context": {
-          const { assembleContext } = await import("../../context/index.ts");
-          const { backendAudience } = await import("../../models/index.ts");
           const audience = backendAudience(this.backend, this.opts.config);
           const ctx = await assembleContext({ paths: this.opts.paths, db: this.opts.db, config: this.opts.config, audience, query: rest.length ? arg : undefined });
           return { output: `${ctx.text.trim() || "(empty)"}\n— ${ctx.tokens} tokens, for a ${audience} model` };
