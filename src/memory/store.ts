@@ -12,7 +12,11 @@
  * clock, so it is computed wherever a tier is read (loaded, filtered, counted, ranked or selected): time
  * passing or a changed memory.warmWindowDays moves nothing on disk. Every store operation that writes
  * re-checks the hot set (a bounded number of items, through indexed queries); maintain() re-checks all of
- * it. See history() for how the tier history stays complete without stored warm→cold moves.
+ * it. tiers.ts says how the tier history stays complete without stored warm→cold moves.
+ *
+ * This file opens a store and holds reading, editing and history; the other parts each have a file:
+ * write.ts (inserting and merging), tiers.ts, search.ts (with neighbours.ts and vectors.ts), stats.ts,
+ * consolidate.ts, forget.ts (deleting), rows.ts (what they share) and types.ts (the shapes).
  */
 import type { Config } from "../config/schema.ts";
 import { UserError } from "../kernel/errors.ts";
