@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { requireUser } from "../../../kernel/paths.ts";
 import { examples } from "../../output.ts";
 import * as install from "./install.ts";
 import * as logs from "./logs.ts";
@@ -12,8 +13,7 @@ import * as stop from "./stop.ts";
 /** `pai daemon …`: one file per verb beside this one. */
 export function register(program: Command): void {
   const group = program.command("daemon").description("start, stop and inspect the persistent assistant (one per PAI_HOME)");
-  group.hook("preAction", async () => {
-    const { requireUser } = await import("../../../kernel/paths.ts");
+  group.hook("preAction", () => {
     requireUser();
   });
   examples(group, ["pai daemon start", "pai daemon status", "pai daemon logs -f", "pai daemon pause", "pai daemon install", "pai daemon stop"]);

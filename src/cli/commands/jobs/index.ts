@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { requireUser } from "../../../kernel/paths.ts";
 import { examples } from "../../output.ts";
 import * as add from "./add.ts";
 import * as disable from "./disable.ts";
@@ -10,8 +11,7 @@ import * as run from "./run.ts";
 /** `pai jobs …`: one file per verb beside this one. */
 export function register(program: Command): void {
   const group = program.command("jobs").description("manage the daemon's jobs (user/jobs/<name>.json: trigger + action + policy)");
-  group.hook("preAction", async () => {
-    const { requireUser } = await import("../../../kernel/paths.ts");
+  group.hook("preAction", () => {
     requireUser();
   });
   examples(group, [
