@@ -6,9 +6,9 @@ export { openMemory } from "./store.ts";
 export { isoDate, toIso } from "./dates.ts";
 export {
   MEMORY_KINDS,
-  TIERS,
+  MEMORY_TIERS,
   type MemoryKind,
-  type Tier,
+  type MemoryTier,
   type MemoryVisibility,
   type MemoryItem,
   type MemoryStore,

@@ -5,7 +5,7 @@
 import type { Config } from "../config/schema.ts";
 import { UserError } from "../kernel/errors.ts";
 import type { Database } from "../kernel/storage/index.ts";
-import { MEMORY_KINDS, TIERS, type MemoryItem, type MemoryKind, type MemoryVisibility, type Tier } from "./types.ts";
+import { MEMORY_KINDS, MEMORY_TIERS, type MemoryItem, type MemoryKind, type MemoryVisibility, type MemoryTier } from "./types.ts";
 
 /** A memory_items row as the store loads it. */
 export interface Row {
@@ -46,7 +46,7 @@ export const tierOf = (alias: string) =>
   `(SELECT CASE WHEN tr.hot = 1 THEN 'hot' WHEN tr.active_at >= ? THEN 'warm' ELSE 'cold' END FROM memory_tiers tr WHERE tr.item_id = ${alias}.id)`;
 
 /** The tier of a loaded row: hot is stored; warm or cold follows from `active_at` and the warm cut. */
-export function rowTier(r: { hot: number | null; active_at: string }, warmCut: string): Tier {
+export function rowTier(r: { hot: number | null; active_at: string }, warmCut: string): MemoryTier {
   return r.hot === 1 ? "hot" : r.active_at >= warmCut ? "warm" : "cold";
 }
 
@@ -80,9 +80,9 @@ export function checkKind(kind: string): MemoryKind {
   return kind as MemoryKind;
 }
 
-export function checkTier(tier: string): Tier {
-  if (!(TIERS as readonly string[]).includes(tier)) throw new UserError(`unknown tier '${tier}'`, { hint: "use hot, warm or cold" });
-  return tier as Tier;
+export function checkTier(tier: string): MemoryTier {
+  if (!(MEMORY_TIERS as readonly string[]).includes(tier)) throw new UserError(`unknown tier '${tier}'`, { hint: "use hot, warm or cold" });
+  return tier as MemoryTier;
 }
 
 /** Now, and the cuts of the hot and warm windows (items active at or after a cut are within its window). */

@@ -30,7 +30,7 @@ import { filters, search } from "./search.ts";
 import { stats } from "./stats.ts";
 import { contentHash } from "./text.ts";
 import { derivedColdAt, logMove, maintain, retier, setTier } from "./tiers.ts";
-import type { MemoryItem, MemoryStore, OpenMemoryOptions, RememberManyResult, Tier } from "./types.ts";
+import type { MemoryItem, MemoryStore, OpenMemoryOptions, RememberManyResult, MemoryTier } from "./types.ts";
 import { setEmbedding } from "./vectors.ts";
 import { insertOne } from "./write.ts";
 
@@ -214,7 +214,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     const c = ctx.cuts();
     const item = mustGet(ctx, id);
     const tiers = db
-      .prepare<{ at: string; from_tier: Tier; to_tier: Tier }>("SELECT at, from_tier, to_tier FROM memory_tier_events WHERE item_id = ? ORDER BY rowid")
+      .prepare<{ at: string; from_tier: MemoryTier; to_tier: MemoryTier }>("SELECT at, from_tier, to_tier FROM memory_tier_events WHERE item_id = ? ORDER BY rowid")
       .all(id)
       .map((r) => ({ at: r.at, from: r.from_tier, to: r.to_tier }));
     // The stored moves, then the move to cold that happened by itself since the last of them, if any: it

@@ -12,7 +12,7 @@
  */
 import type { SqlValue } from "../kernel/storage/index.ts";
 import { DAY_MS, rowTier, type Ctx, type Cuts, type TierState } from "./rows.ts";
-import type { MaintainResult, Tier } from "./types.ts";
+import type { MaintainResult, MemoryTier } from "./types.ts";
 
 /**
  * When the item went cold by itself (warm → cold at active_at + warmWindowDays), if it is cold now and that
@@ -29,7 +29,7 @@ export function derivedColdAt(ctx: Ctx, s: TierState, c: Cuts): string | null {
 }
 
 /** Records one item's move from → to (none when equal), first writing down a derived warm → cold move it ends. */
-export function logMove(ctx: Ctx, s: TierState, from: Tier, to: Tier, c: Cuts, moved?: Record<string, number>): void {
+export function logMove(ctx: Ctx, s: TierState, from: MemoryTier, to: MemoryTier, c: Cuts, moved?: Record<string, number>): void {
   const { q } = ctx;
   if (from === to) return;
   if (from === "cold") {
@@ -142,9 +142,9 @@ function retierBounded(ctx: Ctx, limit: number): number {
 }
 
 /** Items per tier at the cuts `c`: hot as stored; warm and cold by active_at (ranges of the (hot, active_at) index). */
-export function tierCounts({ db }: Ctx, c: Cuts): Record<Tier, number> {
+export function tierCounts({ db }: Ctx, c: Cuts): Record<MemoryTier, number> {
   return db
-    .prepare<Record<Tier, number>>(
+    .prepare<Record<MemoryTier, number>>(
       `SELECT (SELECT count(*) FROM memory_tiers WHERE hot = 1) AS hot,
          (SELECT count(*) FROM memory_tiers WHERE hot = 0 AND active_at >= ?) AS warm,
          (SELECT count(*) FROM memory_tiers WHERE hot = 0 AND active_at < ?) AS cold`,

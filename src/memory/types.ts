@@ -2,16 +2,16 @@
 import type { Database } from "../kernel/storage/index.ts";
 
 export type MemoryKind = "fact" | "preference" | "event" | "episode" | "note" | "action";
-export type Tier = "hot" | "warm" | "cold";
+export type MemoryTier = "hot" | "warm" | "cold";
 export type MemoryVisibility = "private" | "shareable";
 export const MEMORY_KINDS: readonly MemoryKind[] = ["fact", "preference", "event", "episode", "note", "action"];
-export const TIERS: readonly Tier[] = ["hot", "warm", "cold"];
+export const MEMORY_TIERS: readonly MemoryTier[] = ["hot", "warm", "cold"];
 
 export interface MemoryItem {
   id: number;
   content: string;
   kind: MemoryKind;
-  tier: Tier;
+  tier: MemoryTier;
   createdAt: string;
   recordedAt: string;
   lastUsedAt: string | null;
@@ -57,7 +57,7 @@ export interface RememberManyResult {
 
 export interface SearchOptions {
   limit?: number;
-  tier?: Tier;
+  tier?: MemoryTier;
   kind?: MemoryKind;
   since?: string;
   audience?: "local" | "cloud";
@@ -70,7 +70,7 @@ export interface SearchOptions {
 export type SearchHit = MemoryItem & { score: number };
 
 export interface ListOptions {
-  tier?: Tier;
+  tier?: MemoryTier;
   kind?: MemoryKind;
   limit?: number;
   offset?: number;
@@ -88,7 +88,7 @@ export interface MemoryStats {
   pinned: number;
   redacted: number;
   embeddings: number;
-  byTier: Record<Tier, number>;
+  byTier: Record<MemoryTier, number>;
   byKind: Record<MemoryKind, number>;
   oldest: string | null;
   newest: string | null;
@@ -101,14 +101,14 @@ export interface MaintainResult {
   moved: Record<string, number>;
   total: number;
   /** Items per tier at the time maintain ran (warm and cold derived from it). */
-  byTier: Record<Tier, number>;
+  byTier: Record<MemoryTier, number>;
   ms: number;
 }
 
 export interface MemoryHistory {
   item: MemoryItem;
   /** Tier moves, oldest first: the stored ones, then the move to cold it made by itself since, if any (derived). */
-  tiers: { at: string; from: Tier; to: Tier }[];
+  tiers: { at: string; from: MemoryTier; to: MemoryTier }[];
   /** Older versions this item replaced, newest first. */
   supersedes: MemoryItem[];
   /** Newer versions that replaced it, oldest first. */

@@ -1,7 +1,7 @@
 /** What the memory commands share: reading their flags and ids, and the table of items. Nothing here opens anything. */
 import type { Config } from "../../../config/schema.ts";
 import { UsageError } from "../../../kernel/errors.ts";
-import { MEMORY_KINDS, TIERS, type MemoryItem, type MemoryKind, type Tier } from "../../../memory/index.ts";
+import { MEMORY_KINDS, MEMORY_TIERS, type MemoryItem, type MemoryKind, type MemoryTier } from "../../../memory/index.ts";
 
 /** True when nothing may be stored: the --incognito flag or memory.incognito in the config. */
 export function isIncognito(flag: boolean | undefined, config: Config): boolean {
@@ -16,10 +16,10 @@ export function parseKind(kind: string | undefined): MemoryKind | undefined {
   return kind as MemoryKind;
 }
 
-export function parseTier(tier: string | undefined): Tier | undefined {
+export function parseTier(tier: string | undefined): MemoryTier | undefined {
   if (tier === undefined) return undefined;
-  if (!(TIERS as readonly string[]).includes(tier)) throw new UsageError(`unknown tier '${tier}'`, { hint: "use hot, warm or cold" });
-  return tier as Tier;
+  if (!(MEMORY_TIERS as readonly string[]).includes(tier)) throw new UsageError(`unknown tier '${tier}'`, { hint: "use hot, warm or cold" });
+  return tier as MemoryTier;
 }
 
 export function parseLimit(text: string | undefined, fallback: number): number {
