@@ -110,6 +110,9 @@ describe("pai remember / pai memory", () => {
     expect(r.stdout).toMatch(/Imported 3 item\(s\)/);
     expect(r.stdout).toMatch(/skipped 4 bad line/);
     for (const n of [2, 4, 6, 7]) expect(r.stderr).toMatch(new RegExp(`line ${n}: `));
+    // Each bad line says which field is wrong, what it must hold and what it got.
+    expect(r.stderr).toContain("line 4: content: required: the text to remember (skipped)");
+    expect(r.stderr).toContain("line 7: kind: got 'rumour'; allowed: fact, preference, event, episode, note, action (skipped)");
     expect(r.stderr).toMatch(/committed 3 item\(s\) through line 8/);
 
     const out = pai(["memory", "export", "--format", "jsonl"], { home: h });

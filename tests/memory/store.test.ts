@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configSchema, type Config } from "../../src/config/schema.ts";
-import { openMemory, type MemoryStore } from "../../src/memory/index.ts";
+import { countItems, latestEpisodeId, openMemory, type MemoryStore } from "../../src/memory/index.ts";
 import { dateWords } from "../../src/memory/text.ts";
 import { openDatabase, integrityCheck, type Database } from "../../src/app/db.ts";
 import { tmpDir } from "../helpers/tmp.ts";
@@ -421,6 +421,26 @@ describe(`memory store (${isBun ? "bun:sqlite" : "better-sqlite3"})`, () => {
     store.forget([1]);
     db.exec("INSERT INTO memory_fts (memory_fts, rank) VALUES ('integrity-check', 1)");
     expect(() => store.remember({ content: "x", createdAt: "+010000-01-01T00:00:00Z" })).toThrow(/invalid created_at/);
+    db.close();
+  });
+
+  it("answers other concerns' questions without a store: how many items, the latest exchange of a source", () => {
+    const { db, store } = setup();
+    expect(countItems(db)).toBe(0);
+    expect(latestEpisodeId(db, "ask:")).toBeUndefined();
+    const first = store.remember({ content: "Q: where? A: Lyon", kind: "episode", source: "ask:1" }).item.id;
+    store.remember({ content: "a note", kind: "note", source: "ask:2" });
+    store.remember({ content: "Q: who? A: Ada", kind: "episode", source: "chat:3" });
+    store.remember({ content: "Q: when? A: March", kind: "episode", source: "ask_x" });
+    expect(countItems(db)).toBe(4);
+    expect(latestEpisodeId(db, "ask:")).toBe(first);
+    // A replaced exchange is not the latest one; the version that replaced it is.
+    const edited = store.edit(first, "Q: where? A: Lyon, since March");
+    expect(countItems(db)).toBe(5);
+    expect(latestEpisodeId(db, "ask:")).toBe(edited.id);
+    const empty = openDatabase(join(tmpDir(), "empty.db"), { migrate: false });
+    expect(countItems(empty)).toBe(0);
+    empty.close();
     db.close();
   });
 
