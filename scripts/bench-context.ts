@@ -52,7 +52,7 @@ const KINDS = ["fact", "preference", "event", "episode", "note", "action"] as co
 
 // ---- a full Telos -----------------------------------------------------------------------------------
 const p = paths(home);
-initUser({ name: "Ada", paths: p });
+initUser({ name: "Ada", paths: p, openDatabase });
 const FILES: [string, string, string][] = [
   ["mission", "M", "shareable"],
   ["goals", "G", "private"],

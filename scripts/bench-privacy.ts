@@ -48,7 +48,7 @@ for (const [name, text] of [
 const home = mkdtempSync(join(tmpdir(), "pai-bench-privacy-"));
 try {
   const p = paths(home);
-  initUser({ name: "Ada", paths: p });
+  initUser({ name: "Ada", paths: p, openDatabase });
   const db = openDatabase(p.db);
   const mem = openMemory(db, loadConfig(p.config));
   const words = "garden shed lyon cello bicycle louvre marie train annecy lake boat hike semnoz project deadline budget".split(" ");

@@ -5,7 +5,8 @@
  */
 import type { Audience } from "../models/types.ts";
 
-export type Visibility = "private" | "shareable";
+import type { Visibility } from "../kernel/privacy.ts";
+export type { Visibility };
 
 export interface ContextRequest {
   query?: string;

@@ -19,6 +19,7 @@ import { redactSecrets } from "../kernel/redact.ts";
 import { MEMORY_KINDS, openMemory, type MemoryItem, type MemoryKind, type MemoryStore } from "../memory/index.ts";
 import type { Audience } from "../models/types.ts";
 import { withInterrupt } from "../kernel/interrupt.ts";
+import { visibleTo } from "../kernel/privacy.ts";
 import type { Paths } from "../kernel/paths.ts";
 import type { Database } from "../kernel/storage/index.ts";
 import { loadTelos, resolveTelosName, textLines, type Telos, type TelosDoc, type TelosItem } from "../telos/index.ts";
@@ -32,8 +33,6 @@ export interface PaiMcpOptions {
   config: Config;
   paths: Paths;
 }
-
-const visibleTo = (audience: Audience, visibility: string) => audience === "local" || visibility === "shareable";
 
 function json(data: unknown): CallToolResult {
   return { content: [{ type: "text", text: JSON.stringify(data, null, 2) }] };

@@ -41,7 +41,7 @@ export function isLoopbackUrl(url: string): boolean {
 }
 
 /** Who an Ollama host is for privacy: "local" for this machine or a host the user trusts, else "cloud". */
-export function ollamaAudience(host: string, trusted: boolean): "local" | "cloud" {
+export function ollamaAudience(host: string, trusted: boolean): Audience {
   return trusted || isLoopbackUrl(host) ? "local" : "cloud";
 }
 

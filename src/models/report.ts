@@ -2,11 +2,11 @@
 import type { Config } from "../config/index.ts";
 import { PaiError } from "../kernel/errors.ts";
 import { BACKENDS, createBackend, resolveModel } from "./index.ts";
-import type { BackendName, ModelInfo } from "./types.ts";
+import type { Audience, BackendName, ModelInfo } from "./types.ts";
 
 export interface BackendReport {
   name: BackendName;
-  audience: "local" | "cloud";
+  audience: Audience;
   ok: boolean;
   detail: string;
   models: ModelInfo[];

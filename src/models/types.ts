@@ -4,7 +4,8 @@
  */
 export type BackendName = "ollama" | "anthropic";
 /** Local backends may see private items; cloud backends never do. */
-export type Audience = "local" | "cloud";
+import type { Audience } from "../kernel/privacy.ts";
+export type { Audience };
 export type Purpose = "answer" | "extract" | "embed" | "consolidate" | "skill" | "prompt" | "route" | "job";
 
 export interface ToolSpec {

@@ -2,6 +2,7 @@
 import { relative } from "node:path";
 import { UserError } from "../kernel/errors.ts";
 import type { Paths } from "../kernel/paths.ts";
+import type { Visibility } from "../kernel/privacy.ts";
 import {
   TELOS_NAMES,
   formatLinks,
@@ -27,7 +28,7 @@ export interface ListedFile {
   updated: string | null;
   /** The file's modification time (ISO 8601), or null when missing. */
   edited: string | null;
-  visibility: "private" | "shareable";
+  visibility: Visibility;
 }
 
 export interface ListResult {
@@ -70,7 +71,7 @@ export interface ItemView {
   line: number;
   section: string | null;
   active: boolean;
-  visibility: "private" | "shareable";
+  visibility: Visibility;
 }
 
 export interface DocView {
@@ -79,7 +80,7 @@ export interface DocView {
   exists: boolean;
   title: string;
   updated: string | null;
-  visibility: "private" | "shareable";
+  visibility: Visibility;
   items: ItemView[];
   /** Free-text lines (preferences.md). */
   lines: string[];

@@ -12,8 +12,9 @@
 import { createRequire } from "node:module";
 import { locateFrontMatter, parseYaml, YamlError } from "../kernel/frontmatter.ts";
 import { issueLine } from "../kernel/issues.ts";
+import type { Visibility } from "../kernel/privacy.ts";
 
-export type Visibility = "private" | "shareable";
+export type { Visibility } from "../kernel/privacy.ts";
 
 export interface FrontMatter {
   title?: string;

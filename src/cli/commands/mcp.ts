@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { Audience } from "../../kernel/privacy.ts";
 import { examples } from "../output.ts";
 
 export function register(program: Command): void {
@@ -19,7 +20,7 @@ export function register(program: Command): void {
     const { withHome } = await import("../../app/home.ts");
     const { serveStdio } = await import("../../interop/mcp.ts");
     await withHome(async (home) => {
-      const audience = (opts.client as "local" | "cloud" | undefined) ?? home.config.mcp.clientIs;
+      const audience = (opts.client as Audience | undefined) ?? home.config.mcp.clientIs;
       await serveStdio({ audience, paths: home.paths, config: home.config, db: home.db });
     });
   });

@@ -15,7 +15,7 @@ import { PaiError, UserError } from "../../kernel/errors.ts";
 import { issueLine } from "../../kernel/issues.ts";
 import { itemJson, metaProblem } from "./json.ts";
 import { isoDate } from "../dates.ts";
-import { MEMORY_KINDS, type MemoryStore, type RememberInput } from "../types.ts";
+import { MEMORY_KINDS, type MemoryStore, type MemoryVisibility, type RememberInput } from "../types.ts";
 
 /** The longest import line (1 MiB); a longer one is reported and skipped without being read into memory. */
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -68,13 +68,13 @@ function quickLine(o: Record<string, unknown>): RememberInput | undefined {
   };
 }
 
-function withDefaults(input: RememberInput, defaults: { visibility?: "private" | "shareable" }): RememberInput {
+function withDefaults(input: RememberInput, defaults: { visibility?: MemoryVisibility }): RememberInput {
   if (input.visibility === undefined && defaults.visibility) input.visibility = defaults.visibility;
   return input;
 }
 
 /** Parses one import line into a store input, or throws an Error whose message says what is wrong. */
-export function parseImportLine(line: string, defaults: { visibility?: "private" | "shareable" } = {}): RememberInput {
+export function parseImportLine(line: string, defaults: { visibility?: MemoryVisibility } = {}): RememberInput {
   const bytes = Buffer.byteLength(line, "utf8");
   if (bytes > MAX_LINE_BYTES) throw new Error(tooLong(bytes));
   let raw: unknown;
@@ -134,7 +134,7 @@ export interface ImportResult extends ImportProgress {
 
 export interface ImportOptions {
   batchSize?: number;
-  visibility?: "private" | "shareable";
+  visibility?: MemoryVisibility;
   onBatch?: (p: ImportProgress) => void;
   onBadLine?: (line: number, error: string) => void;
   /** Keep at most this many bad-line reports in the result (all are passed to onBadLine). */

@@ -1,11 +1,12 @@
 import type { Command } from "commander";
+import type { Visibility } from "../../../kernel/privacy.ts";
 import { withHome } from "../../../app/home.ts";
 import { itemJson, openMemory } from "../../../memory/index.ts";
 import { examples, print, printJson, withJson } from "../../output.ts";
 import { parseId } from "./shared.ts";
 
 /** `pai memory private ID…` and `pai memory shareable ID…`: one file, two verbs, as pin and unpin are. */
-function visibilityVerb(group: Command, visibility: "private" | "shareable", description: string, example: string): void {
+function visibilityVerb(group: Command, visibility: Visibility, description: string, example: string): void {
   const cmd = group.command(visibility).argument("<ids...>", "the memories' ids").description(description);
   withJson(cmd);
   examples(cmd, [example, "pai memory show 42"]);
