@@ -18,19 +18,3 @@ export function openDatabase(path: string, opts: OpenOptions & { migrate?: boole
 export function latestSchemaVersion(): number {
   return Math.max(0, ...allMigrations().map((m) => m.version));
 }
-
-/** Opens the database at `path`, runs fn, and always closes it. */
-export function withDatabase<T>(path: string, fn: (db: Database) => T): T {
-  const db = openDatabase(path);
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
-}
-
-/** The user's database under PAI_HOME (requires an initialised user/). */
-export async function openUserDatabase(opts: OpenOptions & { migrate?: boolean } = {}): Promise<Database> {
-  const { paths, requireUser } = await import("../kernel/paths.ts");
-  return openDatabase(requireUser(paths()).db, opts);
-}

@@ -29,18 +29,3 @@ export class Secrets {
     return this.#known.size;
   }
 }
-
-// Transitional: the process-wide list, until every caller is handed a Secrets value.
-const processSecrets = new Secrets();
-/** @deprecated pass a Secrets value down instead */
-export function registerSecret(value: string | undefined): void {
-  processSecrets.add(value);
-}
-/** @deprecated pass a Secrets value down instead */
-export function redact(text: string): string {
-  return processSecrets.redact(text);
-}
-/** @deprecated pass a Secrets value down instead */
-export function redactDeep<T>(value: T): T {
-  return processSecrets.redactDeep(value);
-}
