@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { formatError, UsageError } from "../../kernel/errors.ts";
 import { examples, note, print, printData, style, verbatim, withJson } from "../output.ts";
 
 export function register(program: Command): void {
@@ -18,22 +19,22 @@ export function register(program: Command): void {
     "pai do --route model 'give me the key ideas of https://example.com/post'",
   ]);
   cmd.action(async (words: string[], opts: { explain?: boolean; route: string; backend?: string; model?: string; incognito?: boolean; json?: boolean }) => {
-    const { UsageError } = await import("../../kernel/errors.ts");
     if (opts.route !== "triggers" && opts.route !== "model") throw new UsageError(`unknown route '${opts.route}'`, { hint: "use --route triggers or --route model" });
     const request = words.join(" ").trim();
     if (!request) throw new UsageError("empty request", { hint: "pai do 'what you want done'" });
     const { dispatchFromCli, printDispatched } = await import("../dispatch.ts");
     const { withHome } = await import("../../app/home.ts");
-    await withHome(async (home) => {
-    const { result: r, streamed } = await dispatchFromCli(home, request, {
-      explain: opts.explain,
-      route: opts.route as "triggers" | "model",
-      backend: opts.backend,
-      model: opts.model,
-      incognito: opts.incognito,
-      origin: "cli",
-      stream: !opts.json && !opts.explain,
-    });
+    const { result: r, streamed } = await withHome((home) =>
+      dispatchFromCli(home, request, {
+        explain: opts.explain,
+        route: opts.route === "model" ? "model" : "triggers",
+        backend: opts.backend,
+        model: opts.model,
+        incognito: opts.incognito,
+        origin: "cli",
+        stream: !opts.json && !opts.explain,
+      }),
+    );
     if (opts.json) {
       const { result, ...rest } = r;
       // Template variables are named by the pack's own patterns: kept as they are.
@@ -44,7 +45,6 @@ export function register(program: Command): void {
       });
       if (!r.ok) {
         // The failure is in the JSON, and still one line on stderr with a non-zero exit.
-        const { formatError } = await import("../../kernel/errors.ts");
         note(formatError(result?.error ?? new Error("the request failed")));
         process.exitCode = result?.error?.exitCode ?? 1;
       }
@@ -63,6 +63,5 @@ export function register(program: Command): void {
       return;
     }
     printDispatched(r, streamed);
-    });
   });
 }
