@@ -31,7 +31,7 @@ export interface FrontMatterProblem {
   severity: "error" | "warning";
 }
 
-export interface ParsedFile {
+export interface ParsedTelosText {
   frontMatter: FrontMatter;
   /** Line number (1-based) of the first body line. */
   bodyStartLine: number;
@@ -52,10 +52,10 @@ const SPECIAL_KEY = /^(?:null|true|false|__proto__)$/i;
 /** Characters YAML treats differently from a plain letter: controls, a lone CR, separators, a byte-order mark. */
 const ODD_CHAR = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
 
-/** Splits a file's text into front matter lines and body; parses and validates the front matter. */
-export function parseFrontMatter(text: string): ParsedFile {
+/** Reads a Telos file's text: splits off its front matter, parses and validates it, and returns the body. */
+export function parseTelosText(text: string): ParsedTelosText {
   const split = locateFrontMatter(text);
-  const notRead = (message: string): ParsedFile => ({
+  const notRead = (message: string): ParsedTelosText => ({
     frontMatter: { visibility: "private", data: {} },
     bodyStartLine: split.bodyStartLine,
     body: split.body,
@@ -165,10 +165,10 @@ function lineOfKey(fmLines: string[], key: string): number {
   return i < 0 ? 1 : i + 2;
 }
 
-function fullPath(fmLines: string[]): Omit<ParsedFile, "bodyStartLine" | "body"> {
+function fullPath(fmLines: string[]): Omit<ParsedTelosText, "bodyStartLine" | "body"> {
   const problems: FrontMatterProblem[] = [];
   let data: Record<string, unknown> | undefined;
-  let via: ParsedFile["via"] = "yaml";
+  let via: ParsedTelosText["via"] = "yaml";
   let recovered = true;
   try {
     const parsed = parseYaml(fmLines.join("\n")) ?? {};

@@ -9,7 +9,7 @@ import { fileKind } from "../kernel/fs.ts";
 import { isUtf8 } from "node:buffer";
 import { join, relative } from "node:path";
 import { TELOS_FILES, type Paths, type TelosFile } from "../kernel/paths.ts";
-import { parseFrontMatter, type Visibility } from "./frontmatter.ts";
+import { parseTelosText, type Visibility } from "./frontmatter.ts";
 
 export type { Visibility } from "./frontmatter.ts";
 
@@ -232,7 +232,7 @@ export function loadTelosFile(name: TelosFile | "preferences", p: Paths): Loaded
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
 
-  const parsed = parseFrontMatter(text);
+  const parsed = parseTelosText(text);
   for (const pr of parsed.problems) problems.push({ file, ...pr });
   const fm = parsed.frontMatter;
   const doc: TelosDoc = {

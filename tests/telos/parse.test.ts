@@ -1,7 +1,7 @@
 import { readFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fastPath, frontMatterSchema, parseFrontMatter } from "../../src/telos/frontmatter.ts";
+import { fastPath, frontMatterSchema, parseTelosText } from "../../src/telos/frontmatter.ts";
 import { parseYaml } from "../../src/kernel/frontmatter.ts";
 import { checkTelos, formatProblem, linkedFrom, loadTelos, parseLinks, textLines } from "../../src/telos/index.ts";
 import { fm, telosHome } from "./helpers.ts";
@@ -198,13 +198,13 @@ describe("front matter fast path", () => {
       expect(parseYaml(yaml)).toEqual(fast.data);
     }
     // And the full parse (which falls back when the fast path declines) gives the reference values when valid.
-    const parsed = parseFrontMatter(`---\n${yaml}\n---\nbody\n`);
+    const parsed = parseTelosText(`---\n${yaml}\n---\nbody\n`);
     if (reference) expect(parsed.frontMatter).toMatchObject(reference);
     else expect(parsed.problems.length).toBeGreaterThan(0);
   });
 
   it("takes the fast path for the templates' shape", () => {
-    expect(parseFrontMatter(`${fm("Goals")}\nbody`).via).toBe("fast");
+    expect(parseTelosText(`${fm("Goals")}\nbody`).via).toBe("fast");
   });
 
   it("loading never writes to the user's files", () => {

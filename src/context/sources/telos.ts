@@ -29,8 +29,8 @@ export const PREFERENCES = { key: "preferences", title: "Preferences", order: 30
 /** The most a query can raise a lower-priority Telos item (it stays below preferences). */
 const QUERY_BOOST = 25;
 
-
-export function queryTerms(query: string | undefined): string[] {
+/** The distinct words of a query that can raise a Telos item: three letters or more, no stop words. */
+export function relevanceWords(query: string | undefined): string[] {
   if (!query) return [];
   const words = query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
   return [...new Set(words.filter((w) => w.length >= 3 && !STOP_WORDS.has(w)))];
@@ -54,7 +54,7 @@ export function telosSource(telos: Telos, config: Pick<Config, "user" | "context
   return {
     name: "telos",
     collect(req: ContextRequest): ContextSection[] {
-      const terms = queryTerms(req.query);
+      const terms = relevanceWords(req.query);
       const doc = (name: string) => telos.docs.find((d) => d.name === name);
       const toItem = (i: TelosItem, priority: number): ContextItem => ({ ref: i.id, text: render(i), visibility: i.visibility, priority });
       const sections: ContextSection[] = [];
