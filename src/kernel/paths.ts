@@ -80,7 +80,7 @@ export function requireUser(p: Paths = paths()): Paths {
  * A file from system/, unless the user overrides it: user/overrides/<relative> replaces system/<relative>.
  * `relative` is relative to system/, e.g. "prompts/answer.md".
  */
-export function systemFile(relative: string, p: Paths = paths()): string {
+export function systemFile(relative: string, p: Paths): string {
   const override = join(p.overrides, relative);
   return existsSync(override) ? override : join(p.system, relative);
 }
