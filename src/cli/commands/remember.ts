@@ -3,7 +3,7 @@ import { withHome } from "../../app/home.ts";
 import { UsageError } from "../../kernel/errors.ts";
 import { itemJson, openMemory } from "../../memory/index.ts";
 import { examples, note, print, printJson, readStdin, withJson } from "../output.ts";
-import { isIncognito, parseKind } from "./memory/shared.ts";
+import { homeFor, isIncognito, parseKind } from "./memory/shared.ts";
 
 export function register(program: Command): void {
   const cmd = program
@@ -31,13 +31,13 @@ export function register(program: Command): void {
       const text = words.length === 1 && words[0] === "-" ? await readStdin() : words.join(" ");
       if (!text.trim()) throw new UsageError("nothing to remember", { hint: 'pai remember "TEXT" (or - to read standard input)' });
       const kind = parseKind(opts.kind);
-      await withHome(({ db, config }) => {
-        if (isIncognito(opts.incognito, config)) {
+      await withHome((home) => {
+        if (isIncognito(opts.incognito, home)) {
           if (opts.json) return printJson({ stored: false, incognito: true });
           note("incognito: nothing was stored");
           return;
         }
-        const r = openMemory(db, config).remember({
+        const r = openMemory(home.db, home.config).remember({
           content: text,
           kind,
           pinned: !!opts.pin,
@@ -48,7 +48,7 @@ export function register(program: Command): void {
         if (opts.json) return printJson({ ...itemJson(r.item), stored: true, merged: r.merged });
         if (r.redacted) note(`redacted: ${String((r.item.meta.redactedKinds as string[] | undefined)?.join(", ") ?? "secrets")}`);
         print(r.merged ? `Already known as #${r.item.id} (${r.item.tier}); warmed it.` : `Remembered #${r.item.id} (${r.item.kind}, ${r.item.tier}${r.item.pinned ? ", pinned" : ""}).`);
-      });
+      }, homeFor(opts.incognito));
     },
   );
 }

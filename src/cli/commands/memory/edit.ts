@@ -3,7 +3,7 @@ import { withHome } from "../../../app/home.ts";
 import { UsageError } from "../../../kernel/errors.ts";
 import { itemJson, openMemory } from "../../../memory/index.ts";
 import { examples, note, print, printJson, readStdin, withJson } from "../../output.ts";
-import { isIncognito, parseId } from "./shared.ts";
+import { homeFor, isIncognito, parseId } from "./shared.ts";
 
 export function register(group: Command): void {
   const cmd = group
@@ -19,7 +19,7 @@ export function register(group: Command): void {
     const text = words.length === 1 && words[0] === "-" ? await readStdin() : words.join(" ");
     if (!text.trim()) throw new UsageError("the new text is empty", { hint: `pai memory edit ${id} "TEXT"` });
     await withHome((home) => {
-      if (isIncognito(opts.incognito, home.config)) {
+      if (isIncognito(opts.incognito, home)) {
         if (opts.json) return printJson({ stored: false, incognito: true });
         note("incognito: nothing was changed");
         return;
@@ -27,6 +27,6 @@ export function register(group: Command): void {
       const item = openMemory(home.db, home.config).edit(id, text);
       if (opts.json) return printJson(itemJson(item));
       print(`#${item.id} now replaces #${id}.`);
-    });
+    }, homeFor(opts.incognito));
   });
 }

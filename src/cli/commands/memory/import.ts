@@ -3,7 +3,7 @@ import { withHome } from "../../../app/home.ts";
 import { openMemory } from "../../../memory/index.ts";
 import { checkJsonlFile, importJsonlFile } from "../../../memory/io/jsonl.ts";
 import { examples, note, print, printJson, withJson } from "../../output.ts";
-import { isIncognito, parseLimit } from "./shared.ts";
+import { homeFor, isIncognito, parseLimit } from "./shared.ts";
 
 export function register(group: Command): void {
   const cmd = group
@@ -24,7 +24,7 @@ export function register(group: Command): void {
     const batchSize = parseLimit(opts.batch, 5000);
     const onBadLine = (line: number, error: string) => note(`line ${line}: ${error} (skipped)`);
     await withHome(async (home) => {
-      if (isIncognito(opts.incognito, home.config)) {
+      if (isIncognito(opts.incognito, home)) {
         // Check the file, store nothing.
         const { lines: n, valid: ok } = await checkJsonlFile(file, { onBadLine });
         if (opts.json) return printJson({ stored: false, incognito: true, valid: ok, lines: n });
@@ -48,6 +48,6 @@ export function register(group: Command): void {
           (r.bad.length ? `; skipped ${r.bad.length} bad line(s)` : "") +
           ".",
       );
-    });
+    }, homeFor(opts.incognito));
   });
 }

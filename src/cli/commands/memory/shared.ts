@@ -1,11 +1,16 @@
 /** What the memory commands share: reading their flags and ids, and the table of items. Nothing here opens anything. */
-import type { Config } from "../../../config/schema.ts";
+import type { Home, HomeOptions } from "../../../app/home.ts";
 import { UsageError } from "../../../kernel/errors.ts";
 import { MEMORY_KINDS, MEMORY_TIERS, type MemoryItem, type MemoryKind, type MemoryTier } from "../../../memory/index.ts";
 
-/** True when nothing may be stored: the --incognito flag or memory.incognito in the config. */
-export function isIncognito(flag: boolean | undefined, config: Config): boolean {
-  return !!flag || config.memory.incognito;
+/** True when nothing may be stored: the --incognito flag, or memory.incognito in the config (read only without the flag). */
+export function isIncognito(flag: boolean | undefined, home: Pick<Home, "config">): boolean {
+  return !!flag || home.config.memory.incognito;
+}
+
+/** The home a command that may store something opens: with --incognito nothing is stored, so no user/ is needed. */
+export function homeFor(flag: boolean | undefined): HomeOptions {
+  return { user: !flag };
 }
 
 export function parseKind(kind: string | undefined): MemoryKind | undefined {

@@ -14,9 +14,9 @@ export function register(group: Command): void {
   examples(cmd, ["pai memory show 42", "pai memory show mem:42 --json"]);
   cmd.action(async (idText: string, opts: { json?: boolean; incognito?: boolean }) => {
     const id = parseId(idText);
-    await withHome(({ db, config }) => {
-      const incognito = isIncognito(opts.incognito, config);
-      const store = openMemory(db, config);
+    await withHome((home) => {
+      const incognito = isIncognito(opts.incognito, home);
+      const store = openMemory(home.db, home.config);
       const h0 = store.history(id);
       // Showing an item to the user is using it: it warms (unless incognito).
       if (!incognito && h0.item.supersededBy === null) store.touch([id]);
