@@ -11,7 +11,7 @@ import { scrubApprovals, scrubFirings } from "../automation/jobs/store.ts";
 import type { Database } from "../kernel/storage/index.ts";
 import { forgetItems, MIN_NEEDLE } from "../memory/forget.ts";
 import { openMemory, type MemoryStore } from "../memory/index.ts";
-import { scrubRuns } from "../packs/store.ts";
+import { scrubRuns } from "../packs/runs.ts";
 import type { Home } from "./home.ts";
 
 export interface ForgetReport {

@@ -13,8 +13,6 @@ import { writeFileAtomic } from "../kernel/fs.ts";
 import { installedFiles } from "./files.ts";
 import { loadManifest, permissionsSchema, type PackManifest } from "./manifest/index.ts";
 
-export { scrubRuns } from "./runs.ts";
-
 export const sourceSchema = z.object({
   type: z.enum(["builtin", "path", "git"]),
   location: z.string(),
