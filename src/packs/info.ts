@@ -1,6 +1,6 @@
 /** `pai pack info` and `pai pack config`: what a pack is, asks for and how it is set. */
 import { existsSync } from "node:fs";
-import { readRawConfig, validateConfig } from "../config/index.ts";
+import { readRawConfig, validateConfig, type Config } from "../config/index.ts";
 import { UserError } from "../kernel/errors.ts";
 import type { Paths } from "../kernel/paths.ts";
 import type { Database } from "../kernel/storage/index.ts";
@@ -38,12 +38,25 @@ export interface PackInfo {
 }
 
 /**
- * Where pack info looks: the paths, and the database for an installed pack's recent runs. `db` is read only
- * when the database file exists (a Home opens it on first use, so a pack info may open none).
+ * Where pack info looks: the paths, the config (settings' values; a config that cannot be read shows the
+ * declared defaults), and the database for an installed pack's recent runs, read only when the database file
+ * exists (a Home opens it on first use, so a pack info may open none).
  */
 export interface InfoHome {
   readonly paths: Paths;
+  readonly config: Config;
   readonly db: Database;
+}
+
+type Configured = Record<string, Record<string, unknown>>;
+
+/** The packs' settings of the config, or none when it cannot be read. */
+function configuredOf(home: { readonly config: Config }): Configured {
+  try {
+    return home.config.packs.settings as Configured;
+  } catch {
+    return {};
+  }
 }
 
 export interface SettingEntry {
@@ -55,11 +68,7 @@ export interface SettingEntry {
   description: string;
 }
 
-function settingsOf(m: PackManifest, p: Paths): SettingEntry[] {
-  let configured: Record<string, Record<string, unknown>> = {};
-  try {
-    configured = (validateConfig(readRawConfig(p.config), p.config).packs.settings ?? {}) as Record<string, Record<string, unknown>>;
-  } catch {}
+function settingsOf(m: PackManifest, configured: Configured): SettingEntry[] {
   const values = packSettings(m, configured);
   return Object.entries(m.config).map(([key, spec]) => ({
     key,
@@ -73,6 +82,7 @@ function settingsOf(m: PackManifest, p: Paths): SettingEntry[] {
 
 export async function packInfo(spec: string, home: InfoHome): Promise<PackInfo> {
   const p = home.paths;
+  const configured = configuredOf(home);
   const lock = /^[a-z0-9-]+$/.test(spec) ? readLock(spec, p) : undefined;
   let m: PackManifest;
   let source: PackSource | undefined;
@@ -95,7 +105,7 @@ export async function packInfo(spec: string, home: InfoHome): Promise<PackInfo> 
   }
   try {
     const integrity = lock ? verifyPack(m.name, p)[0] : undefined;
-    const values = Object.fromEntries(settingsOf(m, p).map((e) => [e.key, e.value]));
+    const values = Object.fromEntries(settingsOf(m, configured).map((e) => [e.key, e.value]));
     return {
       name: m.name,
       version: m.version,
@@ -115,7 +125,7 @@ export async function packInfo(spec: string, home: InfoHome): Promise<PackInfo> 
         // $PACK is where the pack runs from: its installed folder, also for a folder not installed yet.
         effective: expandPermissions(c.permissions, { home: p.home, packDir: packDir(m.name, p), settings: values }),
       })),
-      settings: settingsOf(m, p),
+      settings: settingsOf(m, configured),
       hooks: m.hooks.map((h) => ({ event: h.event, command: h.command, cron: h.cron, paths: h.paths })),
       recentRuns: lock && existsSync(p.db) ? recentRuns(home.db, m.name) : [],
     };
@@ -124,8 +134,9 @@ export async function packInfo(spec: string, home: InfoHome): Promise<PackInfo> 
   }
 }
 
-export function packConfig(name: string, p: Paths): SettingEntry[] {
-  return settingsOf(getInstalled(name, p).manifest, p);
+/** The settings of an installed pack: each value, its default, and whether the config sets it. */
+export function packConfig(name: string, home: { readonly paths: Paths; readonly config: Config }): SettingEntry[] {
+  return settingsOf(getInstalled(name, home.paths).manifest, configuredOf(home));
 }
 
 /** Parses a setting from the command line by its declared type (JSON, or text for strings). */
@@ -143,6 +154,7 @@ export function parseSetting(text: string, type: string): unknown {
   return text;
 }
 
+/** Sets (or, with no value, removes) one setting of an installed pack in the config file, checked by its declared type. */
 export function setPackConfig(name: string, key: string, value: string | undefined, p: Paths): SettingEntry {
   const { manifest } = getInstalled(name, p);
   const spec = manifest.config[key];
@@ -162,8 +174,8 @@ export function setPackConfig(name: string, key: string, value: string | undefin
     mine[key] = v;
   }
   if (!Object.keys(mine).length) delete settings[name];
-  validateConfig(raw, p.config);
+  const written = validateConfig(raw, p.config);
   writeFileAtomic(p.config, `${JSON.stringify(raw, null, 2)}\n`);
-  return settingsOf(manifest, p).find((e) => e.key === key)!;
+  return settingsOf(manifest, written.packs.settings as Configured).find((e) => e.key === key)!;
 }
 

@@ -13,13 +13,12 @@ export function register(group: Command): void {
     const { withHome } = await import("../../../app/home.ts");
     const { packConfig, setPackConfig } = await import("../../../packs/info.ts");
     await withHome((home) => {
-      const p = home.paths;
       if (key !== undefined && (value !== undefined || opts.unset)) {
-        const entry = setPackConfig(pack, key, opts.unset ? undefined : value, p);
+        const entry = setPackConfig(pack, key, opts.unset ? undefined : value, home.paths);
         if (opts.json) return printData(settingJson(entry));
         return print(`${pack}.${key} = ${JSON.stringify(entry.value)}${entry.set ? "" : " (default)"}`);
       }
-      const entries = packConfig(pack, p).filter((e) => key === undefined || e.key === key);
+      const entries = packConfig(pack, home).filter((e) => key === undefined || e.key === key);
       if (key !== undefined && !entries.length) {
         throw new UserError(`pack '${pack}' has no setting '${key}'`, { hint: `'pai pack config ${pack}' lists its settings` });
       }
