@@ -1,24 +1,20 @@
 /**
  * Ctrl-C during a command: the one place where SIGINT becomes an AbortSignal. The work sees `signal.aborted`
- * and stops cleanly (a model stream ends, a pack's process group is killed); the handler is always removed
- * afterwards, so a later Ctrl-C has its usual meaning.
+ * and stops cleanly (a model stream ends, a pack's process group is killed). A second Ctrl-C exits at once with
+ * 130 (the shell's code for it), also while the work is still closing after the first: the handler then stays,
+ * so the process never dies by the signal itself. Otherwise the handler is removed afterwards.
  */
 
 export interface InterruptOptions {
-  /** Called on each Ctrl-C before the signal is aborted (e.g. to end a half-written line). */
+  /** Called on the first Ctrl-C before the signal is aborted (e.g. to end a half-written line). */
   onInterrupt?: () => void;
-  /**
-   * A second Ctrl-C exits at once with 130 (the shell's code for it), also while the work is closing after the
-   * first: the handler then stays, so the process never dies by the signal itself.
-   */
-  secondExits?: boolean;
 }
 
 /** Runs fn with a signal that Ctrl-C aborts. */
 export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T> | T, opts: InterruptOptions = {}): Promise<T> {
   const ctrl = new AbortController();
   const onSigint = () => {
-    if (opts.secondExits && ctrl.signal.aborted) process.exit(130);
+    if (ctrl.signal.aborted) process.exit(130);
     opts.onInterrupt?.();
     ctrl.abort();
   };
@@ -26,7 +22,7 @@ export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T> |
   try {
     return await fn(ctrl.signal);
   } finally {
-    if (!(opts.secondExits && ctrl.signal.aborted)) process.off("SIGINT", onSigint);
+    if (!ctrl.signal.aborted) process.off("SIGINT", onSigint);
   }
 }
 

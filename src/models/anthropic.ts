@@ -3,7 +3,7 @@
  * off: the wrapper retries (config backend.retries) so every attempt is logged.
  */
 import Anthropic from "@anthropic-ai/sdk";
-import { BackendFailure } from "./errors.ts";
+import { abortedEnd, BackendFailure } from "./errors.ts";
 import type { ChatEvent, ChatRequest, Health, ModelBackend, ModelInfo } from "./types.ts";
 
 export interface AnthropicOptions {
@@ -140,12 +140,8 @@ export class AnthropicBackend implements ModelBackend {
         }
       }
     } catch (err) {
-      const f = this.classify(err, model, req.signal);
-      if (f.kind === "aborted") {
-        yield { type: "done", usage: { inputTokens: input, outputTokens: output }, stopReason: "aborted", model: finalModel };
-        return;
-      }
-      throw f;
+      yield abortedEnd(this.classify(err, model, req.signal), { inputTokens: input, outputTokens: output }, finalModel);
+      return;
     }
     yield { type: "done", usage: { inputTokens: input, outputTokens: output }, stopReason: stop, model: finalModel };
   }

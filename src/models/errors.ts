@@ -3,7 +3,7 @@
  * into one user-facing line (EnvironmentError, exit 3) with the fix when retries are exhausted.
  */
 import { EnvironmentError, UserError, type PaiError } from "../kernel/errors.ts";
-import type { BackendName } from "./types.ts";
+import type { BackendName, ChatEvent, Usage } from "./types.ts";
 
 export type FailureKind =
   | "connection" // nothing listening, DNS, reset
@@ -84,4 +84,13 @@ export function toPaiError(f: BackendFailure, attempts = 1): PaiError {
     default:
       return new EnvironmentError(`Anthropic failed: ${f.message}${tries}`, { hint: "try again shortly, or use --backend ollama", cause: f });
   }
+}
+
+/**
+ * The end of a stream that failed: a `done` event marked aborted when the caller stopped it (what was said so
+ * far stands), else the failure, thrown.
+ */
+export function abortedEnd(f: BackendFailure, usage: Usage, model: string): ChatEvent {
+  if (f.kind !== "aborted") throw f;
+  return { type: "done", usage, stopReason: "aborted", model };
 }

@@ -3,7 +3,7 @@
  * Ollama's default context silently truncates long prompts.
  */
 import { Ollama } from "ollama";
-import { BackendFailure } from "./errors.ts";
+import { abortedEnd, BackendFailure } from "./errors.ts";
 import type { Audience, ChatEvent, ChatRequest, Health, ModelBackend, ModelInfo, ToolCall } from "./types.ts";
 import { tokensOfChars } from "../kernel/text.ts";
 
@@ -125,12 +125,8 @@ export class OllamaBackend implements ModelBackend {
         }
       }
     } catch (err) {
-      const f = this.classify(err, model, req.signal);
-      if (f.kind === "aborted") {
-        yield { type: "done", usage: { inputTokens: input, outputTokens: output }, stopReason: "aborted", model: finalModel };
-        return;
-      }
-      throw f;
+      yield abortedEnd(this.classify(err, model, req.signal), { inputTokens: input, outputTokens: output }, finalModel);
+      return;
     }
     yield { type: "done", usage: { inputTokens: input, outputTokens: output }, stopReason: stop, model: finalModel };
   }

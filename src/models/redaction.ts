@@ -5,7 +5,8 @@
  * backend whose audience is "cloud" is wrapped in it, whatever its vendor.
  */
 import { Secrets } from "../kernel/secrets.ts";
-import type { ChatEvent, ChatMessage, ChatRequest, Health, ModelBackend, ModelInfo } from "./types.ts";
+import { BackendDecorator } from "./decorator.ts";
+import type { ChatEvent, ChatMessage, ChatRequest, ModelBackend } from "./types.ts";
 
 /** The request with every text redacted. */
 export function redactRequest(req: ChatRequest, secrets: Secrets): ChatRequest {
@@ -19,35 +20,20 @@ export function redactRequest(req: ChatRequest, secrets: Secrets): ChatRequest {
   return { ...req, ...(req.system !== undefined ? { system: clean(req.system) } : {}), messages };
 }
 
-export class CloudRedaction implements ModelBackend {
-  readonly name;
-  readonly audience;
-  readonly defaultModel: string;
-  readonly embed?: ModelBackend["embed"];
-  /** The inner backend's embedding model, where it has one. */
-  readonly embedModel?: string;
-
+export class CloudRedaction extends BackendDecorator {
   constructor(
-    readonly inner: ModelBackend,
+    inner: ModelBackend,
     private readonly secrets: Secrets,
   ) {
-    this.name = inner.name;
-    this.audience = inner.audience;
-    this.defaultModel = inner.defaultModel;
-    this.embedModel = (inner as { embedModel?: string }).embedModel;
-    if (inner.embed) this.embed = (texts, o) => inner.embed!(texts.map((t) => secrets.redact(t)), o);
+    super(inner);
   }
 
   chat(req: ChatRequest): AsyncIterable<ChatEvent> {
     return this.inner.chat(redactRequest(req, this.secrets));
   }
 
-  listModels(): Promise<ModelInfo[]> {
-    return this.inner.listModels();
-  }
-
-  health(opts?: { timeoutMs?: number }): Promise<Health> {
-    return this.inner.health(opts);
+  protected embedTexts(texts: string[], opts?: { model?: string; signal?: AbortSignal }): Promise<number[][]> {
+    return this.inner.embed!(texts.map((t) => this.secrets.redact(t)), opts);
   }
 }
 

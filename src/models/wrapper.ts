@@ -5,9 +5,10 @@
  */
 import type { Database } from "../kernel/storage/index.ts";
 import { Secrets } from "../kernel/secrets.ts";
+import { BackendDecorator } from "./decorator.ts";
 import { recordCall, type CallOutcome } from "./calllog.ts";
 import { BackendFailure, toPaiError } from "./errors.ts";
-import type { ChatEvent, ChatRequest, Health, ModelBackend, ModelInfo, Purpose } from "./types.ts";
+import type { ChatEvent, ChatRequest, ModelBackend, ModelInfo, Purpose } from "./types.ts";
 import { tokensOfChars } from "../kernel/text.ts";
 
 export interface WrapOptions {
@@ -36,20 +37,12 @@ export function retryDelay(backoffMs: number, attempt: number, f: BackendFailure
   return asked !== undefined && asked > backoff ? Math.min(asked, 30_000) : backoff;
 }
 
-export class LoggedBackend implements ModelBackend {
-  readonly name;
-  readonly audience;
-  readonly defaultModel: string;
-  readonly embed?: ModelBackend["embed"];
-
+export class LoggedBackend extends BackendDecorator {
   constructor(
-    readonly inner: ModelBackend,
+    inner: ModelBackend,
     private readonly opts: WrapOptions,
   ) {
-    this.name = inner.name;
-    this.audience = inner.audience;
-    this.defaultModel = opts.model;
-    if (inner.embed) this.embed = (texts, o) => this.embedWithRetry(texts, o);
+    super(inner, opts.model);
   }
 
   private log(row: {
@@ -153,9 +146,9 @@ export class LoggedBackend implements ModelBackend {
     }
   }
 
-  private async embedWithRetry(texts: string[], o: { model?: string; signal?: AbortSignal } = {}): Promise<number[][]> {
+  protected async embedTexts(texts: string[], o: { model?: string; signal?: AbortSignal } = {}): Promise<number[][]> {
     // The resolved model is an embedding model only when this backend was built for embeddings.
-    const model = o.model ?? (this.opts.purpose === "embed" ? this.opts.model : ((this.inner as { embedModel?: string }).embedModel ?? this.opts.model));
+    const model = o.model ?? (this.opts.purpose === "embed" ? this.opts.model : (this.embedModel ?? this.opts.model));
     const attempts = this.opts.retries + 1;
     const inputTokens = tokensOfChars(texts.reduce((n, t) => n + t.length, 0));
     for (let attempt = 1; ; attempt++) {
@@ -176,16 +169,12 @@ export class LoggedBackend implements ModelBackend {
     }
   }
 
-  async listModels(): Promise<ModelInfo[]> {
+  override async listModels(): Promise<ModelInfo[]> {
     try {
       return await this.inner.listModels();
     } catch (err) {
       if (err instanceof BackendFailure) throw toPaiError(err);
       throw err;
     }
-  }
-
-  health(opts?: { timeoutMs?: number }): Promise<Health> {
-    return this.inner.health(opts);
   }
 }

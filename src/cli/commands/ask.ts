@@ -74,7 +74,6 @@ export function register(program: Command): void {
                   endsWithNewline = t.endsWith("\n");
                 },
           }),
-        { secondExits: true },
       );
       if (opts.json) {
         printJson({

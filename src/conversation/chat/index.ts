@@ -25,6 +25,6 @@ export async function runChat(opts: ChatOptions): Promise<number> {
     const { runScreen } = await import("./screen.tsx");
     return runScreen(session);
   }
-  const r = await withInterrupt((signal) => runLineChat(session, { input: stdin, output: process.stdout, error: process.stderr, signal }), { secondExits: true });
+  const r = await withInterrupt((signal) => runLineChat(session, { input: stdin, output: process.stdout, error: process.stderr, signal }));
   return r.interrupted ? 130 : 0;
 }
