@@ -2,7 +2,8 @@
  * Every concern's migrations, gathered in one list. Each concern owns a block of version numbers and lists
  * its migrations in its own schema file; nothing below this folder knows the others' tables.
  *
- * Blocks: 1-99 core, 100-199 memory, 200-299 models, 300-399 packs, 400-499 automation, 500-599 interop.
+ * Blocks: 1-99 core, 100-199 memory, 200-299 models, 300-399 packs, 400-449 jobs (and, from the first
+ * automation migration, the audit table), 450-499 the audit trail, 500-599 interop.
  * Never edit a migration that has shipped: add a new one with the next number of its block.
  */
 import { orderMigrations, type Migration } from "../kernel/storage/migrations.ts";
