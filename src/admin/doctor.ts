@@ -6,10 +6,15 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import pkg from "../../package.json" with { type: "json" };
 import { CONFIG_DEFAULTS } from "../config/defaults.ts";
+import { loadConfig, readRawConfig } from "../config/index.ts";
 import { PaiError } from "../kernel/errors.ts";
 import { TELOS_FILES, type Paths } from "../kernel/paths.ts";
 import { integrityCheck, looksLikeSqlite, openDatabase } from "../kernel/storage/index.ts";
+import { isLoopbackUrl } from "../models/audience.ts";
+import { checkTelos } from "../telos/index.ts";
+import { inspectInstall } from "./install-state.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -72,7 +77,6 @@ export async function checkRuntime(bun: string | undefined = (globalThis as { Bu
   } catch (err) {
     return fail("runtime", `SQLite cannot be loaded (${message(err).detail})`, "run 'npm install' in the install directory");
   }
-  const { default: pkg } = await import("../../package.json", { with: { type: "json" } });
   if (!bun) {
     return warn("runtime", `pai ${pkg.version} on Node ${process.versions.node} (not Bun), SQLite ${sqlite}`, "run pai through bin/pai (or 'npx pai'), which uses the Bun installed by npm install");
   }
@@ -106,7 +110,6 @@ export function checkHome(p: Paths): Check {
 export async function checkConfig(p: Paths): Promise<Check> {
   if (!existsSync(p.config)) return warn("config", `${p.config} does not exist; defaults apply`, "run 'pai init' to create it");
   try {
-    const { loadConfig, readRawConfig } = await import("../config/index.ts");
     loadConfig(p.config);
     const set = countLeaves(readRawConfig(p.config));
     return ok("config", `${p.config} is valid (${set} key(s) set, the rest default)`);
@@ -195,7 +198,6 @@ function describeOpenError(err: unknown): string {
 export async function checkTelosFiles(p: Paths): Promise<Check> {
   let problems: { file: string; line: number; message: string; severity: "error" | "warning" }[];
   try {
-    const { checkTelos } = await import("../telos/index.ts");
     problems = checkTelos(p);
   } catch (err) {
     const m = message(err);
@@ -215,7 +217,6 @@ export async function checkTelosFiles(p: Paths): Promise<Check> {
 // ---- install (git) ------------------------------------------------------------------------------
 
 export async function checkInstall(installDir?: string): Promise<Check> {
-  const { inspectInstall } = await import("./upgrade.ts");
   let s;
   try {
     s = await inspectInstall({ dir: installDir, fetch: false });
@@ -250,7 +251,6 @@ export async function checkOllama(p: Paths, env: NodeJS.ProcessEnv, timeoutMs: n
   let configured: string = CONFIG_DEFAULTS.ollama.host;
   let source = "default";
   try {
-    const { loadConfig, readRawConfig } = await import("../config/index.ts");
     configured = loadConfig(p.config).ollama.host;
     const raw = readRawConfig(p.config) as { ollama?: { host?: unknown } };
     if (raw.ollama?.host !== undefined) source = "config ollama.host";
@@ -267,10 +267,8 @@ export async function checkOllama(p: Paths, env: NodeJS.ProcessEnv, timeoutMs: n
   } catch {
     return warn("ollama", `'${configured}' (${source}) is not a valid address`, "set OLLAMA_HOST or 'pai config set ollama.host http://127.0.0.1:11434'");
   }
-  const { isLoopbackUrl } = await import("../models/audience.ts");
   let trusted = false;
   try {
-    const { loadConfig } = await import("../config/index.ts");
     trusted = loadConfig(p.config).ollama.trusted === true;
   } catch {}
   // Privacy before reachability: a host that is not this machine gets what a cloud model gets.
