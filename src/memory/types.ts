@@ -1,9 +1,10 @@
 /** The shapes of the memory store: items, what goes in, what comes out, and the store's interface. */
+import type { Audience, Visibility } from "../kernel/privacy.ts";
 import type { Database } from "../kernel/storage/index.ts";
 
 export type MemoryKind = "fact" | "preference" | "event" | "episode" | "note" | "action";
 export type MemoryTier = "hot" | "warm" | "cold";
-export type MemoryVisibility = "private" | "shareable";
+export type MemoryVisibility = Visibility;
 export const MEMORY_KINDS: readonly MemoryKind[] = ["fact", "preference", "event", "episode", "note", "action"];
 export const MEMORY_TIERS: readonly MemoryTier[] = ["hot", "warm", "cold"];
 
@@ -60,7 +61,7 @@ export interface SearchOptions {
   tier?: MemoryTier;
   kind?: MemoryKind;
   since?: string;
-  audience?: "local" | "cloud";
+  audience?: Audience;
   includeSuperseded?: boolean;
   queryEmbedding?: number[];
   /** Require every query term (AND) instead of ranking items that have any of them (OR). */
@@ -74,7 +75,7 @@ export interface ListOptions {
   kind?: MemoryKind;
   limit?: number;
   offset?: number;
-  audience?: "local" | "cloud";
+  audience?: Audience;
   includeSuperseded?: boolean;
   pinned?: boolean;
   /** Newest first (default) or oldest first (export). */
@@ -126,12 +127,12 @@ export interface MemoryStore {
   list(opts?: ListOptions): MemoryItem[];
   /** Iterates every item in id order (export). */
   iterate(opts?: { includeSuperseded?: boolean }): IterableIterator<MemoryItem>;
-  hot(opts?: { audience?: "local" | "cloud"; limit?: number }): MemoryItem[];
+  hot(opts?: { audience?: Audience; limit?: number }): MemoryItem[];
   /**
    * Current items that happened within [from, to): actions and events first, then the rest, newest first
    * within each (at most `limit`, default 20).
    */
-  between(from: string | Date, to: string | Date, opts?: { audience?: "local" | "cloud"; limit?: number }): MemoryItem[];
+  between(from: string | Date, to: string | Date, opts?: { audience?: Audience; limit?: number }): MemoryItem[];
   touch(ids: number[]): void;
   edit(id: number, content: string): MemoryItem;
   pin(id: number, pinned: boolean): MemoryItem;
