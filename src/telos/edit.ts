@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
 import { EnvironmentError, UserError } from "../kernel/errors.ts";
+import { ignoringInterrupt } from "../kernel/interrupt.ts";
 import { systemFile, type Paths } from "../kernel/paths.ts";
 import { splitFrontMatter } from "../kernel/frontmatter.ts";
 import { checkReport, type CheckReport } from "./commands.ts";
@@ -70,14 +71,7 @@ export function editTelos(input: string, p: Paths, env: NodeJS.ProcessEnv = proc
   const [cmd, ...args] = words;
   // Ctrl-C while the editor runs is the editor's business (vi and nano take it as a key): pai waits for the
   // editor either way and reports how it ended, as git does, instead of dying with it.
-  const ignore = () => {};
-  process.on("SIGINT", ignore);
-  let r: ReturnType<typeof spawnSync>;
-  try {
-    r = spawnSync(cmd!, [...args, path], { stdio: "inherit" });
-  } finally {
-    process.off("SIGINT", ignore);
-  }
+  const r = ignoringInterrupt(() => spawnSync(cmd!, [...args, path], { stdio: "inherit" }));
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code;
     throw new EnvironmentError(`cannot start the editor '${cmd}' (${code ?? r.error.message})`, {
