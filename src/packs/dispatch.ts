@@ -2,8 +2,8 @@
  * Routing a request through the installed packs, deterministic first: a code command whose trigger matches,
  * then a cli command, then a prompt, then a skill. Within a tier, packs are taken by name and commands in
  * manifest order; for each command its patterns, then its names, then its example phrases are tried. The
- * first trigger that fits wins. With no match: a plain answer, or (route "model") the model chooses among the
- * prompts and skills by their descriptions, answering with JSON validated by zod.
+ * first trigger that fits wins. With no match: the plain answer the caller provides, or (route "model") the
+ * model chooses among the prompts and skills by their descriptions, answering with JSON validated by zod.
  */
 import * as z from "zod";
 import type { Config } from "../config/index.ts";
