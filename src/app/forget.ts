@@ -11,6 +11,7 @@ import { scrubApprovals, scrubFirings } from "../automation/jobs/store.ts";
 import type { Database } from "../kernel/storage/index.ts";
 import { forgetItems, MIN_NEEDLE } from "../memory/forget.ts";
 import { openMemory, type MemoryStore } from "../memory/index.ts";
+import { callsQuoting } from "../models/calllog.ts";
 import { scrubRuns } from "../packs/runs.ts";
 import type { Home } from "./home.ts";
 
@@ -50,8 +51,7 @@ export function forgetEverywhere(db: Database, store: MemoryStore, ids: number[]
 
   let modelCalls = 0;
   try {
-    const q = db.prepare<{ n: number }>("SELECT count(*) AS n FROM model_calls WHERE instr(coalesce(error, ''), ?) > 0");
-    for (const n of needles) modelCalls += q.get(n)?.n ?? 0;
+    modelCalls = callsQuoting(db, needles);
   } catch {}
 
   return {

@@ -60,3 +60,11 @@ export function markCall(db: Database, exchangeId: string, purpose: string, outc
     `UPDATE model_calls SET outcome = ?, error = ? WHERE id = (SELECT id FROM model_calls WHERE exchange_id = ? AND purpose = ? ORDER BY id DESC LIMIT 1)`,
   ).run(outcome, error ?? null, exchangeId, purpose);
 }
+
+/** How many logged call errors quote one of these texts (a forget reports them; the call log keeps its rows). */
+export function callsQuoting(db: Database, needles: string[]): number {
+  const q = db.prepare<{ n: number }>("SELECT count(*) AS n FROM model_calls WHERE instr(coalesce(error, ''), ?) > 0");
+  let n = 0;
+  for (const needle of needles) n += q.get(needle)?.n ?? 0;
+  return n;
+}
