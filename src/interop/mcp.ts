@@ -14,6 +14,7 @@ import { McpError, type CallToolResult } from "@modelcontextprotocol/sdk/types.j
 import * as z from "zod";
 import pkg from "../../package.json" with { type: "json" };
 import type { Config } from "../config/schema.ts";
+import { assembleContext } from "../context/index.ts";
 import { PaiError } from "../kernel/errors.ts";
 import { redactSecrets } from "../kernel/redact.ts";
 import { MEMORY_KINDS, openMemory, type MemoryItem, type MemoryKind, type MemoryStore } from "../memory/index.ts";
@@ -233,7 +234,6 @@ export function createPaiMcpServer(opts: PaiMcpOptions): McpServer {
     },
     ({ query }) =>
       guard(async () => {
-        const { assembleContext } = await import("../context/index.ts");
         const ctx = await assembleContext({ query: query || undefined, audience, db, config, paths: p });
         if (ctx.memoryIds.length) mem.touch(ctx.memoryIds);
         return { content: [{ type: "text", text: ctx.text || "(the user's context is empty)" }] };

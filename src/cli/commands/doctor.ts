@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { paths } from "../../kernel/paths.ts";
 import { examples, print, printData, style, withJson } from "../output.ts";
 
 export function register(program: Command): void {
@@ -11,7 +12,6 @@ export function register(program: Command): void {
   cmd.action(async (opts: { json?: boolean }) => {
     const { runDoctor, renderDoctor } = await import("../../admin/doctor.ts");
     const { latestSchemaVersion } = await import("../../app/db.ts");
-    const { paths } = await import("../../kernel/paths.ts");
     // On a terminal, a long check shows a line on stderr while it runs, cleared once it is done.
     const tty = process.stderr.isTTY === true;
     let shown = false;

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { paths } from "../../kernel/paths.ts";
 import { examples, note, print, printData, withJson } from "../output.ts";
 
 export function register(program: Command): void {
@@ -11,7 +12,6 @@ export function register(program: Command): void {
   cmd.action(async (opts: { name?: string; json?: boolean }) => {
     const { initUser } = await import("../../admin/init.ts");
     const { openDatabase } = await import("../../app/db.ts");
-    const { paths } = await import("../../kernel/paths.ts");
     const result = initUser({ name: opts.name, paths: paths(), openDatabase });
     if (opts.json) return printData(result);
     if (result.created.length === 0) {

@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { PaiError, UsageError } from "../../kernel/errors.ts";
+import { paths } from "../../kernel/paths.ts";
 import { examples, print, printData, style, table, verbatim, withJson } from "../output.ts";
 
 export function register(program: Command): void {
@@ -17,7 +19,6 @@ export function register(program: Command): void {
   ]);
   cmd.action(async (tool: string, opts: { uninstall?: boolean; dryRun?: boolean; json?: boolean }) => {
     const { integrate, parseTool } = await import("../../interop/integrate/index.ts");
-    const { PaiError, UsageError } = await import("../../kernel/errors.ts");
     try {
       parseTool(tool);
     } catch (err) {
@@ -25,7 +26,6 @@ export function register(program: Command): void {
       if (err instanceof PaiError) throw new UsageError(err.message, { hint: err.hint });
       throw err;
     }
-    const { paths } = await import("../../kernel/paths.ts");
     const r = integrate({ tool, uninstall: opts.uninstall, dryRun: opts.dryRun, paths: paths() });
     // server is the entry written into the tool's own file: printed with that file's keys.
     if (opts.json) return printData({ ...r, server: verbatim(r.server) });

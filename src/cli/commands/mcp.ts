@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { UsageError } from "../../kernel/errors.ts";
 import type { Audience } from "../../kernel/privacy.ts";
 import { examples } from "../output.ts";
 
@@ -13,7 +14,6 @@ export function register(program: Command): void {
     "pai integrate claude-code    registers 'pai mcp' in Claude Code",
   ]);
   cmd.action(async (opts: { client?: string }) => {
-    const { UsageError } = await import("../../kernel/errors.ts");
     if (opts.client !== undefined && opts.client !== "local" && opts.client !== "cloud") {
       throw new UsageError(`--client must be local or cloud (got '${opts.client}')`, { hint: "pai mcp --client cloud" });
     }

@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { getStatus } from "../../admin/status.ts";
+import { requireUser } from "../../kernel/paths.ts";
 import { examples, print, printData, style, withJson } from "../output.ts";
 
 export function register(program: Command): void {
@@ -7,9 +9,7 @@ export function register(program: Command): void {
   );
   examples(cmd, ["pai status", "pai status --json"]);
   cmd.action(async (opts: { json?: boolean }) => {
-    const { requireUser } = await import("../../kernel/paths.ts");
     const p = requireUser();
-    const { getStatus } = await import("../../admin/status.ts");
     const s = await getStatus(p);
     if (opts.json) return printData(s);
     const label = (l: string) => style.bold(l.padEnd(10));

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import type { InstallState } from "../../admin/upgrade.ts";
+import { describeUser, upgrade, type InstallState } from "../../admin/upgrade.ts";
+import { PaiError } from "../../kernel/errors.ts";
 import { examples, note, print, printData, style, withJson } from "../output.ts";
 
 const short = (h: string) => h.slice(0, 10);
@@ -26,8 +27,6 @@ export function register(program: Command): void {
       "Exit codes: 0 done or up to date, 1 refused, 3 git missing, not a git checkout, or the fetch failed.\n",
   );
   cmd.action(async (opts: { check?: boolean; json?: boolean }) => {
-    const { upgrade } = await import("../../admin/upgrade.ts");
-    const { PaiError } = await import("../../kernel/errors.ts");
     let result;
     try {
       result = await upgrade({ check: opts.check });
@@ -45,7 +44,6 @@ export function register(program: Command): void {
     } else if (result.status === "available") {
       print(`Run 'pai upgrade' to fast-forward ${result.branch} to ${short(result.target!)}.`);
     } else {
-      const { describeUser } = await import("../../admin/upgrade.ts");
       print(`Upgraded ${result.branch} to ${short(result.head)} (${result.changed.length} file(s) changed); ${describeUser(result.user)}.`);
     }
     for (const n of result.notes) note(`Note: ${n}`);

@@ -1,10 +1,11 @@
 import type { Command } from "commander";
+import { UsageError } from "../../../kernel/errors.ts";
+import { paths, requireUser } from "../../../kernel/paths.ts";
 import { examples, print, printData, style, table, verbatim, withJson } from "../../output.ts";
 
 export function register(program: Command): void {
   const group = program.command("config").description("get, set and list configuration (user/config.json)");
-  group.hook("preAction", async () => {
-    const { requireUser } = await import("../../../kernel/paths.ts");
+  group.hook("preAction", () => {
     requireUser();
   });
   examples(group, ["pai config list", "pai config get backend.default", "pai config set backend.default anthropic", "pai config set memory.hotCap 100", "pai config path"]);
@@ -13,7 +14,6 @@ export function register(program: Command): void {
   examples(get, ["pai config get backend.default", "pai config get memory.hotCap --json"]);
   get.action(async (key: string, opts: { json?: boolean }) => {
     const { getConfigValue } = await import("../../../config/index.ts");
-    const { paths } = await import("../../../kernel/paths.ts");
     const value = getConfigValue(key, paths().config);
     // A key with no value and no default is null in JSON (the key stays in the shape) and an empty line in text.
     if (opts.json) return printData({ key, value: verbatim(value ?? null) });
@@ -29,8 +29,6 @@ export function register(program: Command): void {
   examples(set, ["pai config set backend.default anthropic", "pai config set memory.hotCap 100", "pai config set memory.hotCap --unset"]);
   set.action(async (key: string, value: string | undefined, opts: { json?: boolean; unset?: boolean }) => {
     const { setConfigValue, getConfigValue } = await import("../../../config/index.ts");
-    const { UsageError } = await import("../../../kernel/errors.ts");
-    const { paths } = await import("../../../kernel/paths.ts");
     if (value === undefined && !opts.unset) throw new UsageError("missing value", { hint: `pai config set ${key} VALUE (or --unset)` });
     const file = paths().config;
     setConfigValue(key, opts.unset ? undefined : value, file);
@@ -44,7 +42,6 @@ export function register(program: Command): void {
   list.action(
     async (opts: { json?: boolean }) => {
       const { listConfig } = await import("../../../config/index.ts");
-      const { paths } = await import("../../../kernel/paths.ts");
       const entries = listConfig(paths().config);
       if (opts.json) return printData(entries.map((e) => ({ ...e, value: verbatim(e.value ?? null), default: verbatim(e.default ?? null) })));
       print(
@@ -59,7 +56,6 @@ export function register(program: Command): void {
   const path = withJson(group.command("path").description("print the config file's path"));
   examples(path, ["pai config path", "$EDITOR \"$(pai config path)\""]);
   path.action(async (opts: { json?: boolean }) => {
-    const { paths } = await import("../../../kernel/paths.ts");
     const file = paths().config;
     if (opts.json) return printData({ path: file });
     print(file);

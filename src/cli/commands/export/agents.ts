@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { existsSync } from "node:fs";
+import { PaiError, UsageError } from "../../../kernel/errors.ts";
 import { examples, print, printData, style, withJson } from "../../output.ts";
 
 export function registerAgents(group: Command): void {
@@ -17,7 +19,6 @@ export function registerAgents(group: Command): void {
   ]);
   cmd.action(async (opts: { to?: string; flavour?: string; includePrivate?: boolean; dryRun?: boolean; json?: boolean }) => {
     const { exportAgents, parseFlavour } = await import("../../../interop/agents.ts");
-    const { PaiError, UsageError } = await import("../../../kernel/errors.ts");
     try {
       parseFlavour(opts.flavour);
     } catch (err) {
@@ -25,7 +26,6 @@ export function registerAgents(group: Command): void {
       if (err instanceof PaiError) throw new UsageError(err.message, { hint: err.hint });
       throw err;
     }
-    const { existsSync } = await import("node:fs");
     const { withHome } = await import("../../../app/home.ts");
     // Hot memory comes from the database when there is one; an export never creates it.
     const r = await withHome((home) =>

@@ -1,4 +1,7 @@
 import type { Command } from "commander";
+import { paths } from "../../../kernel/paths.ts";
+import { checkReport } from "../../../telos/commands.ts";
+import { formatProblem } from "../../../telos/index.ts";
 import { examples, note, print, printData, withJson } from "../../output.ts";
 
 export function registerCheck(group: Command): void {
@@ -9,9 +12,6 @@ export function registerCheck(group: Command): void {
   );
   examples(cmd, ["pai telos check", "pai telos check --json"]);
   cmd.action(async (opts: { json?: boolean }) => {
-    const { checkReport } = await import("../../../telos/commands.ts");
-    const { formatProblem } = await import("../../../telos/index.ts");
-    const { paths } = await import("../../../kernel/paths.ts");
     const report = checkReport(paths());
     if (opts.json) printData(report);
     else {

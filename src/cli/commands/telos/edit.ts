@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { paths } from "../../../kernel/paths.ts";
+import { formatProblem } from "../../../telos/index.ts";
 import { examples, note, print, printData, withJson } from "../../output.ts";
 
 export function registerEdit(group: Command): void {
@@ -10,8 +12,6 @@ export function registerEdit(group: Command): void {
   examples(cmd, ["pai telos edit goals", "EDITOR='code --wait' pai telos edit projects", "pai telos edit preferences"]);
   cmd.action(async (file: string, opts: { json?: boolean }) => {
     const { editTelos } = await import("../../../telos/edit.ts");
-    const { formatProblem } = await import("../../../telos/index.ts");
-    const { paths } = await import("../../../kernel/paths.ts");
     const result = editTelos(file, paths());
     if (opts.json) printData(result);
     else {

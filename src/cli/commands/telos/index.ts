@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { requireUser } from "../../../kernel/paths.ts";
 import { examples } from "../../output.ts";
 import { registerCheck } from "./check.ts";
 import { registerEdit } from "./edit.ts";
@@ -9,8 +10,7 @@ export function register(program: Command): void {
   const group = program
     .command("telos")
     .description("list, show, check and edit the Telos files (user/telos/*.md and user/preferences.md)");
-  group.hook("preAction", async () => {
-    const { requireUser } = await import("../../../kernel/paths.ts");
+  group.hook("preAction", () => {
     requireUser();
   });
   examples(group, ["pai telos list", "pai telos show goals", "pai telos show G1", "pai telos check", "pai telos edit projects"]);

@@ -1,12 +1,12 @@
 import type { Command } from "commander";
+import { paths } from "../../../kernel/paths.ts";
+import { listTelos } from "../../../telos/commands.ts";
 import { examples, note, print, printData, style, table, withJson } from "../../output.ts";
 
 export function registerList(group: Command): void {
   const cmd = withJson(group.command("list").description("each file with its item count, last edit and visibility"));
   examples(cmd, ["pai telos list", "pai telos list --json"]);
   cmd.action(async (opts: { json?: boolean }) => {
-    const { listTelos } = await import("../../../telos/commands.ts");
-    const { paths } = await import("../../../kernel/paths.ts");
     const result = listTelos(paths());
     if (opts.json) return printData(result);
     print(

@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { paths } from "../../../kernel/paths.ts";
+import { renderShow, showTelos } from "../../../telos/commands.ts";
 import { examples, print, printData, withJson } from "../../output.ts";
 
 export function registerShow(group: Command): void {
@@ -9,8 +11,6 @@ export function registerShow(group: Command): void {
   );
   examples(cmd, ["pai telos show", "pai telos show goals", "pai telos show P2", "pai telos show G1 --json"]);
   cmd.action(async (target: string | undefined, opts: { json?: boolean }) => {
-    const { showTelos, renderShow } = await import("../../../telos/commands.ts");
-    const { paths } = await import("../../../kernel/paths.ts");
     const result = showTelos(target, paths());
     if (opts.json) return printData(result);
     print(renderShow(result));
