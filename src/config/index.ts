@@ -1,6 +1,7 @@
 /**
  * Reading, validating and writing user/config.json. The file holds only what the user set; defaults come
- * from the schema. Errors name the file, the key and what is allowed; unknown keys are errors.
+ * from defaults.ts, through the schema. Errors name the file, the key, what it holds and what is allowed
+ * (worded by kernel/issues.ts); unknown keys are errors.
  */
 import { existsSync } from "node:fs";
 import type { z } from "zod";
