@@ -10,7 +10,7 @@
  */
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { PaiError, UserError } from "../../kernel/errors.ts";
 import { issueLine } from "../../kernel/issues.ts";
 import { itemJson, metaProblem } from "./json.ts";
