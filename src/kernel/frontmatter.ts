@@ -109,12 +109,70 @@ export function parseYaml(text: string): unknown {
   }
 }
 
+// ---- plain `key: value` blocks, read without loading YAML -----------------------------------------------
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const KEY_LINE = /^([A-Za-z_][\w-]*):(?:[ \t]+(.*))?$/;
+/** Scalars that are not plain strings in the core schema (numbers, booleans, null, specials), or might not be. */
+const NOT_A_STRING = /^(?:[-+.]?\d.*|~|null|true|false|yes|no|on|off|y|n|\.inf|\.nan|-\.inf|\+\.inf)$/i;
+/** First characters that make a YAML plain scalar something else (or an error). */
+const INDICATOR = /^[-?:,[\]{}#&*!|>'"%@`]/;
+/** Keys YAML reads as something else (null, a boolean) or that a plain object cannot hold. */
+const SPECIAL_KEY = /^(?:null|true|false|__proto__)$/i;
+/** Characters YAML treats differently from a plain letter: controls, a lone CR, separators, a byte-order mark. */
+const ODD_CHAR = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
+
+
+function unquote(v: string): string | undefined {
+  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) {
+    const inner = v.slice(1, -1);
+    return /["\\]/.test(inner) ? undefined : inner;
+  }
+  if (v.length >= 2 && v.startsWith("'") && v.endsWith("'")) {
+    const inner = v.slice(1, -1);
+    return inner.includes("'") ? undefined : inner;
+  }
+  return undefined;
+}
+
+/**
+ * What YAML's core schema reads from a block of plain `key: value` lines, without loading YAML: every value a
+ * string (plain, or quoted without escapes; a YYYY-MM-DD date stays text in the core schema), no key twice.
+ * Undefined whenever anything in the block could read otherwise (a number, a boolean, a list, an escape, an
+ * unquoted colon, an odd character): the caller then parses it with parseYaml, which is the reference.
+ */
+export function plainMap(lines: string[]): Record<string, string> | undefined {
+  const data: Record<string, string> = {};
+  for (const raw of lines) {
+    // YAML strips only spaces and tabs; any other space, a control character or a line separator is left to it.
+    const line = raw.replace(/[ \t]+$/, "");
+    if (line === "" || line.startsWith("#")) continue;
+    if (ODD_CHAR.test(line)) return undefined;
+    const m = KEY_LINE.exec(line);
+    if (!m) return undefined;
+    const key = m[1]!;
+    const value = m[2] ?? "";
+    if (Object.hasOwn(data, key) || SPECIAL_KEY.test(key) || value === "") return undefined;
+    const quoted = unquote(value);
+    if (quoted !== undefined) {
+      data[key] = quoted;
+      continue;
+    }
+    if (INDICATOR.test(value) || value.includes(": ") || value.includes(" #") || value.endsWith(":") || value.includes("\t")) {
+      return undefined;
+    }
+    if (NOT_A_STRING.test(value) && !DATE.test(value)) return undefined;
+    data[key] = value;
+  }
+  return data;
+}
+
 /** The front matter of a markdown document as a key/value object, and its body. */
 export function readFrontMatter(text: string, file: string): { data: Record<string, unknown>; content: string } {
   const split = splitFrontMatter(text, file);
   if (!split.lines) return { data: {}, content: text };
   if (!split.closed) throw new YamlError({ line: 1, reason: "no closing --- line" });
-  const value = parseYaml(split.lines.join("\n"));
+  const value = plainMap(split.lines) ?? parseYaml(split.lines.join("\n"));
   if (value === null || value === undefined) return { data: {}, content: split.body };
   if (typeof value !== "object" || Array.isArray(value)) throw new YamlError({ line: 1, reason: "front matter must be key: value lines" });
   return { data: value as Record<string, unknown>, content: split.body };

@@ -1,16 +1,15 @@
 /**
  * Front matter of the Telos files. The reference path is pai's one YAML front-matter reader
- * (util/frontmatter.ts) then a zod schema. Both cost milliseconds to import, so a fast path handles the common
- * shape without them: every line a plain `key: value` whose value YAML would read as a plain string (or, for
- * `updated`, a YYYY-MM-DD date that exists), no key twice, with title, updated and a valid visibility present;
- * it gives what the YAML path gives. Anything else (quotes with escapes, lists, numbers, an unquoted colon, a
+ * (kernel/frontmatter.ts) then a zod schema. Both cost milliseconds to import, so the common shape is read
+ * without them: the reader's own plain `key: value` path (`plainMap`), with title, updated (a date that
+ * exists) and a valid visibility present; it gives what the YAML path gives. Anything else (quotes with escapes, lists, numbers, an unquoted colon, a
  * missing or repeated key…) goes through YAML and zod, loaded only then. When YAML cannot parse the block, a
  * lenient line-by-line reading (`key: value`, split at the first colon) recovers what it can; a visibility
  * given twice is private. A first line asking for another language than YAML (`---js`) is reported and the
  * file treated as private, its front matter never read.
  */
 import { createRequire } from "node:module";
-import { locateFrontMatter, parseYaml, YamlError } from "../kernel/frontmatter.ts";
+import { locateFrontMatter, parseYaml, plainMap, YamlError } from "../kernel/frontmatter.ts";
 import { issueLine } from "../kernel/issues.ts";
 import type { Visibility } from "../kernel/privacy.ts";
 
@@ -42,15 +41,6 @@ export interface ParsedTelosText {
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const KEY_LINE = /^([A-Za-z_][\w-]*):(?:[ \t]+(.*))?$/;
-/** YAML scalars that are not plain strings in the core schema (numbers, booleans, null, specials). */
-const NOT_A_STRING = /^(?:[-+.]?\d.*|~|null|true|false|yes|no|on|off|y|n|\.inf|\.nan|-\.inf|\+\.inf)$/i;
-/** First characters that make a YAML plain scalar something else (or an error). */
-const INDICATOR = /^[-?:,[\]{}#&*!|>'"%@`]/;
-/** Keys YAML reads as something else (null, a boolean) or that a plain object cannot hold. */
-const SPECIAL_KEY = /^(?:null|true|false|__proto__)$/i;
-/** Characters YAML treats differently from a plain letter: controls, a lone CR, separators, a byte-order mark. */
-const ODD_CHAR = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
 
 /** Reads a Telos file's text: splits off its front matter, parses and validates it, and returns the body. */
 export function parseTelosText(text: string): ParsedTelosText {
@@ -74,18 +64,6 @@ export function parseTelosText(text: string): ParsedTelosText {
   return { ...fullPath(fmLines), bodyStartLine, body };
 }
 
-function unquote(v: string): string | undefined {
-  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) {
-    const inner = v.slice(1, -1);
-    return /["\\]/.test(inner) ? undefined : inner;
-  }
-  if (v.length >= 2 && v.startsWith("'") && v.endsWith("'")) {
-    const inner = v.slice(1, -1);
-    return inner.includes("'") ? undefined : inner;
-  }
-  return undefined;
-}
-
 /** YYYY-MM-DD naming a day that exists (YAML would roll 2026-02-30 over to March; leave that to it). */
 function isRealDate(v: string): boolean {
   if (!DATE.test(v)) return false;
@@ -93,30 +71,10 @@ function isRealDate(v: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
 }
 
-/** The fast path: returns undefined whenever the block is anything but trivially valid. */
+/** The fast path: the block read without loading YAML, when it is plain `key: value` lines and trivially valid. */
 export function fastPath(fmLines: string[]): FrontMatter | undefined {
-  const data: Record<string, string> = {};
-  for (const raw of fmLines) {
-    // YAML strips only spaces and tabs; any other space, a control character or a line separator is left to it.
-    const line = raw.replace(/[ \t]+$/, "");
-    if (line === "" || line.startsWith("#")) continue;
-    if (ODD_CHAR.test(line)) return undefined;
-    const m = KEY_LINE.exec(line);
-    if (!m) return undefined;
-    const key = m[1]!;
-    const value = m[2] ?? "";
-    if (Object.hasOwn(data, key) || SPECIAL_KEY.test(key) || value === "") return undefined;
-    const quoted = unquote(value);
-    if (quoted !== undefined) {
-      data[key] = quoted;
-      continue;
-    }
-    if (INDICATOR.test(value) || value.includes(": ") || value.includes(" #") || value.endsWith(":") || value.includes("\t")) {
-      return undefined;
-    }
-    if (NOT_A_STRING.test(value) && !(key === "updated" && DATE.test(value))) return undefined;
-    data[key] = value;
-  }
+  const data = plainMap(fmLines);
+  if (!data) return undefined;
   const { updated, visibility } = data;
   // The title as the schema reads it (trimmed, not empty).
   const title = data.title?.trim();
@@ -124,7 +82,7 @@ export function fastPath(fmLines: string[]): FrontMatter | undefined {
   return { title, updated, visibility, data };
 }
 
-// ---- the full path: YAML (util/frontmatter.ts) + zod, loaded on demand ----------------------------------
+// ---- the full path: YAML (kernel/frontmatter.ts) + zod, loaded on demand ----------------------------------
 
 const requireLazy = createRequire(import.meta.url);
 type Zod = typeof import("zod");
