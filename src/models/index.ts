@@ -1,6 +1,7 @@
 /**
  * Model backends: resolve which backend and model serve a purpose (flags, then config `models.<purpose>`,
- * then `backend.default`), build it, and wrap it with logging, retries and timeouts.
+ * then `backend.default`), build it, and wrap it with the date line, cloud redaction, logging, retries and
+ * timeouts.
  */
 import type { Config } from "../config/schema.ts";
 import { UsageError } from "../kernel/errors.ts";
@@ -10,6 +11,7 @@ import { AnthropicBackend } from "./anthropic.ts";
 import { OllamaBackend, ollamaHost } from "./ollama.ts";
 export { backendAudience, isLoopbackUrl, ollamaHost } from "./audience.ts";
 import type { Audience, BackendName, ModelBackend, Purpose } from "./types.ts";
+import { DatedRequests } from "./clock.ts";
 import { guarded } from "./redaction.ts";
 import { LoggedBackend } from "./wrapper.ts";
 
@@ -17,6 +19,7 @@ export type * from "./types.ts";
 export { BackendFailure, toPaiError } from "./errors.ts";
 export { listCalls, type CallRecord } from "./calllog.ts";
 export { numCtxFor } from "./ollama.ts";
+export { todayLine } from "./clock.ts";
 
 export const BACKENDS: readonly BackendName[] = ["ollama", "anthropic"];
 
@@ -74,16 +77,18 @@ export interface GetBackendOptions {
   secrets?: Secrets;
   /** Environment for OLLAMA_HOST / ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL (default: process.env). */
   env?: NodeJS.ProcessEnv;
+  /** The clock the date line of each request is read from (default: the machine's; tests fix it). */
+  now?: () => Date;
 }
 
 /**
- * The backend for a purpose: a cloud one behind the redaction, then wrapped with the call log, retries and
- * the timeout.
+ * The backend for a purpose: every chat request ends its system prompt with today's date, time and zone
+ * (see clock.ts); a cloud backend sits behind the redaction; then the call log, retries and the timeout.
  */
 export function getBackend(opts: GetBackendOptions): ModelBackend {
   const config = opts.config;
   const { backend, model } = resolveModel({ ...opts, config });
-  return new LoggedBackend(guarded(createBackend(backend, model, config, opts.env), opts.secrets), {
+  return new LoggedBackend(guarded(new DatedRequests(createBackend(backend, model, config, opts.env), opts.now), opts.secrets), {
     purpose: opts.purpose,
     model,
     retries: config.backend.retries,

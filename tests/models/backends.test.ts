@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
 import { EnvironmentError } from "../../src/kernel/errors.ts";
-import { getBackend, listCalls, numCtxFor, resolveModel, type ChatEvent } from "../../src/models/index.ts";
+import { getBackend, listCalls, numCtxFor, resolveModel, todayLine, type ChatEvent } from "../../src/models/index.ts";
 import { openDatabase } from "../../src/app/db.ts";
 import { startFakeAnthropic } from "../helpers/fake-anthropic.ts";
 import { startFakeOllama } from "../helpers/fake-ollama.ts";
@@ -66,7 +66,8 @@ describe("Ollama backend (ollama client against a loopback server)", () => {
     const s = await startFakeOllama({ reply: "Lyon is in France." });
     servers.push(s);
     const d = db();
-    const b = getBackend({ purpose: "answer", config: config(), db: d, env: { OLLAMA_HOST: s.url } });
+    const now = new Date(2026, 11, 4, 21, 40);
+    const b = getBackend({ purpose: "answer", config: config(), db: d, env: { OLLAMA_HOST: s.url }, now: () => now });
     const long = "context ".repeat(3000);
     const r = await collect(b.chat({ purpose: "answer", system: long, messages: [{ role: "user", content: "where is Lyon?" }], exchangeId: "ex1" }));
     expect(r.text).toBe("Lyon is in France.");
@@ -74,7 +75,7 @@ describe("Ollama backend (ollama client against a loopback server)", () => {
     const body = s.requests.find((q) => q.path === "/api/chat")!.body;
     expect(body.stream).toBe(true);
     expect(body.model).toBe("llama3.2");
-    expect(body.messages[0]).toEqual({ role: "system", content: long });
+    expect(body.messages[0]).toEqual({ role: "system", content: `${long.trimEnd()}\n\n${todayLine(now)}` });
     expect(body.options.num_ctx).toBe(8192);
     const calls = listCalls(d);
     expect(calls).toHaveLength(1);
@@ -173,7 +174,8 @@ describe("Anthropic backend (@anthropic-ai/sdk against a loopback server)", () =
     const s = await startFakeAnthropic({ reply: "Bonjour from the cloud." });
     servers.push(s);
     const d = db();
-    const b = getBackend({ purpose: "answer", backend: "anthropic", config: config(), db: d, env: env(s.url) });
+    const now = new Date(2026, 11, 4, 21, 40);
+    const b = getBackend({ purpose: "answer", backend: "anthropic", config: config(), db: d, env: env(s.url), now: () => now });
     const r = await collect(b.chat({ purpose: "answer", system: "be brief", messages: [{ role: "user", content: "hi" }], exchangeId: "x" }));
     expect(r.text).toBe("Bonjour from the cloud.");
     expect(r.done).toMatchObject({ stopReason: "end", model: "claude-sonnet-4-6" });
@@ -182,7 +184,7 @@ describe("Anthropic backend (@anthropic-ai/sdk against a loopback server)", () =
     expect(q.path).toBe("/v1/messages");
     expect(q.headers["x-api-key"] ?? q.headers.authorization).toMatch(/test-key$/);
     expect(JSON.stringify(q.body)).not.toContain("test-key");
-    expect(q.body).toMatchObject({ model: "claude-sonnet-4-6", stream: true, system: "be brief", messages: [{ role: "user", content: "hi" }] });
+    expect(q.body).toMatchObject({ model: "claude-sonnet-4-6", stream: true, system: `be brief\n\n${todayLine(now)}`, messages: [{ role: "user", content: "hi" }] });
     const calls = listCalls(d);
     expect(calls[0]).toMatchObject({ backend: "anthropic", outcome: "ok", exchangeId: "x" });
     expect(JSON.stringify(calls)).not.toContain("test-key");
