@@ -1,6 +1,7 @@
 /**
  * Running one pack command at its tier, with the permissions it declared and the user granted, recorded in
- * pack_runs and remembered as an `action` memory (secrets redacted).
+ * pack_runs; a run of a command that changes something is also remembered as an `action` memory (secrets
+ * redacted), while a read-only one is not: its output is already where it came from.
  */
 import { PaiError, UsageError, UserError } from "../kernel/errors.ts";
 import { requireUser } from "../kernel/paths.ts";
@@ -8,7 +9,7 @@ import { secretForms } from "../kernel/redact.ts";
 import { Secrets } from "../kernel/secrets.ts";
 import { rememberItem } from "./external.ts";
 import { packChange } from "./integrity.ts";
-import type { PackTier } from "./manifest/index.ts";
+import { commandChanges, type PackTier } from "./manifest/index.ts";
 import { PermissionError } from "./permissions.ts";
 import { prepare, type Prepared, type RunInput, type RunOptions, type TierInput, type TierOutput } from "./prepare.ts";
 import { finishRun, startRun, type RunOutcome } from "./runs.ts";
@@ -102,7 +103,8 @@ export async function runPackCommand(ref: { pack: string; command: string }, inp
   }
   const stored = secrets.redact(output);
   let memoryId: number | undefined;
-  if (outcome === "ok" && !opts.incognito && opts.parentId === undefined) {
+  // A skill's tool calls are part of its run: only the run the user (or a job) started is remembered.
+  if (outcome === "ok" && !opts.incognito && opts.parentId === undefined && commandChanges(prep.manifest, ref.command)) {
     try {
       const summary = `${ref.pack}:${ref.command} (${prep.cmd.tier})${args.length ? ` ${args.join(" ")}` : text ? ` ${text.slice(0, 200)}` : ""}\n${stored}`.slice(0, 8000);
       memoryId = await rememberItem(db, prep.config, {

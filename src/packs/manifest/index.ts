@@ -8,3 +8,4 @@ export { ManifestError, type ManifestProblem } from "./problems.ts";
 export { parseFrontMatter } from "./frontmatter.ts";
 export { skillOf, type SkillDoc } from "./skill.ts";
 export { loadManifest, matchesType } from "./load.ts";
+export { commandChanges } from "./changes.ts";

@@ -81,8 +81,11 @@ export function problemOf(issue: z.core.$ZodIssue, file: string, root?: unknown)
       }
       return { file, path, message: issue.message };
     }
-    case "invalid_value":
     case "invalid_type":
+      // `changes` says what its two values mean: the schema's own message, with the value found.
+      if (last === "changes" && got !== undefined) return { file, path, message: `${issue.message}, got ${writtenValue(got)}` };
+      return { file, ...describeIssue(issue, root, { required: (_path, key) => REQUIRED[key] }) };
+    case "invalid_value":
       return { file, ...describeIssue(issue, root, { required: (_path, key) => REQUIRED[key] }) };
     default:
       return { file, path, message: got === undefined || issue.code !== "invalid_format" ? issue.message : `${issue.message}, got ${writtenValue(got)}` };

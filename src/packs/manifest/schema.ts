@@ -80,6 +80,15 @@ const common = {
   triggers: triggersSchema.default({ names: [], patterns: [], examples: [] }),
   permissions: permissionsSchema.default({ network: [], read: [], write: [], env: [], exec: [] }),
   timeoutMs: z.number().int().positive().max(3_600_000).optional(),
+  /**
+   * Whether running the command changes anything (a file, a message sent, a program's effect, memory): a run
+   * that changes something is remembered as an `action`; one that only reads is recorded in pack_runs alone.
+   * Left out, it follows what the command may do (see commandChanges).
+   */
+  changes: z
+    .boolean({ error: "must be true (running it changes something, and each run is remembered) or false (it only reads: runs are recorded, not remembered)" })
+    .optional()
+    .describe("true: running it changes something (remembered as an action); false: it only reads (recorded in pack_runs only)"),
 };
 
 const codeCommand = z
