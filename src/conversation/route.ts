@@ -1,15 +1,20 @@
 /**
- * The one place that decides who handles a request: an installed pack whose trigger matches it (code, then
- * CLI, then prompt, then skill, as `pai do` routes), else the model with the user's context (a plain answer,
- * remembered as `pai ask` remembers it). It prints nothing: the CLI shows what it returns.
+ * The one place that decides who handles a request: an installed pack whose trigger matches it, else the model
+ * with the user's context (a plain answer, remembered as `pai ask` remembers it). It prints nothing: the CLI
+ * shows what it returns.
+ *
+ * Two policies. `pai do` tries every tier (code, then CLI, then prompt, then skill) and takes the first trigger
+ * that fits, example phrases included. `pai ask` is for questions, so it hands a request to a pack only when
+ * that is unambiguous (see `matchingPack`); everything else is answered by the model.
  */
 import { existsSync, readdirSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
-import type { Paths } from "../kernel/paths.ts";
+import { requireUser, type Paths } from "../kernel/paths.ts";
 import type { Secrets } from "../kernel/secrets.ts";
 import type { Database } from "../kernel/storage/index.ts";
 import { parseBackendName } from "../models/index.ts";
-import { dispatch, matchRequest, type AnswerOptions, type DispatchResult, type TriggerMatch } from "../packs/index.ts";
+import { candidates, matchCommand, type Candidate } from "../packs/dispatch.ts";
+import { dispatch, matchRequest, runPackCommand, TIERS, type AnswerOptions, type DispatchResult, type TriggerMatch } from "../packs/index.ts";
 import { ask } from "./ask.ts";
 
 export interface RouteOptions {
@@ -21,7 +26,7 @@ export interface RouteOptions {
   incognito?: boolean;
   signal?: AbortSignal;
   onText?: (text: string) => void;
-  /** Where the request came from ("cli" for `pai do`, "ask", a job). */
+  /** Where the request came from ("cli" for `pai do`, "ask", a job). "ask" routes by `matchingPack`. */
   origin: string;
   /** Only say what would run. */
   explain?: boolean;
@@ -35,10 +40,69 @@ function anyPackInstalled(p: Paths): boolean {
   return existsSync(p.packs) && readdirSync(p.packs).some((f) => f.endsWith(".lock.json"));
 }
 
-/** The installed pack command whose trigger matches the request, if any. */
+/**
+ * A request that names an installed pack: "PACK: text", "PACK:COMMAND text", "use PACK to text",
+ * "use PACK: text", "with PACK, text", "ask PACK to text" (optionally "the PACK pack").
+ */
+const NAMED = [
+  /^(?<pack>[a-z0-9-]+):(?<command>[A-Za-z0-9_-]+)(?:\s+(?<rest>[\s\S]*))?$/i,
+  /^(?<pack>[a-z0-9-]+)\s*:\s+(?<rest>[\s\S]+)$/i,
+  /^(?:use|with|ask)\s+(?:the\s+)?(?<pack>[a-z0-9-]+)(?:\s+pack)?\s*(?:to\b|:|,)\s*(?<rest>[\s\S]+)$/i,
+];
+
+function splitArgs(text: string): string[] {
+  return text.trim() ? text.trim().split(/\s+/) : [];
+}
+
+/** The command of a pack the request names, matched on the rest of the request (any tier, any trigger). */
+function namedPackMatch(request: string, all: Candidate[]): TriggerMatch | undefined {
+  for (const re of NAMED) {
+    const m = re.exec(request.trim());
+    if (!m?.groups) continue;
+    const pack = m.groups.pack!.toLowerCase();
+    const own = all.filter((c) => c.pack === pack);
+    if (!own.length) continue;
+    const rest = (m.groups.rest ?? "").trim();
+    const command = m.groups.command;
+    if (command !== undefined) {
+      const c = own.find((x) => x.command === command);
+      if (!c) continue;
+      return { pack, command: c.command, tier: c.tier, trigger: "name", detail: `${pack}:${c.command}`, input: { args: splitArgs(rest), text: rest, vars: {} } };
+    }
+    if (!rest) continue;
+    for (const tier of TIERS) {
+      for (const c of own.filter((x) => x.tier === tier)) {
+        const hit = matchCommand(c, rest);
+        if (hit) return hit;
+      }
+    }
+    // A pack of one command: naming the pack names the command.
+    if (own.length === 1) {
+      const c = own[0]!;
+      return { pack, command: c.command, tier: c.tier, trigger: "name", detail: pack, input: { args: splitArgs(rest), text: rest, vars: {} } };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The pack command `pai ask` hands a request to, if any. Unambiguous means one of two things:
+ * - the request names an installed pack ("patterns: …", "use patterns to …", "patterns:summarize …"), and one of
+ *   that pack's commands fits the rest of it (or the pack has a single command);
+ * - otherwise, exactly one code or CLI command fits the request by a pattern or by its name. A fit by example
+ *   phrase (a similarity of words) does not count, prompt and skill commands are left to `pai do` and `pai run`,
+ *   and when two code or CLI commands fit, the model answers.
+ */
 export function matchingPack(request: string, p: Paths): TriggerMatch | undefined {
   if (!anyPackInstalled(p)) return undefined;
-  return matchRequest(request, p).chosen;
+  const all = candidates(p);
+  const named = namedPackMatch(request, all);
+  if (named) return named;
+  const fits = all
+    .filter((c) => c.tier === "code" || c.tier === "cli")
+    .map((c) => matchCommand(c, request))
+    .filter((m): m is TriggerMatch => m !== undefined && (m.trigger === "pattern" || m.trigger === "name"));
+  return fits.length === 1 ? fits[0] : undefined;
 }
 
 /** A plain answer: pai's own ask, with the user's context, remembered as an episode of the given source. */
@@ -60,8 +124,35 @@ function plainAnswer(opts: RouteOptions, source: string) {
   };
 }
 
+/** `pai ask`'s routing: the command `matchingPack` chose runs; with none, the model answers. */
+async function routeAsk(request: string, opts: RouteOptions): Promise<DispatchResult> {
+  const p = requireUser(opts.paths);
+  const chosen = matchingPack(request, p);
+  const base: DispatchResult = { request, route: "triggers", tiers: matchRequest(request, p).tiers, chosen, explain: !!opts.explain, ran: false, ok: true };
+  if (!chosen) base.fallback = "answer";
+  if (opts.explain) return base;
+  if (!chosen) {
+    const output = await plainAnswer(opts, "ask")(request, { onText: opts.onText, backend: opts.backend, model: opts.model, incognito: opts.incognito, signal: opts.signal });
+    return { ...base, ran: true, output };
+  }
+  const result = await runPackCommand({ pack: chosen.pack, command: chosen.command }, chosen.input, {
+    signal: opts.signal,
+    onText: opts.onText,
+    backend: opts.backend,
+    model: opts.model,
+    incognito: opts.incognito,
+    paths: p,
+    config: opts.config,
+    db: opts.db,
+    secrets: opts.secrets,
+    origin: opts.origin,
+  });
+  return { ...base, ran: true, result, output: result.output, ok: result.ok };
+}
+
 /** Routes a request: the matching pack runs it, or the model answers it plainly. */
 export function route(request: string, opts: RouteOptions): Promise<DispatchResult> {
+  if (opts.origin === "ask") return routeAsk(request, opts);
   return dispatch(request, {
     explain: opts.explain,
     route: opts.route,

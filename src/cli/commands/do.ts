@@ -24,8 +24,8 @@ export function register(program: Command): void {
     if (!request) throw new UsageError("empty request", { hint: "pai do 'what you want done'" });
     const { dispatchFromCli, printDispatched } = await import("../dispatch.ts");
     const { withHome } = await import("../../app/home.ts");
-    const { result: r, streamed } = await withHome((home) =>
-      dispatchFromCli(home, request, {
+    const { result: r, streamed, forAsk } = await withHome(async (home) => {
+      const routed = await dispatchFromCli(home, request, {
         explain: opts.explain,
         route: opts.route === "model" ? "model" : "triggers",
         backend: opts.backend,
@@ -33,8 +33,11 @@ export function register(program: Command): void {
         incognito: opts.incognito,
         origin: "cli",
         stream: !opts.json && !opts.explain,
-      }),
-    );
+      });
+      // What `pai ask` would do with the same words (it hands over only unambiguous requests).
+      const forAsk = opts.explain && !opts.json ? (await import("../../conversation/route.ts")).matchingPack(request, home.paths) : undefined;
+      return { ...routed, forAsk };
+    });
     if (opts.json) {
       const { result, ...rest } = r;
       // Template variables are named by the pack's own patterns: kept as they are.
@@ -59,6 +62,11 @@ export function register(program: Command): void {
         print(`Would run ${style.bold(`${r.chosen.pack}:${r.chosen.command}`)} (${r.chosen.tier}) with input ${JSON.stringify(input.text)}${vars ? ` and ${vars}` : ""}.`);
       } else if (r.fallback === "model") print("No trigger matched: the model would choose among the installed prompts and skills by their descriptions, or answer plainly.");
       else print("No trigger matched: pai would answer plainly (as 'pai ask'). With --route model the model would choose a prompt or skill.");
+      print(
+        forAsk
+          ? `'pai ask' would hand it to ${forAsk.pack}:${forAsk.command} (${forAsk.tier}).`
+          : "'pai ask' would answer it with the model: it hands a request to a pack only when one code or CLI command's pattern or name fits it, or when the request names the pack.",
+      );
       print(style.dim("Nothing was run."));
       return;
     }
