@@ -22,6 +22,7 @@ export const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   memory: { summary: "search, inspect, correct, import and export memory", load: () => import("./commands/memory/index.ts") },
   ask: { summary: "ask a question, answered with your context and memory", load: () => import("./commands/ask.ts") },
   chat: { summary: "interactive session, remembered afterwards", load: () => import("./commands/chat.ts") },
+  learn: { summary: "learn from exchanges still waiting, and print what was learned", load: () => import("./commands/learn.ts") },
   models: { summary: "list the models each backend offers and which are in use", load: () => import("./commands/models.ts") },
   log: { summary: "show the log of model calls", load: () => import("./commands/log.ts") },
   do: { summary: "route a request through packs: code, then CLI, prompt, skill", load: () => import("./commands/do.ts") },

@@ -1,7 +1,9 @@
 /**
  * `pai ask`: assemble the user's context for the question (nothing private for a cloud backend, secrets
  * redacted from the whole prompt), stream the answer, store the exchange as an `episode` memory with the
- * memory ids that were in the context, then learn from it. An interrupted answer is stored marked as such.
+ * memory ids that were in the context, and queue it for learning in the same transaction. The learning itself
+ * happens afterwards, in a learner of its own (learner.ts): the answer never waits for it. An interrupted
+ * answer is stored marked as such, and not learned from.
  */
 import { randomUUID } from "node:crypto";
 import type { Config } from "../config/schema.ts";
@@ -15,7 +17,7 @@ import { assembleContext } from "../context/index.ts";
 import { latestEpisodeId, openMemory } from "../memory/index.ts";
 import type { MemoryItem } from "../memory/index.ts";
 import type { Database } from "../kernel/storage/index.ts";
-import { learnFromExchange } from "./learn.ts";
+import { enqueueLearning } from "./pending.ts";
 import { answerInstructions, buildSystem } from "./prompt.ts";
 
 export interface AskOptions {
@@ -60,9 +62,8 @@ export interface AskResult {
   episodeId?: number;
   backend: string;
   model: string;
-  /** Items learned from the exchange (ids), and what happened to the learning step. */
-  learned?: number[];
-  learning?: "off" | "ok" | "malformed" | "failed" | "skipped";
+  /** What happens to the learning step: queued for the learner ("pending"), or not done and why. */
+  learning?: "off" | "pending" | "skipped";
   /** Tokens of the user's context that were sent. */
   contextTokens: number;
   /** The episode this exchange continued (--continue), and how many earlier exchanges were sent. */
@@ -204,12 +205,13 @@ export async function ask(question: string, opts: AskOptions): Promise<AskResult
   const content = interrupted
     ? `Q: ${q}\nA (interrupted): ${answer.trimEnd()}\n${INTERRUPTED_NOTE}`
     : `Q: ${q}\nA: ${answer.trim()}`;
-  const { item } = mem.remember({
+  const learning = learningFor(opts.learn ?? config.learning.enabled, interrupted, audience, config);
+  const episode = {
     content,
-    kind: "episode",
+    kind: "episode" as const,
     source: `${opts.source ?? "ask"}:${backendName}/${finalModel}`,
     derivedFrom: ctx.memoryIds,
-    visibility: "private",
+    visibility: "private" as const,
     meta: {
       exchange_id: exchangeId,
       question: redactSecrets(q).text,
@@ -221,19 +223,22 @@ export async function ask(question: string, opts: AskOptions): Promise<AskResult
       usage,
       ...(conversation ? { continues: conversation.from } : {}),
     },
+  };
+  // The episode and its place in the learning queue are stored together: a process ending now loses neither.
+  const item = db.transaction(() => {
+    const { item: stored } = mem.remember(episode);
+    if (learning === "pending") enqueueLearning(db, { episodeId: stored.id, exchangeId, answeredBy: audience });
+    return stored;
   });
-  result.episodeId = item.id;
+  return { ...result, episodeId: item.id, learning };
+}
 
-  const learnOn = opts.learn ?? config.learning.enabled;
-  if (!learnOn || interrupted) return { ...result, learning: interrupted ? "skipped" : "off" };
-  if (audience === "cloud" && !config.learning.cloud) return { ...result, learning: "skipped" };
+/** Whether an exchange is queued for learning, or why not. */
+function learningFor(on: boolean, interrupted: boolean, audience: Audience, config: Config): "off" | "pending" | "skipped" {
+  if (!on || interrupted) return interrupted ? "skipped" : "off";
+  if (audience === "cloud" && !config.learning.cloud) return "skipped";
   // An exchange answered locally (with private context in view) is never handed to a cloud extractor.
   const extractAudience = backendAudience(resolveModel({ purpose: "extract", config }).backend, config);
-  if (extractAudience === "cloud" && (audience === "local" || !config.learning.cloud)) return { ...result, learning: "skipped" };
-  try {
-    const r = await learnFromExchange({ question: q, answer, episodeId: item.id, exchangeId, db, config, mem, env: opts.env, signal: opts.signal, answeredBy: audience });
-    return { ...result, learned: r.ids, learning: r.status };
-  } catch {
-    return { ...result, learning: "failed" };
-  }
+  if (extractAudience === "cloud" && (audience === "local" || !config.learning.cloud)) return "skipped";
+  return "pending";
 }

@@ -1,6 +1,6 @@
 /**
  * Learning from an exchange: the extract model lists durable facts and preferences the user revealed
- * (JSON validated with zod); each is compared with similar memories and added, stored as an update that
+ * (structured output: the request carries the JSON Schema of the answer, which is then validated with zod); each is compared with similar memories and added, stored as an update that
  * supersedes an old item, or dropped. Exact repeats are dropped by code, without a model call; the model
  * decides only where similar items exist. Every learned item derives from the exchange's episode.
  * Malformed model output stores nothing and is marked so in the call log.
@@ -90,9 +90,25 @@ function jaccard(a: Set<string>, b: Set<string>): number {
   return union ? inter / union : 0;
 }
 
-async function complete(backend: ModelBackend, messages: ChatMessage[], system: string, exchangeId: string, signal?: AbortSignal): Promise<string> {
+/** The JSON Schema of a zod schema, as a model request's structured output (without the "$schema" marker). */
+function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema) as Record<string, unknown>;
+  return rest;
+}
+
+export const EXTRACTED_JSON_SCHEMA = jsonSchemaOf(ExtractedSchema);
+export const DECISIONS_JSON_SCHEMA = jsonSchemaOf(DecisionsSchema);
+
+async function complete(
+  backend: ModelBackend,
+  messages: ChatMessage[],
+  system: string,
+  schema: Record<string, unknown>,
+  exchangeId: string,
+  signal?: AbortSignal,
+): Promise<string> {
   let text = "";
-  for await (const ev of backend.chat({ purpose: "extract", system, messages, json: true, temperature: 0, exchangeId, signal, maxTokens: 1024 })) {
+  for await (const ev of backend.chat({ purpose: "extract", system, messages, json: true, schema, temperature: 0, exchangeId, signal, maxTokens: 1024 })) {
     if (ev.type === "text") text += ev.text;
   }
   return text;
@@ -110,6 +126,8 @@ export interface LearnInput {
   signal?: AbortSignal;
   /** Who answered: an exchange answered by a local model (private context in view) never goes to a cloud extractor. */
   answeredBy?: Audience;
+  /** Called with the stored ids inside the transaction that stores them (to record them with the items). */
+  onStored?: (ids: number[]) => void;
 }
 
 export async function learnFromExchange(input: LearnInput): Promise<LearnResult> {
@@ -123,7 +141,7 @@ export async function learnFromExchange(input: LearnInput): Promise<LearnResult>
     exchange = redactSecrets(exchange).text;
   }
 
-  const extracted = parseModelJson(await complete(backend, [{ role: "user", content: exchange }], EXTRACT_PROMPT, exchangeId, input.signal), ExtractedSchema);
+  const extracted = parseModelJson(await complete(backend, [{ role: "user", content: exchange }], EXTRACT_PROMPT, EXTRACTED_JSON_SCHEMA, exchangeId, input.signal), ExtractedSchema);
   if (!extracted) {
     markCall(db, exchangeId, "extract", "malformed", "extraction output failed validation; nothing stored");
     return { status: "malformed", ids: [], added: 0, updated: 0, skipped: 0 };
@@ -156,7 +174,7 @@ export async function learnFromExchange(input: LearnInput): Promise<LearnResult>
       if (!allShareable) prompt = "";
     }
     if (prompt) {
-      const decided = parseModelJson(await complete(backend, [{ role: "user", content: prompt }], DECIDE_PROMPT, exchangeId, input.signal), DecisionsSchema);
+      const decided = parseModelJson(await complete(backend, [{ role: "user", content: prompt }], DECIDE_PROMPT, DECISIONS_JSON_SCHEMA, exchangeId, input.signal), DecisionsSchema);
       const valid =
         decided &&
         decided.decisions.every((d) => {
@@ -204,6 +222,7 @@ export async function learnFromExchange(input: LearnInput): Promise<LearnResult>
       if (target) updated++;
       else added++;
     }
+    input.onStored?.(ids);
   });
   return { status: "ok", ids, added, updated, skipped };
 }

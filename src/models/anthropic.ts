@@ -16,6 +16,9 @@ export interface AnthropicOptions {
 
 export const DEFAULT_ANTHROPIC_URL = "https://api.anthropic.com";
 
+/** The tool a request with a schema must call: Anthropic's way of holding an answer to a JSON Schema. */
+const JSON_TOOL = "json_answer";
+
 function toAnthropicMessages(req: ChatRequest): any[] {
   const out: any[] = [];
   const push = (role: "user" | "assistant", block: any) => {
@@ -85,13 +88,19 @@ export class AnthropicBackend implements ModelBackend {
 
   async *chat(req: ChatRequest): AsyncIterable<ChatEvent> {
     const model = req.model ?? this.defaultModel;
-    const system = req.json
-      ? `${req.system ? `${req.system}\n\n` : ""}Answer with one JSON object only, no prose and no code fences.`
-      : req.system;
+    const system =
+      req.json || req.schema
+        ? `${req.system ? `${req.system}\n\n` : ""}Answer with one JSON object only, no prose and no code fences.`
+        : req.system;
     const body: any = { model, max_tokens: req.maxTokens ?? this.maxTokens, messages: toAnthropicMessages(req), stream: true };
     if (system) body.system = system;
     if (req.temperature !== undefined) body.temperature = req.temperature;
     if (req.tools?.length) body.tools = req.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters }));
+    // A schema becomes the one tool the model must call; its input is handed on as the JSON text of the answer.
+    if (req.schema) {
+      body.tools = [{ name: JSON_TOOL, description: "Give the answer as a JSON object matching this schema.", input_schema: req.schema }];
+      body.tool_choice = { type: "tool", name: JSON_TOOL };
+    }
     let input = 0;
     let output = 0;
     let stop = "end";
@@ -126,7 +135,8 @@ export class AnthropicBackend implements ModelBackend {
               } catch {
                 throw new BackendFailure("anthropic", "server", `malformed tool input for ${b.name}`);
               }
-              yield { type: "tool_call", call: { id: b.id, name: b.name, arguments: args } };
+              if (req.schema && b.name === JSON_TOOL) yield { type: "text", text: JSON.stringify(args) };
+              else yield { type: "tool_call", call: { id: b.id, name: b.name, arguments: args } };
               blocks.delete(ev.index);
             }
             break;
@@ -134,8 +144,10 @@ export class AnthropicBackend implements ModelBackend {
           case "message_delta":
             if (ev.usage?.output_tokens !== undefined) output = ev.usage.output_tokens;
             if (ev.usage?.input_tokens) input = ev.usage.input_tokens;
-            if (ev.delta?.stop_reason)
-              stop = ev.delta.stop_reason === "end_turn" || ev.delta.stop_reason === "stop_sequence" ? "end" : ev.delta.stop_reason;
+            if (ev.delta?.stop_reason) {
+              const end = ev.delta.stop_reason === "end_turn" || ev.delta.stop_reason === "stop_sequence" || (req.schema && ev.delta.stop_reason === "tool_use");
+              stop = end ? "end" : ev.delta.stop_reason;
+            }
             break;
         }
       }

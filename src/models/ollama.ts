@@ -99,7 +99,9 @@ export class OllamaBackend implements ModelBackend {
     if (req.maxTokens) options.num_predict = req.maxTokens;
     if (req.temperature !== undefined) options.temperature = req.temperature;
     const body: any = { model, messages: toOllamaMessages(req), stream: true, options };
-    if (req.json) body.format = "json";
+    // Ollama's structured outputs take a JSON Schema in `format`; "json" only asks for some JSON object.
+    if (req.schema) body.format = req.schema;
+    else if (req.json) body.format = "json";
     if (req.tools?.length)
       body.tools = req.tools.map((t) => ({ type: "function", function: { name: t.name, description: t.description, parameters: t.parameters } }));
     let input = 0;

@@ -36,6 +36,11 @@ export interface ChatRequest {
   temperature?: number;
   /** Ask for a JSON object as the answer (structured output). */
   json?: boolean;
+  /**
+   * The JSON Schema the answer must match (structured output): Ollama receives it as `format`, Anthropic as a
+   * tool it must call. The answer still arrives as text events holding the JSON. Implies `json`.
+   */
+  schema?: Record<string, unknown>;
   purpose: Purpose;
   signal?: AbortSignal;
   /** The exchange this call belongs to, for the call log. */

@@ -3,6 +3,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { ask } from "../../src/conversation/ask.ts";
 import { DEFAULT_INSTRUCTIONS } from "../../src/conversation/prompt.ts";
+import { DECISIONS_JSON_SCHEMA, EXTRACTED_JSON_SCHEMA } from "../../src/conversation/learn.ts";
+import { learningNotices, learnPending, noticeLine } from "../../src/conversation/learner.ts";
 import { loadConfig } from "../../src/config/index.ts";
 import { openMemory } from "../../src/memory/index.ts";
 import { listCalls } from "../../src/models/index.ts";
@@ -92,17 +94,29 @@ describe("ask (local backend)", () => {
     });
     servers.push(s);
     const r = await ask("I now work at Globex, keep answers short", { paths: p, db, config, env: { OLLAMA_HOST: s.url } });
-    expect(r.learning).toBe("ok");
-    expect(r.learned).toHaveLength(2);
-    const [a, b] = r.learned!.map((id) => mem.get(id)!);
+    // The exchange is queued; the learner learns from it (pai ask starts one in the background).
+    expect(r.learning).toBe("pending");
+    const learned = (await learnPending({ db, config, env: { OLLAMA_HOST: s.url } })).learnedIds;
+    expect(learned).toHaveLength(2);
+    const [a, b] = learned.map((id) => mem.get(id)!);
     expect(a!.content).toBe("The user works at Globex as an engineer.");
     expect(a!.supersedes).toBe(old.id);
     expect(a!.derivedFrom).toEqual([r.episodeId]);
     expect(mem.get(old.id)!.supersededBy).toBe(a!.id);
     expect(b!.kind).toBe("preference");
     expect(b!.derivedFrom).toEqual([r.episodeId]);
-    const extractBody = s.requests.filter((q) => q.path === "/api/chat")[1]!.body;
-    expect(extractBody.format).toBe("json");
+    // Structured output: the extraction and the decision each send the JSON Schema of their answer in `format`.
+    const [, extractBody, decideBody] = s.requests.filter((q) => q.path === "/api/chat").map((q) => q.body);
+    expect(extractBody.format).toEqual(EXTRACTED_JSON_SCHEMA);
+    expect(extractBody.format).toMatchObject({ type: "object", required: ["items"], properties: { items: { type: "array" } } });
+    expect(extractBody.format.properties.items.items.properties.kind.enum).toEqual(["fact", "preference"]);
+    expect(decideBody.format).toEqual(DECISIONS_JSON_SCHEMA);
+    expect(learningNotices(db, config).map(noticeLine)).toEqual([
+      `learned mem:${a!.id} "The user works at Globex as an engineer." (replaces mem:${old.id}) — undo: pai memory forget ${a!.id}`,
+      `learned mem:${b!.id} "The user prefers short answers." — undo: pai memory forget ${b!.id}`,
+    ]);
+    // Each told once.
+    expect(learningNotices(db, config)).toEqual([]);
     db.close();
   });
 
@@ -113,8 +127,11 @@ describe("ask (local backend)", () => {
     const db = openDatabase(p.db);
     const config = loadConfig(p.config);
     const r = await ask("I love climbing", { paths: p, db, config, env: { OLLAMA_HOST: s.url } });
-    expect(r.learning).toBe("malformed");
-    expect(r.learned).toEqual([]);
+    expect(r.learning).toBe("pending");
+    expect((await learnPending({ db, config, env: { OLLAMA_HOST: s.url } })).learnedIds).toEqual([]);
+    expect(learningNotices(db, config).map(noticeLine)).toEqual([
+      `nothing learned from "I love climbing" (the model's answer was not valid JSON); the exchange stays stored as mem:${r.episodeId}`,
+    ]);
     const mem = openMemory(db, config);
     expect(mem.list({}).filter((m) => m.source === "learned")).toEqual([]);
     const calls = listCalls(db, { exchangeId: r.exchangeId });

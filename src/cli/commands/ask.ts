@@ -6,7 +6,7 @@ import { examples, note, printJson, readStdin, withJson, writeStream } from "../
 export function register(program: Command): void {
   const cmd = program
     .command("ask [question...]")
-    .description("ask a question, answered with your context and memory; the exchange is remembered")
+    .description("ask a question, answered with your context and memory; the exchange is remembered and learned from in the background")
     .option("--backend <name>", "ollama | anthropic (default: config models.answer / backend.default)")
     .option("--model <name>", "model name (default: config)")
     .option("--incognito", "store nothing from this exchange")
@@ -41,7 +41,10 @@ export function register(program: Command): void {
     const { parseBackendName } = await import("../../models/index.ts");
     const backend = opts.backend ? parseBackendName(opts.backend) : undefined;
     const { withHome } = await import("../../app/home.ts");
+    const { startLearner, tellLearned } = await import("./learn.ts");
     await withHome(async (home) => {
+      // What was learned from earlier exchanges since the user was last told, before anything else.
+      await tellLearned(home);
       // A request that an installed pack's trigger matches goes to that pack (code, then CLI, prompt, skill).
       // A follow-up is a conversation with the model, never a pack's request.
       if (opts.packs !== false && !opts.continue) {
@@ -85,7 +88,7 @@ export function register(program: Command): void {
           model: r.model,
           episode_id: r.episodeId ?? null,
           interrupted: r.interrupted,
-          learned: r.learned ?? [],
+          learning: r.learning ?? "off",
           continues: r.continued?.from ?? null,
         });
       } else if (wrote && !endsWithNewline) process.stdout.write("\n");
@@ -96,8 +99,9 @@ export function register(program: Command): void {
       if (r.interrupted) {
         note(r.episodeId !== undefined ? `pai: interrupted — the partial answer was stored as memory ${r.episodeId}, marked interrupted` : "pai: interrupted");
         process.exitCode = 130;
-      } else if (r.learning === "malformed") note("pai: learning skipped — the model's extraction output was malformed; nothing was learned");
-      else if (r.learning === "failed") note("pai: learning failed (the answer was stored); see 'pai log'");
+      }
+      // The answer is shown: learning from it goes on in the background; the next command tells what was learned.
+      await startLearner(home);
     });
   });
 }

@@ -16,9 +16,23 @@ export function register(program: Command): void {
     const { withHome } = await import("../../app/home.ts");
     const { forgetLines } = await import("../../app/forget.ts");
     const { runChat } = await import("../../conversation/chat/index.ts");
+    const { startLearner, tellLearned } = await import("./learn.ts");
     await withHome(async (home) => {
       const { paths, config, db } = home;
-      const code = await runChat({ paths, db, config, backend, model: opts.model, incognito: opts.incognito, plain: opts.plain, forget: (id) => forgetLines(home, id) });
+      // What was learned since the user was last told; and a learner for any exchange still waiting.
+      await tellLearned(home);
+      await startLearner(home);
+      const code = await runChat({
+        paths,
+        db,
+        config,
+        backend,
+        model: opts.model,
+        incognito: opts.incognito,
+        plain: opts.plain,
+        forget: (id) => forgetLines(home, id),
+        startLearner: () => startLearner(home),
+      });
       if (code) process.exitCode = code;
     });
   });

@@ -1,6 +1,7 @@
 /**
  * The plain line-by-line chat, used when standard input is not a terminal (`printf 'hi\n' | pai chat`):
  * each line is a message (or a slash command); each answer is printed as it streams, then a newline.
+ * What was learned from earlier exchanges is told on standard error before the next line is handled.
  */
 import { createInterface } from "node:readline";
 import { safeText } from "../../kernel/terminal.ts";
@@ -18,11 +19,15 @@ export async function runLineChat(
     if (!streaming) rl.close();
   };
   io.signal?.addEventListener("abort", onAbort, { once: true });
+  const tellLearned = () => {
+    for (const l of session.learned()) io.error.write(`pai: ${safeText(l)}\n`);
+  };
   try {
     for await (const raw of rl) {
       const line = raw.trim();
       if (!line) continue;
       if (io.signal?.aborted) return { exchanges, interrupted: true };
+      tellLearned();
       if (line.startsWith("/")) {
         const r = await session.command(line);
         if (r.output) (r.error ? io.error : io.output).write(`${safeText(r.output)}\n`);

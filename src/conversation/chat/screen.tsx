@@ -183,6 +183,8 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
       recall.current = -1;
       busy.current = true;
       try {
+        // What was learned from earlier exchanges, before this message.
+        for (const l of session.learned()) add("note", clean(l));
         add("user", `› ${text}`);
         if (text.startsWith("/")) {
           let r: Awaited<ReturnType<ChatSession["command"]>>;
@@ -231,7 +233,6 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
           });
           if (!acc && r.answer) acc = clean(r.answer);
           finish(r.interrupted ? ["[interrupted]"] : []);
-          if (r.learned?.length) add("note", `learned ${r.learned.length} item(s): ${r.learned.map((i) => `mem:${i}`).join(", ")}`);
         } catch (err) {
           if (acc) finish(["[interrupted]"]);
           add("error", errorLine(err));

@@ -1,11 +1,13 @@
 /**
  * A chat session, independent of any screen: the conversation so far, the backend and model in use, the
  * incognito switch, and the slash commands. The Ink screen and the line mode both drive one of these.
- * Each exchange goes through ask(), so it is answered with the user's context and remembered the same way.
+ * Each exchange goes through ask(), so it is answered with the user's context and remembered the same way;
+ * it is learned from in the background, and what was learned is shown before the next message (`learned`).
  */
 import type { Config } from "../../config/index.ts";
 import { PaiError } from "../../kernel/errors.ts";
 import { ask, LocalAnswers, type AskResult } from "../ask.ts";
+import { learningNotices, noticeLine } from "../learner.ts";
 import { assembleContext } from "../../context/index.ts";
 import { openMemory, type MemoryStore } from "../../memory/index.ts";
 import { backendAudience, parseBackendName, resolveModel } from "../../models/index.ts";
@@ -55,6 +57,8 @@ export interface ChatSessionOptions {
   env?: NodeJS.ProcessEnv;
   /** Forgets a memory everywhere a copy may be (`/forget`): the lines to show, or undefined when there is no such item. */
   forget: (id: number) => string[] | undefined;
+  /** Starts learning from the queued exchanges in the background (called after each stored exchange). */
+  startLearner?: () => void | Promise<void>;
 }
 
 export class ChatSession {
@@ -105,7 +109,17 @@ export class ChatSession {
       localAnswers: this.localAnswers,
     });
     this.history.push({ role: "user", content: text }, { role: "assistant", content: r.interrupted ? `${r.answer} [interrupted]` : r.answer });
+    if (r.learning === "pending") await this.opts.startLearner?.();
     return r;
+  }
+
+  /** What was learned since the user was last told, one line per item (each told once). */
+  learned(): string[] {
+    try {
+      return learningNotices(this.opts.db, this.opts.config).map(noticeLine);
+    } catch {
+      return [];
+    }
   }
 
   /** Runs a slash command (the line starts with "/"). */
