@@ -72,6 +72,8 @@ describe("actions through packs", () => {
       const mem = JSON.parse(pai(["memory", "list", "--json"], { home }).stdout) as any;
       const items = (Array.isArray(mem) ? mem : mem.items) as { kind: string; content: string }[];
       expect(items.some((m) => m.kind === "action" && m.content.includes("asked the model") && m.content.includes("garden project"))).toBe(true);
+      // One item per firing: the exchange is not kept as an episode beside it.
+      expect(items).toHaveLength(1);
     } finally {
       await s.close();
     }

@@ -85,15 +85,23 @@ describe("pai jobs", () => {
     expect(JSON.parse(readFileSync(join(home, "user", "jobs", "dup.json"), "utf8")).action.text).toBe("a");
   });
 
-  it("jobs run fires once now: audited, and remembered as an action memory", () => {
+  it("jobs run fires once now: audited, and remembered as exactly one item per firing (the note, from the job)", () => {
     const home = initHome(tmpDir());
-    pai(["jobs", "add", "note", "--cron", "0 7 * * *", "--text", "water the plants"], { home });
+    pai(["jobs", "add", "note", "--cron", "0 7 * * *", "--action", "remember", "--text", "water the plants ({{time}})"], { home });
+    const count = () => JSON.parse(pai(["memory", "stats", "--json"], { home }).stdout).total as number;
+    expect(count()).toBe(0);
     const r = pai(["jobs", "run", "note"], { home });
     expect(r.code).toBe(0);
-    expect(r.stdout.trim()).toBe("water the plants");
-    const mem = memories(home);
-    expect(mem.some((m) => m.kind === "action" && m.source === "job:note" && /Job note/.test(m.content))).toBe(true);
+    expect(r.stdout.trim()).toMatch(/^water the plants \(\d{4}-/);
+    expect(count()).toBe(1);
+    const listed = JSON.parse(pai(["memory", "list", "--json"], { home }).stdout) as { content: string; kind: string; source: string; meta: Record<string, unknown> }[];
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ content: r.stdout.trim(), kind: "note", source: "job:note", meta: { job: "note", trigger: "manual" } });
     expect(auditOf(home, "note").map((e) => e.type)).toEqual(["job", "trigger", "decision", "action"]);
+    // A second firing adds one more item, not two.
+    expect(pai(["jobs", "run", "note"], { home }).code).toBe(0);
+    expect(count()).toBe(2);
+    expect(memories(home).map((m) => m.source)).toEqual(["job:note", "job:note"]);
   });
 
   it("a failing pack action is reported in one plain line, naming the command once", async () => {

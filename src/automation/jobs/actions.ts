@@ -52,6 +52,7 @@ export async function runAction(job: Job, action: Action, vars: Record<string, s
   ctx.signal.throwIfAborted();
   switch (action.type) {
     case "remember": {
+      // The note is the firing's one item: the firing stores no record of its own beside it.
       const text = render(action.text, vars);
       const id = await rememberText(ctx, text, `job:${job.name}`, { job: job.name, trigger: vars.trigger ?? "" }, "note");
       return { output: text, memoryId: id };
@@ -80,6 +81,9 @@ export async function runAction(job: Job, action: Action, vars: Record<string, s
         paths: ctx.paths,
         secrets: ctx.secrets,
         learn: false,
+        // Nobody asked: the exchange is no conversation to keep as an episode. The firing's record (with the
+        // answer) is its one item.
+        incognito: true,
         source: `job:${job.name}`,
       });
       return { output: r.answer };

@@ -1,7 +1,7 @@
 /**
  * Firing a job: every firing is claimed in job_firings under a unique (job, fire_key) before anything runs,
  * so a restart never fires the same scheduled time twice. Then the policy decides: paused, rate-limited,
- * waiting for approval, or run. Every step is audited; what the job did becomes an `action` memory.
+ * waiting for approval, or run. Every step is audited; what the job did becomes one memory item per firing.
  */
 import { createHash } from "node:crypto";
 import type { Config } from "../../config/index.ts";
@@ -197,8 +197,9 @@ export async function executeFiring(ctx: FireContext, job: Job, firingId: number
     },
   });
   ctx.log?.(`${job.name}: ${job.action.type} done`);
-  // A pack run remembers itself as an action; everything else is remembered here.
-  if (job.action.type === "remember" || result.memoryId === undefined) await rememberAction(ctx, job, trigger, result.output ?? "");
+  // One item per firing: an action that stored its own (a note to remember, a pack command that changes
+  // something) is not recorded again; any other (a read-only command, a question) is remembered here.
+  if (result.memoryId === undefined) await rememberAction(ctx, job, trigger, result.output ?? "");
   return { status: "ok", firingId, output: secrets.redact(result.output ?? "") };
 }
 
@@ -216,6 +217,7 @@ function describeAction(job: Job): string {
   }
 }
 
+/** Stores the firing's one memory item: what the job did, and its outcome clipped. */
 async function rememberAction(ctx: FireContext, job: Job, trigger: string, outcome: string): Promise<void> {
   const when = new Date().toISOString().replace("T", " ").slice(0, 16);
   const content = `Job ${job.name} (${trigger} trigger) ${describeAction(job)} at ${when} UTC: ${clip(outcome.trim(), 300) || "done"}`;
