@@ -131,6 +131,11 @@ export function release(db: Database, episodeId: number, error: string): void {
   db.prepare("UPDATE learning_queue SET claimed_by = NULL, claimed_at = NULL, error = ? WHERE episode_id = ?").run(error, episodeId);
 }
 
+/** Every row of the queue, oldest first. */
+export function queued(db: Database): QueueRow[] {
+  return db.prepare<RawRow>("SELECT * FROM learning_queue ORDER BY episode_id").all().map(toRow);
+}
+
 /** How many exchanges wait for a learner: `free` are not held by a live one. */
 export function pendingCount(db: Database, pid = process.pid): { pending: number; free: number } {
   const rows = pendingRows(db);
