@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
 import { openMemory } from "../../src/memory/index.ts";
-import { timeWindow } from "../../src/memory/time.ts";
+import { namedDays, timeWindow } from "../../src/memory/time.ts";
+import { itemsOfWindow } from "../../src/memory/named.ts";
 import { openDatabase } from "../../src/app/db.ts";
 import { initHome, pai, paiAsync } from "../helpers/cli.ts";
 import { startFakeOllama } from "../helpers/fake-ollama.ts";
@@ -48,6 +49,45 @@ describe("timeWindow", () => {
     expect(win("")).toBeUndefined();
   });
 
+  it("names windows ahead: tomorrow, the day after, next week, this weekend, upcoming, in N days, next month, on Monday", () => {
+    // NOW is Saturday 21 November 2026, 09:30.
+    expect(win("what's on tomorrow?")).toMatchObject({ from: local(2026, 11, 22), to: local(2026, 11, 23), phrase: "tomorrow", rest: "what s on" });
+    expect(timeWindow("what's on tomorrow?", NOW)!.ahead).toBe(true);
+    expect(timeWindow("what happened yesterday?", NOW)!.ahead).toBe(false);
+    expect(win("what's on the day after tomorrow?")).toMatchObject({ from: local(2026, 11, 23), to: local(2026, 11, 24) });
+    expect(win("anything tomorrow morning")).toMatchObject({ from: local(2026, 11, 22), to: local(2026, 11, 22, 12) });
+    expect(win("plans for tomorrow evening")).toMatchObject({ from: local(2026, 11, 22, 17), to: local(2026, 11, 23) });
+    expect(win("what am I doing tonight")).toMatchObject({ from: local(2026, 11, 21, 17), to: local(2026, 11, 22) });
+    // Weeks start on Monday: next week is Monday 23 to Monday 30.
+    expect(win("what do I have next week?")).toMatchObject({ from: local(2026, 11, 23), to: local(2026, 11, 30) });
+    // On Saturday, this weekend is today and tomorrow; on a Wednesday it is the coming one.
+    expect(win("what is planned this weekend")).toMatchObject({ from: local(2026, 11, 21), to: local(2026, 11, 23) });
+    expect(win("what is planned this weekend", new Date(2026, 10, 18, 12))).toMatchObject({ from: local(2026, 11, 21), to: local(2026, 11, 23) });
+    expect(win("what did I do this weekend", new Date(2026, 10, 24, 12))).toMatchObject({ from: local(2026, 11, 21), to: local(2026, 11, 23) });
+    expect(win("anything next weekend")).toMatchObject({ from: local(2026, 11, 28), to: local(2026, 11, 30) });
+    // Upcoming: from now to the end of the seventh day ahead.
+    expect(win("anything upcoming?")).toMatchObject({ from: NOW.getTime(), to: local(2026, 11, 29) });
+    expect(win("what is coming up")).toMatchObject({ from: NOW.getTime(), to: local(2026, 11, 29) });
+    expect(win("what is coming up in the next few days?")).toMatchObject({ from: NOW.getTime(), to: NOW.getTime() + 3 * 86_400_000, phrase: "in the next few days" });
+    expect(win("over the next 2 weeks")).toMatchObject({ from: NOW.getTime(), to: NOW.getTime() + 14 * 86_400_000 });
+    // In N days: that day; in N weeks: that week.
+    expect(win("what is due in 3 days")).toMatchObject({ from: local(2026, 11, 24), to: local(2026, 11, 25) });
+    expect(win("in two days")).toMatchObject({ from: local(2026, 11, 23), to: local(2026, 11, 24) });
+    expect(win("in 2 weeks")).toMatchObject({ from: local(2026, 11, 30), to: local(2026, 12, 7) });
+    expect(win("next month")).toMatchObject({ from: local(2026, 12, 1), to: local(2027, 1, 1) });
+    // A weekday: the coming one when asked about what is ahead, the last one otherwise.
+    expect(win("what do I have on Monday?")).toMatchObject({ from: local(2026, 11, 23), to: local(2026, 11, 24) });
+    expect(win("next Friday")).toMatchObject({ from: local(2026, 11, 27), to: local(2026, 11, 28) });
+    expect(win("what did I do on Monday?")).toMatchObject({ from: local(2026, 11, 16), to: local(2026, 11, 17) });
+    // A date without a year asked about ahead is the next one; today's whole day when asked what is on.
+    expect(win("what's on on 10 December?")).toMatchObject({ from: local(2026, 12, 10), to: local(2026, 12, 11) });
+    expect(win("what is planned on 3 January?")).toMatchObject({ from: local(2027, 1, 3) });
+    expect(win("what's on today?")).toMatchObject({ from: local(2026, 11, 21), to: local(2026, 11, 22) });
+    // This week and this month, asked about what is ahead, run to their end.
+    expect(win("what should I focus on this week?")).toMatchObject({ from: local(2026, 11, 16), to: local(2026, 11, 23) });
+    expect(win("what is planned this month")).toMatchObject({ from: local(2026, 11, 1), to: local(2026, 12, 1) });
+  });
+
   it("overnight asked in the afternoon still means the night before, not the morning's work", () => {
     const w = win("what did you do overnight", new Date(2026, 10, 21, 15, 0))!;
     expect(w.from).toBe(local(2026, 11, 20, 18));
@@ -66,9 +106,10 @@ describe("between", () => {
     store.remember({ content: "before the window", kind: "action", createdAt: t(0) });
     store.remember({ content: "after the window", kind: "action", createdAt: t(5) });
     const old = store.remember({ content: "an old version", kind: "event", createdAt: t(2) }).item;
-    store.edit(old.id, "a newer version");
+    // A correction keeps the item's date and kind: the new version is an event of the window.
+    const newer = store.edit(old.id, "a newer version");
     const ids = store.between(t(1), t(5)).map((m) => m.id);
-    expect(ids.slice(0, 2)).toEqual([priv.id, act.id]);
+    expect(ids.slice(0, 3)).toEqual([priv.id, newer.id, act.id]);
     expect(ids).toContain(note.id);
     expect(ids).not.toContain(old.id);
     expect(store.between(t(1), t(5), { audience: "cloud" }).map((m) => m.id)).toEqual([act.id, note.id]);
@@ -136,5 +177,70 @@ describe("pai ask with a time phrase", () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe("the days an item names", () => {
+  // Friday 4 December 2026, 10:00 local time.
+  const TOLD = new Date(2026, 11, 4, 10);
+  const days = (text: string, told = TOLD) => namedDays(text, told).map((d) => d.getTime());
+
+  it("reads dates, tomorrow, in N days and weekdays against when the item was told", () => {
+    expect(days("Dentist appointment on 10 December")).toEqual([local(2026, 12, 10)]);
+    expect(days("Dentist appointment on December 10th at 3pm")).toEqual([local(2026, 12, 10)]);
+    expect(days("Flight to Oslo 2027-01-15")).toEqual([local(2027, 1, 15)]);
+    expect(days("Lunch with Bob tomorrow")).toEqual([local(2026, 12, 5)]);
+    expect(days("the plumber comes the day after tomorrow")).toEqual([local(2026, 12, 6)]);
+    expect(days("Call Mum on Friday")).toEqual([local(2026, 12, 11)]);
+    expect(days("the parcel arrives in 3 days")).toEqual([local(2026, 12, 7)]);
+    // A date without a year just past is this year's, not next year's.
+    expect(days("I went to Lyon on 3 March", new Date(2026, 2, 5))).toEqual([local(2026, 3, 3)]);
+    expect(days("I like tomatoes")).toEqual([]);
+  });
+
+  it("a window ahead brings the items naming its days, first, whenever they were told; cloud gets only shareable ones", () => {
+    const db = openDatabase(join(tmpDir(), "pai.db"));
+    const store = openMemory(db, configSchema.parse({}));
+    const told = (d: number, h = 10) => new Date(2026, 11, d, h).toISOString();
+    const dentist = store.remember({ content: "Dentist appointment on 10 December", kind: "event", createdAt: told(1), visibility: "shareable" }).item;
+    const lunch = store.remember({ content: "Lunch with Bob tomorrow", kind: "event", createdAt: told(9) }).item;
+    const other = store.remember({ content: "Haircut on 12 December", kind: "event", createdAt: told(1) }).item;
+    const toldThen = store.remember({ content: "Bought a new kettle", kind: "note", createdAt: told(10, 8), visibility: "shareable" }).item;
+    const old = store.remember({ content: "Vet on 10 December", kind: "event", createdAt: told(2) }).item;
+    store.edit(old.id, "Vet on 11 December");
+    // Asked on Wednesday 9 December: tomorrow is the 10th.
+    const w = timeWindow("what's on tomorrow?", new Date(2026, 11, 9, 18))!;
+    const ids = itemsOfWindow(db, store, w).map((m) => m.id);
+    expect(ids.slice(0, 2).sort()).toEqual([dentist.id, lunch.id].sort());
+    expect(ids).toContain(toldThen.id);
+    expect(ids).not.toContain(other.id);
+    expect(ids).not.toContain(old.id);
+    expect(itemsOfWindow(db, store, w, { audience: "cloud" }).map((m) => m.id)).toEqual([dentist.id, toldThen.id]);
+    db.close();
+  });
+});
+
+describe("pai context with a time ahead", () => {
+  const MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+  const dayName = (d: Date) => `${d.getDate()} ${MONTH_NAMES[d.getMonth()]}`;
+
+  it("an appointment the user told pai about is offered when asked what is coming up or what is on that day", () => {
+    const h = initHome(tmpDir());
+    const now = new Date();
+    const inTwo = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 2);
+    const inTen = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 10);
+    expect(pai(["remember", `Dentist appointment on ${dayName(inTwo)}`], { home: h }).code).toBe(0);
+    expect(pai(["remember", `Car service on ${dayName(inTen)}`], { home: h }).code).toBe(0);
+    const planned = (query: string) => {
+      const r = pai(["context", "--json", "--query", query], { home: h });
+      expect(r.code, r.stderr).toBe(0);
+      const section = JSON.parse(r.stdout).sections.find((s: any) => /^What is planned/.test(s.title));
+      return (section?.items ?? []).map((i: any) => i.text).join("\n");
+    };
+    const soon = planned("what is coming up in the next few days?");
+    expect(soon).toContain("Dentist appointment on");
+    expect(soon).not.toContain("Car service");
+    expect(planned("what's on the day after tomorrow?")).toContain("Dentist appointment on");
+    expect(planned("what's on tomorrow?")).not.toContain("Dentist appointment on");
   });
 });

@@ -19,6 +19,7 @@ import type { Database } from "../../kernel/storage/index.ts";
 import { openMemory } from "../../memory/index.ts";
 import { queryTerms, STOP_WORDS } from "../../memory/text.ts";
 import { timeWindow } from "../../memory/time.ts";
+import { itemsOfWindow } from "../../memory/named.ts";
 import type { ContextItem, ContextSection, ContextSource } from "../types.ts";
 
 export const MEMORY_PRIORITY = { pinned: 70, hot: 60, hotMin: 56, windowMax: 58, windowMin: 54, matchMax: 55, matchMin: 30 } as const;
@@ -53,14 +54,14 @@ export function memorySource(db: Database, config: Config): ContextSource {
       const used: number[] = [];
       const query = req.query?.trim();
       const window = query ? timeWindow(query) : undefined;
-      const inWindow = window ? store.between(window.from, window.to, { audience: req.audience, limit: MAX_WINDOW }) : [];
+      const inWindow = window ? itemsOfWindow(db, store, window, { audience: req.audience, limit: MAX_WINDOW }) : [];
       const windowIds = new Set(inWindow.map((m) => m.id));
       const hot = store.hot({ audience: req.audience }).filter((m) => !windowIds.has(m.id));
       if (window && inWindow.length) {
         const n = inWindow.length;
         sections.push({
           key: "memory.window",
-          title: `What happened ${window.phrase} (${timeOf(window.from.toISOString())} to ${timeOf(window.to.toISOString())})`,
+          title: `${window.ahead ? "What is planned" : "What happened"} ${window.phrase} (${timeOf(window.from.toISOString())} to ${timeOf(window.to.toISOString())})`,
           order: 55,
           // Offered for their date, not matched: like hot items, they are not touched (asking what happened
           // last month must not make the whole month hot).
