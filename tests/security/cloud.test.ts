@@ -98,6 +98,7 @@ describe("learning with learning.cloud = true", () => {
     // A cloud exchange is learned in the cloud, but the similar private memory is never shown to it.
     const cloud = await paiAsync(["ask", "--backend", "anthropic", `what is the door code of the cellar? ${SECRET_TEXT}`], { home, env });
     expect(cloud.code).toBe(0);
+    expect((await paiAsync(["learn"], { home, env })).code).toBe(0); // learning runs after the answer: wait for it
     const sent = bodies(anthropic, "/v1/messages");
     expect(sent).toContain("You extract durable facts");
     expectAbsent(sent, [...PRIVATE, ...ALL_SECRETS], "the cloud learning requests");
