@@ -29,10 +29,13 @@ import { COLS, M_COLS, mustGet, openCtx, rowTier, toItem, type Row } from "./row
 import { filters, search } from "./search.ts";
 import { stats } from "./stats.ts";
 import { contentHash } from "./text.ts";
-import { derivedColdAt, logMove, maintain, retier, setTier } from "./tiers.ts";
+import { derivedColdAt, logMove, maintain, mayBeHot, NEVER_HOT_SQL, retier, setTier } from "./tiers.ts";
 import type { MemoryItem, MemoryStore, OpenMemoryOptions, RememberManyResult, MemoryTier } from "./types.ts";
 import { setEmbedding } from "./vectors.ts";
 import { insertOne } from "./write.ts";
+
+/** The meta key of an item the user chose for agents files (`pai remember --for-agents`). */
+export const FOR_AGENTS = "forAgents";
 
 /** Opens the memory store on an open (migrated) database. */
 export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions = {}): MemoryStore {
@@ -135,43 +138,57 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       const c = ctx.cuts();
       // The whole list at once: the tier rows as they were, the items, the tier rows, then the history of
       // those whose tier changed. A used item is active now: hot if current (the cap may then demote the least
-      // recent), else warm (replaced items are never hot).
+      // recent), else warm (replaced items are never hot, nor is bookkeeping unless pinned: see tiers.ts).
       const json = JSON.stringify(list);
       db.transaction(() => {
         const before = q.states.all(json);
+        const kinds = new Map(db.prepare<{ id: number; kind: string }>("SELECT id, kind FROM memory_items WHERE id IN (SELECT value FROM json_each(?))").all(json).map((r) => [r.id, r.kind]));
         db.prepare(
           "UPDATE memory_items SET last_used_at = ?, active_at = ?, use_count = use_count + 1 WHERE id IN (SELECT value FROM json_each(?))",
         ).run(c.now, c.now, json);
         db.prepare(
-          `UPDATE memory_tiers SET hot = (m.superseded_by IS NULL OR m.pinned = 1), active_at = m.active_at, pinned = m.pinned, current = (m.superseded_by IS NULL)
+          `UPDATE memory_tiers SET hot = ((m.superseded_by IS NULL AND m.kind NOT IN (${NEVER_HOT_SQL})) OR m.pinned = 1), active_at = m.active_at, pinned = m.pinned, current = (m.superseded_by IS NULL)
            FROM memory_items m WHERE m.id = memory_tiers.item_id AND memory_tiers.item_id IN (SELECT value FROM json_each(?))`,
         ).run(json);
-        for (const s of before) logMove(ctx, s, rowTier(s, c.warm), s.cur === 1 || s.pinned === 1 ? "hot" : "warm", c);
+        for (const s of before) {
+          const hot = (s.cur === 1 && mayBeHot(kinds.get(s.item_id) ?? "", false)) || s.pinned === 1;
+          logMove(ctx, s, rowTier(s, c.warm), hot ? "hot" : "warm", c);
+        }
       });
       retier(ctx);
     },
 
-    edit(id, content) {
+    edit(id, content, changes = {}) {
       const old = mustGet(ctx, id);
       if (old.supersededBy !== null) {
         throw new UserError(`memory item ${id} was already replaced by ${old.supersededBy}`, { hint: `edit ${old.supersededBy} instead` });
       }
-      if (contentHash(redactSecrets(content.trim()).text) === contentHash(old.content)) {
-        throw new UserError(`the new text of item ${id} is the same as the old`, { hint: "nothing was changed" });
+      // A correction keeps what the user did not change: the date, kind, visibility, pin, source and mark.
+      const text = content ?? old.content;
+      const createdAt = changes.createdAt !== undefined ? toIso(changes.createdAt, "date") : old.createdAt;
+      const kind = changes.kind ?? old.kind;
+      const visibility = changes.visibility ?? old.visibility;
+      const sameText = contentHash(redactSecrets(text.trim()).text) === contentHash(old.content);
+      if (sameText && createdAt === old.createdAt && kind === old.kind && visibility === old.visibility) {
+        throw new UserError(
+          content === undefined ? `nothing to change in item ${id}` : `the new text of item ${id} is the same as the old`,
+          { hint: content === undefined ? "give the corrected text, --date, --kind, --private or --shareable" : "nothing was changed" },
+        );
       }
       const c = ctx.cuts();
       const r = db.transaction(() =>
         insertOne(
           ctx,
           {
-            content,
-            kind: old.kind,
+            content: text,
+            kind,
             pinned: old.pinned,
-            visibility: old.visibility,
+            visibility,
             source: old.source,
             importance: old.importance,
+            createdAt,
             supersedes: id,
-            meta: { editOf: id },
+            meta: { editOf: id, ...(old.meta[FOR_AGENTS] === true ? { [FOR_AGENTS]: true } : {}) },
           },
           c,
           "none",
@@ -179,6 +196,32 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       );
       retier(ctx);
       return mustGet(ctx, r.id);
+    },
+
+    setForAgents(ids, on) {
+      for (const id of ids) mustGet(ctx, id);
+      db.transaction(() => {
+        for (const id of ids) {
+          const meta = { ...mustGet(ctx, id).meta };
+          if (on) meta[FOR_AGENTS] = true;
+          else delete meta[FOR_AGENTS];
+          q.setMeta.run(Object.keys(meta).length ? JSON.stringify(meta) : null, id);
+        }
+      });
+      return ids.map((id) => mustGet(ctx, id));
+    },
+
+    forAgents(opts = {}) {
+      const w = ctx.cuts().warm;
+      const vis = opts.audience === "cloud" ? " AND visibility = 'shareable'" : "";
+      return db
+        .prepare<Row>(
+          `SELECT ${COLS} FROM memory_items
+           WHERE superseded_by IS NULL AND (pinned = 1 OR json_extract(meta, '$.${FOR_AGENTS}') = 1)${vis}
+           ORDER BY pinned DESC, created_at DESC, id DESC LIMIT ?`,
+        )
+        .all(Math.max(1, opts.limit ?? 1000))
+        .map((r) => toItem(r, w));
     },
 
     pin(id, pinned) {

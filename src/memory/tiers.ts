@@ -12,7 +12,29 @@
  */
 import type { SqlValue } from "../kernel/storage/index.ts";
 import { DAY_MS, rowTier, type Ctx, type Cuts, type TierState } from "./rows.ts";
-import type { MaintainResult, MemoryTier } from "./types.ts";
+import type { MaintainResult, MemoryKind, MemoryTier } from "./types.ts";
+
+/**
+ * Who may be hot. Bookkeeping (`action`: pack runs, job firings) never is unless pinned: it stays findable by
+ * search and by date, but a busy job cannot flush what the user told pai out of the hot set. Transcripts
+ * (`episode`) may be hot, but when the hot set is over memory.hotCap they leave it first, so many exchanges
+ * cannot push facts, preferences, notes and events out; within each group the least recently active leave first.
+ */
+export const NEVER_HOT_KINDS: readonly MemoryKind[] = ["action"];
+export const TRANSCRIPT_KINDS: readonly MemoryKind[] = ["episode"];
+
+/** Whether an item of this kind may be hot (pinned items always are). */
+export function mayBeHot(kind: string, pinned: boolean): boolean {
+  return pinned || !(NEVER_HOT_KINDS as readonly string[]).includes(kind);
+}
+
+const sqlList = (kinds: readonly string[]) => kinds.map((k) => `'${k}'`).join(", ");
+const NEVER_HOT = sqlList(NEVER_HOT_KINDS);
+/** NEVER_HOT_KINDS as an SQL list ('action'), for statements that set the hot flag themselves. */
+export const NEVER_HOT_SQL = NEVER_HOT;
+const TRANSCRIPTS = sqlList(TRANSCRIPT_KINDS);
+/** The item's kind, for a query over memory_tiers (a primary-key lookup). */
+const KIND = "(SELECT m.kind FROM memory_items m WHERE m.id = memory_tiers.item_id)";
 
 /**
  * When the item went cold by itself (warm → cold at active_at + warmWindowDays), if it is cold now and that
@@ -90,15 +112,23 @@ export function retierWith(ctx: Ctx, c: Cuts, limit: number): Record<string, num
   // Aged out of the hot window; replaced (replaced items are never hot; pinned ones always are).
   moveHot(ctx, pick("hot = 1 AND pinned = 0 AND active_at < ?", [c.hot], lim), false, c, moved);
   moveHot(ctx, pick("hot = 1 AND pinned = 0 AND current = 0", [], lim), false, c, moved);
+  // Bookkeeping is never hot unless pinned (an item touched or stored before this rule held).
+  moveHot(ctx, pick(`hot = 1 AND pinned = 0 AND ${KIND} IN (${NEVER_HOT})`, [], lim), false, c, moved);
   // (`+hot`: through the small pinned index, never down every not-hot entry of the (hot, active_at) index.)
   moveHot(ctx, pick("pinned = 1 AND +hot = 0", [], lim), true, c, moved);
-  // The hot cap: demote the least recently active beyond it, or promote the most recent within the window.
+  // The hot cap: demote beyond it (transcripts first, the least recently active first), or promote the most
+  // recent within the window (knowledge first, then transcripts; never bookkeeping).
   const { room } = hotRoom(ctx);
   const upTo = (n: number) => (lim < 0 ? n : Math.min(n, lim));
   if (room < 0) {
-    moveHot(ctx, pick("hot = 1 AND pinned = 0", [], upTo(-room), " ORDER BY active_at ASC"), false, c, moved);
+    moveHot(ctx, pick("hot = 1 AND pinned = 0", [], upTo(-room), ` ORDER BY ${KIND} IN (${TRANSCRIPTS}) DESC, active_at ASC`), false, c, moved);
   } else if (room > 0) {
-    moveHot(ctx, pick("hot = 0 AND active_at >= ? AND pinned = 0 AND current = 1", [c.hot], upTo(room), " ORDER BY active_at DESC"), true, c, moved);
+    const promotable = "hot = 0 AND active_at >= ? AND pinned = 0 AND current = 1";
+    const knowledge = pick(`${promotable} AND ${KIND} NOT IN (${NEVER_HOT}, ${TRANSCRIPTS})`, [c.hot], upTo(room), " ORDER BY active_at DESC");
+    moveHot(ctx, knowledge, true, c, moved);
+    if (knowledge.length < room) {
+      moveHot(ctx, pick(`${promotable} AND ${KIND} IN (${TRANSCRIPTS})`, [c.hot], upTo(room - knowledge.length), " ORDER BY active_at DESC"), true, c, moved);
+    }
   }
   return moved;
 }
@@ -124,7 +154,8 @@ function retierBounded(ctx: Ctx, limit: number): number {
       `SELECT
         (SELECT count(*) FROM (SELECT 1 FROM memory_tiers WHERE hot = 1 AND pinned = 0 AND active_at < ? LIMIT 1)) +
         (SELECT count(*) FROM (SELECT 1 FROM memory_tiers WHERE hot = 1 AND pinned = 0 AND current = 0 LIMIT 1)) +
-        (SELECT count(*) FROM (SELECT 1 FROM memory_tiers WHERE pinned = 1 AND +hot = 0 LIMIT 1)) AS n`,
+        (SELECT count(*) FROM (SELECT 1 FROM memory_tiers WHERE pinned = 1 AND +hot = 0 LIMIT 1)) +
+        (SELECT count(*) FROM (SELECT 1 FROM memory_tiers WHERE hot = 1 AND pinned = 0 AND ${KIND} IN (${NEVER_HOT}) LIMIT 1)) AS n`,
     )
     .get(c.hot)!.n;
   const { room } = hotRoom(ctx);
@@ -132,7 +163,7 @@ function retierBounded(ctx: Ctx, limit: number): number {
   if (room > 0) {
     roomToFill = db
       .prepare<{ n: number }>(
-        "SELECT count(*) AS n FROM (SELECT 1 FROM memory_tiers WHERE hot = 0 AND active_at >= ? AND pinned = 0 AND current = 1 LIMIT 1)",
+        `SELECT count(*) AS n FROM (SELECT 1 FROM memory_tiers WHERE hot = 0 AND active_at >= ? AND pinned = 0 AND current = 1 AND ${KIND} NOT IN (${NEVER_HOT}) LIMIT 1)`,
       )
       .get(c.hot)!.n;
   }

@@ -4,7 +4,7 @@ import { redactDeep, redactSecrets } from "../kernel/redact.ts";
 import { toIso } from "./dates.ts";
 import { checkKind, M_COLS, type Ctx, type Cuts, type Row } from "./rows.ts";
 import { bigrams, contentHash, dateWords, jaccard, matchExpression, queryTerms } from "./text.ts";
-import { setTier } from "./tiers.ts";
+import { mayBeHot, setTier } from "./tiers.ts";
 import type { RememberInput } from "./types.ts";
 
 /** Inserts one item (inside the caller's transaction). Returns the row id and whether it merged. */
@@ -26,8 +26,10 @@ export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact
       const at = createdAt > c.now ? c.now : createdAt;
       q.merge.run({ at, pin: pinned ? 1 : 0, id: existing.id });
       const active = existing.active_at < at ? at : existing.active_at;
-      // Seeing it again warms it (a cold item whose new date is within the warm window is warm by that date).
-      setTier(ctx, existing.id, pinned || existing.pinned === 1 || existing.hot === 1 || active >= c.hot, c);
+      // Seeing it again warms it (a cold item whose new date is within the warm window is warm by that date);
+      // bookkeeping stays out of the hot set unless pinned.
+      const keepPinned = pinned || existing.pinned === 1;
+      setTier(ctx, existing.id, keepPinned || (mayBeHot(existing.kind, false) && (existing.hot === 1 || active >= c.hot)), c);
       // Provenance: remember the other sources the same memory came from (bounded).
       const src = input.source != null ? redactSecrets(input.source).text : null;
       if (src && src !== existing.source) {
@@ -52,7 +54,8 @@ export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact
   const meta = redactDeep({ ...(input.meta ?? {}) });
   if (red.redacted) meta.redactedKinds = red.kinds;
   const activeAt = createdAt > c.now ? c.now : createdAt;
-  const hot = pinned || activeAt >= c.hot;
+  // Recent items start hot, except bookkeeping (never hot unless pinned; see tiers.ts).
+  const hot = pinned || (mayBeHot(kind, false) && activeAt >= c.hot);
   const { lastInsertRowid: id } = q.insert.run(
     content,
     kind,
