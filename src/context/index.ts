@@ -1,7 +1,8 @@
 /**
  * Assembles the user's context: what a model is told about the user. Sources (the Telos, memory) return
  * sections of items with priorities; the assembler drops private items when the audience is a cloud model,
- * keeps the highest-priority items that fit the token budget, and renders them in section order.
+ * keeps the highest-priority items that fit the token budget and their group's share of it (policy.ts:
+ * exchanges, bookkeeping and a named window of time each have a cap), and renders them in section order.
  * Tokens are estimated as ceil(characters / 4) of the rendered text, which never exceeds the budget.
  * The output is deterministic: ties are broken by section order, then by position in the section.
  */
@@ -14,6 +15,7 @@ import { memorySource } from "./sources/memory.ts";
 import { telosSource } from "./sources/telos.ts";
 import type { Database } from "../kernel/storage/index.ts";
 import { estimateTokens } from "../kernel/text.ts";
+import { GROUP_CAPS } from "./policy.ts";
 import type { ContextItem, ContextSection, ContextSource } from "./types.ts";
 
 export type { ContextItem, ContextSection, ContextSource, ContextRequest, Visibility } from "./types.ts";
@@ -30,6 +32,8 @@ export interface AssembleRequest {
   config: Config;
   /** Replaces the default sources (the Telos, and memory when a database is given). */
   sources?: ContextSource[];
+  /** Also say why each item is in and why each other one was left out (`explain` of the result). */
+  explain?: boolean;
 }
 
 export interface AssembledItem {
@@ -46,7 +50,28 @@ export interface AssembledContext {
   /** Memory items included, in the order they appear. */
   memoryIds: number[];
   sections: { key: string; title: string; items: AssembledItem[] }[];
-  omitted: { private: number; overBudget: number };
+  /** Items left out: private (a cloud audience), over their group's share of the budget, over the budget. */
+  omitted: { private: number; overBudget: number; overCap: number };
+  /** With `explain`: every item offered, in priority order, and what became of it. */
+  explain?: ExplainedItem[];
+}
+
+/** One item offered for the context and what became of it (`pai context --explain`). */
+export interface ExplainedItem {
+  section: string;
+  ref?: string;
+  memoryId?: number;
+  /** The item's text, shortened. */
+  text: string;
+  /** Why the source offered it. */
+  rule: string;
+  /** Its priority (0–100, higher kept first). */
+  score: number;
+  /** Characters it takes in the context (with its line break). */
+  chars: number;
+  status: "in" | "private" | "over-cap" | "over-budget";
+  /** For an item left out: why, in words. */
+  reason?: string;
 }
 
 /** One rendered line of an item: `- G1: text`, `- [mem:42] text`, or `- text`. */
@@ -66,7 +91,13 @@ function header(title: string): string {
 }
 
 /** Chooses and renders items: pure and deterministic (tests call it directly). */
-export function selectContext(sectionsIn: ContextSection[], budget: number, audience: Audience): AssembledContext {
+export function selectContext(
+  sectionsIn: ContextSection[],
+  budget: number,
+  audience: Audience,
+  opts: { caps?: Record<string, number>; explain?: boolean } = {},
+): AssembledContext {
+  const caps = opts.caps ?? GROUP_CAPS;
   // Merge sections that share a key; sort by order, then key.
   const byKey = new Map<string, ContextSection>();
   for (const s of sectionsIn) {
@@ -76,37 +107,72 @@ export function selectContext(sectionsIn: ContextSection[], budget: number, audi
   }
   const sections = [...byKey.values()].sort((a, b) => a.order - b.order || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
+  const maxChars = budget * 4; // ceil(chars / 4) <= budget  ⇔  chars <= budget * 4
+  const explained: ExplainedItem[] | undefined = opts.explain ? [] : undefined;
+  const explain = (s: number, i: number, chars: number, status: ExplainedItem["status"], reason?: string) => {
+    if (!explained) return;
+    const sec = sections[s]!;
+    const it = sec.items[i]!;
+    const text = it.text.replace(/\s+/g, " ").trim();
+    explained.push({
+      section: sec.key,
+      ...(it.ref !== undefined ? { ref: it.ref } : {}),
+      ...(it.memoryId !== undefined ? { memoryId: it.memoryId } : {}),
+      text: text.length > 100 ? `${text.slice(0, 99)}…` : text,
+      rule: it.rule ?? sec.title,
+      score: it.priority,
+      chars,
+      status,
+      ...(reason ? { reason } : {}),
+    });
+  };
+
   let privateLeft = 0;
-  const candidates: { s: number; i: number; priority: number; chars: number }[] = [];
+  const candidates: { s: number; i: number; priority: number; chars: number; group?: string }[] = [];
   sections.forEach((sec, s) =>
     sec.items.forEach((item, i) => {
+      const chars = renderItem(item).length + 1;
       if (audience === "cloud" && item.visibility !== "shareable") {
         privateLeft++;
+        explain(s, i, chars, "private", "private: never sent to a cloud model");
         return;
       }
-      candidates.push({ s, i, priority: item.priority, chars: renderItem(item).length + 1 });
+      candidates.push({ s, i, priority: item.priority, chars, ...(item.group !== undefined && caps[item.group] !== undefined ? { group: item.group } : {}) });
     }),
   );
   candidates.sort((a, b) => b.priority - a.priority || a.s - b.s || a.i - b.i);
 
-  const maxChars = budget * 4; // ceil(chars / 4) <= budget  ⇔  chars <= budget * 4
   let total = 0;
   let openSections = 0;
   let overBudget = 0;
+  let overCap = 0;
+  const groupChars = new Map<string, number>();
   const kept = new Map<number, Set<number>>();
   for (const c of candidates) {
+    if (c.group !== undefined) {
+      const share = caps[c.group]!;
+      const used = groupChars.get(c.group) ?? 0;
+      if (used + c.chars > Math.floor(maxChars * share)) {
+        overCap++;
+        explain(c.s, c.i, c.chars, "over-cap", `over the ${c.group} share (${Math.round(share * 100)}% of the budget)`);
+        continue;
+      }
+    }
     const isNew = !kept.has(c.s);
     const add = c.chars + (isNew ? header(sections[c.s]!.title).length + (openSections > 0 ? 1 : 0) : 0);
     if (total + add > maxChars) {
       overBudget++;
+      explain(c.s, c.i, c.chars, "over-budget", "over the budget");
       continue;
     }
     total += add;
+    if (c.group !== undefined) groupChars.set(c.group, (groupChars.get(c.group) ?? 0) + c.chars);
     if (isNew) {
       kept.set(c.s, new Set());
       openSections++;
     }
     kept.get(c.s)!.add(c.i);
+    explain(c.s, c.i, c.chars, "in");
   }
 
   const out: AssembledContext["sections"] = [];
@@ -129,7 +195,16 @@ export function selectContext(sectionsIn: ContextSection[], budget: number, audi
     for (const it of items) if (it.memoryId !== undefined) memoryIds.push(it.memoryId);
   });
   const text = blocks.join("\n");
-  return { text, tokens: estimateTokens(text), budget, audience, memoryIds, sections: out, omitted: { private: privateLeft, overBudget } };
+  return {
+    text,
+    tokens: estimateTokens(text),
+    budget,
+    audience,
+    memoryIds,
+    sections: out,
+    omitted: { private: privateLeft, overBudget, overCap },
+    ...(explained ? { explain: explained.sort((a, b) => b.score - a.score) } : {}),
+  };
 }
 
 export async function assembleContext(req: AssembleRequest): Promise<AssembledContext> {
@@ -147,5 +222,5 @@ export async function assembleContext(req: AssembleRequest): Promise<AssembledCo
   const creq = { query: req.query, budget, audience };
   const sections: ContextSection[] = [];
   for (const source of sources) sections.push(...(await source.collect(creq)));
-  return selectContext(sections, budget, audience);
+  return selectContext(sections, budget, audience, { explain: req.explain === true });
 }

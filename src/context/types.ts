@@ -22,11 +22,15 @@ export interface ContextItem {
   visibility: Visibility;
   /**
    * Higher is kept first when the budget is tight (0–100: the Telos uses 100 for the name down to 35 for ideas,
-   * see sources/telos.ts; memory 30–70, see sources/memory.ts). Ties: section order, then position.
+   * see sources/telos.ts; memory 34–70, see policy.ts). Ties: section order, then position.
    */
   priority: number;
   /** Memory item id, when the item is a memory (so an answer can record which it used). */
   memoryId?: number;
+  /** Why the source offers it ("pinned", "matches the request (0.80)"), for `pai context --explain`. */
+  rule?: string;
+  /** The budget share it counts against (see GROUP_CAPS in policy.ts: "episode", "action", "window"); none: no cap. */
+  group?: string;
 }
 
 export interface ContextSection {

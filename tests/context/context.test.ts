@@ -34,7 +34,7 @@ describe("assembleContext", () => {
     expect(ctx.text).not.toContain("comment");
     expect(ctx.tokens).toBe(estimateTokens(ctx.text));
     expect(ctx.audience).toBe("local");
-    expect(ctx.omitted).toEqual({ private: 0, overBudget: 0 });
+    expect(ctx.omitted).toEqual({ private: 0, overBudget: 0, overCap: 0 });
   });
 
   it("never exceeds the budget, keeping the highest priorities", async () => {

@@ -7,7 +7,7 @@ import { openDatabase } from "../../src/app/db.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 describe("memory context source", () => {
-  it("offers hot items always and the best warm/cold matches for a query, with refs, and touches the matches", async () => {
+  it("offers hot items always and the best warm/cold matches for a query, weighed against them, with refs, and touches the matches", async () => {
     const db = openDatabase(join(tmpDir(), "pai.db"));
     const config = configSchema.parse({});
     const store = openMemory(db, config);
@@ -26,7 +26,9 @@ describe("memory context source", () => {
     const matches = sections.find((s) => s.key === "memory.matches")!;
     expect(matches.items[0]).toMatchObject({ ref: `mem:${old.id}`, memoryId: old.id });
     expect(matches.items[0]!.text).toContain("kitchen drawer");
-    expect(matches.items[0]!.priority).toBeLessThan(hot.items[2]!.priority);
+    // A memory holding every word asked about outranks a recent one that holds none (weighed, not placed below).
+    expect(matches.items[0]!.priority).toBeGreaterThan(hot.items[2]!.priority);
+    expect(matches.items[0]!.priority).toBeLessThanOrEqual(MEMORY_PRIORITY.matchMax);
     // Using a memory warms it.
     expect(store.get(old.id)!.tier).toBe("hot");
     expect(store.get(old.id)!.useCount).toBe(1);

@@ -1,30 +1,30 @@
 /**
- * Memory in the context: hot items always, plus (with a query) the best warm and cold matches. Each item
- * carries `ref: "mem:<id>"` and `memoryId` so an answer can record which memories it used, and its
- * visibility so the assembler can drop private items for a cloud audience (the store already leaves them out).
- * Matches returned into a context are touched: using a memory warms it. Hot items are not touched merely
- * for being offered (they are offered every time; touching them would keep them hot for ever).
+ * Memory in the context, by the policy of ../policy.ts: pinned and recent knowledge always, recent exchanges
+ * condensed, and (with a query) the best matches of any tier and kind, each weighed on the same scale as the
+ * recent items. Each item carries `ref: "mem:<id>"` and `memoryId` so an answer can record which memories it
+ * used, its visibility so the assembler can drop private items for a cloud audience (the store already leaves
+ * them out), a `rule` (why it is offered) and a `group` (the budget share it counts against).
+ * Matches are touched: using a memory warms it. Recent items are not touched merely for being offered (they
+ * are offered every time; touching them would keep them hot for ever).
  *
  * A request that names a time ("what did you do overnight?", "what happened yesterday?", "since Monday",
  * "on 2026-11-20") also brings the items that happened within that window (src/memory/time.ts), actions and
- * events first, even when no word of the request matches them; they leave the hot section (no duplicates),
+ * events first, even when no word of the request matches them; they leave the other sections (no duplicates),
  * show their time of day, and are not touched (they are offered for their date, not because they matched).
- *
- * Priorities (0-100 scale; higher is kept first): pinned 70, hot 60 (newer first), the named window 58-54
- * (actions and events first, then newer first), matches 30-55 by score. Telos identity and goals sit above
- * these; low-priority Telos files below.
  */
 import type { Config } from "../../config/schema.ts";
 import type { Database } from "../../kernel/storage/index.ts";
 import { openMemory } from "../../memory/index.ts";
-import { queryTerms, STOP_WORDS } from "../../memory/text.ts";
+import { queryTerms, STOP_WORDS, tokens } from "../../memory/text.ts";
 import { timeWindow } from "../../memory/time.ts";
 import { itemsOfWindow } from "../../memory/named.ts";
+import type { MemoryItem } from "../../memory/types.ts";
+import { byRecency, condensed, coverage, groupOf, isKnowledge, matchPriority, MEMORY_PRIORITY } from "../policy.ts";
 import type { ContextItem, ContextSection, ContextSource } from "../types.ts";
 
-export const MEMORY_PRIORITY = { pinned: 70, hot: 60, hotMin: 56, windowMax: 58, windowMin: 54, matchMax: 55, matchMin: 30 } as const;
+export { MEMORY_PRIORITY };
 
-/** How many matches a query brings in at most (the assembler trims them to the budget). */
+/** How many matches a query brings in at most (the assembler trims them to the budget and the caps). */
 const MAX_MATCHES = 12;
 /** How many items of a named window of time a query brings in at most. */
 const MAX_WINDOW = 20;
@@ -45,18 +45,50 @@ function hasContentWords(text: string): boolean {
   return queryTerms(text).some((t) => !STOP_WORDS.has(t) && !FILLER.has(t));
 }
 
+function item(m: MemoryItem, when: string, priority: number, rule: string, group = groupOf(m.kind)): ContextItem {
+  return {
+    ref: `mem:${m.id}`,
+    memoryId: m.id,
+    text: `[mem:${m.id}] (${m.kind}, ${when}) ${condensed(m)}`,
+    visibility: m.visibility,
+    priority: Math.round(priority * 100) / 100,
+    rule,
+    ...(group ? { group } : {}),
+  };
+}
+
 export function memorySource(db: Database, config: Config): ContextSource {
   return {
     name: "memory",
     async collect(req) {
       const store = openMemory(db, config);
       const sections: ContextSection[] = [];
-      const used: number[] = [];
       const query = req.query?.trim();
       const window = query ? timeWindow(query) : undefined;
       const inWindow = window ? itemsOfWindow(db, store, window, { audience: req.audience, limit: MAX_WINDOW }) : [];
       const windowIds = new Set(inWindow.map((m) => m.id));
       const hot = store.hot({ audience: req.audience }).filter((m) => !windowIds.has(m.id));
+
+      // With a named window, search for what is left of the request ("what did Bob say yesterday" → "bob").
+      const searchFor = window ? (hasContentWords(window.rest) ? window.rest : "") : query;
+      const terms = searchFor ? queryTerms(searchFor) : [];
+      const hits = searchFor
+        ? store
+            .search(searchFor, { limit: MAX_MATCHES + windowIds.size, audience: req.audience })
+            .filter((h) => !windowIds.has(h.id))
+            .slice(0, MAX_MATCHES)
+        : [];
+      // Match strength: the search's own ranking (relative to the best hit) times the share of the request's
+      // words the memory holds, so a memory that answers the whole request outranks one sharing a common word.
+      const top = Math.max(hits[0]?.score ?? 0, 1e-9);
+      const strength = new Map(hits.map((h) => [h.id, Math.min(1, h.score / top) * coverage(terms, tokens(h.content))]));
+      const matched = (m: MemoryItem, base: number, rule: string): [number, string] => {
+        const s = strength.get(m.id);
+        if (s === undefined) return [base, rule];
+        const p = matchPriority(m.kind, s);
+        return p > base ? [p, `${rule}; matches the request (${s.toFixed(2)})`] : [base, `${rule}; matches the request (${s.toFixed(2)})`];
+      };
+
       if (window && inWindow.length) {
         const n = inWindow.length;
         sections.push({
@@ -65,63 +97,49 @@ export function memorySource(db: Database, config: Config): ContextSource {
           order: 55,
           // Offered for their date, not matched: like hot items, they are not touched (asking what happened
           // last month must not make the whole month hot).
-          items: inWindow.map((m, i): ContextItem => {
-            return {
-              ref: `mem:${m.id}`,
-              memoryId: m.id,
-              text: `[mem:${m.id}] (${m.kind}, ${timeOf(m.createdAt)}) ${m.content}`,
-              visibility: m.visibility,
-              priority: MEMORY_PRIORITY.windowMax - ((MEMORY_PRIORITY.windowMax - MEMORY_PRIORITY.windowMin) * i) / Math.max(1, n),
-            };
-          }),
+          items: inWindow.map((m, i) =>
+            item(m, timeOf(m.createdAt), byRecency(i, n, MEMORY_PRIORITY.windowMax, MEMORY_PRIORITY.windowMin), `${window.ahead ? "planned" : "happened"} ${window.phrase}`, "window"),
+          ),
         });
       }
-      if (hot.length) {
-        const n = hot.length;
+
+      const pinned = hot.filter((m) => m.pinned);
+      const knowledge = hot.filter((m) => !m.pinned && isKnowledge(m.kind));
+      const exchanges = hot.filter((m) => !m.pinned && !isKnowledge(m.kind));
+      const recent: ContextItem[] = [
+        ...pinned.map((m) => item(m, dateOf(m.createdAt), MEMORY_PRIORITY.pinned, "pinned")),
+        ...knowledge.map((m, i) => {
+          const [p, rule] = matched(m, byRecency(i, knowledge.length, MEMORY_PRIORITY.hot, MEMORY_PRIORITY.hotMin), "recent knowledge");
+          return item(m, dateOf(m.createdAt), p, rule);
+        }),
+      ];
+      if (recent.length) sections.push({ key: "memory.hot", title: "What you remember (recent and pinned)", order: 50, items: recent });
+      if (exchanges.length) {
         sections.push({
-          key: "memory.hot",
-          title: "What you remember (recent and pinned)",
-          order: 50,
-          items: hot.map((m, i): ContextItem => {
-            return {
-              ref: `mem:${m.id}`,
-              memoryId: m.id,
-              text: `[mem:${m.id}] (${m.kind}, ${dateOf(m.createdAt)}) ${m.content}`,
-              visibility: m.visibility,
-              priority: m.pinned
-                ? MEMORY_PRIORITY.pinned
-                : MEMORY_PRIORITY.hot - ((MEMORY_PRIORITY.hot - MEMORY_PRIORITY.hotMin) * i) / Math.max(1, n),
-            };
+          key: "memory.exchanges",
+          title: "Recent exchanges (condensed)",
+          order: 52,
+          items: exchanges.map((m, i) => {
+            const [p, rule] = matched(m, byRecency(i, exchanges.length, MEMORY_PRIORITY.exchangeMax, MEMORY_PRIORITY.exchangeMin), "recent exchange");
+            return item(m, dateOf(m.createdAt), p, rule);
           }),
         });
       }
-      // With a named window, search for what is left of the request ("what did Bob say yesterday" → "bob").
-      const searchFor = window ? (hasContentWords(window.rest) ? window.rest : "") : query;
-      if (query && searchFor) {
-        const hotIds = new Set([...hot.map((m) => m.id), ...windowIds]);
-        const hits = store
-          .search(searchFor, { limit: MAX_MATCHES + hotIds.size, audience: req.audience })
-          .filter((h) => !hotIds.has(h.id))
-          .slice(0, MAX_MATCHES);
-        if (hits.length) {
-          const top = Math.max(hits[0]!.score, 1e-9);
-          sections.push({
-            key: "memory.matches",
-            title: "Memories that match the request",
-            order: 60,
-            items: hits.map((h): ContextItem => {
-              used.push(h.id);
-              return {
-                ref: `mem:${h.id}`,
-                memoryId: h.id,
-                text: `[mem:${h.id}] (${h.kind}, ${dateOf(h.createdAt)}) ${h.content}`,
-                visibility: h.visibility,
-                priority: MEMORY_PRIORITY.matchMin + (MEMORY_PRIORITY.matchMax - MEMORY_PRIORITY.matchMin) * Math.min(1, h.score / top),
-              };
-            }),
-          });
-        }
+
+      const hotIds = new Set(hot.map((m) => m.id));
+      const matches = hits.filter((h) => !hotIds.has(h.id));
+      if (matches.length) {
+        sections.push({
+          key: "memory.matches",
+          title: "Memories that match the request",
+          order: 60,
+          items: matches.map((h) => {
+            const s = strength.get(h.id)!;
+            return item(h, dateOf(h.createdAt), matchPriority(h.kind, s), `matches the request (${s.toFixed(2)})`);
+          }),
+        });
       }
+      const used = hits.map((h) => h.id);
       if (used.length && !config.memory.incognito) {
         try {
           store.touch(used);

@@ -56,20 +56,20 @@ export function telosSource(telos: Telos, config: Pick<Config, "user" | "context
     collect(req: ContextRequest): ContextSection[] {
       const terms = relevanceWords(req.query);
       const doc = (name: string) => telos.docs.find((d) => d.name === name);
-      const toItem = (i: TelosItem, priority: number): ContextItem => ({ ref: i.id, text: render(i), visibility: i.visibility, priority });
+      const toItem = (i: TelosItem, priority: number, rule: string): ContextItem => ({ ref: i.id, text: render(i), visibility: i.visibility, priority, rule });
       const sections: ContextSection[] = [];
 
       const identity: ContextItem[] = [];
       const name = config.user.name.trim();
       if (name) {
-        identity.push({ text: `Name: ${name}`, visibility: config.context.shareName ? "shareable" : "private", priority: IDENTITY.name });
+        identity.push({ text: `Name: ${name}`, visibility: config.context.shareName ? "shareable" : "private", priority: IDENTITY.name, rule: "Telos: name" });
       }
-      for (const i of doc("mission")?.items ?? []) if (i.active) identity.push(toItem(i, IDENTITY.mission));
+      for (const i of doc("mission")?.items ?? []) if (i.active) identity.push(toItem(i, IDENTITY.mission, "Telos: mission"));
       if (identity.length) sections.push({ key: IDENTITY.key, title: IDENTITY.title, order: IDENTITY.order, items: identity });
 
       const prefs = doc("preferences");
       if (prefs) {
-        const items = textLines(prefs).map((text) => ({ text, visibility: prefs.visibility, priority: PREFERENCES.priority }));
+        const items = textLines(prefs).map((text) => ({ text, visibility: prefs.visibility, priority: PREFERENCES.priority, rule: "Telos: preferences" }));
         if (items.length) sections.push({ key: PREFERENCES.key, title: PREFERENCES.title, order: PREFERENCES.order, items });
       }
 
@@ -79,7 +79,11 @@ export function telosSource(telos: Telos, config: Pick<Config, "user" | "context
         const boosted = s.priority < PREFERENCES.priority;
         const items = d.items
           .filter((i) => i.active)
-          .map((i) => toItem(i, boosted ? Math.min(PREFERENCES.priority - 1, s.priority + QUERY_BOOST * relevance(i.text, terms)) : s.priority));
+          .map((i) => {
+            const r = boosted ? relevance(i.text, terms) : 0;
+            const rule = r > 0 ? `Telos: ${s.file}; matches the request (${r.toFixed(2)})` : `Telos: ${s.file}`;
+            return toItem(i, boosted ? Math.min(PREFERENCES.priority - 1, s.priority + QUERY_BOOST * r) : s.priority, rule);
+          });
         if (items.length) sections.push({ key: s.key, title: s.title, order: s.order, items });
       }
       return sections.sort((a, b) => a.order - b.order);
