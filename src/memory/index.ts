@@ -2,7 +2,7 @@
  * Memory: the public surface. Items in SQLite with automatic hot/warm/cold tiers, hybrid search, provenance,
  * secret redaction and hard deletion. Others import from here only.
  */
-export { openMemory } from "./store.ts";
+export { openMemory, FOR_AGENTS } from "./store.ts";
 export { isoDate, toIso } from "./dates.ts";
 export {
   MEMORY_KINDS,

@@ -134,7 +134,15 @@ export interface MemoryStore {
    */
   between(from: string | Date, to: string | Date, opts?: { audience?: Audience; limit?: number }): MemoryItem[];
   touch(ids: number[]): void;
-  edit(id: number, content: string): MemoryItem;
+  /**
+   * Corrects an item: a new item supersedes it, with the new text (or the same) and the old item's date, kind,
+   * visibility, pin, source and agents mark unless `changes` gives others.
+   */
+  edit(id: number, content: string | undefined, changes?: { createdAt?: string | Date; kind?: MemoryKind; visibility?: MemoryVisibility }): MemoryItem;
+  /** Marks items for agents files (`pai export agents`) or removes the mark, all or none; nothing else changes. */
+  setForAgents(ids: number[], on: boolean): MemoryItem[];
+  /** Current items chosen for agents files: pinned or marked, pinned first, then newest first. */
+  forAgents(opts?: { audience?: Audience; limit?: number }): MemoryItem[];
   pin(id: number, pinned: boolean): MemoryItem;
   /**
    * Marks items private (never sent to a cloud model) or shareable, all or none (an unknown id changes

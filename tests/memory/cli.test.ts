@@ -54,6 +54,38 @@ describe("pai remember / pai memory", () => {
     expect(maint.by_tier.hot + maint.by_tier.warm + maint.by_tier.cold).toBe(4);
   });
 
+  it("memory edit keeps the item's date, kind and visibility; --date, --kind, --private and --shareable change them", () => {
+    const h = home();
+    const old = json(pai(["remember", "--json", "--kind", "event", "--date", "2024-06-01", "--private", "Started at Acme"], { home: h }));
+    const fixed = json(pai(["memory", "edit", "--json", String(old.id), "Started at Acme as a data engineer"], { home: h }));
+    expect(fixed).toMatchObject({ supersedes: old.id, content: "Started at Acme as a data engineer", kind: "event", visibility: "private", created_at: old.created_at });
+    expect(pai(["memory", "list"], { home: h }).stdout).toMatch(/event\s+2024-06-01\s+Started at Acme as a data engineer/);
+
+    // The same text, with another date, kind and visibility: a correction of those facts only.
+    const moved = json(pai(["memory", "edit", "--json", String(fixed.id), "--date", "2024-06-03", "--kind", "fact", "--shareable"], { home: h }));
+    expect(moved).toMatchObject({ supersedes: fixed.id, content: "Started at Acme as a data engineer", kind: "fact", visibility: "shareable" });
+    expect(moved.created_at.slice(0, 10)).toBe("2024-06-03");
+    const human = pai(["memory", "edit", String(moved.id), "--private", "Started at Acme as a data engineer in Lyon"], { home: h });
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^#\d+ now replaces #\d+ \(fact, 2024-06-03, private\)\.$/m);
+
+    const current = json<any[]>(pai(["memory", "list", "--json"], { home: h }));
+    for (const [args, code, pattern] of [
+      [["memory", "edit", String(current[0].id)], 2, /nothing to change/],
+      [["memory", "edit", String(current[0].id), "--date", "June"], 2, /invalid --date 'June'/],
+      [["memory", "edit", String(current[0].id), "--kind", "opinion"], 2, /unknown kind 'opinion'/],
+      [["memory", "edit", String(current[0].id), "--private"], 1, /nothing to change in item/],
+      [["memory", "edit", String(current[0].id), "--private", "--shareable"], 2, /contradict/],
+      [["memory", "edit", String(old.id), "--kind", "fact"], 1, /already replaced/],
+    ] as [string[], number, RegExp][]) {
+      const r = pai(args, { home: h });
+      expect(r.code, args.join(" ")).toBe(code);
+      expect(r.stderr).toMatch(pattern);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    }
+    expect(json<any[]>(pai(["memory", "list", "--json"], { home: h }))).toEqual(current);
+  });
+
   it("bad input: one clear line, non-zero exit, nothing changed", () => {
     const h = home();
     pai(["remember", "keep me"], { home: h });
