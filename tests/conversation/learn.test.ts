@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
-import { consolidateWithModel, learnFromExchange, parseModelJson, ExtractedSchema } from "../../src/conversation/learn.ts";
+import { consolidateWithModel, learnFromExchange, parseModelJson, ExtractedSchema, EXTRACTED_JSON_SCHEMA } from "../../src/conversation/learn.ts";
 import { openMemory } from "../../src/memory/index.ts";
-import { listCalls } from "../../src/models/index.ts";
+import { getBackend, listCalls } from "../../src/models/index.ts";
 import { openDatabase } from "../../src/app/db.ts";
 import { startFakeAnthropic } from "../helpers/fake-anthropic.ts";
 import { startFakeOllama, type FakeServer } from "../helpers/fake-ollama.ts";
@@ -92,6 +92,45 @@ describe("learning from an exchange", () => {
     const sent = JSON.stringify(s.requests[0]!.body);
     expect(sent).not.toContain(token);
     expect(sent).toContain("[REDACTED:github_token]");
+    db.close();
+  });
+});
+
+describe("structured output for extraction", () => {
+  it("Ollama gets the JSON Schema in format; a request with json and no schema still sends \"json\"", async () => {
+    const { db, mem, episodeId, c } = store();
+    const s = await startFakeOllama({ reply: replies(JSON.stringify({ items: [] })) });
+    servers.push(s);
+    await learnFromExchange({ question: "q", answer: "a", episodeId, exchangeId: "e5", db, config: c, mem, env: { OLLAMA_HOST: s.url } });
+    expect(s.requests.find((q) => q.path === "/api/chat")!.body.format).toEqual(EXTRACTED_JSON_SCHEMA);
+    expect(EXTRACTED_JSON_SCHEMA).not.toHaveProperty("$schema");
+    const b = getBackend({ purpose: "extract", config: c, db, env: { OLLAMA_HOST: s.url } });
+    for await (const _ of b.chat({ purpose: "extract", messages: [{ role: "user", content: "x" }], json: true }));
+    expect(s.requests.filter((q) => q.path === "/api/chat").at(-1)!.body.format).toBe("json");
+    db.close();
+  });
+
+  it("Anthropic gets the schema as the one tool it must call, and its input is the answer", async () => {
+    const c = config({ learning: { enabled: true, cloud: true }, models: { extract: { backend: "anthropic" } } });
+    const { db, mem, episodeId } = store(c);
+    const s = await startFakeAnthropic({ reply: { toolCalls: [{ name: "json_answer", arguments: { items: [{ content: "The user plays the cello.", kind: "fact" }] } }] } });
+    servers.push(s);
+    const r = await learnFromExchange({
+      question: "I play the cello",
+      answer: "Nice.",
+      episodeId,
+      exchangeId: "e6",
+      db,
+      config: c,
+      mem,
+      answeredBy: "cloud",
+      env: { ANTHROPIC_BASE_URL: s.url, ANTHROPIC_API_KEY: "test-key" },
+    });
+    const body = s.requests[0]!.body;
+    expect(body.tools).toEqual([{ name: "json_answer", description: expect.any(String), input_schema: EXTRACTED_JSON_SCHEMA }]);
+    expect(body.tool_choice).toEqual({ type: "tool", name: "json_answer" });
+    expect(r).toMatchObject({ status: "ok", added: 1 });
+    expect(mem.get(r.ids[0]!)!.content).toBe("The user plays the cello.");
     db.close();
   });
 });
