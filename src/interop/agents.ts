@@ -1,12 +1,14 @@
 /**
  * `pai export agents`: a context file for coding agents (AGENTS.md, read by OpenCode, Codex, Gemini CLI and
- * others; CLAUDE.md, read by Claude Code) written from the Telos and hot memory.
+ * others; CLAUDE.md, read by Claude Code) written from the Telos and the memories the user chose for it.
  *
  * pai owns only the block between `<!-- pai:begin -->` and `<!-- pai:end -->`: a re-export replaces that
  * block and leaves every other byte of the file alone; a file without the markers gets the block appended.
- * Since these files are read by cloud agents (and often committed), only shareable Telos files and memories
- * go in unless the user asks for private ones too. The block holds no date, so an export with nothing new
- * leaves the file untouched.
+ * Since these files are read by cloud agents and often committed to a repository, "shareable" (a cloud model may
+ * see it) is not enough for a memory: only pinned ones and those marked for agents files (`pai remember
+ * --for-agents`, `pai memory edit ID --for-agents`) go in, and of those only the shareable ones unless the user
+ * asks for private ones too. The Telos goes in as its shareable files. The block holds no date, so an export
+ * with nothing new leaves the file untouched.
  *
  * A file is only ever written inside the export folder: a context file that is a link is followed only when it
  * leads to a regular file inside that folder (CLAUDE.md -> AGENTS.md); a link leading out of it (a cloned repo's
@@ -141,6 +143,10 @@ export interface ExportResult {
   memories: number;
   dryRun: boolean;
   files: ExportFileResult[];
+  /** The block written (or, on a dry run, that would be written), markers included. */
+  block: string;
+  /** The root of the git repository the folder is in, if it is in one (the file may then be committed). */
+  gitRepository?: string;
 }
 
 export interface ExportOptions {
@@ -150,7 +156,7 @@ export interface ExportOptions {
   dryRun?: boolean;
   paths: Paths;
   config: Config;
-  /** The user's database, when there is one (the export reads hot memory from it, and creates none). */
+  /** The user's database, when there is one (the export reads the chosen memories from it, and creates none). */
   db?: Database;
 }
 
@@ -248,7 +254,7 @@ export async function exportAgents(opts: ExportOptions): Promise<ExportResult> {
   const { config } = opts;
   const telos = loadTelos(opts.paths);
   const includePrivate = !!opts.includePrivate;
-  const memories: MemoryItem[] = opts.db ? openMemory(opts.db, config).hot({ audience: includePrivate ? "local" : "cloud" }) : [];
+  const memories: MemoryItem[] = opts.db ? openMemory(opts.db, config).forAgents({ audience: includePrivate ? "local" : "cloud" }) : [];
 
   // The name is private when the user keeps it from cloud models (context.shareName false).
   const name = config.user.name && (includePrivate || config.context.shareName) ? config.user.name : undefined;
@@ -279,5 +285,15 @@ export async function exportAgents(opts: ExportOptions): Promise<ExportResult> {
     memories: block.memories,
     dryRun: !!opts.dryRun,
     files: plans.map(({ path, action }) => ({ path, action })),
+    block: block.text,
+    gitRepository: gitRoot(root),
   };
+}
+
+/** The folder holding `.git` (a folder, or a file in a worktree or submodule) at or above `dir`, if any. */
+export function gitRoot(dir: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, ".git"))) return d;
+    if (dirname(d) === d) return undefined;
+  }
 }

@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
@@ -19,9 +19,12 @@ function home() {
   );
   const db = openDatabase(join(h, "user", "pai.db"));
   const mem = openMemory(db, configSchema.parse({}));
-  mem.remember({ content: "Ada moved to Lyon in March", kind: "fact", visibility: "shareable" });
-  mem.remember({ content: "Ada's salary is 70k", kind: "fact", visibility: "private" });
-  mem.remember({ content: "User: hello\nAssistant: hi there", kind: "episode", visibility: "shareable" });
+  // The user chose these for agents files: one marked, one pinned; the rest are not theirs to read.
+  const lyon = mem.remember({ content: "Ada moved to Lyon in March", kind: "fact", visibility: "shareable" }).item.id;
+  mem.setForAgents([lyon], true);
+  mem.remember({ content: "Ada's salary is 70k", kind: "fact", visibility: "private", pinned: true });
+  mem.remember({ content: "User: hello\nAssistant: hi there", kind: "episode", visibility: "shareable", pinned: true });
+  mem.remember({ content: "Flight AF1234 on 3 June, seat 14C", kind: "event", visibility: "shareable" });
   db.close();
   return { h, p: paths(h) };
 }
@@ -55,7 +58,7 @@ describe("mergeBlock", () => {
 });
 
 describe("pai export agents", () => {
-  it("writes the shareable Telos and hot memory between markers, leaving the user's text alone on re-export", async () => {
+  it("writes the shareable Telos and the chosen memories between markers, leaving the user's text alone on re-export", async () => {
     const { p } = home();
     const dir = tmpDir();
     const file = join(dir, "AGENTS.md");
@@ -76,6 +79,7 @@ describe("pai export agents", () => {
     expect(text).not.toContain("Secret belief");
     expect(text).not.toContain("salary");
     expect(text).not.toContain("hello"); // episodes are history, not standing facts
+    expect(text).not.toContain("AF1234"); // shareable, but not chosen for agents files
     expect(statSync(file).mode & 0o777).toBe(0o644);
 
     // The user edits around the block; the Telos changes; a re-export replaces only the block.
@@ -102,6 +106,7 @@ describe("pai export agents", () => {
     const text = readFileSync(join(dir, "CLAUDE.md"), "utf8");
     expect(text).toContain("- B1: Secret belief");
     expect(text).toContain("Ada's salary is 70k");
+    expect(text).not.toContain("AF1234");
     expect(readFileSync(join(dir, "AGENTS.md"), "utf8")).toBe(text);
     const again = await exportFrom({ to: dir, paths: p, flavour: "both", includePrivate: true });
     expect(again.files.map((f) => f.action)).toEqual(["unchanged", "unchanged"]);
@@ -152,5 +157,77 @@ describe("symlinked context files", () => {
     const text = readFileSync(join(dir, "AGENTS.md"), "utf8");
     expect(text.startsWith(USER_TEXT)).toBe(true);
     expect(text.split(BEGIN)).toHaveLength(2);
+  });
+});
+
+describe("what goes into agents files", () => {
+  it("only memories the user chose: remember --for-agents, memory edit --for-agents / --not-for-agents, pinned", () => {
+    const h = initHome(tmpDir());
+    const dir = tmpDir();
+    const id = (r: { code: number; stdout: string; stderr: string }) => {
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).id as number;
+    };
+    id(pai(["remember", "--json", "--kind", "event", "Flight AF1234 on 3 June, seat 14C"], { home: h }));
+    id(pai(["remember", "--json", "--kind", "fact", "My partner Dario works as a nurse at the Croix-Rousse hospital"], { home: h }));
+    const indent = id(pai(["remember", "--json", "--for-agents", "--kind", "preference", "I write TypeScript with 2-space indents"], { home: h }));
+    const tests = id(pai(["remember", "--json", "--kind", "preference", "Run the tests before every commit"], { home: h }));
+    const privateMark = id(pai(["remember", "--json", "--private", "--for-agents", "My home server is at 10.0.0.5"], { home: h }));
+    const marked = JSON.parse(pai(["memory", "edit", "--json", String(tests), "--for-agents"], { home: h }).stdout);
+    expect(marked).toMatchObject({ id: tests, meta: { forAgents: true } });
+
+    let r = pai(["export", "agents", "--to", dir], { home: h });
+    expect(r.code, r.stderr).toBe(0);
+    let text = readFileSync(join(dir, "AGENTS.md"), "utf8");
+    expect(text).toContain("- I write TypeScript with 2-space indents");
+    expect(text).toContain("- Run the tests before every commit");
+    expect(text).not.toContain("AF1234");
+    expect(text).not.toContain("Dario");
+    expect(text).not.toContain("10.0.0.5"); // marked, but private
+    expect(pai(["export", "agents", "--to", dir, "--include-private", "--dry-run"], { home: h }).stdout).toContain("10.0.0.5");
+
+    // The mark comes off; a correction keeps it; a pinned memory goes in.
+    expect(pai(["memory", "edit", String(indent), "--not-for-agents"], { home: h }).code).toBe(0);
+    const corrected = id(pai(["memory", "edit", "--json", String(tests), "Run the unit tests before every commit"], { home: h }));
+    expect(pai(["memory", "pin", String(privateMark)], { home: h }).code).toBe(0);
+    const pinned = id(pai(["remember", "--json", "--pin", "Answer in English"], { home: h }));
+    expect(JSON.parse(pai(["memory", "show", "--json", String(pinned)], { home: h }).stdout).pinned).toBe(true);
+    expect(JSON.parse(pai(["memory", "show", "--json", String(corrected)], { home: h }).stdout)).toMatchObject({ supersedes: tests, meta: { forAgents: true } });
+    r = pai(["export", "agents", "--to", dir], { home: h });
+    expect(r.code, r.stderr).toBe(0);
+    text = readFileSync(join(dir, "AGENTS.md"), "utf8");
+    expect(text).not.toContain("2-space indents");
+    expect(text).toContain("- Run the unit tests before every commit");
+    expect(text).not.toContain("- Run the tests before every commit");
+    expect(text).toContain("- Answer in English");
+    expect(text).not.toContain("10.0.0.5");
+  });
+
+  it("--dry-run prints the exact block and writes nothing; a folder in a git repository gets a one-line warning", () => {
+    const h = initHome(tmpDir());
+    const repo = tmpDir();
+    mkdirSync(join(repo, ".git"));
+    const dir = join(repo, "app");
+    mkdirSync(dir);
+    expect(pai(["remember", "--for-agents", "I write TypeScript with 2-space indents"], { home: h }).code).toBe(0);
+    expect(pai(["remember", "Flight AF1234 on 3 June, seat 14C"], { home: h }).code).toBe(0);
+
+    const dry = pai(["export", "agents", "--to", dir, "--dry-run"], { home: h });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(existsSync(join(dir, "AGENTS.md"))).toBe(false);
+    const shown = dry.stdout.slice(dry.stdout.indexOf(BEGIN), dry.stdout.indexOf(END) + END.length);
+    expect(shown).toContain("- I write TypeScript with 2-space indents");
+    expect(shown).not.toContain("AF1234");
+    expect(dry.stderr.trim().split("\n")).toHaveLength(1);
+    expect(dry.stderr).toMatch(/^pai: warning: .*app is in the git repository .*; the file may be committed/);
+
+    const wet = pai(["export", "agents", "--to", dir], { home: h });
+    expect(wet.code, wet.stderr).toBe(0);
+    expect(wet.stderr).toMatch(/^pai: warning: .* is in the git repository/);
+    expect(wet.stdout).not.toContain(BEGIN);
+    // What the dry run showed is exactly what was written.
+    expect(readFileSync(join(dir, "AGENTS.md"), "utf8")).toBe(`${shown}\n`);
+    const json = JSON.parse(pai(["export", "agents", "--to", dir, "--json", "--dry-run"], { home: h }).stdout);
+    expect(json).toMatchObject({ block: shown, git_repository: repo, files: [{ action: "unchanged" }] });
   });
 });

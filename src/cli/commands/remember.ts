@@ -15,6 +15,7 @@ export function register(program: Command): void {
     .option("--private", "never send it to a cloud model (default: shareable)")
     .option("--source <source>", "where it comes from (a file, a URL, a conversation)")
     .option("--date <date>", "when it happened (ISO 8601; default: now)")
+    .option("--for-agents", "also write it into agents files ('pai export agents'; shareable ones only, unless --include-private there)")
     .option("--incognito", "store nothing (prints what would have been stored)");
   withJson(cmd);
   examples(cmd, [
@@ -22,11 +23,12 @@ export function register(program: Command): void {
     'pai remember --kind preference --pin "Answer in French unless I write in English"',
     "echo 'Door code is in 1Password' | pai remember --private -",
     'pai remember --json --kind event --date 2024-06-01 "Started at Acme"',
+    'pai remember --for-agents "I write TypeScript with 2-space indents"',
   ]);
   cmd.action(
     async (
       words: string[],
-      opts: { kind: string; pin?: boolean; private?: boolean; source?: string; date?: string; incognito?: boolean; json?: boolean },
+      opts: { kind: string; pin?: boolean; private?: boolean; source?: string; date?: string; forAgents?: boolean; incognito?: boolean; json?: boolean },
     ) => {
       const text = words.length === 1 && words[0] === "-" ? await readStdin() : words.join(" ");
       if (!text.trim()) throw new UsageError("nothing to remember", { hint: 'pai remember "TEXT" (or - to read standard input)' });
@@ -37,7 +39,8 @@ export function register(program: Command): void {
           note("incognito: nothing was stored");
           return;
         }
-        const r = openMemory(home.db, home.config).remember({
+        const store = openMemory(home.db, home.config);
+        const r = store.remember({
           content: text,
           kind,
           pinned: !!opts.pin,
@@ -45,9 +48,11 @@ export function register(program: Command): void {
           source: opts.source ?? "pai remember",
           createdAt: opts.date,
         });
+        // The mark goes on the item stored, or on the one it merged into.
+        if (opts.forAgents) r.item = store.setForAgents([r.item.id], true)[0]!;
         if (opts.json) return printJson({ ...itemJson(r.item), stored: true, merged: r.merged });
         if (r.redacted) note(`redacted: ${String((r.item.meta.redactedKinds as string[] | undefined)?.join(", ") ?? "secrets")}`);
-        print(r.merged ? `Already known as #${r.item.id} (${r.item.tier}); warmed it.` : `Remembered #${r.item.id} (${r.item.kind}, ${r.item.tier}${r.item.pinned ? ", pinned" : ""}).`);
+        print(r.merged ? `Already known as #${r.item.id} (${r.item.tier}); warmed it.` : `Remembered #${r.item.id} (${r.item.kind}, ${r.item.tier}${r.item.pinned ? ", pinned" : ""}${opts.forAgents ? ", for agents files" : ""}).`);
       }, homeFor(opts.incognito));
     },
   );
