@@ -6,7 +6,7 @@ import type { Paths } from "../kernel/paths.ts";
 import type { Database } from "../kernel/storage/index.ts";
 import { writeFileAtomic } from "../kernel/fs.ts";
 import { packFiles } from "./files.ts";
-import { loadManifest, matchesType, type PackManifest, type Permissions } from "./manifest/index.ts";
+import { commandChanges, loadManifest, matchesType, type PackManifest, type Permissions } from "./manifest/index.ts";
 import { describePermissions, expandPermissions } from "./permissions.ts";
 import { recentRuns, type RecentRun } from "./runs.ts";
 import { fetchSource, resolveSource } from "./sources.ts";
@@ -25,6 +25,9 @@ export interface PackInfo {
     tier: string;
     description: string;
     triggers: { names: string[]; patterns: string[]; examples: string[] };
+    /** Whether running it changes anything (so each run is remembered as an action), and whether the manifest says so or it follows from the permissions. */
+    changes: boolean;
+    changesDeclared: boolean;
     declared: Permissions;
     granted?: Permissions;
     permissions: string[];
@@ -119,6 +122,8 @@ export async function packInfo(spec: string, home: InfoHome): Promise<PackInfo> 
         tier: c.tier,
         description: c.description,
         triggers: c.triggers,
+        changes: commandChanges(m, name),
+        changesDeclared: c.changes !== undefined,
         declared: c.permissions,
         granted: lock?.grants[name],
         permissions: describePermissions(c.permissions),

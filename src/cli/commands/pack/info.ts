@@ -23,6 +23,8 @@ export function register(group: Command): void {
       if (t.names.length) print(`  names:    ${t.names.join(", ")}`);
       if (t.patterns.length) print(`  patterns: ${t.patterns.join("  ")}`);
       if (t.examples.length) print(`  examples: ${t.examples.map((e) => `"${e}"`).join(", ")}`);
+      const by = c.changesDeclared ? "" : style.dim(" (from its permissions)");
+      print(`  ${c.changes ? "changes things: each run is remembered as an action" : "read-only: runs are recorded, not remembered"}${by}`);
       const now = c.effective;
       const shown = [
         ...(now.network.length ? [`network: ${now.network.join(", ")}`] : []),
