@@ -104,6 +104,28 @@ describe("pai jobs", () => {
     expect(memories(home).map((m) => m.source)).toEqual(["job:note", "job:note"]);
   });
 
+  it("a pack action stores one item per firing, whether its command changes anything or not", () => {
+    const home = initHome(tmpDir());
+    expect(pai(["pack", "install", "journal", "--yes"], { home }).code).toBe(0);
+    const count = () => JSON.parse(pai(["memory", "stats", "--json"], { home }).stdout).total as number;
+    pai(["jobs", "add", "jot", "--manual", "--action", "pack", "--command", "journal:write", "--text", "fed the cat"], { home });
+    pai(["jobs", "add", "peek", "--manual", "--action", "pack", "--command", "journal:today"], { home });
+    const wrote = pai(["jobs", "run", "jot"], { home });
+    expect(wrote.code, wrote.stderr).toBe(0);
+    expect(count()).toBe(1);
+    // The command's own action record is the firing's item.
+    expect(memories(home)).toEqual([expect.objectContaining({ kind: "action", source: "pack:journal:write" })]);
+    const read = pai(["jobs", "run", "peek"], { home });
+    expect(read.code, read.stderr).toBe(0);
+    expect(read.stdout).toContain("fed the cat");
+    // A read-only command stores nothing itself: the firing keeps one short line of what the job did.
+    expect(count()).toBe(2);
+    const last = memories(home)[1]!;
+    expect(last).toMatchObject({ kind: "action", source: "job:peek" });
+    expect(last.content).toMatch(/^Job peek \(manual trigger\) ran journal:today at /);
+    expect(last.content.length).toBeLessThan(450);
+  });
+
   it("a failing pack action is reported in one plain line, naming the command once", async () => {
     const home = initHome(tmpDir());
     // The notify pack without a topic fails with its own "notify:send failed: no ntfy topic: …".
