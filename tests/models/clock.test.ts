@@ -2,7 +2,10 @@
 // the real CLI, in the machine's time zone (TZ).
 import { writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { todayLine } from "../../src/models/index.ts";
+import { join } from "node:path";
+import { configSchema } from "../../src/config/schema.ts";
+import { openDatabase } from "../../src/app/db.ts";
+import { getBackend, todayLine, type Purpose } from "../../src/models/index.ts";
 import { paths } from "../../src/kernel/paths.ts";
 import { initHome, paiAsync } from "../helpers/cli.ts";
 import { startFakeAnthropic } from "../helpers/fake-anthropic.ts";
@@ -47,6 +50,33 @@ describe("todayLine", () => {
   it("names the weekday, date, time, zone and offset", () => {
     expect(todayLine(new Date(2026, 11, 4, 21, 40))).toMatch(/^Today is Friday 4 December 2026, 21:40 \S+ \(UTC[+-]\d\d:\d\d\)\.$/);
     expect(todayLine(new Date(2027, 0, 1, 7, 5))).toMatch(/^Today is Friday 1 January 2027, 07:05 /);
+  });
+});
+
+describe("getBackend", () => {
+  it("adds the date line for every purpose, to a request with or without a system prompt, on both backends", async () => {
+    const o = await startFakeOllama({ reply: "{}" });
+    const a = await startFakeAnthropic({ reply: "{}" });
+    servers.push(o, a);
+    const db = openDatabase(join(tmpDir(), "pai.db"));
+    const config = configSchema.parse({ backend: { retries: 0 } });
+    const now = new Date(2026, 11, 4, 21, 40);
+    const env = { OLLAMA_HOST: o.url, ANTHROPIC_BASE_URL: a.url, ANTHROPIC_API_KEY: "test-key" };
+    const purposes: Purpose[] = ["answer", "extract", "consolidate", "prompt", "skill", "route", "job"];
+    for (const backend of ["ollama", "anthropic"] as const) {
+      for (const purpose of purposes) {
+        const b = getBackend({ purpose, backend, config, db, env, now: () => now });
+        for (const system of [undefined, "Extract facts."]) {
+          for await (const _ of b.chat({ purpose, system, json: purpose === "extract", messages: [{ role: "user", content: "hi" }] })) void _;
+        }
+      }
+    }
+    const sent = [...o.requests.filter((q) => q.path === "/api/chat"), ...a.requests.filter((q) => q.path === "/v1/messages")].map((q) => systemOf(q.body));
+    expect(sent).toHaveLength(2 * purposes.length * 2);
+    // The date line follows the caller's system prompt; a backend may add its own text after it (Anthropic's
+    // JSON-only instruction for a structured answer).
+    for (const [i, system] of sent.entries()) expect(system.startsWith(i % 2 === 0 ? todayLine(now) : `Extract facts.\n\n${todayLine(now)}`), system).toBe(true);
+    db.close();
   });
 });
 
