@@ -180,6 +180,14 @@ const RULES: Rule[] = [
   // Next week, next month: the calendar week (from Monday) or month after this one.
   { re: /\bnext week\b/, window: (_m, now) => ({ from: startOfDay(startOfWeek(now), 7), to: startOfDay(startOfWeek(now), 14), ahead: true }) },
   { re: /\bnext month\b/, window: (_m, now) => ({ from: new Date(now.getFullYear(), now.getMonth() + 1, 1), to: new Date(now.getFullYear(), now.getMonth() + 2, 1), ahead: true }) },
+  // My week ("plan my week"): the rest of this week, or next week when said at the weekend.
+  {
+    re: /\bmy week\b/,
+    window: (_m, now) => {
+      const monday = startOfDay(startOfWeek(now), 7);
+      return now.getDay() === 0 || now.getDay() === 6 ? { from: monday, to: startOfDay(monday, 7), ahead: true } : { from: now, to: monday, ahead: true };
+    },
+  },
   // This week: so far, or the whole week when asked about what is ahead ("what should I focus on this week?").
   { re: /\bthis week\b/, window: (_m, now, ahead) => ({ from: startOfWeek(now), to: ahead ? startOfDay(startOfWeek(now), 7) : now }) },
   { re: /\blast week(?:end)?\b/, window: (m, now) => (m[0].endsWith("end")
@@ -190,7 +198,15 @@ const RULES: Rule[] = [
   { re: /\b(?:recently|lately|these days)\b/, window: (_m, now) => ({ from: new Date(now.getTime() - 3 * DAY_MS), to: now }) },
   // A weekday: "next Monday", "this Monday" and, when asked about what is ahead, "on Monday" are the coming one; otherwise
   // the last one (today's when said as "on Monday" on a Monday is taken as a week ago).
-  { re: new RegExp(`\\b(?:next|this coming|coming|this) (${WD})\\b`), window: (m, now) => { const d = nextWeekday(now, WEEKDAYS.indexOf(m[1]!)); return { from: d, to: startOfDay(d, 1), ahead: true }; } },
+  {
+    re: new RegExp(`\\b(next|this coming|coming|this) (${WD})\\b`),
+    window: (m, now) => {
+      const day = WEEKDAYS.indexOf(m[2]!);
+      // "this Friday" said on a Friday is today.
+      const d = m[1] === "this" && now.getDay() === day ? startOfDay(now) : nextWeekday(now, day);
+      return { from: d, to: startOfDay(d, 1), ahead: true };
+    },
+  },
   {
     re: new RegExp(`\\b(?:on |last )?(${WD})\\b`),
     window: (m, now, ahead) => {
@@ -201,7 +217,7 @@ const RULES: Rule[] = [
   },
   // What is coming up, with no day named: the next seven days.
   {
-    re: /\b(?:upcoming|coming up|in the coming days|in the days ahead|the week ahead|ahead of me|soon|what s next|on my agenda|my schedule)\b/,
+    re: /\b(?:upcoming|coming up|in the coming days|in the days ahead|the week ahead|ahead of me|soon|what s next|on my agenda|my schedule|my calendar)\b/,
     window: (_m, now) => ({ from: now, to: startOfDay(now, 8), ahead: true }),
   },
 ];

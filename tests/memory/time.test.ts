@@ -78,6 +78,12 @@ describe("timeWindow", () => {
     // A weekday: the coming one when asked about what is ahead, the last one otherwise.
     expect(win("what do I have on Monday?")).toMatchObject({ from: local(2026, 11, 23), to: local(2026, 11, 24) });
     expect(win("next Friday")).toMatchObject({ from: local(2026, 11, 27), to: local(2026, 11, 28) });
+    expect(win("anything due this Saturday")).toMatchObject({ from: local(2026, 11, 21), to: local(2026, 11, 22) });
+    expect(win("anything due this Tuesday")).toMatchObject({ from: local(2026, 11, 24), to: local(2026, 11, 25) });
+    // "Plan my week" at the weekend is next week; on a weekday, the rest of this one.
+    expect(win("plan my week")).toMatchObject({ from: local(2026, 11, 23), to: local(2026, 11, 30) });
+    expect(win("plan my week", new Date(2026, 10, 18, 12))).toMatchObject({ from: local(2026, 11, 18, 12), to: local(2026, 11, 23) });
+    expect(win("what is on my calendar")).toMatchObject({ from: NOW.getTime(), to: local(2026, 11, 29) });
     expect(win("what did I do on Monday?")).toMatchObject({ from: local(2026, 11, 16), to: local(2026, 11, 17) });
     // A date without a year asked about ahead is the next one; today's whole day when asked what is on.
     expect(win("what's on on 10 December?")).toMatchObject({ from: local(2026, 12, 10), to: local(2026, 12, 11) });
