@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOllama, type FakeServer } from "../helpers/fake-ollama.ts";
 import { initHome, pai, paiAsync } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
+import { fm } from "../telos/helpers.ts";
+import { writeFileSync } from "node:fs";
 
 /**
  * An answer of ordinary length (about 1,200 characters, some shorter, as real answers vary) about the
@@ -97,4 +99,123 @@ describe("the context keeps what the user told pai", () => {
     const episodeChars = lines.reduce((n, l) => n + l.length + 1, 0);
     expect(episodeChars).toBeLessThanOrEqual(plain.budget * 4 * 0.25);
   }, 120_000);
+});
+
+/** JSON Lines for `pai memory import -`. */
+function jsonl(items: object[]): string {
+  return items.map((i) => JSON.stringify(i)).join("\n") + "\n";
+}
+
+const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000).toISOString();
+
+describe("bookkeeping and exchanges cannot flush what the user told pai", () => {
+  it("300 actions stay out of the hot set and out of an ordinary context, yet come when asked about", () => {
+    const home = initHome(tmpDir());
+    expect(pai(["remember", "My partner Dario works as a nurse at the Lyon hospital"], { home }).code).toBe(0);
+    expect(pai(["remember", "--kind", "preference", "I prefer tea to coffee"], { home }).code).toBe(0);
+    // A job every 5 minutes for a day: 288 firings, and a few pack runs, all newer than the facts.
+    const actions = Array.from({ length: 300 }, (_, i) => ({
+      content: `Ran job backup-check: checked 12 folders, nothing to do (firing ${i + 1})`,
+      kind: "action",
+      created_at: minutesAgo(300 - i),
+      source: "job:backup-check",
+    }));
+    const imp = pai(["memory", "import", "--quiet", "-"], { home, input: jsonl(actions) });
+    expect(imp.code, imp.stderr).toBe(0);
+    // One stored through `pai remember` too: recent, yet not hot.
+    const one = pai(["remember", "--kind", "action", "Ran pack journal:today"], { home });
+    expect(one.stdout).toMatch(/Remembered #(\d+) \(action, warm\)/);
+    const oneId = one.stdout.match(/#(\d+)/)![1]!;
+    // Using it (showing it) does not make it hot either.
+    expect(pai(["memory", "show", oneId], { home }).code).toBe(0);
+
+    const hot = JSON.parse(pai(["memory", "list", "--tier", "hot", "--json", "--limit", "1000"], { home }).stdout);
+    expect(hot.map((m: { kind: string }) => m.kind).sort()).toEqual(["note", "preference"]);
+    const stats = JSON.parse(pai(["memory", "stats", "--json"], { home }).stdout);
+    expect(stats.by_kind.action).toBe(301);
+
+    const plain = JSON.parse(pai(["context", "--json"], { home }).stdout);
+    expect(plain.text).toContain("Dario works as a nurse");
+    expect(plain.text).toContain("I prefer tea to coffee");
+    expect(plain.text).not.toContain("backup-check");
+    const dario = JSON.parse(pai(["context", "--json", "--query", "who is Dario?"], { home }).stdout);
+    expect(dario.text).toContain("Dario works as a nurse");
+
+    // Asked about, bookkeeping comes, within its share of the budget, and the facts stay.
+    const asked = JSON.parse(pai(["context", "--json", "--query", "what did you do in the last 24 hours?"], { home }).stdout);
+    expect(asked.text).toContain("backup-check");
+    expect(asked.tokens).toBeLessThanOrEqual(asked.budget);
+    const actionLines = asked.text.split("\n").filter((l: string) => l.includes("(action,"));
+    expect(actionLines.length).toBeGreaterThan(3);
+    expect(actionLines.reduce((n: number, l: string) => n + l.length + 1, 0)).toBeLessThanOrEqual(asked.budget * 4 * 0.5);
+    expect(asked.text).toContain("Dario works as a nurse");
+    const search = pai(["context", "--json", "--query", "backup-check firing"], { home });
+    expect(JSON.parse(search.stdout).text).toContain("backup-check");
+  }, 60_000);
+
+  it("over the hot cap, exchanges leave the hot set before facts and preferences", () => {
+    const home = initHome(tmpDir());
+    expect(pai(["config", "set", "memory.hotCap", "5"], { home }).code).toBe(0);
+    for (const text of ["I am allergic to penicillin", "My partner Dario works as a nurse at the Lyon hospital", "I live in Lyon"]) {
+      expect(pai(["remember", "--kind", "fact", text], { home }).code).toBe(0);
+    }
+    const episodes = Array.from({ length: 20 }, (_, i) => ({
+      content: `Q: question number ${i + 1}?\nA: ${"A long answer about planning and habits. ".repeat(30)}`,
+      kind: "episode",
+      created_at: minutesAgo(60 - i),
+      source: "ask:ollama/llama3.2",
+    }));
+    expect(pai(["memory", "import", "--quiet", "-"], { home, input: jsonl(episodes) }).code).toBe(0);
+    const hot = JSON.parse(pai(["memory", "list", "--tier", "hot", "--json"], { home }).stdout);
+    expect(hot).toHaveLength(5);
+    expect(hot.filter((m: { kind: string }) => m.kind === "fact")).toHaveLength(3);
+    // The two newest exchanges fill the rest of the cap.
+    expect(hot.filter((m: { kind: string }) => m.kind === "episode").map((m: { content: string }) => m.content.split("?")[0]).sort()).toEqual([
+      "Q: question number 19",
+      "Q: question number 20",
+    ]);
+    const ctx = JSON.parse(pai(["context", "--json"], { home }).stdout);
+    for (const fact of ["penicillin", "Dario", "I live in Lyon"]) expect(ctx.text).toContain(fact);
+  }, 60_000);
+});
+
+describe("pai context --explain", () => {
+  it("says why each item is in and why the others were left out (human and JSON)", () => {
+    const home = initHome(tmpDir());
+    expect(pai(["remember", "--private", "I am allergic to penicillin"], { home }).code).toBe(0);
+    expect(pai(["remember", "--pin", "Answer in French"], { home }).code).toBe(0);
+    const episodes = Array.from({ length: 12 }, (_, i) => ({
+      content: `Q: how do I plan week ${i + 1}?\nA: ${"Plan the week one step at a time and review it on Friday. ".repeat(20)}`,
+      kind: "episode",
+      created_at: minutesAgo(30 - i),
+      visibility: "shareable",
+    }));
+    expect(pai(["memory", "import", "--quiet", "-"], { home, input: jsonl(episodes) }).code).toBe(0);
+
+    const human = pai(["context", "--explain", "--query", "what am I allergic to?"], { home });
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^In the context \(\d+\), highest score first:/);
+    expect(human.stdout).toMatch(/Left out \(\d+\):/);
+    const [inside, left] = human.stdout.split(/Left out/);
+    expect(inside).toMatch(/68\.0 +memory\.hot +recent knowledge; matches the request \(1\.00\) +\[mem:\d+\] \(note, [\d-]+\) I am allergic to penicillin/);
+    expect(inside).toMatch(/70\.0 +memory\.hot +pinned +\[mem:\d+\] \(note, [\d-]+\) Answer in French/);
+    expect(inside).toMatch(/Telos: name/);
+    expect(left).toMatch(/over the episode share \(25% of the budget\); offered as recent exchange/);
+    expect(human.stderr).toMatch(/item\(s\) over their kind's share left out/);
+
+    // For a cloud model: private Telos items are named as left out; private memories are never even read.
+    writeFileSync(`${home}/user/telos/beliefs.md`, `${fm("Beliefs", "private")}\n- B1: a private belief\n`);
+    const json = JSON.parse(pai(["context", "--explain", "--json", "--for", "cloud", "--query", "what am I allergic to?"], { home }).stdout);
+    expect(json.text).not.toContain("penicillin");
+    expect(JSON.stringify(json.explain)).not.toContain("penicillin");
+    const statuses = new Set(json.explain.map((e: { status: string }) => e.status));
+    expect(statuses).toEqual(new Set(["in", "private", "over-cap"]));
+    const belief = json.explain.find((e: { text: string }) => e.text.includes("private belief"));
+    expect(belief).toMatchObject({ status: "private", reason: "private: never sent to a cloud model", section: "beliefs", rule: "Telos: beliefs" });
+    expect(json.omitted.over_cap).toBe(json.explain.filter((e: { status: string }) => e.status === "over-cap").length);
+    const inIds = json.explain.filter((e: { status: string; memory_id?: number }) => e.status === "in" && e.memory_id).map((e: { memory_id: number }) => e.memory_id);
+    expect(inIds.sort()).toEqual([...json.memory_ids].sort());
+    // Without --explain the JSON has no explanation.
+    expect(JSON.parse(pai(["context", "--json"], { home }).stdout).explain).toBeUndefined();
+  }, 60_000);
 });
