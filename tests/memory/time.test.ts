@@ -250,3 +250,24 @@ describe("pai context with a time ahead", () => {
     expect(planned("what's on tomorrow?")).not.toContain("Dentist appointment on");
   });
 });
+
+describe("pai ask about what is ahead", () => {
+  it("the model gets today's date and the appointment told for the day after tomorrow", async () => {
+    const h = initHome(tmpDir());
+    const now = new Date();
+    const inTwo = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 2);
+    const months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+    expect(pai(["remember", `Dentist appointment on ${inTwo.getDate()} ${months[inTwo.getMonth()]}`], { home: h }).code).toBe(0);
+    const s = await startFakeOllama({ reply: "You see the dentist." });
+    try {
+      const r = await paiAsync(["ask", "--no-packs", "--incognito", "what's on the day after tomorrow?"], { home: h, env: { OLLAMA_HOST: s.url } });
+      expect(r.code, r.stderr).toBe(0);
+      const system: string = s.requests.find((q) => q.path === "/api/chat")!.body.messages[0].content;
+      expect(system).toMatch(/What is planned the day after tomorrow \(/);
+      expect(system).toMatch(/\[mem:\d+\] \([^)]*\) Dentist appointment on/);
+      expect(system.split("\n").at(-1)).toMatch(new RegExp(`^Today is \\w+ ${now.getDate()} ${months[now.getMonth()]} ${now.getFullYear()}, \\d\\d:\\d\\d `));
+    } finally {
+      await s.close();
+    }
+  });
+});
