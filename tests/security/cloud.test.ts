@@ -143,7 +143,9 @@ describe("pai export agents", () => {
     const { home, p } = plantedHome();
     writeFileSync(join(p.telos, "projects.md"), `---\ntitle: Projects\nupdated: 2026-01-01\nvisibility: shareable\n---\n\n# Projects\n\n- P1: Deploy with ${SECRETS_ONE_LINE} (serves: G1)\n`);
     const dir = tmpDir("pai-sec-export-");
-    expect(pai(["remember", `a note with a secret ${SECRET_TEXT.replace(/\n/g, " ")}`], { home }).code).toBe(0);
+    // Memories go into agents files only when the user marks them: the planted private one and a note with secrets.
+    for (const m of JSON.parse(pai(["memory", "list", "--json"], { home }).stdout)) expect(pai(["memory", "edit", String(m.id), "--for-agents"], { home }).code).toBe(0);
+    expect(pai(["remember", "--for-agents", `a note with a secret ${SECRET_TEXT.replace(/\n/g, " ")}`], { home }).code).toBe(0);
     expect(pai(["export", "agents", "--to", dir], { home }).code).toBe(0);
     const text = readFileSync(join(dir, "AGENTS.md"), "utf8");
     expect(text).toContain(SHARED_GOAL);
