@@ -5,8 +5,9 @@
  * The home is initialised by the real CLI (`pai init`, `pai pack install journal --yes`); the rest runs in
  * this process through the functions the commands call: `remember` as `pai remember` does (150 durable facts
  * and preferences, scripts/data/context-recall-facts.ts, told at random moments of the year), `ask()` as
- * `pai ask` does (3–8 ordinary questions a day, answered by a loopback Ollama with 300–2,000 characters;
- * extraction requests get an empty list, so learning neither helps nor hurts), `runPackCommand` as `pai run`
+ * `pai ask` does (3–8 ordinary questions a day, answered by a loopback Ollama with 300–2,000 characters),
+ * each exchange then learned from by `learnPending` as the background `pai learn` does (extraction requests
+ * get an empty list, so learning neither helps nor hurts), `runPackCommand` as `pai run`
  * does (journal:write and journal:today a few times a day), `runJobNow` as `pai jobs run` does (a job that
  * remembers and one that runs journal:today), and `edit` as `pai memory edit` does (six facts corrected).
  * The clock is simulated: Date is replaced in this process, so every "now" of pai's code is the year's.
@@ -167,17 +168,10 @@ const { openDatabase } = await import("../src/app/db.ts");
 const { openMemory } = await import("../src/memory/index.ts");
 const { ask } = await import("../src/conversation/ask.ts");
 const { learnPending } = await import("../src/conversation/learner.ts");
-const { assembleContext } = await import("../src/context/index.ts");
+const { assembleContext, renderItem } = await import("../src/context/index.ts");
 const { runPackCommand } = await import("../src/packs/index.ts");
 const { addJob, runJobNow } = await import("../src/automation/jobs/index.ts");
 const { Secrets } = await import("../src/kernel/secrets.ts");
-/**
- * Where learning runs after the answer (a learner draining a queue, as `pai learn` does in the background),
- * this process plays that learner after each question; where it runs inside ask(), there is nothing to do.
- */
-type Learner = { learnPending?: (o: { db: unknown; config: unknown }) => Promise<{ learnedIds?: number[] }>; learningNotices?: (db: unknown, config: unknown) => unknown[] };
-const learnerPath = "../src/conversation/learner.ts";
-const learner: Learner = await import(learnerPath).catch(() => ({}));
 
 // ---- the year's events --------------------------------------------------------------------------------------
 const QUESTIONS = [
@@ -310,7 +304,7 @@ async function checkpoint(day: number, h: { db: any; config: any; paths: any }):
         for (const it of s.items) {
           if (it.memoryId === undefined) continue;
           const k = kind(it.memoryId);
-          const chars = it.text.length + 3;
+          const chars = renderItem(it).length + 1;
           if (k === "episode") spend.episode += chars / 4 / ctx.budget;
           if (k === "action") spend.action += chars / 4 / ctx.budget;
         }
