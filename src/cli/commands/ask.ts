@@ -45,7 +45,8 @@ export function register(program: Command): void {
     await withHome(async (home) => {
       // What was learned from earlier exchanges since the user was last told, before anything else.
       await tellLearned(home);
-      // A request that an installed pack's trigger matches goes to that pack (code, then CLI, prompt, skill).
+      // A request goes to a pack only when that is unambiguous (see matchingPack): one code or CLI command's
+      // pattern or name fits it, or it names the pack. Everything else is a question for the model.
       // A follow-up is a conversation with the model, never a pack's request.
       if (opts.packs !== false && !opts.continue) {
         const { matchingPack } = await import("../../conversation/route.ts");
