@@ -1,6 +1,7 @@
 import { render } from "ink-testing-library";
 import { afterEach, describe, expect, it } from "vitest";
 import { ChatSession } from "../../src/conversation/chat/session.ts";
+import { learnPending } from "../../src/conversation/learner.ts";
 import { ChatScreen, inputRows } from "../../src/conversation/chat/screen.tsx";
 import { loadConfig } from "../../src/config/index.ts";
 import { openMemory } from "../../src/memory/index.ts";
@@ -204,6 +205,48 @@ describe("the Ink chat screen, more", () => {
     ui.stdin.write("\u0004");
     await until(() => code !== undefined, "leaving");
     expect(code).toBe(0);
+    ui.unmount();
+    db.close();
+  });
+
+  it("what the background learner learned is shown before the next message, with the id to forget it, once", async () => {
+    const fact = "The user is allergic to penicillin.";
+    const { p, s, db, config } = await setup((b) =>
+      JSON.stringify(b.messages[0]).includes("You extract") ? JSON.stringify({ items: [{ content: fact, kind: "fact" }] }) : "Noted.",
+    );
+    let learner: Promise<unknown> = Promise.resolve();
+    const session = new ChatSession({
+      paths: p,
+      db,
+      config,
+      env: { OLLAMA_HOST: s.url },
+      forget: (id) => forgetLines({ paths: p, config, db }, id),
+      startLearner: () => void (learner = learnPending({ db, config, env: { OLLAMA_HOST: s.url } })),
+    });
+    const ui = render(<ChatScreen session={session} />);
+    await until(() => (ui.lastFrame() ?? "").includes("llama3.2"), "status line");
+    await type(ui.stdin, "I am allergic to penicillin");
+    ui.stdin.write("\r");
+    await until(() => ui.frames.join("\n").includes("Noted."), "answer");
+    await learner;
+    const item = openMemory(db, config).list({}).find((m) => m.source === "learned")!;
+    expect(item.content).toBe(fact);
+    const line = `learned mem:${item.id} "${fact}" — undo: pai memory forget ${item.id}`;
+    expect(ui.frames.join("\n")).not.toContain(line);
+    await type(ui.stdin, "thanks");
+    ui.stdin.write("\r");
+    await until(() => ui.frames.join("\n").includes(line), "the learned line");
+    // Shown before the message it precedes.
+    const frame = ui.frames.find((f) => f.includes(line))!;
+    expect(frame.indexOf(line)).toBeLessThan(frame.lastIndexOf("› thanks"));
+    await until(() => ui.frames.join("\n").split("Noted.").length > 2, "second answer");
+    await learner;
+    await type(ui.stdin, "bye");
+    ui.stdin.write("\r");
+    await until(() => ui.frames.join("\n").split("Noted.").length > 3, "third answer");
+    // Told once: the transcript holds it a single time.
+    expect(ui.lastFrame()!.split(line).length).toBe(2);
+    expect(ui.lastFrame()).toContain("› bye");
     ui.unmount();
     db.close();
   });
