@@ -199,7 +199,12 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     },
 
     setForAgents(ids, on) {
-      for (const id of ids) mustGet(ctx, id);
+      for (const id of ids) {
+        const item = mustGet(ctx, id);
+        if (on && item.supersededBy !== null) {
+          throw new UserError(`memory item ${id} was replaced by ${item.supersededBy}`, { hint: `mark ${item.supersededBy} instead` });
+        }
+      }
       db.transaction(() => {
         for (const id of ids) {
           const meta = { ...mustGet(ctx, id).meta };

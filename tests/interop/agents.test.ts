@@ -193,6 +193,9 @@ describe("what goes into agents files", () => {
     const pinned = id(pai(["remember", "--json", "--pin", "Answer in English"], { home: h }));
     expect(JSON.parse(pai(["memory", "show", "--json", String(pinned)], { home: h }).stdout).pinned).toBe(true);
     expect(JSON.parse(pai(["memory", "show", "--json", String(corrected)], { home: h }).stdout)).toMatchObject({ supersedes: tests, meta: { forAgents: true } });
+    const replaced = pai(["memory", "edit", String(tests), "--for-agents"], { home: h });
+    expect(replaced.code).toBe(1);
+    expect(replaced.stderr).toBe(`pai: memory item ${tests} was replaced by ${corrected} — mark ${corrected} instead\n`);
     r = pai(["export", "agents", "--to", dir], { home: h });
     expect(r.code, r.stderr).toBe(0);
     text = readFileSync(join(dir, "AGENTS.md"), "utf8");
