@@ -10,7 +10,7 @@ export function register(program: Command): void {
     .option("--route <how>", "triggers (default) or model: with no trigger match, let the model choose a prompt or skill", "triggers")
     .option("--backend <name>", "model backend (ollama | anthropic)")
     .option("--model <name>", "model name")
-    .option("--incognito", "do not store the result in memory");
+    .option("--incognito", "store nothing in memory (a read-only pack command never does; pack runs are still recorded)");
   withJson(cmd);
   examples(cmd, [
     "pai do journal had a calm, productive day",

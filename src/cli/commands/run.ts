@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .option("--var <name=value>", "a template variable (repeatable)", collectVar, {})
     .option("--backend <name>", "model backend for prompt and skill commands (ollama | anthropic)")
     .option("--model <name>", "model for prompt and skill commands")
-    .option("--incognito", "do not store the result in memory");
+    .option("--incognito", "store nothing in memory (a run of a read-only command never does; the run is still recorded)");
   withJson(cmd);
   examples(cmd, [
     "pai run journal:write 'Shipped the packs today'",
