@@ -2,6 +2,7 @@ import { render } from "ink-testing-library";
 import { afterEach, describe, expect, it } from "vitest";
 import { ChatSession } from "../../src/conversation/chat/session.ts";
 import { learnPending } from "../../src/conversation/learner.ts";
+import { pendingCount } from "../../src/conversation/pending.ts";
 import { ChatScreen, inputRows } from "../../src/conversation/chat/screen.tsx";
 import { loadConfig } from "../../src/config/index.ts";
 import { openMemory } from "../../src/memory/index.ts";
@@ -228,8 +229,10 @@ describe("the Ink chat screen, more", () => {
     await type(ui.stdin, "I am allergic to penicillin");
     ui.stdin.write("\r");
     await until(() => ui.frames.join("\n").includes("Noted."), "answer");
+    const learned = () => openMemory(db, config).list({}).find((m) => m.source === "learned");
+    await until(() => !!learned(), "the learned item");
     await learner;
-    const item = openMemory(db, config).list({}).find((m) => m.source === "learned")!;
+    const item = learned()!;
     expect(item.content).toBe(fact);
     const line = `learned mem:${item.id} "${fact}" — undo: pai memory forget ${item.id}`;
     expect(ui.frames.join("\n")).not.toContain(line);
@@ -239,14 +242,17 @@ describe("the Ink chat screen, more", () => {
     // Shown before the message it precedes.
     const frame = ui.frames.find((f) => f.includes(line))!;
     expect(frame.indexOf(line)).toBeLessThan(frame.lastIndexOf("› thanks"));
-    await until(() => ui.frames.join("\n").split("Noted.").length > 2, "second answer");
+    await until(() => (ui.lastFrame() ?? "").split("Noted.").length > 2, "second answer");
     await learner;
     await type(ui.stdin, "bye");
     ui.stdin.write("\r");
-    await until(() => ui.frames.join("\n").split("Noted.").length > 3, "third answer");
+    await until(() => (ui.lastFrame() ?? "").split("Noted.").length > 3, "third answer");
     // Told once: the transcript holds it a single time.
     expect(ui.lastFrame()!.split(line).length).toBe(2);
     expect(ui.lastFrame()).toContain("› bye");
+    // The learners of the later exchanges finish before the database closes.
+    await until(() => openMemory(db, config).list({ kind: "episode" }).length === 3 && pendingCount(db).pending === 0, "the last learner");
+    await learner;
     ui.unmount();
     db.close();
   });
