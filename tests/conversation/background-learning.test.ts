@@ -146,6 +146,16 @@ describe("learning in the background", () => {
     expect(inspect(p).queue).toEqual([]);
   });
 
+  it("pai learn with nothing queued says so; a bad --wait is a usage error", async () => {
+    const p = home();
+    const none = await paiAsync(["learn"], { home: p.home });
+    expect(none).toEqual({ code: 0, stdout: "nothing new learned\n", stderr: "" });
+    expect(JSON.parse((await paiAsync(["learn", "--json"], { home: p.home })).stdout)).toEqual({ notices: [], pending: 0 });
+    const bad = await paiAsync(["learn", "--wait", "soon"], { home: p.home });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe("pai: invalid --wait 'soon' — give a number of seconds, e.g. --wait 30\n");
+  });
+
   it("pai chat tells what was learned from an earlier session", async () => {
     const p = home();
     const s = await startFakeOllama({ reply: reply(EXTRACTION) });
