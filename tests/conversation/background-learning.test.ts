@@ -6,7 +6,9 @@
 import { writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/index.ts";
+import { ask } from "../../src/conversation/ask.ts";
 import { EXTRACTED_JSON_SCHEMA } from "../../src/conversation/learn.ts";
+import { learningNotices, learnPending, noticeLine } from "../../src/conversation/learner.ts";
 import { processAlive, queued } from "../../src/conversation/pending.ts";
 import { openMemory } from "../../src/memory/index.ts";
 import { paths } from "../../src/kernel/paths.ts";
@@ -144,6 +146,29 @@ describe("learning in the background", () => {
     expect(item!.derivedFrom).toEqual([firstEpisode.id]);
     expect(learn.stdout).toContain(`learned mem:${item!.id} "${FACT}" — undo: pai memory forget ${item!.id}\n`);
     expect(inspect(p).queue).toEqual([]);
+  });
+
+  it("an exchange whose extraction cannot reach the model is tried three times, then told once and kept", async () => {
+    const p = home();
+    const s = await startFakeOllama({ reply: reply(EXTRACTION) });
+    servers.push(s);
+    const db = openDatabase(p.db);
+    const config = loadConfig(p.config);
+    const r = await ask("I am allergic to penicillin", { paths: p, db, config, env: { OLLAMA_HOST: s.url } });
+    const dead = { OLLAMA_HOST: "http://127.0.0.1:9" };
+    for (const attempt of [1, 2]) {
+      await learnPending({ db, config, env: dead });
+      expect(queued(db).map((q) => [q.state, q.attempts])).toEqual([["pending", attempt]]);
+      expect(learningNotices(db, config)).toEqual([]); // nothing to tell yet: it will be tried again
+    }
+    await learnPending({ db, config, env: dead });
+    const lines = learningNotices(db, config).map(noticeLine);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^nothing learned from "I am allergic to penicillin" \(cannot reach Ollama at http:\/\/127\.0\.0\.1:9.*; tried 3 times\); the exchange stays stored as mem:\d+$/);
+    expect(lines[0]).toContain(`mem:${r.episodeId}`);
+    expect(queued(db)).toEqual([]);
+    expect(openMemory(db, config).get(r.episodeId!)!.kind).toBe("episode");
+    db.close();
   });
 
   it("pai learn with nothing queued says so; a bad --wait is a usage error", async () => {
