@@ -119,7 +119,7 @@ export function prepareStatements(db: Database) {
         importance, pinned, visibility, source, derived_from, supersedes, superseded_by, redacted, meta, hash)
        VALUES (?, ?, ?, ?, NULL, ?, 0, 1, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
     ),
-    insertTier: db.prepare("INSERT INTO memory_tiers (item_id, hot, active_at, pinned, current) VALUES (?, ?, ?, ?, 1)"),
+    insertTier: db.prepare("INSERT INTO memory_tiers (item_id, hot, active_at, pinned, current, kind) VALUES (?, ?, ?, ?, 1, ?)"),
     // Lists of ids are passed as one JSON array parameter (json_each), so each statement is prepared once.
     // What a move needs to know of each item: its tier row as stored (before the move), when it was recorded,
     // whether it is current and pinned, and its last stored tier move.

@@ -156,4 +156,23 @@ export const memoryMigrations: Migration[] = [
       `);
     },
   },
+  {
+    // The item's kind beside its tier: bookkeeping (`action`) is never hot unless pinned and exchanges leave
+    // a full hot set first (src/memory/tiers.ts). With the kind here, finding what may join the hot set is one
+    // seek of a partial index, however many actions a busy job stored within the hot window, instead of a
+    // look at every one of them. A trigger keeps it equal to the item's kind, whatever changes that.
+    version: 104,
+    name: "memory kind beside the tier",
+    up: (db) => {
+      db.exec(`
+        ALTER TABLE memory_tiers ADD COLUMN kind TEXT NOT NULL DEFAULT 'note';
+        UPDATE memory_tiers SET kind = m.kind FROM memory_items m WHERE m.id = memory_tiers.item_id AND m.kind <> 'note';
+        CREATE INDEX memory_tiers_promotable ON memory_tiers (active_at) WHERE hot = 0 AND pinned = 0 AND current = 1 AND kind <> 'action';
+        CREATE TRIGGER memory_items_kind_to_tier AFTER UPDATE OF kind ON memory_items WHEN old.kind <> new.kind
+        BEGIN
+          UPDATE memory_tiers SET kind = new.kind WHERE item_id = new.id;
+        END;
+      `);
+    },
+  },
 ];

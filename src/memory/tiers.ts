@@ -12,29 +12,30 @@
  */
 import type { SqlValue } from "../kernel/storage/index.ts";
 import { DAY_MS, rowTier, type Ctx, type Cuts, type TierState } from "./rows.ts";
-import type { MaintainResult, MemoryKind, MemoryTier } from "./types.ts";
+import type { MaintainResult, MemoryTier } from "./types.ts";
 
 /**
  * Who may be hot. Bookkeeping (`action`: pack runs, job firings) never is unless pinned: it stays findable by
  * search and by date, but a busy job cannot flush what the user told pai out of the hot set. Transcripts
  * (`episode`) may be hot, but when the hot set is over memory.hotCap they leave it first, so many exchanges
  * cannot push facts, preferences, notes and events out; within each group the least recently active leave first.
+ * memory_tiers holds each item's kind (kept equal by a trigger) so these rules read the tier table alone, and
+ * what may join the hot set is found through its partial index (memory_tiers_promotable).
  */
-export const NEVER_HOT_KINDS: readonly MemoryKind[] = ["action"];
-export const TRANSCRIPT_KINDS: readonly MemoryKind[] = ["episode"];
+export const NEVER_HOT_KIND = "action";
+export const TRANSCRIPT_KIND = "episode";
 
 /** Whether an item of this kind may be hot (pinned items always are). */
 export function mayBeHot(kind: string, pinned: boolean): boolean {
-  return pinned || !(NEVER_HOT_KINDS as readonly string[]).includes(kind);
+  return pinned || kind !== NEVER_HOT_KIND;
 }
 
-const sqlList = (kinds: readonly string[]) => kinds.map((k) => `'${k}'`).join(", ");
-const NEVER_HOT = sqlList(NEVER_HOT_KINDS);
-/** NEVER_HOT_KINDS as an SQL list ('action'), for statements that set the hot flag themselves. */
-export const NEVER_HOT_SQL = NEVER_HOT;
-const TRANSCRIPTS = sqlList(TRANSCRIPT_KINDS);
-/** The item's kind, for a query over memory_tiers (a primary-key lookup). */
-const KIND = "(SELECT m.kind FROM memory_items m WHERE m.id = memory_tiers.item_id)";
+/** NEVER_HOT_KIND as an SQL literal, for statements that set the hot flag themselves. */
+export const NEVER_HOT_SQL = `'${NEVER_HOT_KIND}'`;
+/** Not hot, within the hot window, unpinned, current and allowed to be hot: the partial index's own terms. */
+const PROMOTABLE = `hot = 0 AND active_at >= ? AND pinned = 0 AND current = 1 AND kind <> ${NEVER_HOT_SQL}`;
+/** The planner would walk the (hot, active_at) index past every action in the window: name the partial index. */
+const PROMOTABLE_TABLE = "memory_tiers INDEXED BY memory_tiers_promotable";
 
 /**
  * When the item went cold by itself (warm → cold at active_at + warmWindowDays), if it is cold now and that
@@ -104,16 +105,16 @@ export function retierWith(ctx: Ctx, c: Cuts, limit: number): Record<string, num
   const { db } = ctx;
   const moved: Record<string, number> = {};
   const lim = Number.isFinite(limit) ? Math.max(1, Math.floor(limit)) : -1;
-  const pick = (where: string, params: SqlValue[], n: number, order = "") =>
+  const pick = (where: string, params: SqlValue[], n: number, order = "", table = "memory_tiers") =>
     db
-      .prepare<{ item_id: number }>(`SELECT item_id FROM memory_tiers WHERE ${where}${order} LIMIT ?`)
+      .prepare<{ item_id: number }>(`SELECT item_id FROM ${table} WHERE ${where}${order} LIMIT ?`)
       .all(...params, n)
       .map((r) => r.item_id);
   // Aged out of the hot window; replaced (replaced items are never hot; pinned ones always are).
   moveHot(ctx, pick("hot = 1 AND pinned = 0 AND active_at < ?", [c.hot], lim), false, c, moved);
   moveHot(ctx, pick("hot = 1 AND pinned = 0 AND current = 0", [], lim), false, c, moved);
   // Bookkeeping is never hot unless pinned (an item touched or stored before this rule held).
-  moveHot(ctx, pick(`hot = 1 AND pinned = 0 AND ${KIND} IN (${NEVER_HOT})`, [], lim), false, c, moved);
+  moveHot(ctx, pick(`hot = 1 AND pinned = 0 AND kind = ${NEVER_HOT_SQL}`, [], lim), false, c, moved);
   // (`+hot`: through the small pinned index, never down every not-hot entry of the (hot, active_at) index.)
   moveHot(ctx, pick("pinned = 1 AND +hot = 0", [], lim), true, c, moved);
   // The hot cap: demote beyond it (transcripts first, the least recently active first), or promote the most
@@ -121,13 +122,12 @@ export function retierWith(ctx: Ctx, c: Cuts, limit: number): Record<string, num
   const { room } = hotRoom(ctx);
   const upTo = (n: number) => (lim < 0 ? n : Math.min(n, lim));
   if (room < 0) {
-    moveHot(ctx, pick("hot = 1 AND pinned = 0", [], upTo(-room), ` ORDER BY ${KIND} IN (${TRANSCRIPTS}) DESC, active_at ASC`), false, c, moved);
+    moveHot(ctx, pick("hot = 1 AND pinned = 0", [], upTo(-room), ` ORDER BY kind = '${TRANSCRIPT_KIND}' DESC, active_at ASC`), false, c, moved);
   } else if (room > 0) {
-    const promotable = "hot = 0 AND active_at >= ? AND pinned = 0 AND current = 1";
-    const knowledge = pick(`${promotable} AND ${KIND} NOT IN (${NEVER_HOT}, ${TRANSCRIPTS})`, [c.hot], upTo(room), " ORDER BY active_at DESC");
+    const knowledge = pick(`${PROMOTABLE} AND kind <> '${TRANSCRIPT_KIND}'`, [c.hot], upTo(room), " ORDER BY active_at DESC", PROMOTABLE_TABLE);
     moveHot(ctx, knowledge, true, c, moved);
     if (knowledge.length < room) {
-      moveHot(ctx, pick(`${promotable} AND ${KIND} IN (${TRANSCRIPTS})`, [c.hot], upTo(room - knowledge.length), " ORDER BY active_at DESC"), true, c, moved);
+      moveHot(ctx, pick(`${PROMOTABLE} AND kind = '${TRANSCRIPT_KIND}'`, [c.hot], upTo(room - knowledge.length), " ORDER BY active_at DESC", PROMOTABLE_TABLE), true, c, moved);
     }
   }
   return moved;
@@ -155,7 +155,7 @@ function retierBounded(ctx: Ctx, limit: number): number {
         (SELECT count(*) FROM (SELECT 1 FROM memory_tiers WHERE hot = 1 AND pinned = 0 AND active_at < ? LIMIT 1)) +
         (SELECT count(*) FROM (SELECT 1 FROM memory_tiers WHERE hot = 1 AND pinned = 0 AND current = 0 LIMIT 1)) +
         (SELECT count(*) FROM (SELECT 1 FROM memory_tiers WHERE pinned = 1 AND +hot = 0 LIMIT 1)) +
-        (SELECT count(*) FROM (SELECT 1 FROM memory_tiers WHERE hot = 1 AND pinned = 0 AND ${KIND} IN (${NEVER_HOT}) LIMIT 1)) AS n`,
+        (SELECT count(*) FROM (SELECT 1 FROM memory_tiers WHERE hot = 1 AND pinned = 0 AND kind = ${NEVER_HOT_SQL} LIMIT 1)) AS n`,
     )
     .get(c.hot)!.n;
   const { room } = hotRoom(ctx);
@@ -163,7 +163,7 @@ function retierBounded(ctx: Ctx, limit: number): number {
   if (room > 0) {
     roomToFill = db
       .prepare<{ n: number }>(
-        `SELECT count(*) AS n FROM (SELECT 1 FROM memory_tiers WHERE hot = 0 AND active_at >= ? AND pinned = 0 AND current = 1 AND ${KIND} NOT IN (${NEVER_HOT}) LIMIT 1)`,
+        `SELECT count(*) AS n FROM (SELECT 1 FROM ${PROMOTABLE_TABLE} WHERE ${PROMOTABLE} LIMIT 1)`,
       )
       .get(c.hot)!.n;
   }

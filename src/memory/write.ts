@@ -72,7 +72,7 @@ export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact
     Object.keys(meta).length ? JSON.stringify(meta) : null,
     hash,
   );
-  q.insertTier.run(id, hot ? 1 : 0, activeAt, pinned ? 1 : 0);
+  q.insertTier.run(id, hot ? 1 : 0, activeAt, pinned ? 1 : 0, kind);
   q.insertFts.run(id, content, dateWords(createdAt));
   for (const from of derived) q.insertLink.run(id, from);
   if (input.supersedes !== undefined) {

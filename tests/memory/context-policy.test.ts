@@ -8,6 +8,10 @@ import { initHome, pai, paiAsync } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { fm } from "../telos/helpers.ts";
 import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { configSchema } from "../../src/config/schema.ts";
+import { openMemory } from "../../src/memory/index.ts";
+import { allMigrations, integrityCheck, migrate, openDatabase } from "../../src/app/db.ts";
 
 /**
  * An answer of ordinary length (about 1,200 characters, some shorter, as real answers vary) about the
@@ -218,4 +222,44 @@ describe("pai context --explain", () => {
     // Without --explain the JSON has no explanation.
     expect(JSON.parse(pai(["context", "--json"], { home }).stdout).explain).toBeUndefined();
   }, 60_000);
+});
+
+describe("memory migration 104 (the kind beside the tier)", () => {
+  it("copies each item's kind, takes actions out of the hot set, and follows later changes of kind", () => {
+    const path = join(tmpDir(), "pai.db");
+    const old = openDatabase(path, { migrate: false });
+    migrate(old, allMigrations().filter((m) => m.version < 104));
+    const now = new Date().toISOString();
+    const ins = old.prepare(
+      `INSERT INTO memory_items (content, kind, created_at, recorded_at, active_at, pinned, hash) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const tier = old.prepare("INSERT INTO memory_tiers (item_id, hot, active_at, pinned, current) VALUES (?, 1, ?, ?, 1)");
+    const rows: [string, string, number][] = [
+      ["I am allergic to penicillin", "fact", 0],
+      ["Ran job backup-check", "action", 0],
+      ["Ran pack journal:today, pinned", "action", 1],
+      ["Q: hello?\nA: hi", "episode", 0],
+    ];
+    rows.forEach(([content, kind, pinned], i) => {
+      ins.run(content, kind, now, now, now, pinned, i + 1);
+      tier.run(i + 1, now, pinned);
+      old.prepare("INSERT INTO memory_fts (rowid, content, context) VALUES (?, ?, '')").run(i + 1, content);
+    });
+    old.close();
+
+    const db = openDatabase(path);
+    const kinds = () => db.prepare<{ kind: string }>("SELECT kind FROM memory_tiers ORDER BY item_id").all().map((r) => r.kind);
+    expect(kinds()).toEqual(["fact", "action", "action", "episode"]);
+    const store = openMemory(db, configSchema.parse({}));
+    // The first read re-checks the hot set: the unpinned action leaves it, the pinned one stays.
+    expect(store.hot().map((m) => m.id).sort()).toEqual([1, 3, 4]);
+    expect(store.history(2).tiers.map((t) => `${t.from}->${t.to}`)).toEqual(["hot->warm"]);
+    // A change of kind, however made, reaches the tier table.
+    db.prepare("UPDATE memory_items SET kind = 'note' WHERE id = 2").run();
+    expect(kinds()).toEqual(["fact", "note", "action", "episode"]);
+    store.maintain();
+    expect(store.get(2)!.tier).toBe("hot");
+    expect(integrityCheck(db)).toEqual([]);
+    db.close();
+  });
 });

@@ -99,7 +99,8 @@ describe("memory migration 102 (hot flag; warm and cold derived)", () => {
     const db = openDatabase(path);
     expect(memoryMigrations.map((m) => m.version)).toContain(102);
     const cols = db.prepare<{ name: string }>("SELECT name FROM pragma_table_info('memory_tiers')").all().map((r) => r.name);
-    expect(cols).toEqual(["item_id", "hot", "active_at", "pinned", "current"]);
+    // (`kind` is added beside the tier by migration 104.)
+    expect(cols).toEqual(["item_id", "hot", "active_at", "pinned", "current", "kind"]);
     const idx = db.prepare<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'memory_tiers'").all().map((x) => x.name);
     expect(idx).toEqual(expect.arrayContaining(["memory_tiers_hot_active", "memory_tiers_pinned"]));
     expect(db.prepare<{ hot: number }>("SELECT hot FROM memory_tiers ORDER BY item_id").all().map((r) => r.hot)).toEqual([1, 1, 0, 0, 0, 0, 1, 0]);
