@@ -22,6 +22,7 @@
  *
  *   npx bun scripts/bench-context-recall.ts
  *   npx bun scripts/bench-context-recall.ts --days 120 --every 15 --seed 7
+ *   npx bun scripts/bench-context-recall.ts --misses          # also list the last checkpoint's misses
  */
 import { spawnSync } from "node:child_process";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -39,6 +40,8 @@ const DAYS = Math.max(1, Math.min(730, arg("--days", 365)));
 const EVERY = Math.max(1, arg("--every", 30));
 const SEED = arg("--seed", 42);
 const KEEP = args.includes("--keep");
+/** --misses: list the facts missed at the last checkpoint, with their questions. */
+const SHOW_MISSES = args.includes("--misses");
 
 const ROOT = resolve(import.meta.dir, "..");
 const DAY_MS = 86_400_000;
@@ -261,6 +264,8 @@ interface Probe {
   local: boolean;
   cloud?: boolean; // shareable facts only
   leaked?: boolean; // private facts: in the cloud context
+  /** Local misses: whether memory search ranked the fact among its first 12 hits for the question. */
+  searchFound?: boolean;
 }
 interface Spend {
   tokens: number;
@@ -316,6 +321,7 @@ async function checkpoint(day: number, h: { db: any; config: any; paths: any }):
         p.local = inCtx;
         row.localN++;
         if (inCtx) row.local++;
+        else p.searchFound = mem.search(f.question, { limit: 12 }).some((hit) => hit.id === id);
       } else if (f.private) {
         p.leaked = inCtx;
         if (inCtx) row.leaks++;
@@ -463,6 +469,17 @@ console.log("  by area and kind:");
 for (const area of ["people", "health", "places", "work", "habits"] as RecallFact["area"][]) console.log(line(area, probes.filter((p) => FACTS[p.fact]!.area === area)));
 for (const kind of ["fact", "preference"] as const) console.log(line(kind, probes.filter((p) => FACTS[p.fact]!.kind === kind)));
 console.log(line("corrected facts", probes.filter((p) => FACTS[p.fact]!.correction)));
+const misses = probes.filter((p) => !p.local);
+const found = misses.filter((p) => p.searchFound).length;
+console.log(
+  `  local misses: ${misses.length}; ${misses.length - found} not among memory search's first 12 hits for the question, ` +
+    `${found} among them but left out of the context`,
+);
+if (SHOW_MISSES) {
+  const last = probes.filter((p) => p.day === DAYS && !p.local);
+  console.log(`  missed on day ${DAYS} (local):`);
+  for (const p of last) console.log(`    ${p.searchFound ? "matched" : "unmatched"}  ${FACTS[p.fact]!.question}  →  ${FACTS[p.fact]!.text}`);
+}
 console.log("");
 const worst = perCheckpoint.reduce((w, r) => Math.min(w, r.localN ? r.local / r.localN : 1, r.cloudN ? r.cloud / r.cloudN : 1), 1);
 for (const audience of ["local", "cloud"] as const) {
