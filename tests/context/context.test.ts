@@ -120,6 +120,33 @@ describe("selectContext", () => {
     expect(selectContext(sections, 100, "local").text).toBe("## A\n- x\n");
   });
 
+  it("keeps each group within its share of the budget, caps no item without a group, and explains every choice", () => {
+    const long = (i: number) => `exchange ${i} ${"x".repeat(180)}`;
+    const sections: ContextSection[] = [
+      { key: "facts", title: "F", order: 0, items: [{ text: "a fact", visibility: "shareable", priority: 60, rule: "recent knowledge" }] },
+      {
+        key: "ex",
+        title: "E",
+        order: 1,
+        items: Array.from({ length: 10 }, (_, i) => ({ text: long(i), visibility: "shareable" as const, priority: 50 - i, group: "episode", rule: "recent exchange" })),
+      },
+      { key: "pin", title: "P", order: 2, items: [{ text: long(99), visibility: "shareable", priority: 70, rule: "pinned" }] },
+    ];
+    const ctx = selectContext(sections, 500, "local", { caps: { episode: 0.25 }, explain: true });
+    const exChars = ctx.sections.find((s) => s.key === "ex")!.items.reduce((n, it) => n + renderItem(it).length + 1, 0);
+    expect(exChars).toBeLessThanOrEqual(500 * 4 * 0.25);
+    expect(ctx.sections.find((s) => s.key === "ex")!.items.length).toBe(2);
+    expect(ctx.text).toContain("exchange 99");
+    expect(ctx.text).toContain("a fact");
+    expect(ctx.omitted).toEqual({ private: 0, overBudget: 0, overCap: 8 });
+    expect(ctx.explain!.map((e) => e.status)).toEqual(["in", "in", "in", "in", ...Array(8).fill("over-cap")]);
+    expect(ctx.explain![3]).toMatchObject({ section: "ex", rule: "recent exchange", score: 49, status: "in" });
+    expect(ctx.explain![4]).toMatchObject({ status: "over-cap", reason: "over the episode share (25% of the budget)", score: 48 });
+    // Without explain, nothing extra is returned; without caps, the budget alone decides.
+    expect(selectContext(sections, 500, "local").explain).toBeUndefined();
+    expect(selectContext(sections, 500, "local", { caps: {} }).omitted.overCap).toBe(0);
+  });
+
   it("renders items: Telos id, memory id, plain", () => {
     expect(renderItem({ ref: "G1", text: "a" })).toBe("- G1: a");
     expect(renderItem({ ref: "mem:3", text: "b", memoryId: 3 })).toBe("- [mem:3] b");

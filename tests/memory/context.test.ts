@@ -47,3 +47,34 @@ describe("memory context source", () => {
     db.close();
   });
 });
+
+describe("the context policy's text rules", () => {
+  it("condenses an exchange to its question and a gist, shortens an action, keeps knowledge whole", async () => {
+    const { condensed, CONDENSED } = await import("../../src/context/policy.ts");
+    const answer = "First sentence of the answer. " + "Then a great deal more detail that goes on and on. ".repeat(40);
+    const ep = condensed({ kind: "episode", content: `Q: how do I plan my week?\nA: ${answer}`, meta: { question: "how do I plan my week?" } });
+    expect(ep.startsWith("Q: how do I plan my week? A: First sentence of the answer.")).toBe(true);
+    expect(ep.length).toBeLessThanOrEqual(CONDENSED.question + CONDENSED.gist + 10);
+    expect(ep).toMatch(/…$/);
+    const noMeta = condensed({ kind: "episode", content: `Q: ${"why ".repeat(100)}\nA (interrupted): short`, meta: {} });
+    expect(noMeta).toMatch(/^Q: (why )+.*… A: short$/);
+    const action = condensed({ kind: "action", content: "Ran pack journal:today: " + "entry ".repeat(500), meta: {} });
+    expect(action.length).toBeLessThanOrEqual(CONDENSED.action);
+    const fact = "x".repeat(2000);
+    expect(condensed({ kind: "fact", content: fact, meta: {} })).toBe(fact);
+  });
+
+  it("a pinned exchange counts against no share; others carry their kind's group", async () => {
+    const db = openDatabase(join(tmpDir(), "pai.db"));
+    const config = configSchema.parse({});
+    const store = openMemory(db, config);
+    const pinned = store.remember({ content: "Q: what is my plan?\nA: The plan.", kind: "episode", pinned: true }).item;
+    const other = store.remember({ content: "Q: and then?\nA: More.", kind: "episode" }).item;
+    const sections = await memorySource(db, config).collect({ budget: 2000, audience: "local" });
+    const items = sections.flatMap((s) => s.items);
+    expect(items.find((i) => i.memoryId === pinned.id)).toMatchObject({ rule: "pinned", priority: MEMORY_PRIORITY.pinned });
+    expect(items.find((i) => i.memoryId === pinned.id)!.group).toBeUndefined();
+    expect(items.find((i) => i.memoryId === other.id)).toMatchObject({ group: "episode", rule: "recent exchange" });
+    db.close();
+  });
+});

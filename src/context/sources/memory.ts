@@ -45,7 +45,9 @@ function hasContentWords(text: string): boolean {
   return queryTerms(text).some((t) => !STOP_WORDS.has(t) && !FILLER.has(t));
 }
 
-function item(m: MemoryItem, when: string, priority: number, rule: string, group = groupOf(m.kind)): ContextItem {
+/** A memory as a context item; `group` null: it counts against no share of the budget (default: its kind's). */
+function item(m: MemoryItem, when: string, priority: number, rule: string, groupIn?: string | null): ContextItem {
+  const group = groupIn === null ? undefined : (groupIn ?? groupOf(m.kind));
   return {
     ref: `mem:${m.id}`,
     memoryId: m.id,
@@ -107,7 +109,8 @@ export function memorySource(db: Database, config: Config): ContextSource {
       const knowledge = hot.filter((m) => !m.pinned && isKnowledge(m.kind));
       const exchanges = hot.filter((m) => !m.pinned && !isKnowledge(m.kind));
       const recent: ContextItem[] = [
-        ...pinned.map((m) => item(m, dateOf(m.createdAt), MEMORY_PRIORITY.pinned, "pinned")),
+        // Pinned: the user asked for it in every context, so it counts against no kind's share.
+        ...pinned.map((m) => item(m, dateOf(m.createdAt), MEMORY_PRIORITY.pinned, "pinned", null)),
         ...knowledge.map((m, i) => {
           const [p, rule] = matched(m, byRecency(i, knowledge.length, MEMORY_PRIORITY.hot, MEMORY_PRIORITY.hotMin), "recent knowledge");
           return item(m, dateOf(m.createdAt), p, rule);
