@@ -51,7 +51,11 @@ export function register(program: Command): void {
       if (opts.packs !== false && !opts.continue) {
         const { matchingPack } = await import("../../conversation/route.ts");
         const chosen = matchingPack(question, home.paths);
-        if (chosen) return answerWithPack(home, question, chosen, opts);
+        if (chosen) {
+          await answerWithPack(home, question, chosen, opts);
+          // Exchanges left waiting by an earlier learner that ended early are caught up here too.
+          return startLearner(home);
+        }
       }
       const { ask } = await import("../../conversation/ask.ts");
       const { withInterrupt } = await import("../../kernel/interrupt.ts");
