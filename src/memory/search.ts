@@ -29,6 +29,11 @@ export function filters(opts: SearchOptions | ListOptions, warmCut: string, alia
     where.push(`${alias}.kind = ?`);
     params.push(checkKind(opts.kind));
   }
+  if ("kinds" in opts && opts.kinds) {
+    const kinds = opts.kinds.map(checkKind);
+    where.push(kinds.length ? `${alias}.kind IN (${kinds.map(() => "?").join(", ")})` : "0");
+    params.push(...kinds);
+  }
   if ("since" in opts && opts.since) {
     where.push(`${alias}.created_at >= ?`);
     params.push(toIso(opts.since, "--since date"));
@@ -41,12 +46,14 @@ export function filters(opts: SearchOptions | ListOptions, warmCut: string, alia
 export function rowFilter(opts: SearchOptions, warmCut: string): (r: Row) => boolean {
   const tier = opts.tier ? checkTier(opts.tier) : undefined;
   const kind = opts.kind ? checkKind(opts.kind) : undefined;
+  const kinds = opts.kinds ? new Set<string>(opts.kinds.map(checkKind)) : undefined;
   const since = opts.since ? toIso(opts.since, "--since date") : undefined;
   return (r) =>
     (opts.includeSuperseded || r.superseded_by === null) &&
     (opts.audience !== "cloud" || r.visibility === "shareable") &&
     (!tier || rowTier(r, warmCut) === tier) &&
     (!kind || r.kind === kind) &&
+    (!kinds || kinds.has(r.kind)) &&
     (!since || r.created_at >= since);
 }
 

@@ -60,6 +60,8 @@ export interface SearchOptions {
   limit?: number;
   tier?: MemoryTier;
   kind?: MemoryKind;
+  /** Only items of these kinds (with `kind`, both must hold). */
+  kinds?: readonly MemoryKind[];
   since?: string;
   audience?: Audience;
   includeSuperseded?: boolean;

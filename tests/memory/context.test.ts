@@ -78,3 +78,28 @@ describe("the context policy's text rules", () => {
     db.close();
   });
 });
+
+describe("matches: knowledge has places of its own", () => {
+  it("thirty exchanges full of the request's words do not take the place of the fact that answers it", async () => {
+    const db = openDatabase(join(tmpDir(), "pai.db"));
+    const config = configSchema.parse({});
+    const store = openMemory(db, config);
+    const fact = store.remember({
+      content: "Since my childhood in Annecy, where the doctor found out after a bad week of fever, I have been allergic to penicillin and to amoxicillin",
+      kind: "fact",
+      createdAt: "2026-01-10",
+    }).item;
+    for (let i = 0; i < 30; i++) {
+      store.remember({ content: `Q: is food ${i} ok if I am allergic?\nA: Allergic reactions vary; if you are allergic, check food ${i} labels. Allergic people should ask a doctor.`, kind: "episode" });
+    }
+    // The search alone ranks every exchange above the fact…
+    expect(store.search("what am I allergic to?", { limit: 24 }).map((h) => h.id)).not.toContain(fact.id);
+    // …the context does not.
+    const { assembleContext } = await import("../../src/context/index.ts");
+    const { telosHome } = await import("../telos/helpers.ts");
+    const ctx = await assembleContext({ query: "what am I allergic to?", db, config, paths: telosHome({}), budget: 600 });
+    expect(ctx.text).toContain("allergic to penicillin");
+    expect(ctx.memoryIds).toContain(fact.id);
+    db.close();
+  });
+});

@@ -18,14 +18,21 @@ import { openMemory } from "../../memory/index.ts";
 import { queryTerms, STOP_WORDS, tokens } from "../../memory/text.ts";
 import { timeWindow } from "../../memory/time.ts";
 import { itemsOfWindow } from "../../memory/named.ts";
-import type { MemoryItem } from "../../memory/types.ts";
+import { MEMORY_KINDS, type MemoryItem, type MemoryKind } from "../../memory/types.ts";
 import { byRecency, condensed, coverage, groupOf, isKnowledge, matchPriority, MEMORY_PRIORITY } from "../policy.ts";
 import type { ContextItem, ContextSection, ContextSource } from "../types.ts";
 
 export { MEMORY_PRIORITY };
 
-/** How many matches a query brings in at most (the assembler trims them to the budget and the caps). */
+/**
+ * How many matches a query brings in at most (the assembler trims them to the budget and the caps): of
+ * knowledge, and of exchanges and of actions each, so a year of exchanges that share the request's words
+ * cannot take the places of the one fact that answers it.
+ */
 const MAX_MATCHES = 12;
+const MAX_MATCHES_PER_HISTORY_KIND = 6;
+const KNOWLEDGE_KINDS = MEMORY_KINDS.filter(isKnowledge);
+const HISTORY_KINDS = MEMORY_KINDS.filter((k) => !isKnowledge(k));
 /** How many items of a named window of time a query brings in at most. */
 const MAX_WINDOW = 20;
 
@@ -74,16 +81,21 @@ export function memorySource(db: Database, config: Config): ContextSource {
       // With a named window, search for what is left of the request ("what did Bob say yesterday" → "bob").
       const searchFor = window ? (hasContentWords(window.rest) ? window.rest : "") : query;
       const terms = searchFor ? queryTerms(searchFor) : [];
-      const hits = searchFor
-        ? store
-            .search(searchFor, { limit: MAX_MATCHES + windowIds.size, audience: req.audience })
-            .filter((h) => !windowIds.has(h.id))
-            .slice(0, MAX_MATCHES)
-        : [];
-      // Match strength: the search's own ranking (relative to the best hit) times the share of the request's
-      // words the memory holds, so a memory that answers the whole request outranks one sharing a common word.
-      const top = Math.max(hits[0]?.score ?? 0, 1e-9);
-      const strength = new Map(hits.map((h) => [h.id, Math.min(1, h.score / top) * coverage(terms, tokens(h.content))]));
+      // Knowledge is searched on its own, so a year of exchanges that share the request's words cannot take
+      // the places of the one fact that answers it; exchanges and actions come from a second search.
+      const search = (limit: number, kinds?: readonly MemoryKind[]) =>
+        store.search(searchFor!, { limit: limit + windowIds.size, audience: req.audience, ...(kinds ? { kinds } : {}) }).filter((h) => !windowIds.has(h.id));
+      const knowledgeHits = searchFor ? search(MAX_MATCHES, KNOWLEDGE_KINDS).slice(0, MAX_MATCHES) : [];
+      const historyHits = searchFor ? search(MAX_MATCHES, HISTORY_KINDS) : [];
+      const ofKind = (kind: string) => historyHits.filter((h) => h.kind === kind).slice(0, MAX_MATCHES_PER_HISTORY_KIND);
+      const hits = [...knowledgeHits, ...ofKind("episode"), ...ofKind("action")];
+      // Match strength: the search's own ranking (relative to the best hit of its search) times the share of
+      // the request's words the memory holds, so a memory that answers the whole request outranks one sharing a common word.
+      const strength = new Map<number, number>();
+      for (const group of [knowledgeHits, historyHits]) {
+        const top = Math.max(group[0]?.score ?? 0, 1e-9);
+        for (const h of group) strength.set(h.id, Math.min(1, h.score / top) * coverage(terms, tokens(h.content)));
+      }
       const matched = (m: MemoryItem, base: number, rule: string): [number, string] => {
         const s = strength.get(m.id);
         if (s === undefined) return [base, rule];
