@@ -4,8 +4,9 @@
  * recent items. Each item carries `ref: "mem:<id>"` and `memoryId` so an answer can record which memories it
  * used, its visibility so the assembler can drop private items for a cloud audience (the store already leaves
  * them out), a `rule` (why it is offered) and a `group` (the budget share it counts against).
- * Matches are touched: using a memory warms it. Recent items are not touched merely for being offered (they
- * are offered every time; touching them would keep them hot for ever).
+ * Matches of knowledge are touched: using a memory warms it (matched exchanges and actions are not: they are
+ * history). Recent items are not touched merely for being offered (they are offered every time; touching them
+ * would keep them hot for ever).
  *
  * A request that names a time ("what did you do overnight?", "what happened yesterday?", "since Monday",
  * "on 2026-11-20") also brings the items that happened within that window (src/memory/time.ts), actions and
@@ -32,7 +33,6 @@ export { MEMORY_PRIORITY };
 const MAX_MATCHES = 12;
 const MAX_MATCHES_PER_HISTORY_KIND = 6;
 const KNOWLEDGE_KINDS = MEMORY_KINDS.filter(isKnowledge);
-const HISTORY_KINDS = MEMORY_KINDS.filter((k) => !isKnowledge(k));
 /** How many items of a named window of time a query brings in at most. */
 const MAX_WINDOW = 20;
 
@@ -81,12 +81,16 @@ export function memorySource(db: Database, config: Config): ContextSource {
       // With a named window, search for what is left of the request ("what did Bob say yesterday" → "bob").
       const searchFor = window ? (hasContentWords(window.rest) ? window.rest : "") : query;
       const terms = searchFor ? queryTerms(searchFor) : [];
-      // Knowledge is searched on its own, so a year of exchanges that share the request's words cannot take
-      // the places of the one fact that answers it; exchanges and actions come from a second search.
+      // Knowledge has places of its own: when exchanges and actions that share the request's words fill the
+      // first search, knowledge is searched again on its own, so they cannot take the places of the one fact
+      // that answers it. (Only then: one search is the common case.)
       const search = (limit: number, kinds?: readonly MemoryKind[]) =>
         store.search(searchFor!, { limit: limit + windowIds.size, audience: req.audience, ...(kinds ? { kinds } : {}) }).filter((h) => !windowIds.has(h.id));
-      const knowledgeHits = searchFor ? search(MAX_MATCHES, KNOWLEDGE_KINDS).slice(0, MAX_MATCHES) : [];
-      const historyHits = searchFor ? search(MAX_MATCHES, HISTORY_KINDS) : [];
+      const FIRST = 2 * MAX_MATCHES;
+      const first = searchFor ? search(FIRST) : [];
+      let knowledgeHits = first.filter((h) => isKnowledge(h.kind)).slice(0, MAX_MATCHES);
+      if (knowledgeHits.length < MAX_MATCHES && first.length >= FIRST) knowledgeHits = search(MAX_MATCHES, KNOWLEDGE_KINDS).slice(0, MAX_MATCHES);
+      const historyHits = first.filter((h) => !isKnowledge(h.kind));
       const ofKind = (kind: string) => historyHits.filter((h) => h.kind === kind).slice(0, MAX_MATCHES_PER_HISTORY_KIND);
       const hits = [...knowledgeHits, ...ofKind("episode"), ...ofKind("action")];
       // Match strength: the search's own ranking (relative to the best hit of its search) times the share of
@@ -154,7 +158,10 @@ export function memorySource(db: Database, config: Config): ContextSource {
           }),
         });
       }
-      const used = hits.map((h) => h.id);
+      // Using knowledge warms it. Exchanges and actions that match are not touched: they are history, and
+      // warming them would fill the hot set with transcripts again.
+      // (Hot items that match are hot already.)
+      const used = knowledgeHits.filter((h) => !hotIds.has(h.id)).map((h) => h.id);
       if (used.length && !config.memory.incognito) {
         try {
           store.touch(used);
