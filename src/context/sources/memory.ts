@@ -32,6 +32,8 @@ export { MEMORY_PRIORITY };
  */
 const MAX_MATCHES = 12;
 const MAX_MATCHES_PER_HISTORY_KIND = 6;
+/** How many hits the first search asks for (all kinds together). */
+const FIRST_SEARCH = 2 * MAX_MATCHES;
 const KNOWLEDGE_KINDS = MEMORY_KINDS.filter(isKnowledge);
 /** How many items of a named window of time a query brings in at most. */
 const MAX_WINDOW = 20;
@@ -86,15 +88,15 @@ export function memorySource(db: Database, config: Config): ContextSource {
       // that answers it. (Only then: one search is the common case.)
       const search = (limit: number, kinds?: readonly MemoryKind[]) =>
         store.search(searchFor!, { limit: limit + windowIds.size, audience: req.audience, ...(kinds ? { kinds } : {}) }).filter((h) => !windowIds.has(h.id));
-      const FIRST = 2 * MAX_MATCHES;
-      const first = searchFor ? search(FIRST) : [];
+      const first = searchFor ? search(FIRST_SEARCH) : [];
       let knowledgeHits = first.filter((h) => isKnowledge(h.kind)).slice(0, MAX_MATCHES);
-      if (knowledgeHits.length < MAX_MATCHES && first.length >= FIRST) knowledgeHits = search(MAX_MATCHES, KNOWLEDGE_KINDS).slice(0, MAX_MATCHES);
+      if (knowledgeHits.length < MAX_MATCHES && first.length >= FIRST_SEARCH) knowledgeHits = search(MAX_MATCHES, KNOWLEDGE_KINDS).slice(0, MAX_MATCHES);
       const historyHits = first.filter((h) => !isKnowledge(h.kind));
       const ofKind = (kind: string) => historyHits.filter((h) => h.kind === kind).slice(0, MAX_MATCHES_PER_HISTORY_KIND);
       const hits = [...knowledgeHits, ...ofKind("episode"), ...ofKind("action")];
       // Match strength: the search's own ranking (relative to the best hit of its search) times the share of
-      // the request's words the memory holds, so a memory that answers the whole request outranks one sharing a common word.
+      // the request's words the memory holds, so a memory that answers the whole request outranks one that
+      // shares a common word. A recent item that also matches takes the better of its two priorities.
       const strength = new Map<number, number>();
       for (const group of [knowledgeHits, historyHits]) {
         const top = Math.max(group[0]?.score ?? 0, 1e-9);
@@ -103,8 +105,7 @@ export function memorySource(db: Database, config: Config): ContextSource {
       const matched = (m: MemoryItem, base: number, rule: string): [number, string] => {
         const s = strength.get(m.id);
         if (s === undefined) return [base, rule];
-        const p = matchPriority(m.kind, s);
-        return p > base ? [p, `${rule}; matches the request (${s.toFixed(2)})`] : [base, `${rule}; matches the request (${s.toFixed(2)})`];
+        return [Math.max(base, matchPriority(m.kind, s)), `${rule}; matches the request (${s.toFixed(2)})`];
       };
 
       if (window && inWindow.length) {
