@@ -131,7 +131,10 @@ describe("learning in the background", () => {
     expect(inspect(p).queue.map((r) => r.state)).toEqual(["pending"]);
     expect(inspect(p).learned).toEqual([]);
 
-    const fast = await startFakeOllama({ reply: reply(EXTRACTION) });
+    // Like a real model, the fact comes only from the exchange that states it (the two may be learned in either order).
+    const fast = await startFakeOllama({
+      reply: (body: any) => (isExtraction(body) ? (JSON.stringify(body.messages).includes("I am allergic to penicillin") ? EXTRACTION : '{"items": []}') : "Noted."),
+    });
     servers.push(fast);
     const env = { OLLAMA_HOST: fast.url };
     const next = await paiAsync(["ask", "what should I avoid?"], { home: p.home, env });
