@@ -3,8 +3,10 @@
  * daemon_state key/value table: the kill switch, the lease of the running daemon, the note that a file watch hit
  * a bound, the audit head. Every write is one short statement.
  */
-import { readFileSync } from "node:fs";
 import type { Database } from "../kernel/storage/index.ts";
+import { processAlive } from "../kernel/process.ts";
+
+export { processAlive };
 
 export function getState(db: Database, key: string): string | undefined {
   return db.prepare<{ value: string }>("SELECT value FROM daemon_state WHERE key = ?").get(key)?.value;
@@ -58,23 +60,4 @@ export function clearWatchWarning(db: Database, job: string): void {
 
 export function clearWatchWarnings(db: Database): void {
   deleteStatePrefix(db, WATCH_BOUND_KEY);
-}
-
-// ---- processes -------------------------------------------------------------------------------------
-
-/** True when pid is a live process (and, where /proc exists, not a zombie). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // A zombie (killed, not yet reaped) is not running.
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    if (state === "Z" || state === "X") return false;
-  } catch {}
-  return true;
 }

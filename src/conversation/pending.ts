@@ -5,9 +5,11 @@
  * is free again, so an exchange whose learner was killed is learned by the next one. Once learned (or given
  * up), the row waits until the user has been told the outcome, then it is deleted.
  */
-import { readFileSync } from "node:fs";
 import type { Audience } from "../models/types.ts";
 import type { Database } from "../kernel/storage/index.ts";
+import { processAlive } from "../kernel/process.ts";
+
+export { processAlive };
 
 /** How often a learner refreshes its claim, and when an unrefreshed claim counts as abandoned. */
 export const CLAIM_REFRESH_MS = 5_000;
@@ -73,20 +75,6 @@ export function enqueueLearning(db: Database, row: { episodeId: number; exchange
   );
 }
 
-/** True while the process runs (a zombie, killed but not yet reaped, counts as gone). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return true; // no /proc: the signal check is all there is
-  }
-}
 
 /** A claim another learner is still working on. */
 function heldElsewhere(r: QueueRow, pid: number, now: number): boolean {

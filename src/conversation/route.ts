@@ -13,8 +13,8 @@ import { requireUser, type Paths } from "../kernel/paths.ts";
 import type { Secrets } from "../kernel/secrets.ts";
 import type { Database } from "../kernel/storage/index.ts";
 import { parseBackendName } from "../models/index.ts";
-import { candidates, matchCommand, type Candidate } from "../packs/dispatch.ts";
-import { dispatch, matchRequest, runPackCommand, TIERS, type AnswerOptions, type DispatchResult, type TriggerMatch } from "../packs/index.ts";
+import { candidates, matchCommand, runMatch, type Candidate } from "../packs/dispatch.ts";
+import { dispatch, matchRequest, TIERS, type AnswerOptions, type DispatchResult, type TriggerMatch } from "../packs/index.ts";
 import { ask } from "./ask.ts";
 
 export interface RouteOptions {
@@ -135,18 +135,7 @@ async function routeAsk(request: string, opts: RouteOptions): Promise<DispatchRe
     const output = await plainAnswer(opts, "ask")(request, { onText: opts.onText, backend: opts.backend, model: opts.model, incognito: opts.incognito, signal: opts.signal });
     return { ...base, ran: true, output };
   }
-  const result = await runPackCommand({ pack: chosen.pack, command: chosen.command }, chosen.input, {
-    signal: opts.signal,
-    onText: opts.onText,
-    backend: opts.backend,
-    model: opts.model,
-    incognito: opts.incognito,
-    paths: p,
-    config: opts.config,
-    db: opts.db,
-    secrets: opts.secrets,
-    origin: opts.origin,
-  });
+  const result = await runMatch(chosen, { ...opts, paths: p });
   return { ...base, ran: true, result, output: result.output, ok: result.ok };
 }
 

@@ -237,6 +237,22 @@ async function modelRoute(request: string, opts: DispatchOptions, p: Paths): Pro
   return { pack: c.pack, command: c.command, tier: c.tier, trigger: "model", detail: r.data.reason ?? "", input: { args: splitArgs(input), text: input, vars: {} } };
 }
 
+/** Runs the command a trigger (or the model) chose, with the request's input, as dispatch does. */
+export function runMatch(m: TriggerMatch, opts: Omit<DispatchOptions, "answer" | "explain" | "route">): Promise<PackRunResult> {
+  return runPackCommand({ pack: m.pack, command: m.command }, m.input, {
+    signal: opts.signal,
+    onText: opts.onText,
+    backend: opts.backend,
+    model: opts.model,
+    incognito: opts.incognito,
+    paths: opts.paths,
+    config: opts.config,
+    db: opts.db,
+    secrets: opts.secrets,
+    origin: opts.origin ?? "dispatch",
+  });
+}
+
 export async function dispatch(request: string, opts: DispatchOptions): Promise<DispatchResult> {
   const p = requireUser(opts.paths);
   const route = opts.route ?? "triggers";
@@ -245,18 +261,7 @@ export async function dispatch(request: string, opts: DispatchOptions): Promise<
   if (!chosen) base.fallback = route === "model" ? "model" : "answer";
   if (opts.explain) return base;
   const run = async (m: TriggerMatch): Promise<DispatchResult> => {
-    const result = await runPackCommand({ pack: m.pack, command: m.command }, m.input, {
-      signal: opts.signal,
-      onText: opts.onText,
-      backend: opts.backend,
-      model: opts.model,
-      incognito: opts.incognito,
-      paths: p,
-      config: opts.config,
-      db: opts.db,
-      secrets: opts.secrets,
-      origin: opts.origin ?? "dispatch",
-    });
+    const result = await runMatch(m, { ...opts, paths: p });
     return { ...base, chosen: m, ran: true, result, output: result.output, ok: result.ok };
   };
   if (chosen) return run(chosen);
