@@ -13,8 +13,8 @@ import { requireUser, type Paths } from "../kernel/paths.ts";
 import type { Secrets } from "../kernel/secrets.ts";
 import type { Database } from "../kernel/storage/index.ts";
 import { parseBackendName } from "../models/index.ts";
-import { candidates, matchCommand, runMatch, type Candidate } from "../packs/dispatch.ts";
-import { dispatch, matchRequest, TIERS, type AnswerOptions, type DispatchResult, type TriggerMatch } from "../packs/index.ts";
+import { candidates, matchCommand, runMatch, splitArgs, type Candidate } from "../packs/dispatch.ts";
+import { dispatch, TIERS, type AnswerOptions, type DispatchResult, type TriggerMatch } from "../packs/index.ts";
 import { ask } from "./ask.ts";
 
 export interface RouteOptions {
@@ -26,8 +26,10 @@ export interface RouteOptions {
   incognito?: boolean;
   signal?: AbortSignal;
   onText?: (text: string) => void;
-  /** Where the request came from ("cli" for `pai do`, "ask", a job). "ask" routes by `matchingPack`. */
+  /** Where the request came from ("cli" for `pai do`, "ask", a job). */
   origin: string;
+  /** A command the caller already chose (pai ask, by `matchingPack`): it runs as it is, nothing is matched again. */
+  chosen?: TriggerMatch;
   /** Only say what would run. */
   explain?: boolean;
   /** With no trigger match, let the model choose among the prompts and skills ("model"). */
@@ -49,10 +51,6 @@ const NAMED = [
   /^(?<pack>[a-z0-9-]+)\s*:\s+(?<rest>[\s\S]+)$/i,
   /^(?:use|with|ask)\s+(?:the\s+)?(?<pack>[a-z0-9-]+)(?:\s+pack)?\s*(?:to\b|:|,)\s*(?<rest>[\s\S]+)$/i,
 ];
-
-function splitArgs(text: string): string[] {
-  return text.trim() ? text.trim().split(/\s+/) : [];
-}
 
 /** The command of a pack the request names, matched on the rest of the request (any tier, any trigger). */
 function namedPackMatch(request: string, all: Candidate[]): TriggerMatch | undefined {
@@ -124,24 +122,16 @@ function plainAnswer(opts: RouteOptions, source: string) {
   };
 }
 
-/** `pai ask`'s routing: the command `matchingPack` chose runs; with none, the model answers. */
-async function routeAsk(request: string, opts: RouteOptions): Promise<DispatchResult> {
-  const p = requireUser(opts.paths);
-  const chosen = matchingPack(request, p);
-  const base: DispatchResult = { request, route: "triggers", tiers: matchRequest(request, p).tiers, chosen, explain: !!opts.explain, ran: false, ok: true };
-  if (!chosen) base.fallback = "answer";
-  if (opts.explain) return base;
-  if (!chosen) {
-    const output = await plainAnswer(opts, "ask")(request, { onText: opts.onText, backend: opts.backend, model: opts.model, incognito: opts.incognito, signal: opts.signal });
-    return { ...base, ran: true, output };
-  }
-  const result = await runMatch(chosen, { ...opts, paths: p });
-  return { ...base, ran: true, result, output: result.output, ok: result.ok };
+/** Runs a command the caller already chose (pai ask's `matchingPack`), without matching the request again. */
+async function runChosen(request: string, chosen: TriggerMatch, opts: RouteOptions): Promise<DispatchResult> {
+  const result = await runMatch(chosen, { ...opts, paths: requireUser(opts.paths) });
+  // No tier was tried here: the caller chose the command.
+  return { request, route: "triggers", tiers: [], chosen, explain: false, ran: true, result, output: result.output, ok: result.ok };
 }
 
 /** Routes a request: the matching pack runs it, or the model answers it plainly. */
 export function route(request: string, opts: RouteOptions): Promise<DispatchResult> {
-  if (opts.origin === "ask") return routeAsk(request, opts);
+  if (opts.chosen) return runChosen(request, opts.chosen, opts);
   return dispatch(request, {
     explain: opts.explain,
     route: opts.route,

@@ -118,7 +118,8 @@ export function sharedWords(a: string, b: string): number {
   return n;
 }
 
-function splitArgs(text: string): string[] {
+/** The words of a request, as a command's arguments. */
+export function splitArgs(text: string): string[] {
   return text.trim() ? text.trim().split(/\s+/) : [];
 }
 

@@ -120,6 +120,7 @@ async function answerWithPack(home: Home, question: string, chosen: TriggerMatch
     model: opts.model,
     incognito: opts.incognito,
     origin: "ask",
+    chosen,
     stream: !opts.json,
   });
   if (!opts.json) return printDispatched(r, streamed);
