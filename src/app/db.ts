@@ -2,7 +2,7 @@
  * pai's database: the kernel's storage, migrated with every concern's migrations. The one place that opens a
  * database file for pai; `withHome` (home.ts) opens it once per process.
  */
-import { openDatabase as openStorage, type Database, type OpenOptions } from "../kernel/storage/index.ts";
+import { latestVersion, openDatabase as openStorage, type Database, type OpenOptions } from "../kernel/storage/index.ts";
 import { allMigrations } from "./migrations.ts";
 
 export { allMigrations } from "./migrations.ts";
@@ -16,5 +16,5 @@ export function openDatabase(path: string, opts: OpenOptions & { migrate?: boole
 
 /** The schema version this pai migrates to. */
 export function latestSchemaVersion(): number {
-  return Math.max(0, ...allMigrations().map((m) => m.version));
+  return latestVersion(allMigrations());
 }

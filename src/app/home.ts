@@ -26,8 +26,6 @@ export interface HomeOptions {
 }
 
 export interface OpenHome extends Home {
-  /** True once the database was opened. */
-  readonly opened: boolean;
   close(): void;
 }
 
@@ -44,9 +42,6 @@ export function openHome(opts: HomeOptions = {}): OpenHome {
     },
     get db() {
       return (db ??= openDatabase(requireUser(p).db));
-    },
-    get opened() {
-      return db !== undefined;
     },
     close() {
       const d = db;

@@ -3,6 +3,7 @@
  * that never lets user text reach FTS5's query syntax, and the date words indexed beside each item.
  */
 import { STOP_WORDS } from "../kernel/text.ts";
+import { MONTHS, WEEKDAYS } from "../kernel/calendar.ts";
 
 export { STOP_WORDS };
 
@@ -82,8 +83,6 @@ export function matchExpression(terms: string[], op: "OR" | "AND" = "OR"): strin
   return terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(` ${op} `);
 }
 
-const MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
-const DAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
 
 /**
  * Words for a date ("8 may 2023 monday"), indexed beside the content so "in May 2023" style queries match.
@@ -93,7 +92,7 @@ const DAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", 
 export function dateWords(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
-  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCFullYear()).padStart(4, "0")} ${DAYS[d.getUTCDay()]}`;
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCFullYear()).padStart(4, "0")} ${WEEKDAYS[d.getUTCDay()]}`;
 }
 
 /** Word bigrams of a normalised text, for near-duplicate detection. */

@@ -11,6 +11,7 @@
  * with Bob tomorrow", "call Mum on Friday"): an event is stored when the user tells pai about it, so a window
  * finds it by the day it names as well as by the day it was told (see namedDays and named.ts).
  */
+import { MONTHS, WEEKDAYS } from "../kernel/calendar.ts";
 
 export interface TimeWindow {
   /** Inclusive start and exclusive end. */
@@ -26,8 +27,6 @@ export interface TimeWindow {
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-const WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
-const MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
 const UNIT_MS: Record<string, number> = { minute: 60_000, hour: HOUR_MS, day: DAY_MS, week: 7 * DAY_MS };
 const NUMBER_WORDS: Record<string, number> = {
   a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, twelve: 12,
@@ -283,7 +282,7 @@ export function namesDayIn(text: string, toldAt: Date, from: Date, to: Date): bo
   return namedDays(text, toldAt).some((d) => d.getTime() < to.getTime() && startOfDay(d, 1).getTime() > from.getTime());
 }
 
-const SHORT_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const SHORT_MONTHS = MONTHS.map((m) => m.slice(0, 3));
 
 function ordinal(n: number): string {
   if (n % 100 >= 11 && n % 100 <= 13) return `${n}th`;

@@ -6,11 +6,11 @@
  * same local time the context's time windows use. The line goes last so the rest of the prompt stays a
  * stable prefix for a backend's prompt cache.
  */
+import { MONTHS, WEEKDAYS } from "../kernel/calendar.ts";
 import { BackendDecorator } from "./decorator.ts";
 import type { ChatEvent, ChatRequest, ModelBackend } from "./types.ts";
 
-const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const title = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
 const two = (n: number) => String(n).padStart(2, "0");
 
@@ -33,7 +33,7 @@ export function utcOffset(d: Date): string {
 
 /** "Today is Friday 4 December 2026, 21:40 Europe/Paris (UTC+01:00)." in the machine's local time. */
 export function todayLine(now: Date = new Date()): string {
-  const day = `${WEEKDAYS[now.getDay()]} ${now.getDate()} ${MONTHS[now.getMonth()]} ${now.getFullYear()}`;
+  const day = `${title(WEEKDAYS[now.getDay()]!)} ${now.getDate()} ${title(MONTHS[now.getMonth()]!)} ${now.getFullYear()}`;
   return `Today is ${day}, ${two(now.getHours())}:${two(now.getMinutes())} ${localZone()} (${utcOffset(now)}).`;
 }
 
@@ -54,9 +54,5 @@ export class DatedRequests extends BackendDecorator {
 
   chat(req: ChatRequest): AsyncIterable<ChatEvent> {
     return this.inner.chat(withDate(req, this.now()));
-  }
-
-  protected embedTexts(texts: string[], opts?: { model?: string; signal?: AbortSignal }): Promise<number[][]> {
-    return this.inner.embed!(texts, opts);
   }
 }

@@ -25,8 +25,10 @@ export abstract class BackendDecorator implements ModelBackend {
 
   abstract chat(req: ChatRequest): AsyncIterable<ChatEvent>;
 
-  /** Embeddings through the decorator (called only when the wrapped backend has them). */
-  protected abstract embedTexts(texts: string[], opts?: { model?: string; signal?: AbortSignal }): Promise<number[][]>;
+  /** Embeddings through the decorator (called only when the wrapped backend has them): passed on unchanged by default. */
+  protected embedTexts(texts: string[], opts?: { model?: string; signal?: AbortSignal }): Promise<number[][]> {
+    return this.inner.embed!(texts, opts);
+  }
 
   listModels(): Promise<ModelInfo[]> {
     return this.inner.listModels();

@@ -32,7 +32,7 @@ export class CloudRedaction extends BackendDecorator {
     return this.inner.chat(redactRequest(req, this.secrets));
   }
 
-  protected embedTexts(texts: string[], opts?: { model?: string; signal?: AbortSignal }): Promise<number[][]> {
+  protected override embedTexts(texts: string[], opts?: { model?: string; signal?: AbortSignal }): Promise<number[][]> {
     return this.inner.embed!(texts.map((t) => this.secrets.redact(t)), opts);
   }
 }

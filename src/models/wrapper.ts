@@ -146,7 +146,7 @@ export class LoggedBackend extends BackendDecorator {
     }
   }
 
-  protected async embedTexts(texts: string[], o: { model?: string; signal?: AbortSignal } = {}): Promise<number[][]> {
+  protected override async embedTexts(texts: string[], o: { model?: string; signal?: AbortSignal } = {}): Promise<number[][]> {
     // The resolved model is an embedding model only when this backend was built for embeddings.
     const model = o.model ?? (this.opts.purpose === "embed" ? this.opts.model : (this.embedModel ?? this.opts.model));
     const attempts = this.opts.retries + 1;

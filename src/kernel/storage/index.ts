@@ -51,7 +51,7 @@ function firstLine(err: unknown): string {
 }
 
 /** The schema version a list of migrations leads to. */
-function latestVersion(migrations: Migration[]): number {
+export function latestVersion(migrations: Migration[]): number {
   return Math.max(0, ...migrations.map((m) => m.version));
 }
 
