@@ -6,6 +6,7 @@
  */
 import type { Ctx } from "./rows.ts";
 import { dateWords } from "./text.ts";
+import { aroundOf, unlinkFollowers } from "./threads.ts";
 import type { MemoryStore } from "./types.ts";
 
 /** How much of a memory is looked for in its copies: copies are often clipped, never shorter than this prefix. */
@@ -40,10 +41,11 @@ export function deleteItems(ctx: Ctx, ids: number[]): number {
   try {
     db.transaction(() => {
       const del = db.prepare("DELETE FROM memory_items WHERE id = ?");
+      unlinkFollowers(ctx, list);
       for (const id of list) {
         const row = q.get.get(id);
         if (!row) continue;
-        q.deleteFts.run(id, row.content, dateWords(row.created_at));
+        q.deleteFts.run(id, row.content, dateWords(row.created_at), aroundOf(ctx, row.follows));
         removed += del.run(id).changes;
         db.prepare("DELETE FROM memory_embeddings WHERE item_id = ?").run(id);
         db.prepare("DELETE FROM memory_tiers WHERE item_id = ?").run(id);

@@ -30,11 +30,15 @@ export interface Row {
   redacted: number;
   meta: string | null;
   hash: number;
+  /** The conversation it is a turn of, the first turn of its session, and the turn it follows (threads.ts). */
+  thread: string | null;
+  session: number | null;
+  follows: number | null;
 }
 
 export const DAY_MS = 86_400_000;
 /** Every stored column (not the computed `context`, which costs date arithmetic per row), and the hot flag. */
-const STORED = "id, content, kind, created_at, recorded_at, last_used_at, active_at, use_count, seen_count, importance, pinned, visibility, source, derived_from, supersedes, superseded_by, redacted, meta, hash".split(", ");
+const STORED = "id, content, kind, created_at, recorded_at, last_used_at, active_at, use_count, seen_count, importance, pinned, visibility, source, derived_from, supersedes, superseded_by, redacted, meta, hash, thread, session, follows".split(", ");
 const colsOf = (t: string) => `${STORED.map((c) => `${t}.${c}`).join(", ")}, (SELECT tr.hot FROM memory_tiers tr WHERE tr.item_id = ${t}.id) AS hot`;
 export const COLS = colsOf("memory_items");
 export const M_COLS = colsOf("m");
@@ -70,6 +74,7 @@ export function toItem(r: Row, warmCut: string): MemoryItem {
     supersededBy: r.superseded_by,
     redacted: r.redacted === 1,
     meta: r.meta ? (JSON.parse(r.meta) as Record<string, unknown>) : {},
+    thread: r.thread,
   };
 }
 
@@ -116,8 +121,8 @@ export function prepareStatements(db: Database) {
   return {
     insert: db.prepare(
       `INSERT INTO memory_items (content, kind, created_at, recorded_at, last_used_at, active_at, use_count, seen_count,
-        importance, pinned, visibility, source, derived_from, supersedes, superseded_by, redacted, meta, hash)
-       VALUES (?, ?, ?, ?, NULL, ?, 0, 1, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+        importance, pinned, visibility, source, derived_from, supersedes, superseded_by, redacted, meta, hash, thread, session, follows)
+       VALUES (?, ?, ?, ?, NULL, ?, 0, 1, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)`,
     ),
     insertTier: db.prepare("INSERT INTO memory_tiers (item_id, hot, active_at, pinned, current, kind) VALUES (?, ?, ?, ?, 1, ?)"),
     // Lists of ids are passed as one JSON array parameter (json_each), so each statement is prepared once.
@@ -138,10 +143,11 @@ export function prepareStatements(db: Database) {
     ),
     activeAt: db.prepare<{ active_at: string }>("SELECT active_at FROM memory_tiers WHERE item_id = ?"),
     // The date words are computed here (dateWords) and equal the table's generated `context` column (tested),
-    // so an index rebuild gives the same index. Insert and delete pass the same values: secure-delete then
-    // removes every entry of a forgotten item.
-    insertFts: db.prepare("INSERT INTO memory_fts (rowid, content, context) VALUES (?, ?, ?)"),
-    deleteFts: db.prepare("INSERT INTO memory_fts (memory_fts, rowid, content, context) VALUES ('delete', ?, ?, ?)"),
+    // and `around` is the text of the turn the item follows (threads.ts), as the view memory_fts_source gives
+    // them, so an index rebuild gives the same index. Insert and delete pass the same values: secure-delete
+    // then removes every entry of a forgotten item.
+    insertFts: db.prepare("INSERT INTO memory_fts (rowid, content, context, around) VALUES (?, ?, ?, ?)"),
+    deleteFts: db.prepare("INSERT INTO memory_fts (memory_fts, rowid, content, context, around) VALUES ('delete', ?, ?, ?, ?)"),
     insertLink: db.prepare("INSERT OR IGNORE INTO memory_links (item_id, from_id) VALUES (?, ?)"),
     // No ORDER BY: it would tempt the planner into a scan in id order instead of the hash index.
     byHash: db.prepare<Row>(`SELECT ${COLS} FROM memory_items INDEXED BY memory_items_hash WHERE hash = ? AND superseded_by IS NULL LIMIT 1`),

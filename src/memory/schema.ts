@@ -1,4 +1,5 @@
 import type { Migration } from "../kernel/storage/migrations.ts";
+import { threadMigrations } from "./threads.ts";
 
 /**
  * Migrations of this concern: versions 100-199 (see src/app/migrations.ts).
@@ -175,4 +176,5 @@ export const memoryMigrations: Migration[] = [
       `);
     },
   },
+  ...threadMigrations,
 ];

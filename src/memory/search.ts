@@ -4,14 +4,24 @@
  */
 import type { SqlValue } from "../kernel/storage/index.ts";
 import { toIso } from "./dates.ts";
-import { spreadToNeighbours } from "./neighbours.ts";
+import { addSessionEvidence, spreadToNeighbours } from "./neighbours.ts";
 import { checkKind, checkTier, COLS, DAY_MS, M_COLS, rowTier, tierOf, toItem, type Candidate, type Ctx, type Row } from "./rows.ts";
 import { matchExpression, queryPhrases, queryTerms } from "./text.ts";
 import type { ListOptions, SearchHit, SearchOptions } from "./types.ts";
 import { addVectorScores } from "./vectors.ts";
 
-/** BM25 column weights: the text, then the date words indexed beside it. */
-const BM25_WEIGHTS = "1.0, 0.3";
+/**
+ * The ranking's settings, each chosen by a stated principle (README, "How search ranks"); the LoCoMo benchmark
+ * checks them by leave-one-conversation-out, which is why they are one object.
+ * - `aroundWeight`: a word of the turn an item follows (threads.ts) counts half of one of its own.
+ * - `dateWeight`: the date words ("8 may 2023 monday") count less than a third of the text's words.
+ * - `sessionShare`: a third of an item's relevance may come from its session: the best three matches of the
+ *   same sitting, relative to the best session's, so a session that holds several matches lifts all of them.
+ * - `neighbourShare`: a turn lends half its relevance to the turns next to it, a quarter to those two away.
+ */
+export const RANKING = { aroundWeight: 0.5, dateWeight: 0.3, sessionShare: 1 / 3, sessionTop: 3, neighbourShare: 0.5 };
+/** BM25 column weights: the text, the date words and the words of the turn it follows. */
+const bm25Weights = () => `1.0, ${RANKING.dateWeight}, ${RANKING.aroundWeight}`;
 /** Most matches a search scores exactly (see ftsCandidates). */
 const MATCH_BUDGET = 4000;
 
@@ -75,7 +85,7 @@ function ftsCandidates({ db }: Ctx, terms: string[], op: "OR" | "AND", pool: num
     add(
       db
         .prepare<{ id: number; r: number }>(
-          `SELECT rowid AS id, -bm25(memory_fts, ${BM25_WEIGHTS}) AS r FROM memory_fts WHERE memory_fts MATCH ? ORDER BY bm25(memory_fts, ${BM25_WEIGHTS}) LIMIT ?`,
+          `SELECT rowid AS id, -bm25(memory_fts, ${bm25Weights()}) AS r FROM memory_fts WHERE memory_fts MATCH ? ORDER BY bm25(memory_fts, ${bm25Weights()}) LIMIT ?`,
         )
         .all(expr, n),
     );
@@ -83,7 +93,7 @@ function ftsCandidates({ db }: Ctx, terms: string[], op: "OR" | "AND", pool: num
     add(
       db
         .prepare<{ id: number; r: number }>(
-          `SELECT rowid AS id, -bm25(memory_fts, ${BM25_WEIGHTS}) AS r FROM memory_fts WHERE memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?`,
+          `SELECT rowid AS id, -bm25(memory_fts, ${bm25Weights()}) AS r FROM memory_fts WHERE memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?`,
         )
         .all(expr, n),
     );
@@ -147,8 +157,8 @@ export function search(ctx: Ctx, query: string, opts: SearchOptions = {}): Searc
       // The filters dropped candidates: rank within the filtered items directly (exact, slower).
       kept = db
         .prepare<Row & { r: number }>(
-          `SELECT ${M_COLS}, -bm25(memory_fts, ${BM25_WEIGHTS}) AS r FROM memory_fts JOIN memory_items m ON m.id = memory_fts.rowid
-           WHERE memory_fts MATCH ?${f.sql} ORDER BY bm25(memory_fts, ${BM25_WEIGHTS}) LIMIT ?`,
+          `SELECT ${M_COLS}, -bm25(memory_fts, ${bm25Weights()}) AS r FROM memory_fts JOIN memory_items m ON m.id = memory_fts.rowid
+           WHERE memory_fts MATCH ?${f.sql} ORDER BY bm25(memory_fts, ${bm25Weights()}) LIMIT ?`,
         )
         .all(matchExpression(terms, opts.all ? "AND" : "OR"), ...f.params, pool)
         .map((row) => ({ row, r: row.r }));
@@ -157,7 +167,10 @@ export function search(ctx: Ctx, query: string, opts: SearchOptions = {}): Searc
     kept = kept.slice(0, pool);
     const top = kept.length ? Math.max(kept[0]!.r, 1e-9) : 1;
     for (const { row, r } of kept) cand.set(row.id, { row, rel: r / top, vec: 0 });
-    if (!opts.all) spreadToNeighbours(ctx, cand, keep);
+    if (!opts.all) {
+      addSessionEvidence(cand, RANKING.sessionShare, RANKING.sessionTop);
+      spreadToNeighbours(ctx, cand, keep, RANKING.neighbourShare);
+    }
   }
   addVectorScores(ctx, cand, opts.queryEmbedding, f, limit);
   if (!cand.size) return [];

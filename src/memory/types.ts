@@ -26,6 +26,8 @@ export interface MemoryItem {
   supersededBy: number | null;
   redacted: boolean;
   meta: Record<string, unknown>;
+  /** The conversation it is a turn of (a chat session, a transcript, an imported file), or null. */
+  thread: string | null;
 }
 
 export interface RememberInput {
@@ -41,6 +43,8 @@ export interface RememberInput {
   meta?: Record<string, unknown>;
   /** Already redacted upstream (an export being re-imported): keeps the flag. */
   redacted?: boolean;
+  /** The conversation it is a turn of: consecutive turns of one thread are searched together (threads.ts). */
+  thread?: string | null;
 }
 
 export interface RememberResult {

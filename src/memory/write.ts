@@ -4,6 +4,7 @@ import { redactDeep, redactSecrets } from "../kernel/redact.ts";
 import { toIso } from "./dates.ts";
 import { checkKind, M_COLS, type Ctx, type Cuts, type Row } from "./rows.ts";
 import { bigrams, contentHash, dateWords, jaccard, matchExpression, queryTerms } from "./text.ts";
+import { placeItem } from "./threads.ts";
 import { mayBeHot, setTier } from "./tiers.ts";
 import type { RememberInput } from "./types.ts";
 
@@ -54,6 +55,7 @@ export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact
   const meta = redactDeep({ ...(input.meta ?? {}) });
   if (red.redacted) meta.redactedKinds = red.kinds;
   const activeAt = createdAt > c.now ? c.now : createdAt;
+  const place = placeItem(ctx, { thread: input.thread, kind, createdAt, visibility }, () => nextId(ctx));
   // Recent items start hot, except bookkeeping (never hot unless pinned; see tiers.ts).
   const hot = pinned || (mayBeHot(kind, false) && activeAt >= c.hot);
   const { lastInsertRowid: id } = q.insert.run(
@@ -71,9 +73,12 @@ export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact
     red.redacted || input.redacted === true ? 1 : 0,
     Object.keys(meta).length ? JSON.stringify(meta) : null,
     hash,
+    place.thread,
+    place.session,
+    place.follows,
   );
   q.insertTier.run(id, hot ? 1 : 0, activeAt, pinned ? 1 : 0, kind);
-  q.insertFts.run(id, content, dateWords(createdAt));
+  q.insertFts.run(id, content, dateWords(createdAt), place.around);
   for (const from of derived) q.insertLink.run(id, from);
   if (input.supersedes !== undefined) {
     const old = q.get.get(input.supersedes);
@@ -97,4 +102,9 @@ function nearDuplicate({ db }: Ctx, content: string): Row | undefined {
     .all(matchExpression(terms, "AND"));
   const mine = bigrams(content);
   return rows.find((r) => jaccard(mine, bigrams(r.content)) >= 0.85);
+}
+
+/** The id SQLite gives the next inserted item (an INTEGER PRIMARY KEY without AUTOINCREMENT: the largest, plus one). */
+function nextId({ db }: Ctx): number {
+  return (db.prepare<{ n: number | null }>("SELECT max(id) AS n FROM memory_items").get()?.n ?? 0) + 1;
 }

@@ -20,6 +20,7 @@ export interface MemoryItemJson {
   superseded_by: number | null;
   redacted: boolean;
   meta: Record<string, unknown>;
+  thread: string | null;
 }
 
 export function itemJson(item: MemoryItem & { score?: number }): MemoryItemJson {
@@ -41,6 +42,7 @@ export function itemJson(item: MemoryItem & { score?: number }): MemoryItemJson 
     superseded_by: item.supersededBy,
     redacted: item.redacted,
     meta: item.meta,
+    thread: item.thread,
   };
   if (item.score === undefined) return out;
   const { id, content, kind, tier, ...rest } = out;

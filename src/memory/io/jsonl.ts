@@ -7,9 +7,13 @@
  * a meta nested too deeply or too large, a line longer than MAX_LINE_BYTES (never held in memory whole), or
  * anything the store refuses when the line's batch is committed. Export writes the same shape, so it
  * round-trips through import.
+ *
+ * The lines of one file are taken as turns of one conversation: a line without a `thread` key belongs to the
+ * file's own thread (so consecutive lines close in time are searched together, whatever their kind); a line
+ * names its thread with `thread`, or says it is no conversation's turn with `"thread": null` (as export writes).
  */
 import { createReadStream, existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import * as z from "zod";
 import { PaiError, UserError } from "../../kernel/errors.ts";
 import { issueLine } from "../../kernel/issues.ts";
@@ -31,6 +35,7 @@ export const importLineSchema = z.object({
   importance: z.number().min(0).max(1).optional(),
   meta: z.record(z.string(), z.unknown()).optional(),
   redacted: z.boolean().optional(),
+  thread: z.string().max(500).nullable().optional(),
 });
 
 const KIND_SET = new Set<string>(MEMORY_KINDS);
@@ -40,8 +45,9 @@ const KIND_SET = new Set<string>(MEMORY_KINDS);
  * undefined when anything is off, and the zod schema then says what.
  */
 function quickLine(o: Record<string, unknown>): RememberInput | undefined {
-  const { content, created_at, kind, source, pinned, visibility, importance, meta, redacted } = o;
+  const { content, created_at, kind, source, pinned, visibility, importance, meta, redacted, thread } = o;
   if (redacted !== undefined && typeof redacted !== "boolean") return undefined;
+  if (thread !== undefined && thread !== null && !(typeof thread === "string" && thread.length <= 500)) return undefined;
   if (typeof content !== "string" || !content.trim()) return undefined;
   if (kind !== undefined && (typeof kind !== "string" || !KIND_SET.has(kind))) return undefined;
   if (source !== undefined && source !== null && typeof source !== "string") return undefined;
@@ -65,6 +71,7 @@ function quickLine(o: Record<string, unknown>): RememberInput | undefined {
     meta: meta as Record<string, unknown> | undefined,
     redacted: redacted as boolean | undefined,
     createdAt,
+    thread: thread as string | null | undefined,
   };
 }
 
@@ -114,6 +121,7 @@ export function parseImportLine(line: string, defaults: { visibility?: MemoryVis
     meta: v.meta,
     redacted: v.redacted,
     createdAt,
+    thread: v.thread,
   };
 }
 
@@ -217,6 +225,7 @@ export async function importJsonlFile(store: MemoryStore, file: string, opts: Im
     opts.onBadLine?.(line, error);
   };
   const b = batcher(store, opts, reportBad);
+  const fileThread = `import:${basename(path)}:${new Date().toISOString()}`;
   // Batches whose dates lie in random order touch pages all over the date indexes; checkpointing the
   // write-ahead log after every batch would copy those pages again each time. A larger threshold during the
   // import copies each page once per few batches (commits stay durable in the log either way).
@@ -237,6 +246,7 @@ export async function importJsonlFile(store: MemoryStore, file: string, opts: Im
         reportBad(l.line, (err as Error).message);
         continue;
       }
+      if (parsed.thread === undefined) parsed.thread = fileThread;
       b.push(l.line, parsed);
     }
     b.flush();

@@ -333,6 +333,8 @@ export function storeExchanges(store: MemoryStore, parsed: ParsedTranscript, opt
     source: e.source,
     createdAt: e.createdAt,
     visibility: "private",
+    // One thread per session of the transcript (or per file): its exchanges are searched together.
+    thread: e.sessionId ? `${parsed.format}:${e.sessionId}` : opts.file ? `${parsed.format}:${basename(opts.file)}` : null,
     meta: {
       importedFrom: parsed.format,
       ...(opts.file ? { file: opts.file } : {}),
