@@ -109,6 +109,15 @@ export interface TierState {
   last_to: string | null;
 }
 
+/** The turn a new turn of a thread would follow (threads.ts). */
+export interface Predecessor {
+  id: number;
+  session: number | null;
+  created_at: string;
+  visibility: string;
+  content: string;
+}
+
 /** A search candidate: its row, its text relevance and its vector similarity. */
 export interface Candidate {
   row: Row;
@@ -160,6 +169,14 @@ export function prepareStatements(db: Database) {
        WHERE id = @id`,
     ),
     setMeta: db.prepare("UPDATE memory_items SET meta = ? WHERE id = ?"),
+    // The last turn of a thread, and the last episode outside any thread (threads.ts), with its text.
+    lastOfThread: db.prepare<Predecessor>(
+      "SELECT id, session, created_at, visibility, content FROM memory_items WHERE thread = ? ORDER BY id DESC LIMIT 1",
+    ),
+    lastEpisode: db.prepare<Predecessor>(
+      "SELECT id, session, created_at, visibility, content FROM memory_items INDEXED BY memory_items_kind WHERE kind = 'episode' AND thread IS NULL ORDER BY id DESC LIMIT 1",
+    ),
+    nextId: db.prepare<{ n: number | null }>("SELECT max(id) AS n FROM memory_items"),
     supersede: db.prepare("UPDATE memory_items SET superseded_by = ?, pinned = 0 WHERE id = ?"),
   };
 }

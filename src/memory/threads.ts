@@ -20,14 +20,6 @@ export const SESSION_GAP_MS = 6 * 3_600_000;
 
 export const FTS_TOKENIZE = "porter unicode61 remove_diacritics 2";
 
-/** The item a new turn of `thread` (or an unthreaded episode) would follow, when it belongs to its session. */
-export interface Predecessor {
-  id: number;
-  session: number | null;
-  created_at: string;
-  visibility: string;
-}
-
 /** Where a new item sits in its conversation: its thread, session and the turn it follows (all null when none). */
 export interface Placement {
   thread: string | null;
@@ -52,19 +44,10 @@ function sameSession(a: string, b: string): boolean {
 export function placeItem(ctx: Ctx, input: { thread?: string | null; kind: string; createdAt: string; visibility: string }, id: () => number): Placement {
   const thread = typeof input.thread === "string" && input.thread.trim() ? input.thread.trim().slice(0, 500) : null;
   if (!thread && input.kind !== "episode") return NONE;
-  const prev = thread
-    ? ctx.db
-        .prepare<Predecessor>("SELECT id, session, created_at, visibility FROM memory_items WHERE thread = ? ORDER BY id DESC LIMIT 1")
-        .get(thread)
-    : ctx.db
-        .prepare<Predecessor>(
-          "SELECT id, session, created_at, visibility FROM memory_items INDEXED BY memory_items_kind WHERE kind = 'episode' AND thread IS NULL ORDER BY id DESC LIMIT 1",
-        )
-        .get();
+  const prev = thread ? ctx.q.lastOfThread.get(thread) : ctx.q.lastEpisode.get();
   if (!prev || !sameSession(prev.created_at, input.createdAt)) return { thread, session: id(), follows: null, around: null };
   const linked = !(prev.visibility === "private" && input.visibility !== "private");
-  const around = linked ? (ctx.q.get.get(prev.id)?.content ?? null) : null;
-  return { thread, session: prev.session ?? prev.id, follows: linked && around !== null ? prev.id : null, around };
+  return { thread, session: prev.session ?? prev.id, follows: linked ? prev.id : null, around: linked ? prev.content : null };
 }
 
 /** The text indexed beside an item: that of the turn it follows. */

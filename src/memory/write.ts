@@ -105,6 +105,6 @@ function nearDuplicate({ db }: Ctx, content: string): Row | undefined {
 }
 
 /** The id SQLite gives the next inserted item (an INTEGER PRIMARY KEY without AUTOINCREMENT: the largest, plus one). */
-function nextId({ db }: Ctx): number {
-  return (db.prepare<{ n: number | null }>("SELECT max(id) AS n FROM memory_items").get()?.n ?? 0) + 1;
+function nextId({ q }: Ctx): number {
+  return (q.nextId.get()?.n ?? 0) + 1;
 }
