@@ -11,7 +11,8 @@ import { CONFIG_DEFAULTS } from "../config/defaults.ts";
 import { loadConfig, readRawConfig } from "../config/index.ts";
 import { PaiError } from "../kernel/errors.ts";
 import { TELOS_FILES, type Paths } from "../kernel/paths.ts";
-import { integrityCheck, looksLikeSqlite, openDatabase } from "../kernel/storage/index.ts";
+import { integrityCheck, looksLikeSqlite, openDatabase, type Database } from "../kernel/storage/index.ts";
+import { embeddingStatus } from "../context/embed.ts";
 import { isLoopbackUrl } from "../models/audience.ts";
 import { checkTelos } from "../telos/index.ts";
 import { inspectInstall } from "./install-state.ts";
@@ -135,7 +136,7 @@ const DB_FIX = (db: string) =>
  * folder, because even a read-only SQLite connection creates -wal and -shm files beside a WAL database. The
  * database is opened through the storage alone: no migration runs. `latest` is the schema version this pai knows.
  */
-export async function checkDatabase(p: Paths, latest: number, onProgress?: (what: string) => void): Promise<Check> {
+export async function checkDatabase(p: Paths, latest: number, onProgress?: (what: string) => void, withDb?: (db: Database) => void): Promise<Check> {
   const file = p.db;
   if (!existsSync(file)) return warn("database", `${file} does not exist yet`, "run 'pai init' to create it");
   if (!looksLikeSqlite(file)) return fail("database", `${file} is not a SQLite database`, DB_FIX(file));
@@ -175,6 +176,8 @@ export async function checkDatabase(p: Paths, latest: number, onProgress?: (what
         return warn("database", `${file}: schema version ${version} is newer than this pai knows (${latest})`, "run 'pai upgrade' to bring the install up to date");
       }
       const pending = version < latest ? `, schema ${version} (migrates to ${latest} on next use)` : `, schema ${version}`;
+      // Checks of what the database holds read it here, on the same read-only connection, at the current schema only.
+      if (version === latest) withDb?.(db);
       return ok("database", `${file}: integrity ok${pending}, ${sizeText}`);
     } finally {
       db.close();
@@ -293,6 +296,21 @@ export function checkAnthropic(env: NodeJS.ProcessEnv): Check {
   return warn("anthropic", "ANTHROPIC_API_KEY is not set; the Anthropic backend is unavailable", "export ANTHROPIC_API_KEY=… to use --backend anthropic");
 }
 
+// ---- embeddings ---------------------------------------------------------------------------------
+
+/** How many items have a vector of the embed model; a warning (search is lexical) when the model failed. */
+export function checkEmbeddings(db: Database, p: Paths, env: NodeJS.ProcessEnv): Check {
+  try {
+    const s = embeddingStatus({ db, config: loadConfig(p.config), env, run: p.run });
+    const counts = `${s.embedded} of ${s.items} items (${s.model})`;
+    if (!s.enabled) return ok("embeddings", `off (memory.embeddings): search is lexical; ${counts}`);
+    if (s.notice) return warn("embeddings", `${counts}; ${s.notice}`, s.fix);
+    return ok("embeddings", s.pending ? `${counts}; ${s.pending} waiting (the next write embeds them, or 'pai memory embed')` : counts);
+  } catch (err) {
+    return warn("embeddings", `cannot be counted (${message(err).detail})`, "run 'pai doctor' again; 'pai memory stats' also counts them");
+  }
+}
+
 // ---- all ----------------------------------------------------------------------------------------
 
 export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
@@ -306,7 +324,9 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   checks.push(home);
   if (home.status !== "fail") {
     checks.push(await checkConfig(p));
-    checks.push(await checkDatabase(p, opts.latestSchema, opts.onProgress));
+    let embeddings: Check | undefined;
+    checks.push(await checkDatabase(p, opts.latestSchema, opts.onProgress, (db) => (embeddings = checkEmbeddings(db, p, env))));
+    if (embeddings) checks.push(embeddings);
     checks.push(await checkTelosFiles(p));
   }
   checks.push(await checkInstall(opts.installDir ?? (env.PAI_INSTALL_DIR?.trim() || undefined)));

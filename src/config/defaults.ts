@@ -11,7 +11,7 @@ export const CONFIG_DEFAULTS = {
   anthropic: { model: "claude-sonnet-4-6", maxTokens: 4096 },
   models: { answer: {}, extract: {}, embed: {} },
   context: { budget: 2000, shareName: true },
-  memory: { incognito: false, hotWindowDays: 7, hotCap: 50, warmWindowDays: 90 },
+  memory: { incognito: false, hotWindowDays: 7, hotCap: 50, warmWindowDays: 90, embeddings: "auto" },
   learning: { enabled: true, cloud: false },
   packs: { settings: {} },
   daemon: {

@@ -81,6 +81,10 @@ export const configSchema = z
         hotWindowDays: z.number().positive().default(D.memory.hotWindowDays).describe("Items used or created within this many days are hot"),
         hotCap: z.number().int().min(0).default(D.memory.hotCap).describe("At most this many hot items (pinned ones always are)"),
         warmWindowDays: z.number().positive().default(D.memory.warmWindowDays).describe("Items used or created within this many days are warm; older ones cold"),
+        embeddings: z
+          .enum(["auto", "off"])
+          .default(D.memory.embeddings)
+          .describe('Embed memories with the embed model (ollama.embedModel, models.embed) after each write, so search also finds them by meaning; "off" keeps search lexical and sends nothing to embed'),
       })
       .strict()
       .prefault({}),

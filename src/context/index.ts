@@ -34,6 +34,8 @@ export interface AssembleRequest {
   sources?: ContextSource[];
   /** Also say why each item is in and why each other one was left out (`explain` of the result). */
   explain?: boolean;
+  /** For the embed backend that embeds the query (OLLAMA_HOST; default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface AssembledItem {
@@ -217,7 +219,7 @@ export async function assembleContext(req: AssembleRequest): Promise<AssembledCo
   let sources = req.sources;
   if (!sources) {
     sources = [telosSource(loadTelos(p), config)];
-    if (req.db) sources.push(memorySource(req.db, config));
+    if (req.db) sources.push(memorySource(req.db, config, { env: req.env, run: p.run }));
   }
   const creq = { query: req.query, budget, audience };
   const sections: ContextSection[] = [];

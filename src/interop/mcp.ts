@@ -15,6 +15,7 @@ import * as z from "zod";
 import pkg from "../../package.json" with { type: "json" };
 import type { Config } from "../config/schema.ts";
 import { assembleContext } from "../context/index.ts";
+import { queryEmbedding, vectorSearch } from "../context/embed.ts";
 import { PaiError } from "../kernel/errors.ts";
 import { redactSecrets } from "../kernel/redact.ts";
 import { MEMORY_KINDS, openMemory, type MemoryItem, type MemoryKind, type MemoryStore } from "../memory/index.ts";
@@ -128,7 +129,7 @@ export function createPaiMcpServer(opts: PaiMcpOptions): McpServer {
     "memory_search",
     {
       title: "Search memory",
-      description: "Search the user's long-term memory (full text, ranked by relevance and freshness). Returns items with their id, kind, date and source.",
+      description: "Search the user's long-term memory (full text and meaning, ranked by relevance and freshness). Returns items with their id, kind, date and source.",
       inputSchema: {
         query: z.string().min(1).describe("What to look for, in plain words"),
         limit: z.number().int().min(1).max(100).optional().describe("Most results to return (default 10)"),
@@ -136,8 +137,10 @@ export function createPaiMcpServer(opts: PaiMcpOptions): McpServer {
       annotations: { readOnlyHint: true },
     },
     ({ query, limit }) =>
-      guard(() => {
-        const hits = mem.search(query, { limit: limit ?? 10, audience });
+      guard(async () => {
+        // Ranked by meaning too when the query's vector can be had (for the client's audience).
+        const vector = await queryEmbedding({ db, config, audience, run: p.run }, query);
+        const hits = mem.search(query, { limit: limit ?? 10, audience, ...vectorSearch(vector) });
         if (hits.length) mem.touch(hits.map((h) => h.id));
         return json({ query, results: hits.map(memoryJson) });
       }),

@@ -18,6 +18,8 @@ export interface FakeOllamaOptions {
   chunkDelayMs?: number;
   /** Characters per streamed chunk (default: one word per chunk). */
   chunkChars?: number;
+  /** /api/embed answers with conceptEmbedding (meaningful similarity) instead of fakeEmbedding. */
+  concepts?: boolean;
 }
 
 export interface FakeServer {
@@ -55,6 +57,39 @@ export function fakeEmbedding(text: string, dims: number): number[] {
     let h = 2166136261;
     for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), 16777619);
     v[Math.abs(h) % dims]! += 1;
+  }
+  const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0)) || 1;
+  return v.map((x) => x / norm);
+}
+
+/**
+ * Groups of words that share a meaning: each group is one axis of the vector, so texts about the same thing
+ * are near each other even when they share no word ("what do I drink" and "an oat-milk flat white").
+ */
+export const CONCEPTS: readonly (readonly string[])[] = [
+  ["drink", "drinks", "coffee", "flat", "white", "espresso", "latte", "tea", "milk", "oat", "morning", "cup", "caffeine"],
+  ["allergy", "allergic", "penicillin", "medicine", "doctor", "drug", "rash"],
+  ["city", "moved", "live", "lyon", "paris", "apartment", "home"],
+  ["climb", "climbing", "bouldering", "mountain", "hike", "hiking"],
+];
+
+/**
+ * Deterministic embeddings with meaning: a word of a concept group adds 1 on that group's axis; any other word
+ * adds 0.15 on an axis hashed from it (after the groups' axes), so unrelated texts are nearly orthogonal.
+ * Normalised; at least CONCEPTS.length + 4 dimensions.
+ */
+export function conceptEmbedding(text: string, dims: number): number[] {
+  const n = Math.max(dims, CONCEPTS.length + 4);
+  const v = new Array<number>(n).fill(0);
+  for (const w of text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean)) {
+    const g = CONCEPTS.findIndex((words) => words.includes(w));
+    if (g >= 0) {
+      v[g]! += 1;
+      continue;
+    }
+    let h = 2166136261;
+    for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), 16777619);
+    v[CONCEPTS.length + (Math.abs(h) % (n - CONCEPTS.length))]! += 0.15;
   }
   const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0)) || 1;
   return v.map((x) => x / norm);
@@ -112,7 +147,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
         const input: string[] = Array.isArray(body.input) ? body.input : [body.input];
         return sendJson(res, 200, {
           model: body.model,
-          embeddings: input.map((t) => fakeEmbedding(t, dims)),
+          embeddings: input.map((t) => (opts.concepts ? conceptEmbedding(t, dims) : fakeEmbedding(t, dims))),
           total_duration: 14_143_917,
           load_duration: 1_019_500,
           prompt_eval_count: input.reduce((n, t) => n + Math.ceil(t.length / 4), 0),

@@ -1,31 +1,24 @@
 /**
  * `pai learn`: learns from the exchanges still queued, waits for any learner already at work, and prints what
  * was learned. `pai ask` and `pai chat` start it in the background (`--background`: detached, silent) once
- * the answer is shown, and tell what it learned the next time they run (`tellLearned`).
+ * the answer is shown, and tell what it learned the next time they run (`tellLearned`). A background learner
+ * then embeds what waits for a vector (the exchange and what it learned); with no exchange to learn from, the
+ * background embedder is started instead (../background.ts).
  */
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { Option, type Command } from "commander";
 import type { Home } from "../../app/home.ts";
+import { spawnDetached, startEmbedder } from "../background.ts";
 import { examples, note, print, printJson, withJson } from "../output.ts";
 
-/** The entry point a background learner runs. */
-const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
-
 /**
- * Starts a detached `pai learn --background` when an exchange waits for a learner. It outlives this command,
- * its output goes nowhere, and a failure to start it loses nothing: the exchange stays queued for the next one.
+ * Starts a detached `pai learn --background` when an exchange waits for a learner (it outlives this command,
+ * its output goes nowhere, and a failure to start it loses nothing: the exchange stays queued for the next
+ * one); otherwise the background embedder, when items wait for a vector.
  */
 export async function startLearner(home: Home): Promise<void> {
   const { pendingCount } = await import("../../conversation/pending.ts");
-  if (pendingCount(home.db).free === 0) return;
-  try {
-    const child = spawn(process.execPath, [MAIN, "learn", "--background"], { detached: true, stdio: "ignore", env: { ...process.env, PAI_HOME: home.paths.home } });
-    child.on("error", () => {});
-    child.unref();
-  } catch {
-    // Nothing to do: the exchange stays queued.
-  }
+  if (pendingCount(home.db).free === 0) return startEmbedder(home);
+  spawnDetached(home, ["learn", "--background"]);
 }
 
 /** Tells, one line each on stderr, what was learned since the user was last told. */
@@ -51,6 +44,9 @@ export function register(program: Command): void {
     await withHome(async (home) => {
       if (opts.background) {
         await learnPending({ db: home.db, config: home.config });
+        const { embedPass } = await import("../../context/embed.ts");
+        const { liveLease } = await import("../../automation/daemon/state.ts");
+        if (!liveLease(home.db)) await embedPass({ db: home.db, config: home.config, run: home.paths.run });
         return;
       }
       const { withInterrupt } = await import("../../kernel/interrupt.ts");
@@ -58,6 +54,7 @@ export function register(program: Command): void {
         await learnPending({ db: home.db, config: home.config, signal });
         return waitForLearners(home.db, wait * 1000, signal);
       });
+      await startEmbedder(home);
       const notices = learningNotices(home.db, home.config);
       const { pendingCount } = await import("../../conversation/pending.ts");
       const left = pendingCount(home.db).pending;

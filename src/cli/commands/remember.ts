@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { withHome } from "../../app/home.ts";
 import { UsageError } from "../../kernel/errors.ts";
 import { itemJson, openMemory } from "../../memory/index.ts";
+import { startEmbedder } from "../background.ts";
 import { examples, note, print, printJson, readStdin, withJson } from "../output.ts";
 import { homeFor, isIncognito, parseKind } from "./memory/shared.ts";
 
@@ -33,7 +34,7 @@ export function register(program: Command): void {
       const text = words.length === 1 && words[0] === "-" ? await readStdin() : words.join(" ");
       if (!text.trim()) throw new UsageError("nothing to remember", { hint: 'pai remember "TEXT" (or - to read standard input)' });
       const kind = parseKind(opts.kind);
-      await withHome((home) => {
+      await withHome(async (home) => {
         if (isIncognito(opts.incognito, home)) {
           if (opts.json) return printJson({ stored: false, incognito: true });
           note("incognito: nothing was stored");
@@ -50,6 +51,7 @@ export function register(program: Command): void {
         });
         // The mark goes on the item stored, or on the one it merged into.
         if (opts.forAgents) r.item = store.setForAgents([r.item.id], true)[0]!;
+        await startEmbedder(home);
         if (opts.json) return printJson({ ...itemJson(r.item), stored: true, merged: r.merged });
         if (r.redacted) note(`redacted: ${String((r.item.meta.redactedKinds as string[] | undefined)?.join(", ") ?? "secrets")}`);
         print(r.merged ? `Already known as #${r.item.id} (${r.item.tier}); warmed it.` : `Remembered #${r.item.id} (${r.item.kind}, ${r.item.tier}${r.item.pinned ? ", pinned" : ""}${opts.forAgents ? ", for agents files" : ""}).`);

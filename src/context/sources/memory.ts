@@ -12,6 +12,9 @@
  * "on 2026-11-20") also brings the items that happened within that window (src/memory/time.ts), actions and
  * events first, even when no word of the request matches them; they leave the other sections (no duplicates),
  * show their time of day, and are not touched (they are offered for their date, not because they matched).
+ *
+ * The search also ranks by meaning when the request's vector can be had (../embed.ts: vectors of the embed
+ * model stored, a model that may see the request); a match found by meaning holds at least half the request.
  */
 import type { Config } from "../../config/schema.ts";
 import type { Database } from "../../kernel/storage/index.ts";
@@ -22,6 +25,7 @@ import { itemsOfWindow } from "../../memory/named.ts";
 import { MEMORY_KINDS, type MemoryItem, type MemoryKind } from "../../memory/types.ts";
 import { byRecency, condensed, coverage, groupOf, isKnowledge, matchPriority, MEMORY_PRIORITY } from "../policy.ts";
 import type { ContextItem, ContextSection, ContextSource } from "../types.ts";
+import { queryEmbedding, vectorSearch } from "../embed.ts";
 
 export { MEMORY_PRIORITY };
 
@@ -68,7 +72,14 @@ function item(m: MemoryItem, when: string, priority: number, rule: string, group
   };
 }
 
-export function memorySource(db: Database, config: Config): ContextSource {
+export interface MemorySourceOptions {
+  /** For the embed backend's host (OLLAMA_HOST; default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** user/run/: where a failure of the embed model is recorded and read. */
+  run?: string;
+}
+
+export function memorySource(db: Database, config: Config, opts: MemorySourceOptions = {}): ContextSource {
   return {
     name: "memory",
     async collect(req) {
@@ -83,11 +94,14 @@ export function memorySource(db: Database, config: Config): ContextSource {
       // With a named window, search for what is left of the request ("what did Bob say yesterday" → "bob").
       const searchFor = window ? (hasContentWords(window.rest) ? window.rest : "") : query;
       const terms = searchFor ? queryTerms(searchFor) : [];
+      const vector = searchFor ? await queryEmbedding({ db, config, env: opts.env, run: opts.run, audience: req.audience }, searchFor) : undefined;
       // Knowledge has places of its own: when exchanges and actions that share the request's words fill the
       // first search, knowledge is searched again on its own, so they cannot take the places of the one fact
       // that answers it. (Only then: one search is the common case.)
       const search = (limit: number, kinds?: readonly MemoryKind[]) =>
-        store.search(searchFor!, { limit: limit + windowIds.size, audience: req.audience, ...(kinds ? { kinds } : {}) }).filter((h) => !windowIds.has(h.id));
+        store
+          .search(searchFor!, { limit: limit + windowIds.size, audience: req.audience, ...(kinds ? { kinds } : {}), ...vectorSearch(vector) })
+          .filter((h) => !windowIds.has(h.id));
       const first = searchFor ? search(FIRST_SEARCH) : [];
       let knowledgeHits = first.filter((h) => isKnowledge(h.kind)).slice(0, MAX_MATCHES);
       if (knowledgeHits.length < MAX_MATCHES && first.length >= FIRST_SEARCH) knowledgeHits = search(MAX_MATCHES, KNOWLEDGE_KINDS).slice(0, MAX_MATCHES);
@@ -100,7 +114,7 @@ export function memorySource(db: Database, config: Config): ContextSource {
       const strength = new Map<number, number>();
       for (const group of [knowledgeHits, historyHits]) {
         const top = Math.max(group[0]?.score ?? 0, 1e-9);
-        for (const h of group) strength.set(h.id, Math.min(1, h.score / top) * coverage(terms, tokens(h.content)));
+        for (const h of group) strength.set(h.id, Math.min(1, h.score / top) * Math.max(coverage(terms, tokens(h.content)), vector ? 0.5 : 0));
       }
       const matched = (m: MemoryItem, base: number, rule: string): [number, string] => {
         const s = strength.get(m.id);

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
 import { UsageError } from "../../../kernel/errors.ts";
 import { FOR_AGENTS, isoDate, itemJson, openMemory, type MemoryVisibility } from "../../../memory/index.ts";
+import { startEmbedder } from "../../background.ts";
 import { examples, note, print, printJson, readStdin, withJson } from "../../output.ts";
 import { homeFor, isIncognito, parseId, parseKind } from "./shared.ts";
 
@@ -55,7 +56,7 @@ export function register(group: Command): void {
     if (!correction && mark === undefined) {
       throw new UsageError("nothing to change", { hint: `pai memory edit ${id} "TEXT" (or --date, --kind, --private, --shareable, --for-agents)` });
     }
-    await withHome((home) => {
+    await withHome(async (home) => {
       if (isIncognito(opts.incognito, home)) {
         if (opts.json) return printJson({ stored: false, incognito: true });
         note("incognito: nothing was changed");
@@ -65,6 +66,7 @@ export function register(group: Command): void {
       // The mark is a flag on the item, like a pin: set in place, on the correction when there is one.
       const corrected = correction ? store.edit(id, text, { createdAt: opts.date, kind, visibility }) : undefined;
       const item = mark === undefined ? corrected! : store.setForAgents([corrected?.id ?? id], mark)[0]!;
+      if (corrected) await startEmbedder(home);
       if (opts.json) return printJson(itemJson(item));
       const facts = `${item.kind}, ${item.createdAt.slice(0, 10)}, ${item.visibility}${item.meta[FOR_AGENTS] === true ? ", for agents files" : ""}`;
       print(correction ? `#${item.id} now replaces #${id} (${facts}).` : `#${item.id} ${mark ? "is marked for agents files" : "is no longer marked for agents files"} (${facts}).`);

@@ -4,6 +4,7 @@ import { withHome } from "../../../app/home.ts";
 import { UsageError } from "../../../kernel/errors.ts";
 import { openMemory } from "../../../memory/index.ts";
 import { importTranscriptFile, parseHookInput, type TranscriptFormat } from "../../../memory/io/transcript.ts";
+import { startEmbedder } from "../../background.ts";
 import { examples, note, print, printData, readStdin, withJson } from "../../output.ts";
 
 const FORMATS: readonly TranscriptFormat[] = ["claude-code", "chat-json", "chat-markdown"];
@@ -52,6 +53,7 @@ export function register(group: Command): void {
         dryRun: opts.dryRun,
         format: opts.format as TranscriptFormat | undefined,
       });
+      if (r.added && !opts.dryRun) await startEmbedder(home);
       if (opts.json) return printData({ ...r, dryRun: !!opts.dryRun });
       for (const p of r.problems) note(`pai: ${p.line !== undefined ? `line ${p.line}` : p.entry !== undefined ? `entry ${p.entry}` : "file"}: ${p.error} (skipped)`);
       const verb = opts.dryRun ? "would import" : "imported";

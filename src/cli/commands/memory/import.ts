@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
 import { openMemory } from "../../../memory/index.ts";
 import { checkJsonlFile, importJsonlFile } from "../../../memory/io/jsonl.ts";
+import { startEmbedder } from "../../background.ts";
 import { examples, note, print, printJson, withJson } from "../../output.ts";
 import { homeFor, isIncognito, parseLimit } from "./shared.ts";
 
@@ -38,6 +39,7 @@ export function register(group: Command): void {
           if (!opts.quiet) note(`committed ${p.committed} item(s) through line ${p.line}`);
         },
       });
+      if (r.added) await startEmbedder(home);
       if (opts.json) {
         return printJson({ imported: r.added, merged: r.merged, redacted: r.redacted, committed: r.committed, lines: r.lines, bad: r.bad });
       }

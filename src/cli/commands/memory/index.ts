@@ -14,6 +14,7 @@ import { register as exportCmd } from "./export.ts";
 import { register as stats } from "./stats.ts";
 import { register as maintain } from "./maintain.ts";
 import { register as backup } from "./backup.ts";
+import { register as embed } from "./embed.ts";
 
 export function register(program: Command): void {
   const group = program.command("memory").description("search, inspect, correct, import and export memory");
@@ -25,6 +26,7 @@ export function register(program: Command): void {
     "pai memory forget --match 'old address'",
     "pai memory export > memory.jsonl",
     "pai memory backup",
+    "pai memory embed",
   ]);
-  for (const verb of [search, list, show, edit, pin, unpin, privateCmd, shareable, forget, importCmd, importTranscript, exportCmd, stats, maintain, backup]) verb(group);
+  for (const verb of [search, list, show, edit, pin, unpin, privateCmd, shareable, forget, importCmd, importTranscript, exportCmd, stats, maintain, backup, embed]) verb(group);
 }

@@ -8,7 +8,7 @@ export function register(group: Command): void {
   const cmd = group
     .command("search")
     .argument("<query...>", "words to look for (any text: quotes, colons and operators are taken literally)")
-    .description("hybrid search over every tier: full-text relevance fused with recency, tier, importance and use")
+    .description("hybrid search over every tier: full-text relevance and meaning (embeddings, when stored) fused with recency, tier, importance and use")
     .option("--limit <n>", "how many results", "10")
     .option("--tier <tier>", "only hot, warm or cold items")
     .option("--kind <kind>", "only items of this kind")
@@ -20,8 +20,12 @@ export function register(group: Command): void {
     async (words: string[], opts: { limit?: string; tier?: string; kind?: string; since?: string; includeSuperseded?: boolean; json?: boolean }) => {
       const query = words.join(" ");
       const limit = parseLimit(opts.limit, 10);
-      await withHome(({ db, config }) => {
+      await withHome(async ({ db, config, paths }) => {
+        // The query's vector, when the store holds vectors of the embed model and a local model embeds it.
+        const { queryEmbedding, vectorSearch } = await import("../../../context/embed.ts");
+        const q = await queryEmbedding({ db, config, run: paths.run }, query);
         const hits = openMemory(db, config).search(query, {
+          ...vectorSearch(q),
           limit,
           tier: parseTier(opts.tier),
           kind: parseKind(opts.kind),

@@ -1,17 +1,19 @@
 import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
 import { openMemory } from "../../../memory/index.ts";
-import { examples, print, printJson, table, withJson } from "../../output.ts";
+import { examples, note, print, printJson, table, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
   const cmd = group.command("stats").description("counts per tier and kind, and the database's size");
   withJson(cmd);
   examples(cmd, ["pai memory stats", "pai memory stats --json"]);
   cmd.action(async (opts: { json?: boolean }) => {
-    await withHome(({ db, config }) => {
+    await withHome(async ({ db, config, paths }) => {
       const store = openMemory(db, config);
       store.retier();
       const s = store.stats();
+      const { embeddingStatus } = await import("../../../context/embed.ts");
+      const e = embeddingStatus({ db, config, run: paths.run });
       if (opts.json) {
         return printJson({
           total: s.total,
@@ -20,6 +22,18 @@ export function register(group: Command): void {
           pinned: s.pinned,
           redacted: s.redacted,
           embeddings: s.embeddings,
+          embedding: {
+            enabled: e.enabled,
+            backend: e.backend,
+            model: e.model,
+            items: e.items,
+            embedded: e.embedded,
+            other_models: e.otherModels,
+            pending: e.pending,
+            failure: e.failure ?? null,
+            notice: e.notice ?? null,
+            fix: e.fix ?? null,
+          },
           by_tier: s.byTier,
           by_kind: s.byKind,
           oldest: s.oldest,
@@ -34,6 +48,8 @@ export function register(group: Command): void {
       print(table([["KIND", "COUNT"], ...Object.entries(s.byKind).map(([k, n]) => [k, String(n)])]));
       if (s.oldest) print(`from ${s.oldest.slice(0, 10)} to ${s.newest?.slice(0, 10)}`);
       print(`database ${mb(s.dbBytes)}${s.walBytes ? ` (+ ${mb(s.walBytes)} write-ahead log)` : ""}, ${s.embeddings} embedding(s)`);
+      print(`embeddings: ${e.embedded} of ${e.items} items (${e.model})${e.enabled ? "" : ", off (memory.embeddings)"}`);
+      if (e.notice) note(`pai: ${e.notice} — ${e.fix}`);
     });
   });
 }

@@ -1,0 +1,41 @@
+/**
+ * Work a command leaves to a detached process once it has written memory: the embedder (`pai memory embed
+ * --background`), started when items lack a vector of the embed model. Nothing is started when embeddings are
+ * off, the model failed within its back-off, an embedder is already at work, or the daemon runs (it embeds on
+ * its own). It outlives the command, its output goes nowhere, and a failure to start it loses nothing: the
+ * items wait for the next embedder.
+ */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { Home } from "../app/home.ts";
+
+/** The entry point a background process runs. */
+export const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
+
+/** Starts `pai ARGS…` detached, in the same PAI_HOME, with its output going nowhere. */
+export function spawnDetached(home: Home, args: string[]): void {
+  try {
+    const child = spawn(process.execPath, [MAIN, ...args], { detached: true, stdio: "ignore", env: { ...process.env, PAI_HOME: home.paths.home } });
+    child.on("error", () => {});
+    child.unref();
+  } catch {
+    // Nothing to do: the work waits for the next start.
+  }
+}
+
+/** Starts the background embedder when items wait for a vector and nothing else will embed them. */
+export async function startEmbedder(home: Home): Promise<void> {
+  try {
+    const { embeddingsEnabled, embedTarget, embedderRunning, hasBacklog, inBackoff } = await import("../context/embed.ts");
+    const config = home.config;
+    if (!embeddingsEnabled(config) || config.memory.incognito) return;
+    const run = home.paths.run;
+    if (embedderRunning(run) || inBackoff(run, embedTarget(config).model)) return;
+    if (!hasBacklog(home.db, config)) return;
+    const { liveLease } = await import("../automation/daemon/state.ts");
+    if (liveLease(home.db)) return;
+    spawnDetached(home, ["memory", "embed", "--background"]);
+  } catch {
+    // A busy database or an unreadable run folder: the items wait for the next write or 'pai memory embed'.
+  }
+}
