@@ -174,6 +174,7 @@ export function search(ctx: Ctx, query: string, opts: SearchOptions = {}): Searc
   }
   addVectorScores(ctx, cand, opts.queryEmbedding, f, limit);
   if (!cand.size) return [];
+  const meaning = vectorScale(cand, Math.max(limit * 4, 60));
   const hits: SearchHit[] = [];
   for (const { row, rel, vec } of cand.values()) {
     const ageDays = Math.max(0, (now - Date.parse(row.active_at)) / DAY_MS);
@@ -182,9 +183,27 @@ export function search(ctx: Ctx, query: string, opts: SearchOptions = {}): Searc
     const tierScore = tier === "hot" ? 1 : tier === "warm" ? 0.5 : 0;
     const use = Math.min(1, Math.log1p(row.use_count) / Math.log(20));
     const score =
-      rel + 0.6 * Math.max(0, vec) + 0.08 * tierScore + 0.06 * recency + 0.06 * (row.importance - 0.5) + 0.04 * use + (row.pinned ? 0.04 : 0);
+      rel + meaning(vec) + 0.08 * tierScore + 0.06 * recency + 0.06 * (row.importance - 0.5) + 0.04 * use + (row.pinned ? 0.04 : 0);
     hits.push({ ...toItem(row, c.warm), score: Math.round(score * 10_000) / 10_000 });
   }
   hits.sort((a, b) => b.score - a.score || b.id - a.id);
   return hits.slice(0, limit);
+}
+
+/**
+ * Vector similarity on the scale of text relevance: the best similarity among the candidates scores 1, like
+ * the best text match, and a similarity no better than the `pool`-th best (or than the least similar
+ * candidate, when there are fewer) scores 0. Cosine similarities of
+ * different models lie in different ranges (one model's unrelated texts score 0.2, another's 0.5); ranks
+ * within the query's own candidates do not depend on that. With no vectors, every candidate scores 0.
+ */
+function vectorScale(cand: Map<number, Candidate>, pool: number): (s: number) => number {
+  const sims: number[] = [];
+  for (const c of cand.values()) if (c.vec > 0) sims.push(c.vec);
+  if (!sims.length) return () => 0;
+  sims.sort((a, b) => b - a);
+  const top = sims[0]!;
+  // Fewer candidates than the pool: the least similar of them is the floor (a lone vector scores 1).
+  const floor = sims.length > pool ? sims[pool]! : sims.length > 1 ? sims[sims.length - 1]! : 0;
+  return (s) => (s <= floor ? 0 : top > floor ? Math.min(1, (s - floor) / (top - floor)) : 1);
 }
