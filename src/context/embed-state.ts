@@ -5,7 +5,7 @@
  * pid of the one embedder at work, so only one runs at a time. Every read tolerates a missing or damaged
  * file (it means: no failure, no embedder).
  */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { processAlive } from "../kernel/process.ts";
 
@@ -69,6 +69,14 @@ function lockHolder(run: string): number | undefined {
   }
 }
 
+function youngerThan(file: string, ms: number): boolean {
+  try {
+    return Date.now() - statSync(file).mtimeMs < ms;
+  } catch {
+    return false;
+  }
+}
+
 /** The pid of a live embedder holding the lock, if any. */
 export function embedderRunning(run: string): number | undefined {
   const pid = lockHolder(run);
@@ -94,6 +102,8 @@ export function takeEmbedLock(run: string): (() => void) | undefined {
       const pid = lockHolder(run);
       if (pid === process.pid) return () => {};
       if (pid !== undefined && processAlive(pid)) return undefined;
+      // A lock without a pid yet is being taken right now, unless it was left so by a process that died at once.
+      if (pid === undefined && youngerThan(lockFile(run), 10_000)) return undefined;
       rmSync(lockFile(run), { force: true });
     }
   }

@@ -4,13 +4,14 @@
  * unreachable or missing model leaves search exactly lexical and says so; a cloud embed backend never
  * receives a private item; the background embedder fills vectors after `pai remember`.
  */
+import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/app/db.ts";
 import { embedderRunning } from "../../src/context/embed.ts";
 import { paths } from "../../src/kernel/paths.ts";
-import { initHome, pai, paiAsync } from "../helpers/cli.ts";
+import { initHome, PAI_BIN, pai, paiAsync, ROOT } from "../helpers/cli.ts";
 import { startFakeOllama, type FakeServer } from "../helpers/fake-ollama.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
@@ -37,13 +38,13 @@ async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs
 }
 
 /** A home whose config is `config`; its items written with embeddings off (no background embedder). */
-function home(config: Record<string, unknown> = {}, items: { text: string; private?: boolean }[] = []): string {
+function home(config: Record<string, unknown> = {}, items: { text: string; private?: boolean; date?: string }[] = []): string {
   const h = initHome(tmpDir());
   homes.push(h);
   const file = paths(h).config;
   const memory = { ...((config.memory as object) ?? {}) };
   writeFileSync(file, JSON.stringify({ ...config, backend: { retries: 0, backoffMs: 1 }, memory: { ...memory, embeddings: "off" } }));
-  for (const it of items) expect(pai(["remember", ...(it.private ? ["--private"] : []), it.text], { home: h }).code).toBe(0);
+  for (const it of items) expect(pai(["remember", ...(it.private ? ["--private"] : []), ...(it.date ? ["--date", it.date] : []), it.text], { home: h }).code).toBe(0);
   writeFileSync(file, JSON.stringify({ ...config, backend: { retries: 0, backoffMs: 1 }, memory }));
   return h;
 }
@@ -131,6 +132,43 @@ describe("pai memory embed", () => {
     const human = pai(["memory", "stats"], { home: h, env });
     expect(human.stdout).toContain("embeddings: 3 of 3 items (other-embed)\n");
     expect(human.stderr).toBe("");
+  });
+
+  it("Ctrl-C stops it keeping what was stored, and the next run goes on from there", async () => {
+    const texts = Array.from({ length: 10 }, (_, i) => `Note number ${i + 1} about the garden`);
+    const h = home({}, texts.map((text) => ({ text })));
+    const s = await fake({ embedDelayMs: 300 });
+    const env = { OLLAMA_HOST: s.url };
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(PAI_BIN, ["memory", "embed", "--batch", "2"], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1", PAI_HOME: h, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      const poll = setInterval(() => {
+        if (embedCalls(s).length >= 3) {
+          clearInterval(poll);
+          child.kill("SIGINT");
+        }
+      }, 20);
+      child.on("error", reject);
+      child.on("close", (code) => {
+        clearInterval(poll);
+        resolve({ code, stdout, stderr });
+      });
+    });
+    expect(r.code).toBe(0);
+    const m = /^embedded (\d+) items with nomic-embed-text \((\d+) left\)\n$/.exec(r.stdout);
+    expect(m, r.stdout + r.stderr).not.toBeNull();
+    const [done, left] = [Number(m![1]), Number(m![2])];
+    expect(done).toBeGreaterThanOrEqual(4);
+    expect(done).toBeLessThan(10);
+    expect(done + left).toBe(10);
+    expect(r.stderr).toBe("pai: interrupted — what was embedded is kept; run 'pai memory embed' again to go on\n");
+    expect(vectors(h).size).toBe(done);
+    const rest = await paiAsync(["memory", "embed", "--json"], { home: h, env });
+    expect(JSON.parse(rest.stdout)).toMatchObject({ embedded: left, left: 0, interrupted: false });
+    expect(vectors(h).size).toBe(10);
   });
 
   it("bad input is one line and changes nothing", async () => {
@@ -261,5 +299,66 @@ describe("in the background", () => {
     await new Promise((res) => setTimeout(res, 1500));
     expect(embedCalls(s).length).toBe(before);
     expect(vectors(h).size).toBe(1);
+  });
+});
+
+describe("the daemon", () => {
+  it("embeds what waits when it starts and after a firing that stored memory; the commands then start no embedder", async () => {
+    const s = await fake();
+    const env = { OLLAMA_HOST: s.url };
+    const h = home({}, [{ text: DRINK }]);
+    writeFileSync(
+      join(h, "user", "jobs", "coffee.json"),
+      JSON.stringify({ trigger: { type: "schedule", cron: "* * * * * *" }, action: { type: "remember", text: "Espresso after lunch" } }),
+    );
+    const started = pai(["daemon", "start", "--json"], { home: h, env });
+    expect(started.code, started.stderr).toBe(0);
+    const pid = JSON.parse(started.stdout).pid as number;
+    try {
+      await until("the vectors of the item and of the job's", () => vectors(h).size === 2);
+      const inputs = embedCalls(s).flatMap((q) => q.body.input as string[]);
+      expect(inputs).toContain(DRINK);
+      expect(inputs).toContain("Espresso after lunch");
+      // While the daemon runs, a write starts no embedder of its own: the daemon's next pass embeds it.
+      expect(pai(["remember", MOVE], { home: h, env }).code).toBe(0);
+      await new Promise((res) => setTimeout(res, 500));
+      const holder = embedderRunning(paths(h).run);
+      expect(holder === undefined || holder === pid).toBe(true);
+    } finally {
+      expect(pai(["daemon", "stop"], { home: h, env }).code).toBe(0);
+    }
+  });
+});
+
+describe("the context", () => {
+  it("pai context --query and pai ask bring a memory found by meaning once the learner after an ask has embedded it", async () => {
+    const s = await fake();
+    const env = { OLLAMA_HOST: s.url };
+    // Old items: not recent, so only a match brings them into the context.
+    const h = home({}, [
+      { text: DRINK, date: "2020-03-01" },
+      { text: MOVE, date: "2020-03-02" },
+    ]);
+    const drinkId = Number(JSON.parse(pai(["memory", "list", "--json"], { home: h }).stdout).find((m: { content: string }) => m.content === DRINK).id);
+    const contextIds = async () => {
+      const r = await paiAsync(["context", "--query", "what do I drink", "--json"], { home: h, env });
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).memory_ids as number[];
+    };
+    const systemOfLastAnswer = () => JSON.stringify(s.requests.filter((q) => q.path === "/api/chat" && !JSON.stringify(q.body).includes("You extract")).at(-1)!.body.messages[0]);
+
+    expect(await contextIds()).not.toContain(drinkId);
+    expect(embedCalls(s)).toEqual([]);
+    const first = await paiAsync(["ask", "what do I drink?"], { home: h, env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(systemOfLastAnswer()).not.toContain("flat white");
+
+    // The learner that pai ask started embeds the items and the exchange.
+    await until("the vectors", () => vectors(h).size >= 3);
+    await until("the embedder's end", () => embedderRunning(paths(h).run) === undefined);
+    expect(await contextIds()).toContain(drinkId);
+    const second = await paiAsync(["ask", "what do I drink?"], { home: h, env });
+    expect(second.code, second.stderr).toBe(0);
+    expect(systemOfLastAnswer()).toContain(DRINK);
   });
 });

@@ -20,6 +20,8 @@ export interface FakeOllamaOptions {
   chunkChars?: number;
   /** /api/embed answers with conceptEmbedding (meaningful similarity) instead of fakeEmbedding. */
   concepts?: boolean;
+  /** Delay before each /api/embed answer, in milliseconds (for interruption tests). */
+  embedDelayMs?: number;
 }
 
 export interface FakeServer {
@@ -145,6 +147,8 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       if (path === "/api/embed") {
         if (!installed(body.model)) return notFound(res, body.model);
         const input: string[] = Array.isArray(body.input) ? body.input : [body.input];
+        if (opts.embedDelayMs) await sleep(opts.embedDelayMs);
+        if (res.destroyed) return;
         return sendJson(res, 200, {
           model: body.model,
           embeddings: input.map((t) => (opts.concepts ? conceptEmbedding(t, dims) : fakeEmbedding(t, dims))),

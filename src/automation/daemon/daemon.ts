@@ -22,6 +22,7 @@ import { claimFiring, markAbandoned, recoverAbandoned, type FireContext, type Fi
 import type { Job } from "../jobs/schema.ts";
 import { loadJobs } from "../jobs/store.ts";
 import { clearWatchWarnings } from "../state.ts";
+import { EmbedPasses } from "./embedder.ts";
 import { hooksFor, packHookJobs, type HookEvent } from "./hooks.ts";
 import type { MailMode } from "./mail.ts";
 import { acquireLease, childrenFile, readLease, releaseLease, updateLease } from "./state.ts";
@@ -58,6 +59,7 @@ export class Daemon {
   private readonly files: FileWatches;
   private readonly thresholds: Thresholds;
   private readonly mail: Mailboxes;
+  private readonly embedder: EmbedPasses;
   private webhooks: Webhooks | undefined;
   private readonly triggers: Trigger[];
   private jobsWatcher: FSWatcher | undefined;
@@ -91,6 +93,7 @@ export class Daemon {
     this.thresholds = new Thresholds(this.host);
     this.mail = new Mailboxes(this.host);
     this.triggers = [this.schedules, this.thresholds, this.mail, this.files];
+    this.embedder = new EmbedPasses({ db: opts.db, config: opts.config, paths: opts.paths, log: (line) => this.log(line) });
   }
 
   private get db(): Database {
@@ -139,6 +142,8 @@ export class Daemon {
     // `pai daemon start` returns once this is set, so a change made right after it is seen.
     updateLease(this.db, { readyAt: new Date().toISOString() });
     this.log(`started (pid ${process.pid}): ${this.jobs.size} job(s), ${this.schedules.size} scheduled`);
+    // Memory waiting for a vector is embedded beside the triggers, once they are all in place.
+    this.embedder.start();
     this.fireHooks("daemon.start", `daemon.start:${new Date().toISOString()}:${process.pid}`, {});
   }
 
@@ -211,7 +216,10 @@ export class Daemon {
           this.log(`${job.name}: ${(err as Error).message}`);
           return { status: "error", firingId: id, error: (err as Error).message };
         })
-        .finally(() => this.running.delete(id));
+        .finally(() => {
+          this.running.delete(id);
+          this.embedder.afterFiring();
+        });
       this.running.set(id, { job: job.name, promise });
     }
     return outcome;
@@ -255,7 +263,7 @@ export class Daemon {
     if (this.leaseTimer) clearInterval(this.leaseTimer);
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     // Threshold commands are killed with their whole process group (SIGTERM, then SIGKILL after a grace period).
-    await Promise.allSettled([...this.triggers.map(async (t) => t.stop()), this.jobsWatcher?.close()]);
+    await Promise.allSettled([...this.triggers.map(async (t) => t.stop()), this.jobsWatcher?.close(), this.embedder.stop()]);
     const inFlight = [...this.running.entries()];
     let abandoned = 0;
     if (inFlight.length) {
