@@ -48,6 +48,7 @@ export function deleteItems(ctx: Ctx, ids: number[]): number {
         q.deleteFts.run(id, row.content, dateWords(row.created_at), aroundOf(ctx, row.follows));
         removed += del.run(id).changes;
         db.prepare("DELETE FROM memory_embeddings WHERE item_id = ?").run(id);
+        db.prepare("DELETE FROM memory_embedding_bits WHERE item_id = ?").run(id);
         db.prepare("DELETE FROM memory_tiers WHERE item_id = ?").run(id);
         db.prepare("DELETE FROM memory_tier_events WHERE item_id = ?").run(id);
         db.prepare("DELETE FROM memory_links WHERE item_id = ? OR from_id = ?").run(id, id);

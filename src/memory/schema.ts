@@ -1,5 +1,6 @@
 import type { Migration } from "../kernel/storage/migrations.ts";
 import { threadMigrations } from "./threads.ts";
+import { floatsOf, signBits } from "./vectors.ts";
 
 /**
  * Migrations of this concern: versions 100-199 (see src/app/migrations.ts).
@@ -174,6 +175,49 @@ export const memoryMigrations: Migration[] = [
           UPDATE memory_tiers SET kind = new.kind WHERE item_id = new.id;
         END;
       `);
+    },
+  },
+  {
+    // Vector search's coarse pass: each embedding's sign bits (1 bit per dimension, 96 bytes for 768), in a
+    // narrow table of their own so the nearest-neighbour scan reads ~130 bytes per item instead of the float
+    // vector's pages. The float vectors in memory_embeddings stay the source of truth (the re-rank reads
+    // them); this table is derived from them and written with them (src/memory/vectors.ts). A plain table, not
+    // a sqlite-vec virtual table: a database never needs the extension to be opened, checked, backed up or
+    // forgotten from. `current` mirrors "not superseded" (a trigger), so the counts of the embed backlog are
+    // index counts; deleting a float vector deletes its bits (a trigger), deleting an item both (cascade).
+    version: 105,
+    name: "memory embedding sign bits",
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE memory_embedding_bits (
+          item_id INTEGER PRIMARY KEY REFERENCES memory_items(id) ON DELETE CASCADE,
+          model TEXT NOT NULL,
+          dim INTEGER NOT NULL,
+          current INTEGER NOT NULL DEFAULT 1,
+          bits BLOB NOT NULL
+        ) STRICT;
+        CREATE INDEX memory_embedding_bits_model ON memory_embedding_bits (model, current);
+        CREATE TRIGGER memory_embedding_bits_current AFTER UPDATE OF superseded_by ON memory_items
+        BEGIN
+          UPDATE memory_embedding_bits SET current = (new.superseded_by IS NULL) WHERE item_id = new.id;
+        END;
+        CREATE TRIGGER memory_embedding_bits_gone AFTER DELETE ON memory_embeddings
+        BEGIN
+          DELETE FROM memory_embedding_bits WHERE item_id = old.item_id;
+        END;
+      `);
+      const add = db.prepare("INSERT INTO memory_embedding_bits (item_id, model, dim, current, bits) VALUES (?, ?, ?, ?, ?)");
+      // In pages of a thousand (a connection may not write while it iterates, and all at once could be gigabytes).
+      const page = db.prepare<{ item_id: number; model: string; vector: Uint8Array; current: number }>(
+        `SELECT e.item_id, e.model, e.vector, m.superseded_by IS NULL AS current FROM memory_embeddings e JOIN memory_items m ON m.id = e.item_id
+         WHERE e.item_id > ? ORDER BY e.item_id LIMIT 1000`,
+      );
+      for (let rows = page.all(0); rows.length; rows = page.all(rows[rows.length - 1]!.item_id)) {
+        for (const r of rows) {
+          const v = floatsOf(r.vector);
+          add.run(r.item_id, r.model, v.length, r.current, signBits(v));
+        }
+      }
     },
   },
   ...threadMigrations,

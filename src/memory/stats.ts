@@ -31,7 +31,8 @@ export function stats(ctx: Ctx): MemoryStats {
     superseded: agg.superseded,
     pinned: agg.pinned,
     redacted: agg.redacted,
-    embeddings: db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_embeddings").get()!.n,
+    // The narrow table of sign bits has one row per vector: counting it reads no float vector.
+    embeddings: db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_embedding_bits").get()!.n,
     byTier: tierCounts(ctx, ctx.cuts()),
     byKind,
     oldest: agg.oldest,

@@ -31,7 +31,7 @@ import { stats } from "./stats.ts";
 import { contentHash } from "./text.ts";
 import { derivedColdAt, logMove, maintain, mayBeHot, NEVER_HOT_SQL, retier, setTier } from "./tiers.ts";
 import type { MemoryItem, MemoryStore, OpenMemoryOptions, RememberManyResult, MemoryTier } from "./types.ts";
-import { setEmbedding } from "./vectors.ts";
+import { embeddingBacklog, embeddingCounts, setEmbedding, setEmbeddings, vectorStatus } from "./vectors.ts";
 import { insertOne } from "./write.ts";
 
 /** The meta key of an item the user chose for agents files (`pai remember --for-agents`). */
@@ -293,6 +293,10 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
   },
 
     setEmbedding: (id, vector, model) => setEmbedding(ctx, id, vector, model),
+    setEmbeddings: (rows) => setEmbeddings(ctx, rows),
+    embeddingBacklog: (o) => embeddingBacklog(ctx, o),
+    embeddingCounts: (model) => embeddingCounts(ctx, model),
+    vectorStatus: () => vectorStatus(ctx),
     consolidate: (summarize, opts) => consolidate(ctx, summarize, opts),
     retier: (limit) => retier(ctx, limit),
   };

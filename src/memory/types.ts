@@ -70,6 +70,8 @@ export interface SearchOptions {
   audience?: Audience;
   includeSuperseded?: boolean;
   queryEmbedding?: number[];
+  /** The model that made `queryEmbedding`: only vectors of that model (and dimension) are compared. */
+  embeddingModel?: string;
   /** Require every query term (AND) instead of ranking items that have any of them (OR). */
   all?: boolean;
 }
@@ -160,10 +162,35 @@ export interface MemoryStore {
   maintain(opts?: { now?: Date }): MaintainResult;
   history(id: number): MemoryHistory;
   setEmbedding(id: number, vector: number[], model: string): void;
+  /** Stores a batch of embeddings in one transaction; items deleted meanwhile are skipped. Returns how many were stored. */
+  setEmbeddings(rows: { id: number; vector: number[]; model: string }[]): number;
+  /**
+   * Current items lacking a vector of `model` (none, or one of another model), in id order after `afterId`;
+   * for a cloud audience shareable items only.
+   */
+  embeddingBacklog(opts: { model: string; afterId?: number; limit: number; audience?: Audience }): { id: number; content: string }[];
+  /** How many current items have a vector of `model`, of another model, or lack one of `model` (index counts). */
+  embeddingCounts(model: string): EmbeddingCounts;
+  /** Whether sqlite-vec is loaded for vector search (loading it if need be), and why not: search works either way. */
+  vectorStatus(): VectorStatus;
   consolidate(summarize: (items: MemoryItem[], period: { from: string; to: string }) => Promise<string>, opts?: { maxPeriods?: number; maxItemsPerSummary?: number }): Promise<number>;
   /** Re-tiers at most `limit` items per step through indexed queries (runs after every write). */
   retier(limit?: number): number;
 }
+
+export interface EmbeddingCounts {
+  /** Current (not superseded) items. */
+  items: number;
+  /** Current items with a vector of the model. */
+  embedded: number;
+  /** Current items whose vector is of another model. */
+  otherModels: number;
+  /** Current items lacking a vector of the model. */
+  pending: number;
+}
+
+/** sqlite-vec loaded (the coarse vector pass runs in SQLite), or why not (it runs in JavaScript). */
+export type VectorStatus = { available: true } | { available: false; reason: string; notice: string };
 
 export interface OpenMemoryOptions {
   /** The clock (tests and benchmarks move it). */

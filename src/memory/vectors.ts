@@ -1,69 +1,215 @@
-/** Embeddings: storing an item's vector, and scoring items by cosine similarity to a query's vector. */
+/**
+ * Embeddings: storing items' vectors (32-bit floats with their model, the source of truth, and their sign
+ * bits beside them), the backlog of current items an embed model has not embedded, and the nearest
+ * neighbours of a query's vector for search.
+ *
+ * Nearest neighbours take two passes. The coarse pass ranks every stored vector of the query's model and
+ * dimension by the Hamming distance between its sign bits and the query's (sqlite-vec's vec_distance_hamming
+ * in SQL when the extension loads, a popcount here otherwise: `PAI_SQLITE_VEC=off` forces that); the best
+ * few hundred are then re-ranked by the cosine of their float vectors. The filters of the search (audience,
+ * tier, kind, since, superseded) are applied to the coarse pass's best; when too few of those pass, the
+ * coarse pass runs again within the filtered items only.
+ */
 import { UserError } from "../kernel/errors.ts";
-import type { SqlValue } from "../kernel/storage/index.ts";
+import type { Audience } from "../kernel/privacy.ts";
+import { vectorSupport, type SqlValue } from "../kernel/storage/index.ts";
 import { mustGet, type Candidate, type Ctx } from "./rows.ts";
+import type { EmbeddingCounts, VectorStatus } from "./types.ts";
 
-/** Stores (or replaces) an item's embedding as 32-bit floats. */
-export function setEmbedding(ctx: Ctx, id: number, vector: number[], model: string): void {
+/** At least this many of the coarse pass's best are re-ranked by their float vectors. */
+const RERANK = 400;
+
+/** The floats of a stored vector (a driver may hand back a view at an offset that is not a multiple of 4: copied then). */
+export function floatsOf(blob: Uint8Array): Float32Array {
+  const bytes = blob.byteOffset % 4 === 0 ? blob : new Uint8Array(blob);
+  return new Float32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 4));
+}
+
+/** Sign bits, as vec_quantize_binary gives them: bit i (of byte i / 8, from the low end) set when component i is positive. */
+export function signBits(v: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(Math.ceil(v.length / 8));
+  for (let i = 0; i < v.length; i++) if (v[i]! > 0) out[i >> 3]! |= 1 << (i & 7);
+  return out;
+}
+
+function checked(vector: number[], model: string): Float32Array {
+  if (!Array.isArray(vector) || !vector.length || vector.some((x) => typeof x !== "number" || !Number.isFinite(x))) {
+    throw new UserError("an embedding must be a non-empty list of numbers");
+  }
+  if (typeof model !== "string" || !model.trim()) throw new UserError("an embedding needs the name of the model that made it");
+  return Float32Array.from(vector);
+}
+
+/** Writes one vector and its sign bits (the caller holds the transaction). */
+function write(ctx: Ctx, id: number, f: Float32Array, model: string): void {
   const { db } = ctx;
-  mustGet(ctx, id);
-  if (!vector.length || vector.some((x) => !Number.isFinite(x))) throw new UserError("an embedding must be a non-empty list of numbers");
-  const f = Float32Array.from(vector);
   db.prepare("INSERT OR REPLACE INTO memory_embeddings (item_id, model, dim, vector) VALUES (?, ?, ?, ?)").run(
     id,
     model,
     f.length,
-    new Uint8Array(f.buffer),
+    new Uint8Array(f.buffer, f.byteOffset, f.byteLength),
   );
+  db.prepare(
+    `INSERT OR REPLACE INTO memory_embedding_bits (item_id, model, dim, current, bits)
+     VALUES (?, ?, ?, (SELECT superseded_by IS NULL FROM memory_items WHERE id = ?), ?)`,
+  ).run(id, model, f.length, id, signBits(f));
+}
+
+/** Stores (or replaces) an item's embedding; an unknown id is a UserError. */
+export function setEmbedding(ctx: Ctx, id: number, vector: number[], model: string): void {
+  mustGet(ctx, id);
+  const f = checked(vector, model);
+  ctx.db.transaction(() => write(ctx, id, f, model));
 }
 
 /**
- * Adds the vector similarity of the items nearest the query's embedding to the candidates (loading those
- * not among them yet). Up to 50,000 embeddings every one passing the filters is compared; beyond that, only
- * the candidates are.
+ * Stores a batch of embeddings in one transaction; returns how many were stored. Items deleted since the
+ * batch was read are skipped; a malformed vector rejects the whole batch before anything is written.
+ */
+export function setEmbeddings(ctx: Ctx, rows: { id: number; vector: number[]; model: string }[]): number {
+  const list = rows.map((r) => ({ id: r.id, f: checked(r.vector, r.model), model: r.model }));
+  const exists = ctx.db.prepare<{ n: number }>("SELECT 1 AS n FROM memory_tiers WHERE item_id = ?");
+  let stored = 0;
+  ctx.db.transaction(() => {
+    for (const r of list) {
+      if (!exists.get(r.id)) continue;
+      write(ctx, r.id, r.f, r.model);
+      stored++;
+    }
+  });
+  return stored;
+}
+
+/**
+ * Current items with no vector of `model` (none, or one of another model), in id order after `afterId`, at
+ * most `limit`. For a cloud audience, shareable items only: a cloud backend never embeds a private item.
+ */
+export function embeddingBacklog(ctx: Ctx, opts: { model: string; afterId?: number; limit: number; audience?: Audience }): { id: number; content: string }[] {
+  const cloud = opts.audience === "cloud" ? " AND m.visibility = 'shareable'" : "";
+  // The narrow tier table leads (CROSS JOIN fixes the order): a store embedded up to date is walked through
+  // its tier rows and the bits' primary key, not through the items' pages.
+  return ctx.db
+    .prepare<{ id: number; content: string }>(
+      `SELECT m.id, m.content FROM memory_tiers t CROSS JOIN memory_items m ON m.id = t.item_id
+       WHERE t.item_id > ? AND t.current = 1
+         AND NOT EXISTS (SELECT 1 FROM memory_embedding_bits b WHERE b.item_id = t.item_id AND b.model = ?)${cloud}
+       ORDER BY t.item_id LIMIT ?`,
+    )
+    .all(Math.max(0, Math.floor(opts.afterId ?? 0)), opts.model, Math.max(0, Math.floor(opts.limit)));
+}
+
+/** Current items, and how many of them have a vector of `model`, of another model, or none of `model`. */
+export function embeddingCounts(ctx: Ctx, model: string): EmbeddingCounts {
+  const r = ctx.db
+    .prepare<{ items: number; embedded: number; other: number }>(
+      `SELECT (SELECT count(*) FROM memory_tiers WHERE current = 1) AS items,
+         (SELECT count(*) FROM memory_embedding_bits WHERE model = ? AND current = 1) AS embedded,
+         (SELECT count(*) FROM memory_embedding_bits WHERE model <> ? AND current = 1) AS other`,
+    )
+    .get(model, model)!;
+  return { items: r.items, embedded: r.embedded, otherModels: r.other, pending: Math.max(0, r.items - r.embedded) };
+}
+
+/** Whether the coarse pass runs in SQLite (sqlite-vec loaded) or here, and why not. Loads the extension. */
+export function vectorStatus(ctx: Ctx): VectorStatus {
+  const s = vectorSupport(ctx.db);
+  return s.available ? { available: true } : { available: false, reason: s.reason, notice: `vectors unavailable: ${s.reason}` };
+}
+
+type Where = { sql: string; params: SqlValue[] };
+
+/** The `k` items whose sign bits are nearest `qbits`, among the vectors `same` selects (and the filters `f`). */
+function coarse(ctx: Ctx, qbits: Uint8Array, same: Where, f: Where | undefined, k: number): number[] {
+  const { db } = ctx;
+  const from = `memory_embedding_bits b${f ? " JOIN memory_items m ON m.id = b.item_id" : ""} WHERE ${same.sql}${f ? f.sql : ""}`;
+  const params = [...same.params, ...(f ? f.params : [])];
+  if (vectorSupport(db).available) {
+    try {
+      return db
+        .prepare<{ item_id: number }>(`SELECT b.item_id FROM ${from} ORDER BY vec_distance_hamming(vec_bit(b.bits), vec_bit(?)) LIMIT ?`)
+        .all(...params, qbits, k)
+        .map((r) => r.item_id);
+    } catch {
+      // Counted here instead.
+    }
+  }
+  const ids: number[] = [];
+  const dists: number[] = [];
+  const hist = new Int32Array(qbits.length * 8 + 1);
+  for (const r of db.prepare<{ item_id: number; bits: Uint8Array }>(`SELECT b.item_id, b.bits FROM ${from}`).iterate(...params)) {
+    const b = r.bits;
+    let d = 0;
+    for (let i = 0; i < qbits.length; i++) d += POP8[b[i]! ^ qbits[i]!]!;
+    ids.push(r.item_id);
+    dists.push(d);
+    hist[d]!++;
+  }
+  if (ids.length <= k) return ids;
+  // The distance below which fewer than k lie; those, then enough at that distance.
+  let cut = 0;
+  for (let acc = 0; cut < hist.length && acc + hist[cut]! < k; cut++) acc += hist[cut]!;
+  const out: number[] = [];
+  for (let i = 0; i < ids.length; i++) if (dists[i]! < cut) out.push(ids[i]!);
+  for (let i = 0; i < ids.length && out.length < k; i++) if (dists[i] === cut) out.push(ids[i]!);
+  return out;
+}
+
+const POP8 = Uint8Array.from({ length: 256 }, (_, i) => {
+  let n = 0;
+  for (let x = i; x; x >>= 1) n += x & 1;
+  return n;
+});
+
+/**
+ * Adds the cosine similarity (`vec`) of the items nearest the query's embedding to the candidates, loading
+ * those not among them yet, and sets it on every candidate that has a comparable vector. Only vectors of the
+ * query's dimension and of `model` are compared (of any model when `model` is undefined); `f` are the
+ * search's filters (memory_items as `m`).
  */
 export function addVectorScores(
   ctx: Ctx,
   cand: Map<number, Candidate>,
   queryEmbedding: number[] | undefined,
-  f: { sql: string; params: SqlValue[] },
+  f: Where,
   limit: number,
+  model?: string,
 ): void {
   if (!queryEmbedding || !queryEmbedding.length) return;
   const { db, q } = ctx;
   const qv = Float32Array.from(queryEmbedding);
   const qn = norm(qv);
-  const total = db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_embeddings").get()!.n;
-  if (!(total > 0 && qn > 0)) return;
-  const vecRows =
-    total <= 50_000
-      ? db
-          .prepare<{ item_id: number; vector: Uint8Array }>(
-            `SELECT e.item_id, e.vector FROM memory_embeddings e JOIN memory_items m ON m.id = e.item_id WHERE e.dim = ?${f.sql}`,
-          )
-          .all(qv.length, ...f.params)
-      : cand.size
-        ? db
-            .prepare<{ item_id: number; vector: Uint8Array }>(
-              `SELECT item_id, vector FROM memory_embeddings WHERE dim = ? AND item_id IN (${[...cand.keys()].join(",")})`,
-            )
-            .all(qv.length)
-        : [];
-  const sims: { id: number; s: number }[] = [];
-  for (const v of vecRows) {
-    // A driver may hand back a view at an offset that is not a multiple of 4: copy it then.
-    const bytes = v.vector.byteOffset % 4 === 0 ? v.vector : new Uint8Array(v.vector);
-    const vec = new Float32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 4));
-    sims.push({ id: v.item_id, s: dot(qv, vec) / (qn * norm(vec) || 1) });
+  if (!(qn > 0 && Number.isFinite(qn))) return;
+  const want = Math.max(limit * 4, 60);
+  const k = Math.max(RERANK, want * 4);
+  const qbits = signBits(qv);
+  const same: Where = model === undefined ? { sql: "b.dim = ?", params: [qv.length] } : { sql: "b.model = ? AND b.dim = ?", params: [model, qv.length] };
+  let near = coarse(ctx, qbits, same, undefined, k);
+  if (f.sql && near.length) {
+    const all = near.length;
+    near = db
+      .prepare<{ id: number }>(`SELECT m.id FROM memory_items m WHERE m.id IN (SELECT value FROM json_each(?))${f.sql}`)
+      .all(JSON.stringify(near), ...f.params)
+      .map((r) => r.id);
+    // Too few of the nearest pass the filters: the nearest among the filtered items (slower, exact).
+    if (near.length < want && all >= k) near = coarse(ctx, qbits, same, f, k);
   }
-  sims.sort((a, b) => b.s - a.s);
-  for (const { id, s } of sims.slice(0, Math.max(limit * 4, 60))) {
-    const c = cand.get(id);
-    if (c) c.vec = s;
-    else {
-      const row = q.get.get(id);
-      if (row) cand.set(id, { row, rel: 0, vec: s });
-    }
+  const passed = new Set(near);
+  const ids = [...new Set([...near, ...cand.keys()])];
+  if (!ids.length) return;
+  const rows = db
+    .prepare<{ item_id: number; vector: Uint8Array }>(
+      `SELECT item_id, vector FROM memory_embeddings WHERE item_id IN (SELECT value FROM json_each(?)) AND dim = ?${model === undefined ? "" : " AND model = ?"}`,
+    )
+    .all(JSON.stringify(ids), qv.length, ...(model === undefined ? [] : [model]));
+  const sims = rows.map((r) => {
+    const v = floatsOf(r.vector);
+    return { id: r.item_id, s: dot(qv, v) / (qn * norm(v) || 1) };
+  });
+  sims.sort((a, b) => b.s - a.s || a.id - b.id);
+  for (const { id, s } of sims.slice(0, want)) {
+    if (cand.has(id) || !passed.has(id)) continue;
+    const row = q.get.get(id);
+    if (row) cand.set(id, { row, rel: 0, vec: s });
   }
   for (const { id, s } of sims) {
     const c = cand.get(id);
@@ -81,4 +227,3 @@ function dot(a: Float32Array, b: Float32Array): number {
 function norm(a: Float32Array): number {
   return Math.sqrt(dot(a, a));
 }
-

@@ -42,6 +42,9 @@ export function openDriver(path: string, opts: OpenOptions = {}): Driver {
     transaction<T>(fn: () => T): T {
       return db.transaction(fn).immediate();
     },
+    loadExtension(file) {
+      db.loadExtension(file);
+    },
     close() {
       // Finalize cached statements first, so the connection really closes now (and checkpoints the WAL).
       for (const st of statements) st.finalize();

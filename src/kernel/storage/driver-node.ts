@@ -45,6 +45,9 @@ export function openDriver(path: string, opts: OpenOptions = {}): Driver {
     transaction<T>(fn: () => T): T {
       return db.transaction(fn).immediate();
     },
+    loadExtension(file) {
+      db.loadExtension(file);
+    },
     close() {
       cache.clear();
       db.close();

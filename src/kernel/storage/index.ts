@@ -12,6 +12,7 @@ import type { Driver, OpenOptions } from "./types.ts";
 
 export type { Driver, Statement, SqlValue, SqlParams, RunResult, OpenOptions } from "./types.ts";
 export { migrate, orderMigrations, schemaVersion, type Migration } from "./migrations.ts";
+export { vectorSupport, type VectorSupport } from "./vectors.ts";
 
 const SQLITE_HEADER = "SQLite format 3\0";
 export const BUSY_TIMEOUT_MS = 5000;

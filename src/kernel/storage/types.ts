@@ -24,6 +24,8 @@ export interface Driver {
   prepare<Row = Record<string, unknown>>(sql: string): Statement<Row>;
   /** Runs fn in a transaction (BEGIN IMMEDIATE), committing on return and rolling back on throw. */
   transaction<T>(fn: () => T): T;
+  /** Loads a SQLite extension (a shared library) into this connection; throws when the platform forbids it. */
+  loadExtension(path: string): void;
   close(): void;
 }
 
