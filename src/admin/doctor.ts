@@ -305,7 +305,8 @@ export function checkEmbeddings(db: Database, p: Paths, env: NodeJS.ProcessEnv):
     const counts = `${s.embedded} of ${s.items} items (${s.model})`;
     if (!s.enabled) return ok("embeddings", `off (memory.embeddings): search is lexical; ${counts}`);
     if (s.notice) return warn("embeddings", `${counts}; ${s.notice}`, s.fix);
-    return ok("embeddings", s.pending ? `${counts}; ${s.pending} waiting (the next write embeds them, or 'pai memory embed')` : counts);
+    const slow = s.embedded && !s.vectors.available ? `; sqlite-vec unavailable (${s.vectors.reason}): search by meaning runs without it, slower on large stores` : "";
+    return ok("embeddings", `${counts}${s.pending ? `; ${s.pending} waiting (the next write embeds them, or 'pai memory embed')` : ""}${slow}`);
   } catch (err) {
     return warn("embeddings", `cannot be counted (${message(err).detail})`, "run 'pai doctor' again; 'pai memory stats' also counts them");
   }

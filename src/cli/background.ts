@@ -31,7 +31,7 @@ export async function startEmbedder(home: Home): Promise<void> {
     if (!embeddingsEnabled(config) || config.memory.incognito) return;
     const run = home.paths.run;
     if (embedderRunning(run) || inBackoff(run, embedTarget(config).model)) return;
-    if (!hasBacklog(home.db, config)) return;
+    if (!hasBacklog(home.db, config, process.env, { recent: true })) return;
     const { liveLease } = await import("../automation/daemon/state.ts");
     if (liveLease(home.db)) return;
     spawnDetached(home, ["memory", "embed", "--background"]);

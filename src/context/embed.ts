@@ -20,6 +20,7 @@ import type { Audience } from "../kernel/privacy.ts";
 import { backendAudience, BackendFailure, getBackend, ollamaHost, resolveModel, type BackendName, type ModelBackend } from "../models/index.ts";
 import { clearFailure, inBackoff, readFailure, recordFailure, takeEmbedLock, type EmbedFailure, type EmbedFailureKind } from "./embed-state.ts";
 import { embeddingStore } from "./embed-store.ts";
+import type { SearchOptions, VectorStatus } from "../memory/types.ts";
 
 export { EMBED_BACKOFF_MS, embedderRunning, inBackoff, readFailure, takeEmbedLock, type EmbedFailure } from "./embed-state.ts";
 
@@ -174,10 +175,19 @@ export async function embedBacklog(opts: EmbedBacklogOptions): Promise<EmbedBack
   return result(embedded, !!signal?.aborted);
 }
 
-/** Whether the backlog holds anything this embed backend may embed (a cheap check before starting an embedder). */
-export function hasBacklog(db: Database, config: Config, env: NodeJS.ProcessEnv = process.env): boolean {
+/** How many of the newest items `hasBacklog` looks at when asked about recent writes only. */
+const RECENT_ITEMS = 1000;
+
+/**
+ * Whether the backlog holds anything this embed backend may embed. `recent`: among the newest items only (the
+ * cheap check after a write, which looks no further back than what it could have written; an embedder once
+ * started embeds the whole backlog).
+ */
+export function hasBacklog(db: Database, config: Config, env: NodeJS.ProcessEnv = process.env, opts: { recent?: boolean } = {}): boolean {
   const t = embedTarget(config, env);
-  return embeddingStore(db, config).embeddingBacklog({ model: t.model, limit: 1, audience: t.audience }).length > 0;
+  const es = embeddingStore(db, config);
+  const afterId = opts.recent ? Math.max(0, es.newestId() - RECENT_ITEMS) : 0;
+  return es.embeddingBacklog({ model: t.model, afterId, limit: 1, audience: t.audience }).length > 0;
 }
 
 export interface QueryEmbeddingContext {
@@ -202,7 +212,7 @@ export async function queryEmbedding(ctx: QueryEmbeddingContext, text: string): 
   if (!embeddingsEnabled(config) || !text.trim()) return undefined;
   const target = embedTarget(config, env);
   if (target.audience === "cloud" && ctx.audience !== "cloud") return undefined;
-  if (embeddingStore(db, config).embeddingCounts(target.model).embedded === 0) return undefined;
+  if (!embeddingStore(db, config).hasVectors(target.model)) return undefined;
   if (ctx.run && inBackoff(ctx.run, target.model)) return undefined;
   const backend = backendFor({ ...ctx, env });
   if (!backend.embed) return undefined;
@@ -219,8 +229,8 @@ export async function queryEmbedding(ctx: QueryEmbeddingContext, text: string): 
 }
 
 /** The search options that rank by the query's vector (none without one). */
-export function vectorSearch(q: { vector: number[]; model: string } | undefined): { queryEmbedding?: number[] } {
-  return q ? ({ queryEmbedding: q.vector, embeddingModel: q.model } as { queryEmbedding: number[] }) : {};
+export function vectorSearch(q: { vector: number[]; model: string } | undefined): Pick<SearchOptions, "queryEmbedding" | "embeddingModel"> {
+  return q ? { queryEmbedding: q.vector, embeddingModel: q.model } : {};
 }
 
 export interface EmbeddingStatus {
@@ -238,13 +248,17 @@ export interface EmbeddingStatus {
   notice?: string;
   /** What to do about it. */
   fix?: string;
+  /** Whether sqlite-vec serves the vector pass (else it runs in JavaScript: slower, same results). */
+  vectors: VectorStatus;
 }
 
 /** How embedding stands, for `pai memory stats` and `pai doctor`. */
 export function embeddingStatus(opts: { db: Database; config: Config; env?: NodeJS.ProcessEnv; run?: string }): EmbeddingStatus {
   const { db, config, env = process.env } = opts;
   const target = embedTarget(config, env);
-  const counts = embeddingStore(db, config).embeddingCounts(target.model);
+  const es = embeddingStore(db, config);
+  const counts = es.embeddingCounts(target.model);
+  const vectors = es.store.vectorStatus();
   const enabled = embeddingsEnabled(config);
   const recorded = opts.run ? readFailure(opts.run) : undefined;
   const failure = recorded && recorded.model === target.model ? recorded : undefined;
@@ -263,7 +277,7 @@ export function embeddingStatus(opts: { db: Database; config: Config; env?: Node
     notice = `search is lexical: ${what} at ${failure.at.slice(0, 16).replace("T", " ")}Z`;
     fix = `${failureFix(failure)}, then 'pai memory embed'`;
   }
-  return { enabled, ...target, ...counts, ...(failure ? { failure } : {}), ...(notice ? { notice, fix } : {}) };
+  return { enabled, ...target, ...counts, vectors, ...(failure ? { failure } : {}), ...(notice ? { notice, fix } : {}) };
 }
 
 export interface EmbedPassOptions {
@@ -274,6 +288,8 @@ export interface EmbedPassOptions {
   run: string;
   signal?: AbortSignal;
   backend?: ModelBackend;
+  /** Start only when recent items wait (see hasBacklog); once started, the whole backlog is embedded. */
+  recent?: boolean;
 }
 
 /**
@@ -287,7 +303,7 @@ export async function embedPass(opts: EmbedPassOptions): Promise<EmbedBacklogRes
   let last: EmbedBacklogResult | undefined;
   for (let round = 0; round < 3 && !opts.signal?.aborted; round++) {
     if (!embeddingsEnabled(config) || inBackoff(run, embedTarget(config, env).model)) return last;
-    if (!hasBacklog(db, config, env)) return last;
+    if (!hasBacklog(db, config, env, { recent: opts.recent })) return last;
     const release = takeEmbedLock(run);
     if (!release) return last;
     try {

@@ -94,6 +94,15 @@ describe("pai memory embed", () => {
     const hits = await search(h, env, "what do I drink");
     expect(hits[0]?.content).toBe(DRINK);
     expect(embedCalls(s).at(-1)!.body).toEqual({ model: "nomic-embed-text", input: ["what do I drink"] });
+    const stats = pai(["memory", "stats"], { home: h, env });
+    expect(stats.stdout).toContain("embeddings: 3 of 3 items (nomic-embed-text)\n");
+    expect(stats.stdout).not.toContain("sqlite-vec");
+    expect(stats.stderr).toBe("");
+    // Without sqlite-vec the vector pass runs without it: the same memory is found, and stats says why it is slower.
+    const noVec = { ...env, PAI_SQLITE_VEC: "off" };
+    expect((await search(h, noVec, "what do I drink"))[0]?.content).toBe(DRINK);
+    expect(pai(["memory", "stats"], { home: h, env: noVec }).stdout).toContain("vectors: sqlite-vec unavailable (PAI_SQLITE_VEC is off); search by meaning runs without it, slower on large stores\n");
+    expect(JSON.parse(pai(["memory", "stats", "--json"], { home: h, env: noVec }).stdout).embedding.vectors).toEqual({ available: false, reason: "PAI_SQLITE_VEC is off" });
 
     // Nothing left: a second run embeds nothing and says so in JSON.
     const again = await paiAsync(["memory", "embed", "--json"], { home: h, env });

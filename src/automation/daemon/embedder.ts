@@ -13,12 +13,15 @@ import type { Database } from "../../kernel/storage/index.ts";
 export const EMBED_EVERY_MS = 30_000;
 /** How long after a firing ends its pass starts (firings that end together share one). */
 const AFTER_FIRING_MS = 1_000;
+const FULL_EVERY = 10;
 
 export class EmbedPasses {
   private every: ReturnType<typeof setInterval> | undefined;
   private soon: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<void> | undefined;
   private again = false;
+  /** Every FULL_EVERY-th pass (the first one too) looks at the whole store; the others only at recent items (cheap at a million items). */
+  private passes = 0;
   private readonly abort = new AbortController();
 
   constructor(private readonly opts: { db: Database; config: Config; paths: Paths; log: (line: string) => void; everyMs?: number }) {}
@@ -48,7 +51,8 @@ export class EmbedPasses {
       return;
     }
     const { db, config, paths, log } = this.opts;
-    this.running = embedPass({ db, config, run: paths.run, signal: this.abort.signal })
+    const recent = this.passes++ % FULL_EVERY !== 0;
+    this.running = embedPass({ db, config, run: paths.run, signal: this.abort.signal, recent })
       .then((r) => {
         if (r?.embedded) log(`embedded ${r.embedded} item(s) with ${r.model} (${r.left} left)`);
       })

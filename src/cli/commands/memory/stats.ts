@@ -33,6 +33,7 @@ export function register(group: Command): void {
             failure: e.failure ?? null,
             notice: e.notice ?? null,
             fix: e.fix ?? null,
+            vectors: e.vectors.available ? { available: true } : { available: false, reason: e.vectors.reason },
           },
           by_tier: s.byTier,
           by_kind: s.byKind,
@@ -49,6 +50,7 @@ export function register(group: Command): void {
       if (s.oldest) print(`from ${s.oldest.slice(0, 10)} to ${s.newest?.slice(0, 10)}`);
       print(`database ${mb(s.dbBytes)}${s.walBytes ? ` (+ ${mb(s.walBytes)} write-ahead log)` : ""}, ${s.embeddings} embedding(s)`);
       print(`embeddings: ${e.embedded} of ${e.items} items (${e.model})${e.enabled ? "" : ", off (memory.embeddings)"}`);
+      if (e.embedded && !e.vectors.available) print(`vectors: sqlite-vec unavailable (${e.vectors.reason}); search by meaning runs without it, slower on large stores`);
       if (e.notice) note(`pai: ${e.notice} — ${e.fix}`);
     });
   });
