@@ -11,20 +11,31 @@
  *   npx bun scripts/bench-memory.ts                      # 10k, 100k, 1M
  *   npx bun scripts/bench-memory.ts --sizes 10000,100000
  *   npx bun scripts/bench-memory.ts --sizes 100000 --shuffle-dates   # dates in random order
+ *   npx bun scripts/bench-memory.ts --no-vectors         # without the vector part
+ *
+ * Vectors: every item then gets a 768-dimension random unit vector (`--dim N` for another size) through
+ * setEmbeddings in batches of 1000 (vectors/s printed), and hybrid search (the same queries, each with the
+ * vector of a random item moved a little: its planted near neighbour) is timed with sqlite-vec loaded and,
+ * up to 100k items, with it off (PAI_SQLITE_VEC=off: the JavaScript popcount); "found" counts the queries
+ * whose planted neighbour is among the 10 results (with query words, the fusion decides; without, the
+ * vector search alone). A connection keeps the sign bits in memory from its second vector search on: the
+ * first search with a vector after the writes is timed apart.
  */
 import { mkdtempSync, rmSync, statSync, createWriteStream } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { configSchema } from "../src/config/schema.ts";
-import { openMemory } from "../src/memory/index.ts";
+import { openMemory, type MemoryStore } from "../src/memory/index.ts";
 import { importJsonlFile } from "../src/memory/io/jsonl.ts";
-import { openDatabase } from "../src/app/db.ts";
+import { openDatabase, type Database } from "../src/app/db.ts";
 
 const args = process.argv.slice(2);
 const sizesArg = args.includes("--sizes") ? args[args.indexOf("--sizes") + 1]! : "10000,100000,1000000";
 /** --keep: leave the temporary stores in place (their paths are printed) for further experiments. */
 const keep = args.includes("--keep");
 const shuffleDates = args.includes("--shuffle-dates");
+const vectors = !args.includes("--no-vectors");
+const dim = args.includes("--dim") ? Number(args[args.indexOf("--dim") + 1]) : 768;
 const sizes = sizesArg.split(",").map((s) => Number(s.trim())).filter((n) => n > 0);
 
 // ---- a deterministic generator of varied, realistic text ------------------------------------------
@@ -97,6 +108,83 @@ function pct(sorted: number[], p: number): number {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** A random unit vector (Gaussian-ish components from the sum of uniforms), as plain numbers. */
+function unitVector(): number[] {
+  const v = new Array<number>(dim);
+  let n = 0;
+  for (let i = 0; i < dim; i++) {
+    const x = rnd() + rnd() + rnd() - 1.5;
+    v[i] = x;
+    n += x * x;
+  }
+  n = Math.sqrt(n);
+  for (let i = 0; i < dim; i++) v[i] = v[i]! / n;
+  return v;
+}
+
+/** Vectors for every item, then hybrid search with a query vector (see the header); returns the lines to print. */
+function vectorBench(db: Database, store: MemoryStore, path: string, qs: string[]): string[] {
+  const ids = db.prepare<{ id: number }>("SELECT id FROM memory_items ORDER BY id").all().map((r) => r.id);
+  const planted: { id: number; vector: number[] }[] = [];
+  const plantAt = new Set(Array.from({ length: qs.length }, () => ids[Math.floor(Math.random() * ids.length)]!));
+  let writeMs = 0;
+  for (let i = 0; i < ids.length; i += 1000) {
+    const batch = ids.slice(i, i + 1000).map((id) => ({ id, vector: unitVector(), model: "bench-embed" }));
+    for (const b of batch) if (plantAt.has(b.id)) planted.push({ id: b.id, vector: b.vector.map((x) => x + 0.5 * (rnd() - 0.5) / Math.sqrt(dim)) });
+    const s = performance.now();
+    store.setEmbeddings(batch);
+    writeMs += performance.now() - s;
+  }
+  const rate = Math.round(ids.length / (writeMs / 1000));
+  const timed = (st: MemoryStore, rounds: number, n: number, words = true) => {
+    const p50s: number[] = [];
+    const p95s: number[] = [];
+    let found = 0;
+    for (let round = 0; round < rounds; round++) {
+      const times: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const p = planted[i % planted.length]!;
+        const s = performance.now();
+        const hits = st.search(words ? qs[i % qs.length]! : "", { limit: 10, queryEmbedding: p.vector, embeddingModel: "bench-embed" });
+        times.push(performance.now() - s);
+        if (round === 0 && hits.some((h) => h.id === p.id)) found++;
+      }
+      times.sort((a, b) => a - b);
+      p50s.push(pct(times, 50));
+      p95s.push(pct(times, 95));
+    }
+    return `p50 ${median(p50s).toFixed(2)} ms, p95 ${median(p95s).toFixed(2)} ms (planted neighbour found in ${found}/${n})`;
+  };
+  const status = store.vectorStatus();
+  const first = performance.now();
+  store.search(qs[0]!, { limit: 10, queryEmbedding: planted[0]!.vector, embeddingModel: "bench-embed" });
+  const firstMs = performance.now() - first;
+  const second = performance.now();
+  store.search(qs[1]!, { limit: 10, queryEmbedding: planted[1 % planted.length]!.vector, embeddingModel: "bench-embed" });
+  const secondMs = performance.now() - second;
+  for (let i = 0; i < 10; i++) store.search(qs[i]!, { limit: 10, queryEmbedding: planted[i % planted.length]!.vector });
+  const out = [
+    `vectors: ${dim} dims, setEmbeddings ${rate.toLocaleString("en")} vectors/s (${(writeMs / 1000).toFixed(1)} s)`,
+    `first hybrid search with a vector ${firstMs.toFixed(1)} ms (sign bits scanned in SQL), second ${secondMs.toFixed(1)} ms (sign bits read into memory)`,
+    `hybrid search (${status.available ? "sqlite-vec" : status.notice}) ${timed(store, 3, Math.min(200, planted.length))}`,
+    `vector search alone (no query words) ${timed(store, 1, Math.min(200, planted.length), false)}`,
+  ];
+  if (ids.length <= 100_000) {
+    const before = process.env.PAI_SQLITE_VEC;
+    process.env.PAI_SQLITE_VEC = "off";
+    const other = openDatabase(path);
+    try {
+      const off = openMemory(other, configSchema.parse({}));
+      out.push(`hybrid search (JS popcount, PAI_SQLITE_VEC=off) ${timed(off, 1, Math.min(50, planted.length))}`);
+    } finally {
+      other.close();
+      if (before === undefined) delete process.env.PAI_SQLITE_VEC;
+      else process.env.PAI_SQLITE_VEC = before;
+    }
+  }
+  return out;
+}
+
 async function run(size: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "pai-bench-mem-"));
   try {
@@ -145,6 +233,7 @@ async function run(size: number): Promise<void> {
       p50s.push(pct(times, 50));
       p95s.push(pct(times, 95));
     }
+    const vectorLines = vectors ? vectorBench(db, store, join(dir, "pai.db"), qs) : [];
     // The bounded re-tier that runs after every write, as if 30 days had passed since the import: ten calls.
     const sum = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);
     const ahead = openMemory(db, config, { now: () => new Date(now + 30 * 86_400_000) });
@@ -185,6 +274,7 @@ async function run(size: number): Promise<void> {
         `bounded re-tier 30 days on: first call ${retierMs[0]!.toFixed(1)} ms, median of 10 ${median(retierMs).toFixed(2)} ms (${retierMoved} moved in 10 calls)`,
         `maintain ${median(idle)} ms (nothing to move), ${later.ms} ms 30 days later (${movedLater} in or out of hot, ${cooledLater} turned cold), ${year.ms} ms a year later (${movedYear} in or out of hot, ${cooledYear} turned cold)`,
         `maintain after memory.warmWindowDays 90 → 3650: ${widened.ms} ms (${movedWide} in or out of hot, ${warmedWide} cold → warm); back to 90: ${narrowed.ms} ms (${movedNarrow} in or out of hot, ${cooledNarrow} warm → cold)`,
+        ...vectorLines,
         `${Math.round(bytes / size)} bytes/item (${(bytes / 1048576).toFixed(0)} MB)`,
       ].join("\n  "),
     );

@@ -185,12 +185,15 @@ export const memoryMigrations: Migration[] = [
     // a sqlite-vec virtual table: a database never needs the extension to be opened, checked, backed up or
     // forgotten from. `current` mirrors "not superseded" (a trigger), so the counts of the embed backlog are
     // index counts; deleting a float vector deletes its bits (a trigger), deleting an item both (cascade).
+    // `seq` grows with every write (a replaced vector gets a new one), so a process that keeps the bits in
+    // memory reads only what was written since it last looked.
     version: 105,
     name: "memory embedding sign bits",
     up: (db) => {
       db.exec(`
         CREATE TABLE memory_embedding_bits (
-          item_id INTEGER PRIMARY KEY REFERENCES memory_items(id) ON DELETE CASCADE,
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          item_id INTEGER NOT NULL UNIQUE REFERENCES memory_items(id) ON DELETE CASCADE,
           model TEXT NOT NULL,
           dim INTEGER NOT NULL,
           current INTEGER NOT NULL DEFAULT 1,

@@ -118,9 +118,17 @@ export function vectorStatus(ctx: Ctx): VectorStatus {
 
 type Where = { sql: string; params: SqlValue[] };
 
-/** The `k` items whose sign bits are nearest `qbits`, among the vectors `same` selects (and the filters `f`). */
+/**
+ * The `k` items whose sign bits are nearest `qbits`, among the vectors `same` selects (and the filters `f`):
+ * from the bits kept in memory when this connection has them (see `resident`), else in SQL with sqlite-vec,
+ * else by a popcount here over the rows as they are read.
+ */
 function coarse(ctx: Ctx, qbits: Uint8Array, same: Where, f: Where | undefined, k: number): number[] {
   const { db } = ctx;
+  if (!f) {
+    const r = resident(ctx, same, qbits.length);
+    if (r) return nearestResident(r, qbits, k);
+  }
   const from = `memory_embedding_bits b${f ? " JOIN memory_items m ON m.id = b.item_id" : ""} WHERE ${same.sql}${f ? f.sql : ""}`;
   const params = [...same.params, ...(f ? f.params : [])];
   if (vectorSupport(db).available) {
@@ -135,22 +143,29 @@ function coarse(ctx: Ctx, qbits: Uint8Array, same: Where, f: Where | undefined, 
   }
   const ids: number[] = [];
   const dists: number[] = [];
-  const hist = new Int32Array(qbits.length * 8 + 1);
   for (const r of db.prepare<{ item_id: number; bits: Uint8Array }>(`SELECT b.item_id, b.bits FROM ${from}`).iterate(...params)) {
     const b = r.bits;
     let d = 0;
     for (let i = 0; i < qbits.length; i++) d += POP8[b[i]! ^ qbits[i]!]!;
     ids.push(r.item_id);
     dists.push(d);
-    hist[d]!++;
   }
-  if (ids.length <= k) return ids;
-  // The distance below which fewer than k lie; those, then enough at that distance.
+  return smallest(ids, dists, ids.length, qbits.length * 8, k);
+}
+
+/** The ids of the `k` smallest distances (ties at the cut in list order), through a histogram of distances. */
+function smallest(ids: ArrayLike<number>, dists: ArrayLike<number>, n: number, maxDist: number, k: number): number[] {
+  const out: number[] = [];
+  if (n <= k) {
+    for (let i = 0; i < n; i++) out.push(ids[i]!);
+    return out;
+  }
+  const hist = new Int32Array(maxDist + 1);
+  for (let i = 0; i < n; i++) hist[dists[i]!]!++;
   let cut = 0;
   for (let acc = 0; cut < hist.length && acc + hist[cut]! < k; cut++) acc += hist[cut]!;
-  const out: number[] = [];
-  for (let i = 0; i < ids.length; i++) if (dists[i]! < cut) out.push(ids[i]!);
-  for (let i = 0; i < ids.length && out.length < k; i++) if (dists[i] === cut) out.push(ids[i]!);
+  for (let i = 0; i < n; i++) if (dists[i]! < cut) out.push(ids[i]!);
+  for (let i = 0; i < n && out.length < k; i++) if (dists[i] === cut) out.push(ids[i]!);
   return out;
 }
 
@@ -159,6 +174,124 @@ const POP8 = Uint8Array.from({ length: 256 }, (_, i) => {
   for (let x = i; x; x >>= 1) n += x & 1;
   return n;
 });
+
+/**
+ * The sign bits of one selection (model and dimension) held in memory by a connection, as 32-bit words.
+ * Valid while nothing was written (PRAGMA data_version for other connections, total_changes() for this
+ * one); after a write, rows with a higher `seq` are appended when they are all that changed (the count
+ * tells), otherwise everything is read again. A stale entry costs recall at most, never correctness: the
+ * re-rank reads the float vectors, their model and the filters from the database.
+ */
+interface Resident {
+  words: number;
+  n: number;
+  ids: Int32Array;
+  bits: Uint32Array;
+  seq: number;
+  total: number;
+  sig: string;
+}
+
+const residents = new WeakMap<object, Map<string, Resident | number>>();
+
+/**
+ * The bits of `same` in memory, or undefined: a connection keeps them from its second vector search on (a
+ * one-off search is cheaper in SQL than reading every row), or from the first when sqlite-vec is unavailable.
+ */
+function resident(ctx: Ctx, same: Where, bytes: number): Resident | undefined {
+  const { db } = ctx;
+  let byKey = residents.get(db);
+  if (!byKey) residents.set(db, (byKey = new Map()));
+  const key = JSON.stringify(same.params);
+  const held = byKey.get(key);
+  if (held === undefined && vectorSupport(db).available) {
+    byKey.set(key, 1);
+    return undefined;
+  }
+  const dv = db.prepare<{ data_version: number }>("PRAGMA data_version").get()!.data_version;
+  const tc = db.prepare<{ t: number }>("SELECT total_changes() AS t").get()!.t;
+  const sig = `${dv}:${tc}`;
+  let r = typeof held === "object" ? held : undefined;
+  if (r && r.sig === sig) return r;
+  const now = db.prepare<{ n: number; s: number }>("SELECT count(*) AS n, coalesce(max(seq), 0) AS s FROM memory_embedding_bits").get()!;
+  const words = Math.ceil(bytes / 4);
+  if (r && r.words === words && now.n >= r.total) {
+    const added = db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_embedding_bits WHERE seq > ?").get(r.seq)!.n;
+    if (now.n === r.total + added) {
+      load(db, r, same, `b.seq > ${r.seq} AND `);
+      Object.assign(r, { seq: now.s, total: now.n, sig });
+      return r;
+    }
+  }
+  r = { words, n: 0, ids: new Int32Array(1024), bits: new Uint32Array(1024 * words), seq: now.s, total: now.n, sig };
+  load(db, r, same, "");
+  byKey.set(key, r);
+  return r;
+}
+
+/** Appends the rows of `same` (after `more`, a condition on b.seq) to a resident selection. */
+function load(db: Ctx["db"], r: Resident, same: Where, more: string): void {
+  const pad = new Uint8Array(r.words * 4);
+  const asWords = new Uint32Array(pad.buffer);
+  for (const row of db.prepare<{ item_id: number; bits: Uint8Array }>(`SELECT b.item_id, b.bits FROM memory_embedding_bits b WHERE ${more}${same.sql} ORDER BY b.seq`).iterate(...same.params)) {
+    if (r.n === r.ids.length) {
+      const ids = new Int32Array(r.ids.length * 2);
+      ids.set(r.ids);
+      const bits = new Uint32Array(r.bits.length * 2);
+      bits.set(r.bits);
+      Object.assign(r, { ids, bits });
+    }
+    pad.fill(0);
+    pad.set(row.bits.subarray(0, pad.length));
+    r.ids[r.n] = row.item_id;
+    r.bits.set(asWords, r.n * r.words);
+    r.n++;
+  }
+}
+
+/** Above this many vectors, the resident scan first ranks all of them by their first PREFIX_WORDS words only. */
+const TWO_STAGE = 50_000;
+const PREFIX_WORDS = 8;
+
+/**
+ * The `k` nearest of a resident selection. A large one is scanned in two stages: the Hamming distance of
+ * the first 256 bits of every vector (a third of the work at 768 dimensions), then the full distance of the
+ * best 16·k of those.
+ */
+function nearestResident(r: Resident, qbits: Uint8Array, k: number): number[] {
+  const pad = new Uint8Array(r.words * 4);
+  pad.set(qbits.subarray(0, pad.length));
+  const q = new Uint32Array(pad.buffer);
+  const { bits, words, n } = r;
+  const all = new Int32Array(n);
+  for (let i = 0; i < n; i++) all[i] = i;
+  let rows: ArrayLike<number> = all;
+  if (n > TWO_STAGE && words > PREFIX_WORDS * 2) {
+    const d = hamming(bits, words, q, all, n, PREFIX_WORDS);
+    rows = Int32Array.from(smallest(all, d, n, PREFIX_WORDS * 32, k * 16));
+  }
+  const d = hamming(bits, words, q, rows, rows.length, words);
+  const ids = smallest(rows, d, rows.length, words * 32, k).map((i) => r.ids[i]!);
+  // A replaced vector may be held twice (its old and new bits): each id once.
+  return [...new Set(ids)];
+}
+
+/** Hamming distances between `q` and the rows `rows` of `bits` (`words` per row), over their first `upto` words. */
+function hamming(bits: Uint32Array, words: number, q: Uint32Array, rows: ArrayLike<number>, n: number, upto: number): Uint16Array {
+  const out = new Uint16Array(n);
+  for (let j = 0; j < n; j++) {
+    const o = rows[j]! * words;
+    let d = 0;
+    for (let w = 0; w < upto; w++) {
+      let x = bits[o + w]! ^ q[w]!;
+      x -= (x >>> 1) & 0x55555555;
+      x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+      d += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+    }
+    out[j] = d;
+  }
+  return out;
+}
 
 /**
  * Adds the cosine similarity (`vec`) of the items nearest the query's embedding to the candidates, loading

@@ -181,6 +181,36 @@ describe(`memory vectors (${isBun ? "bun:sqlite" : "better-sqlite3"})`, () => {
     expect(withVec.flat().every((id) => ids.includes(id))).toBe(true);
   });
 
+  it("keeps a connection's sign bits in memory in step with vectors written, replaced and deleted, here or elsewhere", () => {
+    const { store, path } = open();
+    seeded(40, store);
+    const ctx = openCtx(store.db, configSchema.parse({}), () => NOW);
+    const find = (_: MemoryStore, v: number[]) => {
+      const cand = new Map<number, Candidate>();
+      addVectorScores(ctx, cand, v, { sql: " AND m.superseded_by IS NULL", params: [] }, 3, "m1");
+      return [...cand.entries()].sort((a, b) => b[1].vec - a[1].vec).map(([id]) => id).slice(0, 3);
+    };
+    // The first vector search scans in SQL, the later ones in memory.
+    for (let i = 0; i < 3; i++) find(store, randomVector());
+    const target = randomVector();
+    const id = store.remember({ content: "written after the bits were read" }).item.id;
+    store.setEmbedding(id, target, "m1");
+    expect(find(store, target)[0]).toBe(id);
+    store.setEmbedding(id, target, "m2");
+    expect(find(store, target)).not.toContain(id);
+    store.setEmbedding(id, target, "m1");
+    expect(find(store, target)[0]).toBe(id);
+    store.forget([id]);
+    expect(find(store, target)).not.toContain(id);
+    // Another connection's writes.
+    const other = open(path).store;
+    const id2 = other.remember({ content: "written by another process" }).item.id;
+    other.setEmbedding(id2, target, "m1");
+    expect(find(store, target)[0]).toBe(id2);
+    other.forget([id2]);
+    expect(find(store, target)).not.toContain(id2);
+  });
+
   it("searches lexically as before when vectors are unavailable or no query vector is given", () => {
     const { store, path } = open();
     const words = store.rememberMany(["tomatoes in the garden", "tomato soup recipe", "a trip to Lyon"].map((content) => ({ content }))).ids;
