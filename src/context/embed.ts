@@ -144,12 +144,26 @@ export async function embedBacklog(opts: EmbedBacklogOptions): Promise<EmbedBack
   }
   let embedded = 0;
   let after = 0;
+  let reached = false;
+  const host = target.backend === "ollama" ? ollamaHost(config.ollama.host, env) : undefined;
   opts.onProgress?.({ embedded, total, model: target.model });
   while (!signal?.aborted) {
     // A cloud backend is never given a private item.
     const rows = es.embeddingBacklog({ model: target.model, afterId: after, limit: batch, audience });
     if (!rows.length) break;
     after = rows[rows.length - 1]!.id;
+    if (!reached) {
+      // Is anyone there? Asked before the first batch and never logged as a model call, so a machine with no
+      // model running gets one line (and a background embedder writes nothing to the database).
+      const h = await backend.health({ timeoutMs: QUERY_EMBED_TIMEOUT_MS }).catch((err) => ({ ok: false, detail: String((err as Error)?.message ?? err) }));
+      if (signal?.aborted) break;
+      if (!h.ok) {
+        const f = { kind: "connection" as const, reason: h.detail.split("\n", 1)[0]!.slice(0, 300), host };
+        if (opts.run) recordFailure(opts.run, { backend: target.backend, model: target.model, kind: f.kind, reason: f.reason });
+        throw embedError(target, f);
+      }
+      reached = true;
+    }
     let vectors: number[][];
     try {
       vectors = await backend.embed(
@@ -160,7 +174,7 @@ export async function embedBacklog(opts: EmbedBacklogOptions): Promise<EmbedBack
       if (signal?.aborted) break;
       const f = failureOf(err);
       if (opts.run && f.kind !== "other") recordFailure(opts.run, { backend: target.backend, model: target.model, kind: f.kind, reason: f.reason });
-      throw embedError(target, { ...f, host: f.host ?? (target.backend === "ollama" ? ollamaHost(config.ollama.host, env) : undefined) }, err);
+      throw embedError(target, { ...f, host: f.host ?? host }, err);
     }
     if (vectors.length !== rows.length || vectors.some((v) => !Array.isArray(v) || !v.length)) {
       throw new EnvironmentError(`the embed model '${target.model}' answered ${vectors.length} vector(s) for ${rows.length} text(s)`, {
