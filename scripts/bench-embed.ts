@@ -42,6 +42,11 @@ const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on("data", (c) => chunks.push(c));
   req.on("end", () => {
+    if (req.url === "/api/version") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"version":"0.12.6"}');
+      return;
+    }
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
     const input: string[] = Array.isArray(body.input) ? body.input : [body.input];
     const text = JSON.stringify({ model: body.model, embeddings: input.map(vectorOf), total_duration: 1, load_duration: 1, prompt_eval_count: input.length });
