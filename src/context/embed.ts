@@ -28,6 +28,8 @@ export { EMBED_BACKOFF_MS, embedderRunning, inBackoff, readFailure, takeEmbedLoc
 export const EMBED_BATCH = 32;
 /** How long a search waits for its query's vector before going on lexical. */
 export const QUERY_EMBED_TIMEOUT_MS = 2_000;
+/** The longest query text sent to be embedded. */
+const QUERY_MAX_CHARS = 4_000;
 
 export interface EmbedTarget {
   backend: BackendName;
@@ -232,7 +234,8 @@ export async function queryEmbedding(ctx: QueryEmbeddingContext, text: string): 
   if (!backend.embed) return undefined;
   const timer = AbortSignal.timeout(ctx.timeoutMs ?? QUERY_EMBED_TIMEOUT_MS);
   try {
-    const [vector] = await backend.embed([text], { model: target.model, signal: timer });
+    // A long request (a pasted file) is embedded by its beginning: its vector is for finding, not for storing.
+    const [vector] = await backend.embed([text.slice(0, QUERY_MAX_CHARS)], { model: target.model, signal: timer });
     if (ctx.run && readFailure(ctx.run)) clearFailure(ctx.run);
     return vector?.length ? { vector, model: target.model } : undefined;
   } catch (err) {

@@ -7,6 +7,8 @@
 import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/app/db.ts";
 import { embedderRunning } from "../../src/context/embed.ts";
@@ -369,5 +371,33 @@ describe("the context", () => {
     const second = await paiAsync(["ask", "what do I drink?"], { home: h, env });
     expect(second.code, second.stderr).toBe(0);
     expect(systemOfLastAnswer()).toContain(DRINK);
+  });
+});
+
+describe("pai mcp", () => {
+  it("memory_search finds by meaning for a local client; a cloud client gets shareable items only", async () => {
+    const s = await fake();
+    const h = home({}, [{ text: DRINK }, { text: MOVE }, { text: "I drink my morning tea with a biscuit", private: true }]);
+    expect((await paiAsync(["memory", "embed"], { home: h, env: { OLLAMA_HOST: s.url } })).code).toBe(0);
+    const found = async (client: "local" | "cloud") => {
+      const env: Record<string, string> = {};
+      for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+      Object.assign(env, { PAI_HOME: h, OLLAMA_HOST: s.url });
+      delete env.PAI_DEBUG;
+      const c = new Client({ name: "pai-test", version: "0.0.0" });
+      await c.connect(new StdioClientTransport({ command: PAI_BIN, args: ["mcp", "--client", client], env, cwd: ROOT, stderr: "pipe" }));
+      try {
+        const r = (await c.callTool({ name: "memory_search", arguments: { query: "what do I drink" } })) as { content: { text: string }[] };
+        return (JSON.parse(r.content[0]!.text).results as { content: string }[]).map((x) => x.content);
+      } finally {
+        await c.close();
+      }
+    };
+    const local = await found("local");
+    expect(local.slice(0, 2).sort()).toEqual([DRINK, "I drink my morning tea with a biscuit"].sort());
+    const cloud = await found("cloud");
+    expect(cloud[0]).toBe(DRINK);
+    expect(cloud).not.toContain("I drink my morning tea with a biscuit");
+    expect(embedCalls(s).filter((q) => JSON.stringify(q.body.input) === JSON.stringify(["what do I drink"]))).toHaveLength(2);
   });
 });
