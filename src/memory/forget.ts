@@ -1,8 +1,8 @@
 /**
- * Forgetting, memory's part: deleting items for good (their text, index entries, embeddings, tier rows and
- * links, with secure-delete on and the write-ahead log emptied), and choosing what goes with the items asked
- * for: every version of an edited item, and the action memories that quote one. The copies other concerns
- * hold are blanked by the caller with the same needles (src/app/forget.ts).
+ * Forgetting, memory's part: deleting items for good (their text, index entries, embeddings and their sign
+ * bits, tier rows and links, with secure-delete on and the write-ahead log emptied), and choosing what goes
+ * with the items asked for: every version of an edited item, and the action memories that quote one. The
+ * copies other concerns hold are blanked by the caller with the same needles (src/app/forget.ts).
  */
 import type { Ctx } from "./rows.ts";
 import { dateWords } from "./text.ts";

@@ -153,20 +153,16 @@ function coarse(ctx: Ctx, qbits: Uint8Array, same: Where, f: Where | undefined, 
   return smallest(ids, dists, ids.length, qbits.length * 8, k);
 }
 
-/** The ids of the `k` smallest distances (ties at the cut in list order), through a histogram of distances. */
+/** The ids of the `k` smallest distances, nearest first, through a histogram of distances. */
 function smallest(ids: ArrayLike<number>, dists: ArrayLike<number>, n: number, maxDist: number, k: number): number[] {
-  const out: number[] = [];
-  if (n <= k) {
-    for (let i = 0; i < n; i++) out.push(ids[i]!);
-    return out;
-  }
   const hist = new Int32Array(maxDist + 1);
   for (let i = 0; i < n; i++) hist[dists[i]!]!++;
   let cut = 0;
   for (let acc = 0; cut < hist.length && acc + hist[cut]! < k; cut++) acc += hist[cut]!;
-  for (let i = 0; i < n; i++) if (dists[i]! < cut) out.push(ids[i]!);
-  for (let i = 0; i < n && out.length < k; i++) if (dists[i] === cut) out.push(ids[i]!);
-  return out;
+  const pick: number[] = [];
+  for (let i = 0; i < n; i++) if (dists[i]! < cut) pick.push(i);
+  for (let i = 0; i < n && pick.length < k; i++) if (dists[i] === cut) pick.push(i);
+  return pick.sort((a, b) => dists[a]! - dists[b]! || a - b).map((i) => ids[i]!);
 }
 
 const POP8 = Uint8Array.from({ length: 256 }, (_, i) => {
@@ -223,7 +219,8 @@ function resident(ctx: Ctx, same: Where, bytes: number): Resident | undefined {
       return r;
     }
   }
-  r = { words, n: 0, ids: new Int32Array(1024), bits: new Uint32Array(1024 * words), seq: now.s, total: now.n, sig };
+  const room = Math.max(1024, now.n);
+  r = { words, n: 0, ids: new Int32Array(room), bits: new Uint32Array(room * words), seq: now.s, total: now.n, sig };
   load(db, r, same, "");
   byKey.set(key, r);
   return r;
@@ -316,15 +313,27 @@ export function addVectorScores(
   const k = Math.max(RERANK, want * 4);
   const qbits = signBits(qv);
   const same: Where = model === undefined ? { sql: "b.dim = ?", params: [qv.length] } : { sql: "b.model = ? AND b.dim = ?", params: [model, qv.length] };
+  // The ids that pass the filters, in the order given.
+  const pass = (ids: number[]) => {
+    const ok = new Set(
+      db
+        .prepare<{ id: number }>(`SELECT m.id FROM memory_items m WHERE m.id IN (SELECT value FROM json_each(?))${f.sql}`)
+        .all(JSON.stringify(ids), ...f.params)
+        .map((r) => r.id),
+    );
+    return ids.filter((id) => ok.has(id));
+  };
   let near = coarse(ctx, qbits, same, undefined, k);
   if (f.sql && near.length) {
     const all = near.length;
-    near = db
-      .prepare<{ id: number }>(`SELECT m.id FROM memory_items m WHERE m.id IN (SELECT value FROM json_each(?))${f.sql}`)
-      .all(JSON.stringify(near), ...f.params)
-      .map((r) => r.id);
-    // Too few of the nearest pass the filters: the nearest among the filtered items (slower, exact).
-    if (near.length < want && all >= k) near = coarse(ctx, qbits, same, f, k);
+    near = pass(near);
+    // Too few of the nearest pass the filters: sixteen times as many, then the nearest among the filtered
+    // items (exact, and slower: every vector's item is read).
+    if (near.length < want && all >= k) {
+      const wide = coarse(ctx, qbits, same, undefined, k * 16);
+      near = pass(wide).slice(0, k);
+      if (near.length < want && wide.length >= k * 16) near = coarse(ctx, qbits, same, f, k);
+    }
   }
   const passed = new Set(near);
   const ids = [...new Set([...near, ...cand.keys()])];
