@@ -175,7 +175,7 @@ export async function embedBacklog(opts: EmbedBacklogOptions): Promise<EmbedBack
     } catch (err) {
       if (signal?.aborted) break;
       const f = failureOf(err);
-      if (opts.run && f.kind !== "other") recordFailure(opts.run, { backend: target.backend, model: target.model, kind: f.kind, reason: f.reason });
+      if (opts.run) recordFailure(opts.run, { backend: target.backend, model: target.model, kind: f.kind, reason: f.reason });
       throw embedError(target, { ...f, host: f.host ?? host }, err);
     }
     if (vectors.length !== rows.length || vectors.some((v) => !Array.isArray(v) || !v.length)) {
@@ -187,7 +187,8 @@ export async function embedBacklog(opts: EmbedBacklogOptions): Promise<EmbedBack
     embedded += rows.length;
     opts.onProgress?.({ embedded, total, model: target.model });
   }
-  if (opts.run && !signal?.aborted) clearFailure(opts.run);
+  // The model answered: an earlier failure is no longer the latest word on it.
+  if (opts.run && reached && embedded > 0) clearFailure(opts.run);
   return result(embedded, !!signal?.aborted);
 }
 
@@ -240,7 +241,7 @@ export async function queryEmbedding(ctx: QueryEmbeddingContext, text: string): 
     return vector?.length ? { vector, model: target.model } : undefined;
   } catch (err) {
     const f = timer.aborted ? { kind: "timeout" as const, reason: `no vector within ${ctx.timeoutMs ?? QUERY_EMBED_TIMEOUT_MS} ms` } : failureOf(err);
-    if (ctx.run && f.kind !== "other") recordFailure(ctx.run, { backend: target.backend, model: target.model, kind: f.kind, reason: f.reason });
+    if (ctx.run) recordFailure(ctx.run, { backend: target.backend, model: target.model, kind: f.kind, reason: f.reason });
     return undefined;
   }
 }
