@@ -299,6 +299,14 @@ describe("in the background", () => {
     await until("the embedder's end", () => embedderRunning(paths(h).run) === undefined);
     expect(existsSync(join(paths(h).run, "embed.lock"))).toBe(false);
     expect((await search(h, env, "what do I drink")).map((x) => x.id)).toEqual(ids);
+    // So do an import and an edit (the correction is a new item).
+    writeFileSync(join(h, "more.jsonl"), `${JSON.stringify({ content: "Espresso after lunch", visibility: "shareable" })}\n`);
+    expect(pai(["memory", "import", "--quiet", join(h, "more.jsonl")], { home: h, env }).code).toBe(0);
+    await until("the imported item's vector", () => vectors(h).size === 2);
+    await until("the embedder's end", () => embedderRunning(paths(h).run) === undefined);
+    expect(pai(["memory", "edit", String(ids[0]), "I have an oat-milk flat white every morning"], { home: h, env }).code).toBe(0);
+    await until("the correction's vector", () => vectors(h).size === 3);
+    await until("the embedder's end", () => embedderRunning(paths(h).run) === undefined);
 
     // A model that fails is not tried again on its own within the back-off: later writes start no embedder.
     const dead = { OLLAMA_HOST: "http://127.0.0.1:9" };
@@ -309,7 +317,7 @@ describe("in the background", () => {
     expect(pai(["remember", ALLERGY], { home: h, env }).code).toBe(0);
     await new Promise((res) => setTimeout(res, 1500));
     expect(embedCalls(s).length).toBe(before);
-    expect(vectors(h).size).toBe(1);
+    expect(vectors(h).size).toBe(3);
   });
 });
 
