@@ -129,7 +129,8 @@ function coarse(ctx: Ctx, qbits: Uint8Array, same: Where, f: Where | undefined, 
     const r = resident(ctx, same, qbits.length);
     if (r) return nearestResident(r, qbits, k);
   }
-  const from = `memory_embedding_bits b${f ? " JOIN memory_items m ON m.id = b.item_id" : ""} WHERE ${same.sql}${f ? f.sql : ""}`;
+  // Every row is read either way: in table order, not through the model's index (which would also sort).
+  const from = `memory_embedding_bits b${f ? " JOIN memory_items m ON m.id = b.item_id" : " NOT INDEXED"} WHERE ${same.sql}${f ? f.sql : ""}`;
   const params = [...same.params, ...(f ? f.params : [])];
   if (vectorSupport(db).available) {
     try {
@@ -214,35 +215,41 @@ function resident(ctx: Ctx, same: Where, bytes: number): Resident | undefined {
   if (r && r.words === words && now.n >= r.total) {
     const added = db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_embedding_bits WHERE seq > ?").get(r.seq)!.n;
     if (now.n === r.total + added) {
-      load(db, r, same, `b.seq > ${r.seq} AND `);
+      load(db, r, same, r.seq);
       Object.assign(r, { seq: now.s, total: now.n, sig });
       return r;
     }
   }
   const room = Math.max(1024, now.n);
   r = { words, n: 0, ids: new Int32Array(room), bits: new Uint32Array(room * words), seq: now.s, total: now.n, sig };
-  load(db, r, same, "");
+  load(db, r, same, 0);
   byKey.set(key, r);
   return r;
 }
 
-/** Appends the rows of `same` (after `more`, a condition on b.seq) to a resident selection. */
-function load(db: Ctx["db"], r: Resident, same: Where, more: string): void {
+/** Appends the rows of `same` written after `afterSeq` to a resident selection (in pages: faster than a row at a time). */
+function load(db: Ctx["db"], r: Resident, same: Where, afterSeq: number): void {
   const pad = new Uint8Array(r.words * 4);
   const asWords = new Uint32Array(pad.buffer);
-  for (const row of db.prepare<{ item_id: number; bits: Uint8Array }>(`SELECT b.item_id, b.bits FROM memory_embedding_bits b WHERE ${more}${same.sql} ORDER BY b.seq`).iterate(...same.params)) {
-    if (r.n === r.ids.length) {
-      const ids = new Int32Array(r.ids.length * 2);
-      ids.set(r.ids);
-      const bits = new Uint32Array(r.bits.length * 2);
-      bits.set(r.bits);
+  const page = db.prepare<{ seq: number; item_id: number; bits: Uint8Array }>(
+    `SELECT b.seq, b.item_id, b.bits FROM memory_embedding_bits b NOT INDEXED WHERE b.seq > ? AND ${same.sql} ORDER BY b.seq LIMIT 4096`,
+  );
+  for (let rows = page.all(afterSeq, ...same.params); rows.length; rows = page.all(rows[rows.length - 1]!.seq, ...same.params)) {
+    if (r.n + rows.length > r.ids.length) {
+      const room = Math.max(r.ids.length * 2, r.n + rows.length);
+      const ids = new Int32Array(room);
+      ids.set(r.ids.subarray(0, r.n));
+      const bits = new Uint32Array(room * r.words);
+      bits.set(r.bits.subarray(0, r.n * r.words));
       Object.assign(r, { ids, bits });
     }
-    pad.fill(0);
-    pad.set(row.bits.subarray(0, pad.length));
-    r.ids[r.n] = row.item_id;
-    r.bits.set(asWords, r.n * r.words);
-    r.n++;
+    for (const row of rows) {
+      pad.fill(0);
+      pad.set(row.bits.subarray(0, pad.length));
+      r.ids[r.n] = row.item_id;
+      r.bits.set(asWords, r.n * r.words);
+      r.n++;
+    }
   }
 }
 
