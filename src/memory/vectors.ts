@@ -156,6 +156,11 @@ function coarse(ctx: Ctx, qbits: Uint8Array, same: Where, f: Where | undefined, 
 
 /** The ids of the `k` smallest distances, nearest first, through a histogram of distances. */
 function smallest(ids: ArrayLike<number>, dists: ArrayLike<number>, n: number, maxDist: number, k: number): number[] {
+  return smallestAt(dists, n, maxDist, k).map((i) => ids[i]!);
+}
+
+/** The positions of the `k` smallest distances, nearest first. */
+function smallestAt(dists: ArrayLike<number>, n: number, maxDist: number, k: number): number[] {
   const hist = new Int32Array(maxDist + 1);
   for (let i = 0; i < n; i++) hist[dists[i]!]!++;
   let cut = 0;
@@ -163,7 +168,7 @@ function smallest(ids: ArrayLike<number>, dists: ArrayLike<number>, n: number, m
   const pick: number[] = [];
   for (let i = 0; i < n; i++) if (dists[i]! < cut) pick.push(i);
   for (let i = 0; i < n && pick.length < k; i++) if (dists[i] === cut) pick.push(i);
-  return pick.sort((a, b) => dists[a]! - dists[b]! || a - b).map((i) => ids[i]!);
+  return pick.sort((a, b) => dists[a]! - dists[b]! || a - b);
 }
 
 const POP8 = Uint8Array.from({ length: 256 }, (_, i) => {
@@ -267,24 +272,23 @@ function nearestResident(r: Resident, qbits: Uint8Array, k: number): number[] {
   pad.set(qbits.subarray(0, pad.length));
   const q = new Uint32Array(pad.buffer);
   const { bits, words, n } = r;
-  const all = new Int32Array(n);
-  for (let i = 0; i < n; i++) all[i] = i;
-  let rows: ArrayLike<number> = all;
-  if (n > TWO_STAGE && words > PREFIX_WORDS * 2) {
-    const d = hamming(bits, words, q, all, n, PREFIX_WORDS);
-    rows = Int32Array.from(smallest(all, d, n, PREFIX_WORDS * 32, k * 16));
-  }
-  const d = hamming(bits, words, q, rows, rows.length, words);
-  const ids = smallest(rows, d, rows.length, words * 32, k).map((i) => r.ids[i]!);
+  let rows: number[] | undefined;
+  if (n > TWO_STAGE && words > PREFIX_WORDS * 2) rows = smallestAt(hamming(bits, words, q, undefined, n, PREFIX_WORDS), n, PREFIX_WORDS * 32, k * 16);
+  const m = rows ? rows.length : n;
+  const d = hamming(bits, words, q, rows, m, words);
+  const ids = smallestAt(d, m, words * 32, k).map((i) => r.ids[rows ? rows[i]! : i]!);
   // A replaced vector may be held twice (its old and new bits): each id once.
   return [...new Set(ids)];
 }
 
-/** Hamming distances between `q` and the rows `rows` of `bits` (`words` per row), over their first `upto` words. */
-function hamming(bits: Uint32Array, words: number, q: Uint32Array, rows: ArrayLike<number>, n: number, upto: number): Uint16Array {
+/**
+ * Hamming distances between `q` and rows of `bits` (`words` per row: the rows at the positions `rows`, or
+ * the first `n`), over their first `upto` words.
+ */
+function hamming(bits: Uint32Array, words: number, q: Uint32Array, rows: number[] | undefined, n: number, upto: number): Uint16Array {
   const out = new Uint16Array(n);
   for (let j = 0; j < n; j++) {
-    const o = rows[j]! * words;
+    const o = (rows ? rows[j]! : j) * words;
     let d = 0;
     for (let w = 0; w < upto; w++) {
       let x = bits[o + w]! ^ q[w]!;
