@@ -12,7 +12,7 @@ import { loadConfig, readRawConfig } from "../config/index.ts";
 import { PaiError } from "../kernel/errors.ts";
 import { TELOS_FILES, type Paths } from "../kernel/paths.ts";
 import { integrityCheck, looksLikeSqlite, openDatabase, type Database } from "../kernel/storage/index.ts";
-import { embeddingStatus } from "../context/embed.ts";
+import { embeddingStatus } from "../context/embed-status.ts";
 import { isLoopbackUrl } from "../models/audience.ts";
 import { checkTelos } from "../telos/index.ts";
 import { inspectInstall } from "./install-state.ts";

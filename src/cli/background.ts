@@ -26,7 +26,9 @@ export function spawnDetached(home: Home, args: string[]): void {
 /** Starts the background embedder when items wait for a vector and nothing else will embed them. */
 export async function startEmbedder(home: Home): Promise<void> {
   try {
-    const { embeddingsEnabled, embedTarget, embedderRunning, hasBacklog, inBackoff } = await import("../context/embed.ts");
+    // The light modules only: no model SDK is loaded unless an embedder starts (in its own process).
+    const { embeddingsEnabled, embedTarget, hasBacklog } = await import("../context/embed-target.ts");
+    const { embedderRunning, inBackoff } = await import("../context/embed-state.ts");
     const config = home.config;
     if (!embeddingsEnabled(config) || config.memory.incognito) return;
     const run = home.paths.run;

@@ -17,11 +17,15 @@ import type { Config } from "../config/schema.ts";
 import { EnvironmentError, PaiError, UserError } from "../kernel/errors.ts";
 import type { Database } from "../kernel/storage/index.ts";
 import type { Audience } from "../kernel/privacy.ts";
-import { backendAudience, BackendFailure, getBackend, ollamaHost, resolveModel, type BackendName, type ModelBackend } from "../models/index.ts";
+import { BackendFailure, getBackend, ollamaHost, type BackendName, type ModelBackend } from "../models/index.ts";
+import { embeddingsEnabled, embedTarget, hasBacklog, queryWanted, type EmbedTarget } from "./embed-target.ts";
 import { clearFailure, inBackoff, readFailure, recordFailure, takeEmbedLock, type EmbedFailure, type EmbedFailureKind } from "./embed-state.ts";
 import { embeddingStore } from "./embed-store.ts";
-import type { SearchOptions, VectorStatus } from "../memory/types.ts";
+import { failureFix } from "./embed-status.ts";
+import type { SearchOptions } from "../memory/types.ts";
 
+export { embeddingsEnabled, embedTarget, hasBacklog, queryWanted, type EmbedTarget } from "./embed-target.ts";
+export { embeddingStatus, failureFix, type EmbeddingStatus } from "./embed-status.ts";
 export { EMBED_BACKOFF_MS, embedderRunning, inBackoff, readFailure, takeEmbedLock, type EmbedFailure } from "./embed-state.ts";
 
 /** Texts per request to the embed model. */
@@ -30,22 +34,6 @@ export const EMBED_BATCH = 32;
 export const QUERY_EMBED_TIMEOUT_MS = 2_000;
 /** The longest query text sent to be embedded. */
 const QUERY_MAX_CHARS = 4_000;
-
-export interface EmbedTarget {
-  backend: BackendName;
-  model: string;
-  audience: Audience;
-}
-
-/** The backend and model that embed, and who that backend is for privacy. */
-export function embedTarget(config: Config, env: NodeJS.ProcessEnv = process.env): EmbedTarget {
-  const { backend, model } = resolveModel({ purpose: "embed", config });
-  return { backend, model, audience: backendAudience(backend, config, env) };
-}
-
-export function embeddingsEnabled(config: Config): boolean {
-  return config.memory.embeddings !== "off";
-}
 
 export interface EmbedProgress {
   /** Items embedded so far in this run. */
@@ -92,14 +80,6 @@ function failureOf(err: unknown): { kind: EmbedFailureKind; reason: string; host
     e = (e as { cause?: unknown }).cause;
   }
   return { kind: "other", reason: String((err as Error)?.message ?? err).split("\n", 1)[0]!.slice(0, 300) };
-}
-
-/** What to do about a failure of the embed model, in words (for errors, notices and doctor). */
-export function failureFix(f: Pick<EmbedFailure, "kind" | "model" | "backend">): string {
-  if (f.kind === "no_embeddings") return "set models.embed.backend ollama ('pai config set models.embed.backend ollama')";
-  if (f.kind === "model_not_found") return `run 'ollama pull ${f.model}' or set another model with 'pai config set ollama.embedModel NAME'`;
-  if (f.kind === "connection") return `start Ollama ('ollama serve') and run 'ollama pull ${f.model}', or set ollama.host / models.embed`;
-  return `check the embed model (${f.model}), then run 'pai memory embed'`;
 }
 
 /** The error for a failure of the embed model: one line with the fix. */
@@ -192,21 +172,6 @@ export async function embedBacklog(opts: EmbedBacklogOptions): Promise<EmbedBack
   return result(embedded, !!signal?.aborted);
 }
 
-/** How many of the newest items `hasBacklog` looks at when asked about recent writes only. */
-const RECENT_ITEMS = 1000;
-
-/**
- * Whether the backlog holds anything this embed backend may embed. `recent`: among the newest items only (the
- * cheap check after a write, which looks no further back than what it could have written; an embedder once
- * started embeds the whole backlog).
- */
-export function hasBacklog(db: Database, config: Config, env: NodeJS.ProcessEnv = process.env, opts: { recent?: boolean } = {}): boolean {
-  const t = embedTarget(config, env);
-  const es = embeddingStore(db, config);
-  const afterId = opts.recent ? Math.max(0, es.newestId() - RECENT_ITEMS) : 0;
-  return es.embeddingBacklog({ model: t.model, afterId, limit: 1, audience: t.audience }).length > 0;
-}
-
 export interface QueryEmbeddingContext {
   db: Database;
   config: Config;
@@ -225,12 +190,9 @@ export interface QueryEmbeddingContext {
  * or the model failed or was slow (then recorded).
  */
 export async function queryEmbedding(ctx: QueryEmbeddingContext, text: string): Promise<{ vector: number[]; model: string } | undefined> {
-  const { db, config, env = process.env } = ctx;
-  if (!embeddingsEnabled(config) || !text.trim()) return undefined;
-  const target = embedTarget(config, env);
-  if (target.audience === "cloud" && ctx.audience !== "cloud") return undefined;
-  if (!embeddingStore(db, config).hasVectors(target.model)) return undefined;
-  if (ctx.run && inBackoff(ctx.run, target.model)) return undefined;
+  const { env = process.env } = ctx;
+  const target = queryWanted(ctx, text);
+  if (!target) return undefined;
   const backend = backendFor({ ...ctx, env });
   if (!backend.embed) return undefined;
   const timer = AbortSignal.timeout(ctx.timeoutMs ?? QUERY_EMBED_TIMEOUT_MS);
@@ -249,53 +211,6 @@ export async function queryEmbedding(ctx: QueryEmbeddingContext, text: string): 
 /** The search options that rank by the query's vector (none without one). */
 export function vectorSearch(q: { vector: number[]; model: string } | undefined): Pick<SearchOptions, "queryEmbedding" | "embeddingModel"> {
   return q ? { queryEmbedding: q.vector, embeddingModel: q.model } : {};
-}
-
-export interface EmbeddingStatus {
-  enabled: boolean;
-  backend: BackendName;
-  model: string;
-  audience: Audience;
-  items: number;
-  embedded: number;
-  otherModels: number;
-  pending: number;
-  /** The last failure of this model, when it is the latest word on it. */
-  failure?: EmbedFailure;
-  /** One line when search is lexical for a reason the user can fix ("search is lexical: …"). */
-  notice?: string;
-  /** What to do about it. */
-  fix?: string;
-  /** Whether sqlite-vec serves the vector pass (else it runs in JavaScript: slower, same results). */
-  vectors: VectorStatus;
-}
-
-/** How embedding stands, for `pai memory stats` and `pai doctor`. */
-export function embeddingStatus(opts: { db: Database; config: Config; env?: NodeJS.ProcessEnv; run?: string }): EmbeddingStatus {
-  const { db, config, env = process.env } = opts;
-  const target = embedTarget(config, env);
-  const es = embeddingStore(db, config);
-  const counts = es.embeddingCounts(target.model);
-  const vectors = es.store.vectorStatus();
-  const enabled = embeddingsEnabled(config);
-  const recorded = opts.run ? readFailure(opts.run) : undefined;
-  const failure = recorded && recorded.model === target.model ? recorded : undefined;
-  let notice: string | undefined;
-  let fix: string | undefined;
-  if (enabled && target.backend === "anthropic") {
-    notice = "search is lexical: the embed backend anthropic has no embeddings";
-    fix = failureFix({ kind: "no_embeddings", model: target.model, backend: target.backend });
-  } else if (enabled && failure) {
-    const what =
-      failure.kind === "model_not_found"
-        ? `the embed model '${failure.model}' is missing`
-        : failure.kind === "connection"
-          ? `the embed model '${failure.model}' was unreachable`
-          : `the embed model '${failure.model}' failed (${failure.reason})`;
-    notice = `search is lexical: ${what} at ${failure.at.slice(0, 16).replace("T", " ")}Z`;
-    fix = `${failureFix(failure)}, then 'pai memory embed'`;
-  }
-  return { enabled, ...target, ...counts, vectors, ...(failure ? { failure } : {}), ...(notice ? { notice, fix } : {}) };
 }
 
 export interface EmbedPassOptions {

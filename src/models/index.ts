@@ -19,6 +19,8 @@ export type * from "./types.ts";
 export { BackendFailure, toPaiError } from "./errors.ts";
 export { listCalls, type CallRecord } from "./calllog.ts";
 export { numCtxFor } from "./ollama.ts";
+export { resolveModel, type Resolved } from "./resolve.ts";
+import { resolveModel } from "./resolve.ts";
 export { todayLine } from "./clock.ts";
 
 export const BACKENDS: readonly BackendName[] = ["ollama", "anthropic"];
@@ -26,30 +28,6 @@ export const BACKENDS: readonly BackendName[] = ["ollama", "anthropic"];
 export function parseBackendName(name: string): BackendName {
   if ((BACKENDS as readonly string[]).includes(name)) return name as BackendName;
   throw new UsageError(`unknown backend '${name}'`, { hint: `use one of: ${BACKENDS.join(", ")}` });
-}
-
-/** The `models.<key>` entry that configures a purpose. */
-function choiceKey(purpose: Purpose): "answer" | "extract" | "embed" {
-  if (purpose === "embed") return "embed";
-  if (purpose === "extract" || purpose === "consolidate") return "extract";
-  return "answer";
-}
-
-export interface Resolved {
-  backend: BackendName;
-  model: string;
-}
-
-/** Which backend and model serve a purpose: the flags, then config models.<purpose>, then backend.default. */
-export function resolveModel(opts: { purpose: Purpose; backend?: BackendName; model?: string; config: Config }): Resolved {
-  const config = opts.config;
-  const choice = config.models[choiceKey(opts.purpose)] ?? {};
-  const backend = opts.backend ?? choice.backend ?? config.backend.default;
-  const choiceApplies = (choice.backend ?? config.backend.default) === backend;
-  const fallback =
-    backend === "anthropic" ? config.anthropic.model : opts.purpose === "embed" ? config.ollama.embedModel : config.ollama.model;
-  const model = opts.model ?? (choiceApplies ? choice.model : undefined) ?? fallback;
-  return { backend, model };
 }
 
 /** A raw backend (no logging, no retries). */

@@ -6,7 +6,6 @@
  * A failure of the model is recorded by the pass and the back-off holds further passes (../../context/embed.ts).
  */
 import type { Config } from "../../config/index.ts";
-import { embedPass } from "../../context/embed.ts";
 import type { Paths } from "../../kernel/paths.ts";
 import type { Database } from "../../kernel/storage/index.ts";
 
@@ -52,7 +51,9 @@ export class EmbedPasses {
     }
     const { db, config, paths, log } = this.opts;
     const recent = this.passes++ % FULL_EVERY !== 0;
-    this.running = embedPass({ db, config, run: paths.run, signal: this.abort.signal, recent })
+    // The pipeline (with its model client) is loaded on the first pass, not when the daemon module is.
+    this.running = import("../../context/embed.ts")
+      .then(({ embedPass }) => embedPass({ db, config, run: paths.run, signal: this.abort.signal, recent }))
       .then((r) => {
         if (r?.embedded) log(`embedded ${r.embedded} item(s) with ${r.model} (${r.left} left)`);
       })

@@ -25,7 +25,8 @@ import { itemsOfWindow } from "../../memory/named.ts";
 import { MEMORY_KINDS, type MemoryItem, type MemoryKind } from "../../memory/types.ts";
 import { byRecency, condensed, coverage, groupOf, isKnowledge, matchPriority, MEMORY_PRIORITY } from "../policy.ts";
 import type { ContextItem, ContextSection, ContextSource } from "../types.ts";
-import { queryEmbedding, vectorSearch } from "../embed.ts";
+import { queryWanted } from "../embed-target.ts";
+import type { SearchOptions } from "../../memory/types.ts";
 
 export { MEMORY_PRIORITY };
 
@@ -94,13 +95,19 @@ export function memorySource(db: Database, config: Config, opts: MemorySourceOpt
       // With a named window, search for what is left of the request ("what did Bob say yesterday" → "bob").
       const searchFor = window ? (hasContentWords(window.rest) ? window.rest : "") : query;
       const terms = searchFor ? queryTerms(searchFor) : [];
-      const vector = searchFor ? await queryEmbedding({ db, config, env: opts.env, run: opts.run, audience: req.audience }, searchFor) : undefined;
+      // The pipeline (with its model client) is loaded only when the query is to be embedded.
+      const embedCtx = { db, config, env: opts.env, run: opts.run, audience: req.audience };
+      let vector: Pick<SearchOptions, "queryEmbedding" | "embeddingModel"> = {};
+      if (searchFor && queryWanted(embedCtx, searchFor)) {
+        const { queryEmbedding, vectorSearch } = await import("../embed.ts");
+        vector = vectorSearch(await queryEmbedding(embedCtx, searchFor));
+      }
       // Knowledge has places of its own: when exchanges and actions that share the request's words fill the
       // first search, knowledge is searched again on its own, so they cannot take the places of the one fact
       // that answers it. (Only then: one search is the common case.)
       const search = (limit: number, kinds?: readonly MemoryKind[]) =>
         store
-          .search(searchFor!, { limit: limit + windowIds.size, audience: req.audience, ...(kinds ? { kinds } : {}), ...vectorSearch(vector) })
+          .search(searchFor!, { limit: limit + windowIds.size, audience: req.audience, ...(kinds ? { kinds } : {}), ...vector })
           .filter((h) => !windowIds.has(h.id));
       const first = searchFor ? search(FIRST_SEARCH) : [];
       let knowledgeHits = first.filter((h) => isKnowledge(h.kind)).slice(0, MAX_MATCHES);
@@ -114,7 +121,7 @@ export function memorySource(db: Database, config: Config, opts: MemorySourceOpt
       const strength = new Map<number, number>();
       for (const group of [knowledgeHits, historyHits]) {
         const top = Math.max(group[0]?.score ?? 0, 1e-9);
-        for (const h of group) strength.set(h.id, Math.min(1, h.score / top) * Math.max(coverage(terms, tokens(h.content)), vector ? 0.5 : 0));
+        for (const h of group) strength.set(h.id, Math.min(1, h.score / top) * Math.max(coverage(terms, tokens(h.content)), vector.queryEmbedding ? 0.5 : 0));
       }
       const matched = (m: MemoryItem, base: number, rule: string): [number, string] => {
         const s = strength.get(m.id);

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
-import { itemJson, openMemory } from "../../../memory/index.ts";
+import { itemJson, openMemory, type SearchOptions } from "../../../memory/index.ts";
 import { examples, print, printJson, style, table, withJson } from "../../output.ts";
 import { itemRows, parseKind, parseLimit, parseTier } from "./shared.ts";
 
@@ -21,11 +21,16 @@ export function register(group: Command): void {
       const query = words.join(" ");
       const limit = parseLimit(opts.limit, 10);
       await withHome(async ({ db, config, paths }) => {
-        // The query's vector, when the store holds vectors of the embed model and a local model embeds it.
-        const { queryEmbedding, vectorSearch } = await import("../../../context/embed.ts");
-        const q = await queryEmbedding({ db, config, run: paths.run }, query);
+        // The query's vector, when the store holds vectors of the embed model and a local model embeds it (the
+        // pipeline, with its model client, is loaded only then).
+        const { queryWanted } = await import("../../../context/embed-target.ts");
+        let vector: Pick<SearchOptions, "queryEmbedding" | "embeddingModel"> = {};
+        if (queryWanted({ db, config, run: paths.run }, query)) {
+          const { queryEmbedding, vectorSearch } = await import("../../../context/embed.ts");
+          vector = vectorSearch(await queryEmbedding({ db, config, run: paths.run }, query));
+        }
         const hits = openMemory(db, config).search(query, {
-          ...vectorSearch(q),
+          ...vector,
           limit,
           tier: parseTier(opts.tier),
           kind: parseKind(opts.kind),

@@ -12,7 +12,7 @@ export function register(group: Command): void {
       const store = openMemory(db, config);
       store.retier();
       const s = store.stats();
-      const { embeddingStatus } = await import("../../../context/embed.ts");
+      const { embeddingStatus } = await import("../../../context/embed-status.ts");
       const e = embeddingStatus({ db, config, run: paths.run });
       if (opts.json) {
         return printJson({
