@@ -27,12 +27,13 @@ export function spawnDetached(home: Home, args: string[]): void {
 export async function startEmbedder(home: Home): Promise<void> {
   try {
     // The light modules only: no model SDK is loaded unless an embedder starts (in its own process).
-    const { embeddingsEnabled, embedTarget, hasBacklog } = await import("../context/embed-target.ts");
+    const { backendEmbeds, embeddingsEnabled, embedTarget, hasBacklog } = await import("../context/embed-target.ts");
     const { embedderRunning, inBackoff } = await import("../context/embed-state.ts");
     const config = home.config;
     if (!embeddingsEnabled(config) || config.memory.incognito) return;
     const run = home.paths.run;
-    if (embedderRunning(run) || inBackoff(run, embedTarget(config).model)) return;
+    const target = embedTarget(config);
+    if (!backendEmbeds(target.backend) || embedderRunning(run) || inBackoff(run, target.model)) return;
     if (!hasBacklog(home.db, config, process.env, { recent: true })) return;
     const { liveLease } = await import("../automation/daemon/state.ts");
     if (liveLease(home.db)) return;

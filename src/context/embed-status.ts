@@ -9,7 +9,7 @@ import type { Database } from "../kernel/storage/index.ts";
 import type { VectorStatus } from "../memory/types.ts";
 import type { BackendName } from "../models/types.ts";
 import { readFailure, type EmbedFailure } from "./embed-state.ts";
-import { embeddingsEnabled, embedTarget } from "./embed-target.ts";
+import { backendEmbeds, embeddingsEnabled, embedTarget } from "./embed-target.ts";
 import { embeddingStore } from "./embed-store.ts";
 
 /** What to do about a failure of the embed model, in words (for errors, notices and doctor). */
@@ -51,8 +51,8 @@ export function embeddingStatus(opts: { db: Database; config: Config; env?: Node
   const failure = recorded && recorded.model === target.model ? recorded : undefined;
   let notice: string | undefined;
   let fix: string | undefined;
-  if (enabled && target.backend === "anthropic") {
-    notice = "search is lexical: the embed backend anthropic has no embeddings";
+  if (enabled && !backendEmbeds(target.backend)) {
+    notice = `search is lexical: the embed backend ${target.backend} has no embeddings`;
     fix = failureFix({ kind: "no_embeddings", model: target.model, backend: target.backend });
   } else if (enabled && failure) {
     const what =

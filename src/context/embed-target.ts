@@ -28,6 +28,11 @@ export function embeddingsEnabled(config: Config): boolean {
   return config.memory.embeddings !== "off";
 }
 
+/** Whether the backend has embeddings at all (Anthropic's API has none): nothing is started for one that has not. */
+export function backendEmbeds(backend: BackendName): boolean {
+  return backend !== "anthropic";
+}
+
 /** How many of the newest items `hasBacklog` looks at when asked about recent writes only. */
 const RECENT_ITEMS = 1000;
 

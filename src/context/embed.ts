@@ -18,7 +18,7 @@ import { EnvironmentError, PaiError, UserError } from "../kernel/errors.ts";
 import type { Database } from "../kernel/storage/index.ts";
 import type { Audience } from "../kernel/privacy.ts";
 import { BackendFailure, getBackend, ollamaHost, type BackendName, type ModelBackend } from "../models/index.ts";
-import { embeddingsEnabled, embedTarget, hasBacklog, queryWanted, type EmbedTarget } from "./embed-target.ts";
+import { backendEmbeds, embeddingsEnabled, embedTarget, hasBacklog, queryWanted, type EmbedTarget } from "./embed-target.ts";
 import { clearFailure, inBackoff, readFailure, recordFailure, takeEmbedLock, type EmbedFailure, type EmbedFailureKind } from "./embed-state.ts";
 import { embeddingStore } from "./embed-store.ts";
 import { failureFix } from "./embed-status.ts";
@@ -235,7 +235,8 @@ export async function embedPass(opts: EmbedPassOptions): Promise<EmbedBacklogRes
   const { db, config, env = process.env, run } = opts;
   let last: EmbedBacklogResult | undefined;
   for (let round = 0; round < 3 && !opts.signal?.aborted; round++) {
-    if (!embeddingsEnabled(config) || inBackoff(run, embedTarget(config, env).model)) return last;
+    const target = embedTarget(config, env);
+    if (!embeddingsEnabled(config) || !backendEmbeds(target.backend) || inBackoff(run, target.model)) return last;
     if (!hasBacklog(db, config, env, { recent: opts.recent })) return last;
     const release = takeEmbedLock(run);
     if (!release) return last;

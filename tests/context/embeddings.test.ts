@@ -5,7 +5,7 @@
  * receives a private item; the background embedder fills vectors after `pai remember`.
  */
 import { spawn } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -255,6 +255,25 @@ describe("without a model", () => {
     expect(vectors(h).size).toBe(0);
     const stats = pai(["memory", "stats"], { home: h, env: { OLLAMA_HOST: s.url } });
     expect(stats.stderr).toMatch(/^pai: search is lexical: the embed model 'nomic-embed-text' is missing at .* — run 'ollama pull nomic-embed-text'/);
+  });
+});
+
+describe("an embed backend without embeddings", () => {
+  it("Anthropic: one line with the fix, a notice in stats, and no embedder started after a write", async () => {
+    const h = home({ models: { embed: { backend: "anthropic" } } }, [{ text: DRINK }]);
+    const r = pai(["memory", "embed"], { home: h });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe("pai: the embed backend anthropic has no embeddings — set models.embed.backend ollama ('pai config set models.embed.backend ollama'); search stays lexical meanwhile\n");
+    const run = paths(h).run;
+    expect(pai(["memory", "stats"], { home: h }).stderr).toBe(
+      "pai: search is lexical: the embed backend anthropic has no embeddings — set models.embed.backend ollama ('pai config set models.embed.backend ollama')\n",
+    );
+    // With the record emptied, a write must start nothing that would write it again.
+    writeFileSync(join(run, "embeddings.json"), "");
+    expect(pai(["remember", MOVE], { home: h }).code).toBe(0);
+    await new Promise((res) => setTimeout(res, 1000));
+    expect(readFileSync(join(run, "embeddings.json"), "utf8")).toBe("");
+    expect(vectors(h).size).toBe(0);
   });
 });
 
