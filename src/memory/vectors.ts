@@ -273,12 +273,30 @@ function nearestResident(r: Resident, qbits: Uint8Array, k: number): number[] {
   const q = new Uint32Array(pad.buffer);
   const { bits, words, n } = r;
   let rows: number[] | undefined;
-  if (n > TWO_STAGE && words > PREFIX_WORDS * 2) rows = smallestAt(hamming(bits, words, q, undefined, n, PREFIX_WORDS), n, PREFIX_WORDS * 32, k * 16);
+  if (n > TWO_STAGE && words > PREFIX_WORDS * 2) rows = smallestAt(prefixHamming(bits, words, q, n), n, PREFIX_WORDS * 32, k * 16);
   const m = rows ? rows.length : n;
   const d = hamming(bits, words, q, rows, m, words);
   const ids = smallestAt(d, m, words * 32, k).map((i) => r.ids[rows ? rows[i]! : i]!);
   // A replaced vector may be held twice (its old and new bits): each id once.
   return [...new Set(ids)];
+}
+
+const pop = (x: number) => {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+};
+
+/** Hamming distances over the first PREFIX_WORDS (8) words of each of the first `n` rows, unrolled. */
+function prefixHamming(bits: Uint32Array, words: number, q: Uint32Array, n: number): Uint16Array {
+  const out = new Uint16Array(n);
+  const [q0, q1, q2, q3, q4, q5, q6, q7] = [q[0]!, q[1]!, q[2]!, q[3]!, q[4]!, q[5]!, q[6]!, q[7]!];
+  for (let j = 0, o = 0; j < n; j++, o += words) {
+    out[j] =
+      pop(bits[o]! ^ q0) + pop(bits[o + 1]! ^ q1) + pop(bits[o + 2]! ^ q2) + pop(bits[o + 3]! ^ q3) +
+      pop(bits[o + 4]! ^ q4) + pop(bits[o + 5]! ^ q5) + pop(bits[o + 6]! ^ q6) + pop(bits[o + 7]! ^ q7);
+  }
+  return out;
 }
 
 /**
