@@ -23,6 +23,11 @@
  *   npx bun scripts/bench-context-recall.ts
  *   npx bun scripts/bench-context-recall.ts --days 120 --every 15 --seed 7
  *   npx bun scripts/bench-context-recall.ts --misses          # also list the last checkpoint's misses
+ *   npx bun scripts/bench-context-recall.ts --embed-from http://127.0.0.1:11434 [--embed-model nomic-embed-text]
+ *
+ * Without --embed-from, search is lexical (the loopback model has no embeddings). With it, embedding requests go
+ * to that real Ollama (answers still come from the loopback model), the backlog is embedded before every
+ * checkpoint as the daemon would, and the context's search ranks by meaning too.
  */
 import { spawnSync } from "node:child_process";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -42,6 +47,9 @@ const SEED = arg("--seed", 42);
 const KEEP = args.includes("--keep");
 /** --misses: list the facts missed at the last checkpoint, with their questions. */
 const SHOW_MISSES = args.includes("--misses");
+/** --embed-from URL: a real Ollama that embeds (its model pulled); --embed-model: which model. */
+const EMBED_FROM = args.includes("--embed-from") ? args[args.indexOf("--embed-from") + 1]!.replace(/\/+$/, "") : undefined;
+const EMBED_MODEL = args.includes("--embed-model") ? args[args.indexOf("--embed-model") + 1]! : "nomic-embed-text";
 
 const ROOT = resolve(import.meta.dir, "..");
 const DAY_MS = 86_400_000;
@@ -68,6 +76,7 @@ function cli(...argv: string[]): void {
 }
 cli("init", "--name", "Ada");
 cli("pack", "install", "journal", "--yes");
+if (EMBED_FROM) cli("config", "set", "ollama.embedModel", EMBED_MODEL);
 
 // ---- a loopback Ollama --------------------------------------------------------------------------------------
 const SENTENCES = [
@@ -133,6 +142,11 @@ const server = createServer(async (req, res) => {
   const b = req.method === "POST" ? await body(req) : undefined;
   if (req.method === "GET" && path === "/api/version") return json(res, 200, { version: "0.12.6" });
   if (req.method === "GET" && path === "/api/tags") return json(res, 200, { models: [{ name: "llama3.2:latest", model: "llama3.2:latest" }, { name: "nomic-embed-text:latest", model: "nomic-embed-text:latest" }] });
+  if (EMBED_FROM && (path === "/api/embed" || path === "/api/show")) {
+    const r = await fetch(`${EMBED_FROM}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(b) });
+    res.writeHead(r.status, { "content-type": "application/json" });
+    return res.end(await r.text());
+  }
   if (path === "/api/embed") {
     const input: string[] = Array.isArray(b?.input) ? b.input : [String(b?.input ?? "")];
     return json(res, 200, { model: b?.model, embeddings: input.map(() => Array.from({ length: 8 }, (_, i) => (i === 0 ? 1 : 0))) });
@@ -171,6 +185,7 @@ const { openDatabase } = await import("../src/app/db.ts");
 const { openMemory } = await import("../src/memory/index.ts");
 const { ask } = await import("../src/conversation/ask.ts");
 const { learnPending } = await import("../src/conversation/learner.ts");
+const { embedBacklog } = await import("../src/context/embed.ts");
 const { assembleContext, renderItem } = await import("../src/context/index.ts");
 const { runPackCommand } = await import("../src/packs/index.ts");
 const { addJob, runJobNow } = await import("../src/automation/jobs/index.ts");
@@ -359,6 +374,7 @@ let finalStats: { total: number; byKind: Record<string, number>; hot: number } |
 const pct = (a: number, n: number) => (n ? `${((100 * a) / n).toFixed(1)} %`.padStart(7) : "    —  ");
 const scaled = DAYS !== 365 ? ` (scaled: ${DAYS} days instead of 365)` : "";
 console.log(`pai context recall benchmark — ${DAYS} simulated days${scaled}, seed ${SEED}, checkpoint every ${EVERY} days, default budget`);
+console.log(`  search: ${EMBED_FROM ? `words and meaning (${EMBED_MODEL} at ${EMBED_FROM})` : "words only (no embedding model)"}`);
 console.log("  day  told  items  hot   local recall        cloud recall        private in cloud  max tokens");
 const cpuStart = process.cpuUsage();
 const simStart = performance.now();
@@ -372,6 +388,7 @@ await withHome(async (h) => {
     const day = Math.floor((ev.at - dayStart(0)) / DAY_MS);
     while (next < checkpoints.length && day >= checkpoints[next]!) {
       simNow = dayStart(checkpoints[next]!) - 60_000; // the evening before the checkpoint day: all of it done
+      if (EMBED_FROM) await embedBacklog({ db: h.db, config: h.config });
       await checkpoint(checkpoints[next]!, h);
       next++;
     }
@@ -425,6 +442,7 @@ await withHome(async (h) => {
   }
   while (next < checkpoints.length) {
     simNow = dayStart(checkpoints[next]!) - 60_000;
+    if (EMBED_FROM) await embedBacklog({ db: h.db, config: h.config });
     await checkpoint(checkpoints[next]!, h);
     next++;
   }
