@@ -76,7 +76,7 @@ interface Assembled {
   memoryIds: number[];
 }
 
-async function assemble(args: { query: string; budget: number; audience: Audience; db: Database; config: Config; paths: Paths }): Promise<Assembled> {
+async function assemble(args: { query: string; budget: number; audience: Audience; db: Database; config: Config; paths: Paths; env?: NodeJS.ProcessEnv }): Promise<Assembled> {
   const r = await assembleContext(args);
   return { text: r.text ?? "", tokens: r.tokens ?? 0, memoryIds: [...new Set<number>(r.memoryIds ?? [])] };
 }
@@ -160,7 +160,7 @@ export async function ask(question: string, opts: AskOptions): Promise<AskResult
   const incognito = opts.incognito ?? config.memory.incognito;
 
   const conversation = opts.continueFrom !== undefined ? await storedConversation(db, config, opts.continueFrom, audience) : undefined;
-  const ctx = await assemble({ query: q, budget: opts.budget ?? config.context.budget, audience, db, config, paths: p });
+  const ctx = await assemble({ query: q, budget: opts.budget ?? config.context.budget, audience, db, config, paths: p, env: opts.env });
   const system = buildSystem(opts.system ?? answerInstructions(p), ctx.text);
   let messages: ChatMessage[] = [...(conversation?.history ?? []), ...(opts.history ?? []), { role: "user", content: q }];
   // The context holds nothing private for a cloud model; the backend redacts secrets from what it sends.

@@ -161,7 +161,7 @@ export class ChatSession {
         }
         case "context": {
           const audience = backendAudience(this.backend, this.opts.config);
-          const ctx = await assembleContext({ paths: this.opts.paths, db: this.opts.db, config: this.opts.config, audience, query: rest.length ? arg : undefined });
+          const ctx = await assembleContext({ paths: this.opts.paths, db: this.opts.db, config: this.opts.config, audience, query: rest.length ? arg : undefined, env: this.opts.env });
           return { output: `${ctx.text.trim() || "(empty)"}\n— ${ctx.tokens} tokens, for a ${audience} model` };
         }
         case "incognito": {
