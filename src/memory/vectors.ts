@@ -16,8 +16,8 @@ import { vectorSupport, type SqlValue } from "../kernel/storage/index.ts";
 import { mustGet, type Candidate, type Ctx } from "./rows.ts";
 import type { EmbeddingCounts, VectorStatus } from "./types.ts";
 
-/** At least this many of the coarse pass's best are re-ranked by their float vectors. */
-const RERANK = 400;
+/** At least this many of the coarse pass's best are re-ranked by their float vectors (four times the 60 a search takes). */
+const RERANK = 240;
 
 /** The floats of a stored vector (a driver may hand back a view at an offset that is not a multiple of 4: copied then). */
 export function floatsOf(blob: Uint8Array): Float32Array {

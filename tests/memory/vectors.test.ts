@@ -158,7 +158,7 @@ describe(`memory vectors (${isBun ? "bun:sqlite" : "better-sqlite3"})`, () => {
   it("finds the nearest item of a kind even when the nearest thousands are of another kind", () => {
     const { store } = open();
     const target = randomVector();
-    // More than sixteen times the 400 re-ranked: the search ends in the exact pass among the filtered items.
+    // More than sixteen times the 240 re-ranked: the search ends in the exact pass among the filtered items.
     const ids = store.rememberMany(Array.from({ length: 6500 }, (_, i) => ({ content: `close note ${i}`, kind: "note" as const }))).ids;
     store.setEmbeddings(ids.map((id) => ({ id, vector: near(target, 0.2), model: "m1" })));
     const fact = store.remember({ content: "a distant fact", kind: "fact" }).item.id;
