@@ -1,23 +1,74 @@
-/** What the store holds: counts by tier and kind, and the size of the database file and its write-ahead log. */
+/**
+ * What the store holds: counts by tier and kind, and the size of the database file and its write-ahead log.
+ * Counts are read from memory_counts and memory_active_days, which triggers keep exact (migration 107 in
+ * schema.ts), so the time taken does not grow with the store.
+ */
 import { statSync } from "node:fs";
-import type { Ctx } from "./rows.ts";
-import { tierCounts } from "./tiers.ts";
-import { MEMORY_KINDS, type MemoryKind, type MemoryStats } from "./types.ts";
+import type { Database } from "../kernel/storage/index.ts";
+import type { Ctx, Cuts } from "./rows.ts";
+import { MEMORY_KINDS, type EmbeddingCounts, type MemoryKind, type MemoryStats, type MemoryTier } from "./types.ts";
 
-/** Counts per tier and kind, and the database's size; each count through an index or the narrow tier table. */
+/** Every maintained count by key ('kind:fact', 'pinned', 'redacted', 'tiers', 'superseded', 'hot', 'emb:MODEL:1'…). */
+export function maintainedCounts(db: Database): Map<string, number> {
+  return new Map(db.prepare<{ key: string; n: number }>("SELECT key, n FROM memory_counts").all().map((r) => [r.key, r.n]));
+}
+
+/** The first `length` characters of `s` with the last one raised by one: every string starting with them sorts before it. */
+function nextPrefix(s: string, length: number): string {
+  const p = s.slice(0, length);
+  return p.slice(0, -1) + String.fromCharCode(p.charCodeAt(p.length - 1) + 1);
+}
+
+/**
+ * Tier rows that are not hot and active at or after `cut`: the days after the cut's own day from the
+ * per-day counts, and that day itself through the (hot, active_at) index. Bounded by the days of the warm
+ * window and the items of one day, whatever the store's size.
+ */
+export function notHotSince(db: Database, cut: string): number {
+  const day = cut.slice(0, 10);
+  return db
+    .prepare<{ n: number }>(
+      `SELECT coalesce((SELECT sum(n) FROM memory_active_days WHERE day > ?), 0)
+         + (SELECT count(*) FROM memory_tiers WHERE hot = 0 AND active_at >= ? AND active_at < ?) AS n`,
+    )
+    .get(day, cut, nextPrefix(cut, 10))!.n;
+}
+
+/** Items per tier at the cuts `c`, from the maintained counts (`counts`: read when not given). */
+export function maintainedTierCounts(db: Database, c: Cuts, counts = maintainedCounts(db)): Record<MemoryTier, number> {
+  const hot = counts.get("hot") ?? 0;
+  const warm = notHotSince(db, c.warm);
+  return { hot, warm, cold: (counts.get("tiers") ?? 0) - hot - warm };
+}
+
+/**
+ * How many current items have a vector of `model`, of another model, or lack one of `model`, from the
+ * maintained counts: the same figures as the index counts of src/memory/vectors.ts, in constant time.
+ */
+export function maintainedEmbeddingCounts(db: Database, model: string, counts = maintainedCounts(db)): EmbeddingCounts {
+  const items = (counts.get("tiers") ?? 0) - (counts.get("superseded") ?? 0);
+  let embedded = 0;
+  let other = 0;
+  for (const [key, n] of counts) {
+    if (!key.startsWith("emb:") || !key.endsWith(":1")) continue;
+    if (key === `emb:${model}:1`) embedded += n;
+    else other += n;
+  }
+  return { items, embedded, otherModels: other, pending: Math.max(0, items - embedded) };
+}
+
+/** Counts per tier and kind, and the database's size, from the maintained counts and a few index seeks. */
 export function stats(ctx: Ctx): MemoryStats {
   const { db } = ctx;
-  const byKind = Object.fromEntries(MEMORY_KINDS.map((k) => [k, 0])) as Record<MemoryKind, number>;
-  for (const r of db.prepare<{ kind: MemoryKind; n: number }>("SELECT kind, count(*) AS n FROM memory_items GROUP BY kind").all()) byKind[r.kind] = r.n;
+  const counts = maintainedCounts(db);
+  const byKind = Object.fromEntries(MEMORY_KINDS.map((k) => [k, counts.get(`kind:${k}`) ?? 0])) as Record<MemoryKind, number>;
   const total = Object.values(byKind).reduce((a, b) => a + b, 0);
-  // Each count through an index or the narrow tier table, never a read of every item.
-  const agg = db
-    .prepare<{ superseded: number; pinned: number; redacted: number; oldest: string | null; newest: string | null }>(
-      `SELECT (SELECT count(*) FROM memory_tiers WHERE current = 0) AS superseded,
-         (SELECT count(*) FROM memory_items WHERE pinned = 1) AS pinned,
-         (SELECT count(*) FROM memory_items WHERE redacted = 1) AS redacted,
-         (SELECT min(created_at) FROM memory_items) AS oldest, (SELECT max(created_at) FROM memory_items) AS newest`,
-    )
+  const superseded = counts.get("superseded") ?? 0;
+  let embeddings = 0;
+  for (const [key, n] of counts) if (key.startsWith("emb:")) embeddings += n;
+  // The ends of the created_at index: one seek each.
+  const span = db
+    .prepare<{ oldest: string | null; newest: string | null }>("SELECT (SELECT min(created_at) FROM memory_items) AS oldest, (SELECT max(created_at) FROM memory_items) AS newest")
     .get()!;
   const pages = db.prepare<{ page_count: number }>("PRAGMA page_count").get()!.page_count;
   const pageSize = db.prepare<{ page_size: number }>("PRAGMA page_size").get()!.page_size;
@@ -27,16 +78,15 @@ export function stats(ctx: Ctx): MemoryStats {
   } catch {}
   return {
     total,
-    active: total - agg.superseded,
-    superseded: agg.superseded,
-    pinned: agg.pinned,
-    redacted: agg.redacted,
-    // The narrow table of sign bits has one row per vector: counting it reads no float vector.
-    embeddings: db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_embedding_bits").get()!.n,
-    byTier: tierCounts(ctx, ctx.cuts()),
+    active: total - superseded,
+    superseded,
+    pinned: counts.get("pinned") ?? 0,
+    redacted: counts.get("redacted") ?? 0,
+    embeddings,
+    byTier: maintainedTierCounts(db, ctx.cuts(), counts),
     byKind,
-    oldest: agg.oldest,
-    newest: agg.newest,
+    oldest: span.oldest,
+    newest: span.newest,
     dbBytes: pages * pageSize,
     walBytes,
   };

@@ -89,6 +89,22 @@ function examine(db: Driver): number {
   return db.prepare<{ user_version: number }>("PRAGMA user_version").get()?.user_version ?? 0;
 }
 
+/**
+ * Whether every migration of the list is recorded as applied. The version alone cannot tell: a concern's
+ * migration numbered below another concern's latest one (memory's 107 under conversation's 600) is still
+ * pending on a database at version 600.
+ */
+function allApplied(db: Driver, migrations: Migration[]): boolean {
+  try {
+    const n = db
+      .prepare<{ n: number }>("SELECT count(*) AS n FROM schema_migrations WHERE version IN (SELECT value FROM json_each(?))")
+      .get(JSON.stringify(migrations.map((m) => m.version)))?.n;
+    return n === migrations.length;
+  } catch {
+    return false;
+  }
+}
+
 /** Turns a failure while opening into pai's error for it (damaged, busy), or returns it as it is. */
 function openFailure(path: string, err: unknown): unknown {
   if (err instanceof EnvironmentError) return err;
@@ -159,7 +175,7 @@ export function openDatabase(path: string, opts: OpenOptions & { migrations?: Mi
     db.exec("PRAGMA foreign_keys = ON");
     if (!existed) db.prepare("SELECT count(*) AS n FROM sqlite_master").get();
     const migrations = opts.migrations;
-    if (migrations && !opts.readonly && (!existed || version < latestVersion(migrations))) migrate(db, migrations);
+    if (migrations && !opts.readonly && (!existed || version < latestVersion(migrations) || !allApplied(db, migrations))) migrate(db, migrations);
   } catch (err) {
     try {
       db.close();
