@@ -180,9 +180,10 @@ const POP8 = Uint8Array.from({ length: 256 }, (_, i) => {
 /**
  * The sign bits of one selection (model and dimension) held in memory by a connection, as 32-bit words.
  * Valid while nothing was written (PRAGMA data_version for other connections, total_changes() for this
- * one); after a write, rows with a higher `seq` are appended when they are all that changed (the count
- * tells), otherwise everything is read again. A stale entry costs recall at most, never correctness: the
- * re-rank reads the float vectors, their model and the filters from the database.
+ * one); after a write, the rows with a higher `seq` (written or replaced since) are appended. Rows deleted or
+ * replaced since leave stale entries (counted from the table's count): a stale entry costs recall at most,
+ * never correctness, as the re-rank reads the float vectors, their model and the filters from the database;
+ * once they are an eighth of what is held, everything is read again.
  */
 interface Resident {
   words: number;
@@ -191,6 +192,7 @@ interface Resident {
   bits: Uint32Array;
   seq: number;
   total: number;
+  stale: number;
   sig: string;
 }
 
@@ -217,23 +219,28 @@ function resident(ctx: Ctx, same: Where, bytes: number): Resident | undefined {
   if (r && r.sig === sig) return r;
   const now = db.prepare<{ n: number; s: number }>("SELECT count(*) AS n, coalesce(max(seq), 0) AS s FROM memory_embedding_bits").get()!;
   const words = Math.ceil(bytes / 4);
-  if (r && r.words === words && now.n >= r.total) {
+  if (r && r.words === words) {
     const added = db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_embedding_bits WHERE seq > ?").get(r.seq)!.n;
-    if (now.n === r.total + added) {
-      load(db, r, same, r.seq);
-      Object.assign(r, { seq: now.s, total: now.n, sig });
+    const gone = Math.max(0, r.total + added - now.n);
+    if (r.stale + gone <= r.n / 8) {
+      const seq = load(db, r, same, r.seq);
+      Object.assign(r, { seq: Math.max(now.s, seq), total: now.n, stale: r.stale + gone, sig });
       return r;
     }
   }
   const room = Math.max(1024, now.n);
-  r = { words, n: 0, ids: new Int32Array(room), bits: new Uint32Array(room * words), seq: now.s, total: now.n, sig };
-  load(db, r, same, 0);
+  r = { words, n: 0, ids: new Int32Array(room), bits: new Uint32Array(room * words), seq: 0, total: now.n, stale: 0, sig };
+  r.seq = Math.max(now.s, load(db, r, same, 0));
   byKey.set(key, r);
   return r;
 }
 
-/** Appends the rows of `same` written after `afterSeq` to a resident selection (in pages: faster than a row at a time). */
-function load(db: Ctx["db"], r: Resident, same: Where, afterSeq: number): void {
+/**
+ * Appends the rows of `same` written after `afterSeq` to a resident selection (in pages: faster than a row
+ * at a time); returns the last `seq` read.
+ */
+function load(db: Ctx["db"], r: Resident, same: Where, afterSeq: number): number {
+  let last = afterSeq;
   const pad = new Uint8Array(r.words * 4);
   const asWords = new Uint32Array(pad.buffer);
   const page = db.prepare<{ seq: number; item_id: number; bits: Uint8Array }>(
@@ -255,7 +262,9 @@ function load(db: Ctx["db"], r: Resident, same: Where, afterSeq: number): void {
       r.bits.set(asWords, r.n * r.words);
       r.n++;
     }
+    last = rows[rows.length - 1]!.seq;
   }
+  return last;
 }
 
 /** Above this many vectors, the resident scan first ranks all of them by their first PREFIX_WORDS words only. */
