@@ -49,8 +49,12 @@ function write(ctx: Ctx, id: number, f: Float32Array, model: string): void {
     f.length,
     new Uint8Array(f.buffer, f.byteOffset, f.byteLength),
   );
+  // Deleted then inserted, not INSERT OR REPLACE: an outer OR REPLACE would also rule the statements of the
+  // triggers that keep memory_counts (their OR IGNORE turning into OR REPLACE, which resets a count). The
+  // inserted row takes a new seq, which is how resident bits learn of it.
+  db.prepare("DELETE FROM memory_embedding_bits WHERE item_id = ?").run(id);
   db.prepare(
-    `INSERT OR REPLACE INTO memory_embedding_bits (item_id, model, dim, current, bits)
+    `INSERT INTO memory_embedding_bits (item_id, model, dim, current, bits)
      VALUES (?, ?, ?, (SELECT superseded_by IS NULL FROM memory_items WHERE id = ?), ?)`,
   ).run(id, model, f.length, id, signBits(f));
 }
