@@ -101,6 +101,10 @@ describe(`memory vectors (${isBun ? "bun:sqlite" : "better-sqlite3"})`, () => {
     expect(store.embeddingCounts("m2")).toEqual({ items: 6, embedded: 0, otherModels: 6, pending: 6 });
     expect(store.setEmbeddings(backlog.map((r) => ({ id: r.id, vector: randomVector(), model: "m2" })))).toBe(4);
     expect(store.embeddingCounts("m2")).toEqual({ items: 6, embedded: 4, otherModels: 2, pending: 2 });
+    // A replaced vector is counted once, under its model (memory_counts, kept by triggers).
+    expect(store.stats().embeddings).toBe(6);
+    expect(count(store.db, "SELECT n FROM memory_counts WHERE key = 'emb:m2:1'")).toBe(4);
+    expect(count(store.db, "SELECT n FROM memory_counts WHERE key = 'emb:m1:1'")).toBe(2);
     expect(store.embeddingBacklog({ model: "m1", limit: 100 }).map((r) => r.id)).toEqual(ids.slice(0, 4));
   });
 
