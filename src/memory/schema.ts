@@ -225,31 +225,38 @@ export const memoryMigrations: Migration[] = [
   },
   ...threadMigrations,
   {
-    // Counts kept by triggers, so `pai memory stats` reads a few dozen rows whatever the store's size (counting
-    // a million index entries costs tens of milliseconds). memory_counts holds the items by kind ('kind:fact'…),
+    // Counts kept exact, so `pai memory stats` reads a few dozen rows whatever the store's size (counting a
+    // million index entries costs tens of milliseconds). memory_counts holds the items by kind ('kind:fact'…),
     // pinned and redacted items (memory_items), tier rows, superseded and hot ones (memory_tiers), and the sign
     // bits by model and current state ('emb:MODEL:1'…). Warm vs cold depends on the clock, so it cannot be a
     // count: memory_active_days holds the tier rows that are not hot by the day of their active_at (its first
     // ten characters), and the warm count sums the days after the warm cut plus an index count within the
-    // cut's own day. Every write path goes through these triggers. An upsert of memory_embedding_bits
-    // (INSERT OR REPLACE) deletes the row it replaces without a delete trigger (recursive triggers are off), so
-    // a trigger before the insert takes that row off its count first.
+    // cut's own day (stats.ts). Updates and deletes are counted by triggers, whatever path makes them. An item's
+    // insert is counted by the statement that follows it in write.ts (countInserted), not by a trigger: any
+    // trigger on inserts into memory_items or memory_tiers makes SQLite keep a statement journal for each of
+    // them (foreign keys are on), which more than doubled the time of an import. An upsert of
+    // memory_embedding_bits (INSERT OR REPLACE) deletes the row it replaces without a delete trigger (recursive
+    // triggers are off), so a trigger before that insert takes the replaced row off its count first.
     version: 107,
-    name: "memory counts kept by triggers",
+    name: "memory counts for stats",
     up: (db) => {
-      const plus = (key: string, when = "true") =>
-        `INSERT INTO memory_counts (key, n) SELECT ${key}, 1 WHERE ${when} ON CONFLICT (key) DO UPDATE SET n = n + 1;`;
-      const minus = (keys: string) => `UPDATE memory_counts SET n = n - 1 WHERE key IN (${keys});`;
+      // No statement in these triggers can fail (plain tables without constraints on n, rows created before
+      // they are counted, OR IGNORE), so none of them adds a way for the statement that fires it to abort.
+      const add = (table: string, col: string, key: string, d: number, when = "true") =>
+        `UPDATE OR IGNORE ${table} SET n = n + ${d} WHERE ${col} = ${key} AND ${when};`;
+      const ensure = (table: string, col: string, key: string, when = "true") => `INSERT OR IGNORE INTO ${table} (${col}, n) SELECT ${key}, 0 WHERE ${when};`;
+      const counts = (keys: string, d: number) => `UPDATE OR IGNORE memory_counts SET n = n + ${d} WHERE key IN (${keys});`;
       const itemKeys = (r: string) => `'kind:' || ${r}.kind, CASE WHEN ${r}.pinned = 1 THEN 'pinned' END, CASE WHEN ${r}.redacted = 1 THEN 'redacted' END`;
       const tierKeys = (r: string) => `CASE WHEN ${r}.current = 0 THEN 'superseded' END, CASE WHEN ${r}.hot = 1 THEN 'hot' END`;
       const day = (r: string) => `substr(${r}.active_at, 1, 10)`;
-      const dayPlus = (r: string) =>
-        `INSERT INTO memory_active_days (day, n) SELECT ${day(r)}, 1 WHERE ${r}.hot = 0 ON CONFLICT (day) DO UPDATE SET n = n + 1;`;
-      const dayMinus = (r: string) => `UPDATE memory_active_days SET n = n - 1 WHERE ${r}.hot = 0 AND day = ${day(r)};`;
+      const dayPlus = (r: string) => `${ensure("memory_active_days", "day", day(r), `${r}.hot = 0`)} ${add("memory_active_days", "day", day(r), 1, `${r}.hot = 0`)}`;
+      const dayMinus = (r: string) => add("memory_active_days", "day", day(r), -1, `${r}.hot = 0`);
       const emb = (r: string) => `'emb:' || ${r}.model || ':' || ${r}.current`;
+      const embPlus = (r: string) => `${ensure("memory_counts", "key", emb(r))} ${add("memory_counts", "key", emb(r), 1)}`;
+      const kindPlus = (r: string) => `${ensure("memory_counts", "key", `'kind:' || ${r}.kind`)} ${counts(itemKeys(r), 1)}`;
       db.exec(`
-        CREATE TABLE memory_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL) STRICT, WITHOUT ROWID;
-        CREATE TABLE memory_active_days (day TEXT PRIMARY KEY, n INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+        CREATE TABLE memory_counts (key TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
+        CREATE TABLE memory_active_days (day TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
         INSERT INTO memory_counts (key, n) VALUES ('tiers', 0), ('superseded', 0), ('hot', 0), ('pinned', 0), ('redacted', 0),
           ('kind:fact', 0), ('kind:preference', 0), ('kind:event', 0), ('kind:episode', 0), ('kind:note', 0), ('kind:action', 0);
         INSERT INTO memory_counts (key, n) SELECT 'kind:' || kind, count(*) FROM memory_items GROUP BY kind
@@ -262,49 +269,40 @@ export const memoryMigrations: Migration[] = [
         INSERT INTO memory_counts (key, n) SELECT 'emb:' || model || ':' || current, count(*) FROM memory_embedding_bits GROUP BY model, current;
         INSERT INTO memory_active_days (day, n) SELECT substr(active_at, 1, 10), count(*) FROM memory_tiers WHERE hot = 0 GROUP BY 1;
 
-        CREATE TRIGGER memory_counts_item_in AFTER INSERT ON memory_items BEGIN
-          ${plus("'kind:' || new.kind")}
-          UPDATE memory_counts SET n = n + 1 WHERE key IN (CASE WHEN new.pinned = 1 THEN 'pinned' END, CASE WHEN new.redacted = 1 THEN 'redacted' END);
-        END;
         CREATE TRIGGER memory_counts_item_out AFTER DELETE ON memory_items BEGIN
-          ${minus(itemKeys("old"))}
+          ${counts(itemKeys("old"), -1)}
         END;
         CREATE TRIGGER memory_counts_item_change AFTER UPDATE OF kind, pinned, redacted ON memory_items
         WHEN old.kind IS NOT new.kind OR old.pinned IS NOT new.pinned OR old.redacted IS NOT new.redacted BEGIN
-          ${minus(itemKeys("old"))}
-          ${plus("'kind:' || new.kind")}
-          UPDATE memory_counts SET n = n + 1 WHERE key IN (CASE WHEN new.pinned = 1 THEN 'pinned' END, CASE WHEN new.redacted = 1 THEN 'redacted' END);
+          ${counts(itemKeys("old"), -1)}
+          ${kindPlus("new")}
         END;
 
-        CREATE TRIGGER memory_counts_tier_in AFTER INSERT ON memory_tiers BEGIN
-          UPDATE memory_counts SET n = n + 1 WHERE key IN ('tiers', ${tierKeys("new")});
-          ${dayPlus("new")}
-        END;
         CREATE TRIGGER memory_counts_tier_out AFTER DELETE ON memory_tiers BEGIN
-          ${minus(`'tiers', ${tierKeys("old")}`)}
+          ${counts(`'tiers', ${tierKeys("old")}`, -1)}
           ${dayMinus("old")}
         END;
         CREATE TRIGGER memory_counts_tier_change AFTER UPDATE OF hot, current, active_at ON memory_tiers
         WHEN old.hot IS NOT new.hot OR old.current IS NOT new.current OR ${day("old")} IS NOT ${day("new")} BEGIN
-          ${minus(tierKeys("old"))}
-          UPDATE memory_counts SET n = n + 1 WHERE key IN (${tierKeys("new")});
+          ${counts(tierKeys("old"), -1)}
+          ${counts(tierKeys("new"), 1)}
           ${dayMinus("old")}
           ${dayPlus("new")}
         END;
 
         CREATE TRIGGER memory_counts_bits_replaced BEFORE INSERT ON memory_embedding_bits BEGIN
-          UPDATE memory_counts SET n = n - 1 WHERE key = (SELECT ${emb("b")} FROM memory_embedding_bits b WHERE b.item_id = new.item_id);
+          UPDATE OR IGNORE memory_counts SET n = n - 1 WHERE key = (SELECT ${emb("b")} FROM memory_embedding_bits b WHERE b.item_id = new.item_id);
         END;
         CREATE TRIGGER memory_counts_bits_in AFTER INSERT ON memory_embedding_bits BEGIN
-          ${plus(emb("new"))}
+          ${embPlus("new")}
         END;
         CREATE TRIGGER memory_counts_bits_out AFTER DELETE ON memory_embedding_bits BEGIN
-          ${minus(emb("old"))}
+          ${add("memory_counts", "key", emb("old"), -1)}
         END;
         CREATE TRIGGER memory_counts_bits_change AFTER UPDATE OF model, current ON memory_embedding_bits
         WHEN old.model IS NOT new.model OR old.current IS NOT new.current BEGIN
-          ${minus(emb("old"))}
-          ${plus(emb("new"))}
+          ${add("memory_counts", "key", emb("old"), -1)}
+          ${embPlus("new")}
         END;
       `);
     },

@@ -1,7 +1,7 @@
 /**
  * What the store holds: counts by tier and kind, and the size of the database file and its write-ahead log.
- * Counts are read from memory_counts and memory_active_days, which triggers keep exact (migration 107 in
- * schema.ts), so the time taken does not grow with the store.
+ * Counts are read from memory_counts and memory_active_days, kept exact by triggers and by countInserted
+ * (migration 107 in schema.ts), so the time taken does not grow with the store.
  */
 import { statSync } from "node:fs";
 import type { Database } from "../kernel/storage/index.ts";
@@ -11,6 +11,18 @@ import { MEMORY_KINDS, type EmbeddingCounts, type MemoryKind, type MemoryStats, 
 /** Every maintained count by key ('kind:fact', 'pinned', 'redacted', 'tiers', 'superseded', 'hot', 'emb:MODEL:1'…). */
 export function maintainedCounts(db: Database): Map<string, number> {
   return new Map(db.prepare<{ key: string; n: number }>("SELECT key, n FROM memory_counts").all().map((r) => [r.key, r.n]));
+}
+
+/**
+ * Counts an item just inserted with its tier row (current, as every new item is), inside the caller's
+ * transaction. Inserts are counted here rather than by a trigger: see migration 107 in schema.ts.
+ */
+export function countInserted(db: Database, r: { kind: string; pinned: boolean; redacted: boolean; hot: boolean; activeAt: string }): void {
+  db.prepare(
+    `UPDATE memory_counts SET n = n + 1
+     WHERE key IN ('tiers', 'kind:' || ?1, CASE WHEN ?2 THEN 'pinned' END, CASE WHEN ?3 THEN 'redacted' END, CASE WHEN ?4 THEN 'hot' END)`,
+  ).run(r.kind, r.pinned ? 1 : 0, r.redacted ? 1 : 0, r.hot ? 1 : 0);
+  if (!r.hot) db.prepare("INSERT INTO memory_active_days (day, n) VALUES (substr(?, 1, 10), 1) ON CONFLICT (day) DO UPDATE SET n = n + 1").run(r.activeAt);
 }
 
 /** The first `length` characters of `s` with the last one raised by one: every string starting with them sorts before it. */

@@ -4,6 +4,7 @@ import { redactDeep, redactSecrets } from "../kernel/redact.ts";
 import { toIso } from "./dates.ts";
 import { checkKind, M_COLS, type Ctx, type Cuts, type Row } from "./rows.ts";
 import { bigrams, contentHash, dateWords, jaccard, matchExpression, queryTerms } from "./text.ts";
+import { countInserted } from "./stats.ts";
 import { placeItem } from "./threads.ts";
 import { mayBeHot, setTier } from "./tiers.ts";
 import type { RememberInput } from "./types.ts";
@@ -78,6 +79,7 @@ export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact
     place.follows,
   );
   q.insertTier.run(id, hot ? 1 : 0, activeAt, pinned ? 1 : 0, kind);
+  countInserted(ctx.db, { kind, pinned, redacted: red.redacted || input.redacted === true, hot, activeAt });
   q.insertFts.run(id, content, dateWords(createdAt), place.around);
   for (const from of derived) q.insertLink.run(id, from);
   if (input.supersedes !== undefined) {
