@@ -1,6 +1,6 @@
 import type { Migration } from "../kernel/storage/migrations.ts";
 import { threadMigrations } from "./threads.ts";
-import { floatsOf, signBits } from "./vectors.ts";
+import { floatsOf, signBits } from "./bits.ts";
 
 /**
  * Migrations of this concern: versions 100-199 (see src/app/migrations.ts).
