@@ -172,7 +172,7 @@ export function search(ctx: Ctx, query: string, opts: SearchOptions = {}): Searc
       spreadToNeighbours(ctx, cand, keep, RANKING.neighbourShare);
     }
   }
-  addVectorScores(ctx, cand, opts.queryEmbedding, f, limit);
+  addVectorScores(ctx, cand, opts.queryEmbedding, f, limit, opts.embeddingModel);
   if (!cand.size) return [];
   const meaning = vectorScale(cand, Math.max(limit * 4, 60));
   const hits: SearchHit[] = [];
