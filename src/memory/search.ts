@@ -170,6 +170,10 @@ export function search(ctx: Ctx, query: string, opts: SearchOptions = {}): Searc
     if (!opts.all) {
       addSessionEvidence(cand, RANKING.sessionShare, RANKING.sessionTop);
       spreadToNeighbours(ctx, cand, keep, RANKING.neighbourShare);
+      // Conversation evidence can lift a turn above 1: the best relevance is 1 again, on the scale of meaning's.
+      let best = 0;
+      for (const c of cand.values()) if (c.rel > best) best = c.rel;
+      if (best > 1) for (const c of cand.values()) c.rel /= best;
     }
   }
   addVectorScores(ctx, cand, opts.queryEmbedding, f, limit, opts.embeddingModel);
