@@ -153,6 +153,43 @@ describe("pai doctor", () => {
     expect(readFileSync(p.db).equals(before)).toBe(true);
   });
 
+  it("runs quick_check by default and the full integrity_check with --full: an index entry without its row fails only the full one", () => {
+    const home = initHome(tmpDir());
+    const file = paths(home).db;
+    // An index entry pointing at a row that does not exist (its rowid byte set to 0): every page and row is
+    // sound, only the comparison of each index with its table finds it.
+    const db = openDatabase(file);
+    for (let i = 0; i < 200; i++) db.prepare("INSERT INTO meta (key, value) VALUES (?, ?)").run(`k${i}`, `v${String((i * 7919) % 200).padStart(3, "0")}`);
+    db.exec("CREATE INDEX meta_value ON meta (value)");
+    const rowid = db.prepare<{ id: number }>("SELECT rowid AS id FROM meta WHERE value = 'v057'").get()!.id;
+    expect(rowid).toBeLessThan(128);
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    db.close();
+    const bytes = readFileSync(file);
+    // The index record: header (3 bytes: its size, text of 4 characters, an 8-bit integer), "v057", the rowid.
+    const entry = Buffer.from([3, 13 + 2 * 4, 1, ...Buffer.from("v057"), rowid]);
+    const at = bytes.indexOf(entry);
+    expect(at).toBeGreaterThan(0);
+    expect(bytes.indexOf(entry, at + 1)).toBe(-1);
+    bytes[at + entry.length - 1] = 0;
+    writeFileSync(file, bytes);
+
+    const quick = pai(["doctor", "--json"], { home });
+    expect(quick.code).toBe(0);
+    const qr = JSON.parse(quick.stdout) as DoctorReport;
+    expect(qr.integrity).toBe("quick_check");
+    expect(check(qr, "database")).toMatchObject({ status: "ok", detail: expect.stringContaining("integrity ok (quick check)") });
+
+    const full = pai(["doctor", "--full", "--json"], { home });
+    expect(full.code).toBe(1);
+    const fr = JSON.parse(full.stdout) as DoctorReport;
+    expect(fr.integrity).toBe("integrity_check");
+    expect(check(fr, "database").status).toBe("fail");
+    expect(check(fr, "database").detail).toMatch(/is corrupt: .*meta_value/);
+    expect(pai(["doctor", "--full"], { home }).stdout).toMatch(/^fail\s+database: .* is corrupt: /m);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+  });
+
   it("an invalid config fails the config check with the file and key; the file is unchanged", () => {
     const home = initHome(tmpDir());
     const file = paths(home).config;

@@ -6,10 +6,11 @@ export function register(program: Command): void {
   const cmd = program
     .command("doctor")
     .description("check the runtime, PAI_HOME, config, database, Telos, the install's git state and the model backends");
+  cmd.option("--full", "check the database with SQLite's full integrity_check (also compares every index with its table; slower) instead of quick_check");
   withJson(cmd);
-  examples(cmd, ["pai doctor", "pai doctor --json", "PAI_HOME=~/work-profile pai doctor"]);
+  examples(cmd, ["pai doctor", "pai doctor --full", "pai doctor --json", "PAI_HOME=~/work-profile pai doctor"]);
   cmd.addHelpText("after", "\nEach line is ok, warn or fail, with the fix under it. Exit 1 when any check fails, 0 otherwise.\n");
-  cmd.action(async (opts: { json?: boolean }) => {
+  cmd.action(async (opts: { json?: boolean; full?: boolean }) => {
     const { runDoctor, renderDoctor } = await import("../../admin/doctor.ts");
     const { latestSchemaVersion } = await import("../../app/db.ts");
     // On a terminal, a long check shows a line on stderr while it runs, cleared once it is done.
@@ -18,6 +19,7 @@ export function register(program: Command): void {
     const report = await runDoctor({
       paths: paths(),
       latestSchema: latestSchemaVersion(),
+      full: opts.full === true,
       onProgress: (what) => {
         if (!tty) return;
         process.stderr.write(`\r\x1b[K${style.dim(what)}`);
