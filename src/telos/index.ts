@@ -6,7 +6,7 @@
  */
 import { relative } from "node:path";
 import type { Paths, TelosFile } from "../kernel/paths.ts";
-import { loadTelosFile } from "./file.ts";
+import { loadTelosFileCached } from "./cache.ts";
 import { TELOS_NAMES, type Telos, type TelosDoc, type TelosItem, type TelosProblem } from "./types.ts";
 
 export type { Visibility } from "../kernel/privacy.ts";
@@ -20,16 +20,27 @@ export function resolveTelosName(input: string): TelosFile | "preferences" | und
   return (TELOS_NAMES as string[]).includes(base) ? (base as TelosFile | "preferences") : undefined;
 }
 
-/** Loads the ten Telos files and preferences.md, then checks IDs and links across them. */
+/** The last whole Telos of each PAI_HOME, returned again while none of its files changed (see cache.ts). */
+const lastTelos = new Map<string, { docs: TelosDoc[]; telos: Telos }>();
+
+/**
+ * Loads the ten Telos files and preferences.md, then checks IDs and links across them. Parsed once per
+ * process: while no file changed, the same Telos is returned (callers never modify it); a changed file is
+ * read again, the others reused (cache.ts).
+ */
 export function loadTelos(p: Paths): Telos {
   const docs: TelosDoc[] = [];
   const problems: TelosProblem[] = [];
   const items = new Map<string, TelosItem>();
+  let fresh = false;
   for (const name of TELOS_NAMES) {
-    const loaded = loadTelosFile(name, p);
-    docs.push(loaded.doc);
-    problems.push(...loaded.problems);
+    const r = loadTelosFileCached(name, p);
+    fresh ||= r.fresh;
+    docs.push(r.loaded.doc);
+    problems.push(...r.loaded.problems);
   }
+  const last = lastTelos.get(p.home);
+  if (!fresh && last && last.docs.every((d, i) => d === docs[i])) return last.telos;
   for (const doc of docs) {
     for (const item of doc.items) {
       const first = items.get(item.id);
@@ -58,7 +69,9 @@ export function loadTelos(p: Paths): Telos {
   }
   const order = new Map(docs.map((d, i) => [relative(p.home, d.path).split("\\").join("/"), i]));
   problems.sort((a, b) => (order.get(a.file) ?? 99) - (order.get(b.file) ?? 99) || a.line - b.line);
-  return { docs, items, problems };
+  const telos = { docs, items, problems };
+  lastTelos.set(p.home, { docs, telos });
+  return telos;
 }
 
 /** Every problem of the Telos (front matter, encoding, duplicate IDs, wrong prefixes, dangling links). */
