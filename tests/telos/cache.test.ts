@@ -7,7 +7,7 @@ import { fm, telosHome } from "./helpers.ts";
 
 describe("Telos cache", () => {
   it("returns the cached parse while nothing changed, and re-reads only the file that changed", () => {
-    const p = telosHome({ goals: `${fm("Goals")}- G1: run a marathon\n`, missions: `${fm("Missions")}- M1: stay healthy\n` });
+    const p = telosHome({ goals: `${fm("Goals")}- G1: run a marathon\n`, mission: `${fm("Mission")}- M1: stay healthy\n` });
     const first = loadTelos(p);
     expect(first.items.get("G1")?.text).toBe("run a marathon");
     expect(loadTelos(p)).toBe(first);
@@ -18,8 +18,10 @@ describe("Telos cache", () => {
     expect(second).not.toBe(first);
     expect(second.items.get("G2")?.text).toBe("learn the cello");
     // The files that did not change are the same parse as before.
-    const missions = (t: typeof first) => t.docs.find((d) => d.name === "missions")!;
-    expect(missions(second)).toBe(missions(first));
+    const mission = (t: typeof first) => t.docs.find((d) => d.name === "mission")!;
+    expect(mission(second).items[0]?.id).toBe("M1");
+    expect(mission(second)).toBe(mission(first));
+    expect(second.problems).toEqual([]);
     expect(loadTelos(p)).toBe(second);
   });
 
