@@ -112,6 +112,8 @@ async function openConv(sample: Sample): Promise<Conv> {
   const db = openDatabase(join(dir, "pai.db"));
   const store = openMemory(db, config);
   await importJsonlFile(store, file, {});
+  db.exec(`CREATE VIRTUAL TABLE bench_plain USING fts5(content, tokenize = 'porter unicode61 remove_diacritics 2');
+           INSERT INTO bench_plain (rowid, content) SELECT id, content FROM memory_items;`);
   const questions = sample.qa.map((qa) => ({ q: qa.question, ev: evidenceIds(qa.evidence ?? []), cat: qa.category })).filter((x) => x.ev.length);
   return {
     id: sample.sample_id,
@@ -135,13 +137,13 @@ function recall(ranked: string[][], ev: string[]): [number, number] {
   return [ev.filter((e) => (rankOf.get(e) ?? 99) < 5).length / ev.length, ev.filter((e) => (rankOf.get(e) ?? 99) < 10).length / ev.length];
 }
 
-/** Plain BM25 (Porter stemmer, the text column only) over the same memories. */
+/** Plain BM25 (Porter stemmer, the text alone, in an index of its own) over the same memories. */
 function bm25Plain(store: MemoryStore, q: string): string[][] {
   const terms = queryTerms(q);
   if (!terms.length) return [];
   return store.db
     .prepare<{ source: string }>(
-      "SELECT m.source FROM memory_fts JOIN memory_items m ON m.id = memory_fts.rowid WHERE memory_fts MATCH ? ORDER BY bm25(memory_fts, 1.0, 0, 0) LIMIT 10",
+      "SELECT m.source FROM bench_plain JOIN memory_items m ON m.id = bench_plain.rowid WHERE bench_plain MATCH ? ORDER BY bm25(bench_plain) LIMIT 10",
     )
     .all(matchExpression(terms))
     .map((r) => [r.source]);
