@@ -6,7 +6,7 @@
  * 30 days later, a year later, and after memory.warmWindowDays changes so that nearly every item changes
  * tier), and database bytes per item. Only hot is stored: "moved" counts the moves into and out of hot that
  * maintain writes; items that turn warm or cold by time or by the window are counted apart (nothing is
- * written for them).
+ * written for them). It also prints the time of `stats` (what `pai memory stats` reads) in-process.
  *
  *   npx bun scripts/bench-memory.ts                      # 10k, 100k, 1M
  *   npx bun scripts/bench-memory.ts --sizes 10000,100000
@@ -263,6 +263,13 @@ async function run(size: number): Promise<void> {
     const movedNarrow = sum(narrowed.moved);
     const warmedWide = year.byTier.cold - widened.byTier.cold;
     const cooledNarrow = narrowed.byTier.cold - widened.byTier.cold;
+    // `pai memory stats` in-process: read from the maintained counts, so flat from 10k to 1M.
+    const statsMs: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const s = performance.now();
+      store.stats();
+      statsMs.push(performance.now() - s);
+    }
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     const bytes = statSync(join(dir, "pai.db")).size;
     db.close();
@@ -275,6 +282,7 @@ async function run(size: number): Promise<void> {
         `maintain ${median(idle)} ms (nothing to move), ${later.ms} ms 30 days later (${movedLater} in or out of hot, ${cooledLater} turned cold), ${year.ms} ms a year later (${movedYear} in or out of hot, ${cooledYear} turned cold)`,
         `maintain after memory.warmWindowDays 90 → 3650: ${widened.ms} ms (${movedWide} in or out of hot, ${warmedWide} cold → warm); back to 90: ${narrowed.ms} ms (${movedNarrow} in or out of hot, ${cooledNarrow} warm → cold)`,
         ...vectorLines,
+        `stats (memory stats in-process): first call ${statsMs[0]!.toFixed(2)} ms, median of 21 ${median(statsMs).toFixed(2)} ms`,
         `${Math.round(bytes / size)} bytes/item (${(bytes / 1048576).toFixed(0)} MB)`,
       ].join("\n  "),
     );
