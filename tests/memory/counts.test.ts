@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
 import { openMemory, type MemoryStore } from "../../src/memory/index.ts";
 import { importInputs } from "../../src/memory/io/jsonl.ts";
+import { maintainedEmbeddingCounts } from "../../src/memory/stats.ts";
 import { openDatabase, type Database } from "../../src/app/db.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
@@ -60,6 +61,8 @@ function check(db: Database, store: MemoryStore, warmCut: string): void {
   expect(maintained(db)).toEqual(recount(db));
   const s = store.stats();
   expect({ total: s.total, superseded: s.superseded, pinned: s.pinned, redacted: s.redacted, embeddings: s.embeddings, byTier: s.byTier }).toEqual(statsByRows(db, warmCut));
+  // The embed backlog's figures from the counts equal the store's own index counts.
+  for (const model of ["m1", "m2", "none"]) expect(maintainedEmbeddingCounts(db, model)).toEqual(store.embeddingCounts(model));
 }
 
 const vec = (seed: number) => Array.from({ length: 8 }, (_, i) => Math.sin(seed * 7 + i));
