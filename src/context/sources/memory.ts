@@ -136,9 +136,16 @@ export function memorySource(db: Database, config: Config, opts: MemorySourceOpt
           title: `${window.ahead ? "What is planned" : "What happened"} ${window.phrase} (${timeOf(window.from.toISOString())} to ${timeOf(window.to.toISOString())})`,
           order: 55,
           // Offered for their date, not matched: like hot items, they are not touched (asking what happened
-          // last month must not make the whole month hot).
+          // last month must not make the whole month hot). An exchange is an exchange wherever it comes from:
+          // it counts against the exchanges' share, the rest against the window's.
           items: inWindow.map((m, i) =>
-            item(m, timeOf(m.createdAt), byRecency(i, n, MEMORY_PRIORITY.windowMax, MEMORY_PRIORITY.windowMin), `${window.ahead ? "planned" : "happened"} ${window.phrase}`, "window"),
+            item(
+              m,
+              timeOf(m.createdAt),
+              byRecency(i, n, MEMORY_PRIORITY.windowMax, MEMORY_PRIORITY.windowMin),
+              `${window.ahead ? "planned" : "happened"} ${window.phrase}`,
+              m.kind === "episode" ? "episode" : "window",
+            ),
           ),
         });
       }
