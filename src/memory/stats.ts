@@ -20,7 +20,7 @@ export function maintainedCounts(db: Database): Map<string, number> {
 export function countInserted(db: Database, r: { kind: string; pinned: boolean; redacted: boolean; hot: boolean; activeAt: string }): void {
   db.prepare(
     `UPDATE memory_counts SET n = n + 1
-     WHERE key IN ('tiers', 'kind:' || ?1, CASE WHEN ?2 THEN 'pinned' END, CASE WHEN ?3 THEN 'redacted' END, CASE WHEN ?4 THEN 'hot' END)`,
+     WHERE key IN ('tiers', 'kind:' || ?, CASE WHEN ? THEN 'pinned' END, CASE WHEN ? THEN 'redacted' END, CASE WHEN ? THEN 'hot' END)`,
   ).run(r.kind, r.pinned ? 1 : 0, r.redacted ? 1 : 0, r.hot ? 1 : 0);
   if (!r.hot) db.prepare("INSERT INTO memory_active_days (day, n) VALUES (substr(?, 1, 10), 1) ON CONFLICT (day) DO UPDATE SET n = n + 1").run(r.activeAt);
 }

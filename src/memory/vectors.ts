@@ -16,6 +16,7 @@ import type { Audience } from "../kernel/privacy.ts";
 import { vectorSupport } from "../kernel/storage/index.ts";
 import { floatsOf, nearestResident, POP8, resident, signBits, smallest, type Where } from "./bits.ts";
 import { mustGet, type Candidate, type Ctx } from "./rows.ts";
+import { maintainedEmbeddingCounts } from "./stats.ts";
 import type { EmbeddingCounts, VectorStatus } from "./types.ts";
 
 /** At least this many of the coarse pass's best are re-ranked by their float vectors (four times the 60 a search takes). */
@@ -91,16 +92,9 @@ export function embeddingBacklog(ctx: Ctx, opts: { model: string; afterId?: numb
     .all(Math.max(0, Math.floor(opts.afterId ?? 0)), opts.model, Math.max(0, Math.floor(opts.limit)));
 }
 
-/** Current items, and how many of them have a vector of `model`, of another model, or none of `model`. */
+/** Current items, and how many of them have a vector of `model`, of another model, or none of `model` (from the counts kept by stats.ts). */
 export function embeddingCounts(ctx: Ctx, model: string): EmbeddingCounts {
-  const r = ctx.db
-    .prepare<{ items: number; embedded: number; other: number }>(
-      `SELECT (SELECT count(*) FROM memory_tiers WHERE current = 1) AS items,
-         (SELECT count(*) FROM memory_embedding_bits WHERE model = ? AND current = 1) AS embedded,
-         (SELECT count(*) FROM memory_embedding_bits WHERE model <> ? AND current = 1) AS other`,
-    )
-    .get(model, model)!;
-  return { items: r.items, embedded: r.embedded, otherModels: r.other, pending: Math.max(0, r.items - r.embedded) };
+  return maintainedEmbeddingCounts(ctx.db, model);
 }
 
 /** Whether the coarse pass runs in SQLite (sqlite-vec loaded) or here, and why not. Loads the extension. */
