@@ -18,7 +18,7 @@ describe("pai doctor on a terminal", () => {
     const t = runPty(`exec ${PAI_BIN} doctor`, { PAI_HOME: home, OLLAMA_HOST: "http://127.0.0.1:1" });
     await t.exited;
     const out = t.output();
-    expect(plain(out)).toMatch(/checking the database's integrity \(6\d MB\)…/);
+    expect(plain(out)).toMatch(/checking the database's integrity \(quick check, 6\d MB\)…/);
     // The line is erased before the report: the report's first line starts on a cleared line.
     expect(out).toMatch(/…(\u001B\[\d+m)?\r\u001B\[K(\u001B\[\d+m)?ok/);
     expect(plain(out)).toMatch(/database: .*integrity ok/);
