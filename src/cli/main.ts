@@ -140,6 +140,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
 }
 
 if (import.meta.main) {
+  // Read-only commands are answered by a running daemon when there is one (resident.ts; PAI_NO_RESIDENT=1: never).
+  const answered = await (await import("./resident.ts")).residentAnswer(process.argv);
+  if (answered !== undefined) process.exit(answered);
   // A reader that stops early (`pai --help | head -1`) is not an error: stop quietly, no stack trace.
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code === "EPIPE") process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);

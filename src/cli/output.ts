@@ -1,9 +1,85 @@
-/** Output helpers: data to stdout, diagnostics to stderr, JSON with a stable shape. */
+/**
+ * Output helpers: data to stdout, diagnostics to stderr, JSON with a stable shape.
+ *
+ * Everything a command prints, and every decision about how it looks (colours, table width, whether a stream is a
+ * terminal, the environment that changes output), goes through here. With no output context set, text is
+ * written to the file descriptors directly (no stream objects are built) and the process's own environment and
+ * terminals decide. The daemon sets an output context for the duration of one request answered for a client
+ * (cli/resident-run.ts): the text goes to that request, and the client's environment and terminals decide.
+ */
+import { writeSync } from "node:fs";
+import { isatty } from "node:tty";
 import type { Command } from "commander";
+import { environmentErrorOf } from "../kernel/errors.ts";
 import { safeJson, safeText } from "../kernel/terminal.ts";
 
+/** Where one request's output goes and what decides its look (set by the daemon, one request at a time). */
+export interface OutputContext {
+  write(fd: 1 | 2, text: string): void;
+  /** The requester's values of the variables that change output (NO_COLOR, TERM, COLUMNS, FORCE_COLOR, PAI_DEBUG…). */
+  env: Record<string, string | undefined>;
+  /** Whether the requester's stdout and stderr are terminals, and the terminal's width. */
+  tty: { out: boolean; err: boolean };
+  columns?: number;
+}
+
+let context: OutputContext | undefined;
+
+/** Sets (or clears, with undefined) the output context; returns the one it replaces. */
+export function setOutputContext(next: OutputContext | undefined): OutputContext | undefined {
+  const previous = context;
+  context = next;
+  return previous;
+}
+
+/** A variable of the environment that changes output: the requester's under an output context, else this process's. */
+export function outputEnv(name: string): string | undefined {
+  return context ? context.env[name] : process.env[name];
+}
+
+/** Whether standard output is a terminal. */
+export function stdoutIsTTY(): boolean {
+  return context ? context.tty.out : isatty(1);
+}
+
+/** Whether standard error is a terminal. */
+export function stderrIsTTY(): boolean {
+  return context ? context.tty.err : isatty(2);
+}
+
+/** The width of the terminal standard output is, or 0 when it is not one. */
+export function terminalColumns(): number {
+  if (context) return context.tty.out ? (context.columns ?? 0) : 0;
+  return isatty(1) ? (process.stdout.columns ?? 0) : 0;
+}
+
+/** Writes text to stdout (1) or stderr (2): to the request under an output context, else to the descriptor. */
+export function writeFd(fd: 1 | 2, text: string): void {
+  if (context) return context.write(fd, text);
+  writeAll(fd, Buffer.from(text, "utf8"));
+}
+
+/** Writes all of `buf` to a descriptor: partial writes continued, a full pipe waited for, a closed reader quiet. */
+export function writeAll(fd: number, buf: Uint8Array): void {
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(fd, buf, off, buf.length - off);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EAGAIN") {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+        continue;
+      }
+      // A reader that stops early (`pai memory list | head -1`) is not an error: stop quietly.
+      if (code === "EPIPE") process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+      throw environmentErrorOf(err, { file: fd === 1 ? "standard output" : "standard error" }) ?? err;
+    }
+  }
+}
+
 export function printJson(data: unknown): void {
-  process.stdout.write(`${safeJson(JSON.stringify(data, null, 2))}\n`);
+  writeFd(1, `${safeJson(JSON.stringify(data, null, 2))}\n`);
 }
 
 /**
@@ -43,20 +119,20 @@ export function printData(data: unknown): void {
 
 /** A line on stdout; control sequences that are not pai's own colours are shown, never run (util/terminal.ts). */
 export function print(line = ""): void {
-  process.stdout.write(`${safeText(line, { keepStyle: useColor() })}\n`);
+  writeFd(1, `${safeText(line, { keepStyle: useColor() })}\n`);
 }
 
 /** Text streamed from a model or a pack, as it arrives: nothing in it may drive the terminal. */
 export function writeStream(text: string): void {
-  process.stdout.write(safeText(text));
+  writeFd(1, safeText(text));
 }
 
 /** A diagnostic line on stderr (progress, notices): never mixed into data on stdout. */
 export function note(line: string): void {
-  process.stderr.write(`${safeText(line, { keepStyle: useColor() })}\n`);
+  writeFd(2, `${safeText(line, { keepStyle: useColor() })}\n`);
 }
 
-const useColor = (): boolean => !process.env.NO_COLOR && !!process.stdout.isTTY && process.env.TERM !== "dumb";
+const useColor = (): boolean => !outputEnv("NO_COLOR") && stdoutIsTTY() && outputEnv("TERM") !== "dumb";
 
 function paint(code: number, reset: number) {
   return (s: string) => (useColor() ? `\x1b[${code}m${s}\x1b[${reset}m` : s);
@@ -81,7 +157,7 @@ export function examples(cmd: Command, lines: string[]): Command {
 }
 
 /** Pads columns for a simple table. */
-export function table(cells: string[][], width = process.stdout.isTTY ? process.stdout.columns : 0): string {
+export function table(cells: string[][], width = terminalColumns()): string {
   // Cells hold text from strangers (memory content, mail subjects, job errors): made inert here, pai's own
   // colours kept, so a table written anywhere (stdout, stderr) cannot drive the terminal.
   const rows = cells.map((r) => r.map((c) => safeText(c, { keepStyle: true })));

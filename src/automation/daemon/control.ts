@@ -19,6 +19,7 @@ import { nextRuns } from "../jobs/state.ts";
 import { isPaused, processAlive, setPaused } from "../state.ts";
 import { followLog, lastLines } from "./log.ts";
 import { logFile } from "./output.ts";
+import { residentRequests } from "./resident.ts";
 import { childrenFile, liveLease, readLease, releaseLease, type Lease } from "./state.ts";
 
 export interface DaemonStatus {
@@ -27,6 +28,8 @@ export interface DaemonStatus {
   since: string | null;
   paused: boolean;
   webhookPort: number | null;
+  /** Read-only commands the running daemon has answered on its socket (resident.ts); null when it has none open. */
+  residentRequests: number | null;
   jobs: number;
   pendingApprovals: number;
   nextRuns: { job: string; at: string }[];
@@ -43,6 +46,7 @@ export function daemonStatus(home: Pick<AutomationHome, "paths" | "db">): Daemon
     since: lease?.startedAt ?? null,
     paused: isPaused(db),
     webhookPort: lease?.webhookPort ?? null,
+    residentRequests: lease ? (residentRequests(p, lease.pid) ?? null) : null,
     jobs,
     pendingApprovals: pendingApprovals(db),
     nextRuns: nextRuns(db, 5),

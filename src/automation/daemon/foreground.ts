@@ -9,13 +9,17 @@ import type { Secrets } from "../../kernel/secrets.ts";
 import type { AutomationHome } from "../context.ts";
 import { Daemon } from "./daemon.ts";
 import { captureOutput, logLine, ownLog, type OutputSinks } from "./output.ts";
+import { startResident, type ResidentHandler, type ResidentServer } from "./resident.ts";
 
 export function pidFile(p: Paths): string {
   return join(p.run, "daemon.pid");
 }
 
-/** Runs the daemon until a signal (or a lost lease) stops it; `secrets` redacts all it writes. */
-export async function runForeground(home: AutomationHome, secrets: Secrets): Promise<void> {
+/**
+ * Runs the daemon until a signal (or a lost lease) stops it; `secrets` redacts all it writes. With `resident`,
+ * the daemon that holds the lease answers read-only commands on its socket (resident.ts) with it.
+ */
+export async function runForeground(home: AutomationHome, secrets: Secrets, opts: { resident?: ResidentHandler; fingerprint?: string } = {}): Promise<void> {
   const p = home.paths;
   const sinks: OutputSinks = new Map();
   captureOutput(secrets, sinks);
@@ -45,7 +49,7 @@ export async function runForeground(home: AutomationHome, secrets: Secrets): Pro
   }
   if (early !== undefined) {
     starting.catch(() => {});
-    return finish(home, daemon, early);
+    return finish(home, daemon, early, undefined);
   }
   // Only the daemon that holds the lease rotates: one refused at start just appends its reason.
   log?.enableRotation();
@@ -53,11 +57,20 @@ export async function runForeground(home: AutomationHome, secrets: Secrets): Pro
   writeFileSync(pidFile(p), `${process.pid}\n`);
   process.on("uncaughtException", (err) => daemon.log(`unexpected error: ${err.message}`));
   process.on("unhandledRejection", (err) => daemon.log(`unexpected error: ${(err as Error)?.message ?? String(err)}`));
-  await finish(home, daemon, await received);
+  let resident: ResidentServer | undefined;
+  if (opts.resident && opts.fingerprint) {
+    try {
+      resident = await startResident(p, opts.resident, { fingerprint: opts.fingerprint, log: (line) => daemon.log(line) });
+    } catch (err) {
+      daemon.log(`the socket for read-only commands could not be opened (${(err as Error)?.message ?? String(err)}): they run in their own process`);
+    }
+  }
+  await finish(home, daemon, await received, resident);
 }
 
-async function finish(home: AutomationHome, daemon: Daemon, signal: string): Promise<void> {
+async function finish(home: AutomationHome, daemon: Daemon, signal: string, resident: ResidentServer | undefined): Promise<void> {
   daemon.log(signal === "lease lost" ? "stopping: this daemon no longer holds the lease" : `received ${signal}: stopping`);
+  await resident?.close().catch(() => {});
   await daemon.stop(home.config.daemon.graceMs, signal);
   try {
     if (readFileSync(pidFile(home.paths), "utf8").trim() === String(process.pid)) unlinkSync(pidFile(home.paths));

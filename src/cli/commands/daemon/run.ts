@@ -1,14 +1,19 @@
 import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
 import { runForeground } from "../../../automation/daemon/foreground.ts";
+import { installFingerprint } from "../../../kernel/fingerprint.ts";
+import { installDir } from "../../../kernel/paths.ts";
 import { Secrets } from "../../../kernel/secrets.ts";
+import { answerResident } from "../../resident-run.ts";
 import { examples } from "../../output.ts";
 
 export function register(group: Command): void {
   const cmd = group.command("run").description("run the daemon in the foreground (for a service manager); SIGTERM stops it");
   examples(cmd, ["pai daemon run", "PAI_HOME=~/work-profile pai daemon run"]);
   // The daemon's process opens its home once, for as long as it runs; every secret it reads joins one Secrets value.
+  // Read-only commands sent to its socket are answered by the code it was started with (its fingerprint).
   cmd.action(async () => {
-    await withHome((home) => runForeground(home, new Secrets()));
+    const fingerprint = installFingerprint(installDir);
+    await withHome((h) => runForeground(h, new Secrets(), { resident: answerResident, fingerprint }));
   });
 }

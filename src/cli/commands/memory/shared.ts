@@ -2,6 +2,7 @@
 import type { Home, HomeOptions } from "../../../app/home.ts";
 import { UsageError } from "../../../kernel/errors.ts";
 import { MEMORY_KINDS, MEMORY_TIERS, type MemoryItem, type MemoryKind, type MemoryTier } from "../../../memory/index.ts";
+import { terminalColumns } from "../../output.ts";
 
 /** True when nothing may be stored: the --incognito flag, or memory.incognito in the config (read only without the flag). */
 export function isIncognito(flag: boolean | undefined, home: Pick<Home, "config">): boolean {
@@ -47,7 +48,7 @@ function oneLine(s: string, max: number): string {
 
 /** Table rows for a list of items: id, tier, kind, date, (score), content. */
 export function itemRows(items: (MemoryItem & { score?: number })[], withScore = false): string[][] {
-  const width = Math.max(40, (process.stdout.columns || 120) - 40);
+  const width = Math.max(40, (terminalColumns() || 120) - 40);
   const head = ["ID", "TIER", "KIND", "DATE", ...(withScore ? ["SCORE"] : []), "CONTENT"];
   return [
     head,
