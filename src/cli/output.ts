@@ -8,10 +8,10 @@
  * (cli/resident-run.ts): the text goes to that request, and the client's environment and terminals decide.
  */
 import { writeSync } from "node:fs";
-import { isatty } from "node:tty";
 import type { Command } from "commander";
 import { environmentErrorOf } from "../kernel/errors.ts";
 import { safeJson, safeText } from "../kernel/terminal.ts";
+import { isTerminal } from "../kernel/tty.ts";
 
 /** Where one request's output goes and what decides its look (set by the daemon, one request at a time). */
 export interface OutputContext {
@@ -39,18 +39,18 @@ export function outputEnv(name: string): string | undefined {
 
 /** Whether standard output is a terminal. */
 export function stdoutIsTTY(): boolean {
-  return context ? context.tty.out : isatty(1);
+  return context ? context.tty.out : isTerminal(1);
 }
 
 /** Whether standard error is a terminal. */
 export function stderrIsTTY(): boolean {
-  return context ? context.tty.err : isatty(2);
+  return context ? context.tty.err : isTerminal(2);
 }
 
 /** The width of the terminal standard output is, or 0 when it is not one. */
 export function terminalColumns(): number {
   if (context) return context.tty.out ? (context.columns ?? 0) : 0;
-  return isatty(1) ? (process.stdout.columns ?? 0) : 0;
+  return isTerminal(1) ? (process.stdout.columns ?? 0) : 0;
 }
 
 /** Writes text to stdout (1) or stderr (2): to the request under an output context, else to the descriptor. */

@@ -5,13 +5,13 @@
  * daemon of another version, another home or another environment, or any error before the answer is complete,
  * `residentAnswer` returns undefined and the command runs in this process. PAI_NO_RESIDENT=1 always runs it here.
  *
- * This module is loaded before anything else of the CLI and loads only node:fs, node:net, node:tty and
- * kernel/fingerprint.ts.
+ * This module is loaded before anything else of the CLI and loads only node:fs, kernel/fingerprint.ts and
+ * kernel/tty.ts; it connects with Bun's own Unix socket client (node:net, which costs ~11 ms to load, only
+ * under another runtime).
  */
 import { writeSync } from "node:fs";
-import { connect } from "node:net";
-import { isatty } from "node:tty";
 import { installFingerprint } from "../kernel/fingerprint.ts";
+import { isTerminal } from "../kernel/tty.ts";
 
 /** The commands the daemon answers: the command, then its sub-command where it has some. */
 const READ_ONLY: Record<string, readonly string[] | null> = {
@@ -62,14 +62,14 @@ export async function residentAnswer(argv: string[]): Promise<number | undefined
   if (!home.startsWith("/") || /(^|\/)\.\.?(\/|$)/.test(home)) return undefined;
   const sent: Record<string, string> = {};
   for (const k of SENT_ENV) if (env[k] !== undefined) sent[k] = env[k]!;
-  const out = isatty(1);
+  const out = isTerminal(1);
   const request = {
     fingerprint: installFingerprint(root),
     home,
     cwd: process.cwd(),
     argv: args,
     env: sent,
-    tty: { out, err: isatty(2) },
+    tty: { out, err: isTerminal(2) },
     columns: out ? process.stdout.columns : undefined,
   };
   const answer = await ask(`${home}/user/run/pai.sock`, `${JSON.stringify(request)}\n`);
@@ -81,25 +81,50 @@ export async function residentAnswer(argv: string[]): Promise<number | undefined
 }
 
 /** The daemon's whole answer, or undefined on any failure (no socket, refused, declined, cut short). */
-function ask(socket: string, request: string): Promise<Buffer | undefined> {
-  return new Promise((resolveAnswer) => {
-    const chunks: Buffer[] = [];
-    let done = false;
-    const finish = (v: Buffer | undefined) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      conn.destroy();
-      resolveAnswer(v);
-    };
+async function ask(socket: string, request: string): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let settle: (v: Buffer | undefined) => void = () => {};
+  const answer = new Promise<Buffer | undefined>((resolveAnswer) => (settle = resolveAnswer));
+  let done = false;
+  const finish = (v: Buffer | undefined) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    settle(v);
+  };
+  const timer = setTimeout(() => finish(undefined), ANSWER_WAIT_MS);
+  try {
+    if (typeof Bun !== "undefined") {
+      const conn = await Bun.connect({
+        unix: socket,
+        socket: {
+          data: (_s, d) => void chunks.push(Buffer.from(d)),
+          end: () => finish(Buffer.concat(chunks)),
+          close: () => finish(Buffer.concat(chunks)),
+          error: () => finish(undefined),
+          connectError: () => finish(undefined),
+        },
+      });
+      conn.write(request);
+      conn.flush();
+      const v = await answer;
+      conn.end();
+      return v;
+    }
+    const { connect } = await import("node:net");
     const conn = connect(socket);
-    const timer = setTimeout(() => finish(undefined), ANSWER_WAIT_MS);
     conn.on("error", () => finish(undefined));
     conn.on("connect", () => conn.write(request));
     conn.on("data", (d: Buffer) => chunks.push(d));
     conn.on("end", () => finish(Buffer.concat(chunks)));
     conn.on("close", () => finish(Buffer.concat(chunks)));
-  });
+    const v = await answer;
+    conn.destroy();
+    return v;
+  } catch {
+    finish(undefined);
+    return undefined;
+  }
 }
 
 /** The frames of a complete answer (kind, 4-byte length, bytes; "X" last with the exit code), else undefined. */
