@@ -11,7 +11,7 @@ import { writeSync } from "node:fs";
 import type { Command } from "commander";
 import { environmentErrorOf } from "../kernel/errors.ts";
 import { safeJson, safeText } from "../kernel/terminal.ts";
-import { isTerminal } from "../kernel/tty.ts";
+import { isTerminal } from "./resident.ts";
 
 /** Where one request's output goes and what decides its look (set by the daemon, one request at a time). */
 export interface OutputContext {

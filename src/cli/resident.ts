@@ -5,13 +5,11 @@
  * daemon of another version, another home or another environment, or any error before the answer is complete,
  * `residentAnswer` returns undefined and the command runs in this process. PAI_NO_RESIDENT=1 always runs it here.
  *
- * This module is loaded before anything else of the CLI and loads only node:fs, kernel/fingerprint.ts and
- * kernel/tty.ts; it connects with Bun's own Unix socket client (node:net, which costs ~11 ms to load, only
- * under another runtime).
+ * This module is loaded before anything else of the CLI and loads only node:fs (every module costs a few
+ * milliseconds at start-up, so the fingerprint and the terminal check the daemon and output.ts share are here);
+ * it connects with Bun's own Unix socket client (node:net, which costs ~11 ms to load, only under another runtime).
  */
-import { writeSync } from "node:fs";
-import { installFingerprint } from "../kernel/fingerprint.ts";
-import { isTerminal } from "../kernel/tty.ts";
+import { fstatSync, readdirSync, readFileSync, statSync, writeSync } from "node:fs";
 
 /** The commands the daemon answers: the command, then its sub-command where it has some. */
 const READ_ONLY: Record<string, readonly string[] | null> = {
@@ -159,5 +157,59 @@ function writeAll(fd: number, buf: Uint8Array): void {
       }
       return;
     }
+  }
+}
+
+/**
+ * The version fingerprint of a pai install: what a client of the daemon's socket and the daemon compare, so that
+ * a daemon running other code is never used. It is package.json's version and, where the install is a git
+ * working copy (`pai upgrade` is a git pull), the commit checked out: two or three small reads. Edits not yet
+ * committed in a working copy are not part of it (restart the daemon, or set PAI_NO_RESIDENT=1). Elsewhere it
+ * covers the size and time of every file under src/. Only node:fs is used: the socket's client loads nothing else.
+ */
+export function installFingerprint(root: string): string {
+  let version = "?";
+  try {
+    version = (JSON.parse(readFileSync(`${root}/package.json`, "utf8")) as { version?: string }).version ?? "?";
+  } catch {}
+  return `${version}:${codeMark(root)}`;
+}
+
+function codeMark(root: string): string {
+  try {
+    const head = readFileSync(`${root}/.git/HEAD`, "utf8").trim();
+    if (!head.startsWith("ref: ")) return head;
+    const ref = head.slice(5);
+    try {
+      return readFileSync(`${root}/.git/${ref}`, "utf8").trim();
+    } catch {
+      const line = readFileSync(`${root}/.git/packed-refs`, "utf8").split("\n").find((l) => l.endsWith(` ${ref}`));
+      if (line) return line.slice(0, line.indexOf(" "));
+    }
+  } catch {}
+  let h = 0;
+  try {
+    for (const e of readdirSync(`${root}/src`, { recursive: true }) as string[]) {
+      const s = statSync(`${root}/src/${e}`);
+      h = (h * 31 + s.mtimeMs + s.size) % 4294967296;
+    }
+  } catch {}
+  return `src:${h}`;
+}
+
+/**
+ * Whether a file descriptor is a terminal, from fstat alone: a character device other than /dev/null. Loading
+ * node:tty costs a few milliseconds at start-up (it brings the stream classes); this needs only node:fs.
+ */
+let nullDevice: number | undefined;
+
+export function isTerminal(fd: number): boolean {
+  try {
+    const st = fstatSync(fd);
+    if (!st.isCharacterDevice()) return false;
+    nullDevice ??= statSync("/dev/null").rdev;
+    return st.rdev !== nullDevice;
+  } catch {
+    return false;
   }
 }

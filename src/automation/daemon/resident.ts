@@ -23,7 +23,7 @@ export function residentStatsFile(p: Paths): string {
 
 /** What a client sends. */
 export interface ResidentRequest {
-  /** The client's version fingerprint (kernel/fingerprint.ts). */
+  /** The client's version fingerprint (cli/resident.ts). */
   fingerprint: string;
   home: string;
   cwd: string;

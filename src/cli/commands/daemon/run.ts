@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
 import { runForeground } from "../../../automation/daemon/foreground.ts";
-import { installFingerprint } from "../../../kernel/fingerprint.ts";
 import { installDir } from "../../../kernel/paths.ts";
 import { Secrets } from "../../../kernel/secrets.ts";
+import { installFingerprint } from "../../resident.ts";
 import { answerResident } from "../../resident-run.ts";
 import { examples } from "../../output.ts";
 
