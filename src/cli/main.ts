@@ -3,11 +3,19 @@
  * pai's entry point. Commands are registered lazily: only the module of the command being run is imported,
  * so model-free commands start in about the runtime's own start-up time. `pai --help` loads summaries only.
  */
-import { Command, CommanderError } from "commander";
-import pkg from "../../package.json" with { type: "json" };
-import { environmentErrorOf, exitCodeOf, formatError, ExitCode } from "../kernel/errors.ts";
-import { safeText } from "../kernel/terminal.ts";
-import { paths } from "../kernel/paths.ts";
+
+// Read-only commands are answered by a running daemon when there is one (resident.ts; PAI_NO_RESIDENT=1: never),
+// before anything else is loaded: the modules below are imported after it.
+if (import.meta.main) {
+  const answered = await (await import("./resident.ts")).residentAnswer(process.argv);
+  if (answered !== undefined) process.exit(answered);
+}
+type Command = import("commander").Command;
+const { Command, CommanderError } = await import("commander");
+const { default: pkg } = await import("../../package.json", { with: { type: "json" } });
+const { environmentErrorOf, exitCodeOf, formatError, ExitCode } = await import("../kernel/errors.ts");
+const { safeText } = await import("../kernel/terminal.ts");
+const { paths } = await import("../kernel/paths.ts");
 
 type Loader = () => Promise<{ register(program: Command): void }>;
 
@@ -140,9 +148,6 @@ export async function main(argv: string[] = process.argv): Promise<number> {
 }
 
 if (import.meta.main) {
-  // Read-only commands are answered by a running daemon when there is one (resident.ts; PAI_NO_RESIDENT=1: never).
-  const answered = await (await import("./resident.ts")).residentAnswer(process.argv);
-  if (answered !== undefined) process.exit(answered);
   // A reader that stops early (`pai --help | head -1`) is not an error: stop quietly, no stack trace.
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code === "EPIPE") process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
