@@ -10,7 +10,7 @@
  * bare Bun and its ratio to it, and the targets through the daemon: `memory search` ≤ bare Bun + 20 ms,
  * `context --query` ≤ bare Bun + 25 ms. Each command's output through the daemon is checked to be the same
  * bytes as in its own process, and the daemon's request count to have grown by every run through it. The query is
- * "marathon", a word in a few per cent of the generated items.
+ * "marathon", a word in about one generated item in six.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
