@@ -174,13 +174,16 @@ describe("the source", () => {
     return out;
   }
 
-  it("opens a server in one place only, the webhook, bound to 127.0.0.1", () => {
+  it("opens a network server in one place only, the webhook, bound to 127.0.0.1; the daemon's socket is a Unix socket file", () => {
     const servers: string[] = [];
     for (const f of [...sources(join(ROOT, "src")), ...sources(join(ROOT, "packs"))]) {
       const text = readFileSync(f, "utf8");
       if (/createServer\(|\.listen\(|Bun\.serve\(|node:net|node:dgram|createSocket\(/.test(text)) servers.push(f.slice(ROOT.length + 1));
     }
-    expect(servers).toEqual(["src/automation/daemon/webhook.ts"]);
+    // The daemon's read-only socket (server) and its client: a path under user/run/, never a port.
+    expect(servers).toEqual(["src/automation/daemon/resident.ts", "src/automation/daemon/webhook.ts", "src/cli/resident.ts"]);
+    const resident = readFileSync(join(ROOT, "src/automation/daemon/resident.ts"), "utf8");
+    expect(resident.match(/\.listen\([^)]*\)/g)).toEqual([".listen(file, ()"]);
     const webhook = readFileSync(join(ROOT, "src/automation/daemon/webhook.ts"), "utf8");
     expect(webhook.match(/\.listen\([^)]*\)/g)).toEqual(['.listen(opts.port, "127.0.0.1", ()']);
     expect(webhook).toContain("timingSafeEqual");
