@@ -121,6 +121,15 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     args = [...args.slice(1), "--help"];
     argv = [...argv.slice(0, 2), ...args];
   }
+  return runProgram(program, helpTarget, args, argv);
+}
+
+/**
+ * Registers the command `args` name (the others by their summaries only), parses `argv` and turns a failure
+ * into its one line and exit code. main() runs it for this process; the daemon runs it for a command sent to
+ * it (resident-run.ts), with the program's and output.ts's output going to the client.
+ */
+export async function runProgram(program: Command, helpTarget: { path: string }, args: string[], argv: string[]): Promise<number> {
   const name = commandName(args);
   const loaded = name && Object.hasOwn(COMMANDS, name) ? name : undefined;
   for (const [cmd, { summary, load }] of Object.entries(COMMANDS)) {
@@ -140,9 +149,10 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     }
     // A failure of the machine (a folder where a file should be, a full or read-only disk, a damaged
     // database) is reported by its cause, naming the file, as an environment error (exit 3).
+    const { outputEnv, writeFd } = await import("./output.ts");
     const shown = environmentErrorOf(err, { db: userDatabase() }) ?? err;
-    process.stderr.write(`${safeText(formatError(shown))}\n`);
-    if (process.env.PAI_DEBUG === "1" && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    writeFd(2, `${safeText(formatError(shown))}\n`);
+    if (outputEnv("PAI_DEBUG") === "1" && err instanceof Error && err.stack) writeFd(2, `${err.stack}\n`);
     return exitCodeOf(shown);
   }
 }

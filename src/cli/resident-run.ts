@@ -4,14 +4,10 @@
  * values of the variables that change output and the client's terminals (an output context, output.ts), and
  * returns the exit code. Requests come one at a time; everything changed for one is put back after it.
  */
-import { CommanderError } from "commander";
 import type { ResidentRequest, ResidentSink } from "../automation/daemon/resident.ts";
 import { RESIDENT_OUTPUT_ENV } from "../automation/daemon/resident.ts";
-import { environmentErrorOf, exitCodeOf, formatError, ExitCode } from "../kernel/errors.ts";
-import { paths } from "../kernel/paths.ts";
-import { safeText } from "../kernel/terminal.ts";
-import { buildProgram, COMMANDS } from "./main.ts";
-import { outputEnv, setOutputContext, terminalColumns, writeFd } from "./output.ts";
+import { buildProgram, runProgram } from "./main.ts";
+import { setOutputContext, terminalColumns, writeFd } from "./output.ts";
 import { residentEligible } from "./resident.ts";
 
 /** Answers one request: its output written to `sink`, its exit code returned. */
@@ -53,46 +49,5 @@ async function run(args: string[]): Promise<number> {
     getOutHelpWidth: (() => terminalColumns() || undefined) as () => number,
     getErrHelpWidth: (() => undefined) as unknown as () => number,
   });
-  const name = args[0]!;
-  for (const [cmd, { summary, load }] of Object.entries(COMMANDS)) {
-    if (cmd === name) (await load()).register(program);
-    else program.command(cmd).description(summary).allowUnknownOption().helpOption(false);
-  }
-  helpTarget.path = commandPath(program, args);
-  try {
-    await program.parseAsync(["bun", "pai", ...args]);
-    return typeof process.exitCode === "number" ? process.exitCode : 0;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return ExitCode.ok;
-      return ExitCode.usage;
-    }
-    const shown = environmentErrorOf(err, { db: userDatabase() }) ?? err;
-    writeFd(2, `${safeText(formatError(shown))}\n`);
-    if (outputEnv("PAI_DEBUG") === "1" && err instanceof Error && err.stack) writeFd(2, `${err.stack}\n`);
-    return exitCodeOf(shown);
-  }
-}
-
-type Program = ReturnType<typeof buildProgram>;
-
-function commandPath(program: Program, args: string[]): string {
-  const path = ["pai"];
-  let cur = program;
-  for (const a of args) {
-    if (a.startsWith("-")) break;
-    const sub = cur.commands.find((c) => c.name() === a || c.aliases().includes(a));
-    if (!sub) break;
-    path.push(sub.name());
-    cur = sub;
-  }
-  return path.join(" ");
-}
-
-function userDatabase(): string | undefined {
-  try {
-    return paths().db;
-  } catch {
-    return undefined;
-  }
+  return runProgram(program, helpTarget, args, ["bun", "pai", ...args]);
 }
