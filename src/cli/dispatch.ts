@@ -3,7 +3,7 @@ import type { Home } from "../app/home.ts";
 import type { RouteOptions } from "../conversation/route.ts";
 import type { DispatchResult } from "../packs/index.ts";
 import { withInterrupt } from "../kernel/interrupt.ts";
-import { print, writeStream } from "./output.ts";
+import { print, writeFd, writeStream } from "./output.ts";
 
 /** Routes with Ctrl-C wired to abort, streaming text to stdout when `stream` is set. */
 export async function dispatchFromCli(
@@ -30,6 +30,6 @@ export async function dispatchFromCli(
 /** Human output of a dispatch that ran: the failure as an error, else the end of the stream or the output. */
 export function printDispatched(r: DispatchResult, streamed: boolean): void {
   if (r.result && !r.result.ok) throw r.result.error;
-  if (streamed) process.stdout.write("\n");
+  if (streamed) writeFd(1, "\n");
   else if (r.output) print(r.output);
 }

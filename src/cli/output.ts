@@ -53,6 +53,12 @@ export function terminalColumns(): number {
   return isTerminal(1) ? (process.stdout.columns ?? 0) : 0;
 }
 
+/** The width of the terminal standard error is, or 0 when it is not one (or under an output context). */
+export function stderrColumns(): number {
+  if (context) return 0;
+  return isTerminal(2) ? (process.stderr.columns ?? 0) : 0;
+}
+
 /** Writes text to stdout (1) or stderr (2): to the request under an output context, else to the descriptor. */
 export function writeFd(fd: 1 | 2, text: string): void {
   if (context) return context.write(fd, text);

@@ -6,8 +6,8 @@
  */
 import type { ResidentRequest, ResidentSink } from "../automation/daemon/resident.ts";
 import { RESIDENT_OUTPUT_ENV } from "../automation/daemon/resident.ts";
-import { buildProgram, runProgram } from "./main.ts";
-import { setOutputContext, terminalColumns, writeFd } from "./output.ts";
+import { buildProgram, runProgram } from "./program.ts";
+import { setOutputContext } from "./output.ts";
 import { residentEligible } from "./resident.ts";
 
 /** Answers one request: its output written to `sink`, its exit code returned. */
@@ -40,14 +40,8 @@ export async function answerResident(req: ResidentRequest, sink: ResidentSink): 
   }
 }
 
-/** src/cli/main.ts's main() for one read-only command, its output through output.ts. */
+/** program.ts's main() for one read-only command, its output through output.ts (the request's output context). */
 async function run(args: string[]): Promise<number> {
   const helpTarget = { path: "pai" };
-  const program = buildProgram(helpTarget).configureOutput({
-    writeOut: (s) => writeFd(1, s),
-    writeErr: (s) => writeFd(2, s),
-    getOutHelpWidth: (() => terminalColumns() || undefined) as () => number,
-    getErrHelpWidth: (() => undefined) as unknown as () => number,
-  });
-  return runProgram(program, helpTarget, args, ["bun", "pai", ...args]);
+  return runProgram(buildProgram(helpTarget), helpTarget, args, ["bun", "pai", ...args]);
 }

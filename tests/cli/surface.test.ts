@@ -3,7 +3,7 @@
 // argument is a usage error (exit 2) on one line.
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { COMMANDS } from "../../src/cli/main.ts";
+import { COMMANDS } from "../../src/cli/catalog.ts";
 import { snakeCase, snakeKeys, verbatim } from "../../src/cli/output.ts";
 import { initHome, pai, type RunResult } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
@@ -121,7 +121,7 @@ describe("the CLI surface", () => {
 
   it("every command and every verb has --help with examples (from the COMMANDS table and commander's tree)", async () => {
     const program = new Command("pai");
-    for (const { load } of Object.values(COMMANDS)) (await load()).register(program);
+    for (const { load } of Object.values(COMMANDS)) await (await load()).register(program);
     const missing: string[] = [];
     const visit = (cmd: Command, name: string) => {
       let out = "";

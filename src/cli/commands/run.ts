@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { formatError } from "../../kernel/errors.ts";
 import { withInterrupt } from "../../kernel/interrupt.ts";
-import { examples, note, print, printData, readStdin, verbatim, withJson, writeStream } from "../output.ts";
+import { examples, note, print, printData, readStdin, verbatim, withJson, writeFd, writeStream } from "../output.ts";
 
 function collectVar(v: string, acc: Record<string, string>): Record<string, string> {
   const i = v.indexOf("=");
@@ -67,7 +67,7 @@ export function register(program: Command): void {
       return;
     }
     if (!r.ok) throw r.error;
-    if (streamed) process.stdout.write("\n");
+    if (streamed) writeFd(1, "\n");
     else if (r.output) print(r.output);
     if (process.env.PAI_VERBOSE === "1") note(`run ${r.runId} (${r.tier})`);
   });

@@ -1,15 +1,20 @@
 import type { Command } from "commander";
+import { registerVerbs, type Verbs } from "../../verbs.ts";
 import { requireUser } from "../../../kernel/paths.ts";
 import { examples } from "../../output.ts";
-import * as add from "./add.ts";
-import * as disable from "./disable.ts";
-import * as enable from "./enable.ts";
-import * as list from "./list.ts";
-import * as remove from "./remove.ts";
-import * as run from "./run.ts";
+
+/** The verbs, each loaded only to run it (or for the group's help). */
+const VERBS: Verbs = {
+  list: async () => (await import("./list.ts")).register,
+  add: async () => (await import("./add.ts")).register,
+  remove: async () => (await import("./remove.ts")).register,
+  enable: async () => (await import("./enable.ts")).register,
+  disable: async () => (await import("./disable.ts")).register,
+  run: async () => (await import("./run.ts")).register,
+};
 
 /** `pai jobs …`: one file per verb beside this one. */
-export function register(program: Command): void {
+export async function register(program: Command, args?: string[]): Promise<void> {
   const group = program.command("jobs").description("manage the daemon's jobs (user/jobs/<name>.json: trigger + action + policy)");
   group.hook("preAction", () => {
     requireUser();
@@ -22,5 +27,5 @@ export function register(program: Command): void {
     "pai jobs run nightly",
     "pai jobs disable nightly",
   ]);
-  for (const verb of [list, add, remove, enable, disable, run]) verb.register(group);
+  await registerVerbs(group, VERBS, args);
 }

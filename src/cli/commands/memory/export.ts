@@ -4,7 +4,7 @@ import { UsageError } from "../../../kernel/errors.ts";
 import { writeFileAtomic } from "../../../kernel/fs.ts";
 import { openMemory } from "../../../memory/index.ts";
 import { exportLines } from "../../../memory/io/jsonl.ts";
-import { examples, note, withJson } from "../../output.ts";
+import { examples, note, withJson, writeFd } from "../../output.ts";
 
 export function register(group: Command): void {
   const cmd = group
@@ -33,12 +33,12 @@ export function register(group: Command): void {
         buf += format === "json" ? `${n ? ",\n" : ""}${l}` : `${l}\n`;
         n++;
         if (buf.length > 1 << 16) {
-          process.stdout.write(buf);
+          writeFd(1, buf);
           buf = "";
         }
       }
       if (format === "json") buf += "]\n";
-      process.stdout.write(buf);
+      writeFd(1, buf);
     });
   });
 }

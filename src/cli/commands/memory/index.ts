@@ -1,22 +1,28 @@
 import type { Command } from "commander";
+import { registerVerbs, type Verbs } from "../../verbs.ts";
 import { examples } from "../../output.ts";
-import { register as search } from "./search.ts";
-import { register as list } from "./list.ts";
-import { register as show } from "./show.ts";
-import { register as edit } from "./edit.ts";
-import { register as pin } from "./pin.ts";
-import { register as unpin } from "./unpin.ts";
-import { register as privateCmd, registerShareable as shareable } from "./private.ts";
-import { register as forget } from "./forget.ts";
-import { register as importCmd } from "./import.ts";
-import { register as importTranscript } from "./import-transcript.ts";
-import { register as exportCmd } from "./export.ts";
-import { register as stats } from "./stats.ts";
-import { register as maintain } from "./maintain.ts";
-import { register as backup } from "./backup.ts";
-import { register as embed } from "./embed.ts";
 
-export function register(program: Command): void {
+/** The verbs, each loaded only to run it (or for the group's help). */
+const VERBS: Verbs = {
+  search: async () => (await import("./search.ts")).register,
+  list: async () => (await import("./list.ts")).register,
+  show: async () => (await import("./show.ts")).register,
+  edit: async () => (await import("./edit.ts")).register,
+  pin: async () => (await import("./pin.ts")).register,
+  unpin: async () => (await import("./unpin.ts")).register,
+  private: async () => (await import("./private.ts")).register,
+  shareable: async () => (await import("./private.ts")).registerShareable,
+  forget: async () => (await import("./forget.ts")).register,
+  import: async () => (await import("./import.ts")).register,
+  "import-transcript": async () => (await import("./import-transcript.ts")).register,
+  export: async () => (await import("./export.ts")).register,
+  stats: async () => (await import("./stats.ts")).register,
+  maintain: async () => (await import("./maintain.ts")).register,
+  backup: async () => (await import("./backup.ts")).register,
+  embed: async () => (await import("./embed.ts")).register,
+};
+
+export async function register(program: Command, args?: string[]): Promise<void> {
   const group = program.command("memory").description("search, inspect, correct, import and export memory");
   examples(group, [
     "pai memory search lyon",
@@ -28,5 +34,5 @@ export function register(program: Command): void {
     "pai memory backup",
     "pai memory embed",
   ]);
-  for (const verb of [search, list, show, edit, pin, unpin, privateCmd, shareable, forget, importCmd, importTranscript, exportCmd, stats, maintain, backup, embed]) verb(group);
+  await registerVerbs(group, VERBS, args);
 }

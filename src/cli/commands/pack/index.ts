@@ -1,16 +1,21 @@
 import type { Command } from "commander";
+import { registerVerbs, type Verbs } from "../../verbs.ts";
 import { requireUser } from "../../../kernel/paths.ts";
 import { examples } from "../../output.ts";
-import * as config from "./config.ts";
-import * as info from "./info.ts";
-import * as install from "./install.ts";
-import * as list from "./list.ts";
-import * as uninstall from "./uninstall.ts";
-import * as update from "./update.ts";
-import * as verify from "./verify.ts";
+
+/** The verbs, each loaded only to run it (or for the group's help). */
+const VERBS: Verbs = {
+  list: async () => (await import("./list.ts")).register,
+  info: async () => (await import("./info.ts")).register,
+  install: async () => (await import("./install.ts")).register,
+  uninstall: async () => (await import("./uninstall.ts")).register,
+  update: async () => (await import("./update.ts")).register,
+  verify: async () => (await import("./verify.ts")).register,
+  config: async () => (await import("./config.ts")).register,
+};
 
 /** `pai pack …`: one file per verb beside this one (each loads its work module only when it runs). */
-export function register(program: Command): void {
+export async function register(program: Command, args?: string[]): Promise<void> {
   const group = program.command("pack").description("list, install, verify and remove packs (user/packs/)");
   group.hook("preAction", () => {
     requireUser();
@@ -24,5 +29,5 @@ export function register(program: Command): void {
     "pai pack verify",
     "pai pack config notes-search folders '[\"~/notes\"]'",
   ]);
-  for (const verb of [list, info, install, uninstall, update, verify, config]) verb.register(group);
+  await registerVerbs(group, VERBS, args);
 }

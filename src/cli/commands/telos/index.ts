@@ -1,12 +1,17 @@
 import type { Command } from "commander";
+import { registerVerbs, type Verbs } from "../../verbs.ts";
 import { requireUser } from "../../../kernel/paths.ts";
 import { examples } from "../../output.ts";
-import { registerCheck } from "./check.ts";
-import { registerEdit } from "./edit.ts";
-import { registerList } from "./list.ts";
-import { registerShow } from "./show.ts";
 
-export function register(program: Command): void {
+/** The verbs, each loaded only to run it (or for the group's help). */
+const VERBS: Verbs = {
+  list: async () => (await import("./list.ts")).registerList,
+  show: async () => (await import("./show.ts")).registerShow,
+  check: async () => (await import("./check.ts")).registerCheck,
+  edit: async () => (await import("./edit.ts")).registerEdit,
+};
+
+export async function register(program: Command, args?: string[]): Promise<void> {
   const group = program
     .command("telos")
     .description("list, show, check and edit the Telos files (user/telos/*.md and user/preferences.md)");
@@ -14,8 +19,5 @@ export function register(program: Command): void {
     requireUser();
   });
   examples(group, ["pai telos list", "pai telos show goals", "pai telos show G1", "pai telos check", "pai telos edit projects"]);
-  registerList(group);
-  registerShow(group);
-  registerCheck(group);
-  registerEdit(group);
+  await registerVerbs(group, VERBS, args);
 }
