@@ -6,11 +6,12 @@
  * items wait for the next embedder.
  */
 import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { installDir } from "../kernel/paths.ts";
 import type { Home } from "../app/home.ts";
 
 /** The entry point a background process runs. */
-export const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
+export const MAIN = join(installDir, "src", "cli", "main.ts");
 
 /** Starts `pai ARGS…` detached, in the same PAI_HOME, with its output going nowhere. */
 export function spawnDetached(home: Home, args: string[]): void {

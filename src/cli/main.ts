@@ -7,12 +7,15 @@
  *   2. read-only commands are answered by a running daemon when there is one (resident.ts; PAI_NO_RESIDENT=1:
  *      never);
  *   3. anything else is parsed by program.ts, which loads only the module of the command being run.
+ * bin/pai runs this file as built by scripts/build.ts (dist/pai/main.js) when there is a build; a build older than
+ * any file under src/ hands over to src/cli/main.ts, so an edit is never shadowed by an old build.
  */
 import pkg from "../../package.json" with { type: "json" };
 
 const HELP = new Set(["--help", "-h", "help"]);
 
-async function run(args: string[]): Promise<number> {
+/** Runs `pai ARGS…`; returns the exit code. */
+export async function run(args: string[]): Promise<number> {
   if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
     console.log(pkg.version);
     return 0;
@@ -32,4 +35,27 @@ async function run(args: string[]): Promise<number> {
   return (await residentAnswer(process.argv)) ?? (await (await import("./program.ts")).main(process.argv));
 }
 
-if (import.meta.main) process.exitCode = await run(process.argv.slice(2));
+/**
+ * Run as the build (dist/NAME/main.js; scripts/build.ts sets PAI_BUILD), the source's entry when package.json or a
+ * file under src/ is newer than the build: two folders up is the install, as it is from src/cli/.
+ */
+async function entry(): Promise<(args: string[]) => Promise<number>> {
+  if (process.env.PAI_BUILD !== "bundle") return run;
+  const self = decodeURIComponent(new URL(import.meta.url).pathname);
+  const root = decodeURIComponent(new URL("../..", import.meta.url).pathname).replace(/\/+$/, "");
+  const { readdirSync, statSync } = await import("node:fs");
+  try {
+    const built = statSync(self).mtimeMs;
+    let stale = statSync(`${root}/package.json`).mtimeMs > built;
+    for (const f of stale ? [] : (readdirSync(`${root}/src`, { recursive: true }) as string[])) {
+      if (statSync(`${root}/src/${f}`).mtimeMs > built) {
+        stale = true;
+        break;
+      }
+    }
+    if (!stale) return run;
+  } catch {}
+  return ((await import(`${root}/src/cli/main.ts`)) as { run: typeof run }).run;
+}
+
+if (import.meta.main) process.exitCode = await (await entry())(process.argv.slice(2));

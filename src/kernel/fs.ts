@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { EnvironmentError, environmentErrorOf } from "./errors.ts";
 import { dirname, join, basename } from "node:path";
@@ -16,7 +15,7 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
   } catch {}
   if (st && !st.isFile()) throw notRegular(file, fileKind(st), "choose a path that is a regular file or does not exist yet");
   // A fresh name, created exclusively: a link planted at the temporary path is never followed.
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex")}.tmp`);
   try {
     mkdirSync(dirname(file), { recursive: true });
     const fd = openSync(tmp, "wx", 0o600);

@@ -1,0 +1,59 @@
+/**
+ * Builds the launcher's bundle: src/cli/main.ts and everything it loads, as JavaScript modules in dist/pai/, one
+ * chunk per lazily loaded command (so a command still loads only its own code). Bun then starts a command
+ * without transpiling and resolving some sixty TypeScript files: about a fifth of a one-shot command's time.
+ *
+ *   bun scripts/build.ts [--out NAME] [--soft]
+ *
+ * `npm install` runs it (package.json's "prepare", with --soft: a failed build is reported and the install goes
+ * on); NAME is the folder under dist/ (default pai).
+ *
+ * bin/pai runs the bundle; its entry hands over to src/cli/main.ts when a file under src/ (or package.json) is newer
+ * than the build, so an edit is never shadowed by an old build. dist/pai/ is two folders below the install, like
+ * src/<concern>/, so paths found from a module's own location (system/, node_modules/) stay the same.
+ */
+import { rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const outArg = process.argv.indexOf("--out");
+const NAME = outArg >= 0 ? process.argv[outArg + 1] : "pai";
+if (!NAME || !/^[\w.-]+$/.test(NAME)) {
+  console.error("pai: --out takes a folder name under dist/ (letters, digits, . _ -)");
+  process.exit(2);
+}
+const OUT = join(ROOT, "dist", NAME);
+
+// Ink loads React's devtools only when DEV=true; the package is not installed, and the bundle needs no stand-in.
+const noDevtools: import("bun").BunPlugin = {
+  name: "no-react-devtools",
+  setup(build) {
+    build.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: "react-devtools-core", namespace: "absent" }));
+    build.onLoad({ filter: /.*/, namespace: "absent" }, () => ({ contents: "export default undefined;", loader: "js" }));
+  },
+};
+
+rmSync(OUT, { recursive: true, force: true });
+const result = await Bun.build({
+  entrypoints: [join(ROOT, "src", "cli", "main.ts")],
+  outdir: OUT,
+  target: "bun",
+  format: "esm",
+  splitting: true,
+  // Names are kept, so a stack trace (PAI_DEBUG=1) still reads.
+  minify: { whitespace: true, syntax: true, identifiers: false },
+  // Loaded at run time from node_modules: the Node driver (never under Bun) and the vector extension's binary.
+  external: ["better-sqlite3", "sqlite-vec"],
+  plugins: [noDevtools],
+  // The entry knows it runs as a build (and checks that the build is not older than src/).
+  define: { "process.env.PAI_BUILD": JSON.stringify("bundle") },
+});
+if (!result.success) {
+  for (const log of result.logs) console.error(log);
+  rmSync(OUT, { recursive: true, force: true });
+  console.error("pai: the bundle was not built — bin/pai runs src/cli/main.ts instead (slower to start, same behaviour)");
+  // --soft (npm install): the install works without the bundle, so a failed build does not fail it.
+  process.exit(process.argv.includes("--soft") ? 0 : 1);
+}
+writeFileSync(join(OUT, "README"), "Built by scripts/build.ts from src/ (npm install runs it). Do not edit: bin/pai ignores it once src/ is newer.\n");
+console.log(`pai: bundle built in dist/${NAME}/ (${result.outputs.length} files)`);

@@ -1,0 +1,56 @@
+/**
+ * The build bin/pai runs (scripts/build.ts → dist/NAME/): the same output as the source, and a build older than
+ * src/ hands over to the source, so an edit is never shadowed by an old build.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, rmSync, utimesSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../helpers/cli.ts";
+import { tmpDir } from "../helpers/tmp.ts";
+
+const BUN = join(ROOT, "node_modules/bun/bin/bun.exe");
+const NAME = `test-${process.pid}`;
+const BUILT = join(ROOT, "dist", NAME, "main.js");
+const SOURCE = join(ROOT, "src/cli/main.ts");
+
+function run(main: string, args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(BUN, [main, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", PAI_DEBUG: "", PAI_NO_RESIDENT: "1", ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("the build", () => {
+  beforeAll(() => {
+    const r = spawnSync(BUN, ["scripts/build.ts", "--out", NAME], { cwd: ROOT, encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  }, 60_000);
+  afterAll(() => rmSync(join(ROOT, "dist", NAME), { recursive: true, force: true }));
+
+  it("prints what the source prints, and reads and writes the same home", () => {
+    expect(existsSync(BUILT)).toBe(true);
+    // Fresh: newer than every file under src/.
+    utimesSync(BUILT, new Date(Date.now() + 3_600_000), new Date(Date.now() + 3_600_000));
+    const home = tmpDir();
+    for (const args of [["--version"], ["--help"], ["memory", "--help"], ["nope"]]) {
+      expect(run(BUILT, args, { PAI_HOME: home }), args.join(" ")).toEqual(run(SOURCE, args, { PAI_HOME: home }));
+    }
+    expect(run(BUILT, ["init", "--name", "Ada"], { PAI_HOME: home }).code).toBe(0);
+    expect(run(BUILT, ["remember", "I moved to Lyon in March"], { PAI_HOME: home }).code).toBe(0);
+    const built = run(BUILT, ["memory", "search", "lyon"], { PAI_HOME: home });
+    expect(built.stdout).toContain("I moved to Lyon in March");
+    expect(built).toEqual(run(SOURCE, ["memory", "search", "lyon"], { PAI_HOME: home }));
+    // It runs as the build: a stack trace names the build's files.
+    expect(run(BUILT, ["memory", "show", "99"], { PAI_HOME: home, PAI_DEBUG: "1" }).stderr).toContain(`/dist/${NAME}/`);
+  });
+
+  it("older than a file under src/, it hands over to the source", () => {
+    const home = tmpDir();
+    utimesSync(BUILT, new Date(2000, 0, 1), new Date(2000, 0, 1));
+    expect(run(BUILT, ["init", "--name", "Ada"], { PAI_HOME: home }).code).toBe(0);
+    const r = run(BUILT, ["memory", "show", "99"], { PAI_HOME: home, PAI_DEBUG: "1" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("/src/cli/");
+    expect(r.stderr).not.toContain(`/dist/${NAME}/`);
+  });
+});
