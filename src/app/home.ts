@@ -29,10 +29,30 @@ export interface OpenHome extends Home {
   close(): void;
 }
 
+/** The home a long-lived process lends to the commands it runs (lendHome). */
+let lent: Home | undefined;
+
+/**
+ * Runs fn with `home` lent to every openHome() of the same PAI_HOME: its database connection (warm page cache,
+ * vectors held in memory) instead of a new one, never closed by the borrower. The config is still read afresh
+ * for each borrower, so an edit of config.json counts at once. The daemon lends its home to the read-only
+ * commands it answers on its socket (cli/resident-run.ts); they run one at a time.
+ */
+export async function lendHome<T>(home: Home, fn: () => Promise<T>): Promise<T> {
+  const previous = lent;
+  lent = home;
+  try {
+    return await fn();
+  } finally {
+    lent = previous;
+  }
+}
+
 /** Opens a home lazily: nothing is read or opened until a field is used. */
 export function openHome(opts: HomeOptions = {}): OpenHome {
   const p = opts.paths ?? homePaths(opts.home);
   if (opts.user !== false) requireUser(p);
+  if (lent && lent.paths.home === p.home) return borrowed(lent, p);
   let config: Config | undefined;
   let db: Database | undefined;
   return {
@@ -48,6 +68,21 @@ export function openHome(opts: HomeOptions = {}): OpenHome {
       db = undefined;
       d?.close();
     },
+  };
+}
+
+function borrowed(owner: Home, p: Paths): OpenHome {
+  let config: Config | undefined;
+  return {
+    paths: p,
+    get config() {
+      return (config ??= loadConfig(p.config));
+    },
+    get db() {
+      requireUser(p);
+      return owner.db;
+    },
+    close() {},
   };
 }
 

@@ -4,14 +4,15 @@
  * values of the variables that change output and the client's terminals (an output context, output.ts), and
  * returns the exit code. Requests come one at a time; everything changed for one is put back after it.
  */
+import { lendHome, type Home } from "../app/home.ts";
 import type { ResidentRequest, ResidentSink } from "../automation/daemon/resident.ts";
 import { RESIDENT_OUTPUT_ENV } from "../automation/daemon/resident.ts";
 import { buildProgram, runProgram } from "./program.ts";
 import { setOutputContext } from "./output.ts";
 import { residentEligible } from "./resident.ts";
 
-/** Answers one request: its output written to `sink`, its exit code returned. */
-export async function answerResident(req: ResidentRequest, sink: ResidentSink): Promise<number> {
+/** Answers one request with the daemon's open home (lent to the command): its output written to `sink`, its exit code returned. */
+export async function answerResident(req: ResidentRequest, sink: ResidentSink, home: Home): Promise<number> {
   if (!residentEligible(req.argv)) throw new Error(`not a read-only command: ${req.argv[0] ?? ""}`);
   const cwd = process.cwd();
   const exitCode = process.exitCode;
@@ -26,7 +27,7 @@ export async function answerResident(req: ResidentRequest, sink: ResidentSink): 
   try {
     if (req.cwd !== cwd) process.chdir(req.cwd);
     process.exitCode = 0;
-    return await run(req.argv);
+    return await lendHome(home, () => run(req.argv));
   } finally {
     setOutputContext(previous);
     for (const k of RESIDENT_OUTPUT_ENV) {

@@ -14,6 +14,6 @@ export function register(group: Command): void {
   // Read-only commands sent to its socket are answered by the code it was started with (its fingerprint).
   cmd.action(async () => {
     const fingerprint = installFingerprint(installDir);
-    await withHome((h) => runForeground(h, new Secrets(), { resident: answerResident, fingerprint }));
+    await withHome((h) => runForeground(h, new Secrets(), { resident: (req, sink) => answerResident(req, sink, h), fingerprint }));
   });
 }
