@@ -57,6 +57,11 @@ export interface GetBackendOptions {
   env?: NodeJS.ProcessEnv;
   /** The clock the date line of each request is read from (default: the machine's; tests fix it). */
   now?: () => Date;
+  /** The job and the pack the calls are made for: recorded in the call log, and their caps apply (limits.ts). */
+  job?: string;
+  pack?: string;
+  /** Keep no texts of the calls (an incognito exchange); config memory.incognito does the same. */
+  incognito?: boolean;
 }
 
 /**
@@ -74,5 +79,9 @@ export function getBackend(opts: GetBackendOptions): ModelBackend {
     backoffMs: config.backend.backoffMs,
     db: opts.db,
     secrets: opts.secrets,
+    job: opts.job,
+    pack: opts.pack,
+    keepTexts: !(opts.incognito || config.memory.incognito),
+    now: opts.now,
   });
 }

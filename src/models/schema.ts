@@ -25,4 +25,23 @@ export const modelMigrations: Migration[] = [
       CREATE INDEX IF NOT EXISTS model_calls_exchange ON model_calls(exchange_id);
     `,
   },
+  {
+    // What each call is estimated to cost (system/prices.json), which job and pack made it (the caps of
+    // user/limits.json count by them), and the texts of recent calls for 'pai log show' (redacted of
+    // secrets; kept for the last calls only, blanked by a forget).
+    version: 201,
+    name: "model_call_cost_texts",
+    up: `
+      ALTER TABLE model_calls ADD COLUMN cost REAL;
+      ALTER TABLE model_calls ADD COLUMN job TEXT;
+      ALTER TABLE model_calls ADD COLUMN pack TEXT;
+      CREATE TABLE IF NOT EXISTS model_call_texts (
+        call_id INTEGER PRIMARY KEY,
+        audience TEXT NOT NULL,
+        system TEXT,
+        messages TEXT NOT NULL,
+        response TEXT NOT NULL DEFAULT ''
+      ) STRICT;
+    `,
+  },
 ];

@@ -1,12 +1,17 @@
 /**
- * The cross-cutting wrapper around any backend: an idle timeout, retries with backoff on 429/5xx/529 and
- * timeouts (only before the first event of a stream, so nothing is shown twice), and one call-log row per
- * attempt. A failure that survives the retries becomes one user-facing line (see toPaiError).
+ * The cross-cutting wrapper around any backend: the caps of user/limits.json checked before anything is sent
+ * (limits.ts), an idle timeout, retries with backoff on 429/5xx/529 and timeouts (only before the first event
+ * of a stream, so nothing is shown twice), and one call-log row per attempt with its estimated cost
+ * (prices.ts); the texts of the call beside the row that ends it (calltexts.ts). A failure that survives the
+ * retries becomes one user-facing line (see toPaiError).
  */
 import type { Database } from "../kernel/storage/index.ts";
 import { Secrets } from "../kernel/secrets.ts";
 import { BackendDecorator } from "./decorator.ts";
 import { recordCall, type CallOutcome } from "./calllog.ts";
+import { recordTexts } from "./calltexts.ts";
+import { checkCaps, userDirOf } from "./limits.ts";
+import { costOf, loadPrices, type PriceTable } from "./prices.ts";
 import { BackendFailure, toPaiError } from "./errors.ts";
 import type { ChatEvent, ChatRequest, ModelBackend, ModelInfo, Purpose } from "./types.ts";
 import { tokensOfChars } from "../kernel/text.ts";
@@ -22,6 +27,13 @@ export interface WrapOptions {
   db: Database;
   /** Secret values never to write into the call log (credential shapes are redacted anyway). */
   secrets?: Secrets;
+  /** The job and the pack the calls are made for (the call log records them; their caps apply). */
+  job?: string;
+  pack?: string;
+  /** Keep the texts of each chat call for 'pai log show' (false: incognito). Default true. */
+  keepTexts?: boolean;
+  /** The clock the caps' days and months are read from (default: the machine's). */
+  now?: () => Date;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -45,6 +57,30 @@ export class LoggedBackend extends BackendDecorator {
     super(inner, opts.model);
   }
 
+  #prices: PriceTable | undefined;
+
+  /** The prices (system/prices.json under user/overrides/prices.json), read once; throws on a broken file. */
+  private prices(): PriceTable {
+    return (this.#prices ??= loadPrices(userDirOf(this.opts.db)));
+  }
+
+  /**
+   * Before anything is sent: a call to a paid backend needs readable prices (its cost counts against the
+   * caps); then every cap that applies must not be reached. A refusal is logged as "refused" and thrown.
+   */
+  private admit(model: string, purpose: string, req?: ChatRequest): void {
+    try {
+      if (this.name !== "ollama") this.prices();
+      checkCaps(this.opts.db, { backend: this.name, purpose, job: this.opts.job, pack: this.opts.pack }, (this.opts.now ?? (() => new Date()))());
+    } catch (err) {
+      const message = (err as Error)?.message ?? String(err);
+      const kind = req ? "chat" : "embed";
+      const id = this.log({ model, purpose, kind, start: performance.now(), outcome: "refused", attempt: 0, error: message.slice(0, 500), exchangeId: req?.exchangeId });
+      if (req) this.keep(id, req, "");
+      throw err;
+    }
+  }
+
   private log(row: {
     model: string;
     purpose: string;
@@ -56,7 +92,13 @@ export class LoggedBackend extends BackendDecorator {
     attempt: number;
     error?: string;
     exchangeId?: string;
-  }): void {
+  }): number | undefined {
+    let cost: number | null = null;
+    try {
+      cost = costOf(this.prices(), this.name, row.model, row.inputTokens ?? 0, row.outputTokens ?? 0) ?? null;
+    } catch {
+      // A broken prices file: the call to Ollama still goes (a paid call was refused before it was sent).
+    }
     const record = {
       at: new Date(Date.now()).toISOString(),
       backend: this.name,
@@ -71,11 +113,25 @@ export class LoggedBackend extends BackendDecorator {
       // An error may quote what was sent (a server echoing the request): never a secret in the call log.
       error: row.error ? (this.opts.secrets ?? new Secrets()).redact(row.error) : null,
       exchangeId: row.exchangeId ?? null,
+      cost,
+      job: this.opts.job ?? null,
+      pack: this.opts.pack ?? null,
     };
     try {
-      recordCall(this.opts.db, record);
+      return recordCall(this.opts.db, record);
     } catch {
       // The call log must never break a call.
+      return undefined;
+    }
+  }
+
+  /** The texts of a call beside the row that ended it (not for an incognito call). */
+  private keep(callId: number | undefined, request: ChatRequest, response: string): void {
+    if (callId === undefined || this.opts.keepTexts === false) return;
+    try {
+      recordTexts(this.opts.db, callId, { audience: this.audience, request, response }, this.opts.secrets ?? new Secrets());
+    } catch {
+      // Nor must keeping its texts.
     }
   }
 
@@ -83,6 +139,9 @@ export class LoggedBackend extends BackendDecorator {
     const model = req.model ?? this.opts.model;
     const purpose = req.purpose ?? this.opts.purpose;
     const attempts = this.opts.retries + 1;
+    this.admit(model, purpose, req);
+    let said = "";
+    const answer = () => said;
     for (let attempt = 1; ; attempt++) {
       const ctrl = new AbortController();
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -103,9 +162,11 @@ export class LoggedBackend extends BackendDecorator {
         arm();
         for await (const ev of this.inner.chat({ ...req, model, purpose, signal: ctrl.signal })) {
           arm();
+          if (ev.type === "text") said += ev.text;
+          else if (ev.type === "tool_call") said += `${said && !said.endsWith("\n") ? "\n" : ""}[tool call ${ev.call.name} ${JSON.stringify(ev.call.arguments)}]\n`;
           if (ev.type === "done") {
             logged = true;
-            this.log({
+            const id = this.log({
               model: ev.model || model,
               purpose,
               kind: "chat",
@@ -116,6 +177,7 @@ export class LoggedBackend extends BackendDecorator {
               attempt,
               exchangeId: req.exchangeId,
             });
+            this.keep(id, req, answer());
           }
           yielded = true;
           yield ev;
@@ -125,7 +187,7 @@ export class LoggedBackend extends BackendDecorator {
         const f = err instanceof BackendFailure ? err : new BackendFailure(this.name, "server", (err as Error)?.message ?? String(err), { cause: err });
         const retry = f.retryable && !yielded && attempt < attempts && !req.signal?.aborted;
         logged = true;
-        this.log({
+        const id = this.log({
           model,
           purpose,
           kind: "chat",
@@ -135,13 +197,17 @@ export class LoggedBackend extends BackendDecorator {
           error: `${f.kind}: ${f.message}`.slice(0, 500),
           exchangeId: req.exchangeId,
         });
-        if (!retry) throw toPaiError(f, attempt);
+        if (!retry) {
+          this.keep(id, req, answer());
+          throw toPaiError(f, attempt);
+        }
+        said = "";
         await sleep(retryDelay(this.opts.backoffMs, attempt, f), req.signal);
       } finally {
         clearTimeout(timer);
         req.signal?.removeEventListener("abort", onAbort);
         // The consumer stopped reading early (break / return): still one row for the call.
-        if (!logged) this.log({ model, purpose, kind: "chat", start, outcome: "aborted", attempt, exchangeId: req.exchangeId });
+        if (!logged) this.keep(this.log({ model, purpose, kind: "chat", start, outcome: "aborted", attempt, exchangeId: req.exchangeId }), req, answer());
       }
     }
   }
@@ -151,6 +217,7 @@ export class LoggedBackend extends BackendDecorator {
     const model = o.model ?? (this.opts.purpose === "embed" ? this.opts.model : (this.embedModel ?? this.opts.model));
     const attempts = this.opts.retries + 1;
     const inputTokens = tokensOfChars(texts.reduce((n, t) => n + t.length, 0));
+    this.admit(model, "embed");
     for (let attempt = 1; ; attempt++) {
       const start = performance.now();
       const signals = [AbortSignal.timeout(this.opts.timeoutMs), o.signal].filter(Boolean) as AbortSignal[];
