@@ -167,7 +167,9 @@ export async function ask(question: string, opts: AskOptions): Promise<AskResult
   if (audience === "cloud") messages = cloudHistory(messages, opts.localAnswers);
 
   const exchangeId = randomUUID();
-  const backend = getBackend({ purpose, backend: backendName, model, config, db, env: opts.env, secrets: opts.secrets });
+  // A job's exchange is its own in the call log (its caps apply), and keeps its texts: it runs incognito only to store no episode.
+  const job = opts.source?.startsWith("job:") ? opts.source.slice(4) : undefined;
+  const backend = getBackend({ purpose, backend: backendName, model, config, db, env: opts.env, secrets: opts.secrets, job, incognito: job ? undefined : opts.incognito });
   let answer = "";
   let usage: Usage = { inputTokens: 0, outputTokens: 0 };
   let interrupted = false;

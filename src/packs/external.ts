@@ -9,11 +9,15 @@ import type { Database } from "../kernel/storage/index.ts";
 import { privateContents } from "../memory/private.ts";
 import type { Audience, ModelBackend, Purpose } from "../models/types.ts";
 
-/** The backend for a purpose; a cloud one is sent nothing that holds one of `secrets`. */
-export async function modelBackend(opts: { purpose: Purpose; backend?: string; model?: string; config: Config; db: Database; secrets?: Secrets }): Promise<ModelBackend> {
+/**
+ * The backend for a purpose; a cloud one is sent nothing that holds one of `secrets`. Its calls are logged as
+ * the pack's, and as the job's when a job runs it (origin "daemon:<job>"): their caps apply.
+ */
+export async function modelBackend(opts: { purpose: Purpose; backend?: string; model?: string; config: Config; db: Database; secrets?: Secrets; pack?: string; origin?: string; incognito?: boolean }): Promise<ModelBackend> {
   const mod = await import("../models/index.ts");
   const backend = opts.backend ? mod.parseBackendName(opts.backend) : undefined;
-  return mod.getBackend({ purpose: opts.purpose, backend, model: opts.model, config: opts.config, db: opts.db, secrets: opts.secrets });
+  const job = opts.origin?.startsWith("daemon:") ? opts.origin.slice("daemon:".length) : undefined;
+  return mod.getBackend({ purpose: opts.purpose, backend, model: opts.model, config: opts.config, db: opts.db, secrets: opts.secrets, pack: opts.pack, job, incognito: opts.incognito });
 }
 
 /**

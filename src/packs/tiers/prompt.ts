@@ -53,7 +53,7 @@ async function loadInput(prep: Prepared, spec: string, maxChars: number, signal?
 }
 
 export async function runPrompt(prep: Prepared, cmd: Extract<PackCommand, { tier: "prompt" }>, input: TierInput, opts: RunOptions, secrets: Secrets): Promise<TierOutput> {
-  const backend = await modelBackend({ purpose: "prompt", backend: opts.backend, model: opts.model, config: prep.config, db: opts.db, secrets });
+  const backend = await modelBackend({ purpose: "prompt", backend: opts.backend, model: opts.model, config: prep.config, db: opts.db, secrets, pack: prep.guard.pack, origin: opts.origin, incognito: opts.incognito });
   let text = input.text;
   const vars = { ...input.vars };
   if (cmd.input === "url-or-file") {

@@ -70,7 +70,7 @@ export async function runSkill(
   const allowed = skillTools(prep, cmd, doc);
   const tools: ToolSpec[] = allowed.map((name) => ({ name, description: prep.manifest.commands[name]!.description, parameters: TOOL_PARAMS }));
   if (!input.text.trim()) throw new UserError(`${ref.pack}:${ref.command} needs a request`, { hint: `e.g. pai run ${ref.pack}:${ref.command} "…"` });
-  const backend = await modelBackend({ purpose: "skill", backend: opts.backend, model: opts.model, config: prep.config, db: opts.db, secrets });
+  const backend = await modelBackend({ purpose: "skill", backend: opts.backend, model: opts.model, config: prep.config, db: opts.db, secrets, pack: ref.pack, origin: opts.origin, incognito: opts.incognito });
   const context = await userContext({ query: input.text.slice(0, 500), audience: backend.audience, config: prep.config, db: opts.db, paths: prep.p });
   const vars = Object.entries({ ...input.vars, ...Object.fromEntries(Object.entries(prep.settings).map(([k, v]) => [`config.${k}`, Array.isArray(v) ? v.join(", ") : String(v)])) })
     .map(([k, v]) => `- ${k}: ${v}`)
