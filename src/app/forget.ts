@@ -12,6 +12,7 @@ import type { Database } from "../kernel/storage/index.ts";
 import { forgetItems, MIN_NEEDLE } from "../memory/forget.ts";
 import { openMemory, type MemoryStore } from "../memory/index.ts";
 import { callsQuoting } from "../models/calllog.ts";
+import { scrubCallTexts } from "../models/calltexts.ts";
 import { scrubRuns } from "../packs/runs.ts";
 import type { Home } from "./home.ts";
 
@@ -37,6 +38,8 @@ export function forgetEverywhere(db: Database, store: MemoryStore, ids: number[]
   db.exec("PRAGMA secure_delete = ON");
   let blanked = { packRuns: 0, jobFirings: 0, approvals: 0 };
   try {
+    // The kept texts of model calls that quote it are deleted (the calls' rows, with no text, stay).
+    scrubCallTexts(db, needles);
     blanked = db.transaction(() => ({
       packRuns: scrubRuns(db, needles, m.forgotten),
       jobFirings: scrubFirings(db, needles),
