@@ -11,6 +11,7 @@ import type { Secrets } from "../../kernel/secrets.ts";
 import { appendAudit, canonicalJson } from "../audit/index.ts";
 import { isPaused, processAlive } from "../state.ts";
 import { rememberText, runAction, type ActionResult } from "./actions.ts";
+import { pauseIfCapped } from "./caps.ts";
 import { needsApproval, type Job } from "./schema.ts";
 
 export interface FireEvent {
@@ -162,6 +163,7 @@ export async function executeFiring(ctx: FireContext, job: Job, firingId: number
   const { db, secrets } = ctx;
   db.prepare("UPDATE job_firings SET status = 'running', pid = ? WHERE id = ?").run(process.pid, firingId);
   const signal = ctx.signal ?? new AbortController().signal;
+  const started = new Date();
   let result: ActionResult;
   try {
     result = await runAction(job, job.action, vars, { db, config: ctx.config, signal, paths: ctx.paths, secrets });
@@ -174,6 +176,8 @@ export async function executeFiring(ctx: FireContext, job: Job, firingId: number
     finish(ctx, firingId, "error", message);
     appendAudit(db, secrets, { job: job.name, type: "action", data: { firing: firingId, action: job.action.type, status: "error", error: clip(message, 500) } });
     ctx.log?.(`${job.name}: ${job.action.type} failed: ${secrets.redact(message)}`);
+    // A call refused by a cap (user/limits.json) pauses the job, unless the user ran it by hand.
+    if (trigger !== "manual") pauseIfCapped(ctx, job, firingId, started);
     await rememberAction(ctx, job, trigger, `failed: ${message}`);
     return { status: "error", firingId, error: secrets.redact(message) };
   }
