@@ -1,0 +1,254 @@
+/**
+ * Spending: the estimated cost of each call (system/prices.json, the user's overrides laid over it), the caps of
+ * user/limits.json refusing a call before anything is sent, `pai log --cost`, `pai log show ID`, and a daemon job
+ * paused when a cap refuses its call. Real SQLite in a temporary PAI_HOME, the real CLI, and the Anthropic SDK
+ * against a loopback server speaking the Messages API.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { openDatabase } from "../../src/app/db.ts";
+import { listAudit } from "../../src/automation/audit/index.ts";
+import { fireJob } from "../../src/automation/jobs/fire.ts";
+import { getJob } from "../../src/automation/jobs/store.ts";
+import { loadConfig } from "../../src/config/index.ts";
+import { paths } from "../../src/kernel/paths.ts";
+import { Secrets } from "../../src/kernel/secrets.ts";
+import { costOf, loadPrices, priceOf } from "../../src/models/prices.ts";
+import { initHome, pai, paiAsync } from "../helpers/cli.ts";
+import { startFakeAnthropic } from "../helpers/fake-anthropic.ts";
+import { startFakeOllama, type FakeServer } from "../helpers/fake-ollama.ts";
+import { tmpDir } from "../helpers/tmp.ts";
+
+const servers: FakeServer[] = [];
+afterEach(async () => {
+  while (servers.length) await servers.pop()!.close();
+});
+
+const sent = (s: FakeServer, path = "/v1/messages") => s.requests.filter((r) => r.path === path).length;
+
+async function cloud(reply = "Focus on the launch.") {
+  const s = await startFakeAnthropic({ reply });
+  servers.push(s);
+  return { s, env: { ANTHROPIC_BASE_URL: s.url, ANTHROPIC_API_KEY: "test-key" } };
+}
+
+function limits(home: string, value: unknown): void {
+  writeFileSync(join(home, "user", "limits.json"), typeof value === "string" ? value : JSON.stringify(value));
+}
+
+describe("prices", () => {
+  it("a model takes its own entry, its family's, or its backend's '*'; the user's file replaces entries one by one", () => {
+    const user = tmpDir();
+    mkdirSync(join(user, "overrides"));
+    writeFileSync(join(user, "overrides", "prices.json"), JSON.stringify({ models: { anthropic: { "claude-haiku-4-5": { input: 2, output: 10 } } } }));
+    const t = loadPrices(user);
+    expect(priceOf(t, "anthropic", "claude-sonnet-4-6")).toMatchObject({ input: 3, output: 15, entry: "claude-sonnet-4-6" });
+    expect(priceOf(t, "anthropic", "claude-sonnet-4-5-20250929")).toMatchObject({ entry: "claude-sonnet-4-5" });
+    expect(priceOf(t, "anthropic", "claude-haiku-4-5")).toMatchObject({ input: 2, output: 10 });
+    expect(priceOf(t, "anthropic", "claude-next")).toMatchObject({ entry: "*" });
+    expect(costOf(t, "ollama", "llama3.2", 1_000_000, 1_000_000)).toBe(0);
+    expect(costOf(t, "anthropic", "claude-sonnet-4-6", 1_000_000, 100_000)).toBeCloseTo(4.5, 10);
+    writeFileSync(join(user, "overrides", "prices.json"), JSON.stringify({ models: { anthropic: { x: { input: "dear" } } } }));
+    expect(() => loadPrices(user)).toThrow(/prices\.json: models\.anthropic\.x\.input must be a number, got 'dear'/);
+  });
+});
+
+describe("the call log's cost and texts", () => {
+  it("records the estimated cost of each call and shows a call's texts with pai log show", async () => {
+    const home = initHome(tmpDir());
+    const { s, env } = await cloud();
+    const asked = await paiAsync(["ask", "--backend", "anthropic", "what should I focus on?"], { home, env });
+    expect(asked.code, asked.stderr).toBe(0);
+    expect(sent(s)).toBe(1);
+    const [call] = JSON.parse((await paiAsync(["log", "--json", "--limit", "1"], { home })).stdout);
+    expect(call).toMatchObject({ backend: "anthropic", purpose: "answer", outcome: "ok", job: null, pack: null });
+    expect(call.cost).toBeCloseTo((call.input_tokens * 3 + call.output_tokens * 15) / 1e6, 12);
+
+    const list = await paiAsync(["log"], { home });
+    expect(list.stdout).toMatch(/ID\s+TIME\s+BACKEND\s+MODEL\s+PURPOSE\s+IN\s+OUT\s+COST/);
+
+    const show = await paiAsync(["log", "show", String(call.id)], { home });
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain(`Call ${call.id}`);
+    expect(show.stdout).toContain("--- system ---");
+    expect(show.stdout).toContain("--- user ---\nwhat should I focus on?");
+    expect(show.stdout).toContain("--- response ---\nFocus on the launch.");
+    expect(show.stdout).toMatch(/estimated cost \$/);
+    const json = JSON.parse((await paiAsync(["log", "show", String(call.id), "--json"], { home })).stdout);
+    expect(json.texts.response).toBe("Focus on the launch.");
+    expect(json.texts.messages.at(-1)).toEqual({ role: "user", content: "what should I focus on?" });
+
+    const missing = await paiAsync(["log", "show", "999"], { home });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe("pai: no model call 999 — 'pai log' lists the calls with their ids\n");
+    expect((await paiAsync(["log", "show", "x"], { home })).stderr).toMatch(/^pai: invalid call id 'x'/);
+  });
+
+  it("keeps no text of an incognito call, and never a secret", async () => {
+    const home = initHome(tmpDir());
+    const { env } = await cloud("noted");
+    const key = "sk-ant-api03-" + "a".repeat(93) + "AA";
+    expect((await paiAsync(["ask", "--backend", "anthropic", "--incognito", "just between us"], { home, env })).code).toBe(0);
+    expect((await paiAsync(["ask", "--backend", "anthropic", `is ${key} a key?`], { home, env })).code).toBe(0);
+    const calls = JSON.parse((await paiAsync(["log", "--json"], { home })).stdout);
+    const [withKey, incognito] = calls;
+    expect(JSON.parse((await paiAsync(["log", "show", String(incognito.id), "--json"], { home })).stdout).texts).toBeNull();
+    expect((await paiAsync(["log", "show", String(incognito.id)], { home })).stdout).toContain("Its texts are not kept");
+    const shown = (await paiAsync(["log", "show", String(withKey.id)], { home })).stdout;
+    expect(shown).toContain("[REDACTED:anthropic_key]");
+    expect(shown).not.toContain(key);
+  });
+});
+
+describe("the texts of a call and forget", () => {
+  it("a local call's texts may hold a private memory; forgetting it deletes them", async () => {
+    const home = initHome(tmpDir());
+    const o = await startFakeOllama({ reply: "by the hives" });
+    servers.push(o);
+    const SENTENCE = "Ottoline keeps her bees on the roof at Rue Colbert 19";
+    const id = JSON.parse(pai(["remember", "--private", SENTENCE, "--json"], { home }).stdout).id as number;
+    expect((await paiAsync(["ask", "--backend", "ollama", "where does Ottoline keep her bees?"], { home, env: { OLLAMA_HOST: o.url } })).code).toBe(0);
+    const [call] = JSON.parse((await paiAsync(["log", "--json", "--limit", "1"], { home })).stdout);
+    const shown = await paiAsync(["log", "show", String(call.id)], { home });
+    expect(shown.stdout).toContain(SENTENCE);
+    expect(shown.stderr).toContain("Sent to a local model: it may hold private items");
+    expect(pai(["memory", "forget", String(id)], { home }).code).toBe(0);
+    const after = await paiAsync(["log", "show", String(call.id), "--json"], { home });
+    expect(JSON.parse(after.stdout)).toMatchObject({ id: call.id, outcome: "ok", texts: null });
+  });
+});
+
+describe("caps", () => {
+  it("a call over a cap is refused before anything is sent, with one line naming the cap", async () => {
+    const home = initHome(tmpDir());
+    const { s, env } = await cloud();
+    expect((await paiAsync(["ask", "--backend", "anthropic", "first"], { home, env })).code).toBe(0);
+    expect(sent(s)).toBe(1);
+    limits(home, { purpose: { answer: { daily: { cost: 0.000001 } } } });
+    const r = await paiAsync(["ask", "--backend", "anthropic", "second"], { home, env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /^pai: the daily cost cap for purpose 'answer' \(\$0\.000001\) is reached \(\$0\.\d+ spent today\); nothing was sent — raise it in .*limits\.json \(purpose\.answer\.daily\.cost\), or wait until tomorrow/,
+    );
+    expect(sent(s)).toBe(1);
+    // The refusal is in the log, with the prompt it held back.
+    const [refused] = JSON.parse((await paiAsync(["log", "--json", "--limit", "1"], { home })).stdout);
+    expect(refused).toMatchObject({ outcome: "refused", input_tokens: 0, cost: 0 });
+    expect((await paiAsync(["log", "show", String(refused.id)], { home })).stdout).toContain("--- user ---\nsecond");
+
+    // A cap on another purpose, or a monthly token cap not yet reached, lets the call through.
+    limits(home, { purpose: { extract: { daily: { cost: 0 } } }, overall: { monthly: { tokens: 1_000_000 } } });
+    expect((await paiAsync(["ask", "--backend", "anthropic", "third"], { home, env })).code).toBe(0);
+    expect(sent(s)).toBe(2);
+    // An overall token cap of 0: no cloud call at all.
+    limits(home, { overall: { daily: { tokens: 0 } } });
+    const none = await paiAsync(["ask", "--backend", "anthropic", "fourth"], { home, env });
+    expect(none.stderr).toMatch(/^pai: the daily token cap \(overall\) \(0 tokens\) is reached \([\d,]+ tokens used today\)/);
+    expect(sent(s)).toBe(2);
+  });
+
+  it("local calls are held only by the local token caps", async () => {
+    const home = initHome(tmpDir());
+    const o = await startFakeOllama({ reply: "local answer" });
+    servers.push(o);
+    const env = { OLLAMA_HOST: o.url };
+    limits(home, { overall: { daily: { cost: 0, tokens: 0 } }, purpose: { answer: { daily: { tokens: 0 } } } });
+    const ok = await paiAsync(["ask", "--backend", "ollama", "hello"], { home, env });
+    expect(ok.code, ok.stderr).toBe(0);
+    const [call] = JSON.parse((await paiAsync(["log", "--json", "--limit", "1"], { home })).stdout);
+    expect(call).toMatchObject({ backend: "ollama", outcome: "ok", cost: 0 });
+    limits(home, { local: { daily: { tokens: 1 } } });
+    const before = sent(o, "/api/chat");
+    const r = await paiAsync(["ask", "--backend", "ollama", "again"], { home, env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^pai: the daily token cap for local calls \(1 tokens\) is reached/);
+    expect(sent(o, "/api/chat")).toBe(before);
+  });
+
+  it("a broken limits.json refuses every call, naming the file and the key", async () => {
+    const home = initHome(tmpDir());
+    const { s, env } = await cloud();
+    limits(home, { purpose: { answr: { daily: { cost: 1 } } } });
+    const r = await paiAsync(["ask", "--backend", "anthropic", "hi"], { home, env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^pai: .*limits\.json: .*answr.*no model call is made until it is fixed — fix it/);
+    limits(home, "{ not json");
+    const r2 = await paiAsync(["ask", "--backend", "anthropic", "hi"], { home, env });
+    expect(r2.stderr).toMatch(/^pai: .*limits\.json is not valid JSON/);
+    expect(sent(s)).toBe(0);
+  });
+});
+
+describe("pai log --cost", () => {
+  it("sums tokens and estimated cost by day, purpose, job and pack, and shows the caps", async () => {
+    const home = initHome(tmpDir());
+    const { env } = await cloud();
+    for (const q of ["one", "two"]) expect((await paiAsync(["ask", "--backend", "anthropic", q], { home, env })).code).toBe(0);
+    const calls = JSON.parse((await paiAsync(["log", "--json"], { home })).stdout).filter((c: any) => c.purpose === "answer");
+    const cost = calls.reduce((t: number, c: any) => t + c.cost, 0);
+    const tokens = calls.reduce((t: number, c: any) => t + c.input_tokens, 0);
+
+    const byPurpose = JSON.parse((await paiAsync(["log", "--cost", "--by", "purpose", "--json"], { home })).stdout);
+    expect(byPurpose.by).toBe("purpose");
+    const answer = byPurpose.rows.find((r: any) => r.purpose === "answer");
+    expect(answer).toMatchObject({ calls: 2, input_tokens: tokens });
+    expect(answer.cost).toBeCloseTo(cost, 12);
+
+    const byDay = JSON.parse((await paiAsync(["log", "--cost", "--since", "today", "--json"], { home })).stdout);
+    expect(byDay.rows).toHaveLength(1);
+    expect(byDay.rows[0].day).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(JSON.parse((await paiAsync(["log", "--cost", "--by", "job", "--json"], { home })).stdout).rows[0].job).toBeNull();
+
+    limits(home, { overall: { daily: { cost: 100 } }, pack: { research: { monthly: { tokens: 5000 } } } });
+    const human = await paiAsync(["log", "--cost", "--by", "purpose"], { home });
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/PURPOSE\s+CALLS\s+IN\s+OUT\s+EST\. COST/);
+    expect(human.stdout).toMatch(/answer\s+2\s/);
+    expect(human.stdout).toMatch(/total\s+/);
+    expect(human.stdout).toMatch(/overall\.daily\.cost: \$0\.\d+ of \$100\.00 today/);
+    expect(human.stdout).toContain("pack.research.monthly.tokens: 0 tokens of 5,000 tokens this month");
+
+    const bad = await paiAsync(["log", "--cost", "--by", "week"], { home });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe("pai: invalid --by 'week' — use one of: day, purpose, job, pack\n");
+  });
+});
+
+describe("a daemon job whose call a cap refuses", () => {
+  it("is paused, and the audit trail says why; the server never hears of it", async () => {
+    const home = initHome(tmpDir());
+    const { s, env } = await cloud();
+    expect(pai(["config", "set", "backend.default", "anthropic"], { home }).code).toBe(0);
+    expect(pai(["jobs", "add", "brief", "--webhook", "--action", "ask", "--prompt", "brief me"], { home }).code).toBe(0);
+    limits(home, { job: { brief: { daily: { cost: 0 } } } });
+    const p = paths(home);
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    const db = openDatabase(p.db);
+    try {
+      const r = await fireJob({ db, config: loadConfig(p.config), paths: p, secrets: new Secrets() }, getJob(p, "brief"), { trigger: "webhook", key: "w1" });
+      expect(r.status).toBe("error");
+      expect(r.error).toMatch(/the daily cost cap for job 'brief' \(\$0\.00\) is reached/);
+      expect(sent(s)).toBe(0);
+      expect(getJob(p, "brief").enabled).toBe(false);
+      expect(JSON.parse(readFileSync(join(p.jobs, "brief.json"), "utf8")).enabled).toBe(false);
+      const paused = listAudit(db, { job: "brief" }).find((e) => e.type === "job" && e.data.event === "disabled");
+      expect(paused?.data).toMatchObject({ event: "disabled", reason: "cap" });
+      expect(String(paused?.data.cap)).toMatch(/job 'brief'/);
+      const [refused] = JSON.parse((await paiAsync(["log", "--json", "--limit", "1"], { home })).stdout);
+      expect(refused).toMatchObject({ outcome: "refused", job: "brief" });
+    } finally {
+      db.close();
+      process.env = saved;
+    }
+    // Run by hand, the job is refused the same way but stays as it is.
+    expect(pai(["jobs", "enable", "brief"], { home }).code).toBe(0);
+    const manual = await paiAsync(["jobs", "run", "brief"], { home, env });
+    expect(manual.code).not.toBe(0);
+    expect(manual.stderr).toMatch(/cap for job 'brief'/);
+    expect(getJob(p, "brief").enabled).toBe(true);
+  });
+});
