@@ -20,9 +20,8 @@ export async function run(args: string[]): Promise<number> {
     console.log(pkg.version);
     return 0;
   }
-  const { isTerminal, residentAnswer } = await import("./resident.ts");
   if (args.length === 0 || (args.length === 1 && HELP.has(args[0]!))) {
-    const { topLevelHelp } = await import("./help.ts");
+    const [{ topLevelHelp }, { isTerminal }] = await Promise.all([import("./help.ts"), import("./output.ts")]);
     // Bare `pai` prints the help on stderr, as commander does for a program run without its command. The width
     // is the terminal's, read from its stream only when it is one (building a stream costs more than the rest).
     const stream = args.length === 0 ? "stderr" : "stdout";
@@ -32,6 +31,7 @@ export async function run(args: string[]): Promise<number> {
     else console.error(text);
     return 0;
   }
+  const { residentAnswer } = await import("./resident.ts");
   return (await residentAnswer(process.argv)) ?? (await (await import("./program.ts")).main(process.argv));
 }
 

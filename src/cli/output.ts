@@ -7,11 +7,10 @@
  * terminals decide. The daemon sets an output context for the duration of one request answered for a client
  * (cli/resident-run.ts): the text goes to that request, and the client's environment and terminals decide.
  */
-import { writeSync } from "node:fs";
+import { fstatSync, statSync, writeSync } from "node:fs";
 import type { Command } from "commander";
 import { environmentErrorOf } from "../kernel/errors.ts";
 import { safeJson, safeText } from "../kernel/terminal.ts";
-import { isTerminal } from "./resident.ts";
 
 /** Where one request's output goes and what decides its look (set by the daemon, one request at a time). */
 export interface OutputContext {
@@ -185,6 +184,23 @@ export function table(cells: string[][], width = terminalColumns()): string {
 function visibleLength(s: string): number {
   // eslint-disable-next-line no-control-regex
   return s.replace(/\x1b\[[0-9;]*m/g, "").length;
+}
+
+/**
+ * Whether a file descriptor is a terminal, from fstat alone: a character device other than /dev/null (loading
+ * node:tty costs milliseconds at start-up: it brings the stream classes).
+ */
+let nullDevice: number | undefined;
+
+export function isTerminal(fd: number): boolean {
+  try {
+    const st = fstatSync(fd);
+    if (!st.isCharacterDevice()) return false;
+    nullDevice ??= statSync("/dev/null").rdev;
+    return st.rdev !== nullDevice;
+  } catch {
+    return false;
+  }
 }
 
 /** Reads all of standard input (for `-` arguments). */

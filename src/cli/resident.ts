@@ -5,11 +5,10 @@
  * daemon of another version, another home or another environment, or any error before the answer is complete,
  * `residentAnswer` returns undefined and the command runs in this process. PAI_NO_RESIDENT=1 always runs it here.
  *
- * This module is loaded before anything else of the CLI and loads only node:fs (every module costs a few
- * milliseconds at start-up, so the fingerprint and the terminal check the daemon and output.ts share are here);
- * it connects with Bun's own Unix socket client (node:net, which costs ~11 ms to load, only under another runtime).
+ * This module is loaded before anything else of the CLI and loads no other module: it reads, checks the terminal,
+ * connects and writes with Bun's own APIs (node:fs costs ~5 ms to load and node:net ~11 ms; they are loaded only
+ * under another runtime). The fingerprint the daemon compares is computed here, for both sides.
  */
-import { fstatSync, readdirSync, readFileSync, statSync, writeSync } from "node:fs";
 
 /** The commands the daemon answers: the command, then its sub-command where it has some. */
 const READ_ONLY: Record<string, readonly string[] | null> = {
@@ -60,21 +59,21 @@ export async function residentAnswer(argv: string[]): Promise<number | undefined
   if (!home.startsWith("/") || /(^|\/)\.\.?(\/|$)/.test(home)) return undefined;
   const sent: Record<string, string> = {};
   for (const k of SENT_ENV) if (env[k] !== undefined) sent[k] = env[k]!;
-  const out = isTerminal(1);
+  const [out, err, fingerprint] = await Promise.all([terminal(1), terminal(2), installFingerprint(root)]);
   const request = {
-    fingerprint: installFingerprint(root),
+    fingerprint,
     home,
     cwd: process.cwd(),
     argv: args,
     env: sent,
-    tty: { out, err: isTerminal(2) },
+    tty: { out, err },
     columns: out ? process.stdout.columns : undefined,
   };
   const answer = await ask(`${home}/user/run/pai.sock`, `${JSON.stringify(request)}\n`);
   if (!answer) return undefined;
   const frames = parse(answer);
   if (!frames) return undefined;
-  for (const f of frames.output) writeAll(f.fd, f.bytes);
+  for (const f of frames.output) if (!(await writeAll(f.fd, f.bytes))) break;
   return frames.code;
 }
 
@@ -143,20 +142,28 @@ function parse(buf: Buffer): { output: { fd: 1 | 2; bytes: Buffer }[]; code: num
   return undefined;
 }
 
-/** Writes all of `buf` (partial writes continued, a full pipe waited for); a closed reader ends the writing quietly. */
-function writeAll(fd: number, buf: Uint8Array): void {
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(fd, buf, off, buf.length - off);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "EAGAIN") {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-        continue;
-      }
-      return;
+/** Writes all of `buf`; false when the reader has gone (`pai … | head -1`), which ends the writing quietly. */
+async function writeAll(fd: 1 | 2, buf: Uint8Array): Promise<boolean> {
+  try {
+    if (typeof Bun !== "undefined") {
+      await Bun.write(fd === 1 ? Bun.stdout : Bun.stderr, buf);
+      return true;
     }
+    const { writeSync } = await import("node:fs");
+    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A file's text, or undefined when it cannot be read. */
+async function readText(file: string): Promise<string | undefined> {
+  try {
+    if (typeof Bun !== "undefined") return await Bun.file(file).text();
+    return (await import("node:fs")).readFileSync(file, "utf8");
+  } catch {
+    return undefined;
   }
 }
 
@@ -165,30 +172,29 @@ function writeAll(fd: number, buf: Uint8Array): void {
  * a daemon running other code is never used. It is package.json's version and, where the install is a git
  * working copy (`pai upgrade` is a git pull), the commit checked out: two or three small reads. Edits not yet
  * committed in a working copy are not part of it (restart the daemon, or set PAI_NO_RESIDENT=1). Elsewhere it
- * covers the size and time of every file under src/. Only node:fs is used: the socket's client loads nothing else.
+ * covers the size and time of every file under src/.
  */
-export function installFingerprint(root: string): string {
+export async function installFingerprint(root: string): Promise<string> {
   let version = "?";
   try {
-    version = (JSON.parse(readFileSync(`${root}/package.json`, "utf8")) as { version?: string }).version ?? "?";
+    version = (JSON.parse((await readText(`${root}/package.json`)) ?? "") as { version?: string }).version ?? "?";
   } catch {}
-  return `${version}:${codeMark(root)}`;
+  return `${version}:${await codeMark(root)}`;
 }
 
-function codeMark(root: string): string {
-  try {
-    const head = readFileSync(`${root}/.git/HEAD`, "utf8").trim();
-    if (!head.startsWith("ref: ")) return head;
+async function codeMark(root: string): Promise<string> {
+  const head = (await readText(`${root}/.git/HEAD`))?.trim();
+  if (head && !head.startsWith("ref: ")) return head;
+  if (head) {
     const ref = head.slice(5);
-    try {
-      return readFileSync(`${root}/.git/${ref}`, "utf8").trim();
-    } catch {
-      const line = readFileSync(`${root}/.git/packed-refs`, "utf8").split("\n").find((l) => l.endsWith(` ${ref}`));
-      if (line) return line.slice(0, line.indexOf(" "));
-    }
-  } catch {}
+    const loose = (await readText(`${root}/.git/${ref}`))?.trim();
+    if (loose) return loose;
+    const line = (await readText(`${root}/.git/packed-refs`))?.split("\n").find((l) => l.endsWith(` ${ref}`));
+    if (line) return line.slice(0, line.indexOf(" "));
+  }
   let h = 0;
   try {
+    const { readdirSync, statSync } = await import("node:fs");
     for (const e of readdirSync(`${root}/src`, { recursive: true }) as string[]) {
       const s = statSync(`${root}/src/${e}`);
       h = (h * 31 + s.mtimeMs + s.size) % 4294967296;
@@ -198,17 +204,14 @@ function codeMark(root: string): string {
 }
 
 /**
- * Whether a file descriptor is a terminal, from fstat alone: a character device other than /dev/null. Loading
- * node:tty costs a few milliseconds at start-up (it brings the stream classes); this needs only node:fs.
+ * Whether a file descriptor is a terminal: a character device other than /dev/null (output.ts has the same check,
+ * synchronous, for a command running in its own process).
  */
-let nullDevice: number | undefined;
-
-export function isTerminal(fd: number): boolean {
+async function terminal(fd: 1 | 2): Promise<boolean> {
   try {
-    const st = fstatSync(fd);
-    if (!st.isCharacterDevice()) return false;
-    nullDevice ??= statSync("/dev/null").rdev;
-    return st.rdev !== nullDevice;
+    if (typeof Bun === "undefined") return (await import("node:tty")).isatty(fd);
+    const [st, devNull] = await Promise.all([Bun.file(fd).stat(), Bun.file("/dev/null").stat()]);
+    return st.isCharacterDevice() && st.rdev !== devNull.rdev;
   } catch {
     return false;
   }

@@ -13,7 +13,7 @@ export function register(group: Command): void {
   // The daemon's process opens its home once, for as long as it runs; every secret it reads joins one Secrets value.
   // Read-only commands sent to its socket are answered by the code it was started with (its fingerprint).
   cmd.action(async () => {
-    const fingerprint = installFingerprint(installDir);
+    const fingerprint = await installFingerprint(installDir);
     await withHome((h) => runForeground(h, new Secrets(), { resident: (req, sink) => answerResident(req, sink, h), fingerprint }));
   });
 }
