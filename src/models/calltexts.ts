@@ -1,14 +1,12 @@
 /**
  * The texts of recent chat calls (table model_call_texts), for `pai log show ID`: the system prompt and the
  * messages as the call was asked to send them, and the answer, each redacted of every secret the process
- * handles and of credential shapes before it is written. Apart from the call log itself, so that listing and
+ * handles and of credential shapes before it is written (the call log's wrapper redacts them). Apart from the call log itself, so that listing and
  * summing calls never reads them. Kept for the last KEEP_TEXTS calls only; nothing for an incognito call nor for
  * an embedding; a forget blanks every text quoting what it forgot. A call to a local model may hold private
  * items: the texts live in the local database and only `pai log show` prints them.
  */
 import type { Database } from "../kernel/storage/index.ts";
-import type { Secrets } from "../kernel/secrets.ts";
-import { redactRequest } from "./redaction.ts";
 import type { Audience, ChatMessage, ChatRequest } from "./types.ts";
 
 /** How many calls keep their texts (older ones are deleted as new ones come). */
@@ -25,16 +23,16 @@ export interface CallTexts {
 
 const clip = (s: string) => (s.length > MAX_CHARS ? `${s.slice(0, MAX_CHARS)}\n[…cut at ${MAX_CHARS} characters]` : s);
 
-/** Records the texts of call `callId`, redacted, and lets the oldest go past KEEP_TEXTS. */
-export function recordTexts(db: Database, callId: number, t: { audience: Audience; request: ChatRequest; response: string }, secrets: Secrets): void {
-  const req = redactRequest(t.request, secrets);
+/** Records the texts of call `callId` (already redacted by the caller), and lets the oldest go past KEEP_TEXTS. */
+export function recordTexts(db: Database, callId: number, t: { audience: Audience; request: ChatRequest; response: string }): void {
+  const req = t.request;
   const messages = req.messages.map((m) => ({ ...m, content: clip(m.content) }));
   db.prepare("INSERT OR REPLACE INTO model_call_texts (call_id, audience, system, messages, response) VALUES (?, ?, ?, ?, ?)").run(
     callId,
     t.audience,
     req.system === undefined ? null : clip(req.system),
     JSON.stringify(messages),
-    clip(secrets.redact(t.response)),
+    clip(t.response),
   );
   db.prepare(`DELETE FROM model_call_texts WHERE call_id < (SELECT call_id FROM model_call_texts ORDER BY call_id DESC LIMIT 1 OFFSET ${KEEP_TEXTS - 1})`).run();
 }

@@ -21,7 +21,7 @@ import { PaiError, UserError } from "../kernel/errors.ts";
 import { issueLine } from "../kernel/issues.ts";
 import type { Database } from "../kernel/storage/index.ts";
 import type { Purpose } from "./types.ts";
-import { dayStart, monthStart, spentSince, type Scope, type Side, type Spent } from "./usage.ts";
+import { dayStart, monthStart, spentSince, usd, type Scope, type Side, type Spent } from "./usage.ts";
 
 export const PURPOSES: readonly Purpose[] = ["answer", "extract", "embed", "consolidate", "skill", "prompt", "route", "job"];
 
@@ -124,11 +124,6 @@ export class CapReached extends PaiError {
       data: { cap: { ...cap } },
     });
   }
-}
-
-export function usd(v: number): string {
-  if (v > 0 && v < 0.01) return `$${v.toPrecision(2).replace(/0+$/, "")}`;
-  return `$${v.toFixed(2)}`;
 }
 
 const count = (n: number) => n.toLocaleString("en-US");

@@ -10,6 +10,7 @@ import { Secrets } from "../kernel/secrets.ts";
 import { BackendDecorator } from "./decorator.ts";
 import { recordCall, type CallOutcome } from "./calllog.ts";
 import { recordTexts } from "./calltexts.ts";
+import { redactRequest } from "./redaction.ts";
 import { checkCaps, userDirOf } from "./limits.ts";
 import { costOf, loadPrices, type PriceTable } from "./prices.ts";
 import { BackendFailure, toPaiError } from "./errors.ts";
@@ -129,7 +130,8 @@ export class LoggedBackend extends BackendDecorator {
   private keep(callId: number | undefined, request: ChatRequest, response: string): void {
     if (callId === undefined || this.opts.keepTexts === false) return;
     try {
-      recordTexts(this.opts.db, callId, { audience: this.audience, request, response }, this.opts.secrets ?? new Secrets());
+      const secrets = this.opts.secrets ?? new Secrets();
+      recordTexts(this.opts.db, callId, { audience: this.audience, request: redactRequest(request, secrets), response: secrets.redact(response) });
     } catch {
       // Nor must keeping its texts.
     }

@@ -14,7 +14,9 @@ import { getJob } from "../../src/automation/jobs/store.ts";
 import { loadConfig } from "../../src/config/index.ts";
 import { paths } from "../../src/kernel/paths.ts";
 import { Secrets } from "../../src/kernel/secrets.ts";
+import { recordCall } from "../../src/models/calllog.ts";
 import { costOf, loadPrices, priceOf } from "../../src/models/prices.ts";
+import { costReport, dayStart, spentSince } from "../../src/models/usage.ts";
 import { initHome, pai, paiAsync } from "../helpers/cli.ts";
 import { startFakeAnthropic } from "../helpers/fake-anthropic.ts";
 import { startFakeOllama, type FakeServer } from "../helpers/fake-ollama.ts";
@@ -150,6 +152,24 @@ describe("caps", () => {
     expect(sent(s)).toBe(2);
   });
 
+  it("a pack's calls are its own: its cap refuses them, and pai log --cost --by pack sums them", async () => {
+    const home = initHome(tmpDir());
+    const { s, env } = await cloud("A short summary.");
+    expect(pai(["pack", "install", "patterns", "--yes"], { home }).code).toBe(0);
+    const r = await paiAsync(["run", "patterns:summarize", "--backend", "anthropic", "Packs route code, then CLI, then prompt."], { home, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(sent(s)).toBe(1);
+    const [call] = JSON.parse((await paiAsync(["log", "--json", "--limit", "1"], { home })).stdout);
+    expect(call).toMatchObject({ purpose: "prompt", pack: "patterns", job: null });
+    const byPack = JSON.parse((await paiAsync(["log", "--cost", "--by", "pack", "--json"], { home })).stdout);
+    expect(byPack.rows.find((x: any) => x.pack === "patterns")).toMatchObject({ calls: 1 });
+    limits(home, { pack: { patterns: { monthly: { tokens: 1 } } } });
+    const refused = await paiAsync(["run", "patterns:summarize", "--backend", "anthropic", "Again, please."], { home, env });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/the monthly token cap for pack 'patterns' \(1 tokens\) is reached/);
+    expect(sent(s)).toBe(1);
+  });
+
   it("local calls are held only by the local token caps", async () => {
     const home = initHome(tmpDir());
     const o = await startFakeOllama({ reply: "local answer" });
@@ -179,6 +199,36 @@ describe("caps", () => {
     const r2 = await paiAsync(["ask", "--backend", "anthropic", "hi"], { home, env });
     expect(r2.stderr).toMatch(/^pai: .*limits\.json is not valid JSON/);
     expect(sent(s)).toBe(0);
+  });
+});
+
+describe("the daily sums", () => {
+  it("agree with the calls themselves, from a midnight (the sums) or any other time (the calls)", () => {
+    const dir = tmpDir();
+    const db = openDatabase(join(dir, "pai.db"));
+    try {
+      const now = new Date();
+      const at = (h: number) => new Date(now.getFullYear(), now.getMonth(), now.getDate(), h).toISOString();
+      const row = (h: number, backend: string, purpose: string, cost: number | null, job: string | null = null) =>
+        recordCall(db, { at: at(h), backend, model: "m", purpose, kind: "chat", inputTokens: 100, outputTokens: 10, latencyMs: 1, outcome: "ok", attempt: 1, error: null, exchangeId: null, cost, job, pack: null });
+      row(0, "anthropic", "answer", 0.5, "brief");
+      row(0, "anthropic", "answer", 0.25);
+      row(0, "ollama", "answer", 0);
+      row(0, "anthropic", "extract", null);
+      const midnight = dayStart(now);
+      const justAfter = new Date(midnight.getTime() + 1);
+      for (const by of ["day", "purpose", "job", "pack"] as const) {
+        expect(costReport(db, by, midnight)).toEqual(costReport(db, by, new Date(midnight.getTime() - 1)));
+      }
+      expect(costReport(db, "purpose", midnight).find((r) => r.key === "answer")).toMatchObject({ calls: 3, inputTokens: 300, cost: 0.75 });
+      expect(costReport(db, "purpose", midnight).find((r) => r.key === "extract")).toMatchObject({ calls: 1, unpriced: 1 });
+      expect(costReport(db, "day", justAfter)).toEqual([]);
+      expect(spentSince(db, { side: "cloud", purpose: "answer" }, midnight)).toEqual({ tokens: 220, cost: 0.75, calls: 2 });
+      expect(spentSince(db, { side: "cloud", job: "brief" }, midnight)).toEqual({ tokens: 110, cost: 0.5, calls: 1 });
+      expect(spentSince(db, { side: "local" }, midnight)).toEqual({ tokens: 110, cost: 0, calls: 1 });
+    } finally {
+      db.close();
+    }
   });
 });
 

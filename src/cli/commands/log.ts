@@ -3,11 +3,12 @@ import { withHome } from "../../app/home.ts";
 import { UsageError, UserError } from "../../kernel/errors.ts";
 import { getCall, listCalls, type CallRecord } from "../../models/calllog.ts";
 import { getTexts, KEEP_TEXTS, type CallTexts } from "../../models/calltexts.ts";
-import { capsReport, usd, type Cap } from "../../models/limits.ts";
-import { COST_GROUPS, costReport, dayStart, monthStart, type CostGroup, type CostRow } from "../../models/usage.ts";
+import type { Cap } from "../../models/limits.ts";
+import { COST_GROUPS, costReport, dayStart, monthStart, usd, type CostGroup, type CostRow } from "../../models/usage.ts";
 import { examples, note, print, printData, style, table, withJson } from "../output.ts";
 
 const n = (x: number) => x.toLocaleString("en-US");
+
 
 /** --since: today, month, 7d (today and the 6 days before), a date (local midnight) or a time. */
 export function parseSince(text: string, now: Date = new Date()): Date {
@@ -154,6 +155,7 @@ export function register(program: Command): void {
     const by = opts.by as CostGroup;
     const now = new Date();
     const since = opts.since === undefined ? monthStart(now) : parseSince(opts.since, now);
+    const { capsReport } = await import("../../models/limits.ts");
     const { rows, caps } = await withHome(({ db }) => ({ rows: costReport(db, by, since), caps: capsReport(db, now) }));
     if (opts.json) {
       return printData({
