@@ -199,6 +199,17 @@ describe("caps", () => {
     const r2 = await paiAsync(["ask", "--backend", "anthropic", "hi"], { home, env });
     expect(r2.stderr).toMatch(/^pai: .*limits\.json is not valid JSON/);
     expect(sent(s)).toBe(0);
+    // A broken price list refuses the calls whose cost it estimates, not the free ones.
+    limits(home, {});
+    mkdirSync(join(home, "user", "overrides"), { recursive: true });
+    writeFileSync(join(home, "user", "overrides", "prices.json"), JSON.stringify({ models: { anthropic: { x: { input: -1, output: 1 } } } }));
+    const r3 = await paiAsync(["ask", "--backend", "anthropic", "hi"], { home, env });
+    expect(r3.code).toBe(1);
+    expect(r3.stderr).toMatch(/^pai: .*prices\.json: models\.anthropic\.x\.input must be at least 0, got -1 — /);
+    expect(sent(s)).toBe(0);
+    const o = await startFakeOllama({ reply: "free" });
+    servers.push(o);
+    expect((await paiAsync(["ask", "--backend", "ollama", "hi"], { home, env: { OLLAMA_HOST: o.url } })).code).toBe(0);
   });
 });
 
