@@ -36,6 +36,7 @@ export const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   integrate: { summary: "connect pai to Claude Code, OpenCode or Gemini CLI", load: () => import("./commands/integrate.ts") },
   doctor: { summary: "check the install, data, configuration and backends", load: () => import("./commands/doctor.ts") },
   upgrade: { summary: "update the install with git (user/ is never touched)", load: () => import("./commands/upgrade.ts") },
+  completion: { summary: "print the shell completion script (bash, zsh, fish)", load: () => import("./commands/completion.ts") },
 };
 
 export const EXAMPLES = `
