@@ -142,8 +142,8 @@ export class LoggedBackend extends BackendDecorator {
     const purpose = req.purpose ?? this.opts.purpose;
     const attempts = this.opts.retries + 1;
     this.admit(model, purpose, req);
+    // What the model said (text and tool calls), kept with the call's texts.
     let said = "";
-    const answer = () => said;
     for (let attempt = 1; ; attempt++) {
       const ctrl = new AbortController();
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -179,7 +179,7 @@ export class LoggedBackend extends BackendDecorator {
               attempt,
               exchangeId: req.exchangeId,
             });
-            this.keep(id, req, answer());
+            this.keep(id, req, said);
           }
           yielded = true;
           yield ev;
@@ -200,7 +200,7 @@ export class LoggedBackend extends BackendDecorator {
           exchangeId: req.exchangeId,
         });
         if (!retry) {
-          this.keep(id, req, answer());
+          this.keep(id, req, said);
           throw toPaiError(f, attempt);
         }
         said = "";
@@ -209,7 +209,7 @@ export class LoggedBackend extends BackendDecorator {
         clearTimeout(timer);
         req.signal?.removeEventListener("abort", onAbort);
         // The consumer stopped reading early (break / return): still one row for the call.
-        if (!logged) this.keep(this.log({ model, purpose, kind: "chat", start, outcome: "aborted", attempt, exchangeId: req.exchangeId }), req, answer());
+        if (!logged) this.keep(this.log({ model, purpose, kind: "chat", start, outcome: "aborted", attempt, exchangeId: req.exchangeId }), req, said);
       }
     }
   }
