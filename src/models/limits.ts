@@ -114,19 +114,20 @@ export class CapReached extends PaiError {
     readonly cap: Cap,
     file: string,
   ) {
-    const spent = cap.measure === "cost" ? usd(cap.spent) : `${count(cap.spent)} tokens`;
-    const limit = cap.measure === "cost" ? usd(cap.limit) : `${count(cap.limit)} tokens`;
+    const spent = cap.measure === "cost" ? usd(cap.spent) : tokens(cap.spent);
+    const limit = cap.measure === "cost" ? usd(cap.limit) : tokens(cap.limit);
     const when = cap.window === "daily" ? "today" : "this month";
-    const whose = cap.scope === "overall" ? " (overall)" : cap.scope === "local calls" ? " for local calls" : ` for ${cap.scope}`;
+    const overall = cap.scope === "overall" ? "overall " : "";
+    const whose = cap.scope === "overall" ? "" : ` for ${cap.scope}`;
     const wait = cap.window === "daily" ? "tomorrow" : "next month";
-    super(`the ${cap.window} ${cap.measure === "cost" ? "cost" : "token"} cap${whose} (${limit}) is reached (${spent} ${cap.measure === "cost" ? "spent" : "used"} ${when}); nothing was sent`, {
+    super(`the ${overall}${cap.window} ${cap.measure === "cost" ? "cost" : "token"} cap${whose} (${limit}) is reached (${spent} ${cap.measure === "cost" ? "spent" : "used"} ${when}); nothing was sent`, {
       hint: `raise it in ${file} (${cap.key}), or wait until ${wait}${cap.scope === "local calls" ? "" : "; local models (--backend ollama) are not held by it"}`,
       data: { cap: { ...cap } },
     });
   }
 }
 
-const count = (n: number) => n.toLocaleString("en-US");
+const tokens = (n: number) => `${n.toLocaleString("en-US")} token${n === 1 ? "" : "s"}`;
 
 /** Every cap that applies to a call, most specific first (job, pack, purpose, overall), each with its scope. */
 export function capsFor(limits: Limits, call: CallScope): { side: Side; scope: Scope; label: string; key: string; windows: Windows }[] {

@@ -148,7 +148,7 @@ describe("caps", () => {
     // An overall token cap of 0: no cloud call at all.
     limits(home, { overall: { daily: { tokens: 0 } } });
     const none = await paiAsync(["ask", "--backend", "anthropic", "fourth"], { home, env });
-    expect(none.stderr).toMatch(/^pai: the daily token cap \(overall\) \(0 tokens\) is reached \([\d,]+ tokens used today\)/);
+    expect(none.stderr).toMatch(/^pai: the overall daily token cap \(0 tokens\) is reached \([\d,]+ tokens used today\)/);
     expect(sent(s)).toBe(2);
   });
 
@@ -166,7 +166,7 @@ describe("caps", () => {
     limits(home, { pack: { patterns: { monthly: { tokens: 1 } } } });
     const refused = await paiAsync(["run", "patterns:summarize", "--backend", "anthropic", "Again, please."], { home, env });
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/the monthly token cap for pack 'patterns' \(1 tokens\) is reached/);
+    expect(refused.stderr).toMatch(/the monthly token cap for pack 'patterns' \(1 token\) is reached/);
     expect(sent(s)).toBe(1);
   });
 
@@ -184,7 +184,7 @@ describe("caps", () => {
     const before = sent(o, "/api/chat");
     const r = await paiAsync(["ask", "--backend", "ollama", "again"], { home, env });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^pai: the daily token cap for local calls \(1 tokens\) is reached/);
+    expect(r.stderr).toMatch(/^pai: the daily token cap for local calls \(1 token\) is reached/);
     expect(sent(o, "/api/chat")).toBe(before);
   });
 

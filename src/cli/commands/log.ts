@@ -53,7 +53,7 @@ function printCalls(calls: CallRecord[], exchange?: string): void {
 }
 
 function capLine(c: Cap): string {
-  const amount = (v: number) => (c.measure === "cost" ? usd(v) : `${n(v)} tokens`);
+  const amount = (v: number) => (c.measure === "cost" ? usd(v) : `${n(v)} token${v === 1 ? "" : "s"}`);
   const when = c.window === "daily" ? "today" : "this month";
   const line = `${c.key}: ${amount(c.spent)} of ${amount(c.limit)} ${when}`;
   return c.spent >= c.limit ? style.yellow(`${line} (reached: calls it holds are refused)`) : line;
