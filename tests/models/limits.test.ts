@@ -8,12 +8,9 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/app/db.ts";
+import { rig, waitFor } from "../automation/helpers.ts";
 import { listAudit } from "../../src/automation/audit/index.ts";
-import { fireJob } from "../../src/automation/jobs/fire.ts";
 import { getJob } from "../../src/automation/jobs/store.ts";
-import { loadConfig } from "../../src/config/index.ts";
-import { paths } from "../../src/kernel/paths.ts";
-import { Secrets } from "../../src/kernel/secrets.ts";
 import { recordCall } from "../../src/models/calllog.ts";
 import { costOf, loadPrices, priceOf } from "../../src/models/prices.ts";
 import { costReport, dayStart, spentSince } from "../../src/models/usage.ts";
@@ -280,36 +277,38 @@ describe("pai log --cost", () => {
 
 describe("a daemon job whose call a cap refuses", () => {
   it("is paused, and the audit trail says why; the server never hears of it", async () => {
-    const home = initHome(tmpDir());
     const { s, env } = await cloud();
-    expect(pai(["config", "set", "backend.default", "anthropic"], { home }).code).toBe(0);
-    expect(pai(["jobs", "add", "brief", "--webhook", "--action", "ask", "--prompt", "brief me"], { home }).code).toBe(0);
-    limits(home, { job: { brief: { daily: { cost: 0 } } } });
-    const p = paths(home);
     const saved = { ...process.env };
-    Object.assign(process.env, env);
-    const db = openDatabase(p.db);
+    Object.assign(process.env, env, { PAI_TEST_LIMITS_HOOK: "token-for-the-limits-test" });
+    const r = await rig(
+      { brief: { trigger: { type: "webhook" }, action: { type: "ask", prompt: "brief me", backend: "anthropic" } } },
+      (c) => ({ ...c, daemon: { ...c.daemon, webhook: { ...c.daemon.webhook, enabled: true, port: 0, tokenEnv: "PAI_TEST_LIMITS_HOOK" } } }),
+      (home) => limits(home, { job: { brief: { daily: { cost: 0 } } } }),
+    );
     try {
-      const r = await fireJob({ db, config: loadConfig(p.config), paths: p, secrets: new Secrets() }, getJob(p, "brief"), { trigger: "webhook", key: "w1" });
-      expect(r.status).toBe("error");
-      expect(r.error).toMatch(/the daily cost cap for job 'brief' \(\$0\.00\) is reached/);
+      const hook = await fetch(`http://127.0.0.1:${r.daemon.webhookPort}/hooks/brief`, { method: "POST", headers: { "x-pai-token": "token-for-the-limits-test" }, body: "go" });
+      expect(hook.status).toBe(202);
+      await waitFor(() => r.firings("brief").find((f) => f.status === "error"), "the refused firing");
+      await waitFor(() => listAudit(r.db, { job: "brief" }).find((e) => e.type === "job" && e.data.event === "disabled"), "the pause in the audit trail");
       expect(sent(s)).toBe(0);
-      expect(getJob(p, "brief").enabled).toBe(false);
-      expect(JSON.parse(readFileSync(join(p.jobs, "brief.json"), "utf8")).enabled).toBe(false);
-      const paused = listAudit(db, { job: "brief" }).find((e) => e.type === "job" && e.data.event === "disabled");
+      expect(getJob(r.p, "brief").enabled).toBe(false);
+      expect(JSON.parse(readFileSync(join(r.p.jobs, "brief.json"), "utf8")).enabled).toBe(false);
+      const paused = listAudit(r.db, { job: "brief" }).find((e) => e.type === "job" && e.data.event === "disabled");
       expect(paused?.data).toMatchObject({ event: "disabled", reason: "cap" });
-      expect(String(paused?.data.cap)).toMatch(/job 'brief'/);
-      const [refused] = JSON.parse((await paiAsync(["log", "--json", "--limit", "1"], { home })).stdout);
-      expect(refused).toMatchObject({ outcome: "refused", job: "brief" });
+      expect(String(paused?.data.cap)).toMatch(/^the daily cost cap for job 'brief' \(\$0\.00\) is reached/);
+      const [refused] = JSON.parse((await paiAsync(["log", "--json", "--limit", "1"], { home: r.home })).stdout);
+      expect(refused).toMatchObject({ outcome: "refused", job: "brief", purpose: "answer" });
+      expect(JSON.parse(pai(["jobs", "list", "--json"], { home: r.home }).stdout).jobs.find((j: any) => j.name === "brief").enabled).toBe(false);
     } finally {
-      db.close();
+      await r.close();
       process.env = saved;
     }
     // Run by hand, the job is refused the same way but stays as it is.
-    expect(pai(["jobs", "enable", "brief"], { home }).code).toBe(0);
-    const manual = await paiAsync(["jobs", "run", "brief"], { home, env });
+    expect(pai(["jobs", "enable", "brief"], { home: r.home }).code).toBe(0);
+    const manual = await paiAsync(["jobs", "run", "brief"], { home: r.home, env });
     expect(manual.code).not.toBe(0);
     expect(manual.stderr).toMatch(/cap for job 'brief'/);
-    expect(getJob(p, "brief").enabled).toBe(true);
+    expect(getJob(r.p, "brief").enabled).toBe(true);
+    expect(sent(s)).toBe(0);
   });
 });
