@@ -16,38 +16,69 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import * as z from "zod";
 import { PaiError, UserError } from "../kernel/errors.ts";
-import { issueLine } from "../kernel/issues.ts";
 import type { Database } from "../kernel/storage/index.ts";
+import { amount, object, onlyKeys, ShapeError } from "./shape.ts";
 import type { Purpose } from "./types.ts";
 import { dayStart, monthStart, spentSince, usd, type Scope, type Side, type Spent } from "./usage.ts";
 
 export const PURPOSES: readonly Purpose[] = ["answer", "extract", "embed", "consolidate", "skill", "prompt", "route", "job"];
 
-const amounts = z
-  .object({
-    cost: z.number().min(0).optional().describe("US dollars"),
-    tokens: z.number().int().min(0).optional().describe("input and output tokens"),
-  })
-  .strict();
-const windows = z.object({ daily: amounts.optional(), monthly: amounts.optional() }).strict();
-const tokenWindows = z
-  .object({ daily: z.object({ tokens: z.number().int().min(0) }).strict().optional(), monthly: z.object({ tokens: z.number().int().min(0) }).strict().optional() })
-  .strict();
+/** A cap's amounts: US dollars, and input plus output tokens. */
+export interface Amounts {
+  cost?: number;
+  tokens?: number;
+}
+export interface Windows {
+  daily?: Amounts;
+  monthly?: Amounts;
+}
+export interface Limits {
+  overall?: Windows;
+  purpose?: Partial<Record<Purpose, Windows>>;
+  job?: Record<string, Windows>;
+  pack?: Record<string, Windows>;
+  /** Calls to Ollama: tokens only. */
+  local?: { daily?: { tokens?: number }; monthly?: { tokens?: number } };
+}
 
-export const limitsSchema = z
-  .object({
-    overall: windows.optional(),
-    purpose: z.partialRecord(z.enum(PURPOSES as [Purpose, ...Purpose[]]), windows).optional(),
-    job: z.record(z.string().min(1), windows).optional(),
-    pack: z.record(z.string().min(1), windows).optional(),
-    local: tokenWindows.optional(),
-  })
-  .strict();
+function parseWindows(v: unknown, path: string, measures: readonly ("cost" | "tokens")[]): Windows {
+  const o = object(v, path);
+  onlyKeys(o, path, ["daily", "monthly"]);
+  const out: Windows = {};
+  for (const w of ["daily", "monthly"] as const) {
+    if (o[w] === undefined) continue;
+    const a = object(o[w], `${path}.${w}`);
+    onlyKeys(a, `${path}.${w}`, measures);
+    out[w] = {};
+    if (a.cost !== undefined) out[w].cost = amount(a.cost, `${path}.${w}.cost`);
+    if (a.tokens !== undefined) out[w].tokens = amount(a.tokens, `${path}.${w}.tokens`, true);
+  }
+  return out;
+}
 
-export type Limits = z.infer<typeof limitsSchema>;
-type Windows = z.infer<typeof windows>;
+/** The caps of a limits document, checked; throws ShapeError. */
+export function parseLimits(raw: unknown): Limits {
+  const doc = object(raw, "");
+  onlyKeys(doc, "", ["overall", "purpose", "job", "pack", "local"]);
+  const out: Limits = {};
+  if (doc.overall !== undefined) out.overall = parseWindows(doc.overall, "overall", ["cost", "tokens"]);
+  if (doc.local !== undefined) out.local = parseWindows(doc.local, "local", ["tokens"]);
+  if (doc.purpose !== undefined) {
+    const o = object(doc.purpose, "purpose");
+    onlyKeys(o, "purpose", PURPOSES);
+    out.purpose = {};
+    for (const [k, v] of Object.entries(o)) out.purpose[k as Purpose] = parseWindows(v, `purpose.${k}`, ["cost", "tokens"]);
+  }
+  for (const scope of ["job", "pack"] as const) {
+    if (doc[scope] === undefined) continue;
+    const o = object(doc[scope], scope);
+    const named: Record<string, Windows> = {};
+    for (const [k, v] of Object.entries(o)) named[k] = parseWindows(v, `${scope}.${k}`, ["cost", "tokens"]);
+    out[scope] = named;
+  }
+  return out;
+}
 
 /** The folder holding the database (user/), where limits.json lives; undefined for a database with no file. */
 export function userDirOf(db: Database): string | undefined {
@@ -72,20 +103,12 @@ export function loadLimits(userDir: string | undefined): Limits {
   } catch (err) {
     throw new UserError(`${file} is not valid JSON (${(err as Error).message.split("\n", 1)[0]}); no model call is made until it is fixed`, { hint: FIX });
   }
-  const r = limitsSchema.safeParse(raw);
-  if (!r.success) {
-    const known = (path: string): readonly string[] | undefined => {
-      if (path === "") return ["overall", "purpose", "job", "pack", "local"];
-      if (path === "purpose") return PURPOSES;
-      if (/^(overall|local|(purpose|job|pack)\.[^.]+)$/.test(path)) return ["daily", "monthly"];
-      if (/\.(daily|monthly)$/.test(path)) return path.startsWith("local.") ? ["tokens"] : ["cost", "tokens"];
-      return undefined;
-    };
-    throw new UserError(`${file}: ${issueLine(r.error.issues[0]!, raw, { knownKeys: known, keyNoun: () => "key" })}; no model call is made until it is fixed`, {
-      hint: FIX,
-    });
+  try {
+    return parseLimits(raw);
+  } catch (err) {
+    if (!(err instanceof ShapeError)) throw err;
+    throw new UserError(`${file}: ${err.message}; no model call is made until it is fixed`, { hint: FIX });
   }
-  return r.data;
 }
 
 /** A call about to be made, as the caps see it. */

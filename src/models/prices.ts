@@ -7,10 +7,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as z from "zod";
 import { UserError } from "../kernel/errors.ts";
-import { issueLine } from "../kernel/issues.ts";
 import { installDir } from "../kernel/paths.ts";
+import { amount, object, onlyKeys, optionalText, ShapeError } from "./shape.ts";
 
 export interface Price {
   /** US dollars per million input tokens. */
@@ -22,15 +21,24 @@ export interface Price {
 /** Prices by backend, then by model name (or "*"). */
 export type PriceTable = Record<string, Record<string, Price>>;
 
-const price = z.object({ input: z.number().min(0), output: z.number().min(0) }).strict();
-const pricesFile = z
-  .object({
-    about: z.string().optional(),
-    checked: z.string().optional(),
-    source: z.string().optional(),
-    models: z.record(z.string(), z.record(z.string(), price)),
-  })
-  .strict();
+/** The models of a prices file, checked; throws ShapeError. */
+function parsePrices(raw: unknown): PriceTable {
+  const doc = object(raw, "");
+  onlyKeys(doc, "", ["about", "checked", "source", "models"]);
+  for (const k of ["about", "checked", "source"]) optionalText(doc[k], k);
+  if (doc.models === undefined) throw new ShapeError('models: required: {"anthropic": {"model": {"input": 3, "output": 15}}}');
+  const table: PriceTable = {};
+  for (const [backend, models] of Object.entries(object(doc.models, "models"))) {
+    table[backend] = {};
+    for (const [model, p] of Object.entries(object(models, `models.${backend}`))) {
+      const path = `models.${backend}.${model}`;
+      const o = object(p, path);
+      onlyKeys(o, path, ["input", "output"]);
+      table[backend][model] = { input: amount(o.input, `${path}.input`), output: amount(o.output, `${path}.output`) };
+    }
+  }
+  return table;
+}
 
 export const SYSTEM_PRICES = join(installDir, "system", "prices.json");
 
@@ -48,13 +56,14 @@ function readPrices(file: string): PriceTable {
       hint: 'fix it: {"models": {"anthropic": {"claude-sonnet-4-6": {"input": 3, "output": 15}}}}',
     });
   }
-  const r = pricesFile.safeParse(raw);
-  if (!r.success) {
-    throw new UserError(`${file}: ${issueLine(r.error.issues[0]!, raw)}`, {
+  try {
+    return parsePrices(raw);
+  } catch (err) {
+    if (!(err instanceof ShapeError)) throw err;
+    throw new UserError(`${file}: ${err.message}`, {
       hint: 'each price is {"input": dollars, "output": dollars} per million tokens, under "models" then the backend',
     });
   }
-  return r.data.models;
 }
 
 /** The system's prices with the user's laid over them, model by model. */

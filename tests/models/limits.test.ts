@@ -12,6 +12,7 @@ import { rig, waitFor } from "../automation/helpers.ts";
 import { listAudit } from "../../src/automation/audit/index.ts";
 import { getJob } from "../../src/automation/jobs/store.ts";
 import { recordCall } from "../../src/models/calllog.ts";
+import { parseLimits } from "../../src/models/limits.ts";
 import { costOf, loadPrices, priceOf } from "../../src/models/prices.ts";
 import { costReport, dayStart, spentSince } from "../../src/models/usage.ts";
 import { initHome, pai, paiAsync } from "../helpers/cli.ts";
@@ -97,6 +98,32 @@ describe("the call log's cost and texts", () => {
     const shown = (await paiAsync(["log", "show", String(withKey.id)], { home })).stdout;
     expect(shown).toContain("[REDACTED:anthropic_key]");
     expect(shown).not.toContain(key);
+  });
+});
+
+describe("user/limits.json", () => {
+  it("says which key is wrong and what it must be", () => {
+    const line = (raw: unknown) => {
+      try {
+        parseLimits(raw);
+        return "";
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    expect(line({ purpose: { answr: {} } })).toBe("unknown key 'purpose.answr' (did you mean 'purpose.answer'?)");
+    expect(line({ overall: { dayly: {} } })).toBe("unknown key 'overall.dayly' (did you mean 'overall.daily'?)");
+    expect(line({ overall: { daily: { cost: "lots" } } })).toBe("overall.daily.cost must be a number, got 'lots'");
+    expect(line({ job: { brief: { monthly: { tokens: 1.5 } } } })).toBe("job.brief.monthly.tokens must be a whole number, got 1.5");
+    expect(line({ pack: { research: { daily: { cost: -1 } } } })).toBe("pack.research.daily.cost must be at least 0, got -1");
+    expect(line({ local: { daily: { cost: 1 } } })).toBe("unknown key 'local.daily.cost' (allowed: tokens)");
+    expect(line([])).toBe("(top level) must be an object, got []");
+    expect(parseLimits({ overall: { daily: { cost: 5 } }, purpose: { answer: { monthly: { tokens: 10 } } }, job: {}, local: { daily: { tokens: 3 } } })).toEqual({
+      overall: { daily: { cost: 5 } },
+      purpose: { answer: { monthly: { tokens: 10 } } },
+      job: {},
+      local: { daily: { tokens: 3 } },
+    });
   });
 });
 
