@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { listAudit } from "../../src/automation/audit/index.ts";
@@ -227,5 +228,31 @@ describe("pai daemon lifecycle (the real CLI)", { timeout: 60_000 }, () => {
     expect(plist).toContain("<string>daemon</string>");
     expect(plist).toContain(`<string>${home}</string>`);
     expect(pai(["daemon", "install", "--platform", "windows"], { home }).code).toBe(2);
+  });
+
+  it("install carries the backend environment in user/daemon.env (0600), named but never printed", () => {
+    const home = initHome(tmpDir());
+    const dir = tmpDir("pai-units-");
+    const key = `sk-ant-test-"quoted" $HOME \\ back`;
+    const env = { ANTHROPIC_API_KEY: key, OLLAMA_HOST: "http://10.0.0.5:11434", ANTHROPIC_BASE_URL: undefined };
+    const r = pai(["daemon", "install", "--dir", dir], { home, env });
+    expect(r.code).toBe(0);
+    const file = join(home, "user", "daemon.env");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(r.stdout).toContain(`Wrote ${file} (owner-only)`);
+    expect(r.stdout).toMatch(/OLLAMA_HOST, ANTHROPIC_API_KEY/);
+    expect(r.stdout + r.stderr).not.toContain("sk-ant-test");
+    expect(readFileSync(file, "utf8")).not.toContain("ANTHROPIC_BASE_URL");
+    expect(readFileSync(join(dir, "pai.service"), "utf8")).toContain(`EnvironmentFile=-${file}`);
+    // A POSIX shell reads the values back as they were (systemd's EnvironmentFile takes the same quoting).
+    const read = spawnSync("sh", ["-c", `set -a; . '${file}'; printf '%s|%s' "$ANTHROPIC_API_KEY" "$OLLAMA_HOST"`], { encoding: "utf8", env: { PATH: process.env.PATH } });
+    expect(read.stdout).toBe(`${key}|http://10.0.0.5:11434`);
+    // launchd runs a shell that reads the file, then becomes the daemon.
+    expect(pai(["daemon", "install", "--dir", dir, "--platform", "darwin"], { home, env }).code).toBe(0);
+    const args = [...readFileSync(join(dir, "dev.pai.daemon.plist"), "utf8").matchAll(/<string>([^<]*)<\/string>/g)].map((m) => m[1]!.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&"));
+    const i = args.indexOf("/bin/sh");
+    expect(args.slice(i, i + 2)).toEqual(["/bin/sh", "-c"]);
+    const viaLaunchd = spawnSync("/bin/sh", ["-c", args[i + 2]!, "printenv", "ANTHROPIC_API_KEY"], { encoding: "utf8", env: { PATH: process.env.PATH } });
+    expect(viaLaunchd.stdout).toBe(`${key}\n`);
   });
 });

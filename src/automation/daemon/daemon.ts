@@ -230,26 +230,33 @@ export class Daemon {
     while (this.running.size) await Promise.allSettled([...this.running.values()].map((r) => r.promise));
   }
 
+  /**
+   * Watches user/jobs/ (job files) and user/packs/ (a pack's lock file is written last on install and removed on
+   * uninstall): a change reloads the jobs and the packs' hooks, so neither needs a restart.
+   */
   private async watchJobsFolder(): Promise<void> {
     const { watch } = await import("chokidar");
-    mkdirSync(this.opts.paths.jobs, { recursive: true });
+    const { jobs: jobsDir, packs: packsDir } = this.opts.paths;
+    mkdirSync(jobsDir, { recursive: true });
+    mkdirSync(packsDir, { recursive: true });
     if (this.stopping) return;
-    const jobs = resolve(this.opts.paths.jobs);
-    const watcher = watch(this.opts.paths.jobs, {
+    const folders = new Set([resolve(jobsDir), resolve(packsDir)]);
+    const watcher = watch([jobsDir, packsDir], {
       ignoreInitial: true,
       depth: 0,
       atomic: false,
       followSymlinks: false,
-      ignored: (path: string, stats?: { isFile(): boolean }) => resolve(path) !== jobs && !!stats?.isFile() && !path.endsWith(".json"),
+      ignored: (path: string, stats?: { isFile(): boolean }) => !folders.has(resolve(path)) && !!stats?.isFile() && !path.endsWith(".json"),
     });
     this.jobsWatcher = watcher;
     watcher.on("all", (_e, path) => {
       if (!path.endsWith(".json")) return;
+      const what = resolve(path).startsWith(`${resolve(packsDir)}/`) ? "packs" : "job files";
       if (this.reloadTimer) clearTimeout(this.reloadTimer);
       this.reloadTimer = setTimeout(() => {
         this.reloadTimer = undefined;
         if (this.stopping) return;
-        this.log("job files changed: reloading");
+        this.log(`${what} changed: reloading`);
         this.reload().catch((err) => this.log(`reload failed: ${(err as Error).message}`));
       }, 200);
     });

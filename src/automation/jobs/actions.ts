@@ -86,7 +86,16 @@ export async function runAction(job: Job, action: Action, vars: Record<string, s
         incognito: true,
         source: `job:${job.name}`,
       });
-      return { output: r.answer };
+      if (!action.then) return { output: r.answer };
+      // Delivered: the 07:00 brief reaches the user, through the pack that notifies (or speaks).
+      const via = action.then.via;
+      const title = action.then.title === undefined ? undefined : render(action.then.title, vars);
+      const sent = await runPack(job, { pack: via, command: action.then.command ?? (via === "voice" ? "say" : "send") }, {
+        args: [],
+        text: r.answer,
+        vars: { ...vars, answer: r.answer, message: r.answer, ...(title ? { title } : {}) },
+      }, ctx);
+      return { ...sent, output: r.answer };
     }
   }
 }

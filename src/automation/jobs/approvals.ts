@@ -6,6 +6,7 @@ import { UserError } from "../../kernel/errors.ts";
 import type { Secrets } from "../../kernel/secrets.ts";
 import type { Database } from "../../kernel/storage/index.ts";
 import { appendAudit } from "../audit/index.ts";
+import { render } from "./actions.ts";
 import { actionHash, executeFiring, type FireContext, type FireOutcome } from "./fire.ts";
 import { getJob } from "./store.ts";
 
@@ -53,6 +54,51 @@ const COLS = "id, job, firing_id, action, trigger, requested_at, status, decided
 export function listApprovals(db: Database, opts: { all?: boolean } = {}): Approval[] {
   const sql = `SELECT ${COLS} FROM approvals${opts.all ? "" : " WHERE status = 'pending'"} ORDER BY id`;
   return db.prepare<Row>(sql).all().map(toApproval);
+}
+
+/**
+ * What approving runs or sends, as it will be run: the action's fields with the trigger's values put into its
+ * templates ({{path}}, {{body}}…). Secrets were redacted when the approval was recorded, and stay so here.
+ */
+export function renderedAction(a: Approval): { label: string; value: string }[] {
+  const vars = a.trigger.vars ?? {};
+  const text = (v: unknown) => render(String(v), vars);
+  const act = a.action;
+  const out: { label: string; value: string }[] = [];
+  switch (act.type) {
+    case "pack":
+      out.push({ label: "runs", value: `${String(act.pack)}:${String(act.command)}` });
+      if (Array.isArray(act.args) && act.args.length) out.push({ label: "arguments", value: act.args.map((x) => JSON.stringify(text(x))).join(" ") });
+      if (act.text !== undefined) out.push({ label: "input", value: text(act.text) });
+      break;
+    case "notify":
+      out.push({ label: "sends", value: `through the ${String(act.via ?? "notify")} pack (${String(act.command ?? (act.via === "voice" ? "say" : "send"))})` });
+      if (act.title !== undefined) out.push({ label: "title", value: text(act.title) });
+      out.push({ label: "message", value: text(act.message) });
+      break;
+    case "ask": {
+      out.push({ label: "asks", value: [act.backend, act.model].filter(Boolean).join(" / ") || "the default answer model" });
+      out.push({ label: "prompt", value: text(act.prompt) });
+      const then = act.then as { via?: string; title?: string } | undefined;
+      if (then) out.push({ label: "then", value: `sends the answer through the ${then.via} pack${then.title ? ` titled "${text(then.title)}"` : ""}` });
+      break;
+    }
+    case "remember":
+      out.push({ label: "remembers", value: text(act.text) });
+      break;
+    default:
+      out.push({ label: "action", value: JSON.stringify(act) });
+  }
+  return out;
+}
+
+/** One line: what approving does (a table cuts it to the terminal's width; `width` cuts it here). */
+export function approvalPreview(a: Approval, width = Infinity): string {
+  const line = renderedAction(a)
+    .map((f) => `${f.label} ${f.value}`)
+    .join(" · ")
+    .replace(/\s+/g, " ");
+  return line.length > width ? `${line.slice(0, width - 1)}…` : line;
 }
 
 /** How many approvals are waiting. */

@@ -12,9 +12,11 @@ import { watchWarning } from "../state.ts";
 import { fireJob, type FireOutcome } from "./fire.ts";
 import type { Job, JobInput } from "./schema.ts";
 import { deleteJobState, getJobState, patchJobState } from "./state.ts";
+import { installedCommands, jobsUsing, packProblem } from "./packs.ts";
 import { getJob, loadJobs, removeJob, saveJob, setEnabled, checkName } from "./store.ts";
 
 export { loadJobs, getJob, saveJob, removeJob, setEnabled } from "./store.ts";
+export { jobsUsing, packProblem, installedCommands } from "./packs.ts";
 export type { Job, JobSpec, JobInput, Trigger, Action, Policy } from "./schema.ts";
 export { fireJob, claimFiring, type FireOutcome, type FireEvent } from "./fire.ts";
 
@@ -36,6 +38,8 @@ export interface JobRow {
   file: string;
   /** What the daemon could not do for this job's trigger (a file watch that hit a bound). */
   warning?: string;
+  /** Why its action cannot run (its pack is not installed, or lacks the command). */
+  broken?: string;
 }
 
 export function describeTrigger(t: Job["trigger"]): string {
@@ -60,7 +64,7 @@ export function describeAction(a: Job["action"]): string {
     case "pack":
       return `run ${a.pack}:${a.command}`;
     case "ask":
-      return `ask "${a.prompt.slice(0, 40)}"`;
+      return `ask "${a.prompt.slice(0, 40)}"${a.then ? ` then ${a.then.via}` : ""}`;
     case "notify":
       return `notify via ${a.via}`;
     case "remember":
@@ -68,9 +72,10 @@ export function describeAction(a: Job["action"]): string {
   }
 }
 
-export function listJobs(home: Pick<AutomationHome, "paths" | "db">): { jobs: JobRow[]; invalid: { name: string; file: string; error: string }[] } {
+export async function listJobs(home: Pick<AutomationHome, "paths" | "db">): Promise<{ jobs: JobRow[]; invalid: { name: string; file: string; error: string }[] }> {
   const { paths: p, db } = home;
   const { jobs, invalid } = loadJobs(p);
+  const installed = await installedCommands(p);
   const last = db.prepare<{ status: string; created_at: string; trigger: string }>(
     "SELECT status, created_at, trigger FROM job_firings WHERE job = ? ORDER BY id DESC LIMIT 1",
   );
@@ -79,6 +84,7 @@ export function listJobs(home: Pick<AutomationHome, "paths" | "db">): { jobs: Jo
       const st = getJobState(db, j.name);
       const l = last.get(j.name);
       const warning = j.trigger.type === "file" ? watchWarning(db, j.name) : undefined;
+      const broken = packProblem(j.action, installed);
       return {
         name: j.name,
         enabled: j.enabled,
@@ -91,6 +97,7 @@ export function listJobs(home: Pick<AutomationHome, "paths" | "db">): { jobs: Jo
         last: l ? { status: l.status, at: l.created_at, trigger: l.trigger } : null,
         file: relative(p.home, j.file),
         ...(warning ? { warning } : {}),
+        ...(broken ? { broken } : {}),
       };
     }),
     invalid: invalid.map((i) => ({ ...i, file: relative(p.home, i.file) })),
@@ -155,6 +162,7 @@ export interface AddFlags {
   message?: string;
   title?: string;
   via?: string;
+  then?: string;
   rate?: string;
   approval?: boolean;
   grant?: string[];
@@ -224,7 +232,7 @@ export function specFromFlags(f: AddFlags): JobInput {
       break;
     }
     case "ask":
-      action = { type, prompt: f.prompt ?? f.text ?? "" };
+      action = { type, prompt: f.prompt ?? f.text ?? "", ...(f.then ? { then: { via: f.then as "notify", ...(f.title ? { title: f.title } : {}) } } : {}) };
       break;
     case "notify":
       action = { type, message: f.message ?? f.text ?? "", ...(f.title ? { title: f.title } : {}), ...(f.via ? { via: f.via as "notify" } : {}) };
@@ -257,7 +265,7 @@ export function specFromFlags(f: AddFlags): JobInput {
   };
 }
 
-export function addJob(home: Pick<AutomationHome, "paths" | "db">, secrets: Secrets, name: string, f: AddFlags): Job {
+export async function addJob(home: Pick<AutomationHome, "paths" | "db">, secrets: Secrets, name: string, f: AddFlags): Promise<Job> {
   checkName(name);
   let spec: unknown;
   if (f.from) {
@@ -268,7 +276,18 @@ export function addJob(home: Pick<AutomationHome, "paths" | "db">, secrets: Secr
       throw new UserError(`${f.from}: not valid JSON (${(err as Error).message})`, { hint: "fix the file" });
     }
   } else spec = specFromFlags(f);
-  const job = saveJob(home.paths, name, spec);
+  // A job that could only fail is refused: its pack must be installed, with the command it names.
+  const installed = await installedCommands(home.paths);
+  const job = saveJob(home.paths, name, spec, {
+    check: (j) => {
+      const problem = packProblem(j.action, installed);
+      if (!problem) return;
+      const pack = problem.match(/'([^']+)'/)?.[1] ?? "";
+      throw new UserError(`job ${name} was not added: ${problem}`, {
+        hint: problem.includes("not installed") ? `install it first ('pai pack install ${pack}'; 'pai pack list --available' shows the packs)` : `'pai pack info ${pack}' lists its commands`,
+      });
+    },
+  });
   appendAudit(home.db, secrets, { job: name, type: "job", data: { event: "added", trigger: job.trigger.type, action: job.action.type } });
   return job;
 }

@@ -91,6 +91,15 @@ export const actionSchema = z.discriminatedUnion("type", [
       prompt: z.string().min(1),
       backend: z.enum(["ollama", "anthropic"]).optional(),
       model: z.string().optional(),
+      then: z
+        .object({
+          via: z.enum(["notify", "voice"]).describe("the pack that delivers the answer"),
+          title: z.string().optional(),
+          command: z.string().optional().describe("the pack command to use (default: the pack's send/say command)"),
+        })
+        .strict()
+        .optional()
+        .describe("deliver the answer through the notify or voice pack"),
     })
     .strict(),
   z

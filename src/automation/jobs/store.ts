@@ -131,14 +131,15 @@ export function getJob(p: Paths, name: string): Job {
   return readJobFile(file, name, p.home);
 }
 
-/** Writes a new job file (validated first); refuses to overwrite unless `replace`. */
-export function saveJob(p: Paths, name: string, spec: unknown, opts: { replace?: boolean } = {}): Job {
+/** Writes a new job file (validated first, then by `check`); refuses to overwrite unless `replace`. */
+export function saveJob(p: Paths, name: string, spec: unknown, opts: { replace?: boolean; check?: (job: Job) => void } = {}): Job {
   checkName(name);
   const file = jobFile(p, name);
   if (existsSync(file) && !opts.replace) {
     throw new UserError(`a job named '${name}' exists already`, { hint: `remove it first with 'pai jobs remove ${name}'` });
   }
   const job = validateJob(spec, relative(p.home, file), name);
+  opts.check?.(job);
   // What the user gave is written as it is: defaults stay implicit, so the file stays short.
   writeFileAtomic(file, `${JSON.stringify(spec, null, 2)}\n`);
   return { ...job, file };

@@ -6,6 +6,7 @@ import { examples } from "../../output.ts";
 /** The verbs, each loaded only to run it (or for the group's help). */
 const VERBS: Verbs = {
   list: async () => (await import("./list.ts")).register,
+  show: async () => (await import("./show.ts")).register,
   approve: async () => (await import("./approve.ts")).register,
   deny: async () => (await import("./deny.ts")).register,
 };
@@ -16,6 +17,6 @@ export async function register(program: Command, args?: string[]): Promise<void>
   group.hook("preAction", () => {
     requireUser();
   });
-  examples(group, ["pai approvals list", "pai approvals approve 3", "pai approvals deny 4 --reason 'not tonight'"]);
+  examples(group, ["pai approvals list", "pai approvals show 3", "pai approvals approve 3", "pai approvals deny 4 --reason 'not tonight'"]);
   await registerVerbs(group, VERBS, args);
 }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
-import { listApprovals } from "../../../automation/jobs/approvals.ts";
+import { approvalPreview, listApprovals } from "../../../automation/jobs/approvals.ts";
 import { examples, print, printData, style, table, verbatim, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
@@ -14,7 +14,7 @@ export function register(group: Command): void {
       if (!rows.length) return print(opts.all ? "No approvals yet. Actions of jobs added with --approval wait here for you." : "Nothing is waiting for approval. 'pai approvals list --all' shows past decisions.");
       print(
         table([
-          ["ID", "JOB", "ACTION", "TRIGGER", "REQUESTED", "STATUS"],
+          ["ID", "JOB", "ACTION", "TRIGGER", "REQUESTED", "STATUS", "WHAT IT DOES"],
           ...rows.map((a) => [
             String(a.id),
             a.job,
@@ -22,6 +22,7 @@ export function register(group: Command): void {
             a.trigger.trigger,
             a.requestedAt.replace("T", " ").slice(0, 16),
             a.status === "pending" ? style.yellow(a.status) : a.status,
+            approvalPreview(a),
           ]),
         ]),
       );

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
 import { addJob, describeAction, describeTrigger } from "../../../automation/jobs/index.ts";
+import { UsageError } from "../../../kernel/errors.ts";
 import { Secrets } from "../../../kernel/secrets.ts";
 import { examples, print, printData, verbatim, withJson } from "../../output.ts";
 
@@ -43,6 +44,7 @@ export function register(group: Command): void {
     .option("--message <text>", "notify: the message")
     .option("--title <text>", "notify: the title")
     .option("--via <pack>", "notify: notify | voice")
+    .option("--then <pack>", "ask: deliver the answer through notify | voice (--title gives the title)")
     .option("--rate <n/window>", "rate limit, e.g. 5/1h")
     .option("--approval", "wait for 'pai approvals approve' before acting")
     .option("--grant <kind=value>", "limit the action's permissions, e.g. network=ntfy.sh (repeatable)", collect);
@@ -51,9 +53,11 @@ export function register(group: Command): void {
     `pai jobs add nightly --cron "0 7 * * *" --tz Europe/Paris --action remember --text "morning review"`,
     `pai jobs add notes --watch ~/notes --action pack --command journal:write --text "{{path}} changed"`,
     `pai jobs add deploy --webhook --action notify --message "deploy: {{body}}" --approval`,
+    `pai jobs add brief --cron "0 7 * * *" --action ask --prompt "my day in three lines" --then notify --title "Morning brief"`,
     `pai jobs add inbox --from ./inbox-job.json`,
   ]);
   cmd.action(async (name: string, opts: Record<string, unknown> & { json?: boolean }) => {
+    if (opts.then !== undefined && opts.then !== "notify" && opts.then !== "voice") throw new UsageError(`--then takes notify or voice, not '${String(opts.then)}'`);
     const job = await withHome((home) => addJob(home, new Secrets(), name, opts as never));
     if (opts.json) {
       const { file: _f, name: _n, ...rest } = job;

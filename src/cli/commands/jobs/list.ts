@@ -19,7 +19,7 @@ export function register(group: Command): void {
     for (const j of r.jobs) {
       rows.push([
         j.name,
-        j.enabled ? "yes" : style.dim("no"),
+        j.broken ? style.red("broken") : j.enabled ? "yes" : style.dim("no"),
         j.summary.trigger,
         j.summary.action + (j.policy.requireApproval ? style.yellow(" (approval)") : ""),
         j.nextRun ? j.nextRun.replace("T", " ").slice(0, 16) : "-",
@@ -28,6 +28,7 @@ export function register(group: Command): void {
     }
     print(table(rows));
     for (const j of r.jobs) if (j.warning) print(`${style.yellow("watch limit")} ${j.name}: ${j.warning}`);
+    for (const j of r.jobs) if (j.broken) print(`${style.red("broken")} ${j.name}: ${j.broken} — install it, or 'pai jobs remove ${j.name}'`);
     for (const bad of r.invalid) process.stderr.write(safeText(`${style.red("invalid")} ${bad.error}\n`, { keepStyle: true }));
   });
 }
