@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openDatabase } from "../../src/app/db.ts";
+import { allMigrations, migrate, openDatabase } from "../../src/app/db.ts";
 import { rig, waitFor } from "../automation/helpers.ts";
 import { listAudit } from "../../src/automation/audit/index.ts";
 import { getJob } from "../../src/automation/jobs/store.ts";
@@ -261,6 +261,29 @@ describe("the daily sums", () => {
       expect(spentSince(db, { side: "cloud", purpose: "answer" }, midnight)).toEqual({ tokens: 220, cost: 0.75, calls: 2 });
       expect(spentSince(db, { side: "cloud", job: "brief" }, midnight)).toEqual({ tokens: 110, cost: 0.5, calls: 1 });
       expect(spentSince(db, { side: "local" }, midnight)).toEqual({ tokens: 110, cost: 0, calls: 1 });
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe("the migration to daily sums", () => {
+  it("sums the calls logged before it", () => {
+    const file = join(tmpDir(), "pai.db");
+    const before = openDatabase(file, { migrate: false });
+    migrate(before, allMigrations().filter((m) => m.version < 202));
+    const at = new Date().toISOString();
+    const insert = before.prepare("INSERT INTO model_calls (at, backend, model, purpose, input_tokens, output_tokens, outcome, cost, job) VALUES (?, ?, 'm', ?, ?, ?, 'ok', ?, ?)");
+    insert.run(at, "anthropic", "answer", 100, 10, 0.5, "brief");
+    insert.run(at, "anthropic", "answer", 200, 20, null, null);
+    insert.run(at, "ollama", "embed", 50, 0, 0, null);
+    before.close();
+    const db = openDatabase(file);
+    try {
+      expect(spentSince(db, { side: "cloud", purpose: "answer" }, dayStart(new Date()))).toEqual({ tokens: 330, cost: 0.5, calls: 2 });
+      expect(spentSince(db, { side: "cloud", job: "brief" }, dayStart(new Date()))).toEqual({ tokens: 110, cost: 0.5, calls: 1 });
+      expect(costReport(db, "purpose", dayStart(new Date())).find((r) => r.key === "answer")).toMatchObject({ calls: 2, unpriced: 1 });
+      expect(spentSince(db, { side: "local" }, dayStart(new Date()))).toEqual({ tokens: 50, cost: 0, calls: 1 });
     } finally {
       db.close();
     }
