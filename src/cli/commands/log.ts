@@ -5,7 +5,7 @@ import { getCall, listCalls, type CallRecord } from "../../models/calllog.ts";
 import { getTexts, KEEP_TEXTS, type CallTexts } from "../../models/calltexts.ts";
 import type { Cap } from "../../models/limits.ts";
 import { COST_GROUPS, costReport, dayStart, monthStart, usd, type CostGroup, type CostRow } from "../../models/usage.ts";
-import { examples, note, print, printData, style, table, withJson } from "../output.ts";
+import { examples, note, print, printData, style, table, verbatim, withJson } from "../output.ts";
 
 const n = (x: number) => x.toLocaleString("en-US");
 
@@ -181,7 +181,14 @@ export function register(program: Command): void {
       return call ? { call, texts: getTexts(db, id) } : undefined;
     });
     if (!found) throw new UserError(`no model call ${id}`, { hint: "'pai log' lists the calls with their ids" });
-    if (opts.json) return printData({ ...found.call, texts: found.texts ?? null });
+    if (opts.json) {
+      // A tool call's arguments are the model's own document: echoed with their own keys.
+      const texts = found.texts && {
+        ...found.texts,
+        messages: found.texts.messages.map((m) => (m.role === "assistant" && m.toolCalls ? { ...m, toolCalls: m.toolCalls.map((c) => ({ ...c, arguments: verbatim(c.arguments) })) } : m)),
+      };
+      return printData({ ...found.call, texts: texts ?? null });
+    }
     printShown(found.call, found.texts);
   });
 }
