@@ -25,7 +25,8 @@ export type AuditType =
   | "approval"
   | "daemon"
   | "job"
-  | "error";
+  | "error"
+  | "dashboard";
 
 export interface AuditEntry {
   seq: number;

@@ -50,3 +50,34 @@ export function nextRuns(db: Database, limit: number): { job: string; at: string
     .all(limit)
     .map((r) => ({ job: r.job, at: r.next_run }));
 }
+
+export interface FiringRow {
+  id: number;
+  job: string;
+  trigger: string;
+  status: string;
+  createdAt: string;
+  finishedAt: string | null;
+  /** Milliseconds from the firing to the end of its action (null while it runs or when it never ran). */
+  durationMs: number | null;
+  detail: string | null;
+}
+
+/** The latest firings, newest first (the daemon's timeline). */
+export function recentFirings(db: Database, limit: number): FiringRow[] {
+  return db
+    .prepare<{ id: number; job: string; trigger: string; status: string; created_at: string; finished_at: string | null; detail: string | null }>(
+      "SELECT id, job, trigger, status, created_at, finished_at, detail FROM job_firings ORDER BY id DESC LIMIT ?",
+    )
+    .all(limit)
+    .map((r) => ({
+      id: r.id,
+      job: r.job,
+      trigger: r.trigger,
+      status: r.status,
+      createdAt: r.created_at,
+      finishedAt: r.finished_at,
+      durationMs: r.finished_at ? Math.max(0, Date.parse(r.finished_at) - Date.parse(r.created_at)) : null,
+      detail: r.detail,
+    }));
+}
