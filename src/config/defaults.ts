@@ -21,6 +21,8 @@ export const CONFIG_DEFAULTS = {
     logKeep: 3,
     watchMaxDepth: 8,
     watchMaxEntries: 10_000,
+    serve: false,
+    servePort: 0,
   },
   mcp: { clientIs: "cloud" },
 } as const;

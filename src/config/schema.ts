@@ -128,6 +128,8 @@ export const configSchema = z
           .describe("Size at which user/logs/daemon.log is rotated to daemon.log.1 (0: never rotate)"),
         logKeep: z.number().int().min(0).max(100).default(D.daemon.logKeep).describe("How many rotated daemon logs to keep (daemon.log.1 is the newest; older ones are deleted)"),
         watchMaxDepth: z.number().int().min(0).max(64).default(D.daemon.watchMaxDepth).describe("How many levels of subfolders below a watched folder are watched (deeper ones are not, and 'pai jobs list' says so)"),
+        serve: z.boolean().default(D.daemon.serve).describe("Serve the dashboard ('pai serve') while the daemon runs, on loopback only, sharing its open database"),
+        servePort: z.number().int().min(0).max(65535).default(D.daemon.servePort).describe("Port of the daemon's dashboard (0: any free port)"),
         watchMaxEntries: z
           .number()
           .int()

@@ -33,6 +33,14 @@ export interface Session {
 export class Gate {
   /** The one-time token of this start: exchanged once for a session, then useless. */
   private token: string | undefined = randomToken();
+
+  /**
+   * `renew`: after each exchange a new one-time token is made and handed to it (the daemon's dashboard, which
+   * `pai serve` gives out one sign-in at a time); without it, the token of the start is the only one.
+   */
+  constructor(private readonly renew?: (token: string) => void) {
+    renew?.(this.token!);
+  }
   private readonly sessions = new Map<string, Session>();
   /** host:port values a request may name (set once the server knows its port). */
   private hosts = new Set<string>();
@@ -64,6 +72,10 @@ export class Gate {
   exchange(offered: string): { session: Session; cookie: string } | undefined {
     if (!this.token || !sameSecret(offered, this.token)) return undefined;
     this.token = undefined;
+    if (this.renew) {
+      this.token = randomToken();
+      this.renew(this.token);
+    }
     const session = { id: randomToken(), csrf: randomToken() };
     this.sessions.set(session.id, session);
     return { session, cookie: `${COOKIE}=${session.id}; HttpOnly; SameSite=Strict; Path=/` };

@@ -44,13 +44,16 @@ export interface Dashboard {
 
 export interface ServeOptions {
   port?: number;
+  /** A new one-time key after each sign-in, handed to this (the daemon's dashboard: see handoff.ts). */
+  renewKey?: (url: string) => void;
   /** Called with each request's method, path and status (never the query or the fragment). */
   log?: (line: string) => void;
 }
 
 /** Starts the dashboard on `home` (kept open by the caller while it runs). */
 export function startDashboard(home: Home, secrets: Secrets, opts: ServeOptions = {}): Dashboard {
-  const gate = new Gate();
+  let port = 0;
+  const gate = new Gate(opts.renewKey && ((token) => port && opts.renewKey!(`http://127.0.0.1:${port}/#token=${token}`)));
   const handle: Handler = async (ctx) => {
     const { req, url } = ctx;
     for (const [method, pattern, handler] of ROUTES) {
@@ -95,7 +98,7 @@ export function startDashboard(home: Home, secrets: Secrets, opts: ServeOptions 
   };
   // Loopback only: IPv4 first (its port is the one shown); IPv6 on the same port when the machine has it.
   const v4 = Bun.serve({ hostname: "127.0.0.1", port: opts.port ?? 0, fetch: withHeaders });
-  const port = v4.port!;
+  port = v4.port!;
   let v6: ReturnType<typeof Bun.serve> | undefined;
   try {
     v6 = Bun.serve({ hostname: "::1", port, fetch: withHeaders });
@@ -103,6 +106,7 @@ export function startDashboard(home: Home, secrets: Secrets, opts: ServeOptions 
     // No IPv6 loopback here: 127.0.0.1 alone.
   }
   gate.listening(port);
+  opts.renewKey?.(`http://127.0.0.1:${port}/#token=${gate.startToken()}`);
   return {
     url: `http://127.0.0.1:${port}/#token=${gate.startToken()}`,
     port,

@@ -19,7 +19,10 @@ export function pidFile(p: Paths): string {
  * Runs the daemon until a signal (or a lost lease) stops it; `secrets` redacts all it writes. With `resident`,
  * the daemon that holds the lease answers read-only commands on its socket (resident.ts) with it.
  */
-export async function runForeground(home: AutomationHome, secrets: Secrets, opts: { resident?: ResidentHandler; fingerprint?: string } = {}): Promise<void> {
+/** Something the daemon serves while it holds the lease (the dashboard), started after its triggers. */
+export type DaemonService = () => Promise<{ stop(): Promise<void> }>;
+
+export async function runForeground(home: AutomationHome, secrets: Secrets, opts: { resident?: ResidentHandler; fingerprint?: string; dashboard?: DaemonService } = {}): Promise<void> {
   const p = home.paths;
   const sinks: OutputSinks = new Map();
   captureOutput(secrets, sinks);
@@ -65,12 +68,22 @@ export async function runForeground(home: AutomationHome, secrets: Secrets, opts
       daemon.log(`the socket for read-only commands could not be opened (${(err as Error)?.message ?? String(err)}): they run in their own process`);
     }
   }
-  await finish(home, daemon, await received, resident);
+  let dashboard: { stop(): Promise<void> } | undefined;
+  if (opts.dashboard) {
+    try {
+      dashboard = await opts.dashboard();
+      daemon.log("serving the dashboard on loopback: 'pai serve' gives its address");
+    } catch (err) {
+      daemon.log(`the dashboard could not be served (${(err as Error)?.message ?? String(err)}): 'pai serve' starts one of its own`);
+    }
+  }
+  await finish(home, daemon, await received, resident, dashboard);
 }
 
-async function finish(home: AutomationHome, daemon: Daemon, signal: string, resident: ResidentServer | undefined): Promise<void> {
+async function finish(home: AutomationHome, daemon: Daemon, signal: string, resident: ResidentServer | undefined, dashboard?: { stop(): Promise<void> }): Promise<void> {
   daemon.log(signal === "lease lost" ? "stopping: this daemon no longer holds the lease" : `received ${signal}: stopping`);
   await resident?.close().catch(() => {});
+  await dashboard?.stop().catch(() => {});
   await daemon.stop(home.config.daemon.graceMs, signal);
   try {
     if (readFileSync(pidFile(home.paths), "utf8").trim() === String(process.pid)) unlinkSync(pidFile(home.paths));

@@ -14,6 +14,22 @@ export function register(group: Command): void {
   // Read-only commands sent to its socket are answered by the code it was started with (its fingerprint).
   cmd.action(async () => {
     const fingerprint = await installFingerprint(installDir);
-    await withHome((h) => runForeground(h, new Secrets(), { resident: (req, sink) => answerResident(req, sink, h), fingerprint }));
+    await withHome((h) => {
+      const secrets = new Secrets();
+      // daemon.serve: the dashboard shares the daemon's open home; 'pai serve' hands out its address (web/handoff.ts).
+      const dashboard = h.config.daemon.serve
+        ? async () => {
+            const [{ startDashboard }, { writeHandoff, clearHandoff }] = await Promise.all([import("../../../web/server.ts"), import("../../../web/handoff.ts")]);
+            const d = startDashboard(h, secrets, { port: h.config.daemon.servePort, renewKey: (url) => writeHandoff(h.paths, url) });
+            return {
+              async stop() {
+                clearHandoff(h.paths);
+                await d.stop();
+              },
+            };
+          }
+        : undefined;
+      return runForeground(h, secrets, { resident: (req, sink) => answerResident(req, sink, h), fingerprint, dashboard });
+    });
   });
 }
