@@ -12,7 +12,7 @@
  * than the build, so an edit is never shadowed by an old build. dist/pai/ is two folders below the install, like
  * src/<concern>/, so paths found from a module's own location (system/, node_modules/) stay the same.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -45,8 +45,11 @@ const result = await Bun.build({
   // Loaded at run time from node_modules: the Node driver (never under Bun) and the vector extension's binary.
   external: ["better-sqlite3", "sqlite-vec"],
   plugins: [noDevtools],
-  // The entry knows it runs as a build (and checks that the build is not older than src/).
-  define: { "process.env.PAI_BUILD": JSON.stringify("bundle") },
+  // The entry knows it runs as a build, and the files it checks are not newer than the build.
+  define: {
+    "process.env.PAI_BUILD": JSON.stringify("bundle"),
+    "process.env.PAI_BUILD_SOURCES": JSON.stringify(JSON.stringify((readdirSync(join(ROOT, "src"), { recursive: true }) as string[]).filter((f) => /\.(ts|tsx|js|css)$/.test(f)).sort())),
+  },
 });
 if (!result.success) {
   for (const log of result.logs) console.error(log);

@@ -21,11 +21,11 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   if (args.length === 0 || (args.length === 1 && HELP.has(args[0]!))) {
-    const [{ topLevelHelp }, { isTerminal }] = await Promise.all([import("./help.ts"), import("./output.ts")]);
+    const [{ topLevelHelp }, { terminal }] = await Promise.all([import("./help.ts"), import("./resident.ts")]);
     // Bare `pai` prints the help on stderr, as commander does for a program run without its command. The width
     // is the terminal's, read from its stream only when it is one (building a stream costs more than the rest).
     const stream = args.length === 0 ? "stderr" : "stdout";
-    const width = isTerminal(stream === "stdout" ? 1 : 2) ? process[stream].columns || 80 : 80;
+    const width = (await terminal(stream === "stdout" ? 1 : 2)) ? process[stream].columns || 80 : 80;
     const text = topLevelHelp(width).slice(0, -1);
     if (stream === "stdout") console.log(text);
     else console.error(text);
@@ -36,25 +36,19 @@ export async function run(args: string[]): Promise<number> {
 }
 
 /**
- * Run as the build (dist/NAME/main.js; scripts/build.ts sets PAI_BUILD), the source's entry when package.json or a
- * file under src/ is newer than the build: two folders up is the install, as it is from src/cli/.
+ * Run as the build (dist/NAME/main.js; scripts/build.ts sets PAI_BUILD and PAI_BUILD_SOURCES, the files under src/
+ * it was made from), the source's entry when package.json or one of those files is newer than the build: two
+ * folders up is the install, as it is from src/cli/. A file added since is used only through one that changed.
  */
 async function entry(): Promise<(args: string[]) => Promise<number>> {
   if (process.env.PAI_BUILD !== "bundle") return run;
   const self = decodeURIComponent(new URL(import.meta.url).pathname);
   const root = decodeURIComponent(new URL("../..", import.meta.url).pathname).replace(/\/+$/, "");
-  const { readdirSync, statSync } = await import("node:fs");
-  try {
-    const built = statSync(self).mtimeMs;
-    let stale = statSync(`${root}/package.json`).mtimeMs > built;
-    for (const f of stale ? [] : (readdirSync(`${root}/src`, { recursive: true }) as string[])) {
-      if (statSync(`${root}/src/${f}`).mtimeMs > built) {
-        stale = true;
-        break;
-      }
-    }
-    if (!stale) return run;
-  } catch {}
+  // Bun.file(…).lastModified is one stat, with no module to load (node:fs costs milliseconds).
+  const built = Bun.file(self).lastModified;
+  const sources = JSON.parse(process.env.PAI_BUILD_SOURCES ?? "[]") as string[];
+  const stale = Bun.file(`${root}/package.json`).lastModified > built || sources.some((f) => Bun.file(`${root}/src/${f}`).lastModified > built);
+  if (!stale) return run;
   return ((await import(`${root}/src/cli/main.ts`)) as { run: typeof run }).run;
 }
 

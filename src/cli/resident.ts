@@ -207,7 +207,7 @@ async function codeMark(root: string): Promise<string> {
  * Whether a file descriptor is a terminal: a character device other than /dev/null (output.ts has the same check,
  * synchronous, for a command running in its own process).
  */
-async function terminal(fd: 1 | 2): Promise<boolean> {
+export async function terminal(fd: 1 | 2): Promise<boolean> {
   try {
     if (typeof Bun === "undefined") return (await import("node:tty")).isatty(fd);
     const [st, devNull] = await Promise.all([Bun.file(fd).stat(), Bun.file("/dev/null").stat()]);
