@@ -42,6 +42,8 @@ const result = await Bun.build({
   splitting: true,
   // Names are kept, so a stack trace (PAI_DEBUG=1) still reads.
   minify: { whitespace: true, syntax: true, identifiers: false },
+  // A stack trace (PAI_DEBUG=1) names the source files and lines, not the chunks.
+  sourcemap: "linked",
   // Loaded at run time from node_modules: the Node driver (never under Bun) and the vector extension's binary.
   external: ["better-sqlite3", "sqlite-vec"],
   plugins: [noDevtools],
