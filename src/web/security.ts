@@ -102,11 +102,14 @@ export function text(status: number, body: string): Response {
   return new Response(`${body}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8", ...SECURITY_HEADERS } });
 }
 
-/** Headers on every answer: no framing, no sniffing, scripts only from this server, no referrer sent anywhere. */
+/**
+ * Headers on every answer: no framing, no sniffing, scripts only from this server (no inline script), no referrer
+ * sent anywhere. Inline styles are allowed: the chart and graph libraries set them, and a style runs nothing.
+ */
 export const SECURITY_HEADERS: Record<string, string> = {
   "x-frame-options": "DENY",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
   "cache-control": "no-store",
-  "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
 };

@@ -78,7 +78,7 @@ export function startDashboard(home: Home, secrets: Secrets, opts: ServeOptions 
       return new Response(JSON.stringify({ ok: true }), { headers: { "content-type": "application/json", "set-cookie": made.cookie } });
     }
     const session = gate.session(req);
-    if (!session) return req.method === "GET" && !url.pathname.startsWith("/api/") ? new Response(signIn(), { status: 401, headers: { "content-type": "text/html; charset=utf-8" } }) : problem(401, "sign in first: open the address 'pai serve' printed");
+    if (!session) return req.method === "GET" && !url.pathname.startsWith("/api/") ? new Response(signIn(), { headers: { "content-type": "text/html; charset=utf-8" } }) : problem(401, "sign in first: open the address 'pai serve' printed");
     try {
       return await handle({ home, secrets, session, url, req });
     } catch (err) {
