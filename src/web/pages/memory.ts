@@ -55,7 +55,7 @@ export function searchPage(ctx: WebContext): Response {
       : `<p class="empty">No memory matches “${esc(q)}”.</p>`
     : "";
   const counts = `<p class="counts">${stats.active} current item(s): ${TIERS.map((t) => `${stats.byTier[t] ?? 0} ${t}`).join(", ")}; ${stats.superseded} replaced by an edit.</p>`;
-  const chart = `<section><h2>Over time</h2><div class="charts"><canvas id="by-kind" aria-label="items by month and kind"></canvas><canvas id="by-tier" aria-label="items by tier now"></canvas></div>${jsonBlock("tiers-now", stats.byTier)}</section>`;
+  const chart = `<section><h2>Over time</h2><div class="charts"><canvas id="by-kind" aria-label="items by month and kind"></canvas><canvas id="by-tier" aria-label="items by tier now"></canvas></div><canvas id="tier-moves" aria-label="moves between tiers by month"></canvas>${jsonBlock("tiers-now", stats.byTier)}</section>`;
   return html(page({ title: "Memory", path: "/memory", csrf: ctx.session.csrf, body: form + counts + results + chart, scripts: ["/vendor/chart.js"] }));
 }
 

@@ -92,6 +92,15 @@ if (window.Chart && document.getElementById("by-kind")) {
       data: { labels: t.months, datasets: Object.entries(t.byKind).map(([k, v], i) => ({ label: k, data: v, backgroundColor: palette[i % palette.length] })) },
       options: { animation: false, responsive: true, plugins: { title: { display: true, text: "Items by the month they happened" } }, scales: { x: { stacked: true }, y: { stacked: true } } },
     });
+    const moves = document.getElementById("tier-moves");
+    if (moves && Object.keys(t.moves).length) {
+      const colours = { hot: "#e15759", warm: "#f28e2b", cold: "#4e79a7" };
+      new Chart(moves, {
+        type: "line",
+        data: { labels: t.months, datasets: Object.entries(t.moves).map(([tier, v]) => ({ label: `into ${tier}`, data: v, borderColor: colours[tier] ?? palette[0], tension: 0.2 })) },
+        options: { animation: false, plugins: { title: { display: true, text: "Moves between tiers by month" } } },
+      });
+    }
   });
   const tiers = data("tiers-now") ?? {};
   new Chart(document.getElementById("by-tier"), {
