@@ -1,110 +1,168 @@
 /**
- * Start-up benchmark: wall time of model-free commands against bare Bun's own start-up.
+ * Start-up benchmark: the wall time of every model-free command against bare Bun's own start-up, in a fresh
+ * home and in homes holding 10k, 100k and (with --1m) 1M memory items, in their own process and through the
+ * daemon.
  *
- *   bun run bench:startup [-- --runs 20] [--json]
+ *   bun run bench:startup [-- --runs 15] [--1m] [--sizes 10000,100000] [--fresh] [--json]
  *
- * In a temporary PAI_HOME made with `pai init`, runs each command RUNS times (after 2 warm-up runs), in
- * round-robin so drift on the machine hits every command alike, and prints the median, the p90, the median's
- * delta over bare Bun, and whether that delta is within the 40 ms target. Bare Bun is `bun -e 0`: `bun -e ''`
- * (also shown) only prints Bun's help without starting a JavaScript VM, so it is no fair baseline. Commands are spawned as
- * `node_modules/bun/bin/bun.exe src/cli/main.ts …` and, for comparison, through the bin/pai launcher.
+ * Each group of commands is run RUNS times (after 2 warm-up runs) in round-robin with bare Bun (`bun -e 0`),
+ * so drift on the machine hits every command alike; each row prints the median, the p90, and the median's
+ * delta over bare Bun (measured in the same group) and ratio to it, and whether the delta is within its target:
+ *
+ *   - `pai --version`, `pai --help`: bare Bun + 15 ms;
+ *   - `status`, `telos list` in a fresh home (`pai init`): + 40 ms;
+ *   - `status`, `telos list`, `memory search Q`, `memory list`, `memory show ID`, `memory stats`, `context`,
+ *     `context --query Q` in their own process (PAI_NO_RESIDENT=1): + 60 ms up to 100k items, + 100 ms at 1M;
+ *     `memory stats` flat from the smallest store to the largest (their ratio is printed);
+ *   - `memory search Q` and `context --query Q` through a daemon started in the home (`pai daemon start`):
+ *     + 20 ms and + 25 ms.
+ *
+ * Homes with items are built once by `pai memory import` of generated JSON Lines and kept under the OS temp
+ * dir (scripts/lib/homes.ts), keyed by size and a hash of the generator; --fresh rebuilds them (1M takes
+ * minutes). Bare Bun is `bun -e 0`: `bun -e ''` only prints Bun's help without starting a JavaScript VM.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { BUN, MAIN, QUERY, cachedHome, must, pai, paiEnv, quantile, roundRobin, type TimedCase } from "./lib/homes.ts";
 
-const ROOT = resolve(import.meta.dirname, "..");
-const BUN = existsSync(join(ROOT, "node_modules/bun/bin/bun.exe")) ? join(ROOT, "node_modules/bun/bin/bun.exe") : process.execPath;
-const MAIN = join(ROOT, "src/cli/main.ts");
-const LAUNCHER = join(ROOT, "bin/pai");
-const TARGET_MS = 40;
 const WARMUP = 2;
-
 const args = process.argv.slice(2);
-const runsArg = args.indexOf("--runs");
-const RUNS = Math.max(10, runsArg >= 0 ? Number(args[runsArg + 1]) || 20 : 20);
+const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const RUNS = Math.max(5, Number(opt("--runs")) || 15);
 const asJson = args.includes("--json");
+const fresh = args.includes("--fresh");
+const SIZES = opt("--sizes")
+  ? opt("--sizes")!.split(",").map(Number).filter((n) => n > 0)
+  : [10_000, 100_000, ...(args.includes("--1m") ? [1_000_000] : [])];
+const log = (s: string) => {
+  if (!asJson) console.log(s);
+  else console.error(s);
+};
 
-const home = mkdtempSync(join(tmpdir(), "pai-bench-startup-"));
-const env: NodeJS.ProcessEnv = { ...process.env, PAI_HOME: home, NO_COLOR: "1", PAI_DEBUG: "" };
-
-interface Case {
-  label: string;
-  cmd: string;
-  argv: string[];
+interface Row {
+  group: string;
+  /** Short: "fresh", "100k", "100k daemon". */
+  tag: string;
+  command: string;
+  medianMs: number;
+  p90Ms: number;
+  deltaMs: number;
+  ratio: number;
+  targetMs: number | null;
+  withinTarget: boolean | null;
+  error: string | null;
 }
 
-const paiArgs: string[][] = [["--version"], ["telos", "list"], ["status"]];
-const cases: Case[] = [
-  { label: "bun -e 0 (bare Bun)", cmd: BUN, argv: ["-e", "0"] },
-  { label: "bun -e '' (help only)", cmd: BUN, argv: ["-e", ""] },
-  ...paiArgs.map((a) => ({ label: `pai ${a.join(" ")}`, cmd: BUN, argv: [MAIN, ...a] })),
-  ...paiArgs.map((a) => ({ label: `bin/pai ${a.join(" ")}`, cmd: LAUNCHER, argv: a })),
-];
+const short = (n: number) => (n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : String(n));
+const oneShot = (size: number) => (size >= 1_000_000 ? 100 : 60);
 
-function runOnce(c: Case): { ms: number; code: number; stderr: string } {
-  const t0 = performance.now();
-  const r = spawnSync(c.cmd, c.argv, { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
-  const ms = performance.now() - t0;
-  return { ms, code: r.status ?? 1, stderr: r.stderr ?? "" };
+/** Times `cmds` (label, argv, env extra, target) in `home` with bare Bun in the same round-robin. */
+function group(name: string, tag: string, home: string, cmds: { label: string; argv: string[]; extra?: NodeJS.ProcessEnv; target: number }[]): Row[] {
+  const bareCase: TimedCase = { label: "bun -e 0 (bare Bun)", cmd: BUN, argv: ["-e", "0"], env: paiEnv(home) };
+  const cases: TimedCase[] = [bareCase, ...cmds.map((c) => ({ label: c.label, cmd: BUN, argv: [MAIN, ...c.argv], env: paiEnv(home, c.extra) }))];
+  const { times, errors } = roundRobin(cases, RUNS, WARMUP);
+  const stat = (label: string) => {
+    const t = [...times.get(label)!].sort((a, b) => a - b);
+    return { median: quantile(t, 0.5), p90: quantile(t, 0.9) };
+  };
+  const bare = stat(bareCase.label);
+  const rows: Row[] = [{ group: name, tag, command: bareCase.label, medianMs: r1(bare.median), p90Ms: r1(bare.p90), deltaMs: 0, ratio: 1, targetMs: null, withinTarget: null, error: null }];
+  for (const c of cmds) {
+    const s = stat(c.label);
+    const delta = s.median - bare.median;
+    const error = errors.get(c.label) ?? null;
+    rows.push({ group: name, tag, command: c.label, medianMs: r1(s.median), p90Ms: r1(s.p90), deltaMs: r1(delta), ratio: +(s.median / bare.median).toFixed(2), targetMs: c.target, withinTarget: !error && delta <= c.target, error });
+  }
+  if (!asJson) print(name, rows);
+  return rows;
 }
 
-function quantile(sorted: number[], q: number): number {
-  const i = (sorted.length - 1) * q;
-  const lo = Math.floor(i);
-  const hi = Math.ceil(i);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (i - lo);
+const r1 = (x: number) => +x.toFixed(1);
+
+/** Requests the daemon in `home` has answered from its resident store. */
+function requests(home: string): number {
+  return Number(JSON.parse(pai(home, ["daemon", "status", "--json"]).stdout).resident_requests ?? -1);
 }
 
+function print(name: string, rows: Row[]): void {
+  console.log(`\n${name}`);
+  console.log(`  ${"command".padEnd(44)}${"median".padStart(8)}${"p90".padStart(8)}${"Δ bare".padStart(9)}${"ratio".padStart(8)}  target`);
+  for (const r of rows) {
+    const target = r.targetMs === null ? "" : r.error ? `FAILED (${r.error})` : `≤ +${r.targetMs} ms ${r.withinTarget ? "within" : "OVER"}`;
+    const delta = r.targetMs === null ? "" : `${r.deltaMs >= 0 ? "+" : ""}${r.deltaMs.toFixed(1)}`;
+    console.log(`  ${r.command.padEnd(44)}${r.medianMs.toFixed(1).padStart(8)}${r.p90Ms.toFixed(1).padStart(8)}${delta.padStart(9)}${`${r.ratio.toFixed(2)}×`.padStart(8)}  ${target}`);
+  }
+}
+
+const all: Row[] = [];
+const homes: { size: number; home: string; builtS: number }[] = [];
+const scratch = mkdtempSync(join(tmpdir(), "pai-bench-startup-"));
+let daemonHome: string | undefined;
 try {
-  const init = spawnSync(BUN, [MAIN, "init", "--name", "Bench"], { cwd: ROOT, env, encoding: "utf8" });
-  if (init.status !== 0) throw new Error(`pai init failed: ${init.stderr}`);
-
-  const times = new Map<string, number[]>(cases.map((c) => [c.label, []]));
-  const errors = new Map<string, string>();
-  for (let round = 0; round < WARMUP + RUNS; round++) {
-    for (const c of cases) {
-      const r = runOnce(c);
-      if (r.code !== 0 && !errors.has(c.label)) errors.set(c.label, `exit ${r.code}: ${r.stderr.trim().split("\n")[0] ?? ""}`);
-      if (round >= WARMUP) times.get(c.label)!.push(r.ms);
+  log(`Start-up: median and p90 of ${RUNS} runs after ${WARMUP} warm-up runs, Bun ${spawnSync(BUN, ["--version"], { encoding: "utf8" }).stdout.trim()}`);
+  must(scratch, ["init", "--name", "Bench"]);
+  all.push(
+    ...group("fresh home (pai init)", "fresh", scratch, [
+      { label: "pai --version", argv: ["--version"], target: 15 },
+      { label: "pai --help", argv: ["--help"], target: 15 },
+      { label: "pai status", argv: ["status"], target: 40 },
+      { label: "pai telos list", argv: ["telos", "list"], target: 40 },
+    ]),
+  );
+  for (const size of SIZES) {
+    const h = cachedHome(size, { fresh, log });
+    homes.push({ size, ...h });
+    const id = String(Math.max(1, Math.floor(size / 2)));
+    const own = { PAI_NO_RESIDENT: "1" };
+    const t = oneShot(size);
+    const label = `${size.toLocaleString("en")} items${h.builtS ? ` (built in ${h.builtS.toFixed(0)} s)` : " (cached)"}`;
+    all.push(
+      ...group(`${label}, own process (PAI_NO_RESIDENT=1)`, short(size), h.home, [
+        { label: "pai status", argv: ["status"], extra: own, target: t },
+        { label: "pai telos list", argv: ["telos", "list"], extra: own, target: t },
+        { label: `pai memory search ${QUERY}`, argv: ["memory", "search", QUERY], extra: own, target: t },
+        { label: "pai memory list", argv: ["memory", "list"], extra: own, target: t },
+        { label: `pai memory show ${id}`, argv: ["memory", "show", id], extra: own, target: t },
+        { label: "pai memory stats", argv: ["memory", "stats"], extra: own, target: t },
+        { label: "pai context", argv: ["context"], extra: own, target: t },
+        { label: `pai context --query ${QUERY}`, argv: ["context", "--query", QUERY], extra: own, target: t },
+      ]),
+    );
+    daemonHome = h.home;
+    must(h.home, ["daemon", "start", "--json"]);
+    try {
+      const before = requests(h.home);
+      const rows = group(`${size.toLocaleString("en")} items, through the daemon`, `${short(size)} daemon`, h.home, [
+        { label: `pai memory search ${QUERY}`, argv: ["memory", "search", QUERY], target: 20 },
+        { label: `pai context --query ${QUERY}`, argv: ["context", "--query", QUERY], target: 25 },
+      ]);
+      // Every run through the daemon must have been answered by it, not by a command that fell back to its own process.
+      const answered = requests(h.home) - before;
+      const sent = 2 * (RUNS + WARMUP);
+      if (answered < sent) for (const r of rows.slice(1)) r.error ??= `the daemon answered ${answered} of ${sent} runs`;
+      if (!asJson && answered < sent) console.log(`  the daemon answered only ${answered} of ${sent} runs sent to it`);
+      all.push(...rows);
+    } finally {
+      pai(h.home, ["daemon", "stop"]);
+      daemonHome = undefined;
     }
   }
-
-  const bare = quantile([...times.get(cases[0]!.label)!].sort((a, b) => a - b), 0.5);
-  const rows = cases.map((c) => {
-    const t = [...times.get(c.label)!].sort((a, b) => a - b);
-    const median = quantile(t, 0.5);
-    const p90 = quantile(t, 0.9);
-    const delta = median - bare;
-    return {
-      command: c.label,
-      medianMs: +median.toFixed(1),
-      p90Ms: +p90.toFixed(1),
-      deltaMs: +delta.toFixed(1),
-      withinTarget: c.cmd === BUN && c.argv[0] === "-e" ? null : delta <= TARGET_MS,
-      error: errors.get(c.label) ?? null,
-    };
-  });
-
+  const stats = all.filter((r) => r.command === "pai memory stats");
+  const flat =
+    stats.length >= 2
+      ? { from: SIZES[0]!, to: SIZES[SIZES.length - 1]!, fromMs: stats[0]!.medianMs, toMs: stats[stats.length - 1]!.medianMs, ratio: +(stats[stats.length - 1]!.medianMs / stats[0]!.medianMs).toFixed(2) }
+      : null;
+  const over = all.filter((r) => r.withinTarget === false);
   if (asJson) {
-    console.log(JSON.stringify({ runs: RUNS, warmup: WARMUP, targetMs: TARGET_MS, bun: BUN, rows }, null, 2));
+    console.log(JSON.stringify({ runs: RUNS, warmup: WARMUP, bun: BUN, homes, memoryStatsFlat: flat, rows: all }, null, 2));
   } else {
-    const header = ["command", "median ms", "p90 ms", "Δ vs bare Bun", `within ${TARGET_MS} ms`];
-    const body = rows.map((r) => [
-      r.command,
-      r.medianMs.toFixed(1),
-      r.p90Ms.toFixed(1),
-      r.withinTarget === null ? "—" : `${r.deltaMs >= 0 ? "+" : ""}${r.deltaMs.toFixed(1)}`,
-      r.withinTarget === null ? "—" : r.error ? `FAILED (${r.error})` : r.withinTarget ? "yes" : "NO",
-    ]);
-    const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-    const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
-    console.log(`Start-up: median of ${RUNS} runs after ${WARMUP} warm-up runs, Bun ${spawnSync(BUN, ["--version"], { encoding: "utf8" }).stdout.trim()}, PAI_HOME from 'pai init'`);
-    console.log(line(header));
-    for (const b of body) console.log(line(b));
+    if (flat) console.log(`\nmemory stats ${flat.to.toLocaleString("en")} / ${flat.from.toLocaleString("en")} items: ${flat.toMs} / ${flat.fromMs} ms = ${flat.ratio.toFixed(2)}× (target: flat, ≈ 1.0×)`);
+    console.log(`\n${all.filter((r) => r.withinTarget).length} rows within target, ${over.length} over${over.length ? `: ${over.map((r) => `${r.command.replace(/^pai /, "")} (${r.tag})`).join(", ")}` : ""}`);
   }
-  if (errors.size) process.exitCode = 1;
+  if (all.some((r) => r.error)) process.exitCode = 1;
 } finally {
-  rmSync(home, { recursive: true, force: true });
+  if (daemonHome) pai(daemonHome, ["daemon", "stop"]);
+  rmSync(scratch, { recursive: true, force: true });
 }
