@@ -11,6 +11,9 @@ import { fstatSync, statSync, writeSync } from "node:fs";
 import type { Command } from "commander";
 import { environmentErrorOf } from "../kernel/errors.ts";
 import { safeJson, safeText } from "../kernel/terminal.ts";
+import { hangingWrap, layoutTable, type TableOptions } from "./layout.ts";
+
+export type { ColumnHint, TableOptions } from "./layout.ts";
 
 /** Where one request's output goes and what decides its look (set by the daemon, one request at a time). */
 export interface OutputContext {
@@ -46,10 +49,15 @@ export function stderrIsTTY(): boolean {
   return context ? context.tty.err : isTerminal(2);
 }
 
-/** The width of the terminal standard output is, or 0 when it is not one. */
+/**
+ * The width of the terminal standard output is, or 0 when it is not one: COLUMNS when set to a number (as
+ * `ls` honours it), else the terminal's own width, else 80. Under an output context, the requester's.
+ */
 export function terminalColumns(): number {
-  if (context) return context.tty.out ? (context.columns ?? 0) : 0;
-  return isTerminal(1) ? (process.stdout.columns ?? 0) : 0;
+  if (!stdoutIsTTY()) return 0;
+  const env = Number(outputEnv("COLUMNS"));
+  if (Number.isInteger(env) && env > 0) return env;
+  return (context ? context.columns : process.stdout.columns) || 80;
 }
 
 /** The width of the terminal standard error is, or 0 when it is not one (or under an output context). */
@@ -161,29 +169,20 @@ export function examples(cmd: Command, lines: string[]): Command {
   return cmd.addHelpText("after", `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`);
 }
 
-/** Pads columns for a simple table. */
-export function table(cells: string[][], width = terminalColumns()): string {
+/**
+ * Lays out a table to the terminal's width (cli/layout.ts): the columns hinted "wrap" or "cut" shrink, the key
+ * column (what a user types next) never does; not on a terminal, every line is printed whole.
+ */
+export function table(cells: string[][], opts: TableOptions = {}, width = terminalColumns()): string {
   // Cells hold text from strangers (memory content, mail subjects, job errors): made inert here, pai's own
   // colours kept, so a table written anywhere (stdout, stderr) cannot drive the terminal.
   const rows = cells.map((r) => r.map((c) => safeText(c, { keepStyle: true })));
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(c))));
-  return rows
-    .map((r) => {
-      const line = r.map((c, i) => (i === r.length - 1 ? c : c + " ".repeat(widths[i]! - visibleLength(c)))).join("  ");
-      // On a terminal, a plain last column (a description) is cut to the width rather than wrapped; a pipe
-      // gets it whole.
-      const last = r[r.length - 1] ?? "";
-      if (!width || line.length <= width || last.length !== visibleLength(last)) return line;
-      const room = width - (line.length - last.length) - 1;
-      return room >= 10 ? `${line.slice(0, line.length - last.length + room).trimEnd()}…` : line;
-    })
-    .join("\n");
+  return layoutTable(rows, width, opts);
 }
 
-function visibleLength(s: string): number {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/\x1b\[[0-9;]*m/g, "").length;
+/** A line wrapped at word boundaries to the terminal's width, its lines after the first indented `indent` columns. */
+export function wrapHanging(text: string, indent: number, width = terminalColumns()): string {
+  return hangingWrap(text, indent, width);
 }
 
 /**
