@@ -71,8 +71,8 @@ function printExplanation(items: ExplainedItem[]): void {
   const inside = items.filter((e) => e.status === "in");
   const left = items.filter((e) => e.status !== "in");
   print(`In the context (${inside.length}), highest score first:`);
-  if (inside.length) print(table([["score", "section", "why", "item"], ...inside.map((e) => row(e, e.rule))]));
+  if (inside.length) print(table([["score", "section", "why", "item"], ...inside.map((e) => row(e, e.rule))], { columns: [undefined, undefined, "wrap", "wrap"] }));
   print("");
   print(`Left out (${left.length}):`);
-  if (left.length) print(table([["score", "section", "why", "item"], ...left.map((e) => row(e, `${e.reason}; offered as ${e.rule}`))]));
+  if (left.length) print(table([["score", "section", "why", "item"], ...left.map((e) => row(e, `${e.reason}; offered as ${e.rule}`))], { columns: [undefined, undefined, "wrap", "wrap"] }));
 }

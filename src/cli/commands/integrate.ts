@@ -43,6 +43,7 @@ export function register(program: Command): void {
           f.action,
           [f.changes.join(", "), f.backup ? style.dim(`(${f.action === "restore" ? "restored from" : "backup:"} ${f.backup})`) : ""].filter(Boolean).join(" "),
         ]),
+        { columns: [undefined, undefined, "wrap"] },
       ),
     );
     if (r.dryRun) return;

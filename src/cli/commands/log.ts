@@ -48,7 +48,7 @@ function printCalls(calls: CallRecord[], exchange?: string): void {
         c.outcome === "ok" ? c.outcome : style.yellow(c.error ? `${c.outcome} (${c.error.slice(0, 60)})` : c.outcome),
         c.exchangeId ? c.exchangeId.slice(0, 8) : "",
       ]),
-    ]),
+    ], { columns: ["key", undefined, undefined, "cut", "wrap", undefined, undefined, undefined, undefined, "wrap", undefined] }),
   );
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, print, printData, style, table, withJson } from "../output.ts";
+import { examples, print, printData, style, table, terminalColumns, withJson } from "../output.ts";
 
 export function register(program: Command): void {
   const cmd = program
@@ -33,6 +33,8 @@ export function register(program: Command): void {
             m.sizeBytes ? `${(m.sizeBytes / 1e9).toFixed(1)} GB` : "",
             m.embedding ? "embedding" : (m.family ?? ""),
           ]),
+          { columns: [undefined, "key", undefined, "cut"] },
+          Math.max(0, terminalColumns() - 2),
         )
           .split("\n")
           .map((l) => `  ${l}`)

@@ -24,7 +24,7 @@ export function register(group: Command): void {
             a.status === "pending" ? style.yellow(a.status) : a.status,
             approvalPreview(a),
           ]),
-        ]),
+        ], { columns: ["key", undefined, "wrap", undefined, undefined, undefined, "wrap"] }),
       );
     },
   );

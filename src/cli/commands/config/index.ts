@@ -48,7 +48,7 @@ export function register(program: Command): void {
         table([
           ["KEY", "VALUE", "DESCRIPTION"],
           ...entries.map((e) => [e.set ? style.bold(e.key) : e.key, JSON.stringify(e.value) ?? style.dim("(unset)"), style.dim(e.description)]),
-        ]),
+        ], { columns: ["key", "wrap", "cut"] }),
       );
     },
   );

@@ -26,7 +26,7 @@ export function register(group: Command): void {
         j.last ? `${j.last.status} ${j.last.at.replace("T", " ").slice(0, 16)}` : "-",
       ]);
     }
-    print(table(rows));
+    print(table(rows, { columns: ["key", undefined, "wrap", "wrap", undefined, "wrap"] }));
     for (const j of r.jobs) if (j.warning) print(`${style.yellow("watch limit")} ${j.name}: ${j.warning}`);
     for (const j of r.jobs) if (j.broken) print(`${style.red("broken")} ${j.name}: ${j.broken} — install it, or 'pai jobs remove ${j.name}'`);
     for (const bad of r.invalid) process.stderr.write(safeText(`${style.red("invalid")} ${bad.error}\n`, { keepStyle: true }));

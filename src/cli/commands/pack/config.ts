@@ -24,7 +24,7 @@ export function register(group: Command): void {
       }
       if (opts.json) return printData(key === undefined ? entries.map(settingJson) : settingJson(entries[0]!));
       if (!entries.length) return print(`${pack} has no settings.`);
-      print(table([["KEY", "VALUE", "DESCRIPTION"], ...entries.map((e) => [e.set ? style.bold(e.key) : e.key, JSON.stringify(e.value) ?? "", style.dim(e.description)])]));
+      print(table([["KEY", "VALUE", "DESCRIPTION"], ...entries.map((e) => [e.set ? style.bold(e.key) : e.key, JSON.stringify(e.value) ?? "", style.dim(e.description)])], { columns: ["key", "wrap", "wrap"] }));
     });
   });
 }

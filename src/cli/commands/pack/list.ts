@@ -21,7 +21,7 @@ export function register(group: Command): void {
           table([
             ["NAME", "VERSION", "TIERS", "INSTALLED", "DESCRIPTION"],
             ...all.map((a) => [a.name, a.version, [...new Set(a.commands.map((c) => c.tier))].join(","), a.installed ? "yes" : "", a.error ? style.red(a.error) : a.description]),
-          ]),
+          ], { columns: ["key", undefined, undefined, undefined, "wrap"] }),
         );
         return;
       }
@@ -50,7 +50,7 @@ export function register(group: Command): void {
             i.lock.source.type === "git" ? `git ${i.lock.source.commit?.slice(0, 8) ?? ""}` : i.lock.source.type,
             i.error ? style.red(i.error) : i.description,
           ]),
-        ]),
+        ], { columns: ["key", undefined, "wrap", undefined, "wrap"] }),
       );
     });
   });

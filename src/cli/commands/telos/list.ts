@@ -20,7 +20,7 @@ export function registerList(group: Command): void {
           f.edited ? ago(f.edited) : "-",
           f.visibility === "private" ? style.yellow("private") : "shareable",
         ]),
-      ]),
+      ], { columns: ["key", "wrap"] }),
     );
     const { errors, warnings } = result.problems;
     if (errors || warnings) {
