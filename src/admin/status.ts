@@ -6,7 +6,8 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync } 
 import { join } from "node:path";
 import { CONFIG_DEFAULTS } from "../config/defaults.ts";
 import type { Paths } from "../kernel/paths.ts";
-import { countItems } from "../memory/queries.ts";
+import { memoryCounts } from "../memory/queries.ts";
+import { telosItemCounts } from "../telos/counts.ts";
 import { loadTelos, textLines } from "../telos/index.ts";
 
 export type UpgradeState = "up to date" | "behind" | "ahead" | "diverged" | "no upstream" | "not a git checkout" | "unknown";
@@ -20,9 +21,13 @@ export interface Status {
   counts: {
     /** Items per Telos file (preferences: its lines). */
     telos: Record<string, number>;
+    /** Items of the Telos files, inactive ones included (telos/counts.ts); the inactive ones apart. */
     telosItems: number;
-    /** Rows of memory_items, 0 when there is no such table; null when the database cannot be read. */
+    telosInactive: number;
+    /** Memories: current items (memory/queries.ts memoryCounts), 0 when there is no memory table; null when the database cannot be read. */
     memory: number | null;
+    /** Items replaced by an edit, not counted in `memory`. */
+    memorySuperseded: number;
     packs: number;
   };
   backend: { name: string; model: string };
@@ -93,16 +98,17 @@ function looksLikeSqlite(path: string): boolean {
 }
 
 /** Counts rows of memory_items through the storage driver, read-only. */
-export async function memoryCount(db: string): Promise<{ count: number | null; error: string | null }> {
-  if (!existsSync(db)) return { count: 0, error: null };
+export async function memoryCount(db: string): Promise<{ count: number | null; superseded: number; error: string | null }> {
+  if (!existsSync(db)) return { count: 0, superseded: 0, error: null };
   let driver: import("../kernel/storage/types.ts").Driver | undefined;
   try {
-    if (!looksLikeSqlite(db)) return { count: null, error: `${db} is not a SQLite database — run 'pai doctor'` };
+    if (!looksLikeSqlite(db)) return { count: null, superseded: 0, error: `${db} is not a SQLite database — run 'pai doctor'` };
     const { openDriver } = await import("#db");
     driver = openDriver(db, { readonly: true });
-    return { count: countItems(driver), error: null };
+    const c = memoryCounts(driver);
+    return { count: c.current, superseded: c.superseded, error: null };
   } catch (err) {
-    return { count: null, error: `cannot read ${db} (${(err as Error).message}) — run 'pai doctor'` };
+    return { count: null, superseded: 0, error: `cannot read ${db} (${(err as Error).message}) — run 'pai doctor'` };
   } finally {
     try {
       driver?.close();
@@ -211,11 +217,8 @@ export async function getStatus(p: Paths): Promise<Status> {
   const items = (name: string, activeOnly = true) =>
     (telos.docs.find((d) => d.name === name)?.items ?? []).filter((i) => !activeOnly || i.active).map((i) => ({ id: i.id, text: i.text }));
   const counts: Record<string, number> = {};
-  let telosItems = 0;
-  for (const d of telos.docs) {
-    counts[d.name] = d.name === "preferences" ? textLines(d).length : d.items.length;
-    if (d.name !== "preferences") telosItems += d.items.length;
-  }
+  for (const d of telos.docs) counts[d.name] = d.name === "preferences" ? textLines(d).length : d.items.length;
+  const telosItems = telosItemCounts(telos.docs);
   const cfg = await configSummary(p.config);
   const mem = await memoryCount(p.db);
   let errors = 0;
@@ -227,7 +230,7 @@ export async function getStatus(p: Paths): Promise<Status> {
     mission: items("mission"),
     goals: items("goals"),
     projects: items("projects"),
-    counts: { telos: counts, telosItems, memory: mem.count, packs: countPacks(p.packs) },
+    counts: { telos: counts, telosItems: telosItems.items, telosInactive: telosItems.inactive, memory: mem.count, memorySuperseded: mem.superseded, packs: countPacks(p.packs) },
     backend: cfg.backend,
     upgrade: await upgrade,
     problems: { telosErrors: errors, telosWarnings: warnings, config: cfg.problem, database: mem.error },

@@ -25,4 +25,4 @@ export {
 } from "./types.ts";
 export { redactSecrets, type RedactResult } from "../kernel/redact.ts";
 export { itemJson, type MemoryItemJson } from "./io/json.ts";
-export { countItems, latestEpisodeId } from "./queries.ts";
+export { countItems, latestEpisodeId, memoryCounts } from "./queries.ts";

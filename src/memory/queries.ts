@@ -6,9 +6,33 @@ import type { Driver } from "../kernel/storage/types.ts";
 
 /** How many items the database holds (current and replaced alike); 0 when it has no memory table yet. */
 export function countItems(db: Pick<Driver, "prepare">): number {
-  const has = db.prepare("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'memory_items'").get();
-  if (!has) return 0;
-  return Number(db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_items").get()?.n ?? 0);
+  const c = memoryCounts(db);
+  return c.current + c.superseded;
+}
+
+/**
+ * What every screen calls "memories": the current items (those not replaced by an edit), and apart from them the
+ * superseded ones. From the counts kept by triggers (memory_counts) when the database has them, so it takes the
+ * same time whatever the store's size; zeros when there is no memory table yet.
+ */
+export function memoryCounts(db: Pick<Driver, "prepare">): { current: number; superseded: number } {
+  const table = (name: string) => !!db.prepare("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?").get(name);
+  if (!table("memory_items")) return { current: 0, superseded: 0 };
+  if (table("memory_counts")) {
+    const r = db
+      .prepare<{ total: number | null; superseded: number | null }>(
+        "SELECT (SELECT sum(n) FROM memory_counts WHERE key LIKE 'kind:%') AS total, (SELECT n FROM memory_counts WHERE key = 'superseded') AS superseded",
+      )
+      .get();
+    const total = Number(r?.total ?? 0);
+    const superseded = Number(r?.superseded ?? 0);
+    return { current: total - superseded, superseded };
+  }
+  const r = db
+    .prepare<{ total: number; superseded: number | null }>("SELECT count(*) AS total, sum(superseded_by IS NOT NULL) AS superseded FROM memory_items")
+    .get();
+  const superseded = Number(r?.superseded ?? 0);
+  return { current: Number(r?.total ?? 0) - superseded, superseded };
 }
 
 /**

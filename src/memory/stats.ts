@@ -5,6 +5,7 @@
  */
 import { statSync } from "node:fs";
 import type { Database } from "../kernel/storage/index.ts";
+import { memoryCounts } from "./queries.ts";
 import type { Ctx, Cuts } from "./rows.ts";
 import { MEMORY_KINDS, type EmbeddingCounts, type MemoryKind, type MemoryStats, type MemoryTier } from "./types.ts";
 
@@ -23,6 +24,47 @@ export function countInserted(db: Database, r: { kind: string; pinned: boolean; 
      WHERE key IN ('tiers', 'kind:' || ?, CASE WHEN ? THEN 'pinned' END, CASE WHEN ? THEN 'redacted' END, CASE WHEN ? THEN 'hot' END)`,
   ).run(r.kind, r.pinned ? 1 : 0, r.redacted ? 1 : 0, r.hot ? 1 : 0);
   if (!r.hot) db.prepare("INSERT INTO memory_active_days (day, n) VALUES (substr(?, 1, 10), 1) ON CONFLICT (day) DO UPDATE SET n = n + 1").run(r.activeAt);
+}
+
+/**
+ * Counts of items inserted during a batch (rememberMany), added up in memory and written once by flushCounts,
+ * inside the batch's transaction: the same sums countInserted writes one item at a time.
+ */
+export interface PendingCounts {
+  keys: Map<string, number>;
+  days: Map<string, number>;
+}
+
+export function pendingCounts(): PendingCounts {
+  return { keys: new Map(), days: new Map() };
+}
+
+/** countInserted, held in `p` until flushCounts. */
+export function countLater(p: PendingCounts, r: { kind: string; pinned: boolean; redacted: boolean; hot: boolean; activeAt: string }): void {
+  const add = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  add(p.keys, "tiers");
+  add(p.keys, `kind:${r.kind}`);
+  if (r.pinned) add(p.keys, "pinned");
+  if (r.redacted) add(p.keys, "redacted");
+  if (r.hot) add(p.keys, "hot");
+  else add(p.days, r.activeAt.slice(0, 10));
+}
+
+/**
+ * Writes the held counts and empties `p`. Called before anything in the batch that fires the count triggers
+ * (a merge, a supersede: they move an item's counts from one key or day to another), and at its end.
+ */
+export function flushCounts(db: Database, p: PendingCounts): void {
+  if (p.keys.size) {
+    const st = db.prepare("UPDATE memory_counts SET n = n + ? WHERE key = ?");
+    for (const [key, n] of p.keys) st.run(n, key);
+  }
+  if (p.days.size) {
+    const st = db.prepare("INSERT INTO memory_active_days (day, n) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET n = n + excluded.n");
+    for (const [day, n] of p.days) st.run(day, n);
+  }
+  p.keys.clear();
+  p.days.clear();
 }
 
 /** The first `length` characters of `s` with the last one raised by one: every string starting with them sorts before it. */
@@ -74,8 +116,9 @@ export function stats(ctx: Ctx): MemoryStats {
   const { db } = ctx;
   const counts = maintainedCounts(db);
   const byKind = Object.fromEntries(MEMORY_KINDS.map((k) => [k, counts.get(`kind:${k}`) ?? 0])) as Record<MemoryKind, number>;
-  const total = Object.values(byKind).reduce((a, b) => a + b, 0);
-  const superseded = counts.get("superseded") ?? 0;
+  // The same figures every screen shows (queries.ts memoryCounts): current items, and the superseded apart.
+  const { current, superseded } = memoryCounts(db);
+  const total = current + superseded;
   let embeddings = 0;
   for (const [key, n] of counts) if (key.startsWith("emb:")) embeddings += n;
   // The ends of the created_at index: one seek each.
@@ -90,7 +133,7 @@ export function stats(ctx: Ctx): MemoryStats {
   } catch {}
   return {
     total,
-    active: total - superseded,
+    active: current,
     superseded,
     pinned: counts.get("pinned") ?? 0,
     redacted: counts.get("redacted") ?? 0,

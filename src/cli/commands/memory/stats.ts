@@ -44,7 +44,7 @@ export function register(group: Command): void {
         });
       }
       const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
-      print(`${s.total} memories (${s.active} current, ${s.superseded} superseded, ${s.pinned} pinned, ${s.redacted} redacted)`);
+      print(`${s.active} memor${s.active === 1 ? "y" : "ies"} (${s.superseded} superseded, ${s.pinned} pinned, ${s.redacted} redacted)`);
       print(`tiers   hot ${s.byTier.hot}  warm ${s.byTier.warm}  cold ${s.byTier.cold}`);
       print(table([["KIND", "COUNT"], ...Object.entries(s.byKind).map(([k, n]) => [k, String(n)])]));
       if (s.oldest) print(`from ${s.oldest.slice(0, 10)} to ${s.newest?.slice(0, 10)}`);
