@@ -14,7 +14,8 @@ import { TELOS_FILES, type Paths } from "../kernel/paths.ts";
 import { integrityCheck, looksLikeSqlite, openDatabase, type Database } from "../kernel/storage/index.ts";
 import { embeddingStatus } from "../context/embed-status.ts";
 import { isLoopbackUrl } from "../models/audience.ts";
-import { checkTelos } from "../telos/index.ts";
+import { telosFileCount } from "../telos/counts.ts";
+import { checkTelos, loadTelos } from "../telos/index.ts";
 import { inspectInstall } from "./install-state.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -239,7 +240,7 @@ export async function checkTelosFiles(p: Paths): Promise<Check> {
   };
   if (errors.length) return fail("telos", `${errors.length} problem(s): ${first(errors)}`, "run 'pai telos check' to see them all, then 'pai telos edit FILE'");
   if (warnings.length) return warn("telos", `${warnings.length} warning(s): ${first(warnings)}`, "run 'pai telos check' to see them all");
-  return ok("telos", `${TELOS_FILES.length} files, no problems`);
+  return ok("telos", `${telosFileCount(loadTelos(p).docs)} files, no problems`);
 }
 
 // ---- install (git) ------------------------------------------------------------------------------

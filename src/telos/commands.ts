@@ -16,6 +16,7 @@ import {
   type TelosLink,
   type TelosProblem,
 } from "./index.ts";
+import { telosFileCount, telosItemCounts, telosItemsText } from "./counts.ts";
 
 export interface ListedFile {
   name: string;
@@ -24,6 +25,8 @@ export interface ListedFile {
   exists: boolean;
   /** Items in the file (active and inactive). */
   items: number;
+  /** Of those, the active ones and the inactive ones (telos/counts.ts). */
+  active: number;
   inactive: number;
   updated: string | null;
   /** The file's modification time (ISO 8601), or null when missing. */
@@ -54,7 +57,8 @@ export function listTelos(p: Paths): ListResult {
       title: d.title,
       exists: d.mtimeMs > 0,
       items: d.name === "preferences" ? textLines(d).length : d.items.length,
-      inactive: d.items.filter((i) => !i.active).length,
+      active: d.name === "preferences" ? textLines(d).length : telosItemCounts([d]).active,
+      inactive: telosItemCounts([d]).inactive,
       updated: d.updated ?? null,
       edited: d.mtimeMs > 0 ? new Date(d.mtimeMs).toISOString() : null,
       visibility: d.visibility,
@@ -189,9 +193,10 @@ export function checkReport(p: Paths, only?: string): CheckReport {
   const telos = loadTelos(p);
   const problems = only ? telos.problems.filter((pr) => pr.file === only) : telos.problems;
   const { errors, warnings } = counts(problems);
-  const files = telos.docs.filter((d) => d.mtimeMs > 0).length;
-  const items = telos.items.size;
-  const scope = only ?? `${files} files, ${items} items`;
+  const files = telosFileCount(telos.docs);
+  const counted = telosItemCounts(telos.docs);
+  const items = counted.items;
+  const scope = only ?? `${files} files, ${telosItemsText(counted)}`;
   const summary =
     errors + warnings === 0
       ? `ok: ${scope}, no problems`

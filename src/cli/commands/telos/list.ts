@@ -14,8 +14,8 @@ export function registerList(group: Command): void {
         ["FILE", "ITEMS", "UPDATED", "EDITED", "VISIBILITY"],
         ...result.files.map((f) => [
           f.file,
-          // Active items, then the inactive ones apart: "1 (+2 inactive)" is three items in the file.
-          f.exists ? String(f.items - f.inactive) + (f.inactive ? style.dim(` (+${f.inactive} inactive)`) : "") : style.dim("missing"),
+          // Counted as --json and every other screen counts them (telos/counts.ts): "1 active (2 inactive)" is three items.
+          f.exists ? (f.inactive ? `${f.active} active${style.dim(` (${f.inactive} inactive)`)}` : String(f.items)) : style.dim("missing"),
           f.updated ?? "-",
           f.edited ? ago(f.edited) : "-",
           f.visibility === "private" ? style.yellow("private") : "shareable",
