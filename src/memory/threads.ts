@@ -12,7 +12,7 @@
  * Forgetting a turn re-indexes the turn that follows it without the forgotten words (`unlinkFollowers`).
  */
 import type { Migration } from "../kernel/storage/migrations.ts";
-import type { Ctx } from "./rows.ts";
+import type { Ctx, Predecessor } from "./rows.ts";
 import { dateWords } from "./text.ts";
 
 /** A longer silence between two turns of a thread starts a new session. */
@@ -41,13 +41,49 @@ function sameSession(a: string, b: string): boolean {
  * session continues the last turn of its thread when that turn is within SESSION_GAP; `id` is the id the item
  * will get (its own session when it starts one).
  */
-export function placeItem(ctx: Ctx, input: { thread?: string | null; kind: string; createdAt: string; visibility: string }, id: () => number): Placement {
+export function placeItem(
+  ctx: Ctx,
+  input: { thread?: string | null; kind: string; createdAt: string; visibility: string },
+  id: () => number,
+  turns?: LastTurns,
+): Placement {
   const thread = typeof input.thread === "string" && input.thread.trim() ? input.thread.trim().slice(0, 500) : null;
   if (!thread && input.kind !== "episode") return NONE;
-  const prev = thread ? ctx.q.lastOfThread.get(thread) : ctx.q.lastEpisode.get();
+  const prev = thread ? lastOfThread(ctx, thread, turns) : lastEpisode(ctx, turns);
   if (!prev || !sameSession(prev.created_at, input.createdAt)) return { thread, session: id(), follows: null, around: null };
   const linked = !(prev.visibility === "private" && input.visibility !== "private");
   return { thread, session: prev.session ?? prev.id, follows: linked ? prev.id : null, around: linked ? prev.content : null };
+}
+
+/**
+ * The last turn of each thread (and the last episode outside any thread) as a batch of inserts leaves them,
+ * kept in memory for the length of one transaction so that placing each item asks the database only once per
+ * thread. Items are only added during a batch: the last turn of a thread is the one inserted last.
+ */
+export interface LastTurns {
+  byThread: Map<string, Predecessor | null>;
+  /** undefined: not read yet. */
+  episode?: Predecessor | null;
+}
+
+function lastOfThread(ctx: Ctx, thread: string, turns?: LastTurns): Predecessor | undefined {
+  if (!turns) return ctx.q.lastOfThread.get(thread);
+  let prev = turns.byThread.get(thread);
+  if (prev === undefined) turns.byThread.set(thread, (prev = ctx.q.lastOfThread.get(thread) ?? null));
+  return prev ?? undefined;
+}
+
+function lastEpisode(ctx: Ctx, turns?: LastTurns): Predecessor | undefined {
+  if (!turns) return ctx.q.lastEpisode.get();
+  if (turns.episode === undefined) turns.episode = ctx.q.lastEpisode.get() ?? null;
+  return turns.episode ?? undefined;
+}
+
+/** Records an item just inserted at `place` as the last turn of its thread (or the last episode outside any). */
+export function noteTurn(turns: LastTurns, place: Placement, item: { id: number; kind: string; createdAt: string; visibility: string; content: string }): void {
+  const turn: Predecessor = { id: item.id, session: place.session, created_at: item.createdAt, visibility: item.visibility, content: item.content };
+  if (place.thread) turns.byThread.set(place.thread, turn);
+  else if (item.kind === "episode") turns.episode = turn;
 }
 
 /** The text indexed beside an item: that of the turn it follows. */

@@ -4,13 +4,36 @@ import { redactDeep, redactSecrets } from "../kernel/redact.ts";
 import { toIso } from "./dates.ts";
 import { checkKind, M_COLS, type Ctx, type Cuts, type Row } from "./rows.ts";
 import { bigrams, contentHash, dateWords, jaccard, matchExpression, queryTerms } from "./text.ts";
-import { countInserted } from "./stats.ts";
-import { placeItem } from "./threads.ts";
+import { countInserted, countLater, flushCounts, pendingCounts, type PendingCounts } from "./stats.ts";
+import { noteTurn, placeItem, type LastTurns } from "./threads.ts";
 import { mayBeHot, setTier } from "./tiers.ts";
 import type { RememberInput } from "./types.ts";
 
-/** Inserts one item (inside the caller's transaction). Returns the row id and whether it merged. */
-export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact" | "near" | "none"): { id: number; merged: boolean; redacted: boolean } {
+/**
+ * What a batch of inserts in one transaction keeps in memory instead of asking or writing the database per
+ * item: the last turn of each thread, the next id, and the counts (see newBatch, endBatch).
+ */
+export interface Batch {
+  turns: LastTurns;
+  /** The id the next inserted item gets (undefined: not read yet). */
+  nextId?: number;
+  counts: PendingCounts;
+}
+
+export function newBatch(): Batch {
+  return { turns: { byThread: new Map() }, counts: pendingCounts() };
+}
+
+/** Writes what the batch holds (inside its transaction, after its last insert). */
+export function endBatch(ctx: Ctx, b: Batch): void {
+  flushCounts(ctx.db, b.counts);
+}
+
+/**
+ * Inserts one item (inside the caller's transaction). Returns the row id and whether it merged. With `batch`,
+ * a batch of inserts in the same transaction: what it holds is written by endBatch.
+ */
+export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact" | "near" | "none", batch?: Batch): { id: number; merged: boolean; redacted: boolean } {
   const { q } = ctx;
   if (typeof input.content !== "string" || !input.content.trim()) {
     throw new UserError("a memory needs some content", { hint: "pass the text to remember" });
@@ -25,6 +48,8 @@ export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact
     let existing = q.byHash.get(hash);
     if (!existing && dedup === "near") existing = nearDuplicate(ctx, content);
     if (existing) {
+      // The merge moves the item's counts (triggers): those held by the batch are written first.
+      if (batch) flushCounts(ctx.db, batch.counts);
       const at = createdAt > c.now ? c.now : createdAt;
       q.merge.run({ at, pin: pinned ? 1 : 0, id: existing.id });
       const active = existing.active_at < at ? at : existing.active_at;
@@ -56,7 +81,7 @@ export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact
   const meta = redactDeep({ ...(input.meta ?? {}) });
   if (red.redacted) meta.redactedKinds = red.kinds;
   const activeAt = createdAt > c.now ? c.now : createdAt;
-  const place = placeItem(ctx, { thread: input.thread, kind, createdAt, visibility }, () => nextId(ctx));
+  const place = placeItem(ctx, { thread: input.thread, kind, createdAt, visibility }, () => nextId(ctx, batch), batch?.turns);
   // Recent items start hot, except bookkeeping (never hot unless pinned; see tiers.ts).
   const hot = pinned || (mayBeHot(kind, false) && activeAt >= c.hot);
   const { lastInsertRowid: id } = q.insert.run(
@@ -79,10 +104,17 @@ export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact
     place.follows,
   );
   q.insertTier.run(id, hot ? 1 : 0, activeAt, pinned ? 1 : 0, kind);
-  countInserted(ctx.db, { kind, pinned, redacted: red.redacted || input.redacted === true, hot, activeAt });
+  const counted = { kind, pinned, redacted: red.redacted || input.redacted === true, hot, activeAt };
+  if (batch) {
+    countLater(batch.counts, counted);
+    batch.nextId = id + 1;
+    noteTurn(batch.turns, place, { id, kind, createdAt, visibility, content });
+  } else countInserted(ctx.db, counted);
   q.insertFts.run(id, content, dateWords(createdAt), place.around);
   for (const from of derived) q.insertLink.run(id, from);
   if (input.supersedes !== undefined) {
+    // The replaced item's tier changes (triggers move its counts): those held by the batch are written first.
+    if (batch) flushCounts(ctx.db, batch.counts);
     const old = q.get.get(input.supersedes);
     if (!old) throw new UserError(`no memory item ${input.supersedes} to supersede`);
     q.supersede.run(id, input.supersedes);
@@ -107,6 +139,7 @@ function nearDuplicate({ db }: Ctx, content: string): Row | undefined {
 }
 
 /** The id SQLite gives the next inserted item (an INTEGER PRIMARY KEY without AUTOINCREMENT: the largest, plus one). */
-function nextId({ q }: Ctx): number {
+function nextId({ q }: Ctx, batch?: Batch): number {
+  if (batch?.nextId !== undefined) return batch.nextId;
   return (q.nextId.get()?.n ?? 0) + 1;
 }

@@ -1,0 +1,96 @@
+// A batch of inserts in one transaction keeps the last turn of each thread, the next id and the counts in
+// memory: what it stores must equal what the same items give one at a time (threads, sessions, the turns
+// followed, the full-text index) and the counts must equal a full recount, also when the batch merges or
+// supersedes items it has just inserted (the count triggers then fire within the batch).
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { configSchema } from "../../src/config/schema.ts";
+import { openMemory } from "../../src/memory/index.ts";
+import { importInputs } from "../../src/memory/io/jsonl.ts";
+import type { RememberInput } from "../../src/memory/types.ts";
+import { integrityCheck, openDatabase, type Database } from "../../src/app/db.ts";
+import { tmpDir } from "../helpers/tmp.ts";
+
+const NOW = new Date("2025-06-15T12:00:00.000Z");
+const HOUR = 3_600_000;
+const at = (hoursAgo: number) => new Date(NOW.getTime() - hoursAgo * HOUR).toISOString();
+
+function open() {
+  const db = openDatabase(join(tmpDir(), "pai.db"));
+  return { db, store: openMemory(db, configSchema.parse({ memory: { hotCap: 20 } }), { now: () => NOW }) };
+}
+
+/** Items of two threads interleaved, episodes outside any thread, gaps that start new sessions, private turns. */
+function inputs(): RememberInput[] {
+  const out: RememberInput[] = [];
+  for (let i = 0; i < 120; i++) {
+    const hoursAgo = 3000 - i * (i % 17 === 0 ? 9 : 1) * 2;
+    out.push({
+      content: `turn ${i} of the talk about ${i % 3 ? "gardens" : "boats"}`,
+      kind: i % 5 === 0 ? "episode" : "note",
+      createdAt: at(hoursAgo),
+      thread: i % 7 === 0 ? null : i % 2 ? "talk:a" : "talk:b",
+      visibility: i % 11 === 0 ? "private" : "shareable",
+    });
+  }
+  return out;
+}
+
+const rows = (db: Database) =>
+  db.prepare("SELECT id, content, kind, thread, session, follows, visibility, created_at FROM memory_items ORDER BY id").all();
+const fts = (db: Database, word: string) =>
+  db.prepare<{ rowid: number }>("SELECT rowid FROM memory_fts WHERE memory_fts MATCH ? ORDER BY rowid").all(word).map((r) => r.rowid);
+
+function recountEqual(db: Database): void {
+  const maintained = Object.fromEntries(db.prepare<{ key: string; n: number }>("SELECT key, n FROM memory_counts WHERE n <> 0").all().map((r) => [r.key, r.n]));
+  const one = (sql: string) => db.prepare<{ n: number }>(sql).get()!.n;
+  const expected: Record<string, number> = { tiers: one("SELECT count(*) AS n FROM memory_tiers") };
+  for (const r of db.prepare<{ kind: string; n: number }>("SELECT kind, count(*) AS n FROM memory_items GROUP BY kind").all()) expected[`kind:${r.kind}`] = r.n;
+  for (const [k, sql] of [
+    ["hot", "SELECT count(*) AS n FROM memory_tiers WHERE hot = 1"],
+    ["pinned", "SELECT count(*) AS n FROM memory_items WHERE pinned = 1"],
+    ["superseded", "SELECT count(*) AS n FROM memory_tiers WHERE current = 0"],
+    ["redacted", "SELECT count(*) AS n FROM memory_items WHERE redacted = 1"],
+  ] as const) {
+    const n = one(sql);
+    if (n) expected[k] = n;
+  }
+  expect(maintained).toEqual(expected);
+  const days = db.prepare("SELECT day, n FROM memory_active_days WHERE n <> 0 ORDER BY day").all();
+  expect(days).toEqual(db.prepare("SELECT substr(active_at, 1, 10) AS day, count(*) AS n FROM memory_tiers WHERE hot = 0 GROUP BY 1 ORDER BY 1").all());
+}
+
+describe("a batch of inserts", () => {
+  it("places turns and indexes them as inserting one item at a time does, whatever the batch size", () => {
+    const one = open();
+    for (const input of inputs()) one.store.rememberMany([input]);
+    for (const size of [7, 1000]) {
+      const many = open();
+      importInputs(many.store, inputs().map((input, i) => ({ line: i + 1, input })), { batchSize: size });
+      expect(rows(many.db)).toEqual(rows(one.db));
+      for (const word of ["gardens", "boats", "turn"]) expect(fts(many.db, word)).toEqual(fts(one.db, word));
+      expect(integrityCheck(many.db)).toEqual([]);
+      many.db.exec("INSERT INTO memory_fts (memory_fts, rank) VALUES ('integrity-check', 1)");
+      recountEqual(many.db);
+    }
+  });
+
+  it("keeps the counts exact when it merges or supersedes items it has just inserted", () => {
+    const { db, store } = open();
+    store.rememberMany([{ content: "an old note", kind: "note", createdAt: at(24 * 400) }]);
+    const batch: RememberInput[] = [
+      // First item of its day in the batch, then seen again later in the same batch: the merge moves its day.
+      { content: "a note about the harbour", kind: "note", createdAt: at(24 * 200) },
+      { content: "another note", kind: "fact", createdAt: at(24 * 200) },
+      { content: "a note about the harbour", kind: "note", createdAt: at(2), pinned: true },
+      // Supersedes the item stored before the batch, and one inserted in it.
+      { content: "the old note, corrected", kind: "note", createdAt: at(24 * 300), supersedes: 1 },
+      { content: "another note, corrected", kind: "fact", createdAt: at(24 * 150), supersedes: 3 },
+      { content: "a secret: password=hunter2-xyz-123", kind: "note", createdAt: at(5) },
+    ];
+    const r = store.rememberMany(batch);
+    expect(r).toMatchObject({ added: 5, merged: 1, redacted: 1 });
+    recountEqual(db);
+    expect(JSON.stringify(rows(db))).not.toContain("hunter2");
+  });
+});
