@@ -191,6 +191,7 @@ function vendoredRules(): VendoredRule[] {
 
 /** Applies the vendored rules whose keywords occur in the text (all of them when a rule has none). */
 let keywordRe: RegExp | undefined;
+let vendoredWithout: VendoredRule[] | undefined;
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 function redactVendored(text: string, kinds: string[]): string {
@@ -202,9 +203,13 @@ function redactVendored(text: string, kinds: string[]): string {
   keywordRe ??= new RegExp(`(?=(${[...new Set(rules.flatMap((r) => r.keywords))].sort((a, b) => b.length - a.length).map(escapeRe).join("|") || "(?!)"}))`, "g");
   const present = new Set<string>();
   for (const m of text.toLowerCase().matchAll(keywordRe)) present.add(m[1]!);
+  const rulesWithout = (vendoredWithout ??= rules.filter((r) => !r.keywords.length));
+  // Most text holds no keyword: only the rules without keywords (if any) can then match.
+  const candidates = present.size ? rules : rulesWithout;
+  const found = [...present];
   let out = text;
-  for (const r of rules) {
-    if (r.keywords.length && !r.keywords.some((k) => present.has(k) || [...present].some((p) => p.includes(k)))) continue;
+  for (const r of candidates) {
+    if (r.keywords.length && !r.keywords.some((k) => present.has(k) || found.some((p) => p.includes(k)))) continue;
     r.re.lastIndex = 0;
     out = out.replace(r.re, (match: string, ...rest: unknown[]) => {
       const end = rest.findIndex((x) => typeof x === "number");
