@@ -12,6 +12,7 @@
  *   npx bun scripts/bench-memory.ts --sizes 10000,100000
  *   npx bun scripts/bench-memory.ts --sizes 100000 --shuffle-dates   # dates in random order
  *   npx bun scripts/bench-memory.ts --no-vectors         # without the vector part
+ *   npx bun scripts/bench-memory.ts --import-only        # only import beside the bare insert loop
  *
  * Vectors: every item then gets a 768-dimension random unit vector (`--dim N` for another size) through
  * setEmbeddings in batches of 1000 (vectors/s printed), and hybrid search (the same queries, each with the
@@ -20,6 +21,11 @@
  * whose planted neighbour is among the 10 results (with query words, the fusion decides; without, the
  * vector search alone). A connection keeps the sign bits in memory from its second vector search on: the
  * first search with a vector after the writes is timed apart.
+ *
+ * Import is set beside a bare bun:sqlite insert loop writing the same rows (read back from the imported
+ * store: content, dates, thread, session, the turn each follows) into a fresh database migrated by pai:
+ * one transaction, a prepared INSERT into memory_items and one into memory_fts (the same three columns pai
+ * indexes), nothing else; the rows are made ready before the clock starts. Target: import within 1.2× of it.
  */
 import { mkdtempSync, rmSync, statSync, createWriteStream } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,6 +34,8 @@ import { configSchema } from "../src/config/schema.ts";
 import { openMemory, type MemoryStore } from "../src/memory/index.ts";
 import { importJsonlFile } from "../src/memory/io/jsonl.ts";
 import { openDatabase, type Database } from "../src/app/db.ts";
+import { Database as BunDatabase } from "bun:sqlite";
+import { dateWords } from "../src/memory/text.ts";
 
 const args = process.argv.slice(2);
 const sizesArg = args.includes("--sizes") ? args[args.indexOf("--sizes") + 1]! : "10000,100000,1000000";
@@ -35,6 +43,8 @@ const sizesArg = args.includes("--sizes") ? args[args.indexOf("--sizes") + 1]! :
 const keep = args.includes("--keep");
 const shuffleDates = args.includes("--shuffle-dates");
 const vectors = !args.includes("--no-vectors");
+/** --import-only: only the import rate beside the bare insert loop. */
+const importOnly = args.includes("--import-only");
 const dim = args.includes("--dim") ? Number(args[args.indexOf("--dim") + 1]) : 768;
 const sizes = sizesArg.split(",").map((s) => Number(s.trim())).filter((n) => n > 0);
 
@@ -185,6 +195,45 @@ function vectorBench(db: Database, store: MemoryStore, path: string, qs: string[
   return out;
 }
 
+/** The rows of an imported store, as the bare loop inserts them (see the header). */
+type BareRow = unknown[];
+
+function bareRows(db: Database): BareRow[] {
+  return db
+    .prepare<Record<string, any>>(
+      `SELECT m.content, m.kind, m.created_at, m.recorded_at, m.active_at, m.importance, m.pinned, m.visibility, m.source, m.redacted, m.meta, m.hash, m.thread, m.session, m.follows, p.content AS around
+       FROM memory_items m LEFT JOIN memory_items p ON p.id = m.follows ORDER BY m.id`,
+    )
+    .all()
+    .map((r) => [r.content, r.kind, r.created_at, r.recorded_at, r.active_at, r.importance, r.pinned, r.visibility, r.source, r.redacted, r.meta, r.hash, r.thread, r.session, r.follows, dateWords(r.created_at), r.around]);
+}
+
+/** Seconds a bare bun:sqlite loop takes to insert `rows` into a fresh pai database at `path`. */
+function bareLoop(rows: BareRow[], path: string): number {
+  openDatabase(path).close();
+  const db = new BunDatabase(path);
+  try {
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA foreign_keys = ON");
+    const ins = db.prepare(
+      `INSERT INTO memory_items (content, kind, created_at, recorded_at, active_at, importance, pinned, visibility, source, redacted, meta, hash, thread, session, follows)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const fts = db.prepare("INSERT INTO memory_fts (rowid, content, context, around) VALUES (?, ?, ?, ?)");
+    const t0 = performance.now();
+    db.transaction(() => {
+      for (const r of rows as any[][]) {
+        const { lastInsertRowid } = ins.run(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14]);
+        fts.run(lastInsertRowid, r[0], r[15], r[16]);
+      }
+    })();
+    return (performance.now() - t0) / 1000;
+  } finally {
+    db.close();
+  }
+}
+
 async function run(size: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "pai-bench-mem-"));
   try {
@@ -214,6 +263,18 @@ async function run(size: number): Promise<void> {
     const r = await importJsonlFile(store, file, {});
     const importS = (performance.now() - t0) / 1000;
     const rate = Math.round(r.committed / importS);
+    const rows = bareRows(db);
+    const bareS = bareLoop(rows, join(dir, "bare.db"));
+    const bareRate = Math.round(rows.length / bareS);
+    rows.length = 0;
+    rmSync(join(dir, "bare.db"), { force: true });
+    rmSync(join(dir, "bare.db-wal"), { force: true });
+    rmSync(join(dir, "bare.db-shm"), { force: true });
+    if (importOnly) {
+      console.log(`${size.toLocaleString("en")} items: import ${rate.toLocaleString("en")} items/s (${importS.toFixed(2)} s, ${r.merged} merged); bare bun:sqlite insert loop ${bareRate.toLocaleString("en")} items/s (${bareS.toFixed(2)} s): ${(importS / bareS).toFixed(2)}× (target ≤ 1.2×)`);
+      db.close();
+      return;
+    }
 
     // Search: 200 varied queries, 3 rounds; p50/p95 of each round, median over rounds.
     const qs = queries(200);
@@ -276,7 +337,7 @@ async function run(size: number): Promise<void> {
     console.log(
       [
         `${size.toLocaleString("en")} items:`,
-        `import ${rate.toLocaleString("en")} items/s (${importS.toFixed(1)} s, ${r.merged} merged)`,
+        `import ${rate.toLocaleString("en")} items/s (${importS.toFixed(1)} s, ${r.merged} merged); bare bun:sqlite insert loop ${bareRate.toLocaleString("en")} items/s (${bareS.toFixed(1)} s): import takes ${(importS / bareS).toFixed(2)}× as long (target ≤ 1.2×)`,
         `search p50 ${median(p50s).toFixed(2)} ms, p95 ${median(p95s).toFixed(2)} ms (${empty}/200 queries without results)`,
         `bounded re-tier 30 days on: first call ${retierMs[0]!.toFixed(1)} ms, median of 10 ${median(retierMs).toFixed(2)} ms (${retierMoved} moved in 10 calls)`,
         `maintain ${median(idle)} ms (nothing to move), ${later.ms} ms 30 days later (${movedLater} in or out of hot, ${cooledLater} turned cold), ${year.ms} ms a year later (${movedYear} in or out of hot, ${cooledYear} turned cold)`,
