@@ -4,7 +4,7 @@
  * (SIGTERM, then wait, then kill), the kill switch, and its log.
  */
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { EnvironmentError, UserError } from "../../kernel/errors.ts";
@@ -15,6 +15,8 @@ import type { Database } from "../../kernel/storage/index.ts";
 import { appendAudit } from "../audit/index.ts";
 import type { AutomationHome } from "../context.ts";
 import { pendingApprovals } from "../jobs/approvals.ts";
+import { countJobs, type JobCounts } from "../jobs/counts.ts";
+import { loadJobs } from "../jobs/store.ts";
 import { nextRuns } from "../jobs/state.ts";
 import { isPaused, processAlive, setPaused } from "../state.ts";
 import { followLog, lastLines } from "./log.ts";
@@ -30,7 +32,10 @@ export interface DaemonStatus {
   webhookPort: number | null;
   /** Read-only commands the running daemon has answered on its socket (resident.ts); null when it has none open. */
   residentRequests: number | null;
+  /** The valid job files of user/jobs/ (jobs/counts.ts), enabled or not; the enabled and invalid ones apart. */
   jobs: number;
+  jobsEnabled: number;
+  jobsInvalid: number;
   pendingApprovals: number;
   nextRuns: { job: string; at: string }[];
   log: string;
@@ -39,7 +44,7 @@ export interface DaemonStatus {
 export function daemonStatus(home: Pick<AutomationHome, "paths" | "db">): DaemonStatus {
   const { paths: p, db } = home;
   const lease = liveLease(db);
-  const jobs = existsSync(p.jobs) ? readdirSync(p.jobs).filter((f) => f.endsWith(".json") && !f.startsWith(".")).length : 0;
+  const counted: JobCounts = countJobs(loadJobs(p));
   return {
     running: !!lease,
     pid: lease?.pid ?? null,
@@ -47,7 +52,9 @@ export function daemonStatus(home: Pick<AutomationHome, "paths" | "db">): Daemon
     paused: isPaused(db),
     webhookPort: lease?.webhookPort ?? null,
     residentRequests: lease ? (residentRequests(p, lease.pid) ?? null) : null,
-    jobs,
+    jobs: counted.jobs,
+    jobsEnabled: counted.enabled,
+    jobsInvalid: counted.invalid,
     pendingApprovals: pendingApprovals(db),
     nextRuns: nextRuns(db, 5),
     log: logFile(p),

@@ -20,6 +20,7 @@ import type { Database } from "../../kernel/storage/index.ts";
 import { appendAudit } from "../audit/index.ts";
 import { claimFiring, markAbandoned, recoverAbandoned, type FireContext, type FireEvent, type FireOutcome } from "../jobs/fire.ts";
 import type { Job } from "../jobs/schema.ts";
+import { countJobs, jobsText, type JobCounts } from "../jobs/counts.ts";
 import { loadJobs } from "../jobs/store.ts";
 import { clearWatchWarnings } from "../state.ts";
 import { EmbedPasses } from "./embedder.ts";
@@ -54,6 +55,7 @@ const JOBS_WATCH_WAIT_MS = 5_000;
 export class Daemon {
   readonly secrets: Secrets;
   private jobs = new Map<string, Job>();
+  private counted: JobCounts = { jobs: 0, enabled: 0, invalid: 0 };
   private readonly host: TriggerHost;
   private readonly schedules: Schedules;
   private readonly files: FileWatches;
@@ -141,7 +143,8 @@ export class Daemon {
     if (this.stopping) return;
     // `pai daemon start` returns once this is set, so a change made right after it is seen.
     updateLease(this.db, { readyAt: new Date().toISOString() });
-    this.log(`started (pid ${process.pid}): ${this.jobs.size} job(s), ${this.schedules.size} scheduled`);
+    const hooks = this.jobs.size - this.counted.enabled;
+    this.log(`started (pid ${process.pid}): ${jobsText(this.counted)}${hooks > 0 ? `, ${hooks} pack hook(s)` : ""}, ${this.schedules.size} scheduled`);
     // Memory waiting for a vector is embedded beside the triggers, once they are all in place.
     this.embedder.start();
     this.fireHooks("daemon.start", `daemon.start:${new Date().toISOString()}:${process.pid}`, {});
@@ -156,6 +159,7 @@ export class Daemon {
   async reload(): Promise<void> {
     const { jobs, invalid } = loadJobs(this.opts.paths);
     for (const bad of invalid) this.log(`skipped an invalid job: ${bad.error}`);
+    this.counted = countJobs({ jobs, invalid });
     this.jobs = new Map(jobs.filter((j) => j.enabled).map((j) => [j.name, j]));
     for (const h of await packHookJobs(this.opts.paths, this.opts.config, (l) => this.log(l))) if (!this.jobs.has(h.name)) this.jobs.set(h.name, h);
     // File watches (last in the list) are set up in the background: they never hold back the other triggers.

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
 import { daemonStatus } from "../../../automation/daemon/control.ts";
+import { jobsText } from "../../../automation/jobs/counts.ts";
 import { examples, print, printData, style, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
@@ -12,7 +13,7 @@ export function register(group: Command): void {
     if (opts.json) return printData(s);
     if (s.running) print(`${style.green("running")} (pid ${s.pid}) since ${s.since}${s.paused ? style.yellow(" — PAUSED: it fires nothing ('pai daemon resume')") : ""}`);
     else print(`${style.red("not running")}${s.paused ? " (paused)" : ""} — 'pai daemon start' starts it`);
-    print(`jobs: ${s.jobs}   pending approvals: ${s.pendingApprovals}${s.webhookPort ? `   webhook: 127.0.0.1:${s.webhookPort}` : ""}`);
+    print(`jobs: ${jobsText({ jobs: s.jobs, enabled: s.jobsEnabled, invalid: s.jobsInvalid })}   pending approvals: ${s.pendingApprovals}${s.webhookPort ? `   webhook: 127.0.0.1:${s.webhookPort}` : ""}`);
     for (const n of s.nextRuns) print(`  next: ${n.at.replace("T", " ").slice(0, 16)} UTC  ${n.job}`);
     print(style.dim(`log: ${s.log}`));
   });
