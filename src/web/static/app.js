@@ -127,8 +127,9 @@ if (window.Chart && document.getElementById("cost-by-day")) {
   const rows = (data("cost-days") ?? []).slice().reverse();
   new Chart(document.getElementById("cost-by-day"), {
     type: "bar",
-    data: { labels: rows.map((r) => r.key), datasets: [{ label: "estimated cost (USD)", data: rows.map((r) => r.cost), backgroundColor: palette[0] }, { label: "calls", data: rows.map((r) => r.calls), type: "line", yAxisID: "calls", borderColor: palette[1] }] },
-    options: { animation: false, scales: { calls: { position: "right", beginAtZero: true } } },
+    data: { labels: rows.map((r) => r.key), datasets: [{ label: "estimated cost (USD)", data: rows.map((r) => r.cost), backgroundColor: palette[0], yAxisID: "y" }, { label: "calls", data: rows.map((r) => r.calls), type: "line", yAxisID: "calls", borderColor: palette[1] }] },
+    // Each dataset names its axis: without it, the cost bars would take the first y axis declared (the calls').
+    options: { animation: false, scales: { y: { position: "left", beginAtZero: true }, calls: { axis: "y", position: "right", beginAtZero: true, grid: { drawOnChartArea: false } } } },
   });
 }
 
