@@ -61,21 +61,30 @@ const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
 const WORDS = "Lyon Paris Berlin Lisbon Tokyo report invoice passport contract budget garden kitchen bicycle laptop server backup lease marathon guitar piano novel roadmap prototype dashboard pipeline visa ticket flight hotel met called visited bought fixed finished started booked planned discussed reviewed wrote read cooked Alice Bob Carol Dave Erin Frank Grace taxes health travel family work finance cooking music".split(" ");
 const KINDS = ["fact", "preference", "event", "episode", "note", "action"] as const;
 
-/** Sentences a person might have told pai, for the pictures. */
-const REAL = [
-  "Booked the train to Lyon for the conference on the 14th",
-  "Prefers green tea in the afternoon, coffee only before ten",
-  "Ran 18 km along the canal, felt strong after km 12",
-  "Beta tester Grace reported the sync conflict on two phones",
-  "Dentist appointment moved to Thursday at 9:30",
-  "Finished 'The Overstory'; note written in the reading log",
-  "Alice suggested batching email to twice a day",
-  "Offline sync: chose CRDTs over last-write-wins for notes",
-  "Passport renewal due before the Tokyo trip in spring",
-  "Call with Bob about the field-notes pricing page",
-  "Weekly review: two evenings lost to email again",
-  "Bought new running shoes, size 43",
+/** What a person might have told pai over a few months, for the pictures: a template and what fills its blank. */
+const REAL: [string, string[]][] = [
+  ["Booked the train to {} for the conference", ["Lyon", "Berlin", "Lisbon", "Paris"]],
+  ["Prefers {} in the afternoon", ["green tea", "a short walk", "no meetings", "deep work"]],
+  ["Ran {} along the canal, felt strong", ["8 km", "12 km", "15 km", "18 km", "21 km"]],
+  ["Beta tester {} reported a sync conflict on two phones", ["Grace", "Frank", "Erin"]],
+  ["Dentist appointment moved to {}", ["Thursday 9:30", "Monday 14:00"]],
+  ["Finished reading '{}' and wrote a note on it", ["The Overstory", "Deep Work", "Piranesi", "The Dispossessed", "A Psalm for the Wild-Built"]],
+  ["{} suggested batching email to twice a day", ["Alice", "Bob"]],
+  ["Offline sync: chose {}", ["CRDTs over last-write-wins", "SQLite on the phone", "a weekly schema freeze"]],
+  ["Passport renewal due before the {} trip", ["Tokyo", "Lisbon"]],
+  ["Call with {} about the field-notes pricing page", ["Bob", "Carol", "Dave"]],
+  ["Weekly review: {}", ["two evenings lost to email again", "sync shipped to the beta", "long run done, plan on track", "read 80 pages"]],
+  ["Bought {}", ["new running shoes, size 43", "a notebook for the reading log", "a bike light"]],
+  ["Lives in Lyon, near the {}", ["Croix-Rousse market"]],
+  ["Allergic to {}", ["penicillin"]],
+  ["Birthday dinner for {} at the Italian place", ["Carol", "Alice"]],
+  ["Idea: {}", ["export notes as GPX tracks", "a bird-call recogniser offline", "monthly reading digest"]],
 ];
+const TAILS = ["", "", ", in the weekly review", ", after work", ", on the weekend", ", with Alice", ", before the trip", ", Sunday morning", ", from the beta notes"];
+const realLine = () => {
+  const [t, fills] = pick(REAL);
+  return `${t.replace("{}", pick(fills))}${pick(TAILS)}`;
+};
 
 function buildStore(n: number, monthsBack: number): void {
   const file = join(home, "items.jsonl");
@@ -83,10 +92,10 @@ function buildStore(n: number, monthsBack: number): void {
   let out = "";
   for (let i = 0; i < n; i++) {
     const content = shotsAt
-      ? `${pick(REAL)}${rnd() < 0.5 ? "" : ` (${pick(WORDS)})`}`
+      ? realLine()
       : `${Array.from({ length: 8 + Math.floor(rnd() * 8) }, () => WORDS[Math.floor(WORDS.length * rnd() ** 2)]!).join(" ")} #${i}`;
     const line: Record<string, unknown> = { content, created_at: new Date(now - Math.floor(rnd() ** 1.5 * monthsBack * 30 * 86_400_000)).toISOString(), kind: pick(KINDS) };
-    if (rnd() < 0.12) line.visibility = "private";
+    line.visibility = rnd() < 0.15 ? "private" : "shareable";
     if (rnd() < 0.03) line.pinned = true;
     out += `${JSON.stringify(line)}\n`;
   }
@@ -177,7 +186,7 @@ async function main(): Promise<void> {
     const page = await browser.newPage();
     await page.setViewport({ width: 1280, height: 800 });
     await signIn(page, served.url);
-    const someId = JSON.parse(must(["memory", "search", "Lyon", "--json", "--limit", "1"]))[0]?.id ?? 1;
+    const someId = JSON.parse(must(["memory", "search", shotsAt ? "Croix-Rousse" : "Lyon", "--json", "--limit", "1"]))[0]?.id ?? 1;
     const firstCall = 1;
     const PAGES: [name: string, path: string, fetches: string[]][] = [
       ["overview", "/", []],
@@ -192,7 +201,9 @@ async function main(): Promise<void> {
 
     if (shotsAt) {
       mkdirSync(shotsAt, { recursive: true });
-      const shots: Record<string, string> = { overview: "/", telos: "/telos", memory: "/memory?q=Lyon", "memory-item": `/memory/${someId}`, daemon: "/daemon", models: "/models" };
+      // An item with a correction, so its page shows what it replaces.
+      const edited = /#(\d+)/.exec(must(["memory", "edit", String(someId), "Lives in Lyon since March, near the Croix-Rousse market"]))?.[1] ?? someId;
+      const shots: Record<string, string> = { overview: "/", telos: "/telos", memory: "/memory?q=Lyon", "memory-item": `/memory/${edited}`, daemon: "/daemon", models: "/models" };
       for (const [name, path] of Object.entries(shots)) {
         await page.goto(`${served.origin}${path}`, { waitUntil: "load" });
         await page.waitForNetworkIdle({ idleTime: 200, timeout: 5000 });
