@@ -8,6 +8,7 @@ import { CONFIG_DEFAULTS } from "../../src/config/defaults.ts";
 import { paths } from "../../src/kernel/paths.ts";
 import { configSummary, getStatus, interpretRevList, memoryCount, upgradeStateAsync } from "../../src/admin/status.ts";
 import { initHome, pai } from "../helpers/cli.ts";
+import { useTelosExamples } from "../helpers/telos-examples.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { fm, telosHome } from "../telos/helpers.ts";
 
@@ -114,7 +115,7 @@ describe("status", () => {
 
 describe("pai status (CLI)", () => {
   it("--json has a stable shape; the screen shows who and what", () => {
-    const home = initHome(tmpDir());
+    const home = useTelosExamples(initHome(tmpDir()));
     const r = pai(["status", "--json"], { home });
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);

@@ -8,10 +8,11 @@ import { openMemory } from "../../src/memory/index.ts";
 import { paths } from "../../src/kernel/paths.ts";
 import { openDatabase } from "../../src/app/db.ts";
 import { initHome, pai } from "../helpers/cli.ts";
+import { useTelosExamples } from "../helpers/telos-examples.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 function home() {
-  const h = initHome(tmpDir());
+  const h = useTelosExamples(initHome(tmpDir()));
   writeFileSync(join(h, "user", "telos", "beliefs.md"), "---\ntitle: Beliefs\nvisibility: private\n---\n\n- B1: Secret belief\n");
   writeFileSync(
     join(h, "user", "telos", "projects.md"),

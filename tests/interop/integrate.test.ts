@@ -6,6 +6,7 @@ import { UserError } from "../../src/kernel/errors.ts";
 import { paths } from "../../src/kernel/paths.ts";
 import { spawnSync } from "node:child_process";
 import { initHome, pai, PAI_BIN, ROOT } from "../helpers/cli.ts";
+import { useTelosExamples } from "../helpers/telos-examples.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 /** A temp HOME and a PAI_HOME with user/ (enough for integrate, which records its work in user/). */
@@ -330,7 +331,7 @@ describe("the Claude Code hooks pai installs", () => {
     const root = tmpDir();
     const home = join(root, "home");
     mkdirSync(home);
-    const paiHome = initHome(join(root, "pai"));
+    const paiHome = useTelosExamples(initHome(join(root, "pai")));
     const r = pai(["integrate", "claude-code"], { home: paiHome, env: { HOME: home } });
     expect(r.code).toBe(0);
     const hooks = JSON.parse(readFileSync(join(home, ".claude", "settings.json"), "utf8")).hooks;

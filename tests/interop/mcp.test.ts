@@ -8,6 +8,7 @@ import { configSchema } from "../../src/config/schema.ts";
 import { openMemory } from "../../src/memory/index.ts";
 import { openDatabase } from "../../src/app/db.ts";
 import { initHome, pai, PAI_BIN, ROOT } from "../helpers/cli.ts";
+import { useTelosExamples } from "../helpers/telos-examples.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 const open: Client[] = [];
@@ -17,7 +18,7 @@ afterEach(async () => {
 
 /** A PAI_HOME with the template Telos (beliefs, challenges, narratives are private) and two memories. */
 function home() {
-  const h = initHome(tmpDir());
+  const h = useTelosExamples(initHome(tmpDir()));
   writeFileSync(
     join(h, "user", "telos", "beliefs.md"),
     "---\ntitle: Beliefs\nupdated: 2026-01-01\nvisibility: private\n---\n\n# Beliefs\n\n- B1: Secret belief about my health\n",

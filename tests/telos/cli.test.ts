@@ -2,6 +2,7 @@ import { chmodSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { initHome, pai } from "../helpers/cli.ts";
+import { useTelosExamples } from "../helpers/telos-examples.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 function editorScript(dir: string, body: string): string {
@@ -13,7 +14,7 @@ function editorScript(dir: string, body: string): string {
 
 describe("pai telos (CLI)", () => {
   it("list counts inactive items apart from the active ones", () => {
-    const home = initHome(tmpDir());
+    const home = useTelosExamples(initHome(tmpDir()));
     const projects = join(home, "user/telos/projects.md");
     writeFileSync(projects, `${readFileSync(projects, "utf8")}\n## Done\n\n- P2: Old site\n- P3: Draft outline\n`);
     // 1 active item and 2 under "Done": "1 (+2 inactive)", three items in the file.
@@ -21,8 +22,21 @@ describe("pai telos (CLI)", () => {
     expect(JSON.parse(pai(["telos", "list", "--json"], { home }).stdout).files[2]).toMatchObject({ name: "projects", items: 3, inactive: 2 });
   });
 
-  it("list, show and check work on a fresh init", () => {
+  it("a fresh init holds the examples as comments: no items, nothing of them in the context", () => {
     const home = initHome(tmpDir());
+    const data = JSON.parse(pai(["telos", "list", "--json"], { home }).stdout);
+    expect(data.files.map((f: { items: number }) => f.items)).toEqual(Array(11).fill(0));
+    expect(data.problems).toEqual({ errors: 0, warnings: 0 });
+    const context = pai(["context"], { home });
+    expect(context.code).toBe(0);
+    for (const example of ["side project", "Read one book", "think more clearly", "metric units", "lead with the recommendation"]) {
+      expect(context.stdout).not.toContain(example);
+    }
+    expect(readFileSync(join(home, "user/telos/goals.md"), "utf8")).toContain("- G1: Ship a first version of my side project by summer");
+  });
+
+  it("list, show and check work on the template's examples", () => {
+    const home = useTelosExamples(initHome(tmpDir()));
     const list = pai(["telos", "list", "--json"], { home });
     expect(list.code).toBe(0);
     const data = JSON.parse(list.stdout);
@@ -55,7 +69,7 @@ describe("pai telos (CLI)", () => {
   });
 
   it("check prints file:line: message and exits 1 on an error; the file is untouched", () => {
-    const home = initHome(tmpDir());
+    const home = useTelosExamples(initHome(tmpDir()));
     const goals = join(home, "user/telos/goals.md");
     writeFileSync(goals, `${readFileSync(goals, "utf8")}- G1: twice (supports: M9)\n`);
     const before = readFileSync(goals, "utf8");
@@ -78,7 +92,7 @@ describe("pai telos (CLI)", () => {
   });
 
   it("show: an unknown file or ID is one line, exit 1", () => {
-    const home = initHome(tmpDir());
+    const home = useTelosExamples(initHome(tmpDir()));
     const r = pai(["telos", "show", "nonsense"], { home });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
@@ -89,7 +103,7 @@ describe("pai telos (CLI)", () => {
   });
 
   it("edit opens $EDITOR (command and arguments, no shell), then checks the file", () => {
-    const home = initHome(tmpDir());
+    const home = useTelosExamples(initHome(tmpDir()));
     const dir = tmpDir();
     // The script receives its own argument, then the file; a path with a space proves there is no shell.
     const script = editorScript(dir, 'test "$1" = "--flag" || exit 9\necho "- G3: Learn to sail (supports: M1)" >> "$2"');
@@ -109,7 +123,7 @@ describe("pai telos (CLI)", () => {
   });
 
   it("edit: VISUAL wins over EDITOR; a missing file is created from the template first", () => {
-    const home = initHome(tmpDir());
+    const home = useTelosExamples(initHome(tmpDir()));
     unlinkSync(join(home, "user/telos/ideas.md"));
     const dir = tmpDir();
     const script = editorScript(dir, 'echo "- I1: a pai pack for bees" >> "$1"');
@@ -122,7 +136,7 @@ describe("pai telos (CLI)", () => {
   });
 
   it("edit: unknown file exits 1 listing the names; a missing editor exits 3", () => {
-    const home = initHome(tmpDir());
+    const home = useTelosExamples(initHome(tmpDir()));
     const r = pai(["telos", "edit", "gaols"], { home, env: { EDITOR: "true" } });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^pai: unknown Telos file 'gaols' — use one of: mission, goals, projects, beliefs, models, strategies, narratives, learned, challenges, ideas, preferences\n$/);

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tmpDir } from "../../helpers/tmp.ts";
+import { useTelosExamples } from "../../helpers/telos-examples.ts";
 import { home, install, memories, runIn, setSettings, writeTree } from "../helpers.ts";
 
 const run = (p: ReturnType<typeof home>, ref: string, input: { args?: string[]; text?: string; vars?: Record<string, string> } = {}) => {
@@ -43,6 +44,7 @@ describe("journal", () => {
 describe("telos check-ins", () => {
   it("appends a numbered lesson to learned.md for a goal and remembers it; unknown goals change nothing", async () => {
     const p = home();
+    useTelosExamples(p.home);
     await install(p, "telos");
     const learned = join(p.telos, "learned.md");
     const r = await run(p, "telos:checkin", { text: "tagged the first release", vars: { goal: "g1" } });

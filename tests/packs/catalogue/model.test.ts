@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ROOT, paiAsync } from "../../helpers/cli.ts";
 import { startFakeOllama, type FakeServer } from "../../helpers/fake-ollama.ts";
 import { tmpDir } from "../../helpers/tmp.ts";
+import { useTelosExamples } from "../../helpers/telos-examples.ts";
 import { home, install, runIn, runs, setSettings } from "../helpers.ts";
 
 let fake: FakeServer | undefined;
@@ -65,6 +66,7 @@ describe("patterns", () => {
 describe("telos review", () => {
   it("sends the review prompt with the user's goals and the focus", async () => {
     const p = home();
+    useTelosExamples(p.home);
     await install(p, "telos");
     await runIn({ pack: "telos", command: "checkin" }, { text: "tagged v0.1", vars: { goal: "G1" } }, { paths: p });
     const f = await model("## G1: on track");
