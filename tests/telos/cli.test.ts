@@ -145,6 +145,18 @@ describe("pai telos (CLI)", () => {
     expect(missing.stderr).toMatch(/^pai: cannot start the editor '\/nonexistent\/editor' \(ENOENT\) — set \$EDITOR/);
   });
 
+  it("edit without a terminal and without $VISUAL or $EDITOR refuses at once, in one line", () => {
+    const home = initHome(tmpDir());
+    const before = readFileSync(join(home, "user/telos/goals.md"), "utf8");
+    const t0 = Date.now();
+    const r = pai(["telos", "edit", "goals"], { home, env: { EDITOR: "", VISUAL: "" } });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/^pai: no terminal to edit in and no \$VISUAL or \$EDITOR set — set EDITOR/);
+    expect(readFileSync(join(home, "user/telos/goals.md"), "utf8")).toBe(before);
+  });
+
   it("exits 3 with 'run pai init' when there is no user/", () => {
     const r = pai(["telos", "list"], { home: tmpDir() });
     expect(r.code).toBe(3);

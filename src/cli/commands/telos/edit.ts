@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { UserError } from "../../../kernel/errors.ts";
 import { paths } from "../../../kernel/paths.ts";
 import { formatProblem } from "../../../telos/index.ts";
 import { examples, note, print, printData, withJson } from "../../output.ts";
@@ -11,6 +12,11 @@ export function registerEdit(group: Command): void {
   );
   examples(cmd, ["pai telos edit goals", "EDITOR='code --wait' pai telos edit projects", "pai telos edit preferences"]);
   cmd.action(async (file: string, opts: { json?: boolean }) => {
+    // Without a terminal the fallback editor (vi) would wait for keys that never come.
+    const editorSet = Boolean(process.env.VISUAL?.trim() || process.env.EDITOR?.trim());
+    if (!editorSet && (!process.stdin.isTTY || !process.stdout.isTTY)) {
+      throw new UserError("no terminal to edit in and no $VISUAL or $EDITOR set", { hint: `set EDITOR (e.g. EDITOR='code --wait' pai telos edit ${file}), or edit the file directly` });
+    }
     const { editTelos } = await import("../../../telos/edit.ts");
     const result = editTelos(file, paths());
     if (opts.json) printData(result);
