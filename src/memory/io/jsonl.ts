@@ -24,6 +24,12 @@ import { MEMORY_KINDS, type MemoryStore, type MemoryVisibility, type RememberInp
 /** The longest import line (1 MiB); a longer one is reported and skipped without being read into memory. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 
+/**
+ * Items per committed batch by default. Large: the full-text index writes one segment per transaction (which
+ * later merges cost again), and each commit writes the pages the batch touched.
+ */
+export const IMPORT_BATCH = 50_000;
+
 /** One line of an import file. Unknown keys (an export's id, tier, …) are accepted and ignored. */
 export const importLineSchema = z.object({
   content: z.string().refine((s) => s.trim().length > 0, "must not be empty"),
@@ -167,7 +173,7 @@ function itemFault(err: unknown): boolean {
  * reported as bad and the rest of the batch is committed.
  */
 function batcher(store: MemoryStore, opts: ImportOptions, reportBad: (line: number, error: string) => void) {
-  const size = Math.max(1, opts.batchSize ?? 5000);
+  const size = Math.max(1, opts.batchSize ?? IMPORT_BATCH);
   const p: ImportProgress = { committed: 0, added: 0, merged: 0, redacted: 0, line: 0 };
   let batch: RememberInput[] = [];
   let lines: number[] = [];

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
 import { openMemory } from "../../../memory/index.ts";
-import { checkJsonlFile, importJsonlFile } from "../../../memory/io/jsonl.ts";
+import { checkJsonlFile, IMPORT_BATCH, importJsonlFile } from "../../../memory/io/jsonl.ts";
 import { startEmbedder } from "../../background.ts";
 import { examples, note, print, printJson, withJson } from "../../output.ts";
 import { homeFor, isIncognito, parseLimit } from "./shared.ts";
@@ -11,7 +11,7 @@ export function register(group: Command): void {
     .command("import")
     .argument("<file>", "JSON Lines file, one item per line ('-' reads standard input)")
     .description("import memories: content required; created_at, kind, source, pinned, visibility, importance, meta optional")
-    .option("--batch <n>", "items per committed batch", "5000")
+    .option("--batch <n>", "items per committed batch", String(IMPORT_BATCH))
     .option("--shareable", "items without a visibility become shareable (default: private)")
     .option("--quiet", "no progress lines")
     .option("--incognito", "store nothing (only checks the file)");
@@ -22,7 +22,7 @@ export function register(group: Command): void {
     "pai memory export > all.jsonl && pai memory import all.jsonl",
   ]);
   cmd.action(async (file: string, opts: { batch?: string; shareable?: boolean; quiet?: boolean; incognito?: boolean; json?: boolean }) => {
-    const batchSize = parseLimit(opts.batch, 5000);
+    const batchSize = parseLimit(opts.batch, IMPORT_BATCH);
     const onBadLine = (line: number, error: string) => note(`line ${line}: ${error} (skipped)`);
     await withHome(async (home) => {
       if (isIncognito(opts.incognito, home)) {
