@@ -44,6 +44,11 @@ export function filters(opts: SearchOptions | ListOptions, warmCut: string, alia
     where.push(kinds.length ? `${alias}.kind IN (${kinds.map(() => "?").join(", ")})` : "0");
     params.push(...kinds);
   }
+  if (opts.visibilities) {
+    const vis = opts.visibilities.filter((v) => v === "private" || v === "shareable");
+    where.push(vis.length ? `${alias}.visibility IN (${vis.map(() => "?").join(", ")})` : "0");
+    params.push(...vis);
+  }
   if ("since" in opts && opts.since) {
     where.push(`${alias}.created_at >= ?`);
     params.push(toIso(opts.since, "--since date"));
@@ -57,6 +62,7 @@ export function rowFilter(opts: SearchOptions, warmCut: string): (r: Row) => boo
   const tier = opts.tier ? checkTier(opts.tier) : undefined;
   const kind = opts.kind ? checkKind(opts.kind) : undefined;
   const kinds = opts.kinds ? new Set<string>(opts.kinds.map(checkKind)) : undefined;
+  const visibilities = opts.visibilities ? new Set<string>(opts.visibilities) : undefined;
   const since = opts.since ? toIso(opts.since, "--since date") : undefined;
   return (r) =>
     (opts.includeSuperseded || r.superseded_by === null) &&
@@ -64,6 +70,7 @@ export function rowFilter(opts: SearchOptions, warmCut: string): (r: Row) => boo
     (!tier || rowTier(r, warmCut) === tier) &&
     (!kind || r.kind === kind) &&
     (!kinds || kinds.has(r.kind)) &&
+    (!visibilities || visibilities.has(r.visibility)) &&
     (!since || r.created_at >= since);
 }
 

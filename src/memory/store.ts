@@ -93,6 +93,11 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
         .map((r) => toItem(r, w));
     },
 
+    count(opts = {}) {
+      const f = filters(opts, ctx.cuts().warm);
+      return db.prepare<{ n: number }>(`SELECT count(*) AS n FROM memory_items m WHERE 1 = 1${f.sql}`).get(...f.params)!.n;
+    },
+
     *iterate(opts = {}) {
       const where = opts.includeSuperseded === false ? "WHERE superseded_by IS NULL" : "";
       const w = ctx.cuts().warm;

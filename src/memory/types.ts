@@ -66,6 +66,8 @@ export interface SearchOptions {
   kind?: MemoryKind;
   /** Only items of these kinds (with `kind`, both must hold). */
   kinds?: readonly MemoryKind[];
+  /** Only items of these visibilities. */
+  visibilities?: readonly MemoryVisibility[];
   since?: string;
   audience?: Audience;
   includeSuperseded?: boolean;
@@ -81,6 +83,10 @@ export type SearchHit = MemoryItem & { score: number };
 export interface ListOptions {
   tier?: MemoryTier;
   kind?: MemoryKind;
+  /** Only items of these kinds (with `kind`, both must hold). */
+  kinds?: readonly MemoryKind[];
+  /** Only items of these visibilities. */
+  visibilities?: readonly MemoryVisibility[];
   limit?: number;
   offset?: number;
   audience?: Audience;
@@ -133,6 +139,8 @@ export interface MemoryStore {
   search(query: string, opts?: SearchOptions): SearchHit[];
   get(id: number): MemoryItem | undefined;
   list(opts?: ListOptions): MemoryItem[];
+  /** How many items list() would give without its limit and offset. */
+  count(opts?: ListOptions): number;
   /** Iterates every item in id order (export). */
   iterate(opts?: { includeSuperseded?: boolean }): IterableIterator<MemoryItem>;
   hot(opts?: { audience?: Audience; limit?: number }): MemoryItem[];
