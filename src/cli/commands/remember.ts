@@ -54,7 +54,14 @@ export function register(program: Command): void {
         await startEmbedder(home);
         if (opts.json) return printJson({ ...itemJson(r.item), stored: true, merged: r.merged });
         if (r.redacted) note(`redacted: ${String((r.item.meta.redactedKinds as string[] | undefined)?.join(", ") ?? "secrets")}`);
-        print(r.merged ? `Already known as #${r.item.id} (${r.item.tier}); warmed it.` : `Remembered #${r.item.id} (${r.item.kind}, ${r.item.tier}${r.item.pinned ? ", pinned" : ""}${opts.forAgents ? ", for agents files" : ""}).`);
+        const priv = r.item.visibility === "private" ? ", private" : "";
+        print(
+          r.merged
+            ? `Already known as #${r.item.id} (${r.item.tier}${priv}); warmed it.`
+            : `Remembered #${r.item.id} (${r.item.kind}, ${r.item.tier}${r.item.pinned ? ", pinned" : ""}${priv}${opts.forAgents ? ", for agents files" : ""}).`,
+        );
+        // A merge keeps the item as it was: asked to be private, a shareable one says so and how to change it.
+        if (r.merged && opts.private && r.item.visibility !== "private") note(`#${r.item.id} stays shareable — 'pai memory private ${r.item.id}' makes it private`);
       }, homeFor(opts.incognito));
     },
   );

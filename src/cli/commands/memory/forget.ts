@@ -2,8 +2,8 @@ import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
 import { UsageError, UserError } from "../../../kernel/errors.ts";
 import { openMemory } from "../../../memory/index.ts";
-import { examples, print, printJson, style, table, withJson } from "../../output.ts";
-import { itemRows, parseId } from "./shared.ts";
+import { examples, note, print, printJson, style, withJson } from "../../output.ts";
+import { itemTable, parseId } from "./shared.ts";
 
 export function register(group: Command): void {
   const cmd = group
@@ -20,6 +20,11 @@ export function register(group: Command): void {
     const ids = idTexts.map(parseId);
     await withHome(async ({ db, config }) => {
       const store = openMemory(db, config);
+      // An id that does not exist is a mistake said in one line, before anything is deleted (as pin and show do).
+      const missing = ids.filter((id) => !store.get(id));
+      if (missing.length) {
+        throw new UserError(`no memory item ${missing.join(", ")}`, { hint: "'pai memory list' or 'pai memory search' shows the ids; nothing was deleted" });
+      }
       let target = ids;
       if (opts.match !== undefined) {
         const hits = store.search(opts.match, { all: true, includeSuperseded: true, limit: 1000 });
@@ -27,7 +32,7 @@ export function register(group: Command): void {
           if (opts.json) return printJson({ forgotten: 0, ids: [] });
           return print(style.dim("no memory matches; nothing was deleted"));
         }
-        process.stderr.write(`${table(itemRows(hits))}\n`);
+        note(itemTable(hits));
         if (!opts.yes) {
           if (!process.stdin.isTTY) {
             throw new UserError(`refusing to forget ${hits.length} memor${hits.length === 1 ? "y" : "ies"} without confirmation`, {

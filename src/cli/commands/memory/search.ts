@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
 import { itemJson, openMemory, type SearchOptions } from "../../../memory/index.ts";
-import { examples, print, printJson, style, table, withJson } from "../../output.ts";
-import { itemRows, parseKind, parseLimit, parseTier } from "./shared.ts";
+import { examples, print, printJson, style, withJson } from "../../output.ts";
+import { collect, itemTable, parseKinds, parseLimit, parseTier, parseVisibilities } from "./shared.ts";
 
 export function register(group: Command): void {
   const cmd = group
@@ -11,13 +11,14 @@ export function register(group: Command): void {
     .description("hybrid search over every tier: full-text relevance and meaning (embeddings, when stored) fused with recency, tier, importance and use")
     .option("--limit <n>", "how many results", "10")
     .option("--tier <tier>", "only hot, warm or cold items")
-    .option("--kind <kind>", "only items of this kind")
+    .option("--kind <kinds>", "only items of these kinds, comma-separated or repeated (fact, preference, event, episode, note, action)", collect)
+    .option("--visibility <visibilities>", "only private or shareable items (comma-separated or repeated)", collect)
     .option("--since <date>", "only items that happened on or after this date (ISO 8601)")
     .option("--include-superseded", "also show items replaced by an edit");
   withJson(cmd);
-  examples(cmd, ["pai memory search lyon", "pai memory search --kind preference coffee", "pai memory search --since 2024-01-01 --json 'trip to Japan'"]);
+  examples(cmd, ["pai memory search lyon", "pai memory search --kind preference,fact coffee", "pai memory search --visibility private door", "pai memory search --since 2024-01-01 --json 'trip to Japan'"]);
   cmd.action(
-    async (words: string[], opts: { limit?: string; tier?: string; kind?: string; since?: string; includeSuperseded?: boolean; json?: boolean }) => {
+    async (words: string[], opts: { limit?: string; tier?: string; kind?: string[]; visibility?: string[]; since?: string; includeSuperseded?: boolean; json?: boolean }) => {
       const query = words.join(" ");
       const limit = parseLimit(opts.limit, 10);
       await withHome(async ({ db, config, paths }) => {
@@ -33,13 +34,14 @@ export function register(group: Command): void {
           ...vector,
           limit,
           tier: parseTier(opts.tier),
-          kind: parseKind(opts.kind),
+          kinds: parseKinds(opts.kind),
+          visibilities: parseVisibilities(opts.visibility),
           since: opts.since,
           includeSuperseded: !!opts.includeSuperseded,
         });
         if (opts.json) return printJson(hits.map(itemJson));
         if (!hits.length) return print(style.dim("no matching memories"));
-        print(table(itemRows(hits, true)));
+        print(itemTable(hits, true));
       });
     },
   );

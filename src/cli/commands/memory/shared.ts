@@ -1,8 +1,9 @@
 /** What the memory commands share: reading their flags and ids, and the table of items. Nothing here opens anything. */
 import type { Home, HomeOptions } from "../../../app/home.ts";
 import { UsageError } from "../../../kernel/errors.ts";
+import type { Visibility } from "../../../kernel/privacy.ts";
 import { MEMORY_KINDS, MEMORY_TIERS, type MemoryItem, type MemoryKind, type MemoryTier } from "../../../memory/index.ts";
-import { terminalColumns } from "../../output.ts";
+import { table } from "../../output.ts";
 
 /** True when nothing may be stored: the --incognito flag, or memory.incognito in the config (read only without the flag). */
 export function isIncognito(flag: boolean | undefined, home: Pick<Home, "config">): boolean {
@@ -20,6 +21,29 @@ export function parseKind(kind: string | undefined): MemoryKind | undefined {
     throw new UsageError(`unknown kind '${kind}'`, { hint: `use one of: ${MEMORY_KINDS.join(", ")}` });
   }
   return kind as MemoryKind;
+}
+
+/** Commander's collector for an option given several times: `--kind fact --kind note`. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** The values of an option taken several times and/or comma-separated ("fact,note"), each checked; undefined when none. */
+function parseMany<T extends string>(values: string[] | undefined, allowed: readonly string[], what: string): T[] | undefined {
+  const all = (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+  if (!all.length) return undefined;
+  for (const v of all) {
+    if (!allowed.includes(v)) throw new UsageError(`unknown ${what} '${v}'`, { hint: `use one or more of: ${allowed.join(", ")} (comma-separated or repeated)` });
+  }
+  return [...new Set(all)] as T[];
+}
+
+export function parseKinds(values: string[] | undefined): MemoryKind[] | undefined {
+  return parseMany<MemoryKind>(values, MEMORY_KINDS, "kind");
+}
+
+export function parseVisibilities(values: string[] | undefined): Visibility[] | undefined {
+  return parseMany<Visibility>(values, ["private", "shareable"], "visibility");
 }
 
 export function parseTier(tier: string | undefined): MemoryTier | undefined {
@@ -41,24 +65,28 @@ export function parseId(text: string): number {
   return n;
 }
 
-function oneLine(s: string, max: number): string {
-  const flat = s.replace(/\s+/g, " ").trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+/**
+ * The table of items: id, tier, kind, visibility, date, (score), content on one line. On a terminal the content
+ * is cut to the width (the id, what 'pai memory show' takes, never is); piped, every line is whole.
+ */
+export function itemTable(items: (MemoryItem & { score?: number })[], withScore = false): string {
+  const hints = ["key", undefined, undefined, undefined, undefined, ...(withScore ? [undefined] : []), "cut"] as const;
+  return table(itemRows(items, withScore), { columns: [...hints], min: 20 });
 }
 
-/** Table rows for a list of items: id, tier, kind, date, (score), content. */
+/** Table rows for a list of items: id, tier, kind, visibility, date, (score), content. */
 export function itemRows(items: (MemoryItem & { score?: number })[], withScore = false): string[][] {
-  const width = Math.max(40, (terminalColumns() || 120) - 40);
-  const head = ["ID", "TIER", "KIND", "DATE", ...(withScore ? ["SCORE"] : []), "CONTENT"];
+  const head = ["ID", "TIER", "KIND", "VISIBILITY", "DATE", ...(withScore ? ["SCORE"] : []), "CONTENT"];
   return [
     head,
     ...items.map((m) => [
       String(m.id),
       m.pinned ? `${m.tier}*` : m.tier,
       m.kind,
+      m.visibility,
       m.createdAt.slice(0, 10),
       ...(withScore ? [(m.score ?? 0).toFixed(3)] : []),
-      oneLine(m.content, width),
+      m.content.replace(/\s+/g, " ").trim(),
     ]),
   ];
 }
