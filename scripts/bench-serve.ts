@@ -163,12 +163,14 @@ interface Load {
 async function loadOnce(page: Page, origin: string, path: string, fetches: string[]): Promise<Load> {
   await page.goto(`${origin}${path}`, { waitUntil: "load" });
   if (fetches.length) {
-    await page.waitForFunction((names: string[]) => names.every((n) => performance.getEntriesByType("resource").some((e) => e.name.includes(n) && (e as PerformanceResourceTiming).responseEnd > 0)), { timeout: 10_000 }, fetches);
+    await page.waitForFunction((names: string[]) => names.every((n) => (performance as any).getEntriesByType("resource").some((e: any) => e.name.includes(n) && e.responseEnd > 0)), { timeout: 10_000 }, fetches);
   }
   return page.evaluate((names: string[]) => {
-    const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
-    const res = performance.getEntriesByType("resource").filter((e) => names.some((n) => e.name.includes(n))) as PerformanceResourceTiming[];
-    const data = Math.max(0, ...res.map((r) => r.responseEnd));
+    // The project's types know no DOM: the browser's timing entries are read untyped.
+    const perf = performance as any;
+    const nav = perf.getEntriesByType("navigation")[0];
+    const res: any[] = perf.getEntriesByType("resource").filter((e: any) => names.some((n) => e.name.includes(n)));
+    const data: number = Math.max(0, ...res.map((r) => r.responseEnd as number));
     return { dcl: nav.domContentLoadedEventEnd, load: nav.loadEventEnd, data, interactive: Math.max(nav.loadEventEnd, data) };
   }, fetches);
 }
@@ -207,7 +209,7 @@ async function main(): Promise<void> {
       for (const [name, path] of Object.entries(shots)) {
         await page.goto(`${served.origin}${path}`, { waitUntil: "load" });
         await page.waitForNetworkIdle({ idleTime: 200, timeout: 5000 });
-        if (name === "telos") await page.evaluate(() => (window as any).paiGraph?.$("#P2").emit("tap"));
+        if (name === "telos") await page.evaluate(() => (globalThis as any).paiGraph?.$("#P2").emit("tap"));
         const file = join(shotsAt, `${name}.png`);
         await page.screenshot({ path: file as `${string}.png`, type: "png" });
         console.log(`${file}`);

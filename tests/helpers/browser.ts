@@ -95,7 +95,7 @@ export function watch(page: Page): Troubles {
 /** Opens the printed address and waits until the sign-in has led to a signed-in page (one with a CSRF token). */
 export async function signIn(page: Page, url: string): Promise<void> {
   await page.goto(url, { waitUntil: "load" });
-  await page.waitForFunction(() => !!document.querySelector('meta[name="csrf-token"]') && document.readyState === "complete", { timeout: 10_000 });
+  await page.waitForFunction(`!!document.querySelector('meta[name="csrf-token"]') && document.readyState === "complete"`, { timeout: 10_000 });
 }
 
 /** Goes to a path of the dashboard and waits for its load event. */
@@ -113,14 +113,16 @@ export async function pictureStats(page: Page, png: Uint8Array): Promise<{ colou
   // A blank page of our own, so the dashboard's CSP (img-src 'self' data:) is not in the way.
   const scratch = await page.browser().newPage();
   try {
+    // The project's types know no DOM (the code runs under Bun): the page's globals are reached untyped.
     return await scratch.evaluate(async (data: string) => {
-      const img = new Image();
+      const w = globalThis as any;
+      const img = new w.Image();
       img.src = `data:image/png;base64,${data}`;
       await img.decode();
-      const c = document.createElement("canvas");
+      const c = w.document.createElement("canvas");
       c.width = img.naturalWidth;
       c.height = img.naturalHeight;
-      const g = c.getContext("2d")!;
+      const g = c.getContext("2d");
       g.drawImage(img, 0, 0);
       const px = g.getImageData(0, 0, c.width, c.height).data;
       const colours = new Set<number>();

@@ -73,7 +73,7 @@ describe.skipIf(!HAVE_CHROMIUM)("pai serve in a browser", { timeout: 60_000 }, (
 
   it("signs in with the printed key, which then leaves the address bar and the history", async () => {
     expect(page.url()).toBe(`${served.origin}/`);
-    expect(await page.evaluate(() => location.href)).not.toContain("token=");
+    expect(await page.evaluate("location.href")).not.toContain("token=");
     expect(await page.$eval("h1", (h) => h.textContent)).toBe("Ada's pai");
     // The entry the key was in was replaced, not added to: going back leaves the dashboard (the tab's blank page).
     await page.goBack();
@@ -115,17 +115,17 @@ describe.skipIf(!HAVE_CHROMIUM)("pai serve in a browser", { timeout: 60_000 }, (
     await open(page, served.origin, "/memory");
     await page.type('input[name="q"]', "heron river");
     await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click("form.search button")]);
-    const rows = await page.$$eval("table.results tbody tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent!.trim())));
+    const rows = await page.$$eval("table.results tbody tr", (trs) => trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td: any) => String(td.textContent).trim())));
     const row = rows.find((r) => r[0] === `#${ids.heron}`);
     expect(row).toBeDefined();
     expect(row!.slice(1, 5)).toEqual(["The blue heron nests by the river near the old mill", "note", "hot", "shareable"]);
     expect(Number(row![5])).toBeGreaterThan(0);
-    expect(await page.$eval('input[name="q"]', (i) => (i as HTMLInputElement).value)).toBe("heron river");
+    expect(await page.$eval('input[name="q"]', (i) => (i as any).value)).toBe("heron river");
   });
 
   it("a correction, a pin and 'private' made on the page are what the CLI shows", async () => {
     await open(page, served.origin, `/memory/${ids.fix}`);
-    await page.$eval("textarea#content", (t) => ((t as HTMLTextAreaElement).value = ""));
+    await page.$eval("textarea#content", (t) => ((t as any).value = ""));
     await page.type("textarea#content", "The dentist appointment is on a Thursday");
     await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click('button[data-action="edit"]')]);
     const newId = Number(/\/memory\/(\d+)$/.exec(page.url())![1]);
@@ -168,8 +168,8 @@ describe.skipIf(!HAVE_CHROMIUM)("pai serve in a browser", { timeout: 60_000 }, (
     const decisions = json(home, ["audit", "--job", "gated"]).filter((e: any) => e.type === "approval").map((e: any) => e.data.decision);
     expect(decisions).toEqual(["approved"]);
     // The same POST again, from the page's own script context with its CSRF token: refused, nothing run.
-    const again = await page.evaluate(async (id) => {
-      const csrf = document.querySelector('meta[name="csrf-token"]')!.getAttribute("content")!;
+    const again: { status: number; body: any } = await page.evaluate(async (id) => {
+      const csrf = (globalThis as any).document.querySelector('meta[name="csrf-token"]')!.getAttribute("content")!;
       const r = await fetch(`/api/approvals/${id}/approve`, { method: "POST", headers: { "x-csrf-token": csrf } });
       return { status: r.status, body: await r.json() };
     }, approvalId);
@@ -180,17 +180,17 @@ describe.skipIf(!HAVE_CHROMIUM)("pai serve in a browser", { timeout: 60_000 }, (
 
   it("the Telos graph shows the items and the links of the files", async () => {
     await open(page, served.origin, "/telos");
-    await page.waitForFunction(() => !!(window as any).paiGraph);
+    await page.waitForFunction(() => !!(globalThis as any).paiGraph);
     const g = await page.evaluate(() => {
-      const cy = (window as any).paiGraph;
+      const cy = (globalThis as any).paiGraph;
       return { nodes: cy.nodes().map((n: any) => n.id()).sort(), edges: cy.edges().map((e: any) => e.id()).sort(), inactive: cy.nodes(".inactive").map((n: any) => n.id()) };
     });
     expect(g.edges).toEqual(["C1-blocks-P2", "G1-supports-M1", "G2-supports-M1", "G3-supports-M1", "P1-supports-G1", "P2-supports-G1", "P3-supports-G2", "P4-supports-G3"]);
     expect(g.nodes).toEqual(expect.arrayContaining(["M1", "G1", "G2", "G3", "P1", "P2", "P3", "P4", "B1", "C1"]));
     expect(g.inactive).toEqual(["P4"]);
     // Clicking an item shows its text, file and line.
-    await page.evaluate(() => (window as any).paiGraph.$("#P2").emit("tap"));
-    const detail = await page.$eval("#detail", (d) => d.textContent);
+    await page.evaluate(() => (globalThis as any).paiGraph.$("#P2").emit("tap"));
+    const detail = await page.$eval("#detail", (d) => (d as any).textContent as string);
     expect(detail).toContain("projects.md");
     expect(detail).toContain("C1 blocks P2");
   });
