@@ -192,6 +192,7 @@ function vendoredRules(): VendoredRule[] {
 /** Applies the vendored rules whose keywords occur in the text (all of them when a rule has none). */
 let keywordRe: RegExp | undefined;
 let vendoredWithout: VendoredRule[] | undefined;
+let allKeywords: string[] | undefined;
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 function redactVendored(text: string, kinds: string[]): string {
@@ -206,10 +207,15 @@ function redactVendored(text: string, kinds: string[]): string {
   const rulesWithout = (vendoredWithout ??= rules.filter((r) => !r.keywords.length));
   // Most text holds no keyword: only the rules without keywords (if any) can then match.
   const candidates = present.size ? rules : rulesWithout;
-  const found = [...present];
+  // Every keyword in the text: those found, and those inside a longer one found at the same place.
+  const hit = new Set<string>();
+  if (present.size) {
+    const found = [...present];
+    for (const k of (allKeywords ??= [...new Set(rules.flatMap((r) => r.keywords))])) if (present.has(k) || found.some((p) => p.includes(k))) hit.add(k);
+  }
   let out = text;
   for (const r of candidates) {
-    if (r.keywords.length && !r.keywords.some((k) => present.has(k) || found.some((p) => p.includes(k)))) continue;
+    if (r.keywords.length && !r.keywords.some((k) => hit.has(k))) continue;
     r.re.lastIndex = 0;
     out = out.replace(r.re, (match: string, ...rest: unknown[]) => {
       const end = rest.findIndex((x) => typeof x === "number");
