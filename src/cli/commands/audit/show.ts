@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
 import { listAudit } from "../../../automation/audit/index.ts";
 import { UsageError } from "../../../kernel/errors.ts";
-import { print, printData, style, verbatim, withJson } from "../../output.ts";
+import { print, printData, style, table, verbatim, withJson } from "../../output.ts";
 
 /** The group's own action: list entries. */
 export function register(group: Command): void {
@@ -26,13 +26,16 @@ export function register(group: Command): void {
     // Each entry's data is printed exactly as it was recorded and hashed, so the output can be re-verified.
     if (opts.json) return printData(entries.map((e) => ({ ...e, data: verbatim(e.data) })));
     if (!entries.length) return print(opts.since || opts.job ? "No audit entries match." : "No audit entries yet. Jobs, approvals and the daemon record here as they act.");
+    const rows = [["SEQ", "TIME", "JOB", "TYPE", "WHAT", "DETAILS"]];
     for (const e of entries) {
       const { decision, event, status, ...rest } = e.data as Record<string, unknown>;
       const what = [decision, event, status].filter((x) => x !== undefined).join(" ");
       const details = Object.entries(rest)
         .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
         .join(" ");
-      print(`${style.dim(String(e.seq).padStart(5))} ${e.time.replace("T", " ").slice(0, 19)} ${(e.job ?? "-").padEnd(14)} ${e.type.padEnd(8)} ${what}${what ? " " : ""}${style.dim(details.length > 160 ? `${details.slice(0, 160)}…` : details)}`);
+      rows.push([String(e.seq), e.time.replace("T", " ").slice(0, 19), e.job ?? "-", e.type, what, style.dim(details)]);
     }
+    // The details are cut to the terminal's width (--json has them all); a pipe gets them whole.
+    print(table(rows, { columns: ["key", undefined, undefined, undefined, "wrap", "cut"] }));
   });
 }
