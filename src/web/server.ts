@@ -9,7 +9,7 @@ import { asset } from "./assets.ts";
 import { problem, type Handler, type WebContext } from "./context.ts";
 import { signIn } from "./html.ts";
 import { daemonPage, approvalAction, pauseAction, verifyApi, approvalsApi } from "./pages/daemon.ts";
-import { itemAction, itemPage, searchApi, searchPage, timelineApi } from "./pages/memory.ts";
+import { itemAction, itemPage, searchApi, searchPage, timeline, timelineApi } from "./pages/memory.ts";
 import { callPage, modelsPage } from "./pages/models.ts";
 import { overviewPage } from "./pages/overview.ts";
 import { telosApi, telosPage } from "./pages/telos.ts";
@@ -106,6 +106,12 @@ export function startDashboard(home: Home, secrets: Secrets, opts: ServeOptions 
     // No IPv6 loopback here: 127.0.0.1 alone.
   }
   gate.listening(port);
+  // The memory chart's one pass over the store is made now, not on the first visit to the page.
+  setTimeout(() => {
+    try {
+      timeline(home.db);
+    } catch {}
+  }, 0);
   opts.renewKey?.(`http://127.0.0.1:${port}/#token=${gate.startToken()}`);
   return {
     url: `http://127.0.0.1:${port}/#token=${gate.startToken()}`,

@@ -61,11 +61,16 @@ export function searchPage(ctx: WebContext): Response {
 
 let cached: { version: string; data: MemoryTimeline } | undefined;
 
-/** GET /api/memory/timeline: kept while nothing in the store changed. */
+/** The timeline of the store, computed again only when something in it changed. */
+export function timeline(db: WebContext["home"]["db"]): MemoryTimeline {
+  const version = memoryVersion(db);
+  if (cached?.version !== version) cached = { version, data: memoryTimeline(db) };
+  return cached.data;
+}
+
+/** GET /api/memory/timeline. */
 export function timelineApi(ctx: WebContext): Response {
-  const version = memoryVersion(ctx.home.db);
-  if (cached?.version !== version) cached = { version, data: memoryTimeline(ctx.home.db) };
-  return json(cached.data);
+  return json(timeline(ctx.home.db));
 }
 
 /** GET /api/memory/search?q=: the results as the CLI's --json gives them. */
