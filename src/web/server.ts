@@ -106,8 +106,9 @@ export function startDashboard(home: Home, secrets: Secrets, opts: ServeOptions 
     // No IPv6 loopback here: 127.0.0.1 alone.
   }
   gate.listening(port);
-  // The memory chart's one pass over the store is made now, not on the first visit to the page.
-  setTimeout(() => {
+  // The memory chart's one pass over the store is made now, not on the first visit to the page (not in the daemon,
+  // whose triggers it would hold up for as long).
+  if (!opts.renewKey) setTimeout(() => {
     try {
       timeline(home.db);
     } catch {}
