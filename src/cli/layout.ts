@@ -16,7 +16,7 @@ export type ColumnHint = "key" | "wrap" | "cut" | undefined;
 export interface TableOptions {
   /** One hint per column; with none given, the last column may be cut (as a description). */
   columns?: ColumnHint[];
-  /** The narrowest a shrinking column becomes (default 12, or its own width if that is less). */
+  /** The narrowest a shrinking column becomes while others can still shrink (default 12); 4 if the table must. */
   min?: number;
 }
 
@@ -155,15 +155,22 @@ export function layoutTable(rows: string[][], width: number, opts: TableOptions 
   const widths = natural.slice();
   if (width > 0) {
     const total = () => widths.reduce((a, b) => a + b, 0) + GAP * Math.max(0, cols - 1);
-    const floor = (i: number) => Math.min(natural[i]!, opts.min ?? 12);
+    // First down to a readable width; if that is not enough, down to a few columns (a narrow terminal).
+    let least = opts.min ?? 12;
+    const floor = (i: number) => Math.min(natural[i]!, least);
     let excess = total() - width;
-    while (excess > 0) {
+    for (;;) {
+      if (excess <= 0) break;
       let pick = -1;
       for (let i = 0; i < cols; i++) {
         const h = hints[i];
         if ((h === "wrap" || h === "cut") && widths[i]! > floor(i) && (pick < 0 || widths[i]! > widths[pick]!)) pick = i;
       }
-      if (pick < 0) break;
+      if (pick < 0) {
+        if (least <= 4) break;
+        least = 4;
+        continue;
+      }
       // Shrink the widest down to the next widest (or as far as needed), in one step.
       const next = Math.max(floor(pick), ...widths.map((w, i) => (i !== pick && (hints[i] === "wrap" || hints[i] === "cut") ? w : 0)));
       const by = Math.max(1, Math.min(excess, widths[pick]! - next));

@@ -71,7 +71,7 @@ export function parseId(text: string): number {
  */
 export function itemTable(items: (MemoryItem & { score?: number })[], withScore = false): string {
   const hints = ["key", undefined, undefined, undefined, undefined, ...(withScore ? [undefined] : []), "cut"] as const;
-  return table(itemRows(items, withScore), { columns: [...hints], min: 20 });
+  return table(itemRows(items, withScore), { columns: [...hints] });
 }
 
 /** Table rows for a list of items: id, tier, kind, visibility, date, (score), content. */
