@@ -28,7 +28,7 @@ describe("pai remember / pai memory", () => {
     expect(hits.map((x) => x.content)).toEqual(expect.arrayContaining(["I moved to Lyon in March", "Read from standard input about Lyon"]));
     for (const x of hits) expect(Object.keys(x)).toEqual(expect.arrayContaining(["id", "content", "kind", "tier", "score", "created_at", "source"]));
     const human = pai(["memory", "search", "lyon"], { home: h });
-    expect(human.stdout).toMatch(/ID\s+TIER\s+KIND\s+DATE\s+SCORE\s+CONTENT/);
+    expect(human.stdout).toMatch(/ID\s+TIER\s+KIND\s+VISIBILITY\s+DATE\s+SCORE\s+CONTENT/);
 
     const list = json<any[]>(pai(["memory", "list", "--json", "--kind", "preference"], { home: h }));
     expect(list).toHaveLength(1);
@@ -59,7 +59,7 @@ describe("pai remember / pai memory", () => {
     const old = json(pai(["remember", "--json", "--kind", "event", "--date", "2024-06-01", "--private", "Started at Acme"], { home: h }));
     const fixed = json(pai(["memory", "edit", "--json", String(old.id), "Started at Acme as a data engineer"], { home: h }));
     expect(fixed).toMatchObject({ supersedes: old.id, content: "Started at Acme as a data engineer", kind: "event", visibility: "private", created_at: old.created_at });
-    expect(pai(["memory", "list"], { home: h }).stdout).toMatch(/event\s+2024-06-01\s+Started at Acme as a data engineer/);
+    expect(pai(["memory", "list"], { home: h }).stdout).toMatch(/event\s+private\s+2024-06-01\s+Started at Acme as a data engineer/);
 
     // The same text, with another date, kind and visibility: a correction of those facts only.
     const moved = json(pai(["memory", "edit", "--json", String(fixed.id), "--date", "2024-06-03", "--kind", "fact", "--shareable"], { home: h }));
