@@ -43,18 +43,20 @@ describe("status", () => {
     expect((await configSummary(file)).problem).toContain("is not valid JSON");
   });
 
-  it("counts memory_items when the table exists, 0 otherwise, and reports an unreadable database", async () => {
+  it("counts current memory items (the superseded apart) when the table exists, 0 otherwise, and reports an unreadable database", async () => {
     const dir = tmpDir();
     const db = join(dir, "pai.db");
-    expect(await memoryCount(db)).toEqual({ count: 0, error: null });
+    expect(await memoryCount(db)).toEqual({ count: 0, superseded: 0, error: null });
     const d = openDriver(db);
     d.exec("CREATE TABLE other (x)");
     d.close();
-    expect(await memoryCount(db)).toEqual({ count: 0, error: null });
+    expect(await memoryCount(db)).toEqual({ count: 0, superseded: 0, error: null });
     const d2 = openDriver(db);
-    d2.exec("CREATE TABLE memory_items (id INTEGER PRIMARY KEY, text TEXT); INSERT INTO memory_items (text) VALUES ('a'), ('b'), ('c')");
+    d2.exec(
+      "CREATE TABLE memory_items (id INTEGER PRIMARY KEY, text TEXT, superseded_by INTEGER); INSERT INTO memory_items (text, superseded_by) VALUES ('a', NULL), ('b', NULL), ('c', 2)",
+    );
     d2.close();
-    expect(await memoryCount(db)).toEqual({ count: 3, error: null });
+    expect(await memoryCount(db)).toEqual({ count: 2, superseded: 1, error: null });
     const junk = join(dir, "junk.db");
     writeFileSync(junk, "this is not a database at all, just text");
     const r = await memoryCount(junk);
@@ -124,7 +126,7 @@ describe("pai status (CLI)", () => {
     expect(s.name).toBe("Ada");
     expect(s.goals.map((g: { id: string }) => g.id)).toEqual(["G1", "G2"]);
     expect(s.projects).toEqual([{ id: "P1", text: "My side project" }]);
-    expect(Object.keys(s.counts).sort()).toEqual(["memory", "packs", "telos", "telos_items"]);
+    expect(Object.keys(s.counts).sort()).toEqual(["memory", "memory_superseded", "packs", "telos", "telos_inactive", "telos_items"]);
     expect(Object.keys(s.counts.telos)).toHaveLength(11);
     expect(s.backend).toEqual({ name: "ollama", model: CONFIG_DEFAULTS.ollama.model });
     expect(Object.keys(s.upgrade).sort()).toEqual(["ahead", "behind", "detail", "state"]);
