@@ -3,19 +3,19 @@
  * the model backends. Each check is ok, warn or fail, and says how to fix what is not ok. Doctor only reads:
  * the database is checked on a read-only connection (or a private copy), never migrated, never rewritten.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { CONFIG_DEFAULTS } from "../config/defaults.ts";
 import { loadConfig, readRawConfig } from "../config/index.ts";
 import { PaiError } from "../kernel/errors.ts";
 import { TELOS_FILES, type Paths } from "../kernel/paths.ts";
-import { integrityCheck, looksLikeSqlite, openDatabase, type Database } from "../kernel/storage/index.ts";
+import type { Database } from "../kernel/storage/index.ts";
 import { embeddingStatus } from "../context/embed-status.ts";
 import { isLoopbackUrl } from "../models/audience.ts";
 import { telosFileCount } from "../telos/counts.ts";
 import { checkTelos, loadTelos } from "../telos/index.ts";
+import { checkDatabase, type IntegrityMode } from "./doctor-database.ts";
 import { inspectInstall } from "./install-state.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -27,8 +27,9 @@ export interface Check {
   fix?: string;
 }
 
-/** `quick_check` (the default: every page and row, not whether each index matches its table) or the full `integrity_check`. */
-export type IntegrityMode = "quick_check" | "integrity_check";
+export { checkDatabase } from "./doctor-database.ts";
+/** `quick_check` (the default: every page and row of the tables holding the user's data) or the full `integrity_check`. */
+export type { IntegrityMode } from "./doctor-database.ts";
 
 export interface DoctorReport {
   ok: boolean;
@@ -131,95 +132,6 @@ export async function checkConfig(p: Paths): Promise<Check> {
 function countLeaves(obj: unknown): number {
   if (!obj || typeof obj !== "object" || Array.isArray(obj)) return 1;
   return Object.values(obj).reduce<number>((n, v) => n + countLeaves(v), 0);
-}
-
-// ---- database -----------------------------------------------------------------------------------
-
-const DB_FIX = (db: string) =>
-  `nothing was changed; move the file aside (mv '${db}' '${db}.broken'), then restore a backup or run 'pai init' to start a new database`;
-
-/**
- * `PRAGMA quick_check` (or, with `mode` "integrity_check", the full `PRAGMA integrity_check`) without writing
- * anything next to the user's database. The quick check reads every page and row (structure, page accounting,
- * NOT NULL, CHECK and column types, full-text index) but does not compare each index with its table: about a
- * third of the full check's time. When a WAL file exists (pai has, or had, the database open) the check runs
- * read-only in place; otherwise on a private copy in a temporary folder, because even a read-only SQLite
- * connection creates -wal and -shm files beside a WAL database. The database is opened through the storage
- * alone: no migration runs. `latest` is the schema version this pai knows.
- */
-export async function checkDatabase(
-  p: Paths,
-  latest: number,
-  onProgress?: (what: string) => void,
-  withDb?: (db: Database) => void,
-  mode: IntegrityMode = "quick_check",
-): Promise<Check> {
-  const file = p.db;
-  if (!existsSync(file)) return warn("database", `${file} does not exist yet`, "run 'pai init' to create it");
-  if (!looksLikeSqlite(file)) return fail("database", `${file} is not a SQLite database`, DB_FIX(file));
-  if (statSync(file).size === 0) return warn("database", `${file} is empty`, "run 'pai init' (or any pai command) to set it up");
-
-  // The full check: about 15 ms per MB on these machines (a 1M-item store, 575 MB: 9 s); the quick one about a
-  // third of that. Worth saying what is going on.
-  const mb = statSync(file).size / (1 << 20);
-  const what = mode === "quick_check" ? "quick check" : "full check";
-  if (mb >= 50) onProgress?.(`checking the database's integrity (${what}, ${mb.toFixed(0)} MB)…`);
-  let scratch: string | undefined;
-  let target = file;
-  if (!existsSync(`${file}-wal`)) {
-    scratch = mkdtempSync(join(tmpdir(), "pai-doctor-"));
-    target = join(scratch, "check.db");
-    copyFileSync(file, target);
-  }
-  try {
-    let db;
-    try {
-      db = openDatabase(target, { readonly: true });
-    } catch (err) {
-      return fail("database", `${file} ${describeOpenError(err)}`, DB_FIX(file));
-    }
-    try {
-      let problems: string[];
-      try {
-        problems = mode === "integrity_check" ? integrityCheck(db) : quickCheck(db);
-      } catch (err) {
-        return fail("database", `${file} is corrupt (${message(err).detail})`, DB_FIX(file));
-      }
-      if (problems.length) {
-        const found = `${problems.slice(0, 2).join("; ")}${problems.length > 2 ? ` (+${problems.length - 2} more)` : ""}`;
-        return fail("database", `${file} is corrupt: ${found}`, DB_FIX(file));
-      }
-      const version = db.prepare<{ user_version: number }>("PRAGMA user_version").get()?.user_version ?? 0;
-      const size = statSync(file).size;
-      const sizeText = size >= 1 << 20 ? `${(size / (1 << 20)).toFixed(1)} MB` : `${Math.ceil(size / 1024)} KB`;
-      if (version > latest) {
-        return warn("database", `${file}: schema version ${version} is newer than this pai knows (${latest})`, "run 'pai upgrade' to bring the install up to date");
-      }
-      const pending = version < latest ? `, schema ${version} (migrates to ${latest} on next use)` : `, schema ${version}`;
-      // Checks of what the database holds read it here, on the same read-only connection, at the current schema only.
-      if (version === latest) withDb?.(db);
-      return ok("database", `${file}: integrity ok (${what})${pending}, ${sizeText}`);
-    } finally {
-      db.close();
-    }
-  } finally {
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  }
-}
-
-/** `PRAGMA quick_check`: the problems found, none when the database is sound. */
-function quickCheck(db: Database): string[] {
-  const msgs = db.prepare<{ quick_check: string }>("PRAGMA quick_check").all().map((r) => r.quick_check);
-  return msgs.length === 1 && msgs[0] === "ok" ? [] : msgs;
-}
-
-function describeOpenError(err: unknown): string {
-  const m = message(err).detail;
-  // openDatabase's errors already name the path: keep only what follows it.
-  const idx = m.indexOf(" is ");
-  const idx2 = m.indexOf(" cannot ");
-  const cut = [idx, idx2].filter((i) => i >= 0).sort((a, b) => a - b)[0];
-  return cut !== undefined && m.startsWith("the database ") ? m.slice(cut + 1) : `cannot be opened (${m})`;
 }
 
 // ---- Telos --------------------------------------------------------------------------------------
@@ -344,8 +256,9 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const env = opts.env ?? process.env;
   const p = opts.paths;
   const timeoutMs = opts.timeoutMs ?? 1000;
-  // The network check runs while the local ones do.
+  // The network checks, git and the database (in a worker thread) run while the local ones do.
   const ollama = checkOllama(p, env, timeoutMs);
+  const install = checkInstall(opts.installDir ?? (env.PAI_INSTALL_DIR?.trim() || undefined));
   const checks: Check[] = [await checkRuntime()];
   const mode: IntegrityMode = opts.full ? "integrity_check" : "quick_check";
   const home = checkHome(p);
@@ -353,11 +266,13 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   if (home.status !== "fail") {
     checks.push(await checkConfig(p));
     let embeddings: Check | undefined;
-    checks.push(await checkDatabase(p, opts.latestSchema, opts.onProgress, (db) => (embeddings = checkEmbeddings(db, p, env)), mode));
+    const database = checkDatabase(p, opts.latestSchema, opts.onProgress, (db) => (embeddings = checkEmbeddings(db, p, env)), mode);
+    const telos = await checkTelosFiles(p);
+    checks.push(await database);
     if (embeddings) checks.push(embeddings);
-    checks.push(await checkTelosFiles(p));
+    checks.push(telos);
   }
-  checks.push(await checkInstall(opts.installDir ?? (env.PAI_INSTALL_DIR?.trim() || undefined)));
+  checks.push(await install);
   checks.push(await ollama);
   checks.push(checkAnthropic(env));
   return { ok: checks.every((c) => c.status !== "fail"), checks, integrity: mode };
