@@ -17,9 +17,9 @@ describe("pai telos (CLI)", () => {
     const home = useTelosExamples(initHome(tmpDir()));
     const projects = join(home, "user/telos/projects.md");
     writeFileSync(projects, `${readFileSync(projects, "utf8")}\n## Done\n\n- P2: Old site\n- P3: Draft outline\n`);
-    // 1 active item and 2 under "Done": "1 (+2 inactive)", three items in the file.
-    expect(pai(["telos", "list"], { home }).stdout).toMatch(/user\/telos\/projects\.md\s+1 \(\+2 inactive\)\s/);
-    expect(JSON.parse(pai(["telos", "list", "--json"], { home }).stdout).files[2]).toMatchObject({ name: "projects", items: 3, inactive: 2 });
+    // 1 active item and 2 under "Done": "1 active (2 inactive)", three items in the file.
+    expect(pai(["telos", "list"], { home }).stdout).toMatch(/user\/telos\/projects\.md\s+1 active \(2 inactive\)\s/);
+    expect(JSON.parse(pai(["telos", "list", "--json"], { home }).stdout).files[2]).toMatchObject({ name: "projects", items: 3, active: 1, inactive: 2 });
   });
 
   it("a fresh init holds the examples as comments: no items, nothing of them in the context", () => {
