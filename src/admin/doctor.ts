@@ -1,6 +1,6 @@
 /**
- * `pai doctor`: checks the runtime, PAI_HOME, the config, the database, the Telos, the install's git state and
- * the model backends. Each check is ok, warn or fail, and says how to fix what is not ok. Doctor only reads:
+ * `pai doctor`: checks the runtime, PAI_HOME, the config, the database, the Telos, the daemon, the installed
+ * packs and the programs they run, the install's git state, the model backends and the models pulled. Each check is ok, warn or fail, and says how to fix what is not ok. Doctor only reads:
  * the database is checked on a read-only connection (or a private copy), never migrated, never rewritten.
  */
 import { existsSync } from "node:fs";
@@ -16,6 +16,7 @@ import { isLoopbackUrl } from "../models/audience.ts";
 import { telosFileCount } from "../telos/counts.ts";
 import { checkTelos, loadTelos } from "../telos/index.ts";
 import { checkDatabase, type IntegrityMode } from "./doctor-database.ts";
+import { checkDaemon, checkModels, checkPacks, checkPrograms } from "./doctor-extra.ts";
 import { inspectInstall } from "./install-state.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -188,7 +189,8 @@ export function ollamaBaseUrl(host: string): string {
   return u.origin;
 }
 
-export async function checkOllama(p: Paths, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Check> {
+/** The Ollama address pai uses (OLLAMA_HOST, else config ollama.host, else the default) and where it came from. */
+export function ollamaHost(p: Paths, env: NodeJS.ProcessEnv): { configured: string; source: string } {
   let configured: string = CONFIG_DEFAULTS.ollama.host;
   let source = "default";
   try {
@@ -202,6 +204,11 @@ export async function checkOllama(p: Paths, env: NodeJS.ProcessEnv, timeoutMs: n
     configured = env.OLLAMA_HOST.trim();
     source = "OLLAMA_HOST";
   }
+  return { configured, source };
+}
+
+export async function checkOllama(p: Paths, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Check> {
+  const { configured, source } = ollamaHost(p, env);
   let base: string;
   try {
     base = ollamaBaseUrl(configured);
@@ -227,6 +234,17 @@ export async function checkOllama(p: Paths, env: NodeJS.ProcessEnv, timeoutMs: n
     const why = (err as Error)?.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : "not reachable";
     return warn("ollama", `${base} (from ${source}): ${why}; pai works without a model, but ask and chat need one${privacy}`, "ollama serve");
   }
+}
+
+/** The configured Ollama models against what the Ollama pai uses has pulled. */
+export async function modelsCheck(p: Paths, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Check> {
+  let base: string;
+  try {
+    base = ollamaBaseUrl(ollamaHost(p, env).configured);
+  } catch {
+    return { name: "models", status: "warn", detail: "the Ollama address is not valid (see the ollama line)" };
+  }
+  return checkModels(p, base, timeoutMs);
 }
 
 export function checkAnthropic(env: NodeJS.ProcessEnv): Check {
@@ -258,6 +276,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const timeoutMs = opts.timeoutMs ?? 1000;
   // The network checks, git and the database (in a worker thread) run while the local ones do.
   const ollama = checkOllama(p, env, timeoutMs);
+  const models = modelsCheck(p, env, timeoutMs);
   const install = checkInstall(opts.installDir ?? (env.PAI_INSTALL_DIR?.trim() || undefined));
   const checks: Check[] = [await checkRuntime()];
   const mode: IntegrityMode = opts.full ? "integrity_check" : "quick_check";
@@ -266,14 +285,22 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   if (home.status !== "fail") {
     checks.push(await checkConfig(p));
     let embeddings: Check | undefined;
-    const database = checkDatabase(p, opts.latestSchema, opts.onProgress, (db) => (embeddings = checkEmbeddings(db, p, env)), mode);
+    let daemon: Check | undefined;
+    const read = (db: Database) => {
+      embeddings = checkEmbeddings(db, p, env);
+      daemon = checkDaemon(db, p);
+    };
+    const database = checkDatabase(p, opts.latestSchema, opts.onProgress, read, mode);
     const telos = await checkTelosFiles(p);
+    const packs = checkPacks(p);
+    const programs = checkPrograms(p, env);
     checks.push(await database);
     if (embeddings) checks.push(embeddings);
-    checks.push(telos);
+    checks.push(telos, daemon ?? checkDaemon(undefined, p), packs, programs);
   }
   checks.push(await install);
   checks.push(await ollama);
+  if (home.status !== "fail") checks.push(await models);
   checks.push(checkAnthropic(env));
   return { ok: checks.every((c) => c.status !== "fail"), checks, integrity: mode };
 }
