@@ -211,8 +211,14 @@ function bareRows(db: Database): BareRow[] {
     .map((r) => [r.content, r.kind, r.created_at, r.recorded_at, r.active_at, r.importance, r.pinned, r.visibility, r.source, r.redacted, r.meta, r.hash, r.thread, r.session, r.follows, dateWords(r.created_at), r.around]);
 }
 
-/** Seconds a bare bun:sqlite loop takes to insert `rows` into a fresh pai database at `path`. */
-function bareLoop(rows: BareRow[], path: string): number {
+/** CPU seconds (user + system) of this process since `from`: less moved than wall time by other processes. */
+const cpuSince = (from: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1e6;
+};
+
+/** Seconds (wall and CPU) a bare bun:sqlite loop takes to insert `rows` into a fresh pai database at `path`. */
+function bareLoop(rows: BareRow[], path: string): { wall: number; cpu: number } {
   openDatabase(path).close();
   const db = new BunDatabase(path);
   try {
@@ -225,13 +231,14 @@ function bareLoop(rows: BareRow[], path: string): number {
     );
     const fts = db.prepare("INSERT INTO memory_fts (rowid, content, context, around) VALUES (?, ?, ?, ?)");
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     db.transaction(() => {
       for (const r of rows as any[][]) {
         const { lastInsertRowid } = ins.run(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14]);
         fts.run(lastInsertRowid, r[0], r[15], r[16]);
       }
     })();
-    return (performance.now() - t0) / 1000;
+    return { wall: (performance.now() - t0) / 1000, cpu: cpuSince(c0) };
   } finally {
     db.close();
   }
@@ -263,25 +270,32 @@ async function run(size: number): Promise<void> {
     const db = openDatabase(join(dir, "pai.db"));
     const store = openMemory(db, config);
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const r = await importJsonlFile(store, file, { batchSize });
     const importS = (performance.now() - t0) / 1000;
+    const importCpu = [cpuSince(c0)];
     const rate = Math.round(r.committed / importS);
     // The bare loop, and with --repeat N (import-only) more imports into fresh files, alternating with the
     // bare loop: the medians are printed (a shared machine is noisy).
     const rows = bareRows(db);
     const imports = [importS];
     const bares: number[] = [];
+    const bareCpu: number[] = [];
     for (let k = 0; k < (importOnly ? repeat : 1); k++) {
       if (k > 0) {
         const again = join(dir, `again-${k}.db`);
         const other = openDatabase(again);
         const t = performance.now();
+        const c = process.cpuUsage();
         await importJsonlFile(openMemory(other, config), file, { batchSize });
         imports.push((performance.now() - t) / 1000);
+        importCpu.push(cpuSince(c));
         other.close();
         for (const ext of ["", "-wal", "-shm"]) rmSync(again + ext, { force: true });
       }
-      bares.push(bareLoop(rows, join(dir, "bare.db")));
+      const b = bareLoop(rows, join(dir, "bare.db"));
+      bares.push(b.wall);
+      bareCpu.push(b.cpu);
       for (const ext of ["", "-wal", "-shm"]) rmSync(join(dir, `bare.db${ext}`), { force: true });
     }
     const bareS = median(bares);
@@ -290,7 +304,7 @@ async function run(size: number): Promise<void> {
     if (importOnly) {
       const mid = median(imports);
       console.log(
-        `${size.toLocaleString("en")} items: import ${Math.round(r.committed / mid).toLocaleString("en")} items/s (${mid.toFixed(2)} s, ${r.merged} merged); bare bun:sqlite insert loop ${bareRate.toLocaleString("en")} items/s (${bareS.toFixed(2)} s): import takes ${(mid / bareS).toFixed(2)}× as long (target ≤ 1.2×)${repeat > 1 ? `, medians of ${repeat}` : ""}`,
+        `${size.toLocaleString("en")} items: import ${Math.round(r.committed / mid).toLocaleString("en")} items/s (${mid.toFixed(2)} s, ${r.merged} merged); bare bun:sqlite insert loop ${bareRate.toLocaleString("en")} items/s (${bareS.toFixed(2)} s): import takes ${(mid / bareS).toFixed(2)}× as long (target ≤ 1.2×); CPU ${median(importCpu).toFixed(2)} s vs ${median(bareCpu).toFixed(2)} s: ${(median(importCpu) / median(bareCpu)).toFixed(2)}×${repeat > 1 ? `; medians of ${repeat}` : ""}`,
       );
       db.close();
       return;
@@ -357,7 +371,7 @@ async function run(size: number): Promise<void> {
     console.log(
       [
         `${size.toLocaleString("en")} items:`,
-        `import ${rate.toLocaleString("en")} items/s (${importS.toFixed(1)} s, ${r.merged} merged); bare bun:sqlite insert loop ${bareRate.toLocaleString("en")} items/s (${bareS.toFixed(1)} s): import takes ${(importS / bareS).toFixed(2)}× as long (target ≤ 1.2×)`,
+        `import ${rate.toLocaleString("en")} items/s (${importS.toFixed(1)} s, ${r.merged} merged); bare bun:sqlite insert loop ${bareRate.toLocaleString("en")} items/s (${bareS.toFixed(1)} s): import takes ${(importS / bareS).toFixed(2)}× as long (target ≤ 1.2×; CPU time ${(importCpu[0]! / bareCpu[0]!).toFixed(2)}×)`,
         `search p50 ${median(p50s).toFixed(2)} ms, p95 ${median(p95s).toFixed(2)} ms (${empty}/200 queries without results)`,
         `bounded re-tier 30 days on: first call ${retierMs[0]!.toFixed(1)} ms, median of 10 ${median(retierMs).toFixed(2)} ms (${retierMoved} moved in 10 calls)`,
         `maintain ${median(idle)} ms (nothing to move), ${later.ms} ms 30 days later (${movedLater} in or out of hot, ${cooledLater} turned cold), ${year.ms} ms a year later (${movedYear} in or out of hot, ${cooledYear} turned cold)`,

@@ -7,7 +7,8 @@
  *
  * Each group of commands is run RUNS times (after 2 warm-up runs) in round-robin with bare Bun (`bun -e 0`),
  * so drift on the machine hits every command alike; each row prints the median, the p90, and the median's
- * delta over bare Bun (measured in the same group) and ratio to it, and whether the delta is within its target:
+ * delta over bare Bun (measured in the same group) and ratio to it, and whether the delta is within its target
+ * (in the fresh home, `--version` and `status` also through the bin/pai launcher):
  *
  *   - `pai --version`, `pai --help`: bare Bun + 15 ms;
  *   - `status`, `telos list` in a fresh home (`pai init`): + 40 ms;
@@ -25,9 +26,11 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BUN, MAIN, QUERY, cachedHome, must, pai, paiEnv, quantile, roundRobin, type TimedCase } from "./lib/homes.ts";
+import { BUN, MAIN, QUERY, ROOT, cachedHome, must, pai, paiEnv, quantile, roundRobin, type TimedCase } from "./lib/homes.ts";
 
 const WARMUP = 2;
+/** The installed launcher, beside `bun src/cli/main.ts` in the fresh home. */
+const LAUNCHER = join(ROOT, "bin/pai");
 const args = process.argv.slice(2);
 const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const RUNS = Math.max(5, Number(opt("--runs")) || 15);
@@ -59,9 +62,9 @@ const short = (n: number) => (n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1
 const oneShot = (size: number) => (size >= 1_000_000 ? 100 : 60);
 
 /** Times `cmds` (label, argv, env extra, target) in `home` with bare Bun in the same round-robin. */
-function group(name: string, tag: string, home: string, cmds: { label: string; argv: string[]; extra?: NodeJS.ProcessEnv; target: number }[]): Row[] {
+function group(name: string, tag: string, home: string, cmds: { label: string; argv: string[]; extra?: NodeJS.ProcessEnv; target: number; launcher?: boolean }[]): Row[] {
   const bareCase: TimedCase = { label: "bun -e 0 (bare Bun)", cmd: BUN, argv: ["-e", "0"], env: paiEnv(home) };
-  const cases: TimedCase[] = [bareCase, ...cmds.map((c) => ({ label: c.label, cmd: BUN, argv: [MAIN, ...c.argv], env: paiEnv(home, c.extra) }))];
+  const cases: TimedCase[] = [bareCase, ...cmds.map((c) => (c.launcher ? { label: c.label, cmd: LAUNCHER, argv: c.argv, env: paiEnv(home, c.extra) } : { label: c.label, cmd: BUN, argv: [MAIN, ...c.argv], env: paiEnv(home, c.extra) }))];
   const { times, errors } = roundRobin(cases, RUNS, WARMUP);
   const stat = (label: string) => {
     const t = [...times.get(label)!].sort((a, b) => a - b);
@@ -109,6 +112,8 @@ try {
       { label: "pai --help", argv: ["--help"], target: 15 },
       { label: "pai status", argv: ["status"], target: 40 },
       { label: "pai telos list", argv: ["telos", "list"], target: 40 },
+      { label: "bin/pai --version", argv: ["--version"], target: 15, launcher: true },
+      { label: "bin/pai status", argv: ["status"], target: 40, launcher: true },
     ]),
   );
   for (const size of SIZES) {
