@@ -178,7 +178,7 @@ describe("pai doctor", () => {
     expect(quick.code).toBe(0);
     const qr = JSON.parse(quick.stdout) as DoctorReport;
     expect(qr.integrity).toBe("quick_check");
-    expect(check(qr, "database")).toMatchObject({ status: "ok", detail: expect.stringContaining("integrity ok (quick check)") });
+    expect(check(qr, "database")).toMatchObject({ status: "ok", detail: expect.stringContaining("integrity ok (quick check of the") });
 
     const full = pai(["doctor", "--full", "--json"], { home });
     expect(full.code).toBe(1);
