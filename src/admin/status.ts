@@ -56,7 +56,9 @@ export async function configSummary(file: string): Promise<ConfigSummary> {
     const model = config.models.answer.model ?? (b === "anthropic" ? config.anthropic.model : config.ollama.model);
     return { name: config.user.name, backend: { name: b, model }, problem: null };
   } catch (err) {
-    return { name: "", backend: { name: "unknown", model: "unknown" }, problem: (err as Error).message };
+    // The problem and its fix, so the screen can name both while it shows the rest.
+    const hint = (err as { hint?: string }).hint;
+    return { name: "", backend: { name: "unknown", model: "unknown" }, problem: `${(err as Error).message} — ${hint ?? `fix ${file}, then 'pai doctor' checks it`}` };
   }
 }
 

@@ -160,4 +160,20 @@ describe("pai status (CLI)", () => {
     expect(s.problems.database).toContain("not a SQLite database");
     expect(readFileSync(db, "utf8")).toBe("garbage garbage garbage garbage");
   });
+
+  it("a broken config: status still shows what it can and names the problem with its fix", () => {
+    const home = initHome(tmpDir());
+    const file = paths(home).config;
+    for (const text of ['{"user": {"name": ', '{"user": {"name": 5}}']) {
+      writeFileSync(file, text);
+      const r = pai(["status"], { home });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^Stored\s+0 Telos items, 0 memories/m);
+      expect(r.stdout).toMatch(/^Home\s+/m);
+      const problems = r.stdout.split("\n").find((l) => l.startsWith("Problems"));
+      expect(problems).toContain(`config: ${file}`);
+      expect(problems).toMatch(/ — .*(by hand|pai init)/);
+      expect(readFileSync(file, "utf8")).toBe(text);
+    }
+  });
 });
