@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
-import { itemJson, openMemory } from "../../../memory/index.ts";
+import { itemJson, memoryCounts, openMemory } from "../../../memory/index.ts";
 import { examples, note, print, printJson, style, withJson } from "../../output.ts";
 import { collect, itemTable, parseKinds, parseLimit, parseTier, parseVisibilities } from "./shared.ts";
 
@@ -33,7 +33,10 @@ export function register(group: Command): void {
       if (!items.length) return print(style.dim("no memories"));
       print(itemTable(items));
       // Said apart from the data (standard error), so a pipe gets only the rows.
-      const total = items.length < limit ? items.length : store.count(filter);
+      // Without a filter the kept counts answer at once (memoryCounts, as status and stats count); with one, a count.
+      const plain = !filter.tier && !filter.kinds && !filter.visibilities && !filter.pinned;
+      const kept = plain ? memoryCounts(db) : undefined;
+      const total = items.length < limit ? items.length : kept ? kept.current + (filter.includeSuperseded ? kept.superseded : 0) : store.count(filter);
       if (total > items.length) note(style.dim(`showing ${items.length} of ${total} — --limit ${total} shows them all`));
     });
   });
