@@ -5,8 +5,8 @@ import { examples, print, printData, style, withJson } from "../output.ts";
 export function register(program: Command): void {
   const cmd = program
     .command("doctor")
-    .description("check the runtime, PAI_HOME, config, database, Telos, the install's git state and the model backends");
-  cmd.option("--full", "check the database with SQLite's full integrity_check (also compares every index with its table; slower) instead of quick_check");
+    .description("check the runtime, PAI_HOME, config, database, Telos, daemon, installed packs and the programs they run, the install's git state, the model backends and the models pulled");
+  cmd.option("--full", "check the whole database with SQLite's integrity_check (also the full-text index, embedding bits, counters, page accounting, and every index against its table; slower) instead of the quick check of the tables holding your data");
   withJson(cmd);
   examples(cmd, ["pai doctor", "pai doctor --full", "pai doctor --json", "PAI_HOME=~/work-profile pai doctor"]);
   cmd.addHelpText("after", "\nEach line is ok, warn or fail, with the fix under it. Exit 1 when any check fails, 0 otherwise.\n");
