@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { COMMANDS } from "../../src/cli/catalog.ts";
 import { snakeCase, snakeKeys, verbatim } from "../../src/cli/output.ts";
 import { initHome, pai, type RunResult } from "../helpers/cli.ts";
+import { useTelosExamples } from "../helpers/telos-examples.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 const SNAKE = /^[a-z0-9]+(_[a-z0-9]+)*$/;
@@ -52,7 +53,7 @@ describe("snakeKeys", () => {
 describe("the CLI surface", () => {
   // About forty runs of the CLI one after the other: a busy machine needs more than the default 30 s.
   it("a representative command of every group prints JSON with snake_case keys", { timeout: 120_000 }, () => {
-    const home = initHome(tmpDir());
+    const home = useTelosExamples(initHome(tmpDir())); // items for telos show G1
     const fakeHome = tmpDir();
     const env = { OLLAMA_HOST: "http://127.0.0.1:1", ANTHROPIC_API_KEY: undefined, HOME: fakeHome };
     const run = (args: string[]) => pai(args, { home, env, cwd: home });

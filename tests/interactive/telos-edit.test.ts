@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { paths } from "../../src/kernel/paths.ts";
 import { initHome, PAI_BIN } from "../helpers/cli.ts";
+import { useTelosExamples } from "../helpers/telos-examples.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { plain, runPty } from "./pty.ts";
 
@@ -26,7 +27,7 @@ function editor(dir: string): string {
 describe("pai telos edit on a terminal", () => {
   it("the editor gets the terminal; the file is checked afterwards", async () => {
     const dir = tmpDir();
-    const home = initHome(dir);
+    const home = useTelosExamples(initHome(dir)); // M1, the mission the new goal supports
     const ed = editor(tmpDir());
     const t = runPty(`exec ${PAI_BIN} telos edit goals`, { PAI_HOME: home, EDITOR: `${ed} -w`, VISUAL: "" });
     await t.waitFor("line to add: ");

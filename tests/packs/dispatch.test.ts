@@ -3,6 +3,7 @@ import { matchRequest } from "../../src/packs/index.ts";
 import { paiAsync, pai } from "../helpers/cli.ts";
 import { startFakeOllama, type FakeServer } from "../helpers/fake-ollama.ts";
 import { dispatchIn, home, install, makePack, runs } from "./helpers.ts";
+import { useTelosExamples } from "../helpers/telos-examples.ts";
 
 let fake: FakeServer | undefined;
 const savedHost = process.env.OLLAMA_HOST;
@@ -96,6 +97,7 @@ describe("dispatch: code → cli → prompt → skill", () => {
 
   it("a prompt command sends the rendered pattern with the user's context to the model", async () => {
     const p = home();
+    useTelosExamples(p.home); // the goals the context must carry
     await install(p, tiersPack());
     const f = await model(() => "An explanation.");
     const r = await dispatchIn("deploy my blog", { paths: p });

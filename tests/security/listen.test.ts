@@ -181,7 +181,10 @@ describe("the source", () => {
       if (/createServer\(|\.listen\(|Bun\.serve\(|node:net|node:dgram|createSocket\(/.test(text)) servers.push(f.slice(ROOT.length + 1));
     }
     // The daemon's read-only socket (server) and its client: a path under user/run/, never a port.
-    expect(servers).toEqual(["src/automation/daemon/resident.ts", "src/automation/daemon/webhook.ts", "src/cli/resident.ts"]);
+    // The dashboard (pai serve): loopback only, checked below and in tests/web/serve-security.test.ts.
+    expect(servers.sort()).toEqual(["src/automation/daemon/resident.ts", "src/automation/daemon/webhook.ts", "src/cli/resident.ts", "src/web/server.ts"]);
+    const dashboard = readFileSync(join(ROOT, "src/web/server.ts"), "utf8");
+    expect(dashboard.match(/Bun\.serve\(\{ hostname: "[^"]+"/g)).toEqual(['Bun.serve({ hostname: "127.0.0.1"', 'Bun.serve({ hostname: "::1"']);
     const resident = readFileSync(join(ROOT, "src/automation/daemon/resident.ts"), "utf8");
     expect(resident.match(/\.listen\([^)]*\)/g)).toEqual([".listen(file, ()"]);
     const webhook = readFileSync(join(ROOT, "src/automation/daemon/webhook.ts"), "utf8");
