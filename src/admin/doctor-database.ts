@@ -6,6 +6,7 @@
  * check runs on a private copy in a temporary folder, as even a read-only connection creates -wal and -shm
  * files beside a WAL database. No migration ever runs.
  */
+import { installDir } from "../kernel/paths.ts";
 import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,7 +27,8 @@ const errText = (err: unknown) => (err instanceof PaiError ? err.message : err i
 async function inWorker(file: string, mode: IntegrityMode, immutable: boolean, part?: Part): Promise<IntegrityResult> {
   let worker: Worker;
   try {
-    worker = new Worker(new URL("./doctor-worker.ts", import.meta.url).href);
+    // From the install, not from this module's place: the build (dist/pai/) runs this code too.
+    worker = new Worker(join(installDir, "src", "admin", "doctor-worker.ts"));
   } catch {
     return integrityOfFile(file, mode, immutable, part);
   }
