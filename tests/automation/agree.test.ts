@@ -1,11 +1,12 @@
 /** The daemon, jobs and packs agree: what a job needs is checked, named and shown, and a running daemon follows pack changes. */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { initHome, pai, paiAsync } from "../helpers/cli.ts";
 import { startFakeOllama } from "../helpers/fake-ollama.ts";
 import { tmpDir } from "../helpers/tmp.ts";
+import { makePack } from "../packs/helpers.ts";
 import { waitFor } from "./helpers.ts";
 
 const started: string[] = [];
@@ -121,18 +122,13 @@ describe("jobs and the packs they run", () => {
   it("a running daemon picks up pack installs and uninstalls without a restart", { timeout: 60_000 }, async () => {
     const home = initHome(tmpDir());
     const watched = tmpDir("pai-hook-");
-    const dir = join(home, "hooky");
-    mkdirSync(dir);
-    writeFileSync(
-      join(dir, "pack.json"),
-      JSON.stringify({
-        name: "hooky",
-        version: "1.0.0",
-        description: "reacts to events",
-        commands: { echo: { description: "echoes", tier: "cli", exec: "echo", args: ["hooked"], permissions: { exec: ["echo"] } } },
-        hooks: [{ event: "file.changed", command: "echo", paths: [watched] }],
-      }),
-    );
+    const dir = makePack({
+      name: "hooky",
+      version: "1.0.0",
+      description: "reacts to events",
+      commands: { echo: { description: "echoes", tier: "cli", exec: "echo", args: ["hooked"], permissions: { exec: ["echo"] } } },
+      hooks: [{ event: "file.changed", command: "echo", paths: [watched] }],
+    });
     expect(pai(["daemon", "start"], { home }).code).toBe(0);
     started.push(home);
     const log = () => readFileSync(join(home, "user", "logs", "daemon.log"), "utf8");
