@@ -21,11 +21,13 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   if (args.length === 0 || (args.length === 1 && HELP.has(args[0]!))) {
-    const [{ topLevelHelp }, { terminal }] = await Promise.all([import("./help.ts"), import("./resident.ts")]);
-    // Bare `pai` prints the help on stderr, as commander does for a program run without its command. The width
-    // is the terminal's, read from its stream only when it is one (building a stream costs more than the rest).
+    const [{ topLevelHelp }, { terminal, terminalWidth }] = await Promise.all([import("./help.ts"), import("./resident.ts")]);
+    // Bare `pai` prints the help on stderr, as commander does for a program run without its command. The width is
+    // what commander gets from output.ts (terminalColumns, stderrColumns), read from the stream only when it is a
+    // terminal (building a stream costs more than the rest).
     const stream = args.length === 0 ? "stderr" : "stdout";
-    const width = (await terminal(stream === "stdout" ? 1 : 2)) ? process[stream].columns || 80 : 80;
+    let width = 80;
+    if (await terminal(stream === "stdout" ? 1 : 2)) width = stream === "stdout" ? terminalWidth(process.env.COLUMNS, process.stdout.columns) : process.stderr.columns || 80;
     const text = topLevelHelp(width).slice(0, -1);
     if (stream === "stdout") console.log(text);
     else console.error(text);

@@ -11,6 +11,7 @@ import { fstatSync, statSync, writeSync } from "node:fs";
 import type { Command } from "commander";
 import { environmentErrorOf } from "../kernel/errors.ts";
 import { safeJson, safeText } from "../kernel/terminal.ts";
+import { terminalWidth } from "./resident.ts";
 import { hangingWrap, layoutTable, type TableOptions } from "./layout.ts";
 
 export type { ColumnHint, TableOptions } from "./layout.ts";
@@ -55,9 +56,7 @@ export function stderrIsTTY(): boolean {
  */
 export function terminalColumns(): number {
   if (!stdoutIsTTY()) return 0;
-  const env = Number(outputEnv("COLUMNS"));
-  if (Number.isInteger(env) && env > 0) return env;
-  return (context ? context.columns : process.stdout.columns) || 80;
+  return terminalWidth(outputEnv("COLUMNS"), context ? context.columns : process.stdout.columns);
 }
 
 /** The width of the terminal standard error is, or 0 when it is not one (or under an output context). */

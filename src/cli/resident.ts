@@ -207,6 +207,15 @@ async function codeMark(root: string): Promise<string> {
  * Whether a file descriptor is a terminal: a character device other than /dev/null (output.ts has the same check,
  * synchronous, for a command running in its own process).
  */
+/**
+ * The width output is laid out to on a terminal: COLUMNS when set to a width, else the terminal's own, else 80
+ * (output.ts's terminalColumns and the top-level help both use it, so they never disagree).
+ */
+export function terminalWidth(envColumns: string | undefined, own: number | undefined): number {
+  const env = Number(envColumns);
+  return Number.isInteger(env) && env > 0 ? env : own || 80;
+}
+
 export async function terminal(fd: 1 | 2): Promise<boolean> {
   try {
     if (typeof Bun === "undefined") return (await import("node:tty")).isatty(fd);

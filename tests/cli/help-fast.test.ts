@@ -40,6 +40,13 @@ describe("pai --help and --version without the parser", () => {
     expect(pai(["--version", "--help"]).code).toBe(0);
   });
 
+  it("on a terminal, the width is the one commander gets: COLUMNS when set, else the terminal's", () => {
+    for (const [cols, width] of [["", 100], ["60", 60]] as const) {
+      const r = spawnSync("script", ["-qc", `stty cols 100; COLUMNS=${cols} '${ROOT}/bin/pai' --help`, "/dev/null"], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+      expect(r.stdout.replace(/\r\n/g, "\n"), `COLUMNS=${cols}`).toBe(commanderHelp(width));
+    }
+  });
+
   it("a reader that stops early is not an error", () => {
     const r = spawnSync("sh", ["-c", `'${ROOT}/bin/pai' --help | head -1`], { encoding: "utf8" });
     expect(r.status).toBe(0);
