@@ -8,7 +8,7 @@ import type { Database } from "../../kernel/storage/index.ts";
 import type { Paths } from "../../kernel/paths.ts";
 import type { Secrets } from "../../kernel/secrets.ts";
 import type { MemoryKind } from "../../memory/index.ts";
-import type { Action, Job } from "./schema.ts";
+import { deliveredBy, type Action, type Job } from "./schema.ts";
 
 export interface ActionResult {
   output: string;
@@ -64,11 +64,9 @@ export async function runAction(job: Job, action: Action, vars: Record<string, s
         vars,
       }, ctx);
     case "notify": {
-      const pack = action.via;
-      const command = action.command ?? (pack === "voice" ? "say" : "send");
       const message = render(action.message, vars);
       const title = action.title === undefined ? undefined : render(action.title, vars);
-      return runPack(job, { pack, command }, { args: [], text: message, vars: { ...vars, ...(title ? { title } : {}), message } }, ctx);
+      return runPack(job, deliveredBy(action), { args: [], text: message, vars: { ...vars, ...(title ? { title } : {}), message } }, ctx);
     }
     case "ask": {
       const { ask } = await import("../../conversation/ask.ts");
@@ -88,9 +86,8 @@ export async function runAction(job: Job, action: Action, vars: Record<string, s
       });
       if (!action.then) return { output: r.answer };
       // Delivered: the 07:00 brief reaches the user, through the pack that notifies (or speaks).
-      const via = action.then.via;
       const title = action.then.title === undefined ? undefined : render(action.then.title, vars);
-      const sent = await runPack(job, { pack: via, command: action.then.command ?? (via === "voice" ? "say" : "send") }, {
+      const sent = await runPack(job, deliveredBy(action.then), {
         args: [],
         text: r.answer,
         vars: { ...vars, answer: r.answer, message: r.answer, ...(title ? { title } : {}) },

@@ -8,6 +8,7 @@ import type { Database } from "../../kernel/storage/index.ts";
 import { appendAudit } from "../audit/index.ts";
 import { render } from "./actions.ts";
 import { actionHash, executeFiring, type FireContext, type FireOutcome } from "./fire.ts";
+import { deliveredBy } from "./schema.ts";
 import { getJob } from "./store.ts";
 
 export interface Approval {
@@ -71,11 +72,13 @@ export function renderedAction(a: Approval): { label: string; value: string }[] 
       if (Array.isArray(act.args) && act.args.length) out.push({ label: "arguments", value: act.args.map((x) => JSON.stringify(text(x))).join(" ") });
       if (act.text !== undefined) out.push({ label: "input", value: text(act.text) });
       break;
-    case "notify":
-      out.push({ label: "sends", value: `through the ${String(act.via ?? "notify")} pack (${String(act.command ?? (act.via === "voice" ? "say" : "send"))})` });
+    case "notify": {
+      const by = deliveredBy({ via: String(act.via ?? "notify"), command: act.command === undefined ? undefined : String(act.command) });
+      out.push({ label: "sends", value: `through the ${by.pack} pack (${by.command})` });
       if (act.title !== undefined) out.push({ label: "title", value: text(act.title) });
       out.push({ label: "message", value: text(act.message) });
       break;
+    }
     case "ask": {
       out.push({ label: "asks", value: [act.backend, act.model].filter(Boolean).join(" / ") || "the default answer model" });
       out.push({ label: "prompt", value: text(act.prompt) });

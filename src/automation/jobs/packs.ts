@@ -4,7 +4,7 @@
  * marks a job whose pack is gone as broken, and `pack uninstall` names the jobs it breaks.
  */
 import type { Paths } from "../../kernel/paths.ts";
-import type { Action, Job } from "./schema.ts";
+import { deliveredBy, type Action, type Job } from "./schema.ts";
 
 /** The pack commands an action runs. */
 export function packCommandsOf(action: Action): { pack: string; command: string }[] {
@@ -12,9 +12,9 @@ export function packCommandsOf(action: Action): { pack: string; command: string 
     case "pack":
       return [{ pack: action.pack, command: action.command }];
     case "notify":
-      return [{ pack: action.via, command: action.command ?? (action.via === "voice" ? "say" : "send") }];
+      return [deliveredBy(action)];
     case "ask":
-      return action.then ? [{ pack: action.then.via, command: action.then.command ?? (action.then.via === "voice" ? "say" : "send") }] : [];
+      return action.then ? [deliveredBy(action.then)] : [];
     default:
       return [];
   }

@@ -120,6 +120,11 @@ export const actionSchema = z.discriminatedUnion("type", [
 ]);
 
 export const ACTION_TYPES = ["pack", "ask", "notify", "remember"] as const;
+
+/** The pack command that delivers a message (a notify action, an ask's `then`): the pack's send, or voice's say. */
+export function deliveredBy(d: { via: string; command?: string }): { pack: string; command: string } {
+  return { pack: d.via, command: d.command ?? (d.via === "voice" ? "say" : "send") };
+}
 export type ActionType = (typeof ACTION_TYPES)[number];
 
 export const policySchema = z
