@@ -38,9 +38,7 @@ export class Gate {
    * `renew`: after each exchange a new one-time token is made and handed to it (the daemon's dashboard, which
    * `pai serve` gives out one sign-in at a time); without it, the token of the start is the only one.
    */
-  constructor(private readonly renew?: (token: string) => void) {
-    renew?.(this.token!);
-  }
+  constructor(private readonly renew?: (token: string) => void) {}
   private readonly sessions = new Map<string, Session>();
   /** host:port values a request may name (set once the server knows its port). */
   private hosts = new Set<string>();

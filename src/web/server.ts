@@ -53,7 +53,8 @@ export interface ServeOptions {
 /** Starts the dashboard on `home` (kept open by the caller while it runs). */
 export function startDashboard(home: Home, secrets: Secrets, opts: ServeOptions = {}): Dashboard {
   let port = 0;
-  const gate = new Gate(opts.renewKey && ((token) => port && opts.renewKey!(`http://127.0.0.1:${port}/#token=${token}`)));
+  const address = (token: string) => `http://127.0.0.1:${port}/#token=${token}`;
+  const gate = new Gate(opts.renewKey && ((token) => opts.renewKey!(address(token))));
   const handle: Handler = async (ctx) => {
     const { req, url } = ctx;
     for (const [method, pattern, handler] of ROUTES) {
@@ -113,9 +114,9 @@ export function startDashboard(home: Home, secrets: Secrets, opts: ServeOptions 
       timeline(home.db);
     } catch {}
   }, 0);
-  opts.renewKey?.(`http://127.0.0.1:${port}/#token=${gate.startToken()}`);
+  opts.renewKey?.(address(gate.startToken()));
   return {
-    url: `http://127.0.0.1:${port}/#token=${gate.startToken()}`,
+    url: address(gate.startToken()),
     port,
     async stop() {
       await Promise.all([v4.stop(true), v6?.stop(true)]);
