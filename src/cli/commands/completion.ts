@@ -35,10 +35,10 @@ async function printWords(kind: string): Promise<void> {
       const { loadJobs } = await import("../../automation/jobs/store.ts");
       words.push(...loadJobs(p).jobs.map((j) => j.name));
     } else {
-      const { listInstalled } = await import("../../packs/store.ts");
-      for (const pack of listInstalled(p)) {
-        if (kind === "packs") words.push(pack.name);
-        else for (const c of Object.keys(pack.manifest?.commands ?? {})) words.push(`${pack.name}:${c}`);
+      const { installedCommands } = await import("../../automation/jobs/packs.ts");
+      for (const [pack, commands] of await installedCommands(p)) {
+        if (kind === "packs") words.push(pack);
+        else for (const c of commands) words.push(`${pack}:${c}`);
       }
     }
   } catch {
