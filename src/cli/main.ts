@@ -40,7 +40,8 @@ export async function run(args: string[]): Promise<number> {
 /**
  * Run as the build (dist/NAME/main.js; scripts/build.ts sets PAI_BUILD and PAI_BUILD_SOURCES, the files under src/
  * it was made from), the source's entry when package.json or one of those files is newer than the build: two
- * folders up is the install, as it is from src/cli/. A file added since is used only through one that changed.
+ * folders up is the install, as it is from src/cli/. A file added since is used only through one that changed; a
+ * file removed since reads as newer (Bun gives a missing file the largest time), so the source runs then too.
  */
 async function entry(): Promise<(args: string[]) => Promise<number>> {
   if (process.env.PAI_BUILD !== "bundle") return run;
