@@ -85,7 +85,6 @@ interface Internal extends SyncthingNode {
   guiPort: number;
   child?: ChildProcess;
   out: string;
-  folders: Map<string, unknown>;
 }
 
 function configXml(version: string, me: Internal, peers: Internal[]): string {
@@ -153,7 +152,6 @@ export async function startSyncthings(dir: string, n: number, opts: { untrusted?
       listenPort: await freePort(),
       untrusted: !!opts.untrusted?.includes(i),
       out: "",
-      folders: new Map(),
       async api<T>(method: string, path: string, body?: unknown): Promise<T> {
         const res = await fetch(`${node.apiUrl}${path}`, {
           method,
@@ -224,13 +222,13 @@ export async function startSyncthings(dir: string, n: number, opts: { untrusted?
       const members = Object.keys(share.paths).map(Number);
       // Untrusted nodes first: each trusting node then announces the folder (with its password token) to a peer
       // that already has it.
-      const order = [...members].sort((x, y) => Number(nodes[y].untrusted) - Number(nodes[x].untrusted));
+      const order = [...members].sort((x, y) => Number(nodes[y]!.untrusted) - Number(nodes[x]!.untrusted));
       for (const i of order) {
-        const node = nodes[i];
-        const path = share.paths[i];
+        const node = nodes[i]!;
+        const path = share.paths[i]!;
         mkdirSync(path, { recursive: true });
         const devices = members.map((j) => {
-          const peer = nodes[j];
+          const peer = nodes[j]!;
           const password = j !== i && peer.untrusted && !node.untrusted ? share.encryptionPassword : undefined;
           if (j !== i && peer.untrusted && !node.untrusted && !password) throw new Error(`sharing ${folderId} with the untrusted ${peer.name} needs an encryptionPassword`);
           return { deviceID: peer.deviceId, introducedBy: "", encryptionPassword: password ?? "" };
@@ -250,7 +248,6 @@ export async function startSyncthings(dir: string, n: number, opts: { untrusted?
           ...(node.untrusted ? { minDiskFree: { value: 0, unit: "%" } } : {}),
         };
         await node.api("POST", "/rest/config/folders", folder);
-        node.folders.set(folderId, folder);
       }
     },
     async waitForConnections(timeoutMs = 30_000) {
@@ -270,17 +267,22 @@ export async function startSyncthings(dir: string, n: number, opts: { untrusted?
     async waitForConvergence(folderId, wait = {}) {
       const start = Date.now();
       const timeoutMs = wait.timeoutMs ?? 45_000;
-      const members = () => running().filter((node) => node.folders.has(folderId));
+      // The running nodes that have the folder (set up here or through the REST API by the code under test).
+      const members = async () => {
+        const up = running();
+        const has = await Promise.all(up.map((node) => node.api("GET", `/rest/config/folders/${encodeURIComponent(folderId)}`).then(() => true, () => false)));
+        return up.filter((_, i) => has[i]);
+      };
       let lastState = "";
       let good = 0;
       let rescanned = false;
       for (;;) {
         if (!rescanned) {
           // A scan now rather than on the watcher's delay; each answers once its scan is done.
-          await Promise.all(members().map((node) => node.api("POST", `/rest/db/scan?folder=${encodeURIComponent(folderId)}`).catch(() => undefined)));
+          await Promise.all((await members()).map((node) => node.api("POST", `/rest/db/scan?folder=${encodeURIComponent(folderId)}`).catch(() => undefined)));
           rescanned = true;
         }
-        const live = members();
+        const live = await members();
         const states: string[] = [];
         let ok = wait.until ? wait.until() : true;
         for (const node of live) {
@@ -309,10 +311,11 @@ export async function startSyncthings(dir: string, n: number, opts: { untrusted?
       }
     },
     async stopNode(i) {
-      await halt(nodes[i]);
+      await halt(nodes[i]!);
     },
     async startNode(i) {
-      if (!nodes[i].running()) await launch(nodes[i]);
+      const node = nodes[i]!;
+      if (!node.running()) await launch(node);
     },
     async stop() {
       await Promise.all(nodes.map(halt));
