@@ -30,7 +30,7 @@ describe.skipIf(!available)(`Syncthing on loopback (${syncthingVersion()})`, { t
   it("a file written on one node appears on the other within 30 s; discovery, relays and NAT are off", async () => {
     const dir = tmpDir("pai-st-");
     cluster = await startSyncthings(dir, 2);
-    const [a, b] = cluster.nodes;
+    const a = cluster.nodes[0]!;
     const opts = await a.api<{ globalAnnounceEnabled: boolean; localAnnounceEnabled: boolean; relaysEnabled: boolean; natEnabled: boolean; urAccepted: number; crashReportingEnabled: boolean; autoUpgradeIntervalH: number; listenAddresses: string[] }>("GET", "/rest/config/options");
     expect(opts).toMatchObject({ globalAnnounceEnabled: false, localAnnounceEnabled: false, relaysEnabled: false, natEnabled: false, urAccepted: -1, crashReportingEnabled: false, autoUpgradeIntervalH: 0 });
     expect(opts.listenAddresses).toEqual([`tcp://127.0.0.1:${a.listenPort}`]);
@@ -63,7 +63,7 @@ describe.skipIf(!available)(`Syncthing on loopback (${syncthingVersion()})`, { t
     console.log(`syncthing: A → untrusted node ${toRelay} ms; untrusted node → B ${Date.now() - t0} ms`);
     expect(readFileSync(join(dir, "b", "note.txt"), "utf8")).toBe(`${secret}\n`);
     // Neither the text nor the file's name is on the untrusted node's disk: not in its folder, not in its database.
-    for (const root of [join(dir, "u"), cluster.nodes[2].home]) {
+    for (const root of [join(dir, "u"), cluster.nodes[2]!.home]) {
       for (const f of filesUnder(root)) {
         expect(f.bytes.includes(Buffer.from(secret)), f.path).toBe(false);
         expect(f.bytes.includes(Buffer.from("note.txt")), f.path).toBe(false);
