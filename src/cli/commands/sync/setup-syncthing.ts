@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import { UsageError, UserError } from "../../../kernel/errors.ts";
 import { examples, print, printData, style, withJson } from "../../output.ts";
 
-const collect = (value: string, prev: string[]) => [...prev, value];
+const collect = (value: string, prev: string[] = []) => [...prev, value];
 
 interface Opts {
   apply?: boolean;
@@ -13,8 +13,8 @@ interface Opts {
   apiKey?: string;
   folder?: string;
   folderId?: string;
-  shareWith: string[];
-  untrusted: string[];
+  shareWith?: string[];
+  untrusted?: string[];
   json?: boolean;
 }
 
@@ -27,8 +27,8 @@ export function registerSetupSyncthing(group: Command): void {
     .option("--api-key <key>", "Syncthing's API key (default: from its config.xml)")
     .option("--folder <dir>", "the sync folder (default: the one 'pai sync init' set for this device)")
     .option("--folder-id <id>", "Syncthing's id for the folder, the same on every device", "pai-sync")
-    .option("--share-with <device-id>", "share the folder with this Syncthing device (repeatable)", collect, [])
-    .option("--untrusted <device-id>", "share it with this device encrypted: it holds ciphertext only (repeatable; password from PAI_SYNCTHING_PASSWORD)", collect, []);
+    .option("--share-with <device-id>", "share the folder with this Syncthing device (repeatable)", collect)
+    .option("--untrusted <device-id>", "share it with this device encrypted: it holds ciphertext only (repeatable; password from PAI_SYNCTHING_PASSWORD)", collect);
   withJson(cmd);
   examples(cmd, [
     "pai sync setup-syncthing                          the folder's settings and the steps, nothing changed",
@@ -43,7 +43,7 @@ export function registerSetupSyncthing(group: Command): void {
     const plan = syncthingFolderPlan({
       path: folder,
       folderId: opts.folderId,
-      shareWith: [...opts.shareWith.map((deviceId) => ({ deviceId, untrusted: false })), ...opts.untrusted.map((deviceId) => ({ deviceId, untrusted: true }))],
+      shareWith: [...(opts.shareWith ?? []).map((deviceId) => ({ deviceId, untrusted: false })), ...(opts.untrusted ?? []).map((deviceId) => ({ deviceId, untrusted: true }))],
     });
     const password = process.env.PAI_SYNCTHING_PASSWORD || undefined;
     if (plan.shareWith.some((s) => s.untrusted) && !password) {
