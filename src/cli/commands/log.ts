@@ -1,29 +1,19 @@
 import type { Command } from "commander";
 import { withHome } from "../../app/home.ts";
 import { UsageError, UserError } from "../../kernel/errors.ts";
+import { formatWhen, inZone, parseWhen, userZone } from "../../kernel/when.ts";
 import { getCall, listCalls, type CallRecord } from "../../models/calllog.ts";
 import { getTexts, KEEP_TEXTS, type CallTexts } from "../../models/calltexts.ts";
 import type { Cap } from "../../models/limits.ts";
-import { COST_GROUPS, costReport, dayStart, monthStart, usd, type CostGroup, type CostRow } from "../../models/usage.ts";
+import { COST_GROUPS, costReport, monthStart, usd, type CostGroup, type CostRow } from "../../models/usage.ts";
 import { examples, note, print, printData, style, table, verbatim, withJson } from "../output.ts";
 
 const n = (x: number) => x.toLocaleString("en-US");
 
 
-/** --since: today, month, 7d (today and the 6 days before), a date (local midnight) or a time. */
+/** --since: month (the first of this month, the default), or any date parseWhen reads (today, 7d, 2026-12-01, monday…). */
 export function parseSince(text: string, now: Date = new Date()): Date {
-  const t = text.trim().toLowerCase();
-  if (t === "today") return dayStart(now);
-  if (t === "month") return monthStart(now);
-  const days = /^(\d{1,4})d$/.exec(t);
-  if (days && Number(days[1]) >= 1) {
-    const d = dayStart(now);
-    return new Date(d.getFullYear(), d.getMonth(), d.getDate() - (Number(days[1]) - 1));
-  }
-  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t);
-  const at = date ? new Date(Number(date[1]), Number(date[2]) - 1, Number(date[3])) : new Date(text);
-  if (Number.isNaN(at.getTime())) throw new UsageError(`invalid --since '${text}'`, { hint: "give today, month, 7d (the last 7 days), a date such as 2026-12-01, or a time" });
-  return at;
+  return text.trim().toLowerCase() === "month" ? monthStart(now) : parseWhen(text, { now });
 }
 
 function costCell(c: { cost: number | null }): string {
@@ -34,10 +24,10 @@ function printCalls(calls: CallRecord[], exchange?: string): void {
   if (!calls.length) return print(exchange ? `No model calls in exchange ${exchange}.` : "No model calls yet. Make one with 'pai ask \"…\"'.");
   print(
     table([
-      ["ID", "TIME", "BACKEND", "MODEL", "PURPOSE", "IN", "OUT", "COST", "MS", "OUTCOME", "EXCHANGE"],
+      ["ID", inZone("TIME"), "BACKEND", "MODEL", "PURPOSE", "IN", "OUT", "COST", "MS", "OUTCOME", "EXCHANGE"],
       ...calls.map((c) => [
         String(c.id),
-        c.at.replace("T", " ").slice(0, 19),
+        formatWhen(c.at, { seconds: true }),
         c.backend,
         c.model,
         c.purpose + (c.job ? ` (job ${c.job})` : c.pack ? ` (pack ${c.pack})` : ""),
@@ -67,7 +57,8 @@ function printCost(by: CostGroup, since: Date, rows: CostRow[], caps: { file?: s
     cost: 0,
     unpriced: 0,
   });
-  const sinceText = since.getHours() || since.getMinutes() ? since.toISOString() : `${since.getFullYear()}-${String(since.getMonth() + 1).padStart(2, "0")}-${String(since.getDate()).padStart(2, "0")}`;
+  const local = formatWhen(since);
+  const sinceText = `${local.endsWith(" 00:00") ? local.slice(0, 10) : local} (${userZone()})`;
   if (!rows.length) print(`No model calls since ${sinceText}.`);
   else {
     const none = by === "day" ? "" : "(none)";
@@ -78,7 +69,7 @@ function printCost(by: CostGroup, since: Date, rows: CostRow[], caps: { file?: s
         [style.bold("total"), n(total.calls), n(total.inputTokens), n(total.outputTokens), style.bold(usd(total.cost))],
       ]),
     );
-    note(style.dim(`Since ${sinceText} (local time). Costs are estimates from system/prices.json (override: user/overrides/prices.json).`));
+    note(style.dim(`Since ${sinceText}. Costs are estimates from system/prices.json (override: user/overrides/prices.json).`));
   }
   if (caps.caps.length) {
     print("");
@@ -89,7 +80,7 @@ function printCost(by: CostGroup, since: Date, rows: CostRow[], caps: { file?: s
 
 function printShown(c: CallRecord, t: CallTexts | undefined): void {
   const who = [c.job ? `job ${c.job}` : "", c.pack ? `pack ${c.pack}` : "", c.exchangeId ? `exchange ${c.exchangeId}` : ""].filter(Boolean).join(" · ");
-  print(style.bold(`Call ${c.id}  ${c.at.replace("T", " ").slice(0, 19)}  ${c.backend} ${c.model}  purpose ${c.purpose}`));
+  print(style.bold(`Call ${c.id}  ${formatWhen(c.at, { seconds: true })} (${userZone()})  ${c.backend} ${c.model}  purpose ${c.purpose}`));
   if (who) print(who);
   print(`tokens ${n(c.inputTokens)} in, ${n(c.outputTokens)} out · estimated cost ${costCell(c)} · ${n(c.latencyMs)} ms · ${c.outcome}${c.attempt > 1 ? ` (attempt ${c.attempt})` : ""}`);
   if (c.error) print(style.yellow(c.error));
@@ -127,7 +118,7 @@ export function register(program: Command): void {
     .option("--exchange <id>", "only the calls of one exchange (its id, or the first characters the table shows)")
     .option("--cost", "sum tokens and estimated cost (and show the caps of user/limits.json)")
     .option("--by <group>", `with --cost: group by ${COST_GROUPS.join(", ")}`, "day")
-    .option("--since <when>", "with --cost: today, month (the default), 7d, a date (2026-12-01) or a time");
+    .option("--since <when>", "with --cost: month (the default), a date or time (2026-12-01, 2026-12-01T08:00) or a relative one (today, yesterday, 7d, 2w, 3 days ago, last month, monday)");
   withJson(cmd);
   examples(cmd, [
     "pai log",
@@ -135,6 +126,7 @@ export function register(program: Command): void {
     "pai log --exchange 3f1c…",
     "pai log --cost",
     "pai log --cost --by purpose --since 7d",
+    "pai log --cost --by day --since 'last month'",
     "pai log --cost --by job --json",
     "pai log show 42",
   ]);

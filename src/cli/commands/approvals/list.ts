@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
 import { approvalPreview, listApprovals } from "../../../automation/jobs/approvals.ts";
+import { formatWhen, inZone } from "../../../kernel/when.ts";
 import { examples, print, printData, style, table, verbatim, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
@@ -14,13 +15,13 @@ export function register(group: Command): void {
       if (!rows.length) return print(opts.all ? "No approvals yet. Actions of jobs added with --approval wait here for you." : "Nothing is waiting for approval. 'pai approvals list --all' shows past decisions.");
       print(
         table([
-          ["ID", "JOB", "ACTION", "TRIGGER", "REQUESTED", "STATUS", "WHAT IT DOES"],
+          ["ID", "JOB", "ACTION", "TRIGGER", inZone("REQUESTED"), "STATUS", "WHAT IT DOES"],
           ...rows.map((a) => [
             String(a.id),
             a.job,
             String(a.action.type) + (a.action.pack ? ` ${a.action.pack}:${a.action.command}` : ""),
             a.trigger.trigger,
-            a.requestedAt.replace("T", " ").slice(0, 16),
+            formatWhen(a.requestedAt),
             a.status === "pending" ? style.yellow(a.status) : a.status,
             approvalPreview(a),
           ]),

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
 import { getApproval, renderedAction } from "../../../automation/jobs/approvals.ts";
 import { UsageError } from "../../../kernel/errors.ts";
+import { formatWhen, userZone } from "../../../kernel/when.ts";
 import { examples, print, printData, style, verbatim, withJson } from "../../output.ts";
 
 export function register(group: Command): void {
@@ -14,7 +15,7 @@ export function register(group: Command): void {
     const rendered = renderedAction(a);
     if (opts.json) return printData({ ...a, action: verbatim(a.action), trigger: { ...a.trigger, vars: verbatim(a.trigger.vars) }, rendered: verbatim(Object.fromEntries(rendered.map((f) => [f.label, f.value]))) });
     print(`${style.bold(`Approval #${a.id}`)} for job ${a.job} (${a.status === "pending" ? style.yellow(a.status) : a.status})`);
-    print(`Fired by ${a.trigger.trigger} (${a.trigger.key}) at ${a.requestedAt}`);
+    print(`Fired by ${a.trigger.trigger} (${a.trigger.key}) at ${formatWhen(a.requestedAt)} (${userZone()})`);
     print("");
     const width = Math.max(...rendered.map((f) => f.label.length));
     for (const f of rendered) {

@@ -10,7 +10,7 @@ export function register(program: Command): void {
   group.hook("preAction", () => {
     requireUser();
   });
-  examples(group, ["pai audit", "pai audit --since 2026-03-01 --job nightly", "pai audit --json", "pai audit verify"]);
+  examples(group, ["pai audit", "pai audit --since 2026-03-01 --job nightly", "pai audit --since yesterday", "pai audit --json", "pai audit verify"]);
   show.register(group);
   verify.register(group);
 }

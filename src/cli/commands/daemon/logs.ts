@@ -4,6 +4,15 @@ import { followLogs, readLogs } from "../../../automation/daemon/control.ts";
 import { UsageError } from "../../../kernel/errors.ts";
 import { examples, note, print, printData, withJson } from "../../output.ts";
 import { safeJson } from "../../../kernel/terminal.ts";
+import { formatWhen, userZone } from "../../../kernel/when.ts";
+
+const STAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z(?= |$)/;
+
+/** A log line as the user reads it: its leading UTC time shown in the user's zone (--json keeps the line as written). */
+export function localLine(line: string, zone: string): string {
+  const m = STAMP.exec(line);
+  return m ? formatWhen(m[0], { zone, seconds: true }) + line.slice(m[0].length) : line;
+}
 
 export function register(group: Command): void {
   const cmd = withJson(
@@ -17,10 +26,13 @@ export function register(group: Command): void {
   cmd.action(async (opts: { json?: boolean; lines: string; follow?: boolean }) => {
     const n = Number(opts.lines);
     if (!Number.isInteger(n) || n < 0) throw new UsageError(`invalid --lines '${opts.lines}'`, { hint: "a whole number, e.g. -n 100" });
+    const zone = userZone();
     if (!opts.follow) {
       const lines = await withHome(({ paths }) => readLogs(paths, n));
       if (opts.json) return printData({ lines });
-      for (const l of lines) print(l);
+      // The zone is said once, apart from the lines (standard error), so a pipe gets only the log.
+      if (lines.length) note(`times in ${zone}`);
+      for (const l of lines) print(localLine(l, zone));
       if (!lines.length) note("No daemon log yet. Start the daemon with 'pai daemon start'.");
       return;
     }
@@ -29,6 +41,7 @@ export function register(group: Command): void {
     const ac = new AbortController();
     process.once("SIGINT", () => ac.abort());
     process.once("SIGTERM", () => ac.abort());
-    await withHome(({ paths }) => followLogs(paths, (l) => print(opts.json ? safeJson(JSON.stringify({ line: l })) : l), ac.signal, n));
+    if (!opts.json) note(`times in ${zone}`);
+    await withHome(({ paths }) => followLogs(paths, (l) => print(opts.json ? safeJson(JSON.stringify({ line: l })) : localLine(l, zone)), ac.signal, n));
   });
 }

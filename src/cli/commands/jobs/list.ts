@@ -3,6 +3,7 @@ import { withHome } from "../../../app/home.ts";
 import { listJobs } from "../../../automation/jobs/index.ts";
 import { examples, print, printData, style, table, verbatim, withJson } from "../../output.ts";
 import { safeText } from "../../../kernel/terminal.ts";
+import { formatWhen, inZone } from "../../../kernel/when.ts";
 
 export function register(group: Command): void {
   const cmd = withJson(group.command("list").description("every job with its trigger, action, next run and last firing"));
@@ -15,15 +16,15 @@ export function register(group: Command): void {
       print("No jobs yet. Add one with 'pai jobs add NAME --cron \"0 7 * * *\" --action remember --text \"…\"'.");
       return;
     }
-    const rows = [["NAME", "ON", "TRIGGER", "ACTION", "NEXT", "LAST"]];
+    const rows = [["NAME", "ON", "TRIGGER", "ACTION", inZone("NEXT"), "LAST"]];
     for (const j of r.jobs) {
       rows.push([
         j.name,
         j.broken ? style.red("broken") : j.enabled ? "yes" : style.dim("no"),
         j.summary.trigger,
         j.summary.action + (j.policy.requireApproval ? style.yellow(" (approval)") : ""),
-        j.nextRun ? j.nextRun.replace("T", " ").slice(0, 16) : "-",
-        j.last ? `${j.last.status} ${j.last.at.replace("T", " ").slice(0, 16)}` : "-",
+        j.nextRun ? formatWhen(j.nextRun) : "-",
+        j.last ? `${j.last.status} ${formatWhen(j.last.at)}` : "-",
       ]);
     }
     print(table(rows, { columns: ["key", undefined, "wrap", "wrap", undefined, "wrap"] }));
