@@ -31,7 +31,10 @@ function toAnthropicMessages(req: ChatRequest): any[] {
     else if (m.role === "assistant") {
       if (m.content) push("assistant", { type: "text", text: m.content });
       for (const c of m.toolCalls ?? []) push("assistant", { type: "tool_use", id: c.id, name: c.name, input: c.arguments });
-    } else push("user", { type: "text", text: m.content });
+    } else {
+      for (const i of m.images ?? []) push("user", { type: "image", source: { type: "base64", media_type: i.mediaType, data: i.data } });
+      push("user", { type: "text", text: m.content });
+    }
   }
   // Plain one-block text messages are sent as strings, the common shape.
   return out.map((m) => (m.content.length === 1 && m.content[0].type === "text" ? { role: m.role, content: m.content[0].text } : m));
@@ -95,6 +98,9 @@ export class AnthropicBackend implements ModelBackend {
     const body: any = { model, max_tokens: req.maxTokens ?? this.maxTokens, messages: toAnthropicMessages(req), stream: true };
     if (system) body.system = system;
     if (req.temperature !== undefined) body.temperature = req.temperature;
+    // Of the sampling options, the Messages API has top_p and top_k.
+    if (req.sampling?.topP !== undefined) body.top_p = req.sampling.topP;
+    if (req.sampling?.topK !== undefined) body.top_k = req.sampling.topK;
     if (req.tools?.length) body.tools = req.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters }));
     // A schema becomes the one tool the model must call; its input is handed on as the JSON text of the answer.
     if (req.schema) {

@@ -26,7 +26,12 @@ const clip = (s: string) => (s.length > MAX_CHARS ? `${s.slice(0, MAX_CHARS)}\n[
 /** Records the texts of call `callId` (already redacted by the caller), and lets the oldest go past KEEP_TEXTS. */
 export function recordTexts(db: Database, callId: number, t: { audience: Audience; request: ChatRequest; response: string }): void {
   const req = t.request;
-  const messages = req.messages.map((m) => ({ ...m, content: clip(m.content) }));
+  // An image is kept as its media type and size, not its bytes.
+  const messages = req.messages.map((m) => ({
+    ...m,
+    content: clip(m.content),
+    ...(m.role === "user" && m.images ? { images: m.images.map((i) => ({ mediaType: i.mediaType, data: `[${Math.floor((i.data.length * 3) / 4)} bytes]` })) } : {}),
+  }));
   db.prepare("INSERT OR REPLACE INTO model_call_texts (call_id, audience, system, messages, response) VALUES (?, ?, ?, ?, ?)").run(
     callId,
     t.audience,

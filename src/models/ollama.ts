@@ -43,6 +43,7 @@ function toOllamaMessages(req: ChatRequest): any[] {
     if (m.role === "tool") out.push({ role: "tool", content: m.content, tool_name: m.name });
     else if (m.role === "assistant" && m.toolCalls?.length)
       out.push({ role: "assistant", content: m.content, tool_calls: m.toolCalls.map((c) => ({ function: { name: c.name, arguments: c.arguments } })) });
+    else if (m.role === "user" && m.images?.length) out.push({ role: "user", content: m.content, images: m.images.map((i) => i.data) });
     else out.push({ role: m.role, content: m.content });
   }
   return out;
@@ -98,6 +99,9 @@ export class OllamaBackend implements ModelBackend {
     const options: Record<string, number> = { num_ctx: numCtxFor(promptTokens(req), req.maxTokens ?? ANSWER_ROOM) };
     if (req.maxTokens) options.num_predict = req.maxTokens;
     if (req.temperature !== undefined) options.temperature = req.temperature;
+    const o = req.sampling ?? {};
+    const named: [number | undefined, string][] = [[o.topP, "top_p"], [o.topK, "top_k"], [o.minP, "min_p"], [o.seed, "seed"], [o.repeatPenalty, "repeat_penalty"], [o.contextTokens, "num_ctx"]];
+    for (const [v, key] of named) if (v !== undefined) options[key] = v;
     const body: any = { model, messages: toOllamaMessages(req), stream: true, options };
     // Ollama's structured outputs take a JSON Schema in `format`; "json" only asks for some JSON object.
     if (req.schema) body.format = req.schema;

@@ -21,8 +21,14 @@ export interface ToolCall {
   arguments: Record<string, unknown>;
 }
 
+/** An image sent with a user message: its media type (image/png, image/jpeg, image/gif, image/webp) and base64 bytes. */
+export interface ImagePart {
+  mediaType: string;
+  data: string;
+}
+
 export type ChatMessage =
-  | { role: "user"; content: string }
+  | { role: "user"; content: string; images?: ImagePart[] }
   | { role: "assistant"; content: string; toolCalls?: ToolCall[] }
   | { role: "tool"; toolCallId: string; name: string; content: string };
 
@@ -34,6 +40,8 @@ export interface ChatRequest {
   tools?: ToolSpec[];
   maxTokens?: number;
   temperature?: number;
+  /** Further sampling options the user named (`pai ask -o`); each backend sends those it has. */
+  sampling?: Sampling;
   /** Ask for a JSON object as the answer (structured output). */
   json?: boolean;
   /**
@@ -45,6 +53,16 @@ export interface ChatRequest {
   signal?: AbortSignal;
   /** The exchange this call belongs to, for the call log. */
   exchangeId?: string;
+}
+
+export interface Sampling {
+  topP?: number;
+  topK?: number;
+  minP?: number;
+  seed?: number;
+  repeatPenalty?: number;
+  /** The context window (Ollama's num_ctx), instead of the one sized to the prompt. */
+  contextTokens?: number;
 }
 
 export interface Usage {
