@@ -19,6 +19,7 @@ import type { MemoryItem } from "../memory/index.ts";
 import type { Database } from "../kernel/storage/index.ts";
 import { enqueueLearning } from "./pending.ts";
 import { answerInstructions, buildSystem } from "./prompt.ts";
+import { attachmentNote, messageWithAttachments, optionsNotSent, type Attachment, type ModelOptions } from "./options.ts";
 
 export interface AskOptions {
   backend?: BackendName;
@@ -51,6 +52,16 @@ export interface AskOptions {
   localAnswers?: LocalAnswers;
   /** Secret values to keep out of a cloud request and the call log. */
   secrets?: Secrets;
+  /** An instruction of the user's, added after pai's own (`pai ask -s`). */
+  extraSystem?: string;
+  /** Send the user's context (Telos, memories); default true (`pai ask --no-context` sends none). */
+  context?: boolean;
+  /** Model options (`pai ask -o`). */
+  modelOptions?: ModelOptions;
+  /** Files sent with the question (`pai ask -a`): text inlined, images as image parts. */
+  attachments?: Attachment[];
+  /** More to record in the stored exchange's meta (chat: its conversation and the exchange it follows). */
+  episodeMeta?: Record<string, unknown>;
 }
 
 export interface AskResult {
@@ -68,6 +79,8 @@ export interface AskResult {
   contextTokens: number;
   /** The episode this exchange continued (--continue), and how many earlier exchanges were sent. */
   continued?: { from: number; sent: number; withheld: number };
+  /** Model options the backend has no parameter for, so not sent. */
+  optionsNotSent?: string[];
 }
 
 interface Assembled {
@@ -160,9 +173,15 @@ export async function ask(question: string, opts: AskOptions): Promise<AskResult
   const incognito = opts.incognito ?? config.memory.incognito;
 
   const conversation = opts.continueFrom !== undefined ? await storedConversation(db, config, opts.continueFrom, audience) : undefined;
-  const ctx = await assemble({ query: q, budget: opts.budget ?? config.context.budget, audience, db, config, paths: p, env: opts.env });
-  const system = buildSystem(opts.system ?? answerInstructions(p), ctx.text);
-  let messages: ChatMessage[] = [...(conversation?.history ?? []), ...(opts.history ?? []), { role: "user", content: q }];
+  const ctx =
+    opts.context === false
+      ? { text: "", tokens: 0, memoryIds: [] }
+      : await assemble({ query: q, budget: opts.budget ?? config.context.budget, audience, db, config, paths: p, env: opts.env });
+  const system = buildSystem(opts.system ?? answerInstructions(p), ctx.text, opts.extraSystem);
+  const files = opts.attachments ?? [];
+  const images = files.flatMap((a) => (a.image ? [a.image] : []));
+  const asked: ChatMessage = { role: "user", content: messageWithAttachments(q, files), ...(images.length ? { images } : {}) };
+  let messages: ChatMessage[] = [...(conversation?.history ?? []), ...(opts.history ?? []), asked];
   // The context holds nothing private for a cloud model; the backend redacts secrets from what it sends.
   if (audience === "cloud") messages = cloudHistory(messages, opts.localAnswers);
 
@@ -174,7 +193,9 @@ export async function ask(question: string, opts: AskOptions): Promise<AskResult
   let usage: Usage = { inputTokens: 0, outputTokens: 0 };
   let interrupted = false;
   let finalModel = model;
-  for await (const ev of backend.chat({ purpose, system, messages, signal: opts.signal, exchangeId })) {
+  const mo = opts.modelOptions;
+  const tuning = mo ? { temperature: mo.temperature, maxTokens: mo.maxTokens, sampling: mo.sampling } : {};
+  for await (const ev of backend.chat({ purpose, system, messages, signal: opts.signal, exchangeId, ...tuning })) {
     if (ev.type === "text") {
       answer += ev.text;
       opts.onText?.(ev.text);
@@ -198,15 +219,18 @@ export async function ask(question: string, opts: AskOptions): Promise<AskResult
     contextTokens: ctx.tokens,
     learning: "off",
     ...(conversation ? { continued: { from: conversation.from, sent: conversation.sent, withheld: conversation.withheld } } : {}),
+    ...(optionsNotSent(mo, backendName).length ? { optionsNotSent: optionsNotSent(mo, backendName) } : {}),
   };
   if (incognito) return result;
 
   const mem = openMemory(db, config);
   // Memories matched for the question were marked as used by the context's memory source.
   if (interrupted && !answer.trim()) return result; // nothing was said: nothing to store
+  // The stored question names the attached files; their content is not kept.
+  const stored = `${q}${attachmentNote(files)}`;
   const content = interrupted
-    ? `Q: ${q}\nA (interrupted): ${answer.trimEnd()}\n${INTERRUPTED_NOTE}`
-    : `Q: ${q}\nA: ${answer.trim()}`;
+    ? `Q: ${stored}\nA (interrupted): ${answer.trimEnd()}\n${INTERRUPTED_NOTE}`
+    : `Q: ${stored}\nA: ${answer.trim()}`;
   const learning = learningFor(opts.learn ?? config.learning.enabled, interrupted, audience, config);
   const episode = {
     content,
@@ -216,7 +240,7 @@ export async function ask(question: string, opts: AskOptions): Promise<AskResult
     visibility: "private" as const,
     meta: {
       exchange_id: exchangeId,
-      question: redactSecrets(q).text,
+      question: redactSecrets(stored).text,
       backend: backendName,
       model: finalModel,
       memory_ids: ctx.memoryIds,
@@ -224,6 +248,7 @@ export async function ask(question: string, opts: AskOptions): Promise<AskResult
       complete: !interrupted,
       usage,
       ...(conversation ? { continues: conversation.from } : {}),
+      ...opts.episodeMeta,
     },
   };
   // The episode and its place in the learning queue are stored together: a process ending now loses neither.

@@ -23,7 +23,9 @@ export function answerInstructions(p: Paths): string {
   return text || DEFAULT_INSTRUCTIONS;
 }
 
-export function buildSystem(instructions: string, context: string): string {
+/** pai's instructions, then the user's own (`pai ask -s`), then the user's context. */
+export function buildSystem(instructions: string, context: string, extra?: string): string {
   const ctx = context.trim();
-  return ctx ? `${instructions}\n\n# What you know about the user\n\n${ctx}` : instructions;
+  const head = extra?.trim() ? `${instructions}\n\n${extra.trim()}` : instructions;
+  return ctx ? `${head}\n\n# What you know about the user\n\n${ctx}` : head;
 }

@@ -12,7 +12,12 @@ export function register(program: Command): void {
     .option("--incognito", "store nothing from this exchange")
     .option("--budget <tokens>", "token budget of the context")
     .option("-c, --continue", "a follow-up: send the last 'pai ask' exchange (and those it continued) as the conversation so far")
-    .option("--no-packs", "answer with the model even when an installed pack's trigger matches");
+    .option("--no-packs", "answer with the model even when an installed pack's trigger matches")
+    .option("-s, --system <text>", "an instruction of yours, added after pai's own")
+    .option("--no-context", "send no Telos and no memories with the question")
+    .option("-o, --option <key=value>", "a model option, repeatable: temperature, top_p, top_k, min_p, seed, repeat_penalty, num_ctx, max_tokens", collect, [])
+    .option("-a, --attach <file>", "send a file with the question, repeatable: a text file inlined with its name, or an image (PNG, JPEG, GIF, WebP)", collect, [])
+    .option("--no-learn", "learn nothing from this exchange (it is still stored; --incognito stores nothing)");
   withJson(cmd);
   examples(cmd, [
     'pai ask "what should I focus on this week?"',
@@ -22,8 +27,11 @@ export function register(program: Command): void {
     'pai ask --incognito --json "a one-off question"',
     'pai ask -c "and the week after?"              a follow-up to the last question',
     'pai ask "add to my journal: shipped the beta"   handled by the journal pack when it is installed',
+    'pai ask -s "answer in French" -o temperature=0.2 "what is due today?"',
+    'pai ask --no-context --no-learn -a notes.md "summarise this file"',
+    'pai ask -a screenshot.png "what does this error mean?"',
   ]);
-  cmd.action(async (words: string[], opts: { backend?: string; model?: string; incognito?: boolean; budget?: string; json?: boolean; packs?: boolean; continue?: boolean }) => {
+  cmd.action(async (words: string[], opts: AskFlags) => {
     const { UsageError } = await import("../../kernel/errors.ts");
     // "-" reads standard input; with other words, the words come first and the input follows them.
     const dash = words.includes("-");
@@ -40,6 +48,11 @@ export function register(program: Command): void {
     }
     const { parseBackendName } = await import("../../models/index.ts");
     const backend = opts.backend ? parseBackendName(opts.backend) : undefined;
+    // Options and files are checked before anything is sent or stored.
+    const { parseModelOptions, readAttachments } = await import("../../conversation/options.ts");
+    const modelOptions = opts.option.length ? parseModelOptions(opts.option) : undefined;
+    const attachments = readAttachments(opts.attach);
+    const asModel = opts.system !== undefined || opts.context === false || modelOptions !== undefined || attachments.length > 0;
     const { withHome } = await import("../../app/home.ts");
     const { startLearner, tellLearned } = await import("./learn.ts");
     await withHome(async (home) => {
@@ -48,7 +61,8 @@ export function register(program: Command): void {
       // A request goes to a pack only when that is unambiguous (see matchingPack): one code or CLI command's
       // pattern or name fits it, or it names the pack. Everything else is a question for the model.
       // A follow-up is a conversation with the model, never a pack's request.
-      if (opts.packs !== false && !opts.continue) {
+      // So is a question with model options, an instruction, files or no context: those are for the model.
+      if (opts.packs !== false && !opts.continue && !asModel) {
         const { matchingPack } = await import("../../conversation/route.ts");
         const chosen = matchingPack(question, home.paths);
         if (chosen) {
@@ -73,6 +87,11 @@ export function register(program: Command): void {
             incognito: opts.incognito,
             budget,
             continueFrom: opts.continue ? "latest" : undefined,
+            extraSystem: opts.system,
+            context: opts.context,
+            modelOptions,
+            attachments,
+            learn: opts.learn === false ? false : undefined,
             signal,
             onText: opts.json
               ? undefined
@@ -101,6 +120,7 @@ export function register(program: Command): void {
         const n = r.continued.withheld;
         note(`pai: ${n} earlier exchange${n === 1 ? " was" : "s were"} answered by a local model and left out of this cloud request`);
       }
+      if (r.optionsNotSent?.length) note(`pai: the ${r.backend} backend has no ${r.optionsNotSent.join(", ")} option: not sent`);
       if (r.interrupted) {
         note(r.episodeId !== undefined ? `pai: interrupted — the partial answer was stored as memory ${r.episodeId}, marked interrupted` : "pai: interrupted");
         process.exitCode = 130;
@@ -110,6 +130,23 @@ export function register(program: Command): void {
     });
   });
 }
+
+interface AskFlags {
+  backend?: string;
+  model?: string;
+  incognito?: boolean;
+  budget?: string;
+  json?: boolean;
+  packs?: boolean;
+  continue?: boolean;
+  system?: string;
+  context?: boolean;
+  option: string[];
+  attach: string[];
+  learn?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** `pai ask` handed to the pack whose trigger matched, exactly as `pai do` would run it. */
 async function answerWithPack(home: Home, question: string, chosen: TriggerMatch, opts: { backend?: string; model?: string; incognito?: boolean; json?: boolean }): Promise<void> {
