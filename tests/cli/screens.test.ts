@@ -129,7 +129,7 @@ describe("memory screens", () => {
     const h = home();
     const list = run(["memory", "list", "--kind", "fact,note", "--visibility", "private"], h).stdout;
     expect(lines(list)).toHaveLength(2);
-    expect(list).toMatch(/^ID +TIER +KIND +VISIBILITY +DATE +CONTENT$/m);
+    expect(list).toMatch(/^ID +TIER +KIND +VISIBILITY +DATE \(\S+\) +CONTENT$/m);
     expect(list).toContain("door code");
     const both = JSON.parse(run(["memory", "list", "--kind", "fact", "--kind", "preference", "--json"], h).stdout);
     expect(both.map((m: { kind: string }) => m.kind).sort()).toEqual(["fact", "preference"]);

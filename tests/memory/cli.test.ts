@@ -28,7 +28,7 @@ describe("pai remember / pai memory", () => {
     expect(hits.map((x) => x.content)).toEqual(expect.arrayContaining(["I moved to Lyon in March", "Read from standard input about Lyon"]));
     for (const x of hits) expect(Object.keys(x)).toEqual(expect.arrayContaining(["id", "content", "kind", "tier", "score", "created_at", "source"]));
     const human = pai(["memory", "search", "lyon"], { home: h });
-    expect(human.stdout).toMatch(/ID\s+TIER\s+KIND\s+VISIBILITY\s+DATE\s+SCORE\s+CONTENT/);
+    expect(human.stdout).toMatch(/ID\s+TIER\s+KIND\s+VISIBILITY\s+DATE \(\S+\)\s+SCORE\s+CONTENT/);
 
     const list = json<any[]>(pai(["memory", "list", "--json", "--kind", "preference"], { home: h }));
     expect(list).toHaveLength(1);
@@ -72,7 +72,7 @@ describe("pai remember / pai memory", () => {
     const current = json<any[]>(pai(["memory", "list", "--json"], { home: h }));
     for (const [args, code, pattern] of [
       [["memory", "edit", String(current[0].id)], 2, /nothing to change/],
-      [["memory", "edit", String(current[0].id), "--date", "June"], 2, /invalid --date 'June'/],
+      [["memory", "edit", String(current[0].id), "--date", "June"], 2, /invalid date 'June'/],
       [["memory", "edit", String(current[0].id), "--kind", "opinion"], 2, /unknown kind 'opinion'/],
       [["memory", "edit", String(current[0].id), "--private"], 1, /nothing to change in item/],
       [["memory", "edit", String(current[0].id), "--private", "--shareable"], 2, /contradict/],
@@ -94,7 +94,7 @@ describe("pai remember / pai memory", () => {
       [["memory", "show", "abc"], 2, /invalid memory id/],
       [["memory", "show", "999"], 1, /no memory item 999/],
       [["memory", "search", "--limit", "0", "x"], 2, /invalid --limit/],
-      [["memory", "search", "--since", "someday", "x"], 1, /invalid --since date/],
+      [["memory", "search", "--since", "someday", "x"], 2, /invalid date 'someday'/],
       [["memory", "list", "--tier", "lukewarm"], 2, /unknown tier/],
       [["memory", "edit", "999", "x"], 1, /no memory item 999/],
       [["memory", "import", "/nonexistent/file.jsonl"], 1, /no such file/],

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { withHome } from "../../app/home.ts";
 import { UsageError } from "../../kernel/errors.ts";
+import { parseWhen } from "../../kernel/when.ts";
 import { itemJson, openMemory } from "../../memory/index.ts";
 import { startEmbedder } from "../background.ts";
 import { examples, note, print, printJson, readStdin, withJson } from "../output.ts";
@@ -15,7 +16,7 @@ export function register(program: Command): void {
     .option("--pin", "pin it: always hot, always in the context")
     .option("--private", "never send it to a cloud model (default: shareable)")
     .option("--source <source>", "where it comes from (a file, a URL, a conversation)")
-    .option("--date <date>", "when it happened (ISO 8601; default: now)")
+    .option("--date <date>", "when it happened: ISO 8601 (2024-06-01, 2024-06-01T14:30) or relative (yesterday, 2h, 3 days ago, monday); default: now")
     .option("--for-agents", "also write it into agents files ('pai export agents'; shareable ones only, unless --include-private there)")
     .option("--incognito", "store nothing (prints what would have been stored)");
   withJson(cmd);
@@ -24,6 +25,7 @@ export function register(program: Command): void {
     'pai remember --kind preference --pin "Answer in French unless I write in English"',
     "echo 'Door code is in 1Password' | pai remember --private -",
     'pai remember --json --kind event --date 2024-06-01 "Started at Acme"',
+    'pai remember --kind event --date yesterday "Dinner with Léa at Le Bouchon"',
     'pai remember --for-agents "I write TypeScript with 2-space indents"',
   ]);
   cmd.action(
@@ -34,6 +36,7 @@ export function register(program: Command): void {
       const text = words.length === 1 && words[0] === "-" ? await readStdin() : words.join(" ");
       if (!text.trim()) throw new UsageError("nothing to remember", { hint: 'pai remember "TEXT" (or - to read standard input)' });
       const kind = parseKind(opts.kind);
+      const createdAt = opts.date === undefined ? undefined : parseWhen(opts.date).toISOString();
       await withHome(async (home) => {
         if (isIncognito(opts.incognito, home)) {
           if (opts.json) return printJson({ stored: false, incognito: true });
@@ -47,7 +50,7 @@ export function register(program: Command): void {
           pinned: !!opts.pin,
           visibility: opts.private ? "private" : "shareable",
           source: opts.source ?? "pai remember",
-          createdAt: opts.date,
+          createdAt,
         });
         // The mark goes on the item stored, or on the one it merged into.
         if (opts.forAgents) r.item = store.setForAgents([r.item.id], true)[0]!;

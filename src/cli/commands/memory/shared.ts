@@ -3,6 +3,7 @@ import type { Home, HomeOptions } from "../../../app/home.ts";
 import { UsageError } from "../../../kernel/errors.ts";
 import type { Visibility } from "../../../kernel/privacy.ts";
 import { MEMORY_KINDS, MEMORY_TIERS, type MemoryItem, type MemoryKind, type MemoryTier } from "../../../memory/index.ts";
+import { formatDay, inZone } from "../../../kernel/when.ts";
 import { table } from "../../output.ts";
 
 /** True when nothing may be stored: the --incognito flag, or memory.incognito in the config (read only without the flag). */
@@ -76,7 +77,7 @@ export function itemTable(items: (MemoryItem & { score?: number })[], withScore 
 
 /** Table rows for a list of items: id, tier, kind, visibility, date, (score), content. */
 export function itemRows(items: (MemoryItem & { score?: number })[], withScore = false): string[][] {
-  const head = ["ID", "TIER", "KIND", "VISIBILITY", "DATE", ...(withScore ? ["SCORE"] : []), "CONTENT"];
+  const head = ["ID", "TIER", "KIND", "VISIBILITY", inZone("DATE"), ...(withScore ? ["SCORE"] : []), "CONTENT"];
   return [
     head,
     ...items.map((m) => [
@@ -84,7 +85,7 @@ export function itemRows(items: (MemoryItem & { score?: number })[], withScore =
       m.pinned ? `${m.tier}*` : m.tier,
       m.kind,
       m.visibility,
-      m.createdAt.slice(0, 10),
+      formatDay(m.createdAt),
       ...(withScore ? [(m.score ?? 0).toFixed(3)] : []),
       m.content.replace(/\s+/g, " ").trim(),
     ]),

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { withHome } from "../../../app/home.ts";
 import { itemJson, openMemory } from "../../../memory/index.ts";
+import { formatDay, formatWhen, userZone } from "../../../kernel/when.ts";
 import { examples, print, printJson, style, withJson } from "../../output.ts";
 import { isIncognito, parseId } from "./shared.ts";
 
@@ -35,24 +36,24 @@ export function register(group: Command): void {
       print(style.bold(`#${m.id}  ${m.kind}  ${m.tier}${m.pinned ? " (pinned)" : ""}${m.supersededBy !== null ? style.yellow(`  superseded by #${m.supersededBy}`) : ""}`));
       print(m.content);
       print("");
-      print(`happened     ${m.createdAt}`);
-      print(`recorded     ${m.recordedAt}`);
-      print(`last used    ${m.lastUsedAt ?? "never"} (${m.useCount} use${m.useCount === 1 ? "" : "s"})`);
+      print(`happened     ${formatWhen(m.createdAt)} (${userZone()})`);
+      print(`recorded     ${formatWhen(m.recordedAt)}`);
+      print(`last used    ${m.lastUsedAt ? formatWhen(m.lastUsedAt) : "never"} (${m.useCount} use${m.useCount === 1 ? "" : "s"})`);
       print(`source       ${m.source ?? "(none)"}`);
       print(`visibility   ${m.visibility}${m.visibility === "private" ? " (never sent to a cloud model)" : ""}`);
       print(`importance   ${m.importance}`);
       if (m.redacted) print(`redacted     ${String((m.meta.redactedKinds as string[] | undefined)?.join(", ") ?? "yes")}`);
       if (h.supersedes.length) {
         print("\nReplaces:");
-        for (const o of h.supersedes) print(`  #${o.id}  ${o.recordedAt.slice(0, 10)}  ${o.content}`);
+        for (const o of h.supersedes) print(`  #${o.id}  ${formatDay(o.recordedAt)}  ${o.content}`);
       }
       if (h.supersededBy.length) {
         print("\nReplaced by:");
-        for (const o of h.supersededBy) print(`  #${o.id}  ${o.recordedAt.slice(0, 10)}  ${o.content}`);
+        for (const o of h.supersededBy) print(`  #${o.id}  ${formatDay(o.recordedAt)}  ${o.content}`);
       }
       if (h.derivedFrom.length || m.derivedFrom.length) {
         print("\nDerived from:");
-        for (const o of h.derivedFrom) print(`  #${o.id}  ${o.createdAt.slice(0, 10)}  ${o.content}`);
+        for (const o of h.derivedFrom) print(`  #${o.id}  ${formatDay(o.createdAt)}  ${o.content}`);
         const gone = m.derivedFrom.filter((d) => !h.derivedFrom.some((o) => o.id === d));
         if (gone.length) print(style.dim(`  (forgotten: ${gone.map((g) => `#${g}`).join(", ")})`));
       }
@@ -61,8 +62,8 @@ export function register(group: Command): void {
         for (const o of h.derived) print(`  #${o.id}  ${o.kind}  ${o.content}`);
       }
       print("\nTier history:");
-      print(`  ${m.recordedAt}  recorded`);
-      for (const t of h.tiers) print(`  ${t.at}  ${t.from} → ${t.to}`);
+      print(`  ${formatWhen(m.recordedAt)}  recorded`);
+      for (const t of h.tiers) print(`  ${formatWhen(t.at)}  ${t.from} → ${t.to}`);
     });
   });
 }
