@@ -19,6 +19,7 @@ import type { MemoryItem } from "../memory/index.ts";
 import type { Database } from "../kernel/storage/index.ts";
 import { enqueueLearning } from "./pending.ts";
 import { answerInstructions, buildSystem } from "./prompt.ts";
+import { answerOf, INTERRUPTED_NOTE, isExchange } from "./conversations.ts";
 import { attachmentNote, messageWithAttachments, optionsNotSent, type Attachment, type ModelOptions } from "./options.ts";
 
 export interface AskOptions {
@@ -94,7 +95,7 @@ async function assemble(args: { query: string; budget: number; audience: Audienc
   return { text: r.text ?? "", tokens: r.tokens ?? 0, memoryIds: [...new Set<number>(r.memoryIds ?? [])] };
 }
 
-export const INTERRUPTED_NOTE = "[interrupted: the answer was cut off before it was complete]";
+export { INTERRUPTED_NOTE };
 
 const answerKey = (s: string) => s.replace(/\s*\[interrupted\]\s*$/, "").trim();
 export const WITHHELD_ANSWER = "[an earlier answer by a local model, withheld from this cloud model]";
@@ -140,7 +141,6 @@ export async function storedConversation(
   audience: Audience,
 ): Promise<{ from: number; history: ChatMessage[]; sent: number; withheld: number }> {
   const mem = openMemory(db, config);
-  const isExchange = (x: MemoryItem | undefined): x is MemoryItem => !!x && x.kind === "episode" && typeof x.meta.question === "string";
   let id: number | undefined;
   if (from === "latest") {
     id = latestEpisodeId(db, "ask:");
@@ -154,8 +154,7 @@ export async function storedConversation(
   let withheld = 0;
   let item: MemoryItem | undefined = first;
   for (let n = 0; isExchange(item) && n < CONTINUE_EXCHANGES; n++) {
-    const m = /\nA(?: \(interrupted\))?: ([\s\S]*)$/.exec(item.content);
-    const answer = (m?.[1] ?? "").replace(INTERRUPTED_NOTE, "").trim();
+    const answer = answerOf(item);
     if (audience === "cloud" && backendAudience(String(item.meta.backend) as BackendName, config) !== "cloud") withheld++;
     else turns.unshift([{ role: "user", content: String(item.meta.question) }, { role: "assistant", content: item.meta.interrupted ? `${answer} [interrupted]` : answer }]);
     item = typeof item.meta.continues === "number" ? mem.get(item.meta.continues) : undefined;

@@ -25,4 +25,19 @@ export const conversationMigrations: Migration[] = [
       CREATE INDEX IF NOT EXISTS learning_queue_state ON learning_queue(state);
     `,
   },
+  {
+    // Chat conversations, by id (see conversations.ts): ids only, the texts stay in the episode memories.
+    version: 601,
+    name: "chat_conversations",
+    up: `
+      CREATE TABLE IF NOT EXISTS chat_conversations (
+        id TEXT PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        last_episode INTEGER NOT NULL,
+        exchanges INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      CREATE INDEX IF NOT EXISTS chat_conversations_updated ON chat_conversations(updated_at);
+    `,
+  },
 ];

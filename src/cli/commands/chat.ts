@@ -1,5 +1,32 @@
 import type { Command } from "commander";
-import { examples } from "../output.ts";
+import type { Home } from "../../app/home.ts";
+import { examples, printJson, withJson } from "../output.ts";
+
+interface ChatFlags {
+  backend?: string;
+  model?: string;
+  incognito?: boolean;
+  plain?: boolean;
+  continue?: boolean;
+  resume?: string;
+  list?: boolean;
+  json?: boolean;
+}
+
+/** `pai chat --list`: the recent conversations, newest first, each with its first question. */
+async function printConversations(home: Home, json: boolean): Promise<void> {
+  const { listConversations, loadConversation } = await import("../../conversation/conversations.ts");
+  const rows = listConversations(home.db).map((r) => {
+    const first = loadConversation(home.db, home.config, r.id).turns[0]?.question.split("\n")[0] ?? "";
+    return { id: r.id, started_at: r.startedAt, updated_at: r.updatedAt, exchanges: r.exchanges, first };
+  });
+  if (json) return printJson(rows);
+  if (!rows.length) return void console.log("no conversations yet — 'pai chat' starts one");
+  for (const r of rows) {
+    const first = r.first.length > 60 ? `${r.first.slice(0, 59)}…` : r.first;
+    console.log(`${r.id}  ${r.updated_at.slice(0, 16).replace("T", " ")}  ${String(r.exchanges).padStart(3)} exchange${r.exchanges === 1 ? " " : "s"}  ${first}`);
+  }
+}
 
 export function register(program: Command): void {
   const cmd = program
@@ -8,9 +35,25 @@ export function register(program: Command): void {
     .option("--backend <name>", "ollama | anthropic (switch later with /backend)")
     .option("--model <name>", "model name (switch later with /model)")
     .option("--incognito", "store nothing from this session (toggle with /incognito)")
-    .option("--plain", "line-by-line mode even on a terminal");
-  examples(cmd, ["pai chat", "pai chat --backend anthropic", "printf 'hi\\nwhat are my goals?\\n' | pai chat", "pai chat --incognito"]);
-  cmd.action(async (opts: { backend?: string; model?: string; incognito?: boolean; plain?: boolean }) => {
+    .option("--plain", "line-by-line mode even on a terminal")
+    .option("-c, --continue", "take up the most recent conversation again")
+    .option("-r, --resume <id>", "take up conversation ID again (its id is shown when a chat starts; --list shows them)")
+    .option("--list", "list the recent conversations and exit");
+  withJson(cmd);
+  examples(cmd, [
+    "pai chat",
+    "pai chat --backend anthropic",
+    "printf 'hi\\nwhat are my goals?\\n' | pai chat",
+    "pai chat --incognito",
+    "pai chat --continue                 the last conversation, where it stopped",
+    "pai chat --list                     the recent conversations and their ids",
+    "pai chat --resume 3f9a1c2e",
+  ]);
+  cmd.action(async (opts: ChatFlags) => {
+    if (opts.continue && opts.resume !== undefined) {
+      const { UsageError } = await import("../../kernel/errors.ts");
+      throw new UsageError("--continue and --resume both name a conversation", { hint: "give one of them" });
+    }
     const { parseBackendName } = await import("../../models/index.ts");
     const backend = opts.backend ? parseBackendName(opts.backend) : undefined;
     const { withHome } = await import("../../app/home.ts");
@@ -20,6 +63,18 @@ export function register(program: Command): void {
     await withHome(async (home) => {
       const { paths, config, db } = home;
       // What was learned since the user was last told; and a learner for any exchange still waiting.
+      const conv = await import("../../conversation/conversations.ts");
+      if (opts.list) return printConversations(home, opts.json === true);
+      // The conversation to take up again, read before anything else happens (an unknown id is one line).
+      let conversation;
+      if (opts.continue) {
+        const id = conv.latestConversationId(db);
+        if (!id) {
+          const { UserError } = await import("../../kernel/errors.ts");
+          throw new UserError("there is no earlier conversation to continue", { hint: "start one with 'pai chat'" });
+        }
+        conversation = conv.loadConversation(db, config, id);
+      } else if (opts.resume !== undefined) conversation = conv.loadConversation(db, config, opts.resume);
       await tellLearned(home);
       await startLearner(home);
       const code = await runChat({
@@ -32,8 +87,9 @@ export function register(program: Command): void {
         plain: opts.plain,
         forget: (id) => forgetLines(home, id),
         startLearner: () => startLearner(home),
+        conversation,
       });
       if (code) process.exitCode = code;
-    });
+    }, { cache: "large" });
   });
 }

@@ -3,6 +3,8 @@
  * incognito switch, and the slash commands. The Ink screen and the line mode both drive one of these.
  * Each exchange goes through ask(), so it is answered with the user's context and remembered the same way;
  * it is learned from in the background, and what was learned is shown before the next message (`learned`).
+ * A conversation has an id; each stored exchange records it and the exchange before it, so that
+ * `pai chat --continue` / `--resume ID` can take it up again (conversations.ts).
  */
 import type { Config } from "../../config/index.ts";
 import { PaiError } from "../../kernel/errors.ts";
@@ -11,6 +13,9 @@ import { learningNotices, noticeLine } from "../learner.ts";
 import { assembleContext } from "../../context/index.ts";
 import { openMemory, type MemoryStore } from "../../memory/index.ts";
 import { backendAudience, parseBackendName, resolveModel } from "../../models/index.ts";
+import { copyToClipboard } from "../clipboard.ts";
+import { newConversationId, recordExchange, type StoredConversation } from "../conversations.ts";
+import { saveTranscript, transcriptMarkdown } from "./transcript.ts";
 import type { BackendName, ChatMessage } from "../../models/types.ts";
 import type { Paths } from "../../kernel/paths.ts";
 import type { Database } from "../../kernel/storage/index.ts";
@@ -22,6 +27,8 @@ export interface ChatStatus {
   hot: number;
   incognito: boolean;
   turns: number;
+  /** The conversation's id (`pai chat --resume ID`). */
+  conversation: string;
 }
 
 export interface CommandResult {
@@ -29,18 +36,25 @@ export interface CommandResult {
   output: string;
   exit?: boolean;
   error?: boolean;
+  /** A new conversation began (/new): a screen may clear the earlier one from view. */
+  clear?: boolean;
 }
 
 export const HELP = `Commands:
   /backend [ollama|anthropic]  show or switch the backend
   /model [NAME]                show or switch the model
+  /new                         start a new conversation (this one stays stored)
+  /save FILE                   write the conversation to FILE as Markdown
+                               (an existing FILE is kept: /save! FILE overwrites it)
+  /copy                        copy the last answer to the clipboard
   /remember TEXT               store TEXT in memory
   /forget ID                   delete memory item ID for good
   /context [QUERY]             show what the backend would receive
   /incognito [on|off]          store nothing from the session (toggles)
   /help                        this list
   /exit                        leave (Ctrl-D too)
-Anything else is sent as a message. Up and Down recall earlier input; Left,
+Anything else is sent as a message. 'pai chat --continue' takes up the last
+conversation again, 'pai chat --resume ID' a given one. Up and Down recall earlier input; Left,
 Right, Ctrl-A, Ctrl-E, Ctrl-W and Ctrl-U edit it. Ctrl-C (or Esc) stops an
 answer that is streaming.`;
 
@@ -59,6 +73,10 @@ export interface ChatSessionOptions {
   forget: (id: number) => string[] | undefined;
   /** Starts learning from the queued exchanges in the background (called after each stored exchange). */
   startLearner?: () => void | Promise<void>;
+  /** A stored conversation to take up again (`pai chat --continue` / `--resume ID`). */
+  conversation?: StoredConversation;
+  /** Writes to the user's terminal, for /copy (undefined when there is none). */
+  terminal?: (data: string) => void;
 }
 
 export class ChatSession {
@@ -66,15 +84,31 @@ export class ChatSession {
   model: string;
   incognito: boolean;
   readonly history: ChatMessage[] = [];
+  /** This conversation's id, and its last stored exchange (the next one continues it). */
+  conversationId: string;
+  private lastEpisode?: number;
   private memStore?: MemoryStore;
   /** This conversation's local answers, withheld if it moves to a cloud backend. */
-  private readonly localAnswers = new LocalAnswers();
+  private localAnswers = new LocalAnswers();
+  /** Messages of resumed exchanges a local model answered: private memories, never sent to a cloud model. */
+  private readonly privateTurns = new Set<ChatMessage>();
 
   constructor(private readonly opts: ChatSessionOptions) {
     const r = resolveModel({ purpose: "answer", backend: opts.backend, model: opts.model, config: opts.config });
     this.backend = r.backend;
     this.model = r.model;
     this.incognito = opts.incognito ?? opts.config.memory.incognito;
+    this.conversationId = opts.conversation?.id ?? newConversationId();
+    for (const t of opts.conversation?.turns ?? []) {
+      const q: ChatMessage = { role: "user", content: t.question };
+      const a: ChatMessage = { role: "assistant", content: t.interrupted ? `${t.answer} [interrupted]` : t.answer };
+      this.history.push(q, a);
+      if (t.answeredBy === "local") {
+        this.privateTurns.add(q).add(a);
+        this.localAnswers.add(a.content);
+      }
+      this.lastEpisode = t.episodeId;
+    }
   }
 
   private async mem(): Promise<MemoryStore> {
@@ -89,7 +123,7 @@ export class ChatSession {
       memories = s.active;
       hot = s.byTier.hot;
     } catch {}
-    return { backend: this.backend, model: this.model, memories, hot, incognito: this.incognito, turns: this.history.length / 2 };
+    return { backend: this.backend, model: this.model, memories, hot, incognito: this.incognito, turns: this.history.length / 2, conversation: this.conversationId };
   }
 
   /** Sends one message; the answer streams through onText. */
@@ -102,15 +136,55 @@ export class ChatSession {
       backend: this.backend,
       model: this.model,
       incognito: this.incognito,
-      history: this.history.slice(-HISTORY_MESSAGES),
+      history: this.historyFor(this.backend).slice(-HISTORY_MESSAGES),
       onText: opts.onText,
       signal: opts.signal,
       source: "chat",
       localAnswers: this.localAnswers,
+      episodeMeta: { conversation: this.conversationId, ...(this.lastEpisode !== undefined ? { continues: this.lastEpisode } : {}) },
     });
+    if (r.episodeId !== undefined) {
+      recordExchange(this.opts.db, this.conversationId, r.episodeId);
+      this.lastEpisode = r.episodeId;
+    }
     this.history.push({ role: "user", content: text }, { role: "assistant", content: r.interrupted ? `${r.answer} [interrupted]` : r.answer });
     if (r.learning === "pending") await this.opts.startLearner?.();
     return r;
+  }
+
+  /** The earlier messages a backend may see: for a cloud one, resumed exchanges answered locally are left out. */
+  private historyFor(backend: BackendName): ChatMessage[] {
+    if (!this.privateTurns.size || backendAudience(backend, this.opts.config) !== "cloud") return this.history;
+    return this.history.filter((m) => !this.privateTurns.has(m));
+  }
+
+  /** Starts a new conversation: nothing earlier is sent with the next message. */
+  private startNew(): CommandResult {
+    const before = this.lastEpisode !== undefined ? this.conversationId : undefined;
+    this.history.length = 0;
+    this.privateTurns.clear();
+    this.localAnswers = new LocalAnswers();
+    this.lastEpisode = undefined;
+    this.conversationId = newConversationId();
+    const kept = before ? ` — the one before is stored: 'pai chat --resume ${before}'` : "";
+    return { output: `new conversation ${this.conversationId}${kept}`, clear: true };
+  }
+
+  private save(file: string, overwrite: boolean): CommandResult {
+    if (!file) return { output: "usage: /save FILE (an existing FILE is kept; /save! FILE overwrites it)", error: true };
+    if (!this.history.length) return { output: "nothing to save yet — the conversation is empty", error: true };
+    const md = transcriptMarkdown(this.history, { id: this.conversationId, backend: this.backend, model: this.model });
+    const path = saveTranscript(file, md, overwrite);
+    return { output: `saved ${this.history.length / 2} exchange${this.history.length === 2 ? "" : "s"} to ${path}` };
+  }
+
+  private copy(): CommandResult {
+    const last = [...this.history].reverse().find((m) => m.role === "assistant");
+    if (!last?.content.trim()) return { output: "no answer to copy yet", error: true };
+    const text = last.content.replace(/ \[interrupted\]$/, "");
+    const ways = copyToClipboard(text, { terminal: this.opts.terminal, env: this.opts.env });
+    if (!ways.length) return { output: "no terminal to copy through — /save FILE writes the conversation to a file", error: true };
+    return { output: `copied the last answer (${text.length} characters) through ${ways.join(" and ")}` };
   }
 
   /** What was learned since the user was last told, one line per item (each told once). */
@@ -137,7 +211,11 @@ export class ChatSession {
           return { output: "", exit: true };
         case "backend": {
           if (!arg) return { output: `backend: ${this.backend} (${this.model})` };
-          this.backend = parseBackendName(arg);
+          const name = parseBackendName(arg);
+          // Refused at once rather than at the next message: the backend stays as it was.
+          if (name === "anthropic" && !(this.opts.env ?? process.env).ANTHROPIC_API_KEY?.trim())
+            return { output: `no Anthropic API key — set ANTHROPIC_API_KEY and start pai chat again; the backend stays ${this.backend} (${this.model})`, error: true };
+          this.backend = name;
           // A model belongs to its backend: switching resets it to that backend's configured one.
           this.model = resolveModel({ purpose: "answer", backend: this.backend, config: this.opts.config }).model;
           return { output: `backend: ${this.backend} (${this.model})${this.backend === "anthropic" ? " — cloud: private items are not sent" : ""}` };
@@ -147,6 +225,13 @@ export class ChatSession {
           this.model = arg;
           return { output: `model: ${this.model} (${this.backend})` };
         }
+        case "new":
+          return this.startNew();
+        case "save":
+        case "save!":
+          return this.save(arg, cmd === "save!");
+        case "copy":
+          return this.copy();
         case "remember": {
           if (!arg) return { output: "usage: /remember TEXT", error: true };
           const r = (await this.mem()).remember({ content: arg, kind: "note", source: "chat" });
