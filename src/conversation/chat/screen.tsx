@@ -1,17 +1,24 @@
 /**
- * The Ink chat screen: finished messages in <Static> (written once, never redrawn), the live answer as it
- * streams, a status line, and an input line with history (up/down). Ctrl-C or Esc stops a streaming answer;
- * Ctrl-C on an empty input, Ctrl-D or /exit leaves (Ctrl-D during an answer: once it is stored).
+ * The Ink chat screen: finished messages in <Static> (written once, never redrawn, not even on a resize), the
+ * live answer as it streams (Markdown rendered), a spinner while nothing shows yet, a status line, and the
+ * input with history (Up/Down, kept across runs in user/chat_history). Enter sends; Alt-Enter (or Shift-Enter
+ * where the terminal tells it apart) adds a line; a paste is one message; Ctrl-G edits the input in $EDITOR.
+ * Ctrl-C or Esc stops a streaming answer; Ctrl-C on an empty input, Ctrl-D or /exit leaves (Ctrl-D during an
+ * answer: once it is stored).
  *
- * The screen wraps text itself (wrap.ts). While an answer streams, each of its rows goes to <Static> as soon as
- * it is complete, so the live part is only the row being written, the status line and the input: it never
- * grows taller than the terminal (Ink would then clear the whole screen and scrollback on every chunk).
+ * The live part stays much shorter than the terminal: Ink clears the whole screen and its scrollback once the
+ * live part is as tall as the terminal. A finished line of the answer goes to <Static> at once (answer.ts).
  */
-import { Box, Static, Text, useApp, useInput, useStdout } from "ink";
+import { Box, Static, Text, useApp, useInput, useStdin, useStdout } from "ink";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { PaiError } from "../../kernel/errors.ts";
+import { AnswerRows } from "./answer.ts";
+import { appendHistory, readHistory } from "./history.ts";
+import { inputRows, moveLine, nextChar, pastedText, prevChar, SHIFT_ENTER, submitted } from "./input.ts";
 import type { ChatSession, ChatStatus } from "./session.ts";
-import { clean, wrap, wrapRows } from "./wrap.ts";
+import { clean, wrap } from "./wrap.ts";
+
+export { inputRows, type InputRow } from "./input.ts";
 
 export interface Entry {
   id: number;
@@ -20,34 +27,6 @@ export interface Entry {
   text: string;
   /** The rows as wrapped when the entry was added. */
   rows: string[];
-}
-
-const shown = (text: string) => text.replace(/ *\n?$/, "");
-
-/**
- * The transcript wrapped again for a new width: the parts of each answer (written row by row while it
- * streamed) become one entry again, so its paragraphs wrap as a whole.
- */
-export function rewrapEntries(entries: Entry[], width: number): Entry[] {
-  const out: Entry[] = [];
-  let parts: Entry[] = [];
-  const merge = (end?: Entry) => {
-    if (!parts.length && !end) return;
-    const first = parts[0] ?? end!;
-    const text = parts.map((p) => p.text).join("") + (end?.text ?? "");
-    out.push({ id: first.id, role: end ? end.role : "part", text, rows: wrap(shown(text), width) });
-    parts = [];
-  };
-  for (const e of entries) {
-    if (e.role === "part") parts.push(e);
-    else if (e.role === "assistant") merge(e);
-    else {
-      merge();
-      out.push({ ...e, rows: wrap(e.text, width) });
-    }
-  }
-  merge();
-  return out;
 }
 
 /** An error as one line, its hint pointing at the slash commands rather than the command-line options. */
@@ -63,40 +42,6 @@ export function statusText(s: ChatStatus | null, streaming: boolean): string {
   return [s.backend, s.model, mem, ...(s.incognito ? ["incognito"] : []), streaming ? "Ctrl-C stops" : "/help"].join(" · ");
 }
 
-export interface InputRow {
-  /** Row 0 starts with the prompt "› ". */
-  first: boolean;
-  before: string;
-  /** The character under the cursor (a space at the end), or undefined on rows without the cursor. */
-  at?: string;
-  after: string;
-}
-
-/**
- * The input line as shown: "› " and the text wrapped to the width, the cursor at `at` (an index in the text),
- * at most `maxRows` rows (the ones around the cursor, the last ones by preference).
- */
-export function inputRows(text: string, at: number, columns: number, maxRows: number): InputRow[] {
-  const s = `› ${text} `;
-  const rows = wrapRows(s, columns);
-  const starts = rows.map((_, k) => (k === 0 ? 0 : rows[k - 1]!.next));
-  const c = 2 + Math.max(0, Math.min(at, text.length));
-  let k = 0;
-  while (k + 1 < rows.length && starts[k + 1]! <= c) k++;
-  const from = Math.max(0, Math.min(rows.length - maxRows, k));
-  return rows.slice(from, from + Math.max(1, maxRows)).map((r, j) => {
-    const i = from + j;
-    if (i !== k) return { first: i === 0, before: r.text, after: "" };
-    const col = Math.min(c - starts[i]!, r.text.length);
-    const ch = String.fromCodePoint(r.text.codePointAt(col) ?? 32);
-    return { first: i === 0, before: r.text.slice(0, col), at: ch, after: r.text.slice(col + ch.length) };
-  });
-}
-
-/** The index one character (code point) before or after i in s. */
-const prevChar = (s: string, i: number) => (i > 1 && /[\uDC00-\uDFFF]/.test(s[i - 1]!) ? i - 2 : Math.max(0, i - 1));
-const nextChar = (s: string, i: number) => (i < s.length && /[\uD800-\uDBFF]/.test(s[i]!) ? i + 2 : Math.min(s.length, i + 1));
-
 function useTerminalSize(): { columns: number; rows: number } {
   const { stdout } = useStdout();
   const read = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
@@ -111,11 +56,26 @@ function useTerminalSize(): { columns: number; rows: number } {
   return size;
 }
 
-export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?: (code: number) => void }) {
+const SPIN = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+export interface ChatScreenProps {
+  session: ChatSession;
+  onExit?: (code: number) => void;
+  /** Where earlier inputs are kept across runs (nothing is written while the session is incognito). */
+  historyFile?: string;
+  /** Colours in rendered answers (false: the same layout, plain). */
+  color?: boolean;
+  /** Edits the input in the user's editor (Ctrl-G): the new text, or undefined to keep the input as it was. */
+  edit?: (text: string) => string | undefined;
+}
+
+export function ChatScreen({ session, onExit, historyFile, color = false, edit: editor }: ChatScreenProps) {
   const { exit } = useApp();
   const { columns, rows: screenRows } = useTerminalSize();
   const width = useRef(columns);
   width.current = columns;
+  const heightRef = useRef(screenRows);
+  heightRef.current = screenRows;
   const [entries, setEntries] = useState<Entry[]>([]);
   // The input (its text and the cursor's place in it) also lives in a ref: keys can arrive faster than renders
   // (paste, fast typing), and each key must see what the previous one left, not what the last render showed.
@@ -126,37 +86,41 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
     setEditState(e);
   }, []);
   const setInput = useCallback((text: string) => setEdit({ text, at: text.length }), [setEdit]);
-  const [live, setLive] = useState<string | null>(null);
+  const insert = useCallback(
+    (t: string) => {
+      const { text, at } = editRef.current;
+      setEdit({ text: text.slice(0, at) + t + text.slice(at), at: at + t.length });
+    },
+    [setEdit],
+  );
+  /** The live rows of the answer being written (null: no answer under way). */
+  const [live, setLive] = useState<string[] | null>(null);
   const [status, setStatus] = useState<ChatStatus | null>(null);
-  const past = useRef<string[]>([]);
+  const past = useRef<string[]>(historyFile ? readHistory(historyFile) : []);
   const recall = useRef<number>(-1); // which earlier input Up/Down show, -1 for none
   const nextId = useRef(0);
   const abort = useRef<AbortController | null>(null);
   const busy = useRef(false);
+  const pasting = useRef(false);
   // Ctrl-D pressed while an answer streams: leave once it is finished and stored.
   const leaveAfter = useRef(false);
   const queue = useRef<Promise<void>>(Promise.resolve());
+  // The spinner: shown while an answer is under way and nothing new came for a moment (before the first
+  // words, and while the answer is stored once written).
+  const lastText = useRef(0);
+  const [tick, setTick] = useState(0);
+  const waiting = live !== null && (live.length === 0 || Date.now() - lastText.current > 400);
+  useEffect(() => {
+    if (live === null) return;
+    const t = setInterval(() => setTick((n) => n + 1), 100);
+    return () => clearInterval(t);
+  }, [live === null]);
 
   const addRows = useCallback((role: Entry["role"], text: string, rows: string[]) => {
     setEntries((e) => [...e, { id: nextId.current++, role, text, rows }]);
   }, []);
   const add = useCallback((role: Entry["role"], text: string) => addRows(role, text, wrap(text, width.current)), [addRows]);
 
-  // A new width: after a pause, the screen and its scrollback are cleared and the transcript is written again,
-  // wrapped for the new width (the terminal may have reflowed or cut what was on it).
-  const { stdout } = useStdout();
-  const [epoch, setEpoch] = useState(0);
-  const drawnWidth = useRef(columns);
-  useEffect(() => {
-    if (columns === drawnWidth.current) return;
-    const t = setTimeout(() => {
-      drawnWidth.current = columns;
-      stdout.write("\u001B[2J\u001B[3J\u001B[H");
-      setEntries((e) => rewrapEntries(e, columns));
-      setEpoch((n) => n + 1);
-    }, 150);
-    return () => clearTimeout(t);
-  }, [columns, stdout]);
   const refresh = useCallback(async () => setStatus(await session.status()), [session]);
   useEffect(() => {
     void refresh();
@@ -177,15 +141,16 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
 
   const submit = useCallback(
     async (line: string) => {
-      const text = line.trim();
-      if (!text) return;
-      past.current.push(text);
+      const text = submitted(line);
+      if (!text.trim()) return;
+      if (historyFile && !session.incognito) appendHistory(historyFile, text, past.current);
+      if (past.current[past.current.length - 1] !== text) past.current.push(text);
       recall.current = -1;
       busy.current = true;
       try {
         // What was learned from earlier exchanges, before this message.
         for (const l of session.learned()) add("note", clean(l));
-        add("user", `› ${text}`);
+        add("user", text.split("\n").map((l, i) => (i ? "  " : "› ") + l).join("\n"));
         if (text.startsWith("/")) {
           let r: Awaited<ReturnType<ChatSession["command"]>>;
           try {
@@ -200,41 +165,28 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
         }
         const ctrl = new AbortController();
         abort.current = ctrl;
-        setLive("");
-        // The answer so far as it came (raw) and cleaned (acc: cleaned whole, so that a "\r\n" or an escape
-        // sequence split between chunks is handled as one); `done` is where its rows not yet in <Static> begin.
-        let raw = "";
-        let acc = "";
-        let done = 0;
-        const flush = () => {
-          // Trailing spaces are left out: the next word decides where they break.
-          const rows = wrapRows(acc.slice(done).replace(/ +$/, ""), width.current);
-          if (rows.length > 1) {
-            const end = done + rows[rows.length - 2]!.next;
-            addRows("part", acc.slice(done, end), rows.slice(0, -1).map((r) => r.text));
-            done = end;
-          }
-          setLive(acc.slice(done));
-        };
+        setLive([]);
+        // Rows of the answer beyond what fits live go to <Static>: the status, the input and a margin stay.
+        const answer = new AnswerRows(width.current, color, () => Math.min(12, heightRef.current - 8));
         const finish = (suffix: string[]) => {
-          const text = acc.slice(done).replace(/\s+$/, "");
-          const rest = text ? wrap(text, width.current) : [];
+          const rest = answer.finish();
           // Always an entry, even with no rows left: its margin is the blank line after the answer.
-          addRows("assistant", text + suffix.map((l) => `\n${l}`).join(""), [...rest, ...suffix]);
+          addRows("assistant", rest.text + suffix.map((l) => `\n${l}`).join(""), [...rest.rows, ...suffix]);
         };
         try {
           const r = await session.send(text, {
             signal: ctrl.signal,
             onText: (t) => {
-              raw += t;
-              acc = clean(raw);
-              flush();
+              lastText.current = Date.now();
+              const { final, live: rows } = answer.push(t);
+              for (const f of final) addRows("part", f.text, f.rows);
+              setLive(rows);
             },
           });
-          if (!acc && r.answer) acc = clean(r.answer);
+          if (!answer.text && r.answer) answer.push(r.answer);
           finish(r.interrupted ? ["[interrupted]"] : []);
         } catch (err) {
-          if (acc) finish(["[interrupted]"]);
+          if (answer.text) finish(["[interrupted]"]);
           add("error", errorLine(err));
         } finally {
           abort.current = null;
@@ -246,7 +198,7 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
         if (leaveAfter.current) leave(0);
       }
     },
-    [add, addRows, leave, refresh, session],
+    [add, addRows, leave, refresh, session, historyFile, color],
   );
 
   /** Lines are sent one after the other, each once the previous one is answered. */
@@ -259,14 +211,32 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
     [submit],
   );
 
+  // The sequence each key came as, seen before useInput's handler: Ink reports Alt-Enter (ESC CR) as Enter.
+  const { internal_eventEmitter: keys } = useStdin();
+  const rawKey = useRef("");
+  useEffect(() => {
+    const onKey = (data: string) => void (rawKey.current = data);
+    keys.prependListener("input", onKey);
+    return () => void keys.off("input", onKey);
+  }, [keys]);
+
   useInput((ch, key) => {
     const { text: input, at } = editRef.current;
+    // A bracketed paste: everything up to its end is text, line ends included.
+    if (ch === "[200~") return void (pasting.current = true);
+    if (ch === "[201~") return void (pasting.current = false);
+    if (pasting.current) {
+      const t = key.return ? "\n" : key.tab ? "    " : pastedText(ch);
+      if (t) insert(t);
+      return;
+    }
     if (key.ctrl && ch === "c") {
       if (abort.current) abort.current.abort();
       else if (input) setInput("");
       else if (!busy.current) leave(0);
       return;
     }
+    if ((key.return && (key.meta || key.shift || rawKey.current === "\u001B\r")) || SHIFT_ENTER.has(ch)) return insert("\n");
     if (key.escape) {
       abort.current?.abort();
       return;
@@ -277,6 +247,13 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
       else leave(0);
       return;
     }
+    if (key.ctrl && ch === "g") {
+      if (!editor) return;
+      const t = editor(input);
+      setTick((n) => n + 1);
+      if (t !== undefined) setInput(t);
+      return;
+    }
     if (key.return) {
       // While an answer streams, Enter waits: the text stays in the input until it can be sent.
       if (busy.current) return;
@@ -285,6 +262,8 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
       return;
     }
     if (key.upArrow) {
+      const up = moveLine(input, at, -1);
+      if (up !== undefined && recall.current === -1) return setEdit({ text: input, at: up });
       const h = past.current;
       if (!h.length) return;
       recall.current = recall.current === -1 ? h.length - 1 : Math.max(0, recall.current - 1);
@@ -292,6 +271,8 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
       return;
     }
     if (key.downArrow) {
+      const down = moveLine(input, at, 1);
+      if (down !== undefined && recall.current === -1) return setEdit({ text: input, at: down });
       const h = past.current;
       if (recall.current === -1) return;
       recall.current += 1;
@@ -319,21 +300,23 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
     }
     if (key.ctrl || key.meta || key.tab) return;
     if (!ch) return;
-    // Pasted text (or keys that arrived together) may hold line ends: each completed line is sent in turn.
+    // Keys that arrived together with line ends (a paste on a terminal without bracketed paste): each
+    // completed line is sent in turn.
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters typed with text are dropped
     const typed = ch.replace(/\t/g, " ").replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, "");
     const parts = typed.split(/\r\n|\r|\n/);
-    if (parts.length === 1) return setEdit({ text: input.slice(0, at) + typed + input.slice(at), at: at + typed.length });
+    if (parts.length === 1) return insert(typed);
     const lines = [input.slice(0, at) + parts[0], ...parts.slice(1, -1)];
     setInput(parts[parts.length - 1]! + input.slice(at));
     enqueue(lines);
   });
 
-  // The live part must stay shorter than the terminal: a long input shows only the rows around the cursor.
-  const shownInput = inputRows(edit.text, edit.at, columns, Math.max(1, screenRows - 4));
+  // The live part must stay well shorter than the terminal: a long input shows only the rows around the cursor.
+  const shownInput = inputRows(edit.text, edit.at, columns, Math.max(1, Math.min(10, screenRows - 6)));
+  const model = status?.model ?? session.model;
   return (
     <>
-      <Static key={epoch} items={entries}>
+      <Static items={entries}>
         {(e) => (
           <Box key={e.id} flexDirection="column" marginBottom={e.role === "assistant" ? 1 : 0}>
             <Text color={e.role === "user" ? "cyan" : e.role === "error" ? "red" : undefined} dimColor={e.role === "note"}>
@@ -344,9 +327,14 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
       </Static>
       {!leaving && (
         <>
-          {live !== null && (
-            <Box marginBottom={1}>
-              <Text>{live ? wrap(live, columns).slice(-3).join("\n") || " " : "…"}</Text>
+          {live !== null && (live.length > 0 || waiting) && (
+            <Box marginBottom={1} flexDirection="column">
+              {live.length > 0 && <Text>{live.map((r) => r || " ").join("\n")}</Text>}
+              {waiting && (
+                <Text dimColor wrap="truncate-end">
+                  {`${SPIN[tick % SPIN.length]} thinking… (${model})`}
+                </Text>
+              )}
             </Box>
           )}
           <Text dimColor wrap="truncate-end">
@@ -369,15 +357,34 @@ export function ChatScreen({ session, onExit }: { session: ChatSession; onExit?:
 }
 
 /** Renders the screen on the terminal and resolves with the exit code when the user leaves. */
-export async function runScreen(session: ChatSession): Promise<number> {
+export async function runScreen(session: ChatSession, opts: { historyFile?: string } = {}): Promise<number> {
+  const { holdKeys, leaveModes, editText } = await import("./tty.ts");
+  // Raw mode before anything slow: keys typed from now on wait for the input, unechoed.
+  holdKeys();
   const { render } = await import("ink");
+  const { paths } = await import("../../kernel/paths.ts");
+  const { join } = await import("node:path");
   // A terminal that reports no size (a pseudo-terminal nobody sized): Ink would take a height of 0 as a full
   // screen and clear it on every render. Assume the usual 80x24 until a resize says otherwise.
   const out = process.stdout as NodeJS.WriteStream;
   if (!out.rows) out.rows = 24;
   if (!out.columns) out.columns = 80;
+  const color = !process.env.NO_COLOR && process.env.TERM !== "dumb";
   let code = 0;
-  const app = render(<ChatScreen session={session} onExit={(c) => (code = c)} />, { exitOnCtrlC: false });
-  await app.waitUntilExit();
+  const app = render(
+    <ChatScreen
+      session={session}
+      onExit={(c) => (code = c)}
+      historyFile={opts.historyFile ?? join(paths().user, "chat_history")}
+      color={color}
+      edit={(t) => editText(t)}
+    />,
+    { exitOnCtrlC: false },
+  );
+  try {
+    await app.waitUntilExit();
+  } finally {
+    leaveModes();
+  }
   return code;
 }
