@@ -23,6 +23,11 @@ export interface HomeOptions {
   paths?: Paths;
   /** false: do not require an initialised user/ (init, doctor). Default true. */
   user?: boolean;
+  /**
+   * The database's page cache: "small" (default) for a one-shot command; "large" for a process that stays
+   * (the daemon, chat, the dashboard) or a bulk import, where the indexes' pages stay warm across many queries.
+   */
+  cache?: "small" | "large";
 }
 
 export interface OpenHome extends Home {
@@ -61,7 +66,7 @@ export function openHome(opts: HomeOptions = {}): OpenHome {
       return (config ??= loadConfig(p.config));
     },
     get db() {
-      return (db ??= openDatabase(requireUser(p).db));
+      return (db ??= openDatabase(requireUser(p).db, { cache: opts.cache }));
     },
     close() {
       const d = db;

@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import type { Driver, OpenOptions, RunResult, SqlParams, Statement } from "./types.ts";
+import { SETTING_ONLY, type Driver, type OpenOptions, type RunResult, type SqlParams, type Statement } from "./types.ts";
 
 // bun:sqlite wants named keys without their prefix only in strict mode; get() returns null, not undefined.
 export function openDriver(path: string, opts: OpenOptions = {}): Driver {
@@ -8,11 +8,14 @@ export function openDriver(path: string, opts: OpenOptions = {}): Driver {
     ? new Database(path, { readonly: true, strict: true })
     : new Database(path, { create: opts.create ?? true, readwrite: true, strict: true });
   const cache = new Map<string, Statement<any>>();
+  // Set by anything that may write; total_changes() adds rows changed by a statement read with get/all.
+  let wrote = false;
   const statements: ReturnType<Database["prepare"]>[] = [];
   const driver: Driver = {
     name: "bun:sqlite",
     path,
     exec(sql) {
+      if (!wrote && !SETTING_ONLY.test(sql)) wrote = true;
       db.exec(sql);
     },
     prepare<Row>(sql: string): Statement<Row> {
@@ -22,6 +25,7 @@ export function openDriver(path: string, opts: OpenOptions = {}): Driver {
       statements.push(st);
       const wrapped: Statement<Row> = {
         run(...params: SqlParams): RunResult {
+          wrote = true;
           const r = st.run(...(params as any[]));
           return { changes: r.changes, lastInsertRowid: Number(r.lastInsertRowid) };
         },
@@ -40,10 +44,18 @@ export function openDriver(path: string, opts: OpenOptions = {}): Driver {
       return wrapped;
     },
     transaction<T>(fn: () => T): T {
+      wrote = true;
       return db.transaction(fn).immediate();
     },
     loadExtension(file) {
       db.loadExtension(file);
+    },
+    wrote() {
+      if (wrote) return true;
+      const st = db.prepare("SELECT total_changes() AS n");
+      const n = (st.get() as { n: number } | null)?.n ?? 0;
+      st.finalize();
+      return n > 0;
     },
     close() {
       // Finalize cached statements first, so the connection really closes now (and checkpoints the WAL).

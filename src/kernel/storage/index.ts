@@ -8,7 +8,7 @@ import { openDriver } from "#db";
 import { damagedDatabase, EnvironmentError } from "../errors.ts";
 import { fileKind } from "../fs.ts";
 import { migrate, type Migration } from "./migrations.ts";
-import type { Driver, OpenOptions } from "./types.ts";
+import { CACHE_KIB, type Driver, type OpenOptions } from "./types.ts";
 
 export type { Driver, Statement, SqlValue, SqlParams, RunResult, OpenOptions } from "./types.ts";
 export { migrate, orderMigrations, schemaVersion, type Migration } from "./migrations.ts";
@@ -131,11 +131,50 @@ function openOrExplain(path: string, opts: OpenOptions): Driver {
 }
 
 /**
+ * The connection `db`, closed without a checkpoint when it wrote nothing and the write-ahead log holds frames
+ * (another process's, or left by a crash): `guard`, a read-only connection on the same file, stays open until
+ * `db` is closed, so `db` is not the last connection and SQLite does not copy the log into the file on close;
+ * a read-only connection never does. Otherwise (it wrote, or the log is empty) `db` closes last, as usual: its
+ * checkpoint copies what it wrote, or finds nothing to copy and removes the empty log.
+ */
+function guarded(db: Driver, guard: Driver): Database {
+  const close = () => {
+    let frames = false;
+    try {
+      frames = statSync(`${db.path}-wal`).size > 0;
+    } catch {}
+    if (frames && !db.wrote()) {
+      db.close();
+      guard.close();
+    } else {
+      guard.close();
+      db.close();
+    }
+  };
+  return Object.assign(Object.create(null) as Database, {
+    name: db.name,
+    path: db.path,
+    exec: db.exec,
+    prepare: db.prepare,
+    transaction: db.transaction,
+    loadExtension: db.loadExtension,
+    wrote: db.wrote,
+    close,
+  });
+}
+
+/** Sets the connection's page cache (OpenOptions.cache). */
+function setCache(db: Driver, cache: OpenOptions["cache"]): void {
+  db.exec(`PRAGMA cache_size = -${CACHE_KIB[cache ?? "small"]}`);
+}
+
+/**
  * Opens a pai database, and migrates it with `migrations` when given (the composition root gathers them).
  *
  * An existing file is first examined through a read-only connection; it is opened for writing only once its
  * header and schema read back whole, and it is migrated (and its schema version set) only when that version
- * is behind this pai's. Opening a database that is up to date writes nothing.
+ * is behind this pai's. Opening a database that is up to date writes nothing, and neither does closing it
+ * when nothing was written through it (see guarded).
  */
 export function openDatabase(path: string, opts: OpenOptions & { migrations?: Migration[] } = {}): Database {
   if (existsSync(path) && !statSync(path).isFile()) {
@@ -147,23 +186,30 @@ export function openDatabase(path: string, opts: OpenOptions & { migrations?: Mi
   if (!looksLikeSqlite(path)) throw damagedDatabase(path, "", { unchanged: true, notSqlite: true });
   const existed = existsSync(path) && statSync(path).size > 0;
   let version = 0;
+  let ro: Driver | undefined;
   if (existed) {
     const problem = headerProblem(path);
     if (problem) throw damaged(path, problem);
-    const ro = openOrExplain(path, { readonly: true });
+    ro = openOrExplain(path, { readonly: true });
     try {
       version = examine(ro);
       if (opts.readonly) {
         ro.exec("PRAGMA foreign_keys = ON");
+        setCache(ro, opts.cache);
         return ro;
       }
     } catch (err) {
+      ro.close();
       throw openFailure(path, err);
-    } finally {
-      if (!opts.readonly) ro.close();
     }
   }
-  const db = openOrExplain(path, opts);
+  let db: Driver;
+  try {
+    db = openOrExplain(path, opts);
+  } catch (err) {
+    ro?.close();
+    throw err;
+  }
   try {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     if (!opts.readonly) {
@@ -173,6 +219,7 @@ export function openDatabase(path: string, opts: OpenOptions & { migrations?: Mi
       db.exec("PRAGMA synchronous = NORMAL");
     }
     db.exec("PRAGMA foreign_keys = ON");
+    setCache(db, opts.cache);
     if (!existed) db.prepare("SELECT count(*) AS n FROM sqlite_master").get();
     const migrations = opts.migrations;
     if (migrations && !opts.readonly && (!existed || version < latestVersion(migrations) || !allApplied(db, migrations))) migrate(db, migrations);
@@ -180,9 +227,12 @@ export function openDatabase(path: string, opts: OpenOptions & { migrations?: Mi
     try {
       db.close();
     } catch {}
+    try {
+      ro?.close();
+    } catch {}
     throw openFailure(path, err);
   }
-  return db;
+  return ro ? guarded(db, ro) : db;
 }
 
 /** `PRAGMA integrity_check`: "ok" or the list of problems. */

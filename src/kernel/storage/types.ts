@@ -26,6 +26,8 @@ export interface Driver {
   transaction<T>(fn: () => T): T;
   /** Loads a SQLite extension (a shared library) into this connection; throws when the platform forbids it. */
   loadExtension(path: string): void;
+  /** Whether this connection may have written anything (a run, a transaction, a statement other than a setting). */
+  wrote(): boolean;
   close(): void;
 }
 
@@ -33,4 +35,15 @@ export interface OpenOptions {
   readonly?: boolean;
   /** Create the file if missing (default true unless readonly). */
   create?: boolean;
+  /**
+   * The page cache: "small" (the default, 4 MiB) for a one-shot command, "large" (64 MiB) for a process that
+   * stays (the daemon, chat, the dashboard) or a bulk import. Pages are allocated only as they are used.
+   */
+  cache?: "small" | "large";
 }
+
+/** PRAGMA cache_size for each OpenOptions.cache (negative: KiB). */
+export const CACHE_KIB = { small: 4096, large: 65536 } as const;
+
+/** Statements run through exec() that only set this connection's behaviour, so never write the file. */
+export const SETTING_ONLY = /^\s*PRAGMA\s+(busy_timeout|foreign_keys|cache_size|synchronous|temp_store|mmap_size|query_only|wal_autocheckpoint)\s*(=\s*[-\w']+\s*)?;?\s*$/i;
