@@ -39,10 +39,6 @@ export const FOR_AGENTS = "forAgents";
 
 /** Opens the memory store on an open (migrated) database. */
 export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions = {}): MemoryStore {
-  // A larger page cache (allocated only as used) keeps the indexes' hot pages in memory for big stores.
-  try {
-    db.exec("PRAGMA cache_size = -65536");
-  } catch {}
   const ctx = openCtx(db, config, opts.now ?? (() => new Date()));
   const { q, mem } = ctx;
 
@@ -105,18 +101,22 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     },
 
     hot(opts = {}) {
-      retier(ctx);
-      const w = ctx.cuts().warm;
+      // Read only (context, status): the hot set as writers keep it, less what has aged out of the hot window,
+      // been replaced or is bookkeeping since the last write re-checked it, plus the pinned. The cap's
+      // promotions are left to the next write (every store write re-tiers) or 'pai memory maintain'.
+      const c = ctx.cuts();
       const pinnedCount = db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_items WHERE pinned = 1").get()!.n;
       const limit = Math.max(1, opts.limit ?? Math.max(mem.hotCap, pinnedCount));
       const vis = opts.audience === "cloud" ? " AND visibility = 'shareable'" : "";
       return db
         .prepare<Row>(
-          `SELECT ${COLS} FROM memory_items WHERE id IN (SELECT item_id FROM memory_tiers WHERE hot = 1 AND current = 1)${vis}
+          `SELECT ${COLS} FROM memory_items WHERE id IN (
+             SELECT item_id FROM memory_tiers WHERE hot = 1 AND current = 1 AND active_at >= ? AND kind <> ${NEVER_HOT_SQL}
+             UNION SELECT item_id FROM memory_tiers WHERE pinned = 1)${vis}
            ORDER BY pinned DESC, active_at DESC, id DESC LIMIT ?`,
         )
-        .all(limit)
-        .map((r) => toItem(r, w));
+        .all(c.hot, limit)
+        .map((r) => ({ ...toItem(r, c.warm), tier: "hot" as const }));
     },
 
     between(from, to, opts = {}) {

@@ -251,7 +251,11 @@ describe("memory migration 104 (the kind beside the tier)", () => {
     const kinds = () => db.prepare<{ kind: string }>("SELECT kind FROM memory_tiers ORDER BY item_id").all().map((r) => r.kind);
     expect(kinds()).toEqual(["fact", "action", "action", "episode"]);
     const store = openMemory(db, configSchema.parse({}));
-    // The first read re-checks the hot set: the unpinned action leaves it, the pinned one stays.
+    // Reading the hot set leaves the unpinned action out at once, the pinned one in; reading writes nothing.
+    expect(store.hot().map((m) => m.id).sort()).toEqual([1, 3, 4]);
+    expect(store.history(2).tiers).toEqual([]);
+    // The next write re-checks the hot set and records the move.
+    store.maintain();
     expect(store.hot().map((m) => m.id).sort()).toEqual([1, 3, 4]);
     expect(store.history(2).tiers.map((t) => `${t.from}->${t.to}`)).toEqual(["hot->warm"]);
     // A change of kind, however made, reaches the tier table.

@@ -37,7 +37,7 @@ export function register(program: Command): void {
     }
     const { Secrets } = await import("../../kernel/secrets.ts");
     const { startDashboard } = await import("../../web/server.ts");
-    const home = openHome({ cache: "large" } as never);
+    const home = openHome({ cache: "large" });
     let dash;
     try {
       dash = startDashboard(home, new Secrets(), { port });

@@ -30,6 +30,6 @@ export function register(group: Command): void {
           }
         : undefined;
       return runForeground(h, secrets, { resident: (req, sink) => answerResident(req, sink, h), fingerprint, dashboard });
-    });
+    }, { cache: "large" });
   });
 }

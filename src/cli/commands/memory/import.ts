@@ -50,6 +50,6 @@ export function register(group: Command): void {
           (r.bad.length ? `; skipped ${r.bad.length} bad line(s)` : "") +
           ".",
       );
-    }, homeFor(opts.incognito));
+    }, { ...homeFor(opts.incognito), cache: "large" });
   });
 }

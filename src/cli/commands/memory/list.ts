@@ -20,7 +20,6 @@ export function register(group: Command): void {
     const limit = parseLimit(opts.limit, 50);
     await withHome(({ db, config }) => {
       const store = openMemory(db, config);
-      store.retier();
       const filter = {
         tier: parseTier(opts.tier),
         kinds: parseKinds(opts.kind),

@@ -10,7 +10,6 @@ export function register(group: Command): void {
   cmd.action(async (opts: { json?: boolean }) => {
     await withHome(async ({ db, config, paths }) => {
       const store = openMemory(db, config);
-      store.retier();
       const s = store.stats();
       const { embeddingStatus } = await import("../../../context/embed-status.ts");
       const e = embeddingStatus({ db, config, run: paths.run });
