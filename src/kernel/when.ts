@@ -9,13 +9,25 @@
 import { WEEKDAYS } from "./calendar.ts";
 import { UsageError } from "./errors.ts";
 
-/** The user's time zone: TZ as the runtime resolved it, else the system's; "UTC" when none is known. */
+const UTC_NAMES = /^:?(Etc\/)?(UTC|UCT|GMT|Universal|Zulu)([+-]?0)?$/i;
+let resolved: { tz: string | undefined; zone: string } | undefined;
+
+/**
+ * The user's time zone: TZ as the runtime resolved it, else the system's; "UTC" when none is known. Resolved once
+ * per value of TZ (the runtime's first use of a zone costs tens of milliseconds; a TZ naming UTC skips it).
+ */
 export function userZone(): string {
+  const tz = process.env.TZ;
+  if (resolved && resolved.tz === tz) return resolved.zone;
   let zone: string | undefined;
-  try {
-    zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  } catch {}
-  if (!zone || /^(Etc\/)?(UTC|UCT|GMT|Universal|Zulu)$/i.test(zone)) return "UTC";
+  if (tz !== undefined && UTC_NAMES.test(tz)) zone = "UTC";
+  else {
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch {}
+    if (!zone || UTC_NAMES.test(zone)) zone = "UTC";
+  }
+  resolved = { tz, zone };
   return zone;
 }
 
@@ -54,6 +66,14 @@ function formatter(zone: string): Intl.DateTimeFormat {
 /** The wall-clock time of an instant in a zone. */
 export function wallTime(at: Date | number, zone: string): WallTime {
   const t = typeof at === "number" ? at : at.getTime();
+  // UTC, and the process's own zone, are read by Date's getters: a hundred times faster than formatToParts.
+  if (zone === "UTC" || zone === userZone()) {
+    const d = new Date(t);
+    const utc = zone === "UTC";
+    return utc
+      ? { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), weekday: d.getUTCDay() }
+      : { year: d.getFullYear(), month: d.getMonth() + 1, day: d.getDate(), hour: d.getHours(), minute: d.getMinutes(), second: d.getSeconds(), weekday: d.getDay() };
+  }
   const p: Record<string, number> = {};
   for (const part of formatter(zone).formatToParts(t)) if (part.type !== "literal") p[part.type] = Number(part.value);
   const year = p.year!;

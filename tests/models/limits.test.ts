@@ -66,7 +66,7 @@ describe("the call log's cost and texts", () => {
     expect(call.cost).toBeCloseTo((call.input_tokens * 3 + call.output_tokens * 15) / 1e6, 12);
 
     const list = await paiAsync(["log"], { home });
-    expect(list.stdout).toMatch(/ID\s+TIME\s+BACKEND\s+MODEL\s+PURPOSE\s+IN\s+OUT\s+COST/);
+    expect(list.stdout).toMatch(/ID\s+TIME \(\S+\)\s+BACKEND\s+MODEL\s+PURPOSE\s+IN\s+OUT\s+COST/);
 
     const show = await paiAsync(["log", "show", String(call.id)], { home });
     expect(show.code, show.stderr).toBe(0);
