@@ -15,8 +15,8 @@ export function register(program: Command): void {
     .option("--no-packs", "answer with the model even when an installed pack's trigger matches")
     .option("-s, --system <text>", "an instruction of yours, added after pai's own")
     .option("--no-context", "send no Telos and no memories with the question")
-    .option("-o, --option <key=value>", "a model option, repeatable: temperature, top_p, top_k, min_p, seed, repeat_penalty, num_ctx, max_tokens", collect, [])
-    .option("-a, --attach <file>", "send a file with the question, repeatable: a text file inlined with its name, or an image (PNG, JPEG, GIF, WebP)", collect, [])
+    .option("-o, --option <key=value>", "a model option, repeatable: temperature, top_p, top_k, min_p, seed, repeat_penalty, num_ctx, max_tokens", collect)
+    .option("-a, --attach <file>", "send a file with the question, repeatable: a text file inlined with its name, or an image (PNG, JPEG, GIF, WebP)", collect)
     .option("--no-learn", "learn nothing from this exchange (it is still stored; --incognito stores nothing)");
   withJson(cmd);
   examples(cmd, [
@@ -50,8 +50,8 @@ export function register(program: Command): void {
     const backend = opts.backend ? parseBackendName(opts.backend) : undefined;
     // Options and files are checked before anything is sent or stored.
     const { parseModelOptions, readAttachments } = await import("../../conversation/options.ts");
-    const modelOptions = opts.option.length ? parseModelOptions(opts.option) : undefined;
-    const attachments = readAttachments(opts.attach);
+    const modelOptions = opts.option?.length ? parseModelOptions(opts.option) : undefined;
+    const attachments = readAttachments(opts.attach ?? []);
     const asModel = opts.system !== undefined || opts.context === false || modelOptions !== undefined || attachments.length > 0;
     const { withHome } = await import("../../app/home.ts");
     const { startLearner, tellLearned } = await import("./learn.ts");
@@ -141,12 +141,12 @@ interface AskFlags {
   continue?: boolean;
   system?: string;
   context?: boolean;
-  option: string[];
-  attach: string[];
+  option?: string[];
+  attach?: string[];
   learn?: boolean;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 /** `pai ask` handed to the pack whose trigger matched, exactly as `pai do` would run it. */
 async function answerWithPack(home: Home, question: string, chosen: TriggerMatch, opts: { backend?: string; model?: string; incognito?: boolean; json?: boolean }): Promise<void> {
