@@ -34,7 +34,8 @@ async function setup(reply: (b: any) => string, chunkDelayMs = 0) {
   servers.push(s);
   const db = openDatabase(p.db);
   const config = loadConfig(p.config);
-  const session = new ChatSession({ paths: p, db, config, env: { OLLAMA_HOST: s.url }, forget: (id) => forgetLines({ paths: p, config, db }, id) });
+  // A key, so that /backend anthropic switches (without one it is refused); no test here sends to Anthropic.
+  const session = new ChatSession({ paths: p, db, config, env: { OLLAMA_HOST: s.url, ANTHROPIC_API_KEY: "test-key" }, forget: (id) => forgetLines({ paths: p, config, db }, id) });
   return { p, s, db, config, session };
 }
 
