@@ -39,7 +39,9 @@ export function holdKeys(): void {
   if (held || !process.stdin.isTTY || !process.stdout.isTTY || typeof process.stdin.setRawMode !== "function") return;
   held = true;
   process.stdin.setRawMode(true);
-  writeSync(1, PASTE_ON);
+  // Keys typed before this were echoed by the terminal on the current line: that line is cleared (the keys
+  // themselves still wait to be read, and reach the input).
+  writeSync(1, `\r\u001B[K${PASTE_ON}`);
   process.once("exit", restore);
   process.once("SIGTERM", onSignal);
   process.once("SIGHUP", onSignal);
