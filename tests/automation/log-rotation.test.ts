@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { RotatingLog, rotatedFiles } from "../../src/automation/daemon/log.ts";
 import { openDatabase } from "../../src/app/db.ts";
+import { localLine } from "../../src/cli/commands/daemon/logs.ts";
+import { userZone } from "../../src/kernel/when.ts";
 import { initHome, pai, PAI_BIN } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { waitFor } from "./helpers.ts";
@@ -102,6 +104,8 @@ const logOf = (home: string) => join(home, "user", "logs", "daemon.log");
 const filesOf = (home: string) => [...rotatedFiles(logOf(home)).reverse(), logOf(home)];
 const linesOf = (text: string) => text.split("\n").slice(0, text.endsWith("\n") ? -1 : undefined);
 const allLines = (home: string) => filesOf(home).flatMap((f) => linesOf(readFileSync(f, "utf8")));
+/** A line as `pai daemon logs` shows it: its leading time in the user's zone. */
+const shown = (line: string) => localLine(line, userZone());
 const talkNumbers = (lines: string[]) => lines.map((l) => /^talk (\d+) /.exec(l)?.[1]).filter((n) => n !== undefined).map(Number);
 
 describe("daemon log rotation (the real CLI and daemon)", { timeout: 120_000 }, () => {
@@ -150,9 +154,9 @@ describe("daemon log rotation (the real CLI and daemon)", { timeout: 120_000 }, 
     const n = current + linesOf(readFileSync(`${log}.1`, "utf8")).length + 3;
     const tail = pai(["daemon", "logs", "-n", String(n)], { home });
     expect(tail.code).toBe(0);
-    expect(linesOf(tail.stdout)).toEqual(lines.slice(-n));
+    expect(linesOf(tail.stdout)).toEqual(lines.slice(-n).map(shown));
     expect(JSON.parse(pai(["daemon", "logs", "-n", "2", "--json"], { home }).stdout).lines).toEqual(lines.slice(-2));
-    expect(linesOf(pai(["daemon", "logs", "-n", "100000"], { home }).stdout)).toEqual(lines);
+    expect(linesOf(pai(["daemon", "logs", "-n", "100000"], { home }).stdout)).toEqual(lines.map(shown));
   });
 
   it("logs -f follows daemon.log past its rotations: every line once, in order", async () => {
@@ -168,7 +172,7 @@ describe("daemon log rotation (the real CLI and daemon)", { timeout: 120_000 }, 
     // The one line before it started: once printed, the follower holds the file.
     const first = await waitFor(() => (out.includes("\n") ? out.split("\n", 1)[0] : undefined), "the follower's first line");
     const startedIn = readFileSync(logOf(home), "utf8");
-    expect(startedIn).toContain(`${first}\n`);
+    expect(linesOf(startedIn).map(shown)).toContain(first);
 
     for (let b = 1; b <= 4; b++) await burst(home, port, b * 25, 25);
     expect(pai(["daemon", "stop"], { home }).code).toBe(0);
@@ -178,8 +182,8 @@ describe("daemon log rotation (the real CLI and daemon)", { timeout: 120_000 }, 
 
     // The file it started in was rotated (at least twice over), and it printed every line from there exactly once.
     expect(rotatedFiles(logOf(home)).length).toBeGreaterThanOrEqual(2);
-    expect(readFileSync(logOf(home), "utf8")).not.toContain(`${first}\n`);
-    const lines = allLines(home);
+    expect(linesOf(readFileSync(logOf(home), "utf8")).map(shown)).not.toContain(first);
+    const lines = allLines(home).map(shown);
     const from = lines.lastIndexOf(first);
     expect(from).toBeGreaterThanOrEqual(0);
     expect(linesOf(out)).toEqual(lines.slice(from));
