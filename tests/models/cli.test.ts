@@ -66,7 +66,7 @@ describe("pai log", () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ backend: "anthropic", model: "claude-sonnet-4-6", purpose: "answer", outcome: "ok", attempt: 2, exchange_id: "ex-1" });
     const all = await paiAsync(["log"], { home });
-    expect(all.stdout).toMatch(/TIME\s+BACKEND\s+MODEL/);
+    expect(all.stdout).toMatch(/TIME \(\S+\)\s+BACKEND\s+MODEL/);
     expect(all.stdout).toContain("retried");
     expect(all.stdout + r.stdout).not.toContain("sk-ant-secret-key");
     // --exchange takes the whole id or the first characters the table shows.
