@@ -1,9 +1,9 @@
 /**
  * Stored chat conversations, for `pai chat --continue` and `--resume ID`. The texts stay where every exchange
- * is kept, in its `episode` memory (so a forget or an export reaches them); table `chat_conversations` holds
- * only ids: a conversation's id, when it was last spoken in, and its last stored exchange. Each exchange
- * records the one before it in its meta (`continues`), so a conversation is read back from its last one.
- * An incognito exchange is not stored, so it is not part of the conversation when it is resumed.
+ * is kept, in its `episode` memory (so a forget or an export reaches them). Table `chat_conversations` holds a
+ * conversation's id and times, `chat_exchanges` the episode ids of its exchanges in order: ids only. An
+ * exchange forgotten since is gone from the conversation; an incognito one was never stored, so never part of it.
+ * Two conversations may share an episode (the same question and answer are one memory).
  */
 import { randomBytes } from "node:crypto";
 import type { Config } from "../config/schema.ts";
@@ -51,12 +51,20 @@ export function answerOf(item: MemoryItem): string {
   return (m?.[1] ?? "").replace(INTERRUPTED_NOTE, "").trim();
 }
 
-/** Records that `episodeId` is the conversation's newest exchange. */
+/** Records `episodeId` as the conversation's newest exchange. */
 export function recordExchange(db: Database, id: string, episodeId: number, now: Date = new Date()): void {
-  db.prepare(
-    `INSERT INTO chat_conversations (id, started_at, updated_at, last_episode, exchanges) VALUES (?, ?, ?, ?, 1)
-     ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, last_episode = excluded.last_episode, exchanges = exchanges + 1`,
-  ).run(id, now.toISOString(), now.toISOString(), episodeId);
+  db.transaction(() => {
+    db.prepare("INSERT INTO chat_conversations (id, started_at, updated_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at").run(
+      id,
+      now.toISOString(),
+      now.toISOString(),
+    );
+    db.prepare("INSERT INTO chat_exchanges (conversation_id, seq, episode_id) VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM chat_exchanges WHERE conversation_id = ?), ?)").run(
+      id,
+      id,
+      episodeId,
+    );
+  });
 }
 
 /** The conversation last spoken in, or undefined when there is none. */
@@ -75,23 +83,29 @@ export interface ConversationRow {
 export function listConversations(db: Database, limit = 20): ConversationRow[] {
   return db
     .prepare<{ id: string; started_at: string; updated_at: string; exchanges: number }>(
-      "SELECT id, started_at, updated_at, exchanges FROM chat_conversations ORDER BY updated_at DESC, rowid DESC LIMIT ?",
+      `SELECT id, started_at, updated_at, (SELECT count(*) FROM chat_exchanges e WHERE e.conversation_id = c.id) AS exchanges
+       FROM chat_conversations c ORDER BY updated_at DESC, rowid DESC LIMIT ?`,
     )
     .all(limit)
     .map((r) => ({ id: r.id, startedAt: r.started_at, updatedAt: r.updated_at, exchanges: r.exchanges }));
 }
 
-/** Reads a conversation back from its last exchange (the ones forgotten since are gone from it). */
+/** Reads a conversation back: its last exchanges, oldest first (the ones forgotten since are gone from it). */
 export function loadConversation(db: Database, config: Config, id: string): StoredConversation {
-  const row = db.prepare<{ updated_at: string; last_episode: number }>("SELECT updated_at, last_episode FROM chat_conversations WHERE id = ?").get(id.trim().toLowerCase());
+  id = id.trim().toLowerCase();
+  const row = db.prepare<{ updated_at: string }>("SELECT updated_at FROM chat_conversations WHERE id = ?").get(id);
   if (!row) throw new UserError(`no conversation '${id}'`, { hint: "'pai chat --list' shows them; 'pai chat --continue' resumes the latest" });
   const mem = openMemory(db, config);
   const turns: StoredTurn[] = [];
-  const seen = new Set<number>();
-  let item = mem.get(row.last_episode);
-  while (isExchange(item) && !seen.has(item.id) && turns.length < MAX_EXCHANGES && item.meta.conversation === id) {
-    seen.add(item.id);
-    turns.unshift({
+  const ids = db
+    .prepare<{ episode_id: number }>("SELECT episode_id FROM chat_exchanges WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?")
+    .all(id, MAX_EXCHANGES)
+    .map((r) => r.episode_id)
+    .reverse();
+  for (const episodeId of ids) {
+    const item = mem.get(episodeId);
+    if (!isExchange(item)) continue;
+    turns.push({
       episodeId: item.id,
       question: String(item.meta.question),
       answer: answerOf(item),
@@ -99,7 +113,6 @@ export function loadConversation(db: Database, config: Config, id: string): Stor
       answeredBy: backendAudience(String(item.meta.backend) as BackendName, config),
       at: item.createdAt,
     });
-    item = typeof item.meta.continues === "number" ? mem.get(item.meta.continues) : undefined;
   }
   return { id, updatedAt: row.updated_at, turns };
 }

@@ -33,11 +33,15 @@ export const conversationMigrations: Migration[] = [
       CREATE TABLE IF NOT EXISTS chat_conversations (
         id TEXT PRIMARY KEY,
         started_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        last_episode INTEGER NOT NULL,
-        exchanges INTEGER NOT NULL DEFAULT 0
+        updated_at TEXT NOT NULL
       ) STRICT;
       CREATE INDEX IF NOT EXISTS chat_conversations_updated ON chat_conversations(updated_at);
+      CREATE TABLE IF NOT EXISTS chat_exchanges (
+        conversation_id TEXT NOT NULL REFERENCES chat_conversations(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        episode_id INTEGER NOT NULL,
+        PRIMARY KEY (conversation_id, seq)
+      ) STRICT;
     `,
   },
 ];

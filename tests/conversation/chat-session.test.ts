@@ -74,6 +74,16 @@ describe("pai chat conversations", () => {
     expect(text.stdout).toMatch(new RegExp(`^${newId![1]}  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d    2 exchanges  fifth\n${id}  .*    4 exchanges  hello\n$`));
   });
 
+  it("two conversations sharing an exchange (one memory) each keep their own", async () => {
+    const { s, chat } = await setup();
+    const a = idOf((await chat("hi\nfoo\n")).stderr)!;
+    const b = idOf((await chat("hi\nbar\n")).stderr)!;
+    await chat("more\n", "--resume", a);
+    expect(answerTurns(s).at(-1)).toEqual(["user: hi", "assistant: re: hi", "user: foo", "assistant: re: foo", "user: more"]);
+    await chat("more\n", "--resume", b);
+    expect(answerTurns(s).at(-1)).toEqual(["user: hi", "assistant: re: hi", "user: bar", "assistant: re: bar", "user: more"]);
+  });
+
   it("an unknown id, --continue with nothing stored, and both flags are one line each", async () => {
     const { chat } = await setup();
     const none = await chat("hi\n", "--continue");

@@ -3,8 +3,8 @@
  * incognito switch, and the slash commands. The Ink screen and the line mode both drive one of these.
  * Each exchange goes through ask(), so it is answered with the user's context and remembered the same way;
  * it is learned from in the background, and what was learned is shown before the next message (`learned`).
- * A conversation has an id; each stored exchange records it and the exchange before it, so that
- * `pai chat --continue` / `--resume ID` can take it up again (conversations.ts).
+ * A conversation has an id; each stored exchange is recorded under it, so that `pai chat --continue` /
+ * `--resume ID` can take it up again (conversations.ts).
  */
 import type { Config } from "../../config/index.ts";
 import { PaiError } from "../../kernel/errors.ts";
@@ -84,7 +84,7 @@ export class ChatSession {
   model: string;
   incognito: boolean;
   readonly history: ChatMessage[] = [];
-  /** This conversation's id, and its last stored exchange (the next one continues it). */
+  /** This conversation's id, and whether an exchange of it is stored yet (its last one). */
   conversationId: string;
   private lastEpisode?: number;
   private memStore?: MemoryStore;
@@ -141,7 +141,7 @@ export class ChatSession {
       signal: opts.signal,
       source: "chat",
       localAnswers: this.localAnswers,
-      episodeMeta: { conversation: this.conversationId, ...(this.lastEpisode !== undefined ? { continues: this.lastEpisode } : {}) },
+      episodeMeta: { conversation: this.conversationId },
     });
     if (r.episodeId !== undefined) {
       recordExchange(this.opts.db, this.conversationId, r.episodeId);
