@@ -55,6 +55,46 @@ describe("times shown in the user's zone", () => {
     expect(bad.stderr.trim()).toBe(`pai: invalid date 'xyz' — ${BAD}`);
   });
 
+  it("approvals list and show: REQUESTED in the zone it names; --json unchanged", async () => {
+    const h = initHome(tmpDir());
+    expect(run(["jobs", "add", "gated", "--webhook", "--action", "remember", "--text", "deploy {{body}}", "--approval"], h, PARIS).code).toBe(0);
+    const { paths } = await import("../../src/kernel/paths.ts");
+    const { openDatabase } = await import("../../src/app/db.ts");
+    const { loadConfig } = await import("../../src/config/index.ts");
+    const { fireJob, getJob } = await import("../../src/automation/jobs/index.ts");
+    const { Secrets } = await import("../../src/kernel/secrets.ts");
+    const p = paths(h);
+    const db = openDatabase(p.db);
+    const waiting = await fireJob({ db, config: loadConfig(p.config), paths: p, secrets: new Secrets() }, getJob(p, "gated"), { trigger: "webhook", key: "w1", vars: { body: "v2" } });
+    db.close();
+    const [a] = JSON.parse(run(["approvals", "list", "--json"], h, PARIS).stdout);
+    expect(run(["approvals", "list", "--json"], h, UTC).stdout).toBe(run(["approvals", "list", "--json"], h, PARIS).stdout);
+    expect(a.requested_at).toMatch(/Z$/);
+    const list = run(["approvals", "list"], h, { ...PARIS, COLUMNS: "200" }).stdout;
+    expect(list).toMatch(/REQUESTED \(Europe\/Paris\)/);
+    expect(list).toContain(wall(a.requested_at, "Europe/Paris").slice(0, 16));
+    expect(run(["approvals", "list"], h, { ...UTC, COLUMNS: "200" }).stdout).toContain(wall(a.requested_at, "UTC").slice(0, 16));
+    const show = run(["approvals", "show", String(waiting.approvalId)], h, PARIS).stdout;
+    expect(show).toContain(`at ${wall(a.requested_at, "Europe/Paris").slice(0, 16)} (Europe/Paris)`);
+  });
+
+  it("daemon status: since and the next runs in the zone, named once; --json unchanged", () => {
+    const h = initHome(tmpDir());
+    run(["jobs", "add", "morning", "--cron", "0 7 * * *", "--tz", "Europe/Paris", "--action", "remember", "--text", "hi"], h, PARIS);
+    expect(run(["daemon", "start"], h, PARIS).code).toBe(0);
+    try {
+      const s = JSON.parse(run(["daemon", "status", "--json"], h, PARIS).stdout);
+      expect(s.since).toMatch(/Z$/);
+      expect(s.next_runs[0].at).toMatch(/T0[56]:00:00\.000Z$/);
+      const text = run(["daemon", "status"], h, PARIS).stdout;
+      expect(text).toContain(`since ${wall(s.since, "Europe/Paris").slice(0, 16)} (Europe/Paris)`);
+      expect(text).toMatch(/^ {2}next: \d{4}-\d{2}-\d{2} 07:00 {2}morning$/m);
+      expect(text.match(/Europe\/Paris\)/g)).toHaveLength(1);
+    } finally {
+      run(["daemon", "stop"], h, PARIS);
+    }
+  });
+
   it("daemon logs: each line's time in the zone, named once on stderr; --json lines as written", () => {
     const h = initHome(tmpDir());
     mkdirSync(join(h, "user", "logs"), { recursive: true });
