@@ -95,7 +95,7 @@ export function inline(text: string, base: Style[] = []): Piece[] {
     if (last && same(last.style, style)) last.text += t;
     else out.push({ text: t, style });
   };
-  const re = /\\([\\`*_[\]()#+\-.!~])|`([^`]+)`|\*\*(?=\S)(.+?\S)\*\*|__(?=\S)(.+?\S)__(?!\w)|\*(?=[^\s*])(.+?[^\s*])\*|(?<!\w)_(?=[^\s_])(.+?[^\s_])_(?!\w)|\[([^\]]+)\]\(([^)\s]+)\)/g;
+  const re = /\\([\\`*_[\]()#+\-.!~])|`([^`]+)`|\*\*(\S(?:.*?\S)??)\*\*|__(\S(?:.*?\S)??)__(?!\w)|\*([^\s*](?:.*?[^\s*])??)\*|(?<!\w)_([^\s_](?:.*?[^\s_])??)_(?!\w)|\[([^\]]+)\]\(([^)\s]+)\)/g;
   let at = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     push(text.slice(at, m.index));

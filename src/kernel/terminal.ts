@@ -12,8 +12,8 @@
  *   the clipboard.
  */
 
-// SGR codes pai's own styling emits (src/cli/output.ts style, the chat screen).
-const OWN_SGR = /^\x1b\[(?:0|1|2|22|31|32|33|36|39)?m/;
+// SGR codes pai's own styling emits (src/cli/output.ts style, the chat screen, kernel/markdown.ts).
+const OWN_SGR = /^\x1b\[(?:0|1|2|3|22|23|31|32|33|35|36|39)?m/;
 
 // eslint-disable-next-line no-control-regex
 const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u202a-\u202e\u2066-\u2069]/;
