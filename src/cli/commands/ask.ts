@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { Home } from "../../app/home.ts";
 import type { TriggerMatch } from "../../packs/index.ts";
-import { examples, note, printJson, readStdin, withJson, writeStream } from "../output.ts";
+import { examples, note, outputEnv, print, printJson, readStdin, terminalColumns, withJson, writeStream } from "../output.ts";
 
 export function register(program: Command): void {
   const cmd = program
@@ -75,6 +75,8 @@ export function register(program: Command): void {
       const { withInterrupt } = await import("../../kernel/interrupt.ts");
       let wrote = false;
       let endsWithNewline = true;
+      // On a terminal the answer is shown as rendered Markdown, a line at a time; piped, as it came.
+      const md = opts.json ? undefined : await markdownOut();
       // Ctrl-C stops the stream: the partial answer is stored marked as interrupted. A second Ctrl-C exits now.
       const r = await withInterrupt(
         (signal) =>
@@ -96,6 +98,7 @@ export function register(program: Command): void {
             onText: opts.json
               ? undefined
               : (t) => {
+                  if (md) return md.push(t);
                   writeStream(t);
                   wrote = true;
                   endsWithNewline = t.endsWith("\n");
@@ -115,7 +118,8 @@ export function register(program: Command): void {
           learning: r.learning ?? "off",
           continues: r.continued?.from ?? null,
         });
-      } else if (wrote && !endsWithNewline) process.stdout.write("\n");
+      } else if (md) md.end();
+      else if (wrote && !endsWithNewline) process.stdout.write("\n");
       if (r.continued?.withheld) {
         const n = r.continued.withheld;
         note(`pai: ${n} earlier exchange${n === 1 ? " was" : "s were"} answered by a local model and left out of this cloud request`);
@@ -147,6 +151,28 @@ interface AskFlags {
 }
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+/** Streamed text printed as Markdown rendered for the terminal (kernel/markdown.ts); undefined when piped. */
+async function markdownOut(): Promise<{ push(t: string): void; end(): void } | undefined> {
+  const width = terminalColumns();
+  if (!width) return undefined;
+  const { MarkdownLines } = await import("../../kernel/markdown.ts");
+  const md = new MarkdownLines({ width, color: !outputEnv("NO_COLOR") && outputEnv("TERM") !== "dumb" });
+  let buf = "";
+  return {
+    push(t) {
+      buf += t;
+      for (let nl = buf.indexOf("\n"); nl !== -1; nl = buf.indexOf("\n")) {
+        for (const row of md.line(buf.slice(0, nl))) print(row);
+        buf = buf.slice(nl + 1);
+      }
+    },
+    end() {
+      if (buf.trim()) for (const row of md.line(buf)) print(row);
+      buf = "";
+    },
+  };
+}
 
 /** `pai ask` handed to the pack whose trigger matched, exactly as `pai do` would run it. */
 async function answerWithPack(home: Home, question: string, chosen: TriggerMatch, opts: { backend?: string; model?: string; incognito?: boolean; json?: boolean }): Promise<void> {
