@@ -34,6 +34,7 @@ export const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   mcp: { summary: "serve memory, Telos and context over MCP (stdio)", load: () => import("./commands/mcp.ts") },
   export: { summary: "export context files for other agents", load: () => import("./commands/export/index.ts") },
   integrate: { summary: "connect pai to Claude Code, OpenCode or Gemini CLI", load: () => import("./commands/integrate.ts") },
+  sync: { summary: "sync memory across your devices through a folder a sync engine replicates", load: () => import("./commands/sync/index.ts") },
   serve: { summary: "a local dashboard in your browser (loopback only)", load: () => import("./commands/serve.ts") },
   doctor: { summary: "check the install, data, configuration and backends", load: () => import("./commands/doctor.ts") },
   upgrade: { summary: "update the install with git (user/ is never touched)", load: () => import("./commands/upgrade.ts") },

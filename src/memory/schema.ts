@@ -1,6 +1,7 @@
 import type { Migration } from "../kernel/storage/migrations.ts";
 import { threadMigrations } from "./threads.ts";
 import { floatsOf, signBits } from "./bits.ts";
+import { syncMigrations } from "./sync/schema.ts";
 
 /**
  * Migrations of this concern: versions 100-199 (see src/app/migrations.ts).
@@ -307,4 +308,5 @@ export const memoryMigrations: Migration[] = [
       `);
     },
   },
+  ...syncMigrations,
 ];
