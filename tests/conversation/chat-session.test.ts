@@ -35,15 +35,21 @@ async function setup() {
   return { home, s, chat };
 }
 
-const idOf = (stderr: string) => /pai: conversation ([0-9a-f]{8}) — 'pai chat --resume \1' takes it up again/.exec(stderr)?.[1];
+/** The id of the conversation spoken in last (on a terminal, pai chat shows it when it starts; see the pty test). */
+async function lastId(home: string): Promise<string> {
+  const r = await paiAsync(["chat", "--list", "--json"], { home });
+  return JSON.parse(r.stdout)[0].id;
+}
 
 describe("pai chat conversations", () => {
   it("shows its id; --continue and --resume take it up again with its earlier messages; /new starts another", async () => {
     const { home, s, chat } = await setup();
     const first = await chat("hello\nsecond\n");
     expect(first.code, first.stderr).toBe(0);
-    const id = idOf(first.stderr)!;
-    expect(id).toBeDefined();
+    // In a script (stderr not a terminal) the id is not shown: stderr stays empty.
+    expect(first.stderr).toBe("");
+    const id = await lastId(home);
+    expect(id).toMatch(/^[0-9a-f]{8}$/);
     expect(first.stdout).toBe("re: hello\nre: second\n");
 
     const again = await chat("third\n", "--continue");
@@ -75,9 +81,12 @@ describe("pai chat conversations", () => {
   });
 
   it("two conversations sharing an exchange (one memory) each keep their own", async () => {
-    const { s, chat } = await setup();
-    const a = idOf((await chat("hi\nfoo\n")).stderr)!;
-    const b = idOf((await chat("hi\nbar\n")).stderr)!;
+    const { home, s, chat } = await setup();
+    await chat("hi\nfoo\n");
+    const a = await lastId(home);
+    await chat("hi\nbar\n");
+    const b = await lastId(home);
+    expect(b).not.toBe(a);
     await chat("more\n", "--resume", a);
     expect(answerTurns(s).at(-1)).toEqual(["user: hi", "assistant: re: hi", "user: foo", "assistant: re: foo", "user: more"]);
     await chat("more\n", "--resume", b);
@@ -126,7 +135,7 @@ describe("pai chat conversations", () => {
     const { s, chat } = await setup();
     const r = await chat("/backend anthropic\n/backend\nstill here?\n");
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/^pai: conversation .*\nno Anthropic API key — set ANTHROPIC_API_KEY and start pai chat again; the backend stays ollama \(.+\)\n$/);
+    expect(r.stderr).toMatch(/^no Anthropic API key — set ANTHROPIC_API_KEY and start pai chat again; the backend stays ollama \(.+\)\n$/);
     expect(r.stdout).toMatch(/^backend: ollama \(.+\)\nre: still here\?\n$/);
     expect(answerTurns(s)).toHaveLength(1);
   });

@@ -48,7 +48,8 @@ describe("pai chat, line mode (stdin is not a terminal)", () => {
     const s = await startFakeOllama({ reply: answer });
     servers.push(s);
     const input = ["/remember I keep bees", "/incognito", "private words", "/backend anthropic", "/backend ollama", "/nope", "/help", "/exit", "never sent"].join("\n");
-    const r = await paiAsync(["chat"], { home, input: `${input}\n`, env: { OLLAMA_HOST: s.url } });
+    // With a key, /backend anthropic switches (without one it is refused); nothing here is sent to Anthropic.
+    const r = await paiAsync(["chat"], { home, input: `${input}\n`, env: { OLLAMA_HOST: s.url, ANTHROPIC_API_KEY: "test-key" } });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/remembered as mem:(\d+)/);
     expect(r.stdout).toContain("incognito on");

@@ -29,7 +29,8 @@ export function conversationLine(session: ChatSession, resumed: boolean): string
     const shown = last.length > 60 ? `${last.slice(0, 59)}…` : last;
     return `pai: conversation ${id} resumed: ${n} earlier exchange${n === 1 ? "" : "s"}${shown ? `, the last: "${shown}"` : ""}`;
   }
-  if (session.incognito) return undefined;
+  // A new conversation's id is shown on a terminal; in a script, 'pai chat --list' gives it.
+  if (session.incognito || !process.stderr.isTTY) return undefined;
   return `pai: conversation ${id} — 'pai chat --resume ${id}' takes it up again`;
 }
 
