@@ -22,10 +22,10 @@ const isExtraction = (b: any) => JSON.stringify(b.messages?.[0] ?? "").includes(
 
 async function chat(
   reply: (question: string) => string,
-  opts: { home?: string; before?: string; color?: boolean; args?: string; env?: string; early?: string } = {},
+  opts: { home?: string; before?: string; color?: boolean; args?: string; env?: string; early?: string; chunkDelayMs?: number } = {},
 ) {
   const home = opts.home ?? initHome(tmpDir());
-  const s = await startFakeOllama({ reply: (b) => (isExtraction(b) ? '{"items": []}' : reply(b.messages.at(-1).content)) });
+  const s = await startFakeOllama({ chunkDelayMs: opts.chunkDelayMs, reply: (b) => (isExtraction(b) ? '{"items": []}' : reply(b.messages.at(-1).content)) });
   servers.push(s);
   const env = `env PAI_HOME=${home} OLLAMA_HOST=${s.url} TERM=xterm-256color ${opts.color ? "" : "NO_COLOR=1 "}${opts.env ?? ""}`;
   const t = startTmux(`${opts.before ?? ""}${env}${PAI_BIN} chat ${opts.args ?? ""}; echo "exit=$?"; sleep 30`);
@@ -82,14 +82,18 @@ describe("pai chat keys (tmux)", () => {
     expect(second.questions()).toEqual(["remember the blue door"]);
   });
 
-  it("nothing is written to the history while incognito", async () => {
+  it("nothing is written to the history while incognito; bracketed paste is off after", async () => {
     const { home, t } = await chat(() => "secret-ok", { args: "--incognito" });
     t.type("a secret");
     t.keys("Enter");
     await t.waitFor("secret-ok");
+    const raw = join(tmpDir(), "raw");
+    t.record(raw);
     t.keys("C-d");
     await t.waitFor("exit=0");
     expect(existsSync(join(home, "user", "chat_history"))).toBe(false);
+    // Bracketed paste is turned off on the way out.
+    expect(readFileSync(raw, "utf8")).toContain("\u001B[?2004l");
   });
 
   it("Ctrl-G edits the input in $EDITOR and puts the result back", async () => {
@@ -111,6 +115,18 @@ describe("pai chat keys (tmux)", () => {
     t.keys("Enter");
     await t.waitFor("early-ok");
     expect(questions()).toEqual(["typed early"]);
+  });
+
+  it("a spinner with the model's name shows until the first words come", async () => {
+    // The first chunk is a space: nothing to show for a second.
+    const { t } = await chat(() => " slow answer", { chunkDelayMs: 1000 });
+    t.type("take your time");
+    t.keys("Enter");
+    const s = await t.waitFor("thinking… (llama3.2)");
+    expect(s).not.toContain("slow answer");
+    await t.waitFor("slow answer");
+    await t.waitFor("· /help");
+    expect(t.screen()).not.toContain("thinking…");
   });
 
   it("a resize keeps the shell's earlier lines in the scrollback and clears nothing", async () => {
