@@ -23,7 +23,7 @@
  * minutes). Bare Bun is `bun -e 0`: `bun -e ''` only prints Bun's help without starting a JavaScript VM.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUN, MAIN, QUERY, ROOT, cachedHome, must, pai, paiEnv, quantile, roundRobin, type TimedCase } from "./lib/homes.ts";
@@ -99,6 +99,25 @@ function print(name: string, rows: Row[]): void {
   }
 }
 
+/** The database file and its log as seen from outside: sizes and modification times (a log of 0 bytes is no log). */
+function dbState(home: string): string {
+  const db = join(home, "user", "pai.db");
+  const f = (p: string) => (existsSync(p) && statSync(p).size > 0 ? `${statSync(p).size}@${statSync(p).mtimeMs}` : "-");
+  return `${f(db)} ${f(`${db}-wal`)}`;
+}
+
+/** The read-only commands (memory show --incognito: without it, showing an item uses it) that changed the database. */
+function writers(home: string, id: string): { checked: number; changed: string[] } {
+  const cmds = [["status"], ["telos", "list"], ["memory", "search", QUERY], ["memory", "list"], ["memory", "show", "--incognito", id], ["memory", "stats"], ["context"]];
+  const changed: string[] = [];
+  for (const argv of cmds) {
+    const before = dbState(home);
+    pai(home, argv, { PAI_NO_RESIDENT: "1" });
+    if (dbState(home) !== before) changed.push(argv.join(" "));
+  }
+  return { checked: cmds.length, changed };
+}
+
 const all: Row[] = [];
 const homes: { size: number; home: string; builtS: number }[] = [];
 const scratch = mkdtempSync(join(tmpdir(), "pai-bench-startup-"));
@@ -135,6 +154,8 @@ try {
         { label: `pai context --query ${QUERY}`, argv: ["context", "--query", QUERY], extra: own, target: t },
       ]),
     );
+    const w = writers(h.home, id);
+    log(`  read-only commands that wrote to the database or its log: ${w.changed.length ? w.changed.join(", ") : "none"} (of ${w.checked})`);
     daemonHome = h.home;
     must(h.home, ["daemon", "start", "--json"]);
     try {
