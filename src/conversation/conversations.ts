@@ -90,6 +90,17 @@ export function listConversations(db: Database, limit = 20): ConversationRow[] {
     .map((r) => ({ id: r.id, startedAt: r.started_at, updatedAt: r.updated_at, exchanges: r.exchanges }));
 }
 
+/** The first message of a conversation still stored (for `pai chat --list`), or "". */
+export function firstQuestion(db: Database, config: Config, id: string): string {
+  const mem = openMemory(db, config);
+  const q = db.prepare<{ episode_id: number }>("SELECT episode_id FROM chat_exchanges WHERE conversation_id = ? ORDER BY seq LIMIT 20");
+  for (const r of q.all(id)) {
+    const item = mem.get(r.episode_id);
+    if (isExchange(item)) return String(item.meta.question);
+  }
+  return "";
+}
+
 /** Reads a conversation back: its last exchanges, oldest first (the ones forgotten since are gone from it). */
 export function loadConversation(db: Database, config: Config, id: string): StoredConversation {
   id = id.trim().toLowerCase();

@@ -15,15 +15,16 @@ interface ChatFlags {
 
 /** `pai chat --list`: the recent conversations, newest first, each with its first question. */
 async function printConversations(home: Home, json: boolean): Promise<void> {
-  const { listConversations, loadConversation } = await import("../../conversation/conversations.ts");
+  const { listConversations, firstQuestion } = await import("../../conversation/conversations.ts");
+  const { safeText } = await import("../../kernel/terminal.ts");
   const rows = listConversations(home.db).map((r) => {
-    const first = loadConversation(home.db, home.config, r.id).turns[0]?.question.split("\n")[0] ?? "";
+    const first = firstQuestion(home.db, home.config, r.id).split("\n")[0] ?? "";
     return { id: r.id, started_at: r.startedAt, updated_at: r.updatedAt, exchanges: r.exchanges, first };
   });
   if (json) return printJson(rows);
   if (!rows.length) return void console.log("no conversations yet — 'pai chat' starts one");
   for (const r of rows) {
-    const first = r.first.length > 60 ? `${r.first.slice(0, 59)}…` : r.first;
+    const first = safeText(r.first.length > 60 ? `${r.first.slice(0, 59)}…` : r.first);
     console.log(`${r.id}  ${r.updated_at.slice(0, 16).replace("T", " ")}  ${String(r.exchanges).padStart(3)} exchange${r.exchanges === 1 ? " " : "s"}  ${first}`);
   }
 }
