@@ -93,6 +93,16 @@ describe("pai chat conversations", () => {
     expect(answerTurns(s).at(-1)).toEqual(["user: hi", "assistant: re: hi", "user: bar", "assistant: re: bar", "user: more"]);
   });
 
+  it("an exchange forgotten since is gone from the resumed conversation", async () => {
+    const { home, s, chat } = await setup();
+    await chat("my old address is 1 Elm Street\nsecond\n");
+    const list = JSON.parse((await paiAsync(["memory", "list", "--kind", "episode", "--json"], { home })).stdout);
+    const elm = list.find((m: any) => m.content.includes("Elm Street"));
+    expect((await paiAsync(["memory", "forget", String(elm.id)], { home })).code).toBe(0);
+    await chat("third\n", "--continue");
+    expect(answerTurns(s).at(-1)).toEqual(["user: second", "assistant: re: second", "user: third"]);
+  });
+
   it("an unknown id, --continue with nothing stored, and both flags are one line each", async () => {
     const { chat } = await setup();
     const none = await chat("hi\n", "--continue");
