@@ -140,8 +140,14 @@ describe("pai chat keys (tmux)", () => {
     t.record(raw);
     t.resize(60, 20);
     await new Promise((r) => setTimeout(r, 500));
+    // A tall input (ten rows shown), then a terminal shorter than it.
+    t.paste(Array.from({ length: 12 }, (_, i) => `pasted ${i}`).join("\n"));
+    await t.waitFor("pasted 11");
+    t.resize(100, 4);
+    await new Promise((r) => setTimeout(r, 500));
     t.resize(100, 30);
     await new Promise((r) => setTimeout(r, 500));
+    t.keys("C-u");
     t.type("still here");
     const all = await t.waitFor("› still here", { all: true });
     for (const l of ["shell-line-0", "shell-line-39", "› many lines please", "answer line 0", "answer line 29"]) expect(all).toContain(l);

@@ -11,14 +11,15 @@
  */
 import { Box, Static, Text, useApp, useInput, useStdin, useStdout } from "ink";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { PaiError } from "../../kernel/errors.ts";
 import { AnswerRows } from "./answer.ts";
 import { appendHistory, readHistory } from "./history.ts";
 import { inputRows, moveLine, nextChar, pastedText, prevChar, SHIFT_ENTER, submitted } from "./input.ts";
 import type { ChatSession, ChatStatus } from "./session.ts";
+import { errorLine, statusText } from "./status.ts";
 import { clean, wrap } from "./wrap.ts";
 
 export { inputRows, type InputRow } from "./input.ts";
+export { errorLine, statusText } from "./status.ts";
 
 export interface Entry {
   id: number;
@@ -29,22 +30,10 @@ export interface Entry {
   rows: string[];
 }
 
-/** An error as one line, its hint pointing at the slash commands rather than the command-line options. */
-export function errorLine(err: unknown): string {
-  const text =
-    err instanceof PaiError ? (err.hint ? `${err.message} — ${err.hint}` : err.message) : String((err as Error)?.message ?? err);
-  return text.replace(/--backend (ollama|anthropic)\b/g, "/backend $1").replace(/--model\b/g, "/model").replace(/\s*\n\s*/g, " ");
-}
-
-export function statusText(s: ChatStatus | null, streaming: boolean): string {
-  if (!s) return "…";
-  const mem = `${s.memories} ${s.memories === 1 ? "memory" : "memories"} (${s.hot} hot)`;
-  return [s.backend, s.model, mem, ...(s.incognito ? ["incognito"] : []), streaming ? "Ctrl-C stops" : "/help"].join(" · ");
-}
-
 function useTerminalSize(): { columns: number; rows: number } {
   const { stdout } = useStdout();
-  const read = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+  // screenRows: the real height, where runScreen hands Ink a taller one (see there).
+  const read = () => ({ columns: stdout.columns || 80, rows: (stdout as { screenRows?: number }).screenRows || stdout.rows || 24 });
   const [size, setSize] = useState(read);
   useEffect(() => {
     const onResize = () => setSize(read());
@@ -75,6 +64,7 @@ export function ChatScreen({ session, onExit, historyFile, color = false, edit: 
   const width = useRef(columns);
   width.current = columns;
   const heightRef = useRef(screenRows);
+  const inputHeight = useRef(1);
   heightRef.current = screenRows;
   const [entries, setEntries] = useState<Entry[]>([]);
   // The input (its text and the cursor's place in it) also lives in a ref: keys can arrive faster than renders
@@ -167,7 +157,7 @@ export function ChatScreen({ session, onExit, historyFile, color = false, edit: 
         abort.current = ctrl;
         setLive([]);
         // Rows of the answer beyond what fits live go to <Static>: the status, the input and a margin stay.
-        const answer = new AnswerRows(width.current, color, () => Math.min(12, heightRef.current - 8));
+        const answer = new AnswerRows(width.current, color, () => Math.min(12, heightRef.current - 6 - inputHeight.current));
         const finish = (suffix: string[]) => {
           const rest = answer.finish();
           // Always an entry, even with no rows left: its margin is the blank line after the answer.
@@ -313,6 +303,7 @@ export function ChatScreen({ session, onExit, historyFile, color = false, edit: 
 
   // The live part must stay well shorter than the terminal: a long input shows only the rows around the cursor.
   const shownInput = inputRows(edit.text, edit.at, columns, Math.max(1, Math.min(10, screenRows - 6)));
+  inputHeight.current = shownInput.length;
   const model = status?.model ?? session.model;
   return (
     <>
@@ -371,6 +362,17 @@ export async function runScreen(session: ChatSession, opts: { historyFile?: stri
   if (!out.columns) out.columns = 80;
   const color = !process.env.NO_COLOR && process.env.TERM !== "dumb";
   let code = 0;
+  // Ink clears the screen and the scrollback (ESC[2J ESC[3J) when its live part was as tall as the terminal,
+  // which a terminal made shorter can cause. The screen keeps its live part short by itself; Ink is told the
+  // terminal is taller than it is, so that it never clears, even then (the screen reads the real height).
+  const inkOut = new Proxy(out, {
+    get(target, key) {
+      if (key === "rows") return Math.max(target.rows || 24, 1000);
+      if (key === "screenRows") return target.rows || 24;
+      const v = Reflect.get(target, key, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
   const app = render(
     <ChatScreen
       session={session}
@@ -379,7 +381,7 @@ export async function runScreen(session: ChatSession, opts: { historyFile?: stri
       color={color}
       edit={(t) => editText(t)}
     />,
-    { exitOnCtrlC: false },
+    { exitOnCtrlC: false, stdout: inkOut },
   );
   try {
     await app.waitUntilExit();
