@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AnswerRows } from "../../src/conversation/chat/answer.ts";
 import { appendHistory, MAX_ENTRIES, readHistory } from "../../src/conversation/chat/history.ts";
-import { moveLine, pastedText, submitted } from "../../src/conversation/chat/input.ts";
+import { inputRows, moveLine, pastedText, submitted } from "../../src/conversation/chat/input.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 describe("chat history file", () => {
@@ -40,6 +40,13 @@ describe("chat input", () => {
     expect(moveLine(t, 1, 1)).toBe(5);
     expect(moveLine(t, 5, 1)).toBe(8);
     expect(moveLine(t, 8, 1)).toBeUndefined();
+  });
+
+  it("the lines of a multi-line input are indented under the prompt, the cursor where it is", () => {
+    expect(inputRows("ab\ncd", 4, 20, 5)).toEqual([
+      { first: true, before: "› ab", after: "" },
+      { first: false, before: "  c", at: "d", after: " " },
+    ]);
   });
 
   it("a paste keeps line ends and indentation; a multi-line message keeps its indentation when sent", () => {

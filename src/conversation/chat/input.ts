@@ -14,14 +14,16 @@ export interface InputRow {
 }
 
 /**
- * The input line as shown: "› " and the text wrapped to the width, the cursor at `at` (an index in the text),
+ * The input as shown: "› " and the text wrapped to the width, the cursor at `at` (an index in the text),
  * at most `maxRows` rows (the ones around the cursor, the last ones by preference).
  */
 export function inputRows(text: string, at: number, columns: number, maxRows: number): InputRow[] {
-  const s = `› ${text} `;
+  // The lines after the first are indented under the prompt.
+  const s = `› ${text.replace(/\n/g, "\n  ")} `;
   const rows = wrapRows(s, columns);
   const starts = rows.map((_, k) => (k === 0 ? 0 : rows[k - 1]!.next));
-  const c = 2 + Math.max(0, Math.min(at, text.length));
+  const a = Math.max(0, Math.min(at, text.length));
+  const c = 2 + a + 2 * (text.slice(0, a).match(/\n/g)?.length ?? 0);
   let k = 0;
   while (k + 1 < rows.length && starts[k + 1]! <= c) k++;
   const from = Math.max(0, Math.min(rows.length - maxRows, k));
