@@ -3,6 +3,7 @@
  * Up recalls what was typed in an earlier run, a resize leaves the shell's earlier lines in the scrollback, and
  * answers show as rendered Markdown.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -94,6 +95,19 @@ describe("pai chat keys (tmux)", () => {
     expect(existsSync(join(home, "user", "chat_history"))).toBe(false);
     // Bracketed paste is turned off on the way out.
     expect(readFileSync(raw, "utf8")).toContain("\u001B[?2004l");
+  });
+
+  it("killed with SIGTERM, the terminal is given back: bracketed paste off, echo on", async () => {
+    const { t } = await chat(() => "ok");
+    const raw = join(tmpDir(), "raw");
+    t.record(raw);
+    const shell = Number(t.pid());
+    const pai = Number(execFileSync("ps", ["--ppid", String(shell), "-o", "pid="], { encoding: "utf8" }).trim().split(/\s+/)[0]);
+    process.kill(pai, "SIGTERM");
+    await t.waitFor("exit=143");
+    expect(readFileSync(raw, "utf8")).toContain("\u001B[?2004l");
+    t.type("echoed");
+    await t.waitFor("echoed");
   });
 
   it("Ctrl-G edits the input in $EDITOR and puts the result back", async () => {

@@ -19,6 +19,8 @@ export interface Tmux {
   waitFor(what: string | RegExp, opts?: { all?: boolean; timeoutMs?: number }): Promise<string>;
   /** From now on, everything the program writes (escape sequences included) is appended to `file`. */
   record(file: string): void;
+  /** The process id of the window's command (the shell running it). */
+  pid(): string;
   /** Whether the command is still running. */
   alive(): boolean;
   kill(): void;
@@ -50,6 +52,7 @@ export function startTmux(command: string, opts: { columns?: number; rows?: numb
       }
     },
     record: (file) => void tmux("pipe-pane", "-t", "t", "-o", `cat >> '${file}'`),
+    pid: () => tmux("display-message", "-p", "-t", "t", "#{pane_pid}").trim(),
     alive: () => tmux("display-message", "-p", "-t", "t", "#{pane_dead}").trim() === "0",
     kill: () => {
       try {

@@ -2,7 +2,7 @@
  * The terminal modes the chat screen needs, set as early as possible and always given back: raw mode at once
  * (keys typed while the screen starts are neither echoed nor lost: they wait in the terminal and reach the
  * input once it reads), and bracketed paste (a paste arrives between ESC[200~ and ESC[201~, so its line ends
- * are text, not Enter). Both are undone on exit, including a crash or a SIGTERM/SIGHUP.
+ * are text, not Enter). Both are undone on exit, including a crash or a SIGTERM, SIGHUP or SIGINT from outside.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
@@ -31,7 +31,7 @@ function restore(): void {
 
 const onSignal = (sig: NodeJS.Signals) => {
   restore();
-  process.exit(sig === "SIGHUP" ? 129 : 143);
+  process.exit(sig === "SIGHUP" ? 129 : sig === "SIGINT" ? 130 : 143);
 };
 
 /** Raw mode and bracketed paste on, until leaveModes() or the process ends. Does nothing off a terminal. */
@@ -45,6 +45,7 @@ export function holdKeys(): void {
   process.once("exit", restore);
   process.once("SIGTERM", onSignal);
   process.once("SIGHUP", onSignal);
+  process.once("SIGINT", onSignal);
 }
 
 /** Bracketed paste off and cooked mode back (the screen has ended). */
@@ -53,6 +54,7 @@ export function leaveModes(): void {
   process.off("exit", restore);
   process.off("SIGTERM", onSignal);
   process.off("SIGHUP", onSignal);
+  process.off("SIGINT", onSignal);
 }
 
 /**
