@@ -130,8 +130,8 @@ export function prepareStatements(db: Database) {
   return {
     insert: db.prepare(
       `INSERT INTO memory_items (content, kind, created_at, recorded_at, last_used_at, active_at, use_count, seen_count,
-        importance, pinned, visibility, source, derived_from, supersedes, superseded_by, redacted, meta, hash, thread, session, follows)
-       VALUES (?, ?, ?, ?, NULL, ?, 0, 1, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)`,
+        importance, pinned, visibility, source, derived_from, supersedes, superseded_by, redacted, meta, hash, thread, session, follows, gid)
+       VALUES (?, ?, ?, ?, NULL, ?, 0, 1, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertTier: db.prepare("INSERT INTO memory_tiers (item_id, hot, active_at, pinned, current, kind) VALUES (?, ?, ?, ?, 1, ?)"),
     // Lists of ids are passed as one JSON array parameter (json_each), so each statement is prepared once.

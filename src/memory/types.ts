@@ -45,6 +45,8 @@ export interface RememberInput {
   redacted?: boolean;
   /** The conversation it is a turn of: consecutive turns of one thread are searched together (threads.ts). */
   thread?: string | null;
+  /** Its global id (sync: the id it has on every device); a new UUIDv7 when not given. */
+  gid?: string;
 }
 
 export interface RememberResult {

@@ -2,6 +2,7 @@
 import { UserError } from "../kernel/errors.ts";
 import { redactDeep, redactSecrets } from "../kernel/redact.ts";
 import { toIso } from "./dates.ts";
+import { uuid7 } from "./sync/crypto.ts";
 import { checkKind, M_COLS, type Ctx, type Cuts, type Row } from "./rows.ts";
 import { bigrams, contentHash, dateWords, jaccard, matchExpression, queryTerms } from "./text.ts";
 import { countInserted, countLater, flushCounts, pendingCounts, type PendingCounts } from "./stats.ts";
@@ -102,6 +103,7 @@ export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact
     place.thread,
     place.session,
     place.follows,
+    input.gid ?? uuid7(),
   );
   q.insertTier.run(id, hot ? 1 : 0, activeAt, pinned ? 1 : 0, kind);
   const counted = { kind, pinned, redacted: red.redacted || input.redacted === true, hot, activeAt };

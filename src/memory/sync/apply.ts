@@ -68,7 +68,6 @@ export function applyAll(ctx: SyncCtx): ApplyReport {
     const keys = new Map<string, Map<string, string>>();
     for (const [dev, entries] of byDevice) applyDevice(ctx, dev, entries, keys, report);
   }
-  report.forgotten = heal(ctx);
   addState(ctx.db, "applied", report.applied);
   addState(ctx.db, "conflicts", report.conflicts);
   addState(ctx.db, "skipped", report.skipped.length);
@@ -124,7 +123,8 @@ function applyDevice(ctx: SyncCtx, dev: string, entries: Entry[], keys: Map<stri
     let used: number;
     try {
       used = runChunk(ctx, dev, chunk, keys, report);
-    } catch {
+    } catch (err) {
+      if (process.env.PAI_SYNC_DEBUG) console.error(err);
       used = 0;
       // Again one operation per transaction: only the operation that fails is skipped.
       for (const e of chunk) {
@@ -166,7 +166,6 @@ function runChunk(ctx: SyncCtx, dev: string, chunk: Entry[], keys: Map<string, M
       const tombstoned = db.prepare<{ x: number }>("SELECT 1 AS x FROM sync_tombstones WHERE gid = ?");
       const keyOf = db.prepare<{ key: Uint8Array }>("SELECT key FROM sync_keys WHERE gid = ?");
       const addKey = db.prepare("INSERT OR REPLACE INTO sync_keys (gid, key) VALUES (?, ?)");
-      const setGid = db.prepare("UPDATE memory_items SET gid = ? WHERE id = ?");
       const field = db.prepare<{ clock: number; device: string }>("SELECT clock, device FROM sync_fields WHERE gid = ? AND field = ?");
       const setField = db.prepare(
         "INSERT INTO sync_fields (gid, field, clock, device) VALUES (?, ?, ?, ?) ON CONFLICT (gid, field) DO UPDATE SET clock = excluded.clock, device = excluded.device",
@@ -180,10 +179,8 @@ function runChunk(ctx: SyncCtx, dev: string, chunk: Entry[], keys: Map<string, M
       const flush = () => {
         if (!pending.length) return;
         const { ids } = store.rememberMany(pending.map((p) => p.input), { dedup: false });
-        pending.forEach((p, i) => {
-          setGid.run(p.gid, ids[i]!);
-          addKey.run(p.gid, p.key);
-        });
+        if (ids.length !== pending.length) throw new Error("an item was merged instead of created");
+        for (const p of pending) addKey.run(p.gid, p.key);
         pending.length = 0;
         pendingGids.clear();
       };
@@ -253,6 +250,7 @@ function runChunk(ctx: SyncCtx, dev: string, chunk: Entry[], keys: Map<string, M
                   gid: op.gid,
                   key,
                   input: {
+                    gid: op.gid,
                     content: f.content,
                     kind: f.kind,
                     pinned,
@@ -328,11 +326,11 @@ function applyField(ctx: SyncCtx, id: number, head: number, field: string, value
 }
 
 /** Deletes what tombstones name and is still here (items, then their keys); returns how many items went. */
-export function heal(ctx: SyncCtx): number {
+export async function heal(ctx: SyncCtx): Promise<number> {
   const { db } = ctx;
   if (numState(db, "heal") === 0) return 0;
   const ids = db.prepare<{ id: number }>("SELECT m.id FROM sync_tombstones t JOIN memory_items m ON m.gid = t.gid").all().map((r) => r.id);
-  if (ids.length) ctx.forget(ids);
+  if (ids.length) await ctx.forget(ids);
   const gids = new Set(db.prepare<{ gid: string }>("SELECT k.gid FROM sync_tombstones t JOIN sync_keys k ON k.gid = t.gid").all().map((r) => r.gid));
   if (gids.size) dropItemKeys(ctx, gids);
   setState(db, "heal", 0);

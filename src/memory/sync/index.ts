@@ -10,7 +10,7 @@ import { resolve } from "node:path";
 import { UserError } from "../../kernel/errors.ts";
 import type { Database } from "../../kernel/storage/index.ts";
 import type { MemoryStore } from "../types.ts";
-import { applyAll } from "./apply.ts";
+import { applyAll, heal } from "./apply.ts";
 import { keyCheck, keyMatches, keyText, newKey, parseKey, uuid7 } from "./crypto.ts";
 import { devicesIn, ensureDeviceDir, readFolderInfo, writeFolderInfo } from "./files.ts";
 import { publish } from "./publish.ts";
@@ -26,7 +26,7 @@ export interface SyncEnv {
   store: MemoryStore;
   /** user/sync.key: the sync key, 0600. */
   keyFile: string;
-  forget: (ids: number[]) => void;
+  forget: (ids: number[]) => void | Promise<void>;
   now?: () => Date;
 }
 
@@ -51,7 +51,7 @@ export function syncFolder(db: Database): string | undefined {
 }
 
 /** Joins a folder: its key (made here when the folder is new), this device's id and directory, the triggers. */
-export function initSync(env: SyncEnv, folderArg: string, keyArg: string | undefined): InitResult {
+export async function initSync(env: SyncEnv, folderArg: string, keyArg: string | undefined): Promise<InitResult> {
   const folder = resolve(folderArg);
   const { db } = env;
   const was = syncFolder(db);
@@ -96,7 +96,7 @@ export function initSync(env: SyncEnv, folderArg: string, keyArg: string | undef
     }
   });
   ensureDeviceDir(folder, device!);
-  const sync = syncNow(env);
+  const sync = await syncNow(env);
   return { device: device!, folder, key: keyText(key), created, devices: devicesIn(folder), queued, sync };
 }
 
@@ -112,9 +112,10 @@ function ctxOf(env: SyncEnv): SyncCtx {
 }
 
 /** Applies what other devices wrote, then publishes what is new here. */
-export function syncNow(env: SyncEnv): NowResult {
+export async function syncNow(env: SyncEnv): Promise<NowResult> {
   const ctx = ctxOf(env);
   const report = applyAll(ctx);
+  report.forgotten = await heal(ctx);
   const published = publish(ctx);
   setState(ctx.db, "last_sync", ctx.now().toISOString());
   return { ...report, published };

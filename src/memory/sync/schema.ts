@@ -8,11 +8,6 @@
 import type { Migration } from "../../kernel/storage/migrations.ts";
 import { uuid7 } from "./crypto.ts";
 
-/** A UUIDv7 computed by SQLite itself (48-bit Unix milliseconds, version 7, variant 10, random bits). */
-export const UUID7_SQL = `(SELECT substr(t, 1, 8) || '-' || substr(t, 9, 4) || '-7' || substr(r, 1, 3) || '-' ||
-  substr('89ab', 1 + (abs(random()) % 4), 1) || substr(r, 4, 3) || '-' || substr(r, 7, 12)
-  FROM (SELECT printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)) AS t, lower(hex(randomblob(10))) AS r))`;
-
 export const syncMigrations: Migration[] = [
   {
     version: 108,
@@ -46,7 +41,6 @@ export const syncMigrations: Migration[] = [
 /** The triggers that record every memory change in the outbox (created by `pai sync init`, idempotent). */
 export const OUTBOX_TRIGGERS = `
   CREATE TRIGGER IF NOT EXISTS sync_item_in AFTER INSERT ON memory_items BEGIN
-    UPDATE memory_items SET gid = ${UUID7_SQL} WHERE id = new.id AND gid IS NULL;
     INSERT INTO sync_outbox (type, item_id) VALUES ('create', new.id);
   END;
   -- A field's new value as it was set (read later, it could have changed again). The unpinning of the version an

@@ -10,7 +10,7 @@ export interface SyncCtx {
   key: Buffer;
   now: () => Date;
   /** Forgets items by local id (the caller's forget, which also blanks the copies other concerns hold). */
-  forget: (ids: number[]) => void;
+  forget: (ids: number[]) => void | Promise<void>;
 }
 
 /** A line of another device's file that was skipped: it did not parse, or its sealed part did not open. */

@@ -24,8 +24,8 @@ export function register(group: Command): void {
       key = (await rl.question("This folder already has devices. Its sync key (from 'pai sync init' on the first device): ")).trim();
       rl.close();
     }
-    await withHome((home) => {
-      const r = initSync(syncEnv(home), opts.folder, key);
+    await withHome(async (home) => {
+      const r = await initSync(syncEnv(home), opts.folder, key);
       if (opts.json) return printData(r);
       print(`${style.green(r.created ? "made" : "joined")}  sync folder ${r.folder}`);
       print(`this device  ${r.device}`);

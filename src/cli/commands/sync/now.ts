@@ -9,8 +9,8 @@ export function register(group: Command): void {
   examples(cmd, ["pai sync now", "pai sync now --json"]);
   cmd.action(async (opts: { json?: boolean }) => {
     const { syncNow } = await import("../../../memory/sync/index.ts");
-    await withHome((home) => {
-      const r = syncNow(syncEnv(home));
+    await withHome(async (home) => {
+      const r = await syncNow(syncEnv(home));
       if (opts.json) return printData(r);
       for (const s of r.skipped) note(`pai: skipped a line of ${s.device}/${s.file} at byte ${s.offset}: ${s.reason}`);
       const parts = [`applied ${r.applied}`, `published ${r.published}`];

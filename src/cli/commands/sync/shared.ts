@@ -1,7 +1,6 @@
 /** What the sync verbs share: the sync engine opened on this home, with forget reaching every concern. */
 import { join } from "node:path";
 import type { Home } from "../../../app/home.ts";
-import { forgetEverywhere } from "../../../app/forget.ts";
 import { openMemory } from "../../../memory/index.ts";
 import type { SyncEnv } from "../../../memory/sync/index.ts";
 
@@ -11,6 +10,10 @@ export function syncEnv(home: Home): SyncEnv {
     db: home.db,
     store,
     keyFile: join(home.paths.user, "sync.key"),
-    forget: (ids) => void forgetEverywhere(home.db, store, ids),
+    // Loaded only when another device forgot something (it reaches every concern that may hold a copy).
+    forget: async (ids) => {
+      const { forgetEverywhere } = await import("../../../app/forget.ts");
+      forgetEverywhere(home.db, store, ids);
+    },
   };
 }
