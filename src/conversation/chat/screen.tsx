@@ -91,7 +91,8 @@ export function ChatScreen({ session, onExit, historyFile, color = false, edit: 
   const nextId = useRef(0);
   const abort = useRef<AbortController | null>(null);
   const busy = useRef(false);
-  const pasting = useRef(false);
+  // When the last piece of a bracketed paste came (0: not in a paste).
+  const pasting = useRef(0);
   // Ctrl-D pressed while an answer streams: leave once it is finished and stored.
   const leaveAfter = useRef(false);
   const queue = useRef<Promise<void>>(Promise.resolve());
@@ -213,9 +214,11 @@ export function ChatScreen({ session, onExit, historyFile, color = false, edit: 
   useInput((ch, key) => {
     const { text: input, at } = editRef.current;
     // A bracketed paste: everything up to its end is text, line ends included.
-    if (ch === "[200~") return void (pasting.current = true);
-    if (ch === "[201~") return void (pasting.current = false);
-    if (pasting.current) {
+    if (ch === "[200~") return void (pasting.current = Date.now());
+    if (ch === "[201~") return void (pasting.current = 0);
+    // A paste arrives at once: one whose end marker never came is over after a second without a piece of it.
+    if (pasting.current && Date.now() - pasting.current < 1000) {
+      pasting.current = Date.now();
       const t = key.return ? "\n" : key.tab ? "    " : pastedText(ch);
       if (t) insert(t);
       return;
