@@ -10,6 +10,7 @@
 import { open } from "./crypto.ts";
 import { devicesIn, fileSize, opsFiles, deviceDir, readFrom, readKeys } from "./files.ts";
 import { dropItemKeys } from "./publish.ts";
+import { DROP_OUTBOX_TRIGGERS, OUTBOX_TRIGGERS } from "./schema.ts";
 import { addState, numState, setState } from "./state.ts";
 import type { ApplyReport, SkippedLine, SyncCtx } from "./types.ts";
 import type { RememberInput } from "../types.ts";
@@ -147,7 +148,7 @@ function applyDevice(ctx: SyncCtx, dev: string, entries: Entry[], keys: Map<stri
   }
 }
 
-function saveOffset(ctx: SyncCtx, dev: string, e: Entry): void {
+function saveOffset(ctx: SyncCtx, dev: string, e: Pick<Entry, "file" | "end">): void {
   ctx.db
     .prepare("INSERT INTO sync_offsets (device, file, offset) VALUES (?, ?, ?) ON CONFLICT (device, file) DO UPDATE SET offset = excluded.offset")
     .run(dev, e.file, e.end);
@@ -159,7 +160,10 @@ function runChunk(ctx: SyncCtx, dev: string, chunk: Entry[], keys: Map<string, M
   const r0 = { ...report, skipped: report.skipped.length };
   try {
     return db.transaction(() => {
-      const mark = db.prepare<{ n: number | null }>("SELECT max(seq) AS n FROM sync_outbox").get()?.n ?? 0;
+      // What applying writes is no local change to publish again: the outbox triggers are off meanwhile (in this
+      // transaction, so no other writer can make a change they would miss).
+      db.exec(DROP_OUTBOX_TRIGGERS);
+      const ends = new Map<string, number>();
       const seen = db.prepare<{ x: number }>("SELECT 1 AS x FROM sync_seen WHERE op_id = ?");
       const see = db.prepare("INSERT OR IGNORE INTO sync_seen (op_id) VALUES (?)");
       const idOf = db.prepare<{ id: number; pinned: number }>("SELECT id, pinned FROM memory_items WHERE gid = ?");
@@ -208,13 +212,13 @@ function runChunk(ctx: SyncCtx, dev: string, chunk: Entry[], keys: Map<string, M
         const op = e.op;
         if (!op) {
           if (e.bad) report.skipped.push(e.bad);
-          saveOffset(ctx, dev, e);
+          ends.set(e.file, e.end);
           used++;
           continue;
         }
         if (seen.get(op.op_id)) {
           report.duplicates++;
-          saveOffset(ctx, dev, e);
+          ends.set(e.file, e.end);
           used++;
           continue;
         }
@@ -230,7 +234,7 @@ function runChunk(ctx: SyncCtx, dev: string, chunk: Entry[], keys: Map<string, M
           else if (!plain) {
             report.skipped.push({ device: dev, file: e.file, offset: e.end, reason: "its sealed part does not open (corrupt, or another key)" });
             see.run(op.op_id);
-            saveOffset(ctx, dev, e);
+            ends.set(e.file, e.end);
             used++;
             continue;
           } else if (op.type === "create") {
@@ -283,7 +287,7 @@ function runChunk(ctx: SyncCtx, dev: string, chunk: Entry[], keys: Map<string, M
         }
         if (!done) break;
         see.run(op.op_id);
-        saveOffset(ctx, dev, e);
+        ends.set(e.file, e.end);
         clock = Math.max(clock, op.clock);
         if (!lastAt || (op.at && op.at > lastAt)) lastAt = op.at;
         lastClock = Math.max(lastClock, op.clock);
@@ -292,8 +296,8 @@ function runChunk(ctx: SyncCtx, dev: string, chunk: Entry[], keys: Map<string, M
         used++;
       }
       flush();
-      // What applying wrote is not a local change to publish again (a forget is: it is harmless twice).
-      db.prepare("DELETE FROM sync_outbox WHERE seq > ? AND type <> 'forget'").run(mark);
+      for (const [file, end] of ends) saveOffset(ctx, dev, { file, end });
+      db.exec(OUTBOX_TRIGGERS);
       setState(db, "clock", clock);
       db.prepare(
         `INSERT INTO sync_devices (device, last_at, last_clock, ops) VALUES (?, ?, ?, ?)

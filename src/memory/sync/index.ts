@@ -108,7 +108,18 @@ function ctxOf(env: SyncEnv): SyncCtx {
   if (!existsSync(folder)) throw new UserError(`the sync folder ${folder} is missing`, { hint: "mount or re-create it, or check the sync engine" });
   const key = existsSync(env.keyFile) ? parseKey(readFileSync(env.keyFile, "utf8")) : undefined;
   if (!key) throw new UserError(`no sync key in ${env.keyFile}`, { hint: "run 'pai sync init --folder DIR --key KEY' again with the folder's key" });
-  return { db, store: env.store, folder, device, key, now: env.now ?? (() => new Date()), forget: env.forget };
+  // The store is opened (the config read) only when something is to be applied.
+  return {
+    db,
+    get store() {
+      return env.store;
+    },
+    folder,
+    device,
+    key,
+    now: env.now ?? (() => new Date()),
+    forget: env.forget,
+  };
 }
 
 /** Applies what other devices wrote, then publishes what is new here. */

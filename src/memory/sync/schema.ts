@@ -55,3 +55,5 @@ export const OUTBOX_TRIGGERS = `
     INSERT INTO sync_outbox (type, gid) VALUES ('forget', old.gid);
   END;
 `;
+
+export const DROP_OUTBOX_TRIGGERS = "DROP TRIGGER IF EXISTS sync_item_in; DROP TRIGGER IF EXISTS sync_item_set; DROP TRIGGER IF EXISTS sync_item_out;";
