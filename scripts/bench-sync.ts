@@ -79,6 +79,7 @@ const { times, errors } = roundRobin(
     { label: "bun -e 0", cmd: BUN, argv: ["-e", "0"], env },
     { label: "pai sync now", cmd: BUN, argv: [BUNDLE, "sync", "now"], env },
     { label: "pai memory stats", cmd: BUN, argv: [BUNDLE, "memory", "stats"], env },
+    { label: "pai sync status", cmd: BUN, argv: [BUNDLE, "sync", "status"], env },
   ],
   RUNS,
   2,
@@ -90,6 +91,6 @@ const now = med("pai sync now");
 const stats = med("pai memory stats");
 console.log(
   `pai sync now, nothing new (${N} items): ${now.toFixed(0)} ms median vs bun -e 0 ${bare.toFixed(0)} ms: +${(now - bare).toFixed(0)} ms (target ≤ +60 ms); ` +
-    `pai memory stats beside it: +${(stats - bare).toFixed(0)} ms; ${RUNS} runs each, round-robin`,
+    `beside it pai memory stats +${(stats - bare).toFixed(0)} ms, pai sync status +${(med("pai sync status") - bare).toFixed(0)} ms; ${RUNS} runs each, round-robin`,
 );
 rmSync(dir, { recursive: true, force: true });

@@ -1,11 +1,12 @@
 /**
  * Applying what other devices wrote: each device's files are read from where the last sync stopped, each line
- * is one operation. Applying is idempotent (sync_seen), a forget wins over everything and for ever
- * (sync_tombstones), a field changed after creation keeps the last writer by (Lamport clock, device), and a
- * creation is never lost (two edits of one item made apart both stay). Operations are applied in chunks, each
- * in one transaction; a chunk that fails is applied again one operation per transaction, so a bad operation is
- * skipped alone and nothing is ever applied half. A line that does not parse or whose sealed part does not open
- * is skipped and reported. An operation whose key or item has not arrived yet waits for a later sync.
+ * is one operation. Applying is idempotent (a creation by its global id, any other operation by its id, kept
+ * in sync_seen), a forget wins over everything and for ever (sync_tombstones), a field changed after creation
+ * keeps the last writer by (Lamport clock, device), and a creation is never lost (two edits of one item made
+ * apart both stay). Operations are applied in chunks, each in one transaction; a chunk that fails is applied
+ * again one operation per transaction, so a bad operation is skipped alone and nothing is ever applied half. A
+ * line that does not parse or whose sealed part does not open is skipped and reported. An operation whose key
+ * or item has not arrived yet waits for a later sync.
  */
 import { open } from "./crypto.ts";
 import { devicesIn, fileSize, opsFiles, deviceDir, readFrom, readKeys } from "./files.ts";
@@ -67,7 +68,9 @@ export function applyAll(ctx: SyncCtx): ApplyReport {
       setState(ctx.db, "heal", 1);
     });
     const keys = new Map<string, Map<string, string>>();
-    for (const [dev, entries] of byDevice) applyDevice(ctx, dev, entries, keys, report);
+    // Every forgotten global id, at hand (a forget is rare beside what is created).
+    const tombs = new Set(ctx.db.prepare<{ gid: string }>("SELECT gid FROM sync_tombstones").all().map((r) => r.gid));
+    for (const [dev, entries] of byDevice) applyDevice(ctx, dev, entries, keys, report, tombs);
   }
   addState(ctx.db, "applied", report.applied);
   addState(ctx.db, "conflicts", report.conflicts);
@@ -118,19 +121,19 @@ function parseOp(text: string, dev: string): Op | string {
   return o as Op;
 }
 
-function applyDevice(ctx: SyncCtx, dev: string, entries: Entry[], keys: Map<string, Map<string, string>>, report: ApplyReport): void {
+function applyDevice(ctx: SyncCtx, dev: string, entries: Entry[], keys: Map<string, Map<string, string>>, report: ApplyReport, tombs: Set<string>): void {
   for (let i = 0; i < entries.length; ) {
     const chunk = entries.slice(i, i + CHUNK);
     let used: number;
     try {
-      used = runChunk(ctx, dev, chunk, keys, report);
+      used = runChunk(ctx, dev, chunk, keys, report, tombs);
     } catch (err) {
       if (process.env.PAI_SYNC_DEBUG) console.error(err);
       used = 0;
       // Again one operation per transaction: only the operation that fails is skipped.
       for (const e of chunk) {
         try {
-          const n = runChunk(ctx, dev, [e], keys, report);
+          const n = runChunk(ctx, dev, [e], keys, report, tombs);
           if (n === 0) break;
           used++;
         } catch (err) {
@@ -155,7 +158,7 @@ function saveOffset(ctx: SyncCtx, dev: string, e: Pick<Entry, "file" | "end">): 
 }
 
 /** Applies entries in one transaction, up to the first that must wait; returns how many were dealt with. */
-function runChunk(ctx: SyncCtx, dev: string, chunk: Entry[], keys: Map<string, Map<string, string>>, report: ApplyReport): number {
+function runChunk(ctx: SyncCtx, dev: string, chunk: Entry[], keys: Map<string, Map<string, string>>, report: ApplyReport, tombs: Set<string>): number {
   const { db, store } = ctx;
   const r0 = { ...report, skipped: report.skipped.length };
   try {
@@ -167,7 +170,6 @@ function runChunk(ctx: SyncCtx, dev: string, chunk: Entry[], keys: Map<string, M
       const seen = db.prepare<{ x: number }>("SELECT 1 AS x FROM sync_seen WHERE op_id = ?");
       const see = db.prepare("INSERT OR IGNORE INTO sync_seen (op_id) VALUES (?)");
       const idOf = db.prepare<{ id: number; pinned: number }>("SELECT id, pinned FROM memory_items WHERE gid = ?");
-      const tombstoned = db.prepare<{ x: number }>("SELECT 1 AS x FROM sync_tombstones WHERE gid = ?");
       const keyOf = db.prepare<{ key: Uint8Array }>("SELECT key FROM sync_keys WHERE gid = ?");
       const addKey = db.prepare("INSERT OR REPLACE INTO sync_keys (gid, key) VALUES (?, ?)");
       const field = db.prepare<{ clock: number; device: string }>("SELECT clock, device FROM sync_fields WHERE gid = ? AND field = ?");
@@ -188,14 +190,19 @@ function runChunk(ctx: SyncCtx, dev: string, chunk: Entry[], keys: Map<string, M
         pending.length = 0;
         pendingGids.clear();
       };
+      // A created item's key is in its creator's keys file; a changed item's key is here already.
       const itemKey = (op: Op): Buffer | undefined => {
-        const k = keyOf.get(op.gid)?.key;
-        if (k) return Buffer.from(k);
+        if (op.type !== "create") {
+          const k = keyOf.get(op.gid)?.key;
+          if (k) return Buffer.from(k);
+        }
         let m = keys.get(op.device);
         if (!m) keys.set(op.device, (m = readKeys(ctx.folder, op.device)));
         const sealed = m.get(op.gid);
         const raw = sealed ? open(ctx.key, sealed, op.gid) : undefined;
-        return raw?.length === 32 ? raw : undefined;
+        if (raw?.length === 32) return raw;
+        const k = op.type === "create" ? keyOf.get(op.gid)?.key : undefined;
+        return k ? Buffer.from(k) : undefined;
       };
       const head = (id: number): number => {
         const next = db.prepare<{ superseded_by: number | null }>("SELECT superseded_by FROM memory_items WHERE id = ?");
@@ -216,7 +223,7 @@ function runChunk(ctx: SyncCtx, dev: string, chunk: Entry[], keys: Map<string, M
           used++;
           continue;
         }
-        if (seen.get(op.op_id)) {
+        if (op.type === "create" ? idOf.get(op.gid) !== undefined : seen.get(op.op_id)) {
           report.duplicates++;
           ends.set(e.file, e.end);
           used++;
@@ -225,7 +232,7 @@ function runChunk(ctx: SyncCtx, dev: string, chunk: Entry[], keys: Map<string, M
         let done = true;
         if (op.type === "forget") {
           // The tombstone is in; the item itself goes in heal(), after this transaction.
-        } else if (tombstoned.get(op.gid)) {
+        } else if (tombs.has(op.gid)) {
           // Forgotten: never applied.
         } else {
           const key = itemKey(op);
@@ -239,12 +246,15 @@ function runChunk(ctx: SyncCtx, dev: string, chunk: Entry[], keys: Map<string, M
             continue;
           } else if (op.type === "create") {
             const f = JSON.parse(plain.toString("utf8")) as Created;
-            if (idOf.get(op.gid) || pendingGids.has(op.gid)) {
+            if (pendingGids.has(op.gid)) {
               report.duplicates++;
+              ends.set(e.file, e.end);
+              used++;
+              continue;
             } else {
               if (f.supersedes && pendingGids.has(f.supersedes)) flush();
               const old = f.supersedes ? idOf.get(f.supersedes) : undefined;
-              if (f.supersedes && !old && !tombstoned.get(f.supersedes)) done = false;
+              if (f.supersedes && !old && !tombs.has(f.supersedes)) done = false;
               else {
                 const derived = (f.derived_from ?? []).map((g) => idOf.get(g)?.id).filter((x): x is number => x !== undefined);
                 // Pinned here while it was edited there: the new version keeps the pin.
@@ -286,7 +296,7 @@ function runChunk(ctx: SyncCtx, dev: string, chunk: Entry[], keys: Map<string, M
           }
         }
         if (!done) break;
-        see.run(op.op_id);
+        if (op.type !== "create") see.run(op.op_id);
         ends.set(e.file, e.end);
         clock = Math.max(clock, op.clock);
         if (!lastAt || (op.at && op.at > lastAt)) lastAt = op.at;
