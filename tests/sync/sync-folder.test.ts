@@ -116,7 +116,12 @@ describe("pai sync through a shared folder", { timeout: 120_000 }, () => {
       for (const f of filesUnder(join(d.homes[i]!, "user"))) expect(holds(f, "locker combination"), f).toBe(false);
     }
     for (const f of filesUnder(d.folder)) expect(holds(f, "locker combination"), f).toBe(false);
-    // Its key is gone from every keys file, so its sealed text can no longer be opened anywhere.
+    // Its key is gone from every keys file (two items were made, one key is left), so its sealed text can no
+    // longer be opened anywhere.
+    const keyLines = filesUnder(d.folder)
+      .filter((f) => f.endsWith("keys.jsonl"))
+      .flatMap((f) => readFileSync(f, "utf8").split("\n").filter(Boolean));
+    expect(keyLines).toHaveLength(1);
     const st = JSON.parse(ok(d.run(2, ["sync", "status", "--json"]), "status").stdout);
     expect(st.tombstones).toBe(1);
     // Forgotten for good: a device that joins later does not get it back.
