@@ -6,7 +6,6 @@
  * store that never syncs should not pay for.
  */
 import type { Migration } from "../../kernel/storage/migrations.ts";
-import { uuid7 } from "./crypto.ts";
 
 export const syncMigrations: Migration[] = [
   {
@@ -30,9 +29,13 @@ export const syncMigrations: Migration[] = [
         CREATE TABLE sync_devices (device TEXT PRIMARY KEY, last_at TEXT, last_clock INTEGER NOT NULL DEFAULT 0, ops INTEGER NOT NULL DEFAULT 0) STRICT, WITHOUT ROWID;
         CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, WITHOUT ROWID;
       `);
-      const set = db.prepare("UPDATE memory_items SET gid = ? WHERE id = ?");
-      const page = db.prepare<{ id: number }>("SELECT id FROM memory_items WHERE id > ? ORDER BY id LIMIT 1000");
-      for (let rows = page.all(0); rows.length; rows = page.all(rows[rows.length - 1]!.id)) for (const r of rows) set.run(uuid7(), r.id);
+      // Existing items get a UUIDv7 made by SQLite in one statement (a million rows in seconds, not a loop of
+      // statements): the time part is when the item happened, so global ids sort like the items.
+      db.exec(`UPDATE memory_items SET gid = (
+        SELECT substr(t, 1, 8) || '-' || substr(t, 9, 4) || '-7' || substr(r, 1, 3) || '-' ||
+          substr('89ab', 1 + (abs(random()) % 4), 1) || substr(r, 4, 3) || '-' || substr(r, 7, 12)
+        FROM (SELECT printf('%012x', max(0, CAST((coalesce(julianday(created_at), julianday('now')) - 2440587.5) * 86400000.0 AS INTEGER))) AS t,
+                     lower(hex(randomblob(10))) AS r))`);
       db.exec("CREATE UNIQUE INDEX memory_items_gid ON memory_items (gid)");
     },
   },
