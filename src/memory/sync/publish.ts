@@ -47,8 +47,7 @@ export function publish(ctx: SyncCtx): number {
 
 function publishPage(ctx: SyncCtx): { ops: number; more: boolean } {
   const { db, device, folder } = ctx;
-  const rows = db.prepare<OutRow>("SELECT seq, type, item_id, gid, field, value FROM sync_outbox ORDER BY seq LIMIT ?").all(PAGE);
-  if (!rows.length) return { ops: 0, more: false };
+  if (!db.prepare("SELECT 1 AS x FROM sync_outbox LIMIT 1").get()) return { ops: 0, more: false };
   const item = db.prepare<ItemRow>(
     "SELECT gid, content, kind, pinned, visibility, created_at, importance, source, supersedes, derived_from FROM memory_items WHERE id = ?",
   );
@@ -67,7 +66,13 @@ function publishPage(ctx: SyncCtx): { ops: number; more: boolean } {
   const line = (type: string, gid: string, ciphertext?: string) =>
     ops.push(JSON.stringify({ op_id: uuid7(), device, clock: ++clock, type, gid, at, ...(ciphertext ? { ciphertext } : {}) }));
 
+  let taken = 0;
   db.transaction(() => {
+    // Read under the write lock: two syncs at once on this device never publish the same change twice.
+    const rows = db.prepare<OutRow>("SELECT seq, type, item_id, gid, field, value FROM sync_outbox ORDER BY seq LIMIT ?").all(PAGE);
+    taken = rows.length;
+    if (!rows.length) return;
+    clock = numState(db, "clock");
     for (const r of rows) {
       if (r.type === "forget") {
         if (!r.gid) continue;
@@ -112,7 +117,7 @@ function publishPage(ctx: SyncCtx): { ops: number; more: boolean } {
     setState(db, "clock", clock);
   });
   if (forgotten.size) dropItemKeys(ctx, forgotten);
-  return { ops: ops.length, more: rows.length === PAGE };
+  return { ops: ops.length, more: taken === PAGE };
 }
 
 /** This device's operation file to append to: the current one, or the next once it has grown past ROTATE_BYTES. */
