@@ -3,7 +3,7 @@
  * the real CLI: remember and find, offline writes converging, concurrent edit and pin, forget everywhere (not in
  * any database file nor readable in the folder), private text never in clear, a corrupt line skipped and reported.
  */
-import { appendFileSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { appendFileSync, readdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { initHome, pai, type RunResult } from "../helpers/cli.ts";
@@ -161,6 +161,27 @@ describe("pai sync through a shared folder", { timeout: 120_000 }, () => {
     expect(st.skipped).toBe(1);
     // Applying again changes nothing and reports nothing new.
     expect(d.now(1).stdout).toContain("applied 0");
+  });
+
+  it("a change to an item whose creation has not arrived yet waits, then applies once it has", () => {
+    const d = devices(3);
+    d.remember(0, "The spare key is under the blue flowerpot");
+    d.now(0);
+    d.now(1);
+    ok(d.run(1, ["memory", "pin", String(d.items(1)[0]!.id)]), "pin");
+    d.now(1);
+    // Device 0's files have not reached device 2 yet (the sync engine is still carrying them).
+    const dev0 = JSON.parse(ok(d.run(0, ["sync", "status", "--json"]), "status").stdout).device as string;
+    const dir0 = join(d.folder, "devices", dev0);
+    renameSync(dir0, `${dir0}.away`);
+    const first = JSON.parse(ok(d.run(2, ["sync", "now", "--json"]), "sync now").stdout);
+    expect(first.waiting).toBe(1);
+    expect(d.items(2)).toEqual([]);
+    renameSync(`${dir0}.away`, dir0);
+    const second = JSON.parse(ok(d.run(2, ["sync", "now", "--json"]), "sync now").stdout);
+    expect(second.waiting).toBe(0);
+    const items = d.items(2);
+    expect(items.map((x) => [x.content, x.pinned])).toEqual([["The spare key is under the blue flowerpot", true]]);
   });
 
   it("refuses a wrong key, data intact", () => {

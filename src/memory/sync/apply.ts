@@ -70,7 +70,15 @@ export function applyAll(ctx: SyncCtx): ApplyReport {
     const keys = new Map<string, Map<string, string>>();
     // Every forgotten global id, at hand (a forget is rare beside what is created).
     const tombs = new Set(ctx.db.prepare<{ gid: string }>("SELECT gid FROM sync_tombstones").all().map((r) => r.gid));
-    for (const [dev, entries] of byDevice) applyDevice(ctx, dev, entries, keys, report, tombs);
+    // What waits on one device's file may need what another's brings (an item made there, changed here): a
+    // device whose operations waited is tried again while another pass makes progress.
+    let left = [...byDevice];
+    for (let pass = 0; pass < 4 && left.length; pass++) {
+      const before = left.reduce((n, [, e]) => n + e.length, 0);
+      left = left.map(([dev, entries]) => [dev, applyDevice(ctx, dev, entries, keys, report, tombs)] as [string, Entry[]]).filter(([, e]) => e.length);
+      if (left.reduce((n, [, e]) => n + e.length, 0) === before) break;
+    }
+    report.waiting = left.reduce((n, [, e]) => n + e.length, 0);
   }
   addState(ctx.db, "applied", report.applied);
   addState(ctx.db, "conflicts", report.conflicts);
@@ -121,14 +129,14 @@ function parseOp(text: string, dev: string): Op | string {
   return o as Op;
 }
 
-function applyDevice(ctx: SyncCtx, dev: string, entries: Entry[], keys: Map<string, Map<string, string>>, report: ApplyReport, tombs: Set<string>): void {
+/** Applies a device's entries in order; returns those left waiting (from the first that must wait). */
+function applyDevice(ctx: SyncCtx, dev: string, entries: Entry[], keys: Map<string, Map<string, string>>, report: ApplyReport, tombs: Set<string>): Entry[] {
   for (let i = 0; i < entries.length; ) {
     const chunk = entries.slice(i, i + CHUNK);
     let used: number;
     try {
       used = runChunk(ctx, dev, chunk, keys, report, tombs);
-    } catch (err) {
-      if (process.env.PAI_SYNC_DEBUG) console.error(err);
+    } catch {
       used = 0;
       // Again one operation per transaction: only the operation that fails is skipped.
       for (const e of chunk) {
@@ -143,12 +151,10 @@ function applyDevice(ctx: SyncCtx, dev: string, entries: Entry[], keys: Map<stri
         }
       }
     }
-    if (used < chunk.length) {
-      report.waiting += entries.length - i - used;
-      return;
-    }
+    if (used < chunk.length) return entries.slice(i + used);
     i += used;
   }
+  return [];
 }
 
 function saveOffset(ctx: SyncCtx, dev: string, e: Pick<Entry, "file" | "end">): void {
