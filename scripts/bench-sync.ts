@@ -28,7 +28,7 @@ const RUNS = arg("runs", 11);
 
 const dir = mkdtempSync(join(tmpdir(), "pai-bench-sync-"));
 const folder = join(dir, "folder");
-const homes = [join(dir, "a"), join(dir, "b")];
+const homes = [join(dir, "a"), join(dir, "b"), join(dir, "c")];
 for (const h of homes) must(h, ["init", "--name", "Ada"]);
 
 function open(home: string) {
@@ -63,6 +63,15 @@ console.log(`write: ${N} items remembered with the outbox on in ${rememberS.toFi
 const [r1, applyS] = await time(() => syncNow(b.env));
 const count = b.db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_items").get()!.n;
 console.log(`apply: ${r1.applied} operations applied in ${applyS.toFixed(2)} s (${count} items on the second home; target ≤ 5 s at 100k)`);
+// The store's own insert path beside it: the same items remembered into a home that does not sync.
+const c = open(homes[2]!);
+const [, storeS] = await time(() => {
+  for (let i = 0; i < N; i += 5000) {
+    c.store.rememberMany(Array.from({ length: Math.min(5000, N - i) }, (_, k) => ({ content: text(i + k), createdAt: new Date(Date.UTC(2024, 0, 1) + (i + k) * 60_000) })), { dedup: false });
+  }
+});
+c.db.close();
+console.log(`  beside it, the same ${N} items remembered in batches of 5000 into a home that does not sync: ${storeS.toFixed(2)} s (apply = ${(applyS / storeS).toFixed(2)}× that)`);
 b.db.prepare("DELETE FROM sync_offsets").run();
 const [r2, againS] = await time(() => syncNow(b.env));
 console.log(`re-apply: ${r2.duplicates} operations read again, all skipped (${r2.applied} applied) in ${againS.toFixed(2)} s`);
