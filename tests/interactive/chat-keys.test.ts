@@ -83,6 +83,21 @@ describe("pai chat keys (tmux)", () => {
     expect(second.questions()).toEqual(["remember the blue door"]);
   });
 
+  it("a conversation taken up again shows its earlier exchanges", async () => {
+    const first = await chat(() => "the **blue** door");
+    first.t.type("which door?");
+    first.t.keys("Enter");
+    await first.t.waitFor("the blue door");
+    const id = /conversation ([0-9a-f]{8}) /.exec(first.t.screen(true))![1];
+    first.t.keys("C-d");
+    await first.t.waitFor("exit=0");
+    const second = await chat(() => "again", { home: first.home, args: "--continue" });
+    const shown = await second.t.waitFor("· /help");
+    expect(shown).toContain(`conversation ${id} resumed`);
+    expect(shown).toContain("› which door?");
+    expect(shown).toContain("the blue door");
+  });
+
   it("nothing is written to the history while incognito; bracketed paste is off after", async () => {
     const { home, t } = await chat(() => "secret-ok", { args: "--incognito" });
     t.type("a secret");
@@ -123,9 +138,10 @@ describe("pai chat keys (tmux)", () => {
     expect(questions()).toEqual(["draft and more from the editor"]);
   });
 
-  it("keys typed while the screen starts reach the input", async () => {
+  it("keys typed while the screen starts reach the input, shown once (not echoed raw by the terminal)", async () => {
     const { t, questions } = await chat(() => "early-ok", { early: "typed early" });
     await t.waitFor("› typed early");
+    expect(t.screen(true).split("typed early")).toHaveLength(2);
     t.keys("Enter");
     await t.waitFor("early-ok");
     expect(questions()).toEqual(["typed early"]);

@@ -55,6 +55,9 @@ export function register(program: Command): void {
       const { UsageError } = await import("../../kernel/errors.ts");
       throw new UsageError("--continue and --resume both name a conversation", { hint: "give one of them" });
     }
+    // Raw mode before anything slow, on the terminal the screen will use: keys typed while pai starts are
+    // neither echoed nor lost (they reach the input once it reads).
+    if (!opts.plain && !opts.list && process.stdin.isTTY && process.stdout.isTTY) (await import("../../conversation/chat/tty.ts")).holdKeys();
     const { parseBackendName } = await import("../../models/index.ts");
     const backend = opts.backend ? parseBackendName(opts.backend) : undefined;
     const { withHome } = await import("../../app/home.ts");

@@ -5,7 +5,7 @@
  * continuing at the same hanging indent, so the live part never grows taller than the terminal.
  */
 import { MarkdownLines } from "../../kernel/markdown.ts";
-import { clean, wrapRows } from "./wrap.ts";
+import { clean, wrap, wrapRows } from "./wrap.ts";
 
 export class AnswerRows {
   private raw = "";
@@ -77,4 +77,26 @@ function hangingIndent(line: string): number {
   const item = /^(\s*)([-*+]|\d{1,9}[.)])\s+/.exec(line);
   if (item) return item[1]!.length + item[2]!.length + 1;
   return Math.min(8, line.length - line.trimStart().length);
+}
+
+/**
+ * The exchanges of a conversation taken up again, as the screen shows them: each question as typed, each answer
+ * rendered. Their ids are negative, below every entry the screen adds later.
+ */
+export function earlierEntries(
+  history: readonly { role: string; content: string }[],
+  width: number,
+  color: boolean,
+): { id: number; role: "user" | "assistant"; text: string; rows: string[] }[] {
+  return history.map((m, i) => {
+    const id = i - history.length;
+    if (m.role === "user") {
+      const text = m.content.split("\n").map((l, j) => (j ? "  " : "› ") + l).join("\n");
+      return { id, role: "user", text, rows: wrap(text, width) };
+    }
+    const a = new AnswerRows(width, color, () => Infinity);
+    const final = a.push(m.content).final.flatMap((f) => f.rows);
+    const rest = a.finish();
+    return { id, role: "assistant", text: m.content, rows: [...final, ...rest.rows] };
+  });
 }

@@ -11,7 +11,7 @@
  */
 import { Box, Static, Text, useApp, useInput, useStdin, useStdout } from "ink";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { AnswerRows } from "./answer.ts";
+import { AnswerRows, earlierEntries } from "./answer.ts";
 import { appendHistory, readHistory } from "./history.ts";
 import { inputRows, moveLine, nextChar, pastedText, prevChar, SHIFT_ENTER, submitted } from "./input.ts";
 import type { ChatSession, ChatStatus } from "./session.ts";
@@ -66,7 +66,8 @@ export function ChatScreen({ session, onExit, historyFile, color = false, edit: 
   const heightRef = useRef(screenRows);
   const inputHeight = useRef(1);
   heightRef.current = screenRows;
-  const [entries, setEntries] = useState<Entry[]>([]);
+  // A conversation taken up again (--continue, --resume) starts with its earlier exchanges in view.
+  const [entries, setEntries] = useState<Entry[]>(() => earlierEntries(session.history, columns, color));
   // The input (its text and the cursor's place in it) also lives in a ref: keys can arrive faster than renders
   // (paste, fast typing), and each key must see what the previous one left, not what the last render showed.
   const [edit, setEditState] = useState({ text: "", at: 0 });
@@ -150,6 +151,8 @@ export function ChatScreen({ session, onExit, historyFile, color = false, edit: 
             r = { output: errorLine(err), error: true };
           }
           if (r.exit) return leave(0);
+          // A new conversation: what is above stays in the scrollback, below a rule that marks the change.
+          if (r.clear) add("note", "─".repeat(Math.max(1, Math.min(width.current, 60))));
           if (r.output) add(r.error ? "error" : "note", clean(r.output));
           await refresh();
           return;

@@ -54,9 +54,10 @@ export const HELP = `Commands:
   /help                        this list
   /exit                        leave (Ctrl-D too)
 Anything else is sent as a message. 'pai chat --continue' takes up the last
-conversation again, 'pai chat --resume ID' a given one. Up and Down recall earlier input; Left,
-Right, Ctrl-A, Ctrl-E, Ctrl-W and Ctrl-U edit it. Ctrl-C (or Esc) stops an
-answer that is streaming.`;
+conversation again, 'pai chat --resume ID' a given one. Enter sends; Alt-Enter
+(or Shift-Enter) adds a line, a paste stays one message, Ctrl-G edits the input in
+$EDITOR. Up and Down recall earlier input; Left, Right, Ctrl-A, Ctrl-E, Ctrl-W and
+Ctrl-U edit it. Ctrl-C (or Esc) stops an answer that is streaming.`;
 
 /** How many earlier messages are sent with each new one. */
 const HISTORY_MESSAGES = 20;
