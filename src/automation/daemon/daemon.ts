@@ -33,6 +33,7 @@ import { Schedules } from "./triggers/schedule.ts";
 import { Thresholds } from "./triggers/threshold.ts";
 import type { Trigger, TriggerHost } from "./triggers/trigger.ts";
 import type { Webhooks } from "./triggers/webhook.ts";
+import { SyncWatch } from "./sync-watch.ts";
 
 export interface DaemonOptions {
   paths: Paths;
@@ -65,6 +66,7 @@ export class Daemon {
   private webhooks: Webhooks | undefined;
   private readonly triggers: Trigger[];
   private jobsWatcher: FSWatcher | undefined;
+  private readonly syncWatch: SyncWatch;
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
   private leaseTimer: ReturnType<typeof setInterval> | undefined;
   private running = new Map<number, { job: string; promise: Promise<FireOutcome> }>();
@@ -95,6 +97,7 @@ export class Daemon {
     this.thresholds = new Thresholds(this.host);
     this.mail = new Mailboxes(this.host);
     this.triggers = [this.schedules, this.thresholds, this.mail, this.files];
+    this.syncWatch = new SyncWatch({ db: opts.db, home: opts.paths.home, log: (line) => this.log(line) });
     this.embedder = new EmbedPasses({ db: opts.db, config: opts.config, paths: opts.paths, log: (line) => this.log(line) });
   }
 
@@ -131,6 +134,7 @@ export class Daemon {
     });
     if (this.stopping) return;
     if (this.opts.watchJobs !== false) await this.watchJobsFolder();
+    await this.syncWatch.start();
     if (this.stopping) return;
     if (this.opts.config.daemon.webhook.enabled) {
       const { Webhooks } = await import("./triggers/webhook.ts");
@@ -274,7 +278,7 @@ export class Daemon {
     if (this.leaseTimer) clearInterval(this.leaseTimer);
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     // Threshold commands are killed with their whole process group (SIGTERM, then SIGKILL after a grace period).
-    await Promise.allSettled([...this.triggers.map(async (t) => t.stop()), this.jobsWatcher?.close(), this.embedder.stop()]);
+    await Promise.allSettled([...this.triggers.map(async (t) => t.stop()), this.jobsWatcher?.close(), this.embedder.stop(), this.syncWatch.stop()]);
     const inFlight = [...this.running.entries()];
     let abandoned = 0;
     if (inFlight.length) {
