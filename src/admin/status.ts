@@ -50,7 +50,7 @@ export async function configSummary(file: string): Promise<ConfigSummary> {
   const fast = configFast(file);
   if (fast) return { ...fast, problem: null };
   try {
-    const { loadConfig } = await import("../config/index.ts");
+    const { loadConfig } = await import("../config/read.ts");
     const config = loadConfig(file);
     const b = config.models.answer.backend ?? config.backend.default;
     const model = config.models.answer.model ?? (b === "anthropic" ? config.anthropic.model : config.ollama.model);

@@ -3,7 +3,8 @@
  * database connection, each made the first time it is asked for and handed down from there. Nothing below
  * src/app/ opens a database or reads the config on its own.
  */
-import { loadConfig, type Config } from "../config/index.ts";
+import type { Config } from "../config/schema.ts";
+import { loadConfig } from "../config/read.ts";
 import { paths as homePaths, requireUser, type Paths } from "../kernel/paths.ts";
 import type { Database } from "../kernel/storage/index.ts";
 import { openDatabase } from "./db.ts";

@@ -3,17 +3,18 @@
  * from defaults.ts, through the schema. Errors name the file, the key, what it holds and what is allowed
  * (worded by kernel/issues.ts); unknown keys are errors.
  */
-import { existsSync } from "node:fs";
 import type { z } from "zod";
 import { UserError } from "../kernel/errors.ts";
-import { readRegularFile, writeFileAtomic } from "../kernel/fs.ts";
+import { writeFileAtomic } from "../kernel/fs.ts";
 import { issueLine } from "../kernel/issues.ts";
 import { closest } from "../kernel/text.ts";
 import { CONFIG_DEFAULTS } from "./defaults.ts";
 import { configSchema, type Config } from "./schema.ts";
+import { readRawConfig } from "./read.ts";
 
 export { CONFIG_DEFAULTS } from "./defaults.ts";
 export { configSchema, type Config } from "./schema.ts";
+export { readRawConfig } from "./read.ts";
 
 /** A fresh copy of every default: the config an empty config.json gives. */
 export function configDefaults(): Config {
@@ -21,32 +22,6 @@ export function configDefaults(): Config {
 }
 
 type Raw = Record<string, unknown>;
-
-export function readRawConfig(file: string): Raw {
-  if (!existsSync(file)) return {};
-  const bytes = readRegularFile(file, `move it aside (mv '${file}' '${file}.moved') and run 'pai init' to write a fresh one`);
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new UserError(`${file} is not valid UTF-8`, {
-      hint: "re-save it as UTF-8 in your editor; pai will not rewrite it until then",
-    });
-  }
-  if (!text.trim()) return {};
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${file} is not valid JSON (${(err as Error).message})`, {
-      hint: `fix the file by hand, or move it aside and run 'pai init' to write a fresh one`,
-    });
-  }
-  if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
-    throw new UserError(`${file} must hold a JSON object`, { hint: "fix the file, or move it aside and run 'pai init'" });
-  }
-  return raw as Raw;
-}
 
 export function validateConfig(raw: unknown, file: string): Config {
   const result = configSchema.safeParse(raw);
@@ -67,6 +42,7 @@ function describeConfigIssue(issue: z.core.$ZodIssue, root: unknown): string {
   return allowed ? `${line} (allowed: ${allowed})` : line;
 }
 
+/** Reads user/config.json through the schema itself (`pai doctor`, `pai config`); commands use read.ts. */
 export function loadConfig(file: string): Config {
   return validateConfig(readRawConfig(file), file);
 }
