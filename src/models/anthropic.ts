@@ -2,7 +2,7 @@
  * The Anthropic backend, through `@anthropic-ai/sdk`, streaming the Messages API. The SDK's own retries are
  * off: the wrapper retries (config backend.retries) so every attempt is logged.
  */
-import Anthropic from "@anthropic-ai/sdk";
+import type Anthropic from "@anthropic-ai/sdk";
 import { abortedEnd, BackendFailure } from "./errors.ts";
 import type { ChatEvent, ChatRequest, Health, ModelBackend, ModelInfo } from "./types.ts";
 
@@ -40,6 +40,10 @@ function toAnthropicMessages(req: ChatRequest): any[] {
   return out.map((m) => (m.content.length === 1 && m.content[0].type === "text" ? { role: m.role, content: m.content[0].text } : m));
 }
 
+let anthropicSdk: Promise<typeof import("@anthropic-ai/sdk")> | undefined;
+/** The SDK once loaded: an error can only be one of its classes after that. */
+let loaded: typeof Anthropic | undefined;
+
 export class AnthropicBackend implements ModelBackend {
   readonly name = "anthropic" as const;
   readonly audience = "cloud" as const;
@@ -58,7 +62,9 @@ export class AnthropicBackend implements ModelBackend {
     this.timeoutMs = opts.timeoutMs;
   }
 
-  private client(): Anthropic {
+  /** The client, its SDK loaded on the first call (a command that never calls Anthropic never loads it). */
+  private async client(): Promise<Anthropic> {
+    const Anthropic = (loaded = (await (anthropicSdk ??= import("@anthropic-ai/sdk"))).default);
     if (!this.apiKey) throw new BackendFailure("anthropic", "auth", "no API key", { host: this.baseUrl });
     this.sdk ??= new Anthropic({ apiKey: this.apiKey, baseURL: this.baseUrl, maxRetries: 0, timeout: this.timeoutMs });
     return this.sdk;
@@ -76,8 +82,8 @@ export class AnthropicBackend implements ModelBackend {
     const message = this.apiKey ? apiMessage.split(this.apiKey).join("[key]") : apiMessage;
     const retryAfter = Number(err?.headers?.get?.("retry-after") ?? Number.NaN);
     const extra = { status, host: this.baseUrl, model, cause: err, retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined };
-    if (err instanceof Anthropic.APIUserAbortError) return new BackendFailure("anthropic", "aborted", "aborted", extra);
-    if (err instanceof Anthropic.APIConnectionTimeoutError) return new BackendFailure("anthropic", "timeout", message, extra);
+    if (loaded && err instanceof loaded.APIUserAbortError) return new BackendFailure("anthropic", "aborted", "aborted", extra);
+    if (loaded && err instanceof loaded.APIConnectionTimeoutError) return new BackendFailure("anthropic", "timeout", message, extra);
     if (status === 401 || status === 403 || type === "authentication_error" || type === "permission_error")
       return new BackendFailure("anthropic", "auth", message, { ...extra, status: status ?? 401 });
     if (status === 429 || type === "rate_limit_error") return new BackendFailure("anthropic", "rate_limit", message, extra);
@@ -85,7 +91,7 @@ export class AnthropicBackend implements ModelBackend {
     if (status === 404 || type === "not_found_error") return new BackendFailure("anthropic", "model_not_found", message, extra);
     if ((status !== undefined && status >= 500) || type === "api_error") return new BackendFailure("anthropic", "server", message, extra);
     if (status !== undefined && status >= 400) return new BackendFailure("anthropic", "bad_request", message, extra);
-    if (err instanceof Anthropic.APIConnectionError) return new BackendFailure("anthropic", "connection", message, extra);
+    if (loaded && err instanceof loaded.APIConnectionError) return new BackendFailure("anthropic", "connection", message, extra);
     return new BackendFailure("anthropic", "server", message, extra);
   }
 
@@ -113,7 +119,7 @@ export class AnthropicBackend implements ModelBackend {
     let finalModel = model;
     const blocks = new Map<number, { id: string; name: string; json: string }>();
     try {
-      const stream = await this.client().messages.create(body, { signal: req.signal });
+      const stream = await (await this.client()).messages.create(body, { signal: req.signal });
       for await (const ev of stream as unknown as AsyncIterable<any>) {
         switch (ev.type) {
           case "message_start":
@@ -167,7 +173,7 @@ export class AnthropicBackend implements ModelBackend {
   async listModels(): Promise<ModelInfo[]> {
     try {
       const out: ModelInfo[] = [];
-      for await (const m of this.client().models.list({ limit: 100 })) out.push({ name: m.id, backend: "anthropic", family: (m as any).display_name });
+      for await (const m of (await this.client()).models.list({ limit: 100 })) out.push({ name: m.id, backend: "anthropic", family: (m as any).display_name });
       return out;
     } catch (err) {
       throw this.classify(err);
@@ -177,7 +183,7 @@ export class AnthropicBackend implements ModelBackend {
   async health(_opts: { timeoutMs?: number } = {}): Promise<Health> {
     if (!this.apiKey) return { ok: false, detail: `${this.baseUrl}: no API key — set ANTHROPIC_API_KEY` };
     try {
-      await this.client().models.list({ limit: 1 });
+      await (await this.client()).models.list({ limit: 1 });
       return { ok: true, detail: this.baseUrl };
     } catch (err) {
       const f = this.classify(err);

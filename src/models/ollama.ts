@@ -2,7 +2,7 @@
  * The Ollama backend, through the `ollama` npm client. Every chat sends `options.num_ctx` sized to the prompt:
  * Ollama's default context silently truncates long prompts.
  */
-import { Ollama } from "ollama";
+import type { Ollama } from "ollama";
 import { abortedEnd, BackendFailure } from "./errors.ts";
 import type { Audience, ChatEvent, ChatRequest, Health, ModelBackend, ModelInfo, ToolCall } from "./types.ts";
 import { tokensOfChars } from "../kernel/text.ts";
@@ -54,6 +54,8 @@ function isConnectionError(err: any): boolean {
   return /ECONNREFUSED|ConnectionRefused|Unable to connect|fetch failed|ENOTFOUND|EHOSTUNREACH|ECONNRESET|socket|network|FailedToOpenSocket|ConnectionClosed/i.test(text);
 }
 
+let ollamaSdk: Promise<typeof import("ollama")> | undefined;
+
 export class OllamaBackend implements ModelBackend {
   readonly name = "ollama" as const;
   readonly audience: Audience;
@@ -68,7 +70,9 @@ export class OllamaBackend implements ModelBackend {
     this.embedModel = opts.embedModel;
   }
 
-  private client(signal?: AbortSignal): Ollama {
+  /** The client, its SDK loaded on the first call (a command that never calls Ollama never loads it). */
+  private async client(signal?: AbortSignal): Promise<Ollama> {
+    const { Ollama } = await (ollamaSdk ??= import("ollama"));
     const f: typeof fetch = ((input: any, init: any = {}) => {
       const signals = [init.signal, signal].filter(Boolean) as AbortSignal[];
       return fetch(input, { ...init, signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0] });
@@ -114,7 +118,7 @@ export class OllamaBackend implements ModelBackend {
     let finalModel = model;
     let n = 0;
     try {
-      const stream = await this.client(req.signal).chat(body);
+      const stream = await (await this.client(req.signal)).chat(body);
       for await (const part of stream as AsyncIterable<any>) {
         const text: string = part.message?.content ?? "";
         if (text) yield { type: "text", text };
@@ -140,7 +144,7 @@ export class OllamaBackend implements ModelBackend {
   async embed(texts: string[], opts: { model?: string; signal?: AbortSignal } = {}): Promise<number[][]> {
     const model = opts.model ?? this.embedModel;
     try {
-      const r = await this.client(opts.signal).embed({ model, input: texts });
+      const r = await (await this.client(opts.signal)).embed({ model, input: texts });
       return r.embeddings;
     } catch (err) {
       throw this.classify(err, model, opts.signal);
@@ -149,7 +153,7 @@ export class OllamaBackend implements ModelBackend {
 
   async listModels(): Promise<ModelInfo[]> {
     try {
-      const r = await this.client(AbortSignal.timeout(10_000)).list();
+      const r = await (await this.client(AbortSignal.timeout(10_000))).list();
       return r.models.map((m: any) => ({
         name: m.name ?? m.model,
         backend: "ollama" as const,
@@ -164,7 +168,7 @@ export class OllamaBackend implements ModelBackend {
 
   async health(opts: { timeoutMs?: number } = {}): Promise<Health> {
     try {
-      const r = await this.client(AbortSignal.timeout(opts.timeoutMs ?? 3000)).version();
+      const r = await (await this.client(AbortSignal.timeout(opts.timeoutMs ?? 3000))).version();
       return { ok: true, detail: `${this.host} (Ollama ${r.version})` };
     } catch (err) {
       const f = this.classify(err);
