@@ -6,6 +6,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync } 
 import { join } from "node:path";
 import { CONFIG_DEFAULTS } from "../config/defaults.ts";
 import type { Paths } from "../kernel/paths.ts";
+import { cachedState, keepState, refsKey } from "./git-state-cache.ts";
 import { memoryCounts } from "../memory/queries.ts";
 import { telosItemCounts } from "../telos/counts.ts";
 import { loadTelos, textLines } from "../telos/index.ts";
@@ -212,9 +213,21 @@ function countPacks(dir: string): number {
   }
 }
 
+/** The upgrade state, from git only when the refs changed since the last answer (git-state-cache.ts). */
+async function upgradeState(p: Paths): Promise<Status["upgrade"]> {
+  const key = refsKey(p.install);
+  const file = join(p.run, "upgrade-state.json");
+  const kept = cachedState<Status["upgrade"]>(file, key);
+  if (kept) return kept;
+  const state = await upgradeStateAsync(p.install);
+  // A failure (git missing, a timeout) is asked again next time.
+  if (state.state !== "unknown") keepState(file, key, state);
+  return state;
+}
+
 export async function getStatus(p: Paths): Promise<Status> {
   // git runs while the rest is read.
-  const upgrade = upgradeStateAsync(p.install);
+  const upgrade = upgradeState(p);
   const telos = loadTelos(p);
   const items = (name: string, activeOnly = true) =>
     (telos.docs.find((d) => d.name === name)?.items ?? []).filter((i) => !activeOnly || i.active).map((i) => ({ id: i.id, text: i.text }));
