@@ -3,12 +3,15 @@
  * home and in homes holding 10k, 100k and (with --1m) 1M memory items, in their own process and through the
  * daemon.
  *
- *   bun run bench:startup [-- --runs 15] [--1m] [--sizes 10000,100000] [--fresh] [--json]
+ *   bun run bench:startup [-- --runs 15] [--1m] [--sizes 10000,100000] [--fresh] [--source] [--json]
+ *
+ * Commands run as a user runs them, through the launcher (bin/pai, the build in dist/pai/, built first);
+ * --source runs `bun src/cli/main.ts` instead.
  *
  * Each group of commands is run RUNS times (after 2 warm-up runs) in round-robin with bare Bun (`bun -e 0`),
  * so drift on the machine hits every command alike; each row prints the median, the p90, and the median's
  * delta over bare Bun (measured in the same group) and ratio to it, and whether the delta is within its target
- * (in the fresh home, `--version` and `status` also through the bin/pai launcher):
+ * (with --source, the fresh home's `--version` and `status` also through the bin/pai launcher):
  *
  *   - `pai --version`, `pai --help`: bare Bun + 15 ms;
  *   - `status`, `telos list` in a fresh home (`pai init`): + 40 ms;
@@ -36,6 +39,13 @@ const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1
 const RUNS = Math.max(5, Number(opt("--runs")) || 15);
 const asJson = args.includes("--json");
 const fresh = args.includes("--fresh");
+/** --source: `bun src/cli/main.ts` instead of the installed launcher (bin/pai, which runs the build in dist/pai/). */
+const fromSource = args.includes("--source");
+if (!fromSource) {
+  // The launcher runs the build only while it is newer than every source file: build it now.
+  const b = spawnSync(BUN, [join(ROOT, "scripts/build.ts")], { cwd: ROOT, encoding: "utf8" });
+  if (b.status !== 0) throw new Error(`the build failed: ${b.stderr}`);
+}
 const SIZES = opt("--sizes")
   ? opt("--sizes")!.split(",").map(Number).filter((n) => n > 0)
   : [10_000, 100_000, ...(args.includes("--1m") ? [1_000_000] : [])];
@@ -64,7 +74,7 @@ const oneShot = (size: number) => (size >= 1_000_000 ? 100 : 60);
 /** Times `cmds` (label, argv, env extra, target) in `home` with bare Bun in the same round-robin. */
 function group(name: string, tag: string, home: string, cmds: { label: string; argv: string[]; extra?: NodeJS.ProcessEnv; target: number; launcher?: boolean }[]): Row[] {
   const bareCase: TimedCase = { label: "bun -e 0 (bare Bun)", cmd: BUN, argv: ["-e", "0"], env: paiEnv(home) };
-  const cases: TimedCase[] = [bareCase, ...cmds.map((c) => (c.launcher ? { label: c.label, cmd: LAUNCHER, argv: c.argv, env: paiEnv(home, c.extra) } : { label: c.label, cmd: BUN, argv: [MAIN, ...c.argv], env: paiEnv(home, c.extra) }))];
+  const cases: TimedCase[] = [bareCase, ...cmds.map((c) => (c.launcher || !fromSource ? { label: c.label, cmd: LAUNCHER, argv: c.argv, env: paiEnv(home, c.extra) } : { label: c.label, cmd: BUN, argv: [MAIN, ...c.argv], env: paiEnv(home, c.extra) }))];
   const { times, errors } = roundRobin(cases, RUNS, WARMUP);
   const stat = (label: string) => {
     const t = [...times.get(label)!].sort((a, b) => a - b);
@@ -131,8 +141,12 @@ try {
       { label: "pai --help", argv: ["--help"], target: 15 },
       { label: "pai status", argv: ["status"], target: 40 },
       { label: "pai telos list", argv: ["telos", "list"], target: 40 },
-      { label: "bin/pai --version", argv: ["--version"], target: 15, launcher: true },
-      { label: "bin/pai status", argv: ["status"], target: 40, launcher: true },
+      ...(fromSource
+        ? [
+            { label: "bin/pai --version", argv: ["--version"], target: 15, launcher: true },
+            { label: "bin/pai status", argv: ["status"], target: 40, launcher: true },
+          ]
+        : []),
     ]),
   );
   for (const size of SIZES) {

@@ -6,6 +6,7 @@
  *
  * Every function takes the zone (and the parser `now`) so it can be tested at a fixed time in any zone.
  */
+import { existsSync, readlinkSync } from "node:fs";
 import { WEEKDAYS } from "./calendar.ts";
 import { UsageError } from "./errors.ts";
 
@@ -22,13 +23,37 @@ export function userZone(): string {
   let zone: string | undefined;
   if (tz !== undefined && UTC_NAMES.test(tz)) zone = "UTC";
   else {
+    zone = systemZoneName(tz);
     try {
-      zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      zone ??= Intl.DateTimeFormat().resolvedOptions().timeZone;
     } catch {}
     if (!zone || UTC_NAMES.test(zone)) zone = "UTC";
   }
   resolved = { tz, zone };
   return zone;
+}
+
+const ZONEINFO = "/usr/share/zoneinfo/";
+const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
+
+/**
+ * The zone's name as the system files give it, without the runtime's time-zone data (loading that is most of a
+ * short command's time): TZ when it names a zone of the tz database, else the zone /etc/localtime links to.
+ * Undefined when neither tells (the runtime is asked then).
+ */
+function systemZoneName(tz: string | undefined): string | undefined {
+  try {
+    if (tz !== undefined) {
+      const name = tz.replace(/^:/, "");
+      return ZONE_NAME.test(name) && existsSync(ZONEINFO + name) ? name : undefined;
+    }
+    const link = readlinkSync("/etc/localtime");
+    const at = link.indexOf("zoneinfo/");
+    const name = at >= 0 ? link.slice(at + "zoneinfo/".length) : "";
+    return ZONE_NAME.test(name) ? name : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A wall-clock time in a zone (month 1-12, weekday 0 = Sunday). */
