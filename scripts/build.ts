@@ -33,6 +33,20 @@ const noDevtools: import("bun").BunPlugin = {
   },
 };
 
+// commander requires node:child_process at load, for sub-commands that are programs of their own, which pai
+// never has; loading it costs every command about 2 ms. It is required on the first spawn instead.
+const lazyChildProcess: import("bun").BunPlugin = {
+  name: "commander-lazy-child-process",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const text = await Bun.file(args.path).text();
+      const eager = "const childProcess = require('node:child_process');";
+      if (!text.includes(eager)) return { contents: text, loader: "js" };
+      return { contents: text.replace(eager, "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };"), loader: "js" };
+    });
+  },
+};
+
 rmSync(OUT, { recursive: true, force: true });
 const result = await Bun.build({
   entrypoints: [join(ROOT, "src", "cli", "main.ts")],
@@ -46,7 +60,7 @@ const result = await Bun.build({
   sourcemap: "linked",
   // Loaded at run time from node_modules: the Node driver (never under Bun) and the vector extension's binary.
   external: ["better-sqlite3", "sqlite-vec"],
-  plugins: [noDevtools],
+  plugins: [noDevtools, lazyChildProcess],
   // The entry knows it runs as a build, and the files it checks are not newer than the build.
   define: {
     "process.env.PAI_BUILD": JSON.stringify("bundle"),

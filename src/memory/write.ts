@@ -2,7 +2,7 @@
 import { UserError } from "../kernel/errors.ts";
 import { redactDeep, redactSecrets } from "../kernel/redact.ts";
 import { toIso } from "./dates.ts";
-import { uuid7 } from "./sync/crypto.ts";
+import { uuid7 } from "../kernel/uuid.ts";
 import { checkKind, M_COLS, type Ctx, type Cuts, type Row } from "./rows.ts";
 import { bigrams, contentHash, dateWords, jaccard, matchExpression, queryTerms } from "./text.ts";
 import { countInserted, countLater, flushCounts, pendingCounts, type PendingCounts } from "./stats.ts";

@@ -8,15 +8,7 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEq
 
 export const KEY_BYTES = 32;
 
-/** A UUIDv7: 48-bit Unix milliseconds, then random bits (RFC 9562). */
-export function uuid7(ms = Date.now()): string {
-  const b = randomBytes(16);
-  b.writeUIntBE(ms, 0, 6);
-  b[6] = 0x70 | (b[6]! & 0x0f);
-  b[8] = 0x80 | (b[8]! & 0x3f);
-  const h = b.toString("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
+export { uuid7 } from "../../kernel/uuid.ts";
 
 export const newKey = (): Buffer => randomBytes(KEY_BYTES);
 
