@@ -95,7 +95,12 @@ async function ask(socket: string, request: string): Promise<Buffer | undefined>
       const conn = await Bun.connect({
         unix: socket,
         socket: {
-          data: (_s, d) => void chunks.push(Buffer.from(d)),
+          // The answer is whole once its exit frame came: no need to wait for the daemon to close the socket.
+          data: (_s, d) => {
+            chunks.push(Buffer.from(d));
+            const all = Buffer.concat(chunks);
+            if (parse(all)) finish(all);
+          },
           end: () => finish(Buffer.concat(chunks)),
           close: () => finish(Buffer.concat(chunks)),
           error: () => finish(undefined),
