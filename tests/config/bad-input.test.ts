@@ -166,7 +166,7 @@ describe("config: good input", () => {
   it("a key with no default: unset reads as null in JSON and '(unset)' in text, never 'undefined'", () => {
     const { home: h } = home();
     const list = JSON.parse(pai(["config", "list", "--json"], { home: h }).stdout) as Record<string, unknown>[];
-    for (const e of list) expect(Object.keys(e).sort()).toEqual(["allowed", "default", "description", "key", "set", "value"]);
+    for (const e of list) expect(Object.keys(e).sort()).toEqual(["allowed", "default", "description", "key", "origin", "set", "value"]);
     expect(list.find((e) => e.key === "anthropic.baseUrl")).toMatchObject({ value: null, default: null, set: false });
     expect(JSON.parse(pai(["config", "get", "anthropic.baseUrl", "--json"], { home: h }).stdout)).toEqual({ key: "anthropic.baseUrl", value: null });
     expect(pai(["config", "get", "anthropic.baseUrl"], { home: h }).stdout).toBe("\n");
