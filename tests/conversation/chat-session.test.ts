@@ -76,8 +76,8 @@ describe("pai chat conversations", () => {
       [newId![1], 2, "fifth"],
       [id, 4, "hello"],
     ]);
-    const text = await paiAsync(["chat", "--list"], { home });
-    expect(text.stdout).toMatch(new RegExp(`^${newId![1]}  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d    2 exchanges  fifth\n${id}  .*    4 exchanges  hello\n$`));
+    const text = await paiAsync(["chat", "--list"], { home, env: { TZ: "Europe/Paris" } });
+    expect(text.stdout).toMatch(new RegExp(`^times in Europe/Paris\n${newId![1]}  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d    2 exchanges  fifth\n${id}  .*    4 exchanges  hello\n$`));
   });
 
   it("two conversations sharing an exchange (one memory) each keep their own", async () => {

@@ -23,9 +23,12 @@ async function printConversations(home: Home, json: boolean): Promise<void> {
   });
   if (json) return printJson(rows);
   if (!rows.length) return void console.log("no conversations yet — 'pai chat' starts one");
+  const { formatWhen, userZone } = await import("../../kernel/when.ts");
+  // The times in the user's zone, named once above them.
+  console.log(`times in ${userZone()}`);
   for (const r of rows) {
     const first = safeText(r.first.length > 60 ? `${r.first.slice(0, 59)}…` : r.first);
-    console.log(`${r.id}  ${r.updated_at.slice(0, 16).replace("T", " ")}  ${String(r.exchanges).padStart(3)} exchange${r.exchanges === 1 ? " " : "s"}  ${first}`);
+    console.log(`${r.id}  ${formatWhen(r.updated_at)}  ${String(r.exchanges).padStart(3)} exchange${r.exchanges === 1 ? " " : "s"}  ${first}`);
   }
 }
 
