@@ -79,7 +79,12 @@ export function registerSetupSyncthing(group: Command): void {
 
 /** The folder `pai sync init` set for this device. */
 async function syncFolderOfThisDevice(): Promise<string> {
-  throw new UsageError("this device has no sync folder yet", { hint: "run 'pai sync init --folder DIR' first, or pass --folder DIR" });
+  const { withHome } = await import("../../../app/home.ts");
+  const { syncFolder } = await import("../../../memory/sync/index.ts");
+  // A home without a database has no sync folder: it is not created for the question.
+  const folder = await withHome((home) => (existsSync(home.paths.db) ? syncFolder(home.db) : undefined));
+  if (!folder) throw new UserError("this device has no sync folder yet", { hint: "run 'pai sync init --folder DIR' first, or pass --folder DIR" });
+  return folder;
 }
 
 function printPlan(plan: import("../../../interop/syncthing.ts").SyncthingFolderPlan): void {
