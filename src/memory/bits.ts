@@ -39,11 +39,8 @@ function smallestAt(dists: ArrayLike<number>, n: number, maxDist: number, k: num
 }
 
 /** The bits set in each byte value. */
-export const POP8 = Uint8Array.from({ length: 256 }, (_, i) => {
-  let n = 0;
-  for (let x = i; x; x >>= 1) n += x & 1;
-  return n;
-});
+export const POP8 = new Uint8Array(256);
+for (let i = 1; i < 256; i++) POP8[i] = (i & 1) + POP8[i >> 1]!;
 
 /**
  * The sign bits of one selection (model and dimension) held in memory by a connection, as 32-bit words.

@@ -125,60 +125,80 @@ export interface Candidate {
   vec: number;
 }
 
-/** The statements every store prepares once, when it is opened. */
+/**
+ * The statements of a store, each prepared on its first use and kept: a command that reads a few rows does not
+ * pay for preparing the writes.
+ */
 export function prepareStatements(db: Database) {
-  return {
-    insert: db.prepare(
+  return onFirstUse({
+    insert: () => db.prepare(
       `INSERT INTO memory_items (content, kind, created_at, recorded_at, last_used_at, active_at, use_count, seen_count,
         importance, pinned, visibility, source, derived_from, supersedes, superseded_by, redacted, meta, hash, thread, session, follows, gid)
        VALUES (?, ?, ?, ?, NULL, ?, 0, 1, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    insertTier: db.prepare("INSERT INTO memory_tiers (item_id, hot, active_at, pinned, current, kind) VALUES (?, ?, ?, ?, 1, ?)"),
+    insertTier: () => db.prepare("INSERT INTO memory_tiers (item_id, hot, active_at, pinned, current, kind) VALUES (?, ?, ?, ?, 1, ?)"),
     // Lists of ids are passed as one JSON array parameter (json_each), so each statement is prepared once.
     // What a move needs to know of each item: its tier row as stored (before the move), when it was recorded,
     // whether it is current and pinned, and its last stored tier move.
-    states: db.prepare<TierState>(
+    states: () => db.prepare<TierState>(
       `SELECT t.item_id, t.hot, t.active_at, m.recorded_at, m.pinned, m.superseded_by IS NULL AS cur, e.at AS last_at, e.to_tier AS last_to
        FROM memory_tiers t JOIN memory_items m ON m.id = t.item_id
          LEFT JOIN memory_tier_events e ON e.rowid = (SELECT max(rowid) FROM memory_tier_events WHERE item_id = t.item_id)
        WHERE t.item_id IN (SELECT value FROM json_each(?)) ORDER BY t.item_id`,
     ),
-    logMove: db.prepare("INSERT INTO memory_tier_events (item_id, at, from_tier, to_tier) VALUES (?, ?, ?, ?)"),
-    setHot: db.prepare("UPDATE memory_tiers SET hot = ? WHERE item_id IN (SELECT value FROM json_each(?))"),
+    logMove: () => db.prepare("INSERT INTO memory_tier_events (item_id, at, from_tier, to_tier) VALUES (?, ?, ?, ?)"),
+    setHot: () => db.prepare("UPDATE memory_tiers SET hot = ? WHERE item_id IN (SELECT value FROM json_each(?))"),
     // The tier row mirrors the item's active_at, pinned and superseded state, and takes the new hot flag.
-    syncTier: db.prepare(
+    syncTier: () => db.prepare(
       `UPDATE memory_tiers SET hot = @hot, active_at = m.active_at, pinned = m.pinned, current = (m.superseded_by IS NULL)
        FROM (SELECT active_at, pinned, superseded_by FROM memory_items WHERE id = @id) AS m WHERE item_id = @id`,
     ),
-    activeAt: db.prepare<{ active_at: string }>("SELECT active_at FROM memory_tiers WHERE item_id = ?"),
+    activeAt: () => db.prepare<{ active_at: string }>("SELECT active_at FROM memory_tiers WHERE item_id = ?"),
     // The date words are computed here (dateWords) and equal the table's generated `context` column (tested),
     // and `around` is the text of the turn the item follows (threads.ts), as the view memory_fts_source gives
     // them, so an index rebuild gives the same index. Insert and delete pass the same values: secure-delete
     // then removes every entry of a forgotten item.
-    insertFts: db.prepare("INSERT INTO memory_fts (rowid, content, context, around) VALUES (?, ?, ?, ?)"),
-    deleteFts: db.prepare("INSERT INTO memory_fts (memory_fts, rowid, content, context, around) VALUES ('delete', ?, ?, ?, ?)"),
-    insertLink: db.prepare("INSERT OR IGNORE INTO memory_links (item_id, from_id) VALUES (?, ?)"),
+    insertFts: () => db.prepare("INSERT INTO memory_fts (rowid, content, context, around) VALUES (?, ?, ?, ?)"),
+    deleteFts: () => db.prepare("INSERT INTO memory_fts (memory_fts, rowid, content, context, around) VALUES ('delete', ?, ?, ?, ?)"),
+    insertLink: () => db.prepare("INSERT OR IGNORE INTO memory_links (item_id, from_id) VALUES (?, ?)"),
     // No ORDER BY: it would tempt the planner into a scan in id order instead of the hash index.
-    byHash: db.prepare<Row>(`SELECT ${COLS} FROM memory_items INDEXED BY memory_items_hash WHERE hash = ? AND superseded_by IS NULL LIMIT 1`),
-    get: db.prepare<Row>(`SELECT ${COLS} FROM memory_items WHERE id = ?`),
-    merge: db.prepare(
+    byHash: () => db.prepare<Row>(`SELECT ${COLS} FROM memory_items INDEXED BY memory_items_hash WHERE hash = ? AND superseded_by IS NULL LIMIT 1`),
+    get: () => db.prepare<Row>(`SELECT ${COLS} FROM memory_items WHERE id = ?`),
+    merge: () => db.prepare(
       `UPDATE memory_items SET seen_count = seen_count + 1, use_count = use_count + 1,
          last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < @at THEN @at ELSE last_used_at END,
          active_at = CASE WHEN active_at < @at THEN @at ELSE active_at END,
          pinned = CASE WHEN @pin = 1 THEN 1 ELSE pinned END
        WHERE id = @id`,
     ),
-    setMeta: db.prepare("UPDATE memory_items SET meta = ? WHERE id = ?"),
+    setMeta: () => db.prepare("UPDATE memory_items SET meta = ? WHERE id = ?"),
     // The last turn of a thread, and the last episode outside any thread (threads.ts), with its text.
-    lastOfThread: db.prepare<Predecessor>(
+    lastOfThread: () => db.prepare<Predecessor>(
       "SELECT id, session, created_at, visibility, content FROM memory_items WHERE thread = ? ORDER BY id DESC LIMIT 1",
     ),
-    lastEpisode: db.prepare<Predecessor>(
+    lastEpisode: () => db.prepare<Predecessor>(
       "SELECT id, session, created_at, visibility, content FROM memory_items INDEXED BY memory_items_kind WHERE kind = 'episode' AND thread IS NULL ORDER BY id DESC LIMIT 1",
     ),
-    nextId: db.prepare<{ n: number | null }>("SELECT max(id) AS n FROM memory_items"),
-    supersede: db.prepare("UPDATE memory_items SET superseded_by = ?, pinned = 0 WHERE id = ?"),
-  };
+    nextId: () => db.prepare<{ n: number | null }>("SELECT max(id) AS n FROM memory_items"),
+    supersede: () => db.prepare("UPDATE memory_items SET superseded_by = ?, pinned = 0 WHERE id = ?"),
+  });
+}
+
+/** An object whose fields are made by their function on first read, then kept. */
+function onFirstUse<T extends Record<string, () => unknown>>(makers: T): { [K in keyof T]: ReturnType<T[K]> } {
+  const out = {} as { [K in keyof T]: ReturnType<T[K]> };
+  for (const key of Object.keys(makers) as (keyof T)[]) {
+    Object.defineProperty(out, key, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const value = makers[key]!();
+        Object.defineProperty(out, key, { value, enumerable: true });
+        return value;
+      },
+    });
+  }
+  return out;
 }
 
 export type Statements = ReturnType<typeof prepareStatements>;
