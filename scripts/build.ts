@@ -3,6 +3,10 @@
  * chunk per lazily loaded command (so a command still loads only its own code). Bun then starts a command
  * without transpiling and resolving some sixty TypeScript files: about a fifth of a one-shot command's time.
  *
+ * Two builds: the entry, dist/pai/main.js, is one file with no import (the version and the client of a running daemon
+ * inside it), because a process's first module loaded after the entry costs about 4 ms, more than
+ * all that file holds; program.ts, which it loads for anything else, and help.ts are built apart with their chunks.
+ *
  *   bun scripts/build.ts [--out NAME] [--soft]
  *
  * `npm install` runs it (package.json's "prepare", with --soft: a failed build is reported and the install goes
@@ -47,26 +51,37 @@ const lazyChildProcess: import("bun").BunPlugin = {
   },
 };
 
+// main.ts loads program.ts and help.ts lazily; in the entry's build they are the other build's outputs, next to it.
+const APART = ["program", "help"];
+const apart: import("bun").BunPlugin = {
+  name: "program-apart",
+  setup(build) {
+    build.onResolve({ filter: new RegExp(`^\\./(${APART.join("|")})\\.ts$`) }, (args) => ({ path: args.path.replace(/\.ts$/, ".js"), external: true }));
+  },
+};
+
 rmSync(OUT, { recursive: true, force: true });
-const result = await Bun.build({
-  entrypoints: [join(ROOT, "src", "cli", "main.ts")],
+const common = {
   outdir: OUT,
   target: "bun",
   format: "esm",
-  splitting: true,
   // Names are kept, so a stack trace (PAI_DEBUG=1) still reads.
   minify: { whitespace: true, syntax: true, identifiers: false },
   // A stack trace (PAI_DEBUG=1) names the source files and lines, not the chunks.
   sourcemap: "linked",
   // Loaded at run time from node_modules: the Node driver (never under Bun) and the vector extension's binary.
   external: ["better-sqlite3", "sqlite-vec"],
-  plugins: [noDevtools, lazyChildProcess],
   // The entry knows it runs as a build, and the files it checks are not newer than the build.
   define: {
     "process.env.PAI_BUILD": JSON.stringify("bundle"),
     "process.env.PAI_BUILD_SOURCES": JSON.stringify(JSON.stringify((readdirSync(join(ROOT, "src"), { recursive: true }) as string[]).filter((f) => /\.(ts|tsx|js|css)$/.test(f)).sort())),
   },
-});
+} satisfies Partial<import("bun").BuildConfig>;
+const program = await Bun.build({ ...common, entrypoints: APART.map((f) => join(ROOT, "src", "cli", `${f}.ts`)), splitting: true, plugins: [noDevtools, lazyChildProcess] });
+const entry = program.success
+  ? await Bun.build({ ...common, entrypoints: [join(ROOT, "src", "cli", "main.ts")], splitting: false, plugins: [apart] })
+  : program;
+const result = { success: program.success && entry.success, logs: [...program.logs, ...entry.logs], outputs: [...program.outputs, ...(entry === program ? [] : entry.outputs)] };
 if (!result.success) {
   for (const log of result.logs) console.error(log);
   rmSync(OUT, { recursive: true, force: true });

@@ -13,9 +13,11 @@
 import pkg from "../../package.json" with { type: "json" };
 
 const HELP = new Set(["--help", "-h", "help"]);
+/** The commands a daemon may answer (resident.ts decides, from the whole command line). */
+const READ_ONLY_COMMANDS = new Set(["memory", "telos", "context", "status"]);
 
-/** Runs `pai ARGS…`; returns the exit code. */
-export async function run(args: string[]): Promise<number> {
+/** Runs `pai ARGS…`; returns the exit code (`tried`: the daemon was already asked, and declined). */
+export async function run(args: string[], tried = false): Promise<number> {
   if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
     console.log(pkg.version);
     return 0;
@@ -33,8 +35,8 @@ export async function run(args: string[]): Promise<number> {
     else console.error(text);
     return 0;
   }
-  const { residentAnswer } = await import("./resident.ts");
-  return (await residentAnswer(process.argv)) ?? (await (await import("./program.ts")).main(process.argv));
+  const answer = tried ? undefined : await (await import("./resident.ts")).residentAnswer(process.argv);
+  return answer ?? (await (await import("./program.ts")).main(process.argv));
 }
 
 /**
@@ -42,17 +44,31 @@ export async function run(args: string[]): Promise<number> {
  * it was made from), the source's entry when package.json or one of those files is newer than the build: two
  * folders up is the install, as it is from src/cli/. A file added since is used only through one that changed; a
  * file removed since reads as newer (Bun gives a missing file the largest time), so the source runs then too.
+ *
+ * A read-only command asks a running daemon first, before that check (a few hundred stats, 3–4 ms): the daemon runs
+ * the command with its own code, which it proves by its fingerprint (the version and the commit checked out); only
+ * the client, a few lines that read, connect and print, comes from the build. When the daemon declines, the check
+ * decides where the command runs.
  */
-async function entry(): Promise<(args: string[]) => Promise<number>> {
-  if (process.env.PAI_BUILD !== "bundle") return run;
+async function entry(): Promise<number> {
+  const args = process.argv.slice(2);
+  if (process.env.PAI_BUILD !== "bundle") return run(args);
+  let tried = false;
+  if (READ_ONLY_COMMANDS.has(args[0]!)) {
+    const answer = await (await import("./resident.ts")).residentAnswer(process.argv);
+    if (answer !== undefined) return answer;
+    tried = true;
+  }
   const self = decodeURIComponent(new URL(import.meta.url).pathname);
   const root = decodeURIComponent(new URL("../..", import.meta.url).pathname).replace(/\/+$/, "");
   // Bun.file(…).lastModified is one stat, with no module to load (node:fs costs milliseconds).
   const built = Bun.file(self).lastModified;
   const sources = JSON.parse(process.env.PAI_BUILD_SOURCES ?? "[]") as string[];
   const stale = Bun.file(`${root}/package.json`).lastModified > built || sources.some((f) => Bun.file(`${root}/src/${f}`).lastModified > built);
-  if (!stale) return run;
-  return ((await import(`${root}/src/cli/main.ts`)) as { run: typeof run }).run;
+  if (!stale) return run(args, tried);
+  // A path known only when run (the bundler would follow a literal one into the sources).
+  const source = `${root}/src/cli/main.ts`;
+  return ((await import(source)) as { run: typeof run }).run(args, tried);
 }
 
-if (import.meta.main) process.exitCode = await (await entry())(process.argv.slice(2));
+if (import.meta.main) process.exitCode = await entry();

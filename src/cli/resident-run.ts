@@ -23,7 +23,7 @@ export async function answerResident(req: ResidentRequest, sink: ResidentSink, h
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
-  const previous = setOutputContext({ write: (fd, text) => sink.write(fd, text), env: req.env, tty: req.tty, columns: req.columns });
+  const previous = setOutputContext({ write: (fd, text) => sink.write(fd, text), env: req.env, tty: req.tty ?? { out: false, err: false }, columns: req.columns });
   try {
     if (req.cwd !== cwd) process.chdir(req.cwd);
     process.exitCode = 0;

@@ -5,10 +5,16 @@
  * daemon of another version, another home or another environment, or any error before the answer is complete,
  * `residentAnswer` returns undefined and the command runs in this process. PAI_NO_RESIDENT=1 always runs it here.
  *
- * This module is loaded before anything else of the CLI and loads no other module: it reads, checks the terminal,
- * connects and writes with Bun's own APIs (node:fs costs ~5 ms to load and node:net ~11 ms; they are loaded only
- * under another runtime). The fingerprint the daemon compares is computed here, for both sides.
+ * This module is loaded before anything else of the CLI and loads nothing but package.json: it reads, connects and
+ * writes with Bun's own APIs (node:fs costs ~5 ms to load and node:net ~11 ms; they are loaded only under another
+ * runtime), and synchronously where it can: the first asynchronous file operation of a process starts Bun's I/O
+ * threads, about 2.5 ms. On Linux the client sends its process id and the daemon looks at the client's standard
+ * output and error itself (/proc/PID/fd: whether each is a terminal, and the terminal's width), so the client asks
+ * nothing of its terminals; elsewhere the client checks them. The fingerprint the daemon compares is computed
+ * here, for both sides.
  */
+import pkg from "../../package.json" with { type: "json" };
+
 
 /** The commands the daemon answers: the command, then its sub-command where it has some. */
 const READ_ONLY: Record<string, readonly string[] | null> = {
@@ -59,16 +65,13 @@ export async function residentAnswer(argv: string[]): Promise<number | undefined
   if (!home.startsWith("/") || /(^|\/)\.\.?(\/|$)/.test(home)) return undefined;
   const sent: Record<string, string> = {};
   for (const k of SENT_ENV) if (env[k] !== undefined) sent[k] = env[k]!;
-  const [out, err, fingerprint] = await Promise.all([terminal(1), terminal(2), installFingerprint(root)]);
-  const request = {
-    fingerprint,
-    home,
-    cwd: process.cwd(),
-    argv: args,
-    env: sent,
-    tty: { out, err },
-    columns: out ? process.stdout.columns : undefined,
-  };
+  const request: Record<string, unknown> = { fingerprint: await installFingerprint(root), home, cwd: process.cwd(), argv: args, env: sent };
+  if (process.platform === "linux") request.pid = process.pid;
+  else {
+    const [out, err] = await Promise.all([terminal(1), terminal(2)]);
+    request.tty = { out, err };
+    request.columns = out ? process.stdout.columns : undefined;
+  }
   const answer = await ask(`${home}/user/run/pai.sock`, `${JSON.stringify(request)}\n`);
   if (!answer) return undefined;
   const frames = parse(answer);
@@ -162,10 +165,16 @@ async function writeAll(fd: 1 | 2, buf: Uint8Array): Promise<boolean> {
   }
 }
 
-/** A file's text, or undefined when it cannot be read. */
+/**
+ * A small file's text, or undefined when it cannot be read. Under Bun it is mapped (Bun.mmap, synchronous): the
+ * files read here are git's, which git replaces by renaming a new file, never by rewriting one in place.
+ */
 async function readText(file: string): Promise<string | undefined> {
   try {
-    if (typeof Bun !== "undefined") return await Bun.file(file).text();
+    if (typeof Bun !== "undefined") {
+      if (Bun.file(file).size === 0) return "";
+      return new TextDecoder().decode(Bun.mmap(file, { shared: false }));
+    }
     return (await import("node:fs")).readFileSync(file, "utf8");
   } catch {
     return undefined;
@@ -174,17 +183,14 @@ async function readText(file: string): Promise<string | undefined> {
 
 /**
  * The version fingerprint of a pai install: what a client of the daemon's socket and the daemon compare, so that
- * a daemon running other code is never used. It is package.json's version and, where the install is a git
- * working copy (`pai upgrade` is a git pull), the commit checked out: two or three small reads. Edits not yet
+ * a daemon running other code is never used. It is package.json's version (as this code was loaded with it) and,
+ * where the install is a git working copy (`pai upgrade` is a git pull), the commit checked out: two or three
+ * small reads. Edits not yet
  * committed in a working copy are not part of it (restart the daemon, or set PAI_NO_RESIDENT=1). Elsewhere it
  * covers the size and time of every file under src/.
  */
 export async function installFingerprint(root: string): Promise<string> {
-  let version = "?";
-  try {
-    version = (JSON.parse((await readText(`${root}/package.json`)) ?? "") as { version?: string }).version ?? "?";
-  } catch {}
-  return `${version}:${await codeMark(root)}`;
+  return `${pkg.version ?? "?"}:${await codeMark(root)}`;
 }
 
 async function codeMark(root: string): Promise<string> {

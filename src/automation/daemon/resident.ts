@@ -6,9 +6,10 @@
  * command itself. Requests run one at a time; the whole answer is sent at once, as frames
  * (kind byte, 4-byte length, bytes): "O" stdout, "E" stderr, then "X" with the exit code.
  */
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, constants, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
+import { WriteStream } from "node:tty";
 import type { Paths } from "../../kernel/paths.ts";
 
 /** The socket's file, for a home's paths. */
@@ -30,8 +31,11 @@ export interface ResidentRequest {
   argv: string[];
   /** The client's values of the variables in RESIDENT_OUTPUT_ENV and RESIDENT_SAME_ENV. */
   env: Record<string, string | undefined>;
-  tty: { out: boolean; err: boolean };
+  /** Whether the client's stdout and stderr are terminals, and the width of its stdout's: sent, or found from `pid`. */
+  tty?: { out: boolean; err: boolean };
   columns?: number;
+  /** The client's process id (Linux): its terminals are looked at through /proc/PID/fd. */
+  pid?: number;
 }
 
 /** Variables that change only how output looks: the client's values are used for its request. */
@@ -86,7 +90,7 @@ export async function startResident(p: Paths, handle: ResidentHandler, opts: { f
       } catch {
         return void sock.end("N");
       }
-      if (!acceptable(req, p, opts.fingerprint)) return void sock.end("N");
+      if (!acceptable(req, p, opts.fingerprint) || !clientTerminals(req)) return void sock.end("N");
       queue = queue.then(async () => {
         if (sock.destroyed) return;
         const frames: Buffer[] = [];
@@ -142,6 +146,41 @@ function acceptable(req: ResidentRequest, p: Paths, fingerprint: string): boolea
   if (!req || req.fingerprint !== fingerprint || req.home !== p.home || !Array.isArray(req.argv) || typeof req.cwd !== "string") return false;
   const env = req.env ?? {};
   return RESIDENT_SAME_ENV.every((k) => (env[k] ?? undefined) === (process.env[k] ?? undefined));
+}
+
+/**
+ * Fills in the request's `tty` and `columns` from the client's own file descriptors when it sent its process id
+ * instead: /proc/PID/fd/1 and 2 lead to the files themselves (a terminal is a character device other than
+ * /dev/null), and the terminal's width is read from a descriptor of its own opened here (closed after). Only the
+ * user's own processes can be looked at (the socket admits only the user, and /proc admits no one else); false when
+ * they cannot be, and the client then runs the command itself.
+ */
+function clientTerminals(req: ResidentRequest): boolean {
+  if (req.tty) return typeof req.tty.out === "boolean" && typeof req.tty.err === "boolean";
+  if (!Number.isInteger(req.pid) || req.pid! <= 0) return false;
+  try {
+    const nullDevice = statSync("/dev/null").rdev;
+    const isTerminal = (fd: 1 | 2) => {
+      const st = statSync(`/proc/${req.pid}/fd/${fd}`);
+      return st.isCharacterDevice() && st.rdev !== nullDevice;
+    };
+    req.tty = { out: isTerminal(1), err: isTerminal(2) };
+    req.columns = req.tty.out ? terminalColumns(`/proc/${req.pid}/fd/1`) : undefined;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The width of the terminal at `path`, through a descriptor opened for it (its own, so nothing of the client's changes). */
+function terminalColumns(path: string): number | undefined {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
+  const stream = new WriteStream(fd);
+  const columns = stream.columns;
+  stream.destroy();
+  // Bun's stream leaves its descriptor open when destroyed (Node's closes it).
+  if (typeof Bun !== "undefined") closeSync(fd);
+  return columns || undefined;
 }
 
 function frame(kind: "O" | "E" | "X", body: Buffer): Buffer {
