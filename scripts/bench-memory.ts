@@ -23,9 +23,11 @@
  * first search with a vector after the writes is timed apart.
  *
  * Import is set beside a bare bun:sqlite insert loop writing the same rows (read back from the imported
- * store: content, dates, thread, session, the turn each follows) into a fresh database migrated by pai:
- * one transaction, a prepared INSERT into memory_items and one into memory_fts (the same three columns pai
- * indexes), nothing else; the rows are made ready before the clock starts. Target: import within 1.2× of it.
+ * store: content, dates, thread, session, the turn each follows, the sync id) into a fresh database migrated by
+ * pai: one transaction, a prepared INSERT into memory_items, one into memory_tiers (each item's tier row) and one
+ * into memory_fts (the same three columns pai indexes), nothing else, then the write-ahead log copied back into
+ * the database (as the import ends); the rows are made ready before the clock starts. Target: import within 1.2×
+ * of it.
  */
 import { mkdtempSync, rmSync, statSync, createWriteStream } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,6 +36,7 @@ import { configSchema } from "../src/config/schema.ts";
 import { openMemory, type MemoryStore } from "../src/memory/index.ts";
 import { importJsonlFile } from "../src/memory/io/jsonl.ts";
 import { openDatabase, type Database } from "../src/app/db.ts";
+import { CACHE_KIB } from "../src/kernel/storage/types.ts";
 import { Database as BunDatabase } from "bun:sqlite";
 import { dateWords } from "../src/memory/text.ts";
 
@@ -204,11 +207,11 @@ type BareRow = unknown[];
 function bareRows(db: Database): BareRow[] {
   return db
     .prepare<Record<string, any>>(
-      `SELECT m.content, m.kind, m.created_at, m.recorded_at, m.active_at, m.importance, m.pinned, m.visibility, m.source, m.redacted, m.meta, m.hash, m.thread, m.session, m.follows, p.content AS around
-       FROM memory_items m LEFT JOIN memory_items p ON p.id = m.follows ORDER BY m.id`,
+      `SELECT m.content, m.kind, m.created_at, m.recorded_at, m.active_at, m.importance, m.pinned, m.visibility, m.source, m.redacted, m.meta, m.hash, m.thread, m.session, m.follows, p.content AS around, m.gid, t.hot
+       FROM memory_items m LEFT JOIN memory_items p ON p.id = m.follows JOIN memory_tiers t ON t.item_id = m.id ORDER BY m.id`,
     )
     .all()
-    .map((r) => [r.content, r.kind, r.created_at, r.recorded_at, r.active_at, r.importance, r.pinned, r.visibility, r.source, r.redacted, r.meta, r.hash, r.thread, r.session, r.follows, dateWords(r.created_at), r.around]);
+    .map((r) => [r.content, r.kind, r.created_at, r.recorded_at, r.active_at, r.importance, r.pinned, r.visibility, r.source, r.redacted, r.meta, r.hash, r.thread, r.session, r.follows, dateWords(r.created_at), r.around, r.gid, r.hot]);
 }
 
 /** CPU seconds (user + system) of this process since `from`: less moved than wall time by other processes. */
@@ -225,19 +228,25 @@ function bareLoop(rows: BareRow[], path: string): { wall: number; cpu: number } 
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = NORMAL");
     db.exec("PRAGMA foreign_keys = ON");
+    // The page cache the import has (a "large" one, as `pai memory import` opens its home with).
+    db.exec(`PRAGMA cache_size = -${CACHE_KIB.large}`);
     const ins = db.prepare(
-      `INSERT INTO memory_items (content, kind, created_at, recorded_at, active_at, importance, pinned, visibility, source, redacted, meta, hash, thread, session, follows)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO memory_items (content, kind, created_at, recorded_at, active_at, importance, pinned, visibility, source, redacted, meta, hash, thread, session, follows, gid)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const tier = db.prepare("INSERT INTO memory_tiers (item_id, hot, active_at, pinned, current, kind) VALUES (?, ?, ?, ?, 1, ?)");
     const fts = db.prepare("INSERT INTO memory_fts (rowid, content, context, around) VALUES (?, ?, ?, ?)");
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     db.transaction(() => {
       for (const r of rows as any[][]) {
-        const { lastInsertRowid } = ins.run(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14]);
+        const { lastInsertRowid } = ins.run(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[17]);
+        tier.run(lastInsertRowid, r[18], r[4], r[6], r[1]);
         fts.run(lastInsertRowid, r[0], r[15], r[16]);
       }
     })();
+    // The log copied back into the database, as the import does when it ends.
+    db.prepare("PRAGMA wal_checkpoint(PASSIVE)").get();
     return { wall: (performance.now() - t0) / 1000, cpu: cpuSince(c0) };
   } finally {
     db.close();

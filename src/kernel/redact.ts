@@ -7,7 +7,6 @@
  */
 
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 
 export interface RedactResult {
   text: string;
@@ -167,7 +166,7 @@ function vendoredRules(): VendoredRule[] {
   vendored = [];
   let file: { rules?: { id: string; source: string; flags: string; keywords?: string[]; secretGroup?: number; entropy?: number; allow?: { source: string; flags: string; target: "secret" | "match" }[]; stopwords?: string[] }[] };
   try {
-    file = JSON.parse(readFileSync(fileURLToPath(new URL("../../system/secret-patterns.json", import.meta.url)), "utf8"));
+    file = JSON.parse(readFileSync(decodeURIComponent(new URL("../../system/secret-patterns.json", import.meta.url).pathname), "utf8"));
   } catch {
     return vendored;
   }
@@ -189,33 +188,105 @@ function vendoredRules(): VendoredRule[] {
   return vendored;
 }
 
-/** Applies the vendored rules whose keywords occur in the text (all of them when a rule has none). */
-let keywordRe: RegExp | undefined;
-let vendoredWithout: VendoredRule[] | undefined;
-let allKeywords: string[] | undefined;
-const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/**
+ * The vendored rules' keywords as one automaton (Aho–Corasick): a single pass over the text finds every keyword
+ * in it, overlapping ones and those inside longer ones included, whatever the number of keywords. Matching is
+ * case-insensitive, as gitleaks' keywords are: the text is read as its lower case.
+ */
+interface KeywordAutomaton {
+  /** Transitions: state × character code (below 128) → state; non-ASCII characters lead back to the start. */
+  next: Int32Array;
+  /** The indexes of the rules any of whose keywords ends at a state (through its suffix links), or none. */
+  rulesAt: (number[] | undefined)[];
+}
 
+let automaton: KeywordAutomaton | undefined;
+let alwaysTried: VendoredRule[] | undefined;
+
+function keywordAutomaton(rules: VendoredRule[]): KeywordAutomaton {
+  // The trie of the keywords (all ASCII, lower case); a state's row of 128 transitions, -1 where none.
+  const rows: number[][] = [new Array(128).fill(-1)];
+  const own: Set<number>[] = [new Set()];
+  rules.forEach((r, i) => {
+    for (const k of r.keywords) {
+      let st = 0;
+      for (let j = 0; j < k.length; j++) {
+        const c = k.charCodeAt(j);
+        if (c >= 128) break;
+        if (rows[st]![c] === -1) {
+          rows[st]![c] = rows.length;
+          rows.push(new Array(128).fill(-1));
+          own.push(new Set());
+        }
+        st = rows[st]![c]!;
+        if (j === k.length - 1) own[st]!.add(i);
+      }
+    }
+  });
+  // Breadth first: each state's suffix link, its rules joined by its suffix's, missing transitions filled.
+  const link = new Array<number>(rows.length).fill(0);
+  const queue: number[] = [];
+  for (let c = 0; c < 128; c++) {
+    const t = rows[0]![c]!;
+    if (t === -1) rows[0]![c] = 0;
+    else queue.push(t);
+  }
+  for (let h = 0; h < queue.length; h++) {
+    const st = queue[h]!;
+    for (const i of own[link[st]!]!) own[st]!.add(i);
+    for (let c = 0; c < 128; c++) {
+      const t = rows[st]![c]!;
+      if (t === -1) rows[st]![c] = rows[link[st]!]![c]!;
+      else {
+        link[t] = rows[link[st]!]![c]!;
+        queue.push(t);
+      }
+    }
+  }
+  const next = new Int32Array(rows.length * 128);
+  rows.forEach((row, st) => next.set(row, st * 128));
+  return { next, rulesAt: own.map((set) => (set.size ? [...set] : undefined)) };
+}
+
+/** The indexes of the rules one of whose keywords occurs in `text`. */
+function rulesWithKeywordsIn(text: string, a: KeywordAutomaton): Set<number> {
+  const found = new Set<number>();
+  const { next, rulesAt } = a;
+  let st = 0;
+  const step = (c: number) => {
+    st = c < 128 ? next[st * 128 + c]! : 0;
+    const rs = rulesAt[st];
+    if (rs) for (const i of rs) found.add(i);
+  };
+  for (let j = 0; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (c < 128) step(c >= 65 && c <= 90 ? c + 32 : c);
+    else {
+      // The lower case of a few characters is ASCII (the Kelvin sign is "k"), or longer than one.
+      const low = text[j]!.toLowerCase();
+      for (let k = 0; k < low.length; k++) step(low.charCodeAt(k));
+    }
+  }
+  return found;
+}
+
+/** Applies the vendored rules whose keywords occur in the text (all of them when a rule has none). */
 function redactVendored(text: string, kinds: string[]): string {
   const rules = vendoredRules();
   if (!rules.length) return text;
-  // One pass finds every keyword present (instead of one scan of the text per keyword of every rule).
-  // A lookahead tries every position, so overlapping keywords are all found; the longest first at each one
-  // (a shorter keyword at the same place is a part of it, checked with includes below).
-  keywordRe ??= new RegExp(`(?=(${[...new Set(rules.flatMap((r) => r.keywords))].sort((a, b) => b.length - a.length).map(escapeRe).join("|") || "(?!)"}))`, "g");
-  const present = new Set<string>();
-  for (const m of text.toLowerCase().matchAll(keywordRe)) present.add(m[1]!);
-  const rulesWithout = (vendoredWithout ??= rules.filter((r) => !r.keywords.length));
-  // Most text holds no keyword: only the rules without keywords (if any) can then match.
-  const candidates = present.size ? rules : rulesWithout;
-  // Every keyword in the text: those found, and those inside a longer one found at the same place.
-  const hit = new Set<string>();
+  const present = rulesWithKeywordsIn(text, (automaton ??= keywordAutomaton(rules)));
+  // Most text holds no keyword: only the rules without keywords (if any) can then match. A rule with a keyword
+  // the automaton cannot hold (not ASCII) is tried on every text.
+  alwaysTried ??= rules.filter((r) => !r.keywords.length || r.keywords.some((k) => /[^\0-\x7f]/.test(k)));
+  let candidates = alwaysTried;
   if (present.size) {
-    const found = [...present];
-    for (const k of (allKeywords ??= [...new Set(rules.flatMap((r) => r.keywords))])) if (present.has(k) || found.some((p) => p.includes(k))) hit.add(k);
+    const at = new Set(alwaysTried);
+    for (const i of present) at.add(rules[i]!);
+    // In the file's order, as every rule is applied to the text the ones before it left.
+    candidates = at.size === 1 ? [...at] : rules.filter((r) => at.has(r));
   }
   let out = text;
   for (const r of candidates) {
-    if (r.keywords.length && !r.keywords.some((k) => hit.has(k))) continue;
     r.re.lastIndex = 0;
     out = out.replace(r.re, (match: string, ...rest: unknown[]) => {
       const end = rest.findIndex((x) => typeof x === "number");

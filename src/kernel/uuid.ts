@@ -5,9 +5,18 @@
  */
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
+/** Random bytes drawn 4 KiB at a time (one call to the random source per 409 ids), used once each. */
+const pool = new Uint8Array(4096);
+let used = pool.length;
+
 export function uuid7(ms = Date.now()): string {
+  if (used + 10 > pool.length) {
+    crypto.getRandomValues(pool);
+    used = 0;
+  }
   const b = new Uint8Array(16);
-  crypto.getRandomValues(b);
+  b.set(pool.subarray(used, used + 10), 6);
+  used += 10;
   // Six bytes of milliseconds, big-endian (ms < 2^48, beyond what 32-bit shifts reach).
   let t = ms;
   for (let i = 5; i >= 0; i--) {

@@ -16,6 +16,16 @@ export function toIso(value: string | Date, what = "date"): string {
  * digits), or a calendar day that does not exist ("2026-02-30", which Date would roll over to March).
  */
 export function isoDate(value: string | Date): string | undefined {
+  // Already canonical (what pai writes, exports and reads back): checked field by field, without a Date.
+  if (typeof value === "string" && value.length === 24) {
+    const m = CANONICAL.exec(value);
+    if (m) {
+      const y = Number(m[1]);
+      const mo = Number(m[2]);
+      const day = Number(m[3]);
+      if (y >= 1 && mo >= 1 && mo <= 12 && day >= 1 && day <= daysInMonth(y, mo) && Number(m[4]) <= 23 && Number(m[5]) <= 59 && Number(m[6]) <= 59) return value;
+    }
+  }
   const d = value instanceof Date ? value : new Date(value);
   const t = d.getTime();
   if (Number.isNaN(t)) return undefined;
@@ -32,6 +42,8 @@ export function isoDate(value: string | Date): string | undefined {
   }
   return d.toISOString();
 }
+
+const CANONICAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{3}Z$/;
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;

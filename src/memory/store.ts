@@ -32,7 +32,7 @@ import { contentHash } from "./text.ts";
 import { derivedColdAt, logMove, maintain, mayBeHot, NEVER_HOT_SQL, retier, setTier } from "./tiers.ts";
 import type { MemoryItem, MemoryStore, OpenMemoryOptions, RememberManyResult, MemoryTier } from "./types.ts";
 import { embeddingBacklog, embeddingCounts, setEmbedding, setEmbeddings, vectorStatus } from "./vectors.ts";
-import { endBatch, insertOne, newBatch } from "./write.ts";
+import { endBatch, insertOne, knownHashes, newBatch } from "./write.ts";
 
 /** The meta key of an item the user chose for agents files (`pai remember --for-agents`). */
 export const FOR_AGENTS = "forAgents";
@@ -57,6 +57,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       const out: RememberManyResult = { added: 0, merged: 0, redacted: 0, ids: [] };
       db.transaction(() => {
         const batch = newBatch();
+        batch.known = opts.known && knownHashes(db, opts.known);
         for (const input of inputs) {
           const r = insertOne(ctx, input, c, opts.dedup === false ? "none" : "exact", batch);
           out.ids.push(r.id);

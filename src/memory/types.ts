@@ -137,7 +137,8 @@ export interface MemoryHistory {
 export interface MemoryStore {
   readonly db: Database;
   remember(input: RememberInput): RememberResult;
-  rememberMany(inputs: RememberInput[], opts?: { dedup?: boolean }): RememberManyResult;
+  /** `known`: kept by the caller across calls (an import), so that most items need no lookup of their hash. */
+  rememberMany(inputs: RememberInput[], opts?: { dedup?: boolean; known?: KnownHashes }): RememberManyResult;
   search(query: string, opts?: SearchOptions): SearchHit[];
   get(id: number): MemoryItem | undefined;
   list(opts?: ListOptions): MemoryItem[];
@@ -206,3 +207,15 @@ export interface OpenMemoryOptions {
   /** The clock (tests and benchmarks move it). */
   now?: () => Date;
 }
+
+/**
+ * What a run of rememberMany calls (an import) knows of the hashes in the store. While `complete`, every current
+ * item's hash is in `hashes` (which may hold more: a hash there is looked up in the store, one missing is new).
+ * It is complete when the run started on an empty store, until another connection writes (PRAGMA data_version).
+ */
+export interface KnownHashes {
+  complete?: boolean;
+  hashes: Set<number>;
+  dataVersion?: number;
+}
+

@@ -8,7 +8,7 @@ import { bigrams, contentHash, dateWords, jaccard, matchExpression, queryTerms }
 import { countInserted, countLater, flushCounts, pendingCounts, type PendingCounts } from "./stats.ts";
 import { noteTurn, placeItem, type LastTurns } from "./threads.ts";
 import { mayBeHot, setTier } from "./tiers.ts";
-import type { RememberInput } from "./types.ts";
+import type { KnownHashes, RememberInput } from "./types.ts";
 
 /**
  * What a batch of inserts in one transaction keeps in memory instead of asking or writing the database per
@@ -19,6 +19,8 @@ export interface Batch {
   /** The id the next inserted item gets (undefined: not read yet). */
   nextId?: number;
   counts: PendingCounts;
+  /** The hashes known to be in the store, when every one is (see KnownHashes). */
+  known?: Set<number>;
 }
 
 export function newBatch(): Batch {
@@ -46,7 +48,7 @@ export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact
   const pinned = input.pinned === true;
   const hash = contentHash(content);
   if (dedup !== "none" && input.supersedes === undefined) {
-    let existing = q.byHash.get(hash);
+    let existing = batch?.known && !batch.known.has(hash) ? undefined : q.byHash.get(hash);
     if (!existing && dedup === "near") existing = nearDuplicate(ctx, content);
     if (existing) {
       // The merge moves the item's counts (triggers): those held by the batch are written first.
@@ -112,6 +114,7 @@ export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact
     batch.nextId = id + 1;
     noteTurn(batch.turns, place, { id, kind, createdAt, visibility, content });
   } else countInserted(ctx.db, counted);
+  batch?.known?.add(hash);
   q.insertFts.run(id, content, dateWords(createdAt), place.around);
   for (const from of derived) q.insertLink.run(id, from);
   if (input.supersedes !== undefined) {
@@ -124,6 +127,19 @@ export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact
     setTier(ctx, input.supersedes, false, c);
   }
   return { id, merged: false, redacted: red.redacted };
+}
+
+/**
+ * The hashes a batch may trust (inside its transaction): those of `known` while it is complete. It becomes complete
+ * on an empty store, and stops being so for good once another connection has written (the batch then looks every
+ * hash up in the store).
+ */
+export function knownHashes(db: Ctx["db"], known: KnownHashes): Set<number> | undefined {
+  const version = db.prepare<{ data_version: number }>("PRAGMA data_version").get()!.data_version;
+  if (known.complete === undefined) known.complete = !db.prepare("SELECT 1 FROM memory_items LIMIT 1").get();
+  else if (known.complete && version !== known.dataVersion) known.complete = false;
+  known.dataVersion = version;
+  return known.complete ? known.hashes : undefined;
 }
 
 /** An existing item whose text is nearly the same (word-bigram Jaccard ≥ 0.85 among the best FTS matches). */

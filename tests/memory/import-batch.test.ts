@@ -93,4 +93,35 @@ describe("a batch of inserts", () => {
     recountEqual(db);
     expect(JSON.stringify(rows(db))).not.toContain("hunter2");
   });
+
+  it("merges repeated texts in an import that began on an empty store, and those another connection writes meanwhile", () => {
+    const dir = tmpDir();
+    const db = openDatabase(join(dir, "pai.db"));
+    const store = openMemory(db, configSchema.parse({}), { now: () => NOW });
+    const lines = ["the ferry leaves at nine", "a note on the harbour", "The ferry leaves at nine!", "the tide tables", "a note about sails", "the tide tables"];
+    // After the first batch, another process remembers the text of a line still to come.
+    let other: Database | undefined;
+    const r = importInputs(
+      store,
+      lines.map((content, i) => ({ line: i + 1, input: { content, createdAt: at(10 - i) } })),
+      {
+        batchSize: 3,
+        onBatch: () => {
+          if (other) return;
+          other = openDatabase(join(dir, "pai.db"));
+          openMemory(other, configSchema.parse({}), { now: () => NOW }).remember({ content: "a note about sails", createdAt: at(30) });
+        },
+      },
+    );
+    other?.close();
+    expect(r).toMatchObject({ added: 3, merged: 3 });
+    const texts = db.prepare<{ content: string; seen_count: number }>("SELECT content, seen_count FROM memory_items ORDER BY id").all();
+    expect(texts).toEqual([
+      { content: "the ferry leaves at nine", seen_count: 2 },
+      { content: "a note on the harbour", seen_count: 1 },
+      { content: "a note about sails", seen_count: 2 },
+      { content: "the tide tables", seen_count: 2 },
+    ]);
+    recountEqual(db);
+  });
 });

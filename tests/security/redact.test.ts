@@ -28,6 +28,17 @@ describe("redactSecrets", () => {
     expect(r.text).toBe(`the value is [REDACTED:${kind}] for the deploy`);
   });
 
+  it("applies a vendored rule whose keyword is written in another case, or stands among other keywords", () => {
+    // gitleaks' keyword for this rule is "q~"; the secret has "Q~", and no built-in rule knows the shape.
+    const azure = redactSecrets("AZURE client secret abc1Q~abcdefghijklmnopqrstuvwxyzABCDE end");
+    expect(azure.text).toBe("AZURE client secret [REDACTED:azure-ad-client-secret] end");
+    // Several keywords, overlapping ("sk" inside "sk_live"), in one text: each rule still runs.
+    const both = redactSecrets(`keys: ${TOKENS.pypi_token} and xoxb-${rep("1234567890", 12)}-${rep("aBcDeFgHiJ", 24)} and abc1Q~abcdefghijklmnopqrstuvwxyzABCDE`);
+    expect(both.text).not.toContain("abcdefghijklmnopqrstuvwxyzABCDE");
+    expect(both.text).not.toContain("AgEIcHlwaS5vcmc");
+    expect(both.text).not.toContain("aBcDeFgHiJ");
+  });
+
   it("leaves ordinary prose alone", () => {
     for (const text of [
       "I shipped the shape of the dapi module to Shopify today.",

@@ -19,7 +19,7 @@ import { PaiError, UserError } from "../../kernel/errors.ts";
 import { issueLine } from "../../kernel/issues.ts";
 import { itemJson, metaProblem } from "./json.ts";
 import { isoDate } from "../dates.ts";
-import { MEMORY_KINDS, type MemoryStore, type MemoryVisibility, type RememberInput } from "../types.ts";
+import { MEMORY_KINDS, type KnownHashes, type MemoryStore, type MemoryVisibility, type RememberInput } from "../types.ts";
 
 /** The longest import line (1 MiB); a longer one is reported and skipped without being read into memory. */
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -88,8 +88,11 @@ function withDefaults(input: RememberInput, defaults: { visibility?: MemoryVisib
 
 /** Parses one import line into a store input, or throws an Error whose message says what is wrong. */
 export function parseImportLine(line: string, defaults: { visibility?: MemoryVisibility } = {}): RememberInput {
-  const bytes = Buffer.byteLength(line, "utf8");
-  if (bytes > MAX_LINE_BYTES) throw new Error(tooLong(bytes));
+  // A UTF-16 unit is at most 3 bytes of UTF-8: most lines need no count.
+  if (line.length * 3 > MAX_LINE_BYTES) {
+    const bytes = Buffer.byteLength(line, "utf8");
+    if (bytes > MAX_LINE_BYTES) throw new Error(tooLong(bytes));
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(line);
@@ -178,9 +181,11 @@ function batcher(store: MemoryStore, opts: ImportOptions, reportBad: (line: numb
   let batch: RememberInput[] = [];
   let lines: number[] = [];
   let lastLine = 0;
+  // The hashes this import stored, which spare most items a lookup when it began on an empty store.
+  const known: KnownHashes = { hashes: new Set() };
   const commit = (inputs: RememberInput[], at: number[]) => {
     try {
-      const r = store.rememberMany(inputs);
+      const r = store.rememberMany(inputs, { known });
       p.added += r.added;
       p.merged += r.merged;
       p.redacted += r.redacted;
