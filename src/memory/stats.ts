@@ -41,14 +41,16 @@ export function pendingCounts(): PendingCounts {
 
 /** countInserted, held in `p` until flushCounts. */
 export function countLater(p: PendingCounts, r: { kind: string; pinned: boolean; redacted: boolean; hot: boolean; activeAt: string }): void {
-  const add = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
-  add(p.keys, "tiers");
-  add(p.keys, `kind:${r.kind}`);
-  if (r.pinned) add(p.keys, "pinned");
-  if (r.redacted) add(p.keys, "redacted");
-  if (r.hot) add(p.keys, "hot");
-  else add(p.days, r.activeAt.slice(0, 10));
+  bump(p.keys, "tiers");
+  bump(p.keys, KIND_KEY[r.kind] ?? `kind:${r.kind}`);
+  if (r.pinned) bump(p.keys, "pinned");
+  if (r.redacted) bump(p.keys, "redacted");
+  if (r.hot) bump(p.keys, "hot");
+  else bump(p.days, r.activeAt.slice(0, 10));
 }
+
+const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+const KIND_KEY: Record<string, string> = Object.fromEntries(MEMORY_KINDS.map((k) => [k, `kind:${k}`]));
 
 /**
  * Writes the held counts and empties `p`. Called before anything in the batch that fires the count triggers

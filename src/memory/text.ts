@@ -10,8 +10,11 @@ export { STOP_WORDS };
 /** Lower case, accents removed, every run of non-letters/digits collapsed to one space. */
 export function normalise(text: string): string {
   // eslint-disable-next-line no-control-regex
-  const folded = /^[\x00-\x7f]*$/.test(text) ? text : text.normalize("NFKD").replace(/\p{M}+/gu, "");
-  return folded
+  // ASCII text (most of it) needs no folding, and its letters and digits are a-z and 0-9 once lower-cased.
+  if (/^[\x00-\x7f]*$/.test(text)) return text.toLowerCase().replace(/[^a-z0-9]+/g, " ").trim();
+  return text
+    .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+/gu, " ")
     .trim();
