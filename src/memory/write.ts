@@ -134,11 +134,15 @@ export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact
  * on an empty store, and stops being so for good once another connection has written (the batch then looks every
  * hash up in the store).
  */
+/** The most hashes an import keeps in memory (some 50 MB); past them, each item's hash is looked up. */
+const KNOWN_HASHES_MAX = 1_000_000;
+
 export function knownHashes(db: Ctx["db"], known: KnownHashes): Set<number> | undefined {
   const version = db.prepare<{ data_version: number }>("PRAGMA data_version").get()!.data_version;
   if (known.complete === undefined) known.complete = !db.prepare("SELECT 1 FROM memory_items LIMIT 1").get();
-  else if (known.complete && version !== known.dataVersion) known.complete = false;
+  else if (known.complete && (version !== known.dataVersion || known.hashes.size >= KNOWN_HASHES_MAX)) known.complete = false;
   known.dataVersion = version;
+  if (!known.complete) known.hashes.clear();
   return known.complete ? known.hashes : undefined;
 }
 

@@ -3,7 +3,7 @@
  * src/ hands over to the source, so an edit is never shadowed by an old build.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, rmSync, utimesSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/cli.ts";
@@ -42,6 +42,11 @@ describe("the build", () => {
     const built = run(BUILT, ["memory", "search", "lyon"], { PAI_HOME: home });
     expect(built.stdout).toContain("I moved to Lyon in March");
     expect(built).toEqual(run(SOURCE, ["memory", "search", "lyon"], { PAI_HOME: home }));
+    // The entry is one file: nothing imported at start (the version and the daemon's client are inside), the rest
+    // loaded when needed.
+    const entry = readFileSync(BUILT, "utf8");
+    expect(entry).not.toMatch(/\bfrom\s*["']\.{1,2}\//);
+    expect([...entry.matchAll(/import\(["'](\.[^"']+)["']\)/g)].map((m) => m[1]).sort()).toEqual(["./help.js", "./program.js"]);
     // It runs as the build: a stack trace names the build's files.
     expect(run(BUILT, ["memory", "show", "99"], { PAI_HOME: home, PAI_DEBUG: "1" }).stderr).toContain(`/dist/${NAME}/`);
   });
