@@ -17,15 +17,7 @@ export function toIso(value: string | Date, what = "date"): string {
  */
 export function isoDate(value: string | Date): string | undefined {
   // Already canonical (what pai writes, exports and reads back): checked field by field, without a Date.
-  if (typeof value === "string" && value.length === 24) {
-    const m = CANONICAL.exec(value);
-    if (m) {
-      const y = Number(m[1]);
-      const mo = Number(m[2]);
-      const day = Number(m[3]);
-      if (y >= 1 && mo >= 1 && mo <= 12 && day >= 1 && day <= daysInMonth(y, mo) && Number(m[4]) <= 23 && Number(m[5]) <= 59 && Number(m[6]) <= 59) return value;
-    }
-  }
+  if (typeof value === "string" && value.length === 24 && canonical(value)) return value;
   const d = value instanceof Date ? value : new Date(value);
   const t = d.getTime();
   if (Number.isNaN(t)) return undefined;
@@ -43,7 +35,28 @@ export function isoDate(value: string | Date): string | undefined {
   return d.toISOString();
 }
 
-const CANONICAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{3}Z$/;
+/** Whether a 24-character string is a canonical date pai can store: `YYYY-MM-DDTHH:MM:SS.mmmZ`, every field in range. */
+function canonical(v: string): boolean {
+  if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58 || v.charCodeAt(19) !== 46 || v.charCodeAt(23) !== 90) return false;
+  const y = digits(v, 0, 4);
+  const mo = digits(v, 5, 2);
+  const day = digits(v, 8, 2);
+  const h = digits(v, 11, 2);
+  const mi = digits(v, 14, 2);
+  const s = digits(v, 17, 2);
+  return y >= 1 && mo >= 1 && mo <= 12 && day >= 1 && day <= daysInMonth(y, mo) && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59 && digits(v, 20, 3) >= 0;
+}
+
+/** The number written by `n` decimal digits at `at`, or -1 when one is not a digit. */
+function digits(v: string, at: number, n: number): number {
+  let x = 0;
+  for (let i = at; i < at + n; i++) {
+    const c = v.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    x = x * 10 + c;
+  }
+  return x;
+}
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;

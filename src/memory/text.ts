@@ -25,7 +25,33 @@ export function normalise(text: string): string {
  * "same text modulo case, accents, punctuation and spacing". Plain JavaScript, identical under Bun and Node.
  */
 export function contentHash(text: string): number {
-  const s = normalise(text) || text.trim();
+  if (!/^[\x00-\x7f]*$/.test(text)) return cyrb53(normalise(text) || text.trim());
+  // ASCII: the normalised text (lower-case words of a-z and 0-9, one space between them) hashed as it is read,
+  // without being built.
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  let words = false;
+  let gap = false;
+  for (let i = 0; i < text.length; i++) {
+    let ch = text.charCodeAt(i);
+    if (ch >= 65 && ch <= 90) ch += 32;
+    if (!((ch >= 97 && ch <= 122) || (ch >= 48 && ch <= 57))) {
+      gap = words;
+      continue;
+    }
+    if (gap) {
+      h1 = Math.imul(h1 ^ 32, 2654435761);
+      h2 = Math.imul(h2 ^ 32, 1597334677);
+      gap = false;
+    }
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+    words = true;
+  }
+  return words ? finish(h1, h2) : cyrb53(text.trim());
+}
+
+function cyrb53(s: string): number {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < s.length; i++) {
@@ -33,6 +59,10 @@ export function contentHash(text: string): number {
     h1 = Math.imul(h1 ^ ch, 2654435761);
     h2 = Math.imul(h2 ^ ch, 1597334677);
   }
+  return finish(h1, h2);
+}
+
+function finish(h1: number, h2: number): number {
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
