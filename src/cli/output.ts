@@ -7,10 +7,10 @@
  * terminals decide. The daemon sets an output context for the duration of one request answered for a client
  * (cli/resident-run.ts): the text goes to that request, and the client's environment and terminals decide.
  */
-import { fstatSync, statSync, writeSync } from "node:fs";
+import { fstatSync, writeSync } from "node:fs";
 import type { Command } from "commander";
 import { environmentErrorOf } from "../kernel/errors.ts";
-import { safeJson, safeText } from "../kernel/terminal.ts";
+import { isTerminalFile, safeJson, safeText } from "../kernel/terminal.ts";
 import { terminalWidth } from "./resident.ts";
 import { hangingWrap, layoutTable, type TableOptions } from "./layout.ts";
 
@@ -184,18 +184,10 @@ export function wrapHanging(text: string, indent: number, width = terminalColumn
   return hangingWrap(text, indent, width);
 }
 
-/**
- * Whether a file descriptor is a terminal, from fstat alone: a character device other than /dev/null (loading
- * node:tty costs milliseconds at start-up: it brings the stream classes).
- */
-let nullDevice: number | undefined;
-
+/** Whether a file descriptor is a terminal, from fstat alone (kernel/terminal.ts). */
 export function isTerminal(fd: number): boolean {
   try {
-    const st = fstatSync(fd);
-    if (!st.isCharacterDevice()) return false;
-    nullDevice ??= statSync("/dev/null").rdev;
-    return st.rdev !== nullDevice;
+    return isTerminalFile(fstatSync(fd));
   } catch {
     return false;
   }

@@ -12,6 +12,20 @@
  *   the clipboard.
  */
 
+import { statSync, type Stats } from "node:fs";
+
+let nullDevice: number | undefined;
+
+/**
+ * Whether a file (as fstat or stat found it) is a terminal: a character device other than /dev/null. Loading
+ * node:tty to ask costs milliseconds at start-up: it brings the stream classes.
+ */
+export function isTerminalFile(st: Stats): boolean {
+  if (!st.isCharacterDevice()) return false;
+  nullDevice ??= statSync("/dev/null").rdev;
+  return st.rdev !== nullDevice;
+}
+
 // SGR codes pai's own styling emits (src/cli/output.ts style, the chat screen, kernel/markdown.ts).
 const OWN_SGR = /^\x1b\[(?:0|1|2|3|22|23|31|32|33|35|36|39)?m/;
 

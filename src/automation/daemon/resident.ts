@@ -11,6 +11,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { WriteStream } from "node:tty";
 import type { Paths } from "../../kernel/paths.ts";
+import { isTerminalFile } from "../../kernel/terminal.ts";
 
 /** The socket's file, for a home's paths. */
 export function residentSocket(p: Paths): string {
@@ -159,11 +160,7 @@ function clientTerminals(req: ResidentRequest): boolean {
   if (req.tty) return typeof req.tty.out === "boolean" && typeof req.tty.err === "boolean";
   if (!Number.isInteger(req.pid) || req.pid! <= 0) return false;
   try {
-    const nullDevice = statSync("/dev/null").rdev;
-    const isTerminal = (fd: 1 | 2) => {
-      const st = statSync(`/proc/${req.pid}/fd/${fd}`);
-      return st.isCharacterDevice() && st.rdev !== nullDevice;
-    };
+    const isTerminal = (fd: 1 | 2) => isTerminalFile(statSync(`/proc/${req.pid}/fd/${fd}`));
     req.tty = { out: isTerminal(1), err: isTerminal(2) };
     req.columns = req.tty.out ? terminalColumns(`/proc/${req.pid}/fd/1`) : undefined;
     return true;
