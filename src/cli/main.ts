@@ -13,8 +13,6 @@
 import pkg from "../../package.json" with { type: "json" };
 
 const HELP = new Set(["--help", "-h", "help"]);
-/** The commands a daemon may answer (resident.ts decides, from the whole command line). */
-const READ_ONLY_COMMANDS = new Set(["memory", "telos", "context", "status"]);
 
 /** Runs `pai ARGS…`; returns the exit code (`tried`: the daemon was already asked, and declined). */
 export async function run(args: string[], tried = false): Promise<number> {
@@ -53,22 +51,19 @@ export async function run(args: string[], tried = false): Promise<number> {
 async function entry(): Promise<number> {
   const args = process.argv.slice(2);
   if (process.env.PAI_BUILD !== "bundle") return run(args);
-  let tried = false;
-  if (READ_ONLY_COMMANDS.has(args[0]!)) {
-    const answer = await (await import("./resident.ts")).residentAnswer(process.argv);
-    if (answer !== undefined) return answer;
-    tried = true;
-  }
+  // resident.ts is part of this file in the build: asking costs nothing for a command the daemon does not answer.
+  const answer = await (await import("./resident.ts")).residentAnswer(process.argv);
+  if (answer !== undefined) return answer;
   const self = decodeURIComponent(new URL(import.meta.url).pathname);
   const root = decodeURIComponent(new URL("../..", import.meta.url).pathname).replace(/\/+$/, "");
   // Bun.file(…).lastModified is one stat, with no module to load (node:fs costs milliseconds).
   const built = Bun.file(self).lastModified;
   const sources = JSON.parse(process.env.PAI_BUILD_SOURCES ?? "[]") as string[];
   const stale = Bun.file(`${root}/package.json`).lastModified > built || sources.some((f) => Bun.file(`${root}/src/${f}`).lastModified > built);
-  if (!stale) return run(args, tried);
+  if (!stale) return run(args, true);
   // A path known only when run (the bundler would follow a literal one into the sources).
   const source = `${root}/src/cli/main.ts`;
-  return ((await import(source)) as { run: typeof run }).run(args, tried);
+  return ((await import(source)) as { run: typeof run }).run(args, true);
 }
 
 if (import.meta.main) process.exitCode = await entry();

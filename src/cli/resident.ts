@@ -15,7 +15,6 @@
  */
 import pkg from "../../package.json" with { type: "json" };
 
-
 /** The commands the daemon answers: the command, then its sub-command where it has some. */
 const READ_ONLY: Record<string, readonly string[] | null> = {
   memory: ["search", "list", "show", "stats"],
@@ -185,9 +184,8 @@ async function readText(file: string): Promise<string | undefined> {
  * The version fingerprint of a pai install: what a client of the daemon's socket and the daemon compare, so that
  * a daemon running other code is never used. It is package.json's version (as this code was loaded with it) and,
  * where the install is a git working copy (`pai upgrade` is a git pull), the commit checked out: two or three
- * small reads. Edits not yet
- * committed in a working copy are not part of it (restart the daemon, or set PAI_NO_RESIDENT=1). Elsewhere it
- * covers the size and time of every file under src/.
+ * small reads. Edits not yet committed in a working copy are not part of it (restart the daemon, or set
+ * PAI_NO_RESIDENT=1). Elsewhere it covers the size and time of every file under src/.
  */
 export async function installFingerprint(root: string): Promise<string> {
   return `${pkg.version ?? "?"}:${await codeMark(root)}`;
@@ -215,10 +213,6 @@ async function codeMark(root: string): Promise<string> {
 }
 
 /**
- * Whether a file descriptor is a terminal: a character device other than /dev/null (output.ts has the same check,
- * synchronous, for a command running in its own process).
- */
-/**
  * The width output is laid out to on a terminal: COLUMNS when set to a width, else the terminal's own, else 80
  * (output.ts's terminalColumns and the top-level help both use it, so they never disagree).
  */
@@ -227,6 +221,10 @@ export function terminalWidth(envColumns: string | undefined, own: number | unde
   return Number.isInteger(env) && env > 0 ? env : own || 80;
 }
 
+/**
+ * Whether a file descriptor is a terminal: a character device other than /dev/null. kernel/terminal.ts has the
+ * same check, synchronous, through node:fs, which this module does not load.
+ */
 export async function terminal(fd: 1 | 2): Promise<boolean> {
   try {
     if (typeof Bun === "undefined") return (await import("node:tty")).isatty(fd);

@@ -7,11 +7,13 @@ import { MONTHS, WEEKDAYS } from "../kernel/calendar.ts";
 
 export { STOP_WORDS };
 
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** Lower case, accents removed, every run of non-letters/digits collapsed to one space. */
 export function normalise(text: string): string {
-  // eslint-disable-next-line no-control-regex
   // ASCII text (most of it) needs no folding, and its letters and digits are a-z and 0-9 once lower-cased.
-  if (/^[\x00-\x7f]*$/.test(text)) return text.toLowerCase().replace(/[^a-z0-9]+/g, " ").trim();
+  if (ASCII.test(text)) return text.toLowerCase().replace(/[^a-z0-9]+/g, " ").trim();
   return text
     .normalize("NFKD")
     .replace(/\p{M}+/gu, "")
@@ -25,7 +27,7 @@ export function normalise(text: string): string {
  * "same text modulo case, accents, punctuation and spacing". Plain JavaScript, identical under Bun and Node.
  */
 export function contentHash(text: string): number {
-  if (!/^[\x00-\x7f]*$/.test(text)) return cyrb53(normalise(text) || text.trim());
+  if (!ASCII.test(text)) return cyrb53(normalise(text) || text.trim());
   // ASCII: the normalised text (lower-case words of a-z and 0-9, one space between them) hashed as it is read,
   // without being built.
   let h1 = 0xdeadbeef;

@@ -129,14 +129,14 @@ export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact
   return { id, merged: false, redacted: red.redacted };
 }
 
-/**
- * The hashes a batch may trust (inside its transaction): those of `known` while it is complete. It becomes complete
- * on an empty store, and stops being so for good once another connection has written (the batch then looks every
- * hash up in the store).
- */
 /** The most hashes an import keeps in memory (some 50 MB); past them, each item's hash is looked up. */
 const KNOWN_HASHES_MAX = 1_000_000;
 
+/**
+ * The hashes a batch may trust (inside its transaction): those of `known` while it is complete. It becomes complete
+ * on an empty store, and stops being so for good once another connection has written or the hashes reach
+ * KNOWN_HASHES_MAX (the batch then looks every hash up in the store).
+ */
 export function knownHashes(db: Ctx["db"], known: KnownHashes): Set<number> | undefined {
   const version = db.prepare<{ data_version: number }>("PRAGMA data_version").get()!.data_version;
   if (known.complete === undefined) known.complete = !db.prepare("SELECT 1 FROM memory_items LIMIT 1").get();
