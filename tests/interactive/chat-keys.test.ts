@@ -131,6 +131,9 @@ describe("pai chat keys (tmux)", () => {
     writeFileSync(editor, "#!/bin/sh\nprintf ' and more from the editor' >> \"$1\"\n", { mode: 0o755 });
     const { t, questions } = await chat(() => "edited-ok", { env: `EDITOR=${editor} ` });
     t.type("draft");
+    // Ctrl-G once the draft is on the screen, as a user presses it: sent in the same read as the typing, the key
+    // can reach the screen's handler before the draft is in its state.
+    await t.waitFor("› draft");
     t.keys("C-g");
     await t.waitFor("› draft and more from the editor");
     t.keys("Enter");
