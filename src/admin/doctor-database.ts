@@ -134,6 +134,10 @@ export async function checkDatabase(
     }
   } catch (err) {
     const m = errText(err);
+    // A lock held too long is not damage: nothing could be read, so nothing is judged.
+    if (/database is locked|SQLITE_BUSY/i.test(m)) {
+      return { name: "database", status: "warn", detail: `${file} could not be checked: another process kept it locked (${m})`, fix: "run 'pai doctor' again in a moment" };
+    }
     return fail(`${file} is corrupt (${m})`);
   }
   if (r.problems.length) {

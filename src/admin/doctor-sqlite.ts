@@ -74,6 +74,9 @@ export async function openBunReadonly(file: string, immutable: boolean) {
   const db = immutable
     ? new Database(`file:${encodeURI(file).replace(/\?/g, "%3F").replace(/#/g, "%23")}?immutable=1`, READONLY | URI)
     : new Database(file, { readonly: true });
+  // Two checks open the file side by side. When pai has it open (a WAL file beside it) the first reader may
+  // have to rebuild the WAL index, and the other then waits for it instead of failing with "database is locked".
+  db.exec("PRAGMA busy_timeout = 10000");
   // Pages read through a memory map, not copied into SQLite's cache: the check reads every page once, the
   // indexes in their own order (at 1M items the tiers table's check takes a quarter of the time).
   db.exec("PRAGMA mmap_size = 4294967296");

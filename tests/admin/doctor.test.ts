@@ -153,6 +153,21 @@ describe("pai doctor", () => {
     expect(readFileSync(p.db).equals(before)).toBe(true);
   });
 
+  it("a database left with a WAL and no WAL index (pai was killed): checks side by side wait for each other, none says corrupt", async () => {
+    const home = initHome(tmpDir());
+    const p = paths(home);
+    const live = join(tmpDir(), "live.db");
+    const db = openDatabase(live);
+    db.exec("PRAGMA wal_autocheckpoint = 0");
+    for (let i = 0; i < 300; i++) db.prepare("INSERT INTO meta (key, value) VALUES (?, ?)").run(`k${i}`, "x".repeat(300));
+    // Copied while the writer still has it open: the main file and a WAL with the rows, no -shm.
+    writeFileSync(p.db, readFileSync(live));
+    writeFileSync(`${p.db}-wal`, readFileSync(`${live}-wal`));
+    db.close();
+    const checks = await Promise.all(Array.from({ length: 6 }, () => checkDatabase(p, latestSchemaVersion())));
+    expect(checks.map((c) => `${c.status} ${c.detail.includes("integrity ok")}`)).toEqual(Array(6).fill("ok true"));
+  });
+
   it("runs quick_check by default and the full integrity_check with --full: an index entry without its row fails only the full one", () => {
     const home = initHome(tmpDir());
     const file = paths(home).db;

@@ -173,3 +173,29 @@ describe("maintain: a changed warm window moves nothing", () => {
     db.close();
   });
 });
+
+describe("memory migration 109 (date words of type ANY)", () => {
+  it("keeps the date words and their index, and leaves a column the integrity check does not compute", () => {
+    const path = join(tmpDir(), "pai.db");
+    const old = openDatabase(path, { migrate: false });
+    migrate(old, allMigrations().filter((m) => m.version < 109));
+    const store0 = openMemory(old, configSchema.parse({}));
+    const id = store0.remember({ content: "bought a rye loaf at the market", kind: "event", createdAt: "2023-05-08T13:00:00.000Z" }).item.id;
+    const before = old.prepare<{ context: string }>("SELECT context FROM memory_items WHERE id = ?").get(id)!.context;
+    expect(before).toBe("8 may 2023 monday");
+    old.close();
+
+    const db = openDatabase(path);
+    const col = db.prepare<{ type: string; hidden: number }>("SELECT type, hidden FROM pragma_table_xinfo('memory_items') WHERE name = 'context'").get()!;
+    // hidden 2: a VIRTUAL generated column, still computed, never stored.
+    expect(col).toEqual({ type: "ANY", hidden: 2 });
+    expect(db.prepare<{ context: string; t: string }>("SELECT context, typeof(context) AS t FROM memory_items WHERE id = ?").get(id)).toEqual({ context: before, t: "text" });
+    expect(db.prepare<{ rowid: number }>("SELECT rowid FROM memory_fts WHERE memory_fts MATCH 'context:monday'").all().map((r) => r.rowid)).toEqual([id]);
+    expect(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'view' AND name = 'memory_fts_source'").get()).toBeTruthy();
+    expect(integrityCheck(db)).toEqual([]);
+    const store = openMemory(db, configSchema.parse({}));
+    const later = store.remember({ content: "a walk by the river", kind: "event", createdAt: "2024-02-29T09:00:00.000Z" }).item.id;
+    expect(db.prepare<{ rowid: number }>("SELECT rowid FROM memory_fts WHERE memory_fts MATCH 'context:february AND river'").all().map((r) => r.rowid)).toEqual([later]);
+    db.close();
+  });
+});
