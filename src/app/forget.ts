@@ -98,7 +98,7 @@ export function describeForget(r: ForgetReport): { done: string[]; remains: stri
  * Chat's `/forget ID`: forgets one memory everywhere and returns the lines saying what else went and what
  * stays (after the first sentence, which chat words itself), or undefined when there is no such item.
  */
-export function forgetLines(home: Home, id: number): string[] | undefined {
+export function forgetLines(home: Pick<Home, "paths" | "db" | "config">, id: number): string[] | undefined {
   const r = forgetEverywhere(home.db, openMemory(home.db, home.config), [id]);
   if (!r.forgotten.length) return undefined;
   const { done, remains } = describeForget(r);

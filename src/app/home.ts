@@ -15,6 +15,11 @@ export interface Home {
   readonly config: Config;
   /** The user's database, opened (and migrated) on first use; closed when the home is. */
   readonly db: Database;
+  /**
+   * A connection that writes, for the rare write of a command that otherwise only reads (HomeOptions.readsOnly):
+   * the log of an embed model's call made for a query. It is `db` itself when that one writes.
+   */
+  readonly writer: Database;
 }
 
 export interface HomeOptions {
@@ -29,6 +34,11 @@ export interface HomeOptions {
    * (the daemon, chat, the dashboard) or a bulk import, where the indexes' pages stay warm across many queries.
    */
   cache?: "small" | "large";
+  /**
+   * The command only reads: `db` is opened read-only when the database is up to date (one connection, nothing
+   * written or checkpointed; see OpenOptions.readsOnly), and `writer` opens a second connection if a write comes.
+   */
+  readsOnly?: boolean;
 }
 
 export interface OpenHome extends Home {
@@ -61,20 +71,30 @@ export function openHome(opts: HomeOptions = {}): OpenHome {
   if (lent && lent.paths.home === p.home) return borrowed(lent, p);
   let config: Config | undefined;
   let db: Database | undefined;
-  return {
+  let writer: Database | undefined;
+  const home: OpenHome = {
     paths: p,
     get config() {
       return (config ??= loadConfig(p.config));
     },
     get db() {
-      return (db ??= openDatabase(requireUser(p).db, { cache: opts.cache }));
+      return (db ??= openDatabase(requireUser(p).db, { cache: opts.cache, readsOnly: opts.readsOnly }));
+    },
+    get writer() {
+      if (!opts.readsOnly) return home.db;
+      return (writer ??= openDatabase(requireUser(p).db, { cache: opts.cache }));
     },
     close() {
-      const d = db;
-      db = undefined;
-      d?.close();
+      const [d, w] = [db, writer];
+      db = writer = undefined;
+      try {
+        w?.close();
+      } finally {
+        d?.close();
+      }
     },
   };
+  return home;
 }
 
 function borrowed(owner: Home, p: Paths): OpenHome {
@@ -87,6 +107,10 @@ function borrowed(owner: Home, p: Paths): OpenHome {
     get db() {
       requireUser(p);
       return owner.db;
+    },
+    get writer() {
+      requireUser(p);
+      return owner.writer;
     },
     close() {},
   };

@@ -93,9 +93,20 @@ describe("pai memory embed", () => {
     // Ollama's wire protocol: one request per batch, the texts as `input`.
     expect(embedCalls(s).map((q) => q.body)).toEqual([{ model: "nomic-embed-text", input: [DRINK, MOVE, ALLERGY] }]);
 
+    const calls = () => {
+      const db = openDatabase(paths(h).db);
+      try {
+        return db.prepare<{ n: number }>("SELECT count(*) AS n FROM model_calls WHERE purpose = 'embed' AND outcome = 'ok'").get()!.n;
+      } finally {
+        db.close();
+      }
+    };
+    const before = calls();
     const hits = await search(h, env, "what do I drink");
     expect(hits[0]?.content).toBe(DRINK);
     expect(embedCalls(s).at(-1)!.body).toEqual({ model: "nomic-embed-text", input: ["what do I drink"] });
+    // The search only reads its database, yet the call it made to the model is logged like any other.
+    expect(calls()).toBe(before + 1);
     const stats = pai(["memory", "stats"], { home: h, env });
     expect(stats.stdout).toContain("embeddings: 3 of 3 items (nomic-embed-text)\n");
     expect(stats.stdout).not.toContain("sqlite-vec");

@@ -1,12 +1,15 @@
 // Migration 101 moves the tiers of a store written under migration 100 into memory_tiers, and migration 102
 // keeps only whether an item is hot (warm vs cold is derived from time), keeping every item, its tier and
 // its tier history; the store then works as before.
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
 import { openMemory } from "../../src/memory/index.ts";
 import { memoryMigrations } from "../../src/memory/schema.ts";
 import { allMigrations, integrityCheck, migrate, openDatabase } from "../../src/app/db.ts";
+import { initHome, pai } from "../helpers/cli.ts";
+import { paths } from "../../src/kernel/paths.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 const DAY = 86_400_000;
@@ -196,6 +199,27 @@ describe("memory migration 109 (date words of type ANY)", () => {
     const store = openMemory(db, configSchema.parse({}));
     const later = store.remember({ content: "a walk by the river", kind: "event", createdAt: "2024-02-29T09:00:00.000Z" }).item.id;
     expect(db.prepare<{ rowid: number }>("SELECT rowid FROM memory_fts WHERE memory_fts MATCH 'context:february AND river'").all().map((r) => r.rowid)).toEqual([later]);
+    db.close();
+  });
+});
+
+describe("a command that only reads, on a database an older pai wrote", () => {
+  it("migrates it first (the read-only connection is only for a database that is up to date), then answers", () => {
+    const h = initHome(tmpDir());
+    const file = paths(h).db;
+    for (const ext of ["", "-wal", "-shm"]) rmSync(file + ext, { force: true });
+    const old = openDatabase(file, { migrate: false });
+    migrate(old, allMigrations().filter((m) => m.version < 109));
+    openMemory(old, configSchema.parse({})).remember({ content: "the spare key is under the blue pot", createdAt: "2023-05-08T13:00:00.000Z", pinned: true });
+    old.close();
+    for (const args of [["memory", "search", "--json", "spare key"], ["memory", "list", "--json"], ["memory", "stats", "--json"], ["context", "--json"]]) {
+      const r = pai(args, { home: h, env: { PAI_NO_RESIDENT: "1", OLLAMA_HOST: "http://127.0.0.1:9" } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(args[0] === "memory" && args[1] === "stats" ? '"total": 1' : "blue pot");
+    }
+    const db = openDatabase(file, { migrate: false });
+    expect(db.prepare<{ n: number }>("SELECT count(*) AS n FROM schema_migrations WHERE version = 109").get()!.n).toBe(1);
+    expect(db.prepare<{ type: string }>("SELECT type FROM pragma_table_xinfo('memory_items') WHERE name = 'context'").get()!.type).toBe("ANY");
     db.close();
   });
 });

@@ -36,6 +36,7 @@ export function register(program: Command): void {
     const { withHome } = await import("../../app/home.ts");
     const { assembleContext } = await import("../../context/index.ts");
     const { backendAudience, isLoopbackUrl, ollamaHost } = await import("../../models/audience.ts");
+    // Without a request nothing is searched, so no memory is used (and warmed): the database is only read.
     await withHome(async (home) => {
       const config = home.config;
       const host = ollamaHost(config.ollama.host);
@@ -61,7 +62,7 @@ export function register(program: Command): void {
             : `Ollama at ${host} is not this machine, so it gets the cloud context (set ollama.trusted true to treat it as local)`,
         );
       }
-    });
+    }, { readsOnly: opts.query === undefined });
   });
 }
 

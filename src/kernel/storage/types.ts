@@ -33,6 +33,12 @@ export interface Driver {
 
 export interface OpenOptions {
   readonly?: boolean;
+  /**
+   * The caller only reads: an existing database that needs no migration is opened read-only, on the one
+   * connection that examined it (nothing can be written, nothing is checkpointed when it closes). A new
+   * database, or one an older pai wrote, is opened for writing as usual, to be created or migrated.
+   */
+  readsOnly?: boolean;
   /** Create the file if missing (default true unless readonly). */
   create?: boolean;
   /**
@@ -44,6 +50,9 @@ export interface OpenOptions {
 
 /** PRAGMA cache_size for each OpenOptions.cache (negative: KiB). */
 export const CACHE_KIB = { small: 4096, large: 65536 } as const;
+
+/** PRAGMA mmap_size: how much of the file is read through a memory map (address space, not memory). */
+export const MMAP_BYTES = 1 << 30;
 
 /** Statements run through exec() that only set this connection's behaviour, so never write the file. */
 export const SETTING_ONLY = /^\s*PRAGMA\s+(busy_timeout|foreign_keys|cache_size|synchronous|temp_store|mmap_size|query_only|wal_autocheckpoint)\s*(=\s*[-\w']+\s*)?;?\s*$/i;

@@ -37,6 +37,6 @@ export function register(group: Command): void {
       const kept = plain ? memoryCounts(db) : undefined;
       const total = items.length < limit ? items.length : kept ? kept.current + (filter.includeSuperseded ? kept.superseded : 0) : store.count(filter);
       if (total > items.length) note(style.dim(`showing ${items.length} of ${total} — --limit ${total} shows them all`));
-    });
+    }, { readsOnly: true });
   });
 }

@@ -23,14 +23,16 @@ export function register(group: Command): void {
       const query = words.join(" ");
       const limit = parseLimit(opts.limit, 10);
       const since = opts.since === undefined ? undefined : parseWhen(opts.since).toISOString();
-      await withHome(async ({ db, config, paths }) => {
+      await withHome(async (home) => {
+        const { db, config, paths } = home;
         // The query's vector, when the store holds vectors of the embed model and a local model embeds it (the
         // pipeline, with its model client, is loaded only then).
         const { queryWanted } = await import("../../../context/embed-target.ts");
         let vector: Pick<SearchOptions, "queryEmbedding" | "embeddingModel"> = {};
         if (queryWanted({ db, config, run: paths.run }, query)) {
           const { queryEmbedding, vectorSearch } = await import("../../../context/embed.ts");
-          vector = vectorSearch(await queryEmbedding({ db, config, run: paths.run }, query));
+          // The model's call is logged: on a connection that writes (the search itself only reads).
+          vector = vectorSearch(await queryEmbedding({ db: home.writer, config, run: paths.run }, query));
         }
         const hits = openMemory(db, config).search(query, {
           ...vector,
@@ -44,7 +46,7 @@ export function register(group: Command): void {
         if (opts.json) return printJson(hits.map(itemJson));
         if (!hits.length) return print(style.dim("no matching memories"));
         print(itemTable(hits, true));
-      });
+      }, { readsOnly: true });
     },
   );
 }

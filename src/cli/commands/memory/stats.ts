@@ -51,6 +51,6 @@ export function register(group: Command): void {
       print(`embeddings: ${e.embedded} of ${e.items} items (${e.model})${e.enabled ? "" : ", off (memory.embeddings)"}`);
       if (e.embedded && !e.vectors.available) print(`vectors: sqlite-vec unavailable (${e.vectors.reason}); search by meaning runs without it, slower on large stores`);
       if (e.notice) note(`pai: ${e.notice} — ${e.fix}`);
-    });
+    }, { readsOnly: true });
   });
 }
