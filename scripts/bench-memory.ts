@@ -36,7 +36,7 @@ import { configSchema } from "../src/config/schema.ts";
 import { openMemory, type MemoryStore } from "../src/memory/index.ts";
 import { importJsonlFile } from "../src/memory/io/jsonl.ts";
 import { openDatabase, type Database } from "../src/app/db.ts";
-import { CACHE_KIB } from "../src/kernel/storage/types.ts";
+import { CACHE_KIB, MMAP_BYTES } from "../src/kernel/storage/types.ts";
 import { Database as BunDatabase } from "bun:sqlite";
 import { dateWords } from "../src/memory/text.ts";
 
@@ -228,8 +228,9 @@ function bareLoop(rows: BareRow[], path: string): { wall: number; cpu: number } 
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = NORMAL");
     db.exec("PRAGMA foreign_keys = ON");
-    // The page cache the import has (a "large" one, as `pai memory import` opens its home with).
+    // The page cache the import has (a "large" one, as `pai memory import` opens its home with), and its memory map.
     db.exec(`PRAGMA cache_size = -${CACHE_KIB.large}`);
+    db.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`);
     const ins = db.prepare(
       `INSERT INTO memory_items (content, kind, created_at, recorded_at, active_at, importance, pinned, visibility, source, redacted, meta, hash, thread, session, follows, gid)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
