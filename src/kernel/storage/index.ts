@@ -233,7 +233,7 @@ export function openDatabase(path: string, opts: OpenOptions & { migrations?: Mi
     setCache(db, opts.cache);
     if (!existed) db.prepare("SELECT count(*) AS n FROM sqlite_master").get();
     const migrations = opts.migrations;
-    if (migrations && !opts.readonly && (!existed || version < latestVersion(migrations) || !allApplied(db, migrations))) migrate(db, migrations);
+    if (migrations && !opts.readonly && (!existed || !upToDate(db, version, migrations))) migrate(db, migrations);
   } catch (err) {
     try {
       db.close();
