@@ -54,12 +54,15 @@ async function entry(): Promise<number> {
   // resident.ts is part of this file in the build: asking costs nothing for a command the daemon does not answer.
   const answer = await (await import("./resident.ts")).residentAnswer(process.argv);
   if (answer !== undefined) return answer;
-  const self = decodeURIComponent(new URL(import.meta.url).pathname);
-  const root = decodeURIComponent(new URL("../..", import.meta.url).pathname).replace(/\/+$/, "");
-  // Bun.file(…).lastModified is one stat, with no module to load (node:fs costs milliseconds).
-  const built = Bun.file(self).lastModified;
+  // Under Bun (the build runs only there): the file's own path and folder (dist/NAME/), without parsing a URL.
+  const root = import.meta.dir.replace(/\/[^/]+\/[^/]+$/, "");
+  // Bun.file(…).lastModified is one stat, with no module to load (node:fs costs milliseconds). A plain loop: in a
+  // process this young, a callback per file (Array.some) costs a third more than the stats themselves.
+  const built = Bun.file(import.meta.path).lastModified;
   const sources = JSON.parse(process.env.PAI_BUILD_SOURCES ?? "[]") as string[];
-  const stale = Bun.file(`${root}/package.json`).lastModified > built || sources.some((f) => Bun.file(`${root}/src/${f}`).lastModified > built);
+  let stale = Bun.file(`${root}/package.json`).lastModified > built;
+  const src = `${root}/src/`;
+  for (let i = 0; !stale && i < sources.length; i++) stale = Bun.file(src + sources[i]).lastModified > built;
   if (!stale) return run(args, true);
   // A path known only when run (the bundler would follow a literal one into the sources).
   const source = `${root}/src/cli/main.ts`;
