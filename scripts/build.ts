@@ -17,7 +17,7 @@
  * src/<concern>/, so paths found from a module's own location (system/, node_modules/) stay the same.
  */
 import { readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const outArg = process.argv.indexOf("--out");
@@ -51,8 +51,8 @@ const lazyChildProcess: import("bun").BunPlugin = {
   },
 };
 
-// main.ts loads program.ts and help.ts lazily; in the entry's build they are the other build's outputs, next to it.
-const APART = ["program", "help"];
+// main.ts loads program.ts lazily; in the entry's build it is the other build's output, next to it.
+const APART = ["program"];
 const apart: import("bun").BunPlugin = {
   name: "program-apart",
   setup(build) {
@@ -78,9 +78,16 @@ const common = {
   },
 } satisfies Partial<import("bun").BuildConfig>;
 const program = await Bun.build({ ...common, entrypoints: APART.map((f) => join(ROOT, "src", "cli", `${f}.ts`)), splitting: true, plugins: [noDevtools, lazyChildProcess] });
-const entry = program.success
-  ? await Bun.build({ ...common, entrypoints: [join(ROOT, "src", "cli", "main.ts")], splitting: false, plugins: [apart] })
-  : program;
+// The entry answers `pai --version` and `pai --help` alone: it checks only the files it is built from, which a first
+// build (in memory) lists in its source map.
+const entryConfig = { ...common, entrypoints: [join(ROOT, "src", "cli", "main.ts")], splitting: false, plugins: [apart] };
+const probe = program.success ? await Bun.build({ ...entryConfig, outdir: undefined, sourcemap: "external" }) : program;
+const map = probe.success ? probe.outputs.find((o) => o.kind === "sourcemap") : undefined;
+// Its sources are named from the working folder; package.json (the version) is not among them.
+const own = map ? ["package.json", ...(JSON.parse(await map.text()) as { sources: string[] }).sources.map((s) => relative(ROOT, resolve(s)))] : [];
+const entry = probe.success
+  ? await Bun.build({ ...entryConfig, define: { ...common.define, "process.env.PAI_ENTRY_SOURCES": JSON.stringify(JSON.stringify(own)) } })
+  : probe;
 const result = { success: program.success && entry.success, logs: [...program.logs, ...entry.logs], outputs: [...program.outputs, ...(entry === program ? [] : entry.outputs)] };
 if (!result.success) {
   for (const log of result.logs) console.error(log);

@@ -3,7 +3,7 @@
  * description, options, commands, then the examples), wrapped to the same width. tests/cli/help-fast.test.ts
  * compares it with commander's own output at several widths, so the two cannot drift apart.
  */
-import { COMMANDS, DESCRIPTION, EXAMPLES, PROGRAM_OPTIONS } from "./catalog.ts";
+import { DESCRIPTION, EXAMPLES, PROGRAM_OPTIONS, SUMMARIES } from "./catalog.ts";
 
 /** Below this many columns commander does not wrap. */
 const MIN_WIDTH_TO_WRAP = 40;
@@ -11,7 +11,7 @@ const MIN_WIDTH_TO_WRAP = 40;
 /** The top-level help for a terminal `width` columns wide (commander's 80 when it is not a terminal). */
 export function topLevelHelp(width = 80): string {
   const commands: [string, string][] = [
-    ...Object.entries(COMMANDS).map(([name, c]): [string, string] => [name, c.summary]),
+    ...Object.entries(SUMMARIES),
     ["help [command]", "display help for command"],
   ];
   const termWidth = Math.max(...PROGRAM_OPTIONS.map(([t]) => t.length), ...commands.map(([t]) => t.length));

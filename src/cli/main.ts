@@ -14,13 +14,18 @@ import pkg from "../../package.json" with { type: "json" };
 
 const HELP = new Set(["--help", "-h", "help"]);
 
+/** `pai --version`, `pai --help` and bare `pai`: answered here, without the parser. */
+function answeredHere(args: string[]): boolean {
+  return args.length === 0 || (args.length === 1 && (args[0] === "--version" || args[0] === "-V" || HELP.has(args[0]!)));
+}
+
 /** Runs `pai ARGS…`; returns the exit code (`tried`: the daemon was already asked, and declined). */
 export async function run(args: string[], tried = false): Promise<number> {
   if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
     console.log(pkg.version);
     return 0;
   }
-  if (args.length === 0 || (args.length === 1 && HELP.has(args[0]!))) {
+  if (answeredHere(args)) {
     const [{ topLevelHelp }, { terminal, terminalWidth }] = await Promise.all([import("./help.ts"), import("./resident.ts")]);
     // Bare `pai` prints the help on stderr, as commander does for a program run without its command. The width is
     // what commander gets from output.ts (terminalColumns, stderrColumns), read from the stream only when it is a
@@ -42,6 +47,7 @@ export async function run(args: string[], tried = false): Promise<number> {
  * it was made from), the source's entry when package.json or one of those files is newer than the build: two
  * folders up is the install, as it is from src/cli/. A file added since is used only through one that changed; a
  * file removed since reads as newer (Bun gives a missing file the largest time), so the source runs then too.
+ * `pai --version` and `pai --help` check only the few files this one is built from (PAI_ENTRY_SOURCES).
  *
  * A read-only command asks a running daemon first, before that check (a few hundred stats, 3–4 ms): the daemon runs
  * the command with its own code, which it proves by its fingerprint (the version and the commit checked out); only
@@ -51,22 +57,25 @@ export async function run(args: string[], tried = false): Promise<number> {
 async function entry(): Promise<number> {
   const args = process.argv.slice(2);
   if (process.env.PAI_BUILD !== "bundle") return run(args);
+  // Under Bun (the build runs only there): the file's own path and folder (dist/NAME/), without parsing a URL.
+  const root = import.meta.dir.replace(/\/[^/]+\/[^/]+$/, "");
+  const built = Bun.file(import.meta.path).lastModified;
+  // Bun.file(…).lastModified is one stat, with no module to load (node:fs costs milliseconds). A plain loop: in a
+  // process this young, a callback per file (Array.some) costs a third more than the stats themselves.
+  const newer = (files: string[], prefix: string) => {
+    for (let i = 0; i < files.length; i++) if (Bun.file(prefix + files[i]).lastModified > built) return true;
+    return false;
+  };
+  // A path known only when run (the bundler would follow a literal one into the sources).
+  const fromSource = async () => ((await import(`${root}/src/cli/main.ts`)) as { run: typeof run }).run(args, true);
+  // `pai --version` and `pai --help` are answered by this file alone (help.ts and catalog.ts are inside it): it is
+  // stale for them only when a file it was built from changed.
+  if (answeredHere(args)) return newer(JSON.parse(process.env.PAI_ENTRY_SOURCES ?? "[]") as string[], `${root}/`) ? fromSource() : run(args, true);
   // resident.ts is part of this file in the build: asking costs nothing for a command the daemon does not answer.
   const answer = await (await import("./resident.ts")).residentAnswer(process.argv);
   if (answer !== undefined) return answer;
-  // Under Bun (the build runs only there): the file's own path and folder (dist/NAME/), without parsing a URL.
-  const root = import.meta.dir.replace(/\/[^/]+\/[^/]+$/, "");
-  // Bun.file(…).lastModified is one stat, with no module to load (node:fs costs milliseconds). A plain loop: in a
-  // process this young, a callback per file (Array.some) costs a third more than the stats themselves.
-  const built = Bun.file(import.meta.path).lastModified;
-  const sources = JSON.parse(process.env.PAI_BUILD_SOURCES ?? "[]") as string[];
-  let stale = Bun.file(`${root}/package.json`).lastModified > built;
-  const src = `${root}/src/`;
-  for (let i = 0; !stale && i < sources.length; i++) stale = Bun.file(src + sources[i]).lastModified > built;
-  if (!stale) return run(args, true);
-  // A path known only when run (the bundler would follow a literal one into the sources).
-  const source = `${root}/src/cli/main.ts`;
-  return ((await import(source)) as { run: typeof run }).run(args, true);
+  if (newer(["package.json"], `${root}/`) || newer(JSON.parse(process.env.PAI_BUILD_SOURCES ?? "[]") as string[], `${root}/src/`)) return fromSource();
+  return run(args, true);
 }
 
 if (import.meta.main) process.exitCode = await entry();

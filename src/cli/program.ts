@@ -9,7 +9,8 @@ import pkg from "../../package.json" with { type: "json" };
 import { environmentErrorOf, exitCodeOf, formatError, ExitCode } from "../kernel/errors.ts";
 import { safeText } from "../kernel/terminal.ts";
 import { paths } from "../kernel/paths.ts";
-import { COMMANDS, DESCRIPTION, EXAMPLES, PROGRAM_OPTIONS, commandName } from "./catalog.ts";
+import { DESCRIPTION, EXAMPLES, PROGRAM_OPTIONS, commandName } from "./catalog.ts";
+import { COMMANDS } from "./registry.ts";
 import { outputEnv, stderrColumns, terminalColumns, writeFd } from "./output.ts";
 
 export function buildProgram(helpTarget: { path: string } = { path: "pai" }): Command {

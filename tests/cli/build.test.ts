@@ -3,7 +3,7 @@
  * src/ hands over to the source, so an edit is never shadowed by an old build.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, utimesSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/cli.ts";
@@ -46,9 +46,43 @@ describe("the build", () => {
     // loaded when needed.
     const entry = readFileSync(BUILT, "utf8");
     expect(entry).not.toMatch(/\bfrom\s*["']\.{1,2}\//);
-    expect([...entry.matchAll(/import\(["'](\.[^"']+)["']\)/g)].map((m) => m[1]).sort()).toEqual(["./help.js", "./program.js"]);
+    expect([...entry.matchAll(/import\(["'](\.[^"']+)["']\)/g)].map((m) => m[1]).sort()).toEqual(["./program.js"]);
     // It runs as the build: a stack trace names the build's files.
     expect(run(BUILT, ["memory", "show", "99"], { PAI_HOME: home, PAI_DEBUG: "1" }).stderr).toContain(`/dist/${NAME}/`);
+  });
+
+  it("answers --version and --help alone, fresh unless a file it is built from changed", () => {
+    // A build whose help reads differently shows which one answered.
+    const text = readFileSync(BUILT, "utf8");
+    writeFileSync(BUILT, text.replace("Usage: pai [options] [command]", "Usage: BUILT [options] [command]"));
+    try {
+      const later = new Date(Date.now() + 3_600_000);
+      utimesSync(BUILT, later, later);
+      expect(run(BUILT, ["--help"]).stdout).toMatch(/^Usage: BUILT/);
+      // The files the entry is built from, as the build wrote them into it.
+      const own = JSON.parse(text.match(/JSON\.parse\('(\["package\.json"[^']*\])'\)/)![1]!) as string[];
+      expect(own).toEqual(expect.arrayContaining(["package.json", "src/cli/main.ts", "src/cli/help.ts", "src/cli/catalog.ts"]));
+      const newest = Math.max(...own.map((f) => statSync(join(ROOT, f)).mtimeMs));
+      // Older than a source file the entry holds nothing of (a command's module): still the build's own answer.
+      const other = join(ROOT, "src/cli/commands/status.ts");
+      const helpSource = join(ROOT, "src/cli/help.ts");
+      const { mtime: otherTime } = statSync(other);
+      const { mtime: helpTime } = statSync(helpSource);
+      try {
+        utimesSync(BUILT, new Date(newest + 1000), new Date(newest + 1000));
+        utimesSync(other, new Date(newest + 5000), new Date(newest + 5000));
+        expect(run(BUILT, ["--help"]).stdout).toMatch(/^Usage: BUILT/);
+        expect(run(BUILT, ["--version"]).stdout).toBe(`${JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version}\n`);
+        // Older than help.ts: the source answers.
+        utimesSync(helpSource, new Date(newest + 5000), new Date(newest + 5000));
+        expect(run(BUILT, ["--help"]).stdout).toMatch(/^Usage: pai /);
+      } finally {
+        utimesSync(other, otherTime, otherTime);
+        utimesSync(helpSource, helpTime, helpTime);
+      }
+    } finally {
+      writeFileSync(BUILT, text);
+    }
   });
 
   it("older than a file under src/, it hands over to the source", () => {

@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { COMMANDS } from "../../src/cli/catalog.ts";
+import { COMMANDS } from "../../src/cli/registry.ts";
 import { ROOT, initHome, pai, type RunResult } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 

@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import pkg from "../../package.json" with { type: "json" };
-import { COMMANDS } from "../../src/cli/catalog.ts";
+import { COMMANDS } from "../../src/cli/registry.ts";
 import { topLevelHelp } from "../../src/cli/help.ts";
 import { buildProgram } from "../../src/cli/program.ts";
 import { pai, ROOT } from "../helpers/cli.ts";

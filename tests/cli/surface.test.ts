@@ -3,7 +3,7 @@
 // argument is a usage error (exit 2) on one line.
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { COMMANDS } from "../../src/cli/catalog.ts";
+import { COMMANDS } from "../../src/cli/registry.ts";
 import { snakeCase, snakeKeys, verbatim } from "../../src/cli/output.ts";
 import { initHome, pai, type RunResult } from "../helpers/cli.ts";
 import { useTelosExamples } from "../helpers/telos-examples.ts";

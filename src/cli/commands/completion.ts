@@ -16,7 +16,7 @@ export function register(program: Command): void {
     const { SHELLS, commandTree, completionScript } = await import("../completion.ts");
     if (!shell) throw new UsageError("name the shell: pai completion bash|zsh|fish", { hint: `add  eval "$(pai completion bash)"  to ~/.bashrc` });
     if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`no completion for the shell '${shell}'`, { hint: "use bash, zsh or fish" });
-    const { COMMANDS } = await import("../catalog.ts");
+    const { COMMANDS } = await import("../registry.ts");
     const { buildProgram } = await import("../program.ts");
     const full = buildProgram();
     for (const { load } of Object.values(COMMANDS)) await (await load()).register(full);
