@@ -84,10 +84,10 @@ const entryConfig = { ...common, entrypoints: [join(ROOT, "src", "cli", "main.ts
 const probe = program.success ? await Bun.build({ ...entryConfig, outdir: undefined, sourcemap: "external" }) : program;
 const map = probe.success ? probe.outputs.find((o) => o.kind === "sourcemap") : undefined;
 // Its sources are named from the working folder; package.json (the version) is not among them.
-const own = map ? ["package.json", ...(JSON.parse(await map.text()) as { sources: string[] }).sources.map((s) => relative(ROOT, resolve(s)))] : [];
-const entry = probe.success
+const own = map && ["package.json", ...(JSON.parse(await map.text()) as { sources: string[] }).sources.map((s) => relative(ROOT, resolve(s)))];
+const entry = own
   ? await Bun.build({ ...entryConfig, define: { ...common.define, "process.env.PAI_ENTRY_SOURCES": JSON.stringify(JSON.stringify(own)) } })
-  : probe;
+  : { ...probe, success: false, logs: [...probe.logs, "the entry's source map was not made: its files are unknown"] };
 const result = { success: program.success && entry.success, logs: [...program.logs, ...entry.logs], outputs: [...program.outputs, ...(entry === program ? [] : entry.outputs)] };
 if (!result.success) {
   for (const log of result.logs) console.error(log);
