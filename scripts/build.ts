@@ -71,6 +71,8 @@ const common = {
   sourcemap: "linked",
   // Loaded at run time from node_modules: the Node driver (never under Bun) and the vector extension's binary.
   external: ["better-sqlite3", "sqlite-vec"],
+  // A failure is returned with its logs (success false), not thrown: it is reported below, and --soft goes on.
+  throw: false,
   // The entry knows it runs as a build, and the files it checks are not newer than the build.
   define: {
     "process.env.PAI_BUILD": JSON.stringify("bundle"),
@@ -81,14 +83,17 @@ const program = await Bun.build({ ...common, entrypoints: APART.map((f) => join(
 // The entry answers `pai --version` and `pai --help` alone: it checks only the files it is built from, which a first
 // build (in memory) lists in its source map.
 const entryConfig = { ...common, entrypoints: [join(ROOT, "src", "cli", "main.ts")], splitting: false, plugins: [apart] };
-const probe = program.success ? await Bun.build({ ...entryConfig, outdir: undefined, sourcemap: "external" }) : program;
-const map = probe.success ? probe.outputs.find((o) => o.kind === "sourcemap") : undefined;
+const probe = program.success ? await Bun.build({ ...entryConfig, outdir: undefined, sourcemap: "external" }) : undefined;
+const map = probe?.success ? probe.outputs.find((o) => o.kind === "sourcemap") : undefined;
 // Its sources are named from the working folder; package.json (the version) is not among them.
 const own = map && ["package.json", ...(JSON.parse(await map.text()) as { sources: string[] }).sources.map((s) => relative(ROOT, resolve(s)))];
 const entry = own
   ? await Bun.build({ ...entryConfig, define: { ...common.define, "process.env.PAI_ENTRY_SOURCES": JSON.stringify(JSON.stringify(own)) } })
-  : { ...probe, success: false, logs: [...probe.logs, "the entry's source map was not made: its files are unknown"] };
-const result = { success: program.success && entry.success, logs: [...program.logs, ...entry.logs], outputs: [...program.outputs, ...(entry === program ? [] : entry.outputs)] };
+  : undefined;
+// The logs of the step that failed, or of the last one (a failed program build makes no entry).
+const logs: unknown[] = [...program.logs, ...(entry?.logs ?? probe?.logs ?? [])];
+if (probe?.success && !map) logs.push("the entry's source map was not made: the files it is built from are unknown");
+const result = { success: !!entry?.success, logs, outputs: [...program.outputs, ...(entry?.outputs ?? [])] };
 if (!result.success) {
   for (const log of result.logs) console.error(log);
   rmSync(OUT, { recursive: true, force: true });
