@@ -14,14 +14,17 @@ import pkg from "../../package.json" with { type: "json" };
 
 const HELP = new Set(["--help", "-h", "help"]);
 
+/** `pai --version` (or -V) alone. */
+const isVersion = (args: string[]) => args.length === 1 && (args[0] === "--version" || args[0] === "-V");
+
 /** `pai --version`, `pai --help` and bare `pai`: answered here, without the parser. */
 function answeredHere(args: string[]): boolean {
-  return args.length === 0 || (args.length === 1 && (args[0] === "--version" || args[0] === "-V" || HELP.has(args[0]!)));
+  return args.length === 0 || isVersion(args) || (args.length === 1 && HELP.has(args[0]!));
 }
 
 /** Runs `pai ARGS…`; returns the exit code (`tried`: the daemon was already asked, and declined). */
 export async function run(args: string[], tried = false): Promise<number> {
-  if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+  if (isVersion(args)) {
     console.log(pkg.version);
     return 0;
   }
