@@ -78,7 +78,18 @@ async function entry(): Promise<number> {
   const answer = await (await import("./resident.ts")).residentAnswer(process.argv);
   if (answer !== undefined) return answer;
   if (newer(["package.json"], `${root}/`) || newer(JSON.parse(process.env.PAI_BUILD_SOURCES ?? "[]") as string[], `${root}/src/`)) return fromSource();
+  // A read-only command the daemon did not answer runs from its own file (scripts/build.ts), loaded as CommonJS so
+  // Bun uses the bytecode beside it.
+  const own = (await import("./resident.ts")).readOnlyName(args);
+  if (own) return (require(`${import.meta.dir}/ro.${own}.js`) as typeof import("./program.ts")).main(process.argv);
   return run(args, true);
 }
 
-if (import.meta.main) process.exitCode = await entry();
+if (import.meta.main) {
+  // bin/pai turned the JIT off for this process alone (a read-only command): not for the programs it starts.
+  if (process.env.PAI_JIT_OFF === "1") {
+    delete process.env.BUN_JSC_useJIT;
+    delete process.env.PAI_JIT_OFF;
+  }
+  process.exitCode = await entry();
+}

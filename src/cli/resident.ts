@@ -15,8 +15,11 @@
  */
 import pkg from "../../package.json" with { type: "json" };
 
-/** The commands the daemon answers: the command, then its sub-command where it has some. */
-const READ_ONLY: Record<string, readonly string[] | null> = {
+/**
+ * The commands the daemon answers: the command, then its sub-command where it has some. The build makes each of them
+ * a file of its own as well (scripts/build.ts), which a command the daemon does not answer runs (main.ts).
+ */
+export const READ_ONLY: Record<string, readonly string[] | null> = {
   memory: ["search", "list", "show", "stats"],
   telos: ["list", "show", "check"],
   context: null,
@@ -40,6 +43,11 @@ export function residentEligible(args: string[]): boolean {
   const subs = READ_ONLY[cmd];
   if (subs && (!sub || !subs.includes(sub))) return false;
   return !args.some((a) => a === "-" || a === "-h" || a === "--help" || a === "-V" || a === "--version" || a === "help");
+}
+
+/** The name of the build's own file for `pai ARGS…` ("memory.search", "status"), when the daemon may answer it. */
+export function readOnlyName(args: string[]): string | undefined {
+  return residentEligible(args) ? (READ_ONLY[args[0]!] ? `${args[0]}.${args[1]}` : args[0]) : undefined;
 }
 
 /** The install's root: two folders above this file (src/cli/resident.ts). */

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
+import { READ_ONLY } from "../../src/cli/resident.ts";
 
 const BUN = join(ROOT, "node_modules/bun/bin/bun.exe");
 const NAME = `test-${process.pid}`;
@@ -34,7 +35,7 @@ describe("the build", () => {
     // Fresh: newer than every file under src/.
     utimesSync(BUILT, new Date(Date.now() + 3_600_000), new Date(Date.now() + 3_600_000));
     const home = tmpDir();
-    for (const args of [["--version"], ["--help"], ["memory", "--help"], ["nope"]]) {
+    for (const args of [["--version"], ["--help"], ["memory", "--help"], ["memory", "search", "--help"], ["nope"]]) {
       expect(run(BUILT, args, { PAI_HOME: home }), args.join(" ")).toEqual(run(SOURCE, args, { PAI_HOME: home }));
     }
     expect(run(BUILT, ["init", "--name", "Ada"], { PAI_HOME: home }).code).toBe(0);
@@ -47,8 +48,44 @@ describe("the build", () => {
     const entry = readFileSync(BUILT, "utf8");
     expect(entry).not.toMatch(/\bfrom\s*["']\.{1,2}\//);
     expect([...entry.matchAll(/import\(["'](\.[^"']+)["']\)/g)].map((m) => m[1]).sort()).toEqual(["./program.js"]);
-    // It runs as the build: a stack trace names the build's files.
-    expect(run(BUILT, ["memory", "show", "99"], { PAI_HOME: home, PAI_DEBUG: "1" }).stderr).toContain(`/dist/${NAME}/`);
+    // It runs as the build: a stack trace names the build's files, here the command's own file.
+    expect(run(BUILT, ["memory", "show", "99"], { PAI_HOME: home, PAI_DEBUG: "1" }).stderr).toContain(`/dist/${NAME}/ro.memory.show.js`);
+  });
+
+  it("runs each command a daemon answers from its own file, with its bytecode, as the source runs it", () => {
+    utimesSync(BUILT, new Date(Date.now() + 3_600_000), new Date(Date.now() + 3_600_000));
+    const home = tmpDir();
+    expect(run(SOURCE, ["init", "--name", "Ada"], { PAI_HOME: home }).code).toBe(0);
+    for (const text of ["I moved to Lyon in March", "My sister Mia runs marathons", "I prefer tea to coffee"]) {
+      expect(run(SOURCE, ["remember", text], { PAI_HOME: home }).code).toBe(0);
+    }
+    const files = readdirSync(join(ROOT, "dist", NAME));
+    const commands = [
+      ["memory", "search", "lyon"], ["memory", "search", "marathon", "--json"], ["memory", "list"], ["memory", "list", "--tier", "cold"],
+      ["memory", "show", "1"], ["memory", "show", "99"], ["memory", "stats"], ["memory", "stats", "--json"],
+      ["telos", "list"], ["telos", "show", "goals"], ["telos", "show", "nope"], ["telos", "check"],
+      ["context"], ["context", "--query", "where do I live"], ["status"], ["status", "--json"],
+      ["memory", "search"], ["memory", "list", "--tier", "lukewarm"],
+    ];
+    const named = new Set<string>();
+    for (const args of commands) {
+      const name = args[0] === "memory" || args[0] === "telos" ? `${args[0]}.${args[1]}` : args[0]!;
+      named.add(name);
+      // Its own file, with Bun's bytecode beside it.
+      expect(files, name).toEqual(expect.arrayContaining([`ro.${name}.js`, `ro.${name}.js.jsc`]));
+      const built = run(BUILT, args, { PAI_HOME: home });
+      // `memory show` counts a use, so each side reads the same count: both run from one state.
+      const source = run(SOURCE, args, { PAI_HOME: home });
+      expect(built.stdout.replace(/\(\d+ uses?\)/, ""), args.join(" ")).toBe(source.stdout.replace(/\(\d+ uses?\)/, ""));
+      expect({ code: built.code, stderr: built.stderr }, args.join(" ")).toEqual({ code: source.code, stderr: source.stderr });
+    }
+    // Every command a daemon answers has such a file, and was run above.
+    expect(files.filter((f) => /^ro\..*\.js$/.test(f)).map((f) => f.slice(3, -3)).sort()).toEqual([...named].sort());
+    // A file holds its command and verb alone: the others are never loaded to run it.
+    const search = readFileSync(join(ROOT, "dist", NAME, "ro.memory.search.js"), "utf8");
+    expect(search).toContain("src/cli/commands/memory/import.ts is not in the build of `pai memory search`");
+    expect(search).not.toContain("JSON Lines file, one item per line");
+    expect(readFileSync(join(ROOT, "src/cli/commands/memory/import.ts"), "utf8")).toContain("JSON Lines file, one item per line");
   });
 
   it("answers --version and --help alone, fresh unless a file it is built from changed", () => {
@@ -83,6 +120,22 @@ describe("the build", () => {
     } finally {
       writeFileSync(BUILT, text);
     }
+  });
+
+  it("bin/pai runs the commands a daemon answers without the JIT, unless a --limit is asked or the variable is set", () => {
+    const launcher = join(ROOT, "bin", "pai");
+    const traced = (args: string[], env: Record<string, string> = {}) => {
+      const r = spawnSync("sh", ["-x", launcher, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PAI_HOME: tmpDir(), PAI_NO_RESIDENT: "1", ...env } });
+      return /export BUN_JSC_useJIT=0/.test(r.stderr);
+    };
+    // The launcher's list is the daemon's.
+    const listed = readFileSync(launcher, "utf8").match(/^\s*(memory:search\|[^)]*)\)/m)![1]!.split("|").sort();
+    expect(listed).toEqual(Object.entries(READ_ONLY).flatMap(([cmd, verbs]) => (verbs ? verbs.map((v) => `${cmd}:${v}`) : [`${cmd}:*`])).sort());
+    expect(traced(["memory", "search", "lyon"])).toBe(true);
+    expect(traced(["status"])).toBe(true);
+    expect(traced(["memory", "list", "--limit", "5000"])).toBe(false);
+    expect(traced(["memory", "import", "-"])).toBe(false);
+    expect(traced(["status"], { BUN_JSC_useJIT: "1" })).toBe(false);
   });
 
   it("older than a file under src/, it hands over to the source", () => {
