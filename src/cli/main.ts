@@ -6,7 +6,9 @@
  *      loaded;
  *   2. read-only commands are answered by a running daemon when there is one (resident.ts; PAI_NO_RESIDENT=1:
  *      never);
- *   3. anything else is parsed by program.ts, which loads only the module of the command being run.
+ *   3. anything else is parsed by program.ts, which loads only the module of the command being run; in the build,
+ *      a read-only command the daemon did not answer runs from a file of its own with its bytecode
+ *      (dist/pai/ro.<command>[.<verb>].js: program.ts with that command alone).
  * bin/pai runs this file as built by scripts/build.ts (dist/pai/main.js) when there is a build; a build older than
  * any file under src/ hands over to src/cli/main.ts, so an edit is never shadowed by an old build.
  */
@@ -79,9 +81,10 @@ async function entry(): Promise<number> {
   if (answer !== undefined) return answer;
   if (newer(["package.json"], `${root}/`) || newer(JSON.parse(process.env.PAI_BUILD_SOURCES ?? "[]") as string[], `${root}/src/`)) return fromSource();
   // A read-only command the daemon did not answer runs from its own file (scripts/build.ts), loaded as CommonJS so
-  // Bun uses the bytecode beside it.
+  // Bun uses the bytecode beside it; without that file (a build cut short), the way every other command runs.
   const own = (await import("./resident.ts")).readOnlyName(args);
-  if (own) return (require(`${import.meta.dir}/ro.${own}.js`) as typeof import("./program.ts")).main(process.argv);
+  const file = own && `${import.meta.dir}/ro.${own}.js`;
+  if (file && Bun.file(file).size > 0) return (require(file) as typeof import("./program.ts")).main(process.argv);
   return run(args, true);
 }
 
