@@ -3,9 +3,10 @@
  * chunk per lazily loaded command (so a command still loads only its own code). Bun then starts a command
  * without transpiling and resolving some sixty TypeScript files: about a fifth of a one-shot command's time.
  *
- * Two builds: the entry, dist/pai/main.js, is one file with no import (the version and the client of a running daemon
- * inside it), because a process's first module loaded after the entry costs about 4 ms, more than
- * all that file holds; program.ts, which it loads for anything else, and help.ts are built apart with their chunks.
+ * Two builds: the entry, dist/pai/main.js, is one file with no import (the version, the client of a running daemon
+ * and the top-level help inside it), because a process's first module loaded after the entry costs about 4 ms, more
+ * than all that file holds; program.ts, which it loads for anything else, is built apart with its chunks.
+ * Then each read-only command a daemon answers gets a file of its own with its bytecode (readOnlyBuild below).
  *
  *   bun scripts/build.ts [--out NAME] [--soft]
  *
