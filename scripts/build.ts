@@ -18,7 +18,7 @@
  * src/<concern>/, so paths found from a module's own location (system/, node_modules/) stay the same.
  */
 import { readdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { READ_ONLY } from "../src/cli/resident.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -91,7 +91,8 @@ const readOnlyBuild = (name: string, cmd: string, verb: string | undefined): imp
     // import.meta.url is the module's own file as ES modules; in CommonJS Bun would write the source's path into
     // the file, so it is this file's (two folders below the install, like src/<concern>/<module>.ts), made by Bun's
     // own function (node:url costs 1.5 ms to load).
-    build.onLoad({ filter: /[\\/]src[\\/].*\.tsx?$/ }, async (args) => {
+    build.onLoad({ filter: /\.tsx?$/ }, async (args) => {
+      if (!args.path.startsWith(join(ROOT, "src") + sep)) return undefined;
       const text = (await Bun.file(args.path).text()).replaceAll("import.meta.url", "Bun.pathToFileURL(__filename).href");
       if (/\bimport\.meta\b/.test(text)) throw new Error(`${relative(ROOT, args.path)}: only import.meta.url can be used in a command the daemon answers`);
       return { contents: text, loader: args.path.endsWith("x") ? "tsx" : "ts" };
