@@ -70,6 +70,10 @@ export async function residentAnswer(argv: string[]): Promise<number | undefined
   const home = fromEnv ? fromEnv.replace(/\/+$/, "") || "/" : root;
   // A relative or unusual PAI_HOME is resolved by the command itself (kernel/paths.ts).
   if (!home.startsWith("/") || /(^|\/)\.\.?(\/|$)/.test(home)) return undefined;
+  const socket = `${home}/user/run/pai.sock`;
+  // No daemon, no socket: the command runs here at once, without the fingerprint and a connection that would fail
+  // (about 6 ms, most of it Bun's first socket).
+  if (!socketPresent(socket)) return undefined;
   const sent: Record<string, string> = {};
   for (const k of SENT_ENV) if (env[k] !== undefined) sent[k] = env[k]!;
   const request: Record<string, unknown> = { fingerprint: await installFingerprint(root), home, cwd: process.cwd(), argv: args, env: sent };
@@ -79,12 +83,23 @@ export async function residentAnswer(argv: string[]): Promise<number | undefined
     request.tty = { out, err };
     request.columns = out ? process.stdout.columns : undefined;
   }
-  const answer = await ask(`${home}/user/run/pai.sock`, `${JSON.stringify(request)}\n`);
+  const answer = await ask(socket, `${JSON.stringify(request)}\n`);
   if (!answer) return undefined;
   const frames = parse(answer);
   if (!frames) return undefined;
   for (const f of frames.output) if (!(await writeAll(f.fd, f.bytes))) break;
   return frames.code;
+}
+
+/**
+ * Whether the daemon's socket file is there. Under Bun, one synchronous stat with nothing to load: a missing file's
+ * lastModified is the largest time Bun has, never a socket's (created when its daemon started). Elsewhere, and
+ * should that ever change, the connection itself tells.
+ */
+function socketPresent(socket: string): boolean {
+  if (typeof Bun === "undefined") return true;
+  const time = Bun.file(socket).lastModified;
+  return !(time > Date.now() + 100 * 365 * 86_400_000);
 }
 
 /** The daemon's whole answer, or undefined on any failure (no socket, refused, declined, cut short). */
