@@ -77,12 +77,13 @@ async function entry(): Promise<number> {
   // stale for them only when a file it was built from changed.
   if (answeredHere(args)) return newer(JSON.parse(process.env.PAI_ENTRY_SOURCES ?? "[]") as string[], `${root}/`) ? fromSource() : run(args, true);
   // resident.ts is part of this file in the build: asking costs nothing for a command the daemon does not answer.
-  const answer = await (await import("./resident.ts")).residentAnswer(process.argv);
+  const resident = await import("./resident.ts");
+  const answer = await resident.residentAnswer(process.argv);
   if (answer !== undefined) return answer;
   if (newer(["package.json"], `${root}/`) || newer(JSON.parse(process.env.PAI_BUILD_SOURCES ?? "[]") as string[], `${root}/src/`)) return fromSource();
   // A read-only command the daemon did not answer runs from its own file (scripts/build.ts), loaded as CommonJS so
   // Bun uses the bytecode beside it; without that file (a build cut short), the way every other command runs.
-  const own = (await import("./resident.ts")).readOnlyName(args);
+  const own = resident.readOnlyName(args);
   const file = own && `${import.meta.dir}/ro.${own}.js`;
   if (file && Bun.file(file).size > 0) return (require(file) as typeof import("./program.ts")).main(process.argv);
   return run(args, true);

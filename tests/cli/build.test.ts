@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/cli.ts";
 import { tmpDir } from "../helpers/tmp.ts";
-import { READ_ONLY } from "../../src/cli/resident.ts";
+import { READ_ONLY, readOnlyName } from "../../src/cli/resident.ts";
 
 const BUN = join(ROOT, "node_modules/bun/bin/bun.exe");
 const NAME = `test-${process.pid}`;
@@ -69,7 +69,7 @@ describe("the build", () => {
     ];
     const named = new Set<string>();
     for (const args of commands) {
-      const name = args[0] === "memory" || args[0] === "telos" ? `${args[0]}.${args[1]}` : args[0]!;
+      const name = readOnlyName(args)!;
       named.add(name);
       // Its own file, with Bun's bytecode beside it.
       expect(files, name).toEqual(expect.arrayContaining([`ro.${name}.js`, `ro.${name}.js.jsc`]));
