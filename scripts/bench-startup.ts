@@ -72,10 +72,10 @@ interface Row {
 const short = (n: number) => (n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : String(n));
 const oneShot = (size: number) => (size >= 1_000_000 ? 100 : 60);
 
-/** Times `cmds` (label, argv, env extra, target) in `home` with bare Bun in the same round-robin. */
-function group(name: string, tag: string, home: string, cmds: { label: string; argv: string[]; extra?: NodeJS.ProcessEnv; target: number; launcher?: boolean }[]): Row[] {
+/** Times `cmds` (label, argv, target) in `home` with bare Bun in the same round-robin. */
+function group(name: string, tag: string, home: string, cmds: { label: string; argv: string[]; target: number; launcher?: boolean }[]): Row[] {
   const bareCase: TimedCase = { label: "bun -e 0 (bare Bun)", cmd: BUN, argv: ["-e", "0"], env: paiEnv(home) };
-  const cases: TimedCase[] = [bareCase, ...cmds.map((c) => (c.launcher || !fromSource ? { label: c.label, cmd: LAUNCHER, argv: c.argv, env: paiEnv(home, c.extra) } : { label: c.label, cmd: BUN, argv: [MAIN, ...c.argv], env: paiEnv(home, c.extra) }))];
+  const cases: TimedCase[] = [bareCase, ...cmds.map((c) => (c.launcher || !fromSource ? { label: c.label, cmd: LAUNCHER, argv: c.argv, env: paiEnv(home) } : { label: c.label, cmd: BUN, argv: [MAIN, ...c.argv], env: paiEnv(home) }))];
   const { times, errors } = roundRobin(cases, RUNS, WARMUP);
   const stat = (label: string) => {
     const t = [...times.get(label)!].sort((a, b) => a - b);
@@ -156,19 +156,18 @@ try {
     const id = String(Math.max(1, Math.floor(size / 2)));
     // As a user without a daemon: none runs in the home (one left by an interrupted run is stopped).
     pai(h.home, ["daemon", "stop"]);
-    const own = {};
     const t = oneShot(size);
     const label = `${size.toLocaleString("en")} items${h.builtS ? ` (built in ${h.builtS.toFixed(0)} s)` : " (cached)"}`;
     all.push(
       ...group(`${label}, own process (no daemon)`, short(size), h.home, [
-        { label: "pai status", argv: ["status"], extra: own, target: t },
-        { label: "pai telos list", argv: ["telos", "list"], extra: own, target: t },
-        { label: `pai memory search ${QUERY}`, argv: ["memory", "search", QUERY], extra: own, target: t },
-        { label: "pai memory list", argv: ["memory", "list"], extra: own, target: t },
-        { label: `pai memory show ${id}`, argv: ["memory", "show", id], extra: own, target: t },
-        { label: "pai memory stats", argv: ["memory", "stats"], extra: own, target: t },
-        { label: "pai context", argv: ["context"], extra: own, target: t },
-        { label: `pai context --query ${QUERY}`, argv: ["context", "--query", QUERY], extra: own, target: t },
+        { label: "pai status", argv: ["status"], target: t },
+        { label: "pai telos list", argv: ["telos", "list"], target: t },
+        { label: `pai memory search ${QUERY}`, argv: ["memory", "search", QUERY], target: t },
+        { label: "pai memory list", argv: ["memory", "list"], target: t },
+        { label: `pai memory show ${id}`, argv: ["memory", "show", id], target: t },
+        { label: "pai memory stats", argv: ["memory", "stats"], target: t },
+        { label: "pai context", argv: ["context"], target: t },
+        { label: `pai context --query ${QUERY}`, argv: ["context", "--query", QUERY], target: t },
       ]),
     );
     const w = writers(h.home, id);
