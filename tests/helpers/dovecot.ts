@@ -8,9 +8,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { createServer, connect } from "node:net";
+import { connect } from "node:net";
 import { userInfo } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./ports.ts";
 
 export const DOVECOT_BIN = ["/usr/sbin/dovecot", "/usr/bin/dovecot"].find((p) => existsSync(p));
 
@@ -38,18 +39,6 @@ export interface Dovecot {
 export interface DovecotOptions {
   /** false: the server does not announce IDLE (clients have to poll). Default true. */
   idle?: boolean;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPort(port: number, timeoutMs: number, child: ChildProcess, log: () => string): Promise<void> {
