@@ -290,21 +290,23 @@ function ordinal(n: number): string {
 }
 
 /**
- * The phrases that write each day of [from, to) as a calendar date ("10 december", "december 10th", "2026 12
- * 10" as the index splits 2026-12-10), for a full-text search of the items that name one of those days; at
- * most `maxDays` days from the start.
+ * What a full-text search asks for to find the items that may write a day of [from, to) as a calendar date:
+ * a name of its month with one of its day numbers ("10 december", "dec 10th": `names` and `days`, both to be
+ * held, in any order), or its year and month as an ISO date begins (`iso`: "2026 12", as the index splits
+ * 2026-12-10). Asking for the words rather than for each day's phrases reads each word's entries once. The
+ * candidates are then read exactly by namesDayIn. At most `maxDays` days from the start.
  */
-export function dayPhrases(from: Date, to: Date, maxDays = 31): string[] {
-  const out: string[] = [];
+export function dayTerms(from: Date, to: Date, maxDays = 31): { names: string[]; days: string[]; iso: string[] } {
+  const names = new Set<string>();
+  const days = new Set<string>();
+  const iso = new Set<string>();
   for (let d = startOfDay(from), i = 0; d.getTime() < to.getTime() && i < maxDays; d = startOfDay(d, 1), i++) {
     const n = d.getDate();
-    const two = (x: number) => String(x).padStart(2, "0");
-    out.push(`${d.getFullYear()} ${two(d.getMonth() + 1)} ${two(n)}`);
-    for (const mon of new Set([MONTHS[d.getMonth()]!, SHORT_MONTHS[d.getMonth()]!])) {
-      for (const day of [String(n), ordinal(n)]) out.push(`${day} ${mon}`, `${mon} ${day}`);
-    }
+    iso.add(`${d.getFullYear()} ${String(d.getMonth() + 1).padStart(2, "0")}`);
+    names.add(MONTHS[d.getMonth()]!).add(SHORT_MONTHS[d.getMonth()]!);
+    days.add(String(n)).add(ordinal(n));
   }
-  return out;
+  return { names: [...names], days: [...days], iso: [...iso] };
 }
 
 /** Words an item uses to name a day relative to when it was told (see namedDays). */
