@@ -209,7 +209,22 @@ export function selectContext(
   };
 }
 
+/**
+ * The context for a request, with the memories it used already warmed (see assembleContextFirst for a caller
+ * that sends the context before that write).
+ */
 export async function assembleContext(req: AssembleRequest): Promise<AssembledContext> {
+  const { context, recordUse } = await assembleContextFirst(req);
+  recordUse();
+  return context;
+}
+
+/**
+ * The context for a request, and what writes down its use (the memory source warms the knowledge it matched).
+ * A caller that sends the context to a model calls recordUse once it has been sent, so that the write is not
+ * on the way to the model's answer; recordUse never throws.
+ */
+export async function assembleContextFirst(req: AssembleRequest): Promise<{ context: AssembledContext; recordUse: () => void }> {
   const { paths: p, config } = req;
   const budget = req.budget ?? config.context.budget;
   if (!Number.isInteger(budget) || budget < 1) {
@@ -224,5 +239,18 @@ export async function assembleContext(req: AssembleRequest): Promise<AssembledCo
   const creq = { query: req.query, budget, audience };
   const sections: ContextSection[] = [];
   for (const source of sources) sections.push(...(await source.collect(creq)));
-  return selectContext(sections, budget, audience, { explain: req.explain === true });
+  const context = selectContext(sections, budget, audience, { explain: req.explain === true });
+  let recorded = false;
+  const recordUse = () => {
+    if (recorded) return;
+    recorded = true;
+    for (const source of sources) {
+      try {
+        source.recordUse?.();
+      } catch {
+        // Bookkeeping: a source that cannot write it down must not fail the answer.
+      }
+    }
+  };
+  return { context, recordUse };
 }

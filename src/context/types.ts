@@ -45,4 +45,9 @@ export interface ContextSection {
 export interface ContextSource {
   name: string;
   collect(req: ContextRequest): ContextSection[] | Promise<ContextSection[]>;
+  /**
+   * What the source writes down once its last collect was used (memory: the knowledge it matched is warmed).
+   * Kept apart from collect, so that a caller can send the context first and write this afterwards.
+   */
+  recordUse?(): void;
 }

@@ -13,7 +13,7 @@ import type { Audience, BackendName, ChatMessage, Purpose, Usage } from "../mode
 import type { Paths } from "../kernel/paths.ts";
 import type { Secrets } from "../kernel/secrets.ts";
 import { redactSecrets } from "../kernel/redact.ts";
-import { assembleContext } from "../context/index.ts";
+import { assembleContextFirst } from "../context/index.ts";
 import { latestEpisodeId, openMemory } from "../memory/index.ts";
 import type { MemoryItem } from "../memory/index.ts";
 import type { Database } from "../kernel/storage/index.ts";
@@ -88,11 +88,13 @@ interface Assembled {
   text: string;
   tokens: number;
   memoryIds: number[];
+  /** Warms the memories the context used: called once the model has answered, off the way to its answer. */
+  recordUse: () => void;
 }
 
 async function assemble(args: { query: string; budget: number; audience: Audience; db: Database; config: Config; paths: Paths; env?: NodeJS.ProcessEnv }): Promise<Assembled> {
-  const r = await assembleContext(args);
-  return { text: r.text ?? "", tokens: r.tokens ?? 0, memoryIds: [...new Set<number>(r.memoryIds ?? [])] };
+  const { context: r, recordUse } = await assembleContextFirst(args);
+  return { text: r.text ?? "", tokens: r.tokens ?? 0, memoryIds: [...new Set<number>(r.memoryIds ?? [])], recordUse };
 }
 
 export { INTERRUPTED_NOTE };
@@ -174,7 +176,7 @@ export async function ask(question: string, opts: AskOptions): Promise<AskResult
   const conversation = opts.continueFrom !== undefined ? await storedConversation(db, config, opts.continueFrom, audience) : undefined;
   const ctx =
     opts.context === false
-      ? { text: "", tokens: 0, memoryIds: [] }
+      ? { text: "", tokens: 0, memoryIds: [], recordUse: () => {} }
       : await assemble({ query: q, budget: opts.budget ?? config.context.budget, audience, db, config, paths: p, env: opts.env });
   const system = buildSystem(opts.system ?? answerInstructions(p), ctx.text, opts.extraSystem);
   const files = opts.attachments ?? [];
@@ -206,6 +208,8 @@ export async function ask(question: string, opts: AskOptions): Promise<AskResult
   }
   if (opts.signal?.aborted) interrupted = true;
   if (audience === "local") opts.localAnswers?.add(answer);
+  // The memories the answer was given with are warmed now, after the model's answer rather than on the way to it.
+  if (!incognito) ctx.recordUse();
 
   const result: AskResult = {
     answer,
@@ -223,7 +227,7 @@ export async function ask(question: string, opts: AskOptions): Promise<AskResult
   if (incognito) return result;
 
   const mem = openMemory(db, config);
-  // Memories matched for the question were marked as used by the context's memory source.
+  // Memories matched for the question were marked as used above (recordUse).
   if (interrupted && !answer.trim()) return result; // nothing was said: nothing to store
   // The stored question names the attached files; their content is not kept.
   const stored = `${q}${attachmentNote(files)}`;

@@ -199,6 +199,31 @@ describe("pai context (CLI)", () => {
     expect(status.counts.memory).toBe(2);
   });
 
+  it("--query warms the memories it matched once the context is printed; without a query nothing is written", async () => {
+    const home = initHome(tmpDir());
+    const { openDatabase } = await import("../../src/app/db.ts");
+    const { openMemory } = await import("../../src/memory/index.ts");
+    const { paths } = await import("../../src/kernel/paths.ts");
+    const state = () => {
+      const db = openDatabase(paths(home).db);
+      try {
+        return openMemory(db, config).get(1);
+      } finally {
+        db.close();
+      }
+    };
+    const db = openDatabase(paths(home).db);
+    openMemory(db, config).remember({ content: "The bike lock combination lives in the kitchen drawer", kind: "fact", createdAt: "2020-05-01" });
+    db.close();
+    expect(state()).toMatchObject({ tier: "cold", useCount: 0 });
+    expect(pai(["context"], { home }).code).toBe(0);
+    expect(state()).toMatchObject({ tier: "cold", useCount: 0 });
+    const r = pai(["context", "--query", "where is the bike lock?"], { home });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("kitchen drawer");
+    expect(state()).toMatchObject({ tier: "hot", useCount: 1 });
+  });
+
   it("bad options are usage errors (exit 2, one line)", () => {
     const home = initHome(tmpDir());
     for (const args of [["--for", "everyone"], ["--budget", "lots"], ["--budget", "0"]]) {

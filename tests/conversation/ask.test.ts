@@ -45,35 +45,41 @@ describe("ask (local backend)", () => {
     const db = openDatabase(p.db);
     const config = loadConfig(p.config);
     const mem = openMemory(db, config);
-    const lyon = mem.remember({ content: "I moved to Lyon in March", kind: "fact" }).item;
+    const lyon = mem.remember({ content: "I moved to Lyon in March", kind: "fact", createdAt: "2020-03-01" }).item;
+    expect(mem.get(lyon.id)).toMatchObject({ tier: "cold", useCount: 0 });
     const deltas: string[] = [];
-    const r = await ask("where do I live?", { paths: p, db, config, env: { OLLAMA_HOST: s.url }, onText: (t) => deltas.push(t) });
+    const r = await ask("where did I move?", { paths: p, db, config, env: { OLLAMA_HOST: s.url }, onText: (t) => deltas.push(t) });
     expect(r.answer).toBe("You live in Lyon.");
     expect(deltas.length).toBeGreaterThan(1);
     expect(r.memoryIds).toContain(lyon.id);
     const chat = s.requests.find((q) => q.path === "/api/chat")!.body;
     expect(chat.messages[0].role).toBe("system");
     expect(chat.messages[0].content).toContain("I moved to Lyon in March");
-    expect(chat.messages.at(-1)).toEqual({ role: "user", content: "where do I live?" });
+    expect(chat.messages.at(-1)).toEqual({ role: "user", content: "where did I move?" });
     expect(chat.options.num_ctx).toBeGreaterThanOrEqual(2048);
     const ep = mem.get(r.episodeId!)!;
     expect(ep.kind).toBe("episode");
-    expect(ep.content).toContain("where do I live?");
+    expect(ep.content).toContain("where did I move?");
     expect(ep.content).toContain("You live in Lyon.");
     expect(ep.meta).toMatchObject({ exchange_id: r.exchangeId, interrupted: false, memory_ids: r.memoryIds });
     expect(ep.derivedFrom).toEqual(r.memoryIds);
     expect(listCalls(db, { exchangeId: r.exchangeId }).map((c) => c.purpose)).toContain("answer");
+    // The memory the answer was given with is warmed once it has answered.
+    expect(mem.get(lyon.id)).toMatchObject({ tier: "hot", useCount: 1 });
     db.close();
   });
 
-  it("--incognito stores nothing", async () => {
+  it("--incognito stores nothing, and warms nothing", async () => {
     const p = home();
     const s = await startFakeOllama({ reply: modelReply("ok") });
     servers.push(s);
     const db = openDatabase(p.db);
+    const plans = openMemory(db, loadConfig(p.config)).remember({ content: "The secret plans are in the attic", kind: "fact", createdAt: "2020-03-01" }).item;
     const before = openMemory(db, loadConfig(p.config)).stats().total;
     const r = await ask("secret plans", { paths: p, db, config: loadConfig(p.config), incognito: true, env: { OLLAMA_HOST: s.url } });
     expect(r.episodeId).toBeUndefined();
+    expect(r.memoryIds).toContain(plans.id);
+    expect(openMemory(db, loadConfig(p.config)).get(plans.id)).toMatchObject({ tier: "cold", useCount: 0 });
     expect(openMemory(db, loadConfig(p.config)).stats().total).toBe(before);
     expect(s.requests.filter((q) => q.path === "/api/chat")).toHaveLength(1);
     db.close();

@@ -29,7 +29,11 @@ describe("memory context source", () => {
     // A memory holding every word asked about outranks a recent one that holds none (weighed, not placed below).
     expect(matches.items[0]!.priority).toBeGreaterThan(hot.items[2]!.priority);
     expect(matches.items[0]!.priority).toBeLessThanOrEqual(MEMORY_PRIORITY.matchMax);
-    // Using a memory warms it.
+    // Collecting writes nothing; using the context warms what it matched, once.
+    expect(store.get(old.id)!.tier).toBe("cold");
+    expect(store.get(old.id)!.useCount).toBe(0);
+    source.recordUse!();
+    source.recordUse!();
     expect(store.get(old.id)!.tier).toBe("hot");
     expect(store.get(old.id)!.useCount).toBe(1);
 

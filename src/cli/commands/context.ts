@@ -34,7 +34,7 @@ export function register(program: Command): void {
     }
     const { existsSync } = await import("node:fs");
     const { withHome } = await import("../../app/home.ts");
-    const { assembleContext } = await import("../../context/index.ts");
+    const { assembleContextFirst } = await import("../../context/index.ts");
     const { backendAudience, isLoopbackUrl, ollamaHost } = await import("../../models/audience.ts");
     // Without a request nothing is searched, so no memory is used (and warmed): the database is only read.
     await withHome(async (home) => {
@@ -45,7 +45,8 @@ export function register(program: Command): void {
       audience ??= backendAudience(config.models.answer.backend ?? config.backend.default, config);
       // Memory joins the context once there is a database; showing the context never creates one.
       const db = existsSync(home.paths.db) ? home.db : undefined;
-      const ctx = await assembleContext({ query: opts.query, budget, audience, config, paths: home.paths, db, explain: opts.explain === true });
+      // The memories a query matched are warmed once the context is printed.
+      const { context: ctx, recordUse } = await assembleContextFirst({ query: opts.query, budget, audience, config, paths: home.paths, db, explain: opts.explain === true });
       if (opts.json) printData(ctx);
       else if (opts.explain) printExplanation(ctx.explain ?? []);
       else writeStream(ctx.text);
@@ -62,6 +63,7 @@ export function register(program: Command): void {
             : `Ollama at ${host} is not this machine, so it gets the cloud context (set ollama.trusted true to treat it as local)`,
         );
       }
+      recordUse();
     }, { readsOnly: opts.query === undefined });
   });
 }

@@ -4,9 +4,9 @@
  * recent items. Each item carries `ref: "mem:<id>"` and `memoryId` so an answer can record which memories it
  * used, its visibility so the assembler can drop private items for a cloud audience (the store already leaves
  * them out), a `rule` (why it is offered) and a `group` (the budget share it counts against).
- * Matches of knowledge are touched: using a memory warms it (matched exchanges and actions are not: they are
- * history). Recent items are not touched merely for being offered (they are offered every time; touching them
- * would keep them hot for ever).
+ * Matches of knowledge are touched by recordUse, once the context was used: using a memory warms it (matched
+ * exchanges and actions are not: they are history). Recent items are not touched merely for being offered (they
+ * are offered every time; touching them would keep them hot for ever).
  *
  * A request that names a time ("what did you do overnight?", "what happened yesterday?", "since Monday",
  * "on 2026-11-20") also brings the items that happened within that window (src/memory/time.ts), actions and
@@ -81,8 +81,20 @@ export interface MemorySourceOptions {
 }
 
 export function memorySource(db: Database, config: Config, opts: MemorySourceOptions = {}): ContextSource {
+  /** The knowledge the last collect matched, warmed by recordUse. */
+  let used: number[] = [];
   return {
     name: "memory",
+    recordUse() {
+      const ids = used;
+      used = [];
+      if (!ids.length || config.memory.incognito) return;
+      try {
+        openMemory(db, config).touch(ids);
+      } catch {
+        // A busy or read-only database must not stop the answer.
+      }
+    },
     async collect(req) {
       const store = openMemory(db, config);
       const sections: ContextSection[] = [];
@@ -187,17 +199,10 @@ export function memorySource(db: Database, config: Config, opts: MemorySourceOpt
           }),
         });
       }
-      // Using knowledge warms it. Exchanges and actions that match are not touched: they are history, and
-      // warming them would fill the hot set with transcripts again.
+      // Using knowledge warms it (recordUse). Exchanges and actions that match are not touched: they are
+      // history, and warming them would fill the hot set with transcripts again.
       // (Hot items that match are hot already.)
-      const used = knowledgeHits.filter((h) => !hotIds.has(h.id)).map((h) => h.id);
-      if (used.length && !config.memory.incognito) {
-        try {
-          store.touch(used);
-        } catch {
-          // A busy or read-only database must not stop the context from being built.
-        }
-      }
+      used = knowledgeHits.filter((h) => !hotIds.has(h.id)).map((h) => h.id);
       return sections;
     },
   };
