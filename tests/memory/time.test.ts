@@ -214,13 +214,22 @@ describe("the days an item names", () => {
     const toldThen = store.remember({ content: "Bought a new kettle", kind: "note", createdAt: told(10, 8), visibility: "shareable" }).item;
     const old = store.remember({ content: "Vet on 10 December", kind: "event", createdAt: told(2) }).item;
     store.edit(old.id, "Vet on 11 December");
+    // Every way of writing the day: month and day in either order, an ordinal, a short month, an ISO date, a weekday.
+    const forms = ["Flight to Oslo on December 10th", "Renew the passport by dec 10", "Tax form due 2026-12-10", "Call the bank on Thursday"].map(
+      (content) => store.remember({ content, kind: "event", createdAt: told(7) }).item.id,
+    );
+    // The same words about other days are read exactly and left out.
+    const near = ["10 people came on 1 December", "December 2026: 10 invoices", "2026-12-01 had 10 visitors", "Thursday 3 December was quiet"].map(
+      (content) => store.remember({ content, kind: "note", createdAt: told(4) }).item.id,
+    );
     // Asked on Wednesday 9 December: tomorrow is the 10th.
     const w = timeWindow("what's on tomorrow?", new Date(2026, 11, 9, 18))!;
     const ids = itemsOfWindow(db, store, w).map((m) => m.id);
-    expect(ids.slice(0, 2).sort()).toEqual([dentist.id, lunch.id].sort());
+    expect(ids.slice(0, 6).sort()).toEqual([dentist.id, lunch.id, ...forms].sort());
     expect(ids).toContain(toldThen.id);
     expect(ids).not.toContain(other.id);
     expect(ids).not.toContain(old.id);
+    for (const id of near) expect(ids).not.toContain(id);
     expect(itemsOfWindow(db, store, w, { audience: "cloud" }).map((m) => m.id)).toEqual([dentist.id, toldThen.id]);
     db.close();
   });
