@@ -21,9 +21,17 @@ import { addVectorScores } from "./vectors.ts";
  */
 export const RANKING = { aroundWeight: 0.5, dateWeight: 0.3, sessionShare: 1 / 3, sessionTop: 3, neighbourShare: 0.5 };
 /** BM25 column weights: the text, the date words and the words of the turn it follows. */
+const columnWeights = () => [1.0, RANKING.dateWeight, RANKING.aroundWeight];
 const bm25Weights = () => `1.0, ${RANKING.dateWeight}, ${RANKING.aroundWeight}`;
 /** Most matches a search scores exactly (see ftsCandidates). */
 const MATCH_BUDGET = 4000;
+/**
+ * bm25() first counts every item that holds each term (its IDF), reading every entry of the term, about 20 ns
+ * each; scoring a match in JavaScript reads its text and sizes, about 3.5 µs, some 180 entries' worth. The most
+ * recent matches of one term are scored here when the term is estimated to be held by more items than 180 times
+ * the matches scored (see recentOfTerm).
+ */
+const ENTRIES_PER_ROW_READ = 180;
 
 /** SQL conditions for the options; `warmCut` (now − memory.warmWindowDays) tells warm from cold. */
 export function filters(opts: SearchOptions | ListOptions, warmCut: string, alias = "m"): { sql: string; params: SqlValue[] } {
@@ -96,13 +104,14 @@ function ftsCandidates({ db }: Ctx, terms: string[], op: "OR" | "AND", pool: num
         )
         .all(expr, n),
     );
-  const recent = (expr: string, n: number) =>
+  const recent = (expr: string, n: number, oneTerm = false) =>
     add(
-      db
-        .prepare<{ id: number; r: number }>(
-          `SELECT rowid AS id, -bm25(memory_fts, ${bm25Weights()}) AS r FROM memory_fts WHERE memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?`,
-        )
-        .all(expr, n),
+      (oneTerm && recentOfTerm({ db }, expr, n)) ||
+        db
+          .prepare<{ id: number; r: number }>(
+            `SELECT rowid AS id, -bm25(memory_fts, ${bm25Weights()}) AS r FROM memory_fts WHERE memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?`,
+          )
+          .all(expr, n),
     );
   const full = matchExpression(op === "OR" ? [...terms, ...phrases] : terms, op);
   if (capped(full, MATCH_BUDGET) <= MATCH_BUDGET) {
@@ -125,8 +134,70 @@ function ftsCandidates({ db }: Ctx, terms: string[], op: "OR" | "AND", pool: num
     if (rare.length && rare.length < terms.length) ranked(matchExpression(rare), pool);
   }
   // The most recent matches of the terms alone: phrases would make BM25 read every position of their terms.
-  recent(op === "OR" ? matchExpression(terms, "OR") : full, 300);
+  recent(op === "OR" ? matchExpression(terms, "OR") : full, 300, terms.length === 1);
   return out;
+}
+
+/** The SQLite variable-length integers of a blob (FTS5's sizes and totals). */
+function varints(b: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < b.length; ) {
+    let v = 0;
+    for (let j = 0; ; j++) {
+      const c = b[i++] ?? 0;
+      if (j === 8) {
+        v = v * 256 + c;
+        break;
+      }
+      v = v * 128 + (c & 0x7f);
+      if (!(c & 0x80) || i >= b.length) break;
+    }
+    out.push(v);
+  }
+  return out;
+}
+
+/** Marks each match in highlight(): a sequence no text holds. */
+const MARK = "\u0001\u0002\u0003\u0004";
+
+function marks(text: string | null): number {
+  let n = 0;
+  for (let i = text ? text.indexOf(MARK) : -1; i >= 0; i = text!.indexOf(MARK, i + MARK.length)) n++;
+  return n;
+}
+
+/**
+ * The `n` most recent matches of a one-term expression with their BM25 score as bm25() computes it, divided by
+ * the term's IDF: for one term that factor is the same for every match, and relevance is taken relative to the
+ * best match, so it changes nothing; leaving it out spares reading every entry of the term. Used only when the
+ * term is estimated to be held by more than ENTRIES_PER_ROW_READ × n items (from how densely the ids of its most
+ * recent matches lie); undefined otherwise, and bm25() scores them.
+ */
+export function recentOfTerm({ db }: Pick<Ctx, "db">, expr: string, n: number, force = false): { id: number; r: number }[] | undefined {
+  // The index's totals: how many items, and how many words each column holds in all.
+  const totals = db.prepare<{ block: Uint8Array }>("SELECT block FROM memory_fts_data WHERE id = 1").get();
+  const [rows = 0, ...columns] = totals ? varints(totals.block) : [];
+  if (!rows || (!force && rows < ENTRIES_PER_ROW_READ * n)) return undefined;
+  const ids = db.prepare<{ id: number }>("SELECT rowid AS id FROM memory_fts WHERE memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?").all(expr, n);
+  if (!ids.length) return [];
+  const span = ids[0]!.id - ids[ids.length - 1]!.id + 1;
+  if (!force && (ids.length < n || (ids.length / span) * rows < ENTRIES_PER_ROW_READ * n)) return undefined;
+  const avgdl = columns.reduce((a, b) => a + b, 0) / rows;
+  const w = columnWeights();
+  const k1 = 1.2;
+  const b = 0.75;
+  return db
+    .prepare<{ id: number; h0: string | null; h1: string | null; h2: string | null; sz: Uint8Array | null }>(
+      `SELECT rowid AS id, highlight(memory_fts, 0, ?, '') AS h0, highlight(memory_fts, 1, ?, '') AS h1, highlight(memory_fts, 2, ?, '') AS h2,
+         (SELECT sz FROM memory_fts_docsize WHERE id = memory_fts.rowid) AS sz
+       FROM memory_fts WHERE memory_fts MATCH ? AND rowid >= ? ORDER BY rowid DESC LIMIT ?`,
+    )
+    .all(MARK, MARK, MARK, expr, ids[ids.length - 1]!.id, n)
+    .map((row) => {
+      const f = w[0]! * marks(row.h0) + w[1]! * marks(row.h1) + w[2]! * marks(row.h2);
+      const d = row.sz ? varints(row.sz).reduce((a, c) => a + c, 0) : 0;
+      return { id: row.id, r: (f * (k1 + 1)) / (f + k1 * (1 - b + (b * d) / avgdl)) };
+    });
 }
 
 /** Hybrid search: full-text relevance (and vector similarity) fused with recency, tier, importance and use. */
