@@ -108,9 +108,12 @@ export async function startResident(p: Paths, handle: ResidentHandler, opts: { f
         count.writeInt32BE(code);
         frames.push(frame("X", count));
         sock.end(Buffer.concat(frames));
-        try {
-          writeFileSync(residentStatsFile(p), `${JSON.stringify({ pid: process.pid, requests })}\n`, { mode: 0o600 });
-        } catch {}
+        // The count is written once the answer is on its way.
+        setImmediate(() => {
+          try {
+            writeFileSync(residentStatsFile(p), `${JSON.stringify({ pid: process.pid, requests })}\n`, { mode: 0o600 });
+          } catch {}
+        });
       });
     };
     sock.on("data", onData);
