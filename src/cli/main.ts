@@ -62,9 +62,12 @@ export async function run(args: string[], tried = false): Promise<number> {
 async function entry(): Promise<number> {
   const args = process.argv.slice(2);
   if (process.env.PAI_BUILD !== "bundle") return run(args);
-  // Under Bun (the build runs only there): the file's own path and folder (dist/NAME/), without parsing a URL.
-  const root = import.meta.dir.replace(/\/[^/]+\/[^/]+$/, "");
-  const built = Bun.file(import.meta.path).lastModified;
+  // Under Bun (the build runs only there): the file's own path and folder (dist/NAME/), without parsing a URL. It is
+  // the process's entry (Bun.main): built as CommonJS, the file's own names would be those of the source.
+  const self = Bun.main;
+  const dir = self.slice(0, self.lastIndexOf("/"));
+  const root = dir.replace(/\/[^/]+\/[^/]+$/, "");
+  const built = Bun.file(self).lastModified;
   // Bun.file(…).lastModified is one stat, with no module to load (node:fs costs milliseconds). A plain loop: in a
   // process this young, a callback per file (Array.some) costs a third more than the stats themselves.
   const newer = (files: string[], prefix: string) => {
@@ -84,7 +87,7 @@ async function entry(): Promise<number> {
   // A read-only command the daemon did not answer runs from its own file (scripts/build.ts), loaded as CommonJS so
   // Bun uses the bytecode beside it; without that file (a build cut short), the way every other command runs.
   const own = resident.readOnlyName(args);
-  const file = own && `${import.meta.dir}/ro.${own}.js`;
+  const file = own && `${dir}/ro.${own}.js`;
   if (file && Bun.file(file).size > 0) return (require(file) as typeof import("./program.ts")).main(process.argv);
   return run(args, true);
 }
@@ -95,5 +98,8 @@ if (import.meta.main) {
     delete process.env.BUN_JSC_useJIT;
     delete process.env.PAI_JIT_OFF;
   }
-  process.exitCode = await entry();
+  // Not a top-level await: the build is CommonJS (see scripts/build.ts).
+  void entry().then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -81,6 +81,10 @@ describe("the build", () => {
     }
     // Every command a daemon answers has such a file, and was run above.
     expect(files.filter((f) => /^ro\..*\.js$/.test(f)).map((f) => f.slice(3, -3)).sort()).toEqual([...named].sort());
+    // The entry every command starts in is such a file too (CommonJS with its bytecode), and loads the rest as modules.
+    expect(files).toEqual(expect.arrayContaining(["main.js", "main.js.jsc"]));
+    expect(readFileSync(BUILT, "utf8").split("\n")[1]).toBe("// @bun @bytecode @bun-cjs");
+    expect(run(BUILT, ["jobs", "list"], { PAI_HOME: home })).toMatchObject({ code: 0, stdout: expect.stringContaining("No jobs yet") });
     // A file holds its command and verb alone: the others are never loaded to run it.
     const search = readFileSync(join(ROOT, "dist", NAME, "ro.memory.search.js"), "utf8");
     expect(search).toContain("src/cli/commands/memory/import.ts is not in the build of `pai memory search`");
