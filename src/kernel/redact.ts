@@ -248,26 +248,35 @@ function keywordAutomaton(rules: VendoredRule[]): KeywordAutomaton {
   return { next, rulesAt: own.map((set) => (set.size ? [...set] : undefined)) };
 }
 
-/** The indexes of the rules one of whose keywords occurs in `text`. */
-function rulesWithKeywordsIn(text: string, a: KeywordAutomaton): Set<number> {
-  const found = new Set<number>();
+const NONE: ReadonlySet<number> = new Set();
+
+/**
+ * The indexes of the rules one of whose keywords occurs in `text`. Every text written to memory or a log goes
+ * through here, so the common case (plain ASCII, no keyword) is one table lookup per character, nothing allocated.
+ */
+function rulesWithKeywordsIn(text: string, a: KeywordAutomaton): ReadonlySet<number> {
+  let found: Set<number> | undefined;
   const { next, rulesAt } = a;
   let st = 0;
-  const step = (c: number) => {
-    st = c < 128 ? next[st * 128 + c]! : 0;
-    const rs = rulesAt[st];
-    if (rs) for (const i of rs) found.add(i);
-  };
   for (let j = 0; j < text.length; j++) {
-    const c = text.charCodeAt(j);
-    if (c < 128) step(c >= 65 && c <= 90 ? c + 32 : c);
-    else {
-      // The lower case of a few characters is ASCII (the Kelvin sign is "k"), or longer than one.
-      const low = text[j]!.toLowerCase();
-      for (let k = 0; k < low.length; k++) step(low.charCodeAt(k));
+    let c = text.charCodeAt(j);
+    if (c < 128) {
+      if (c >= 65 && c <= 90) c += 32;
+      st = next[st * 128 + c]!;
+      const rs = rulesAt[st];
+      if (rs) for (const i of rs) (found ??= new Set()).add(i);
+      continue;
+    }
+    // The lower case of a few characters is ASCII (the Kelvin sign is "k"), or longer than one.
+    const low = text[j]!.toLowerCase();
+    for (let k = 0; k < low.length; k++) {
+      const l = low.charCodeAt(k);
+      st = l < 128 ? next[st * 128 + l]! : 0;
+      const rs = rulesAt[st];
+      if (rs) for (const i of rs) (found ??= new Set()).add(i);
     }
   }
-  return found;
+  return found ?? NONE;
 }
 
 /** Applies the vendored rules whose keywords occur in the text (all of them when a rule has none). */
