@@ -3,10 +3,12 @@
  * chunk per lazily loaded command (so a command still loads only its own code). Bun then starts a command
  * without transpiling and resolving some sixty TypeScript files: about a fifth of a one-shot command's time.
  *
- * Two builds: the entry, dist/pai/main.js, is one file with no import (the version, the client of a running daemon
- * and the top-level help inside it), because a process's first module loaded after the entry costs about 4 ms, more
- * than all that file holds; program.ts, which it loads for anything else, is built apart with its chunks.
- * Then each read-only command a daemon answers gets a file of its own with its bytecode (readOnlyBuild below).
+ * Two builds: the entry, src/cli/main.ts as dist/pai/entry.js, is one file with no import (the version, the client of
+ * a running daemon and the top-level help inside it), because a process's first module loaded after the entry costs
+ * about 4 ms as an ES module, more than all that file holds; it is CommonJS with its bytecode beside it, so Bun
+ * neither parses nor compiles its functions, and dist/pai/main.js, which bin/pai runs, is a line that awaits it (see
+ * MAIN). program.ts, which it loads for anything else, is built apart with its chunks. Then each read-only command a
+ * daemon answers gets a file of its own with its bytecode (readOnlyBuild below).
  *
  *   bun scripts/build.ts [--out NAME] [--soft]
  *
@@ -122,8 +124,22 @@ const common = {
 const program = await Bun.build({ ...common, entrypoints: APART.map((f) => join(ROOT, "src", "cli", `${f}.ts`)), splitting: true, plugins: [noDevtools, lazyChildProcess] });
 // The entry answers `pai --version` and `pai --help` alone: it checks only the files it is built from, which a first
 // build (in memory) lists in its source map. It is CommonJS with its bytecode beside it, like the read-only commands'
-// files: every command starts in it, and Bun then neither parses nor compiles its functions (1–2 ms).
-const entryConfig = { ...common, entrypoints: [join(ROOT, "src", "cli", "main.ts")], splitting: false, plugins: [apart], format: "cjs" as const, bytecode: true };
+// files: every command starts in it, and Bun then neither parses nor compiles its functions.
+const entryConfig = {
+  ...common,
+  entrypoints: [join(ROOT, "src", "cli", "main.ts")],
+  naming: "entry.js",
+  splitting: false,
+  plugins: [apart],
+  format: "cjs" as const,
+  bytecode: true,
+};
+/**
+ * What bin/pai runs: an ES module whose top-level await holds its evaluation open while the entry runs. A process
+ * whose main module has finished evaluating takes about 2 ms longer to open its first socket (the daemon's), and
+ * CommonJS has no top-level await.
+ */
+const MAIN = `#!/usr/bin/env bun\n// @bun\n// Built by scripts/build.ts: runs entry.js (src/cli/main.ts).\nprocess.exitCode = await import.meta.require("./entry.js").start();\n`;
 const probe = program.success ? await Bun.build({ ...entryConfig, outdir: undefined, sourcemap: "external" }) : undefined;
 const map = probe?.success ? probe.outputs.find((o) => o.kind === "sourcemap") : undefined;
 // Its sources are named from the working folder; package.json (the version) is not among them.
@@ -162,5 +178,6 @@ if (!result.success) {
   // --soft (npm install): the install works without the bundle, so a failed build does not fail it.
   process.exit(process.argv.includes("--soft") ? 0 : 1);
 }
+writeFileSync(join(OUT, "main.js"), MAIN, { mode: 0o755 });
 writeFileSync(join(OUT, "README"), "Built by scripts/build.ts from src/ (npm install runs it). Do not edit: bin/pai ignores it once src/ is newer.\n");
 console.log(`pai: bundle built in dist/${NAME}/ (${result.outputs.length} files)`);

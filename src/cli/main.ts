@@ -9,8 +9,9 @@
  *   3. anything else is parsed by program.ts, which loads only the module of the command being run; in the build,
  *      a read-only command the daemon did not answer runs from a file of its own with its bytecode
  *      (dist/pai/ro.<command>[.<verb>].js: program.ts with that command alone).
- * bin/pai runs this file as built by scripts/build.ts (dist/pai/main.js) when there is a build; a build older than
- * any file under src/ hands over to src/cli/main.ts, so an edit is never shadowed by an old build.
+ * bin/pai runs this file as built by scripts/build.ts when there is a build (dist/pai/entry.js, CommonJS with its
+ * bytecode, awaited by dist/pai/main.js); a build older than any file under src/ hands over to src/cli/main.ts, so
+ * an edit is never shadowed by an old build.
  */
 import pkg from "../../package.json" with { type: "json" };
 
@@ -48,9 +49,9 @@ export async function run(args: string[], tried = false): Promise<number> {
 }
 
 /**
- * Run as the build (dist/NAME/main.js; scripts/build.ts sets PAI_BUILD and PAI_BUILD_SOURCES, the files under src/
- * it was made from), the source's entry when package.json or one of those files is newer than the build: two
- * folders up is the install, as it is from src/cli/. A file added since is used only through one that changed; a
+ * Run as the build (dist/NAME/main.js, the process's main module; scripts/build.ts sets PAI_BUILD and
+ * PAI_BUILD_SOURCES, the files under src/ it was made from), the source's entry when package.json or one of those
+ * files is newer than the build: two folders up is the install, as it is from src/cli/. A file added since is used only through one that changed; a
  * file removed since reads as newer (Bun gives a missing file the largest time), so the source runs then too.
  * `pai --version` and `pai --help` check only the few files this one is built from (PAI_ENTRY_SOURCES).
  *
@@ -92,14 +93,19 @@ async function entry(): Promise<number> {
   return run(args, true);
 }
 
-if (import.meta.main) {
+/** What the process runs, from this file or from the build's main.js (which awaits it); the exit code. */
+export function start(): Promise<number> {
   // bin/pai turned the JIT off for this process alone (a read-only command): not for the programs it starts.
   if (process.env.PAI_JIT_OFF === "1") {
     delete process.env.BUN_JSC_useJIT;
     delete process.env.PAI_JIT_OFF;
   }
-  // Not a top-level await: the build is CommonJS (see scripts/build.ts).
-  void entry().then((code) => {
+  return entry();
+}
+
+// Not a top-level await: this file is built as CommonJS (scripts/build.ts), whose main.js awaits start() instead.
+if (import.meta.main) {
+  void start().then((code) => {
     process.exitCode = code;
   });
 }

@@ -14,6 +14,8 @@ const BUN = join(ROOT, "node_modules/bun/bin/bun.exe");
 const NAME = `test-${process.pid}`;
 const BUILT = join(ROOT, "dist", NAME, "main.js");
 const SOURCE = join(ROOT, "src/cli/main.ts");
+/** What main.js awaits: src/cli/main.ts as CommonJS, with its bytecode (entry.js.jsc). */
+const ENTRY = join(ROOT, "dist", NAME, "entry.js");
 
 function run(main: string, args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(BUN, [main, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", PAI_DEBUG: "", PAI_NO_RESIDENT: "1", ...env } });
@@ -44,8 +46,9 @@ describe("the build", () => {
     expect(built.stdout).toContain("I moved to Lyon in March");
     expect(built).toEqual(run(SOURCE, ["memory", "search", "lyon"], { PAI_HOME: home }));
     // The entry is one file: nothing imported at start (the version and the daemon's client are inside), the rest
-    // loaded when needed.
-    const entry = readFileSync(BUILT, "utf8");
+    // loaded when needed; main.js only awaits it.
+    expect(readFileSync(BUILT, "utf8")).not.toMatch(/\bimport\b(?!\.meta\.require\("\.\/entry\.js"\))/);
+    const entry = readFileSync(ENTRY, "utf8");
     expect(entry).not.toMatch(/\bfrom\s*["']\.{1,2}\//);
     expect([...entry.matchAll(/import\(["'](\.[^"']+)["']\)/g)].map((m) => m[1]).sort()).toEqual(["./program.js"]);
     // It runs as the build: a stack trace names the build's files, here the command's own file.
@@ -81,9 +84,11 @@ describe("the build", () => {
     }
     // Every command a daemon answers has such a file, and was run above.
     expect(files.filter((f) => /^ro\..*\.js$/.test(f)).map((f) => f.slice(3, -3)).sort()).toEqual([...named].sort());
-    // The entry every command starts in is such a file too (CommonJS with its bytecode), and loads the rest as modules.
-    expect(files).toEqual(expect.arrayContaining(["main.js", "main.js.jsc"]));
-    expect(readFileSync(BUILT, "utf8").split("\n")[1]).toBe("// @bun @bytecode @bun-cjs");
+    // The entry every command starts in is such a file too (CommonJS with its bytecode), awaited by main.js, and
+    // loads the rest as modules.
+    expect(files).toEqual(expect.arrayContaining(["main.js", "entry.js", "entry.js.jsc"]));
+    expect(readFileSync(join(ROOT, "dist", NAME, "entry.js"), "utf8").split("\n")[1]).toBe("// @bun @bytecode @bun-cjs");
+    expect(readFileSync(BUILT, "utf8")).toContain('await import.meta.require("./entry.js").start()');
     expect(run(BUILT, ["jobs", "list"], { PAI_HOME: home })).toMatchObject({ code: 0, stdout: expect.stringContaining("No jobs yet") });
     // A file holds its command and verb alone: the others are never loaded to run it.
     const search = readFileSync(join(ROOT, "dist", NAME, "ro.memory.search.js"), "utf8");
@@ -104,9 +109,11 @@ describe("the build", () => {
   });
 
   it("answers --version and --help alone, fresh unless a file it is built from changed", () => {
-    // A build whose help reads differently shows which one answered.
-    const text = readFileSync(BUILT, "utf8");
-    writeFileSync(BUILT, text.replace("Usage: pai [options] [command]", "Usage: BUILT [options] [command]"));
+    // A build whose help reads differently shows which one answered (without the bytecode made from the text before).
+    const text = readFileSync(ENTRY, "utf8");
+    const bytecode = readFileSync(`${ENTRY}.jsc`);
+    writeFileSync(ENTRY, text.replace("Usage: pai [options] [command]", "Usage: BUILT [options] [command]"));
+    rmSync(`${ENTRY}.jsc`);
     try {
       const later = new Date(Date.now() + 3_600_000);
       utimesSync(BUILT, later, later);
@@ -133,7 +140,8 @@ describe("the build", () => {
         utimesSync(helpSource, helpTime, helpTime);
       }
     } finally {
-      writeFileSync(BUILT, text);
+      writeFileSync(ENTRY, text);
+      writeFileSync(`${ENTRY}.jsc`, bytecode);
     }
   });
 
