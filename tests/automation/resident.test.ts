@@ -112,6 +112,12 @@ describe("read-only commands through the daemon", () => {
     }
     // The cases cover success, a user error, a usage error: not all the same path.
     expect([...codes].sort()).toEqual(expect.arrayContaining([0, 1, 2]));
+    // What one request asked (--json, --limit, --kind, --for, a bad flag, its variables) never carries over to the
+    // next one of the same command in the daemon.
+    for (const args of [["memory", "search", "lyon"], ["memory", "list"], ["memory", "stats"], ["context", "--query", "lyon"], ["context"], ["status"], ["telos", "list"], ["telos", "check"]]) {
+      expect({ args, ...run(home, args) }).toEqual({ args, ...run(home, args, { PAI_NO_RESIDENT: "1" }) });
+    }
+    expect(requests(home)).toBe(before + 8);
     // The variables that change output are the client's: NO_COLOR unset and TERM=dumb give the same bytes too.
     const plain = run(home, ["memory", "list"], { NO_COLOR: undefined, TERM: "dumb" });
     expect(plain).toEqual(run(home, ["memory", "list"], { NO_COLOR: undefined, TERM: "dumb", PAI_NO_RESIDENT: "1" }));
