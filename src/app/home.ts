@@ -3,6 +3,7 @@
  * database connection, each made the first time it is asked for and handed down from there. Nothing below
  * src/app/ opens a database or reads the config on its own.
  */
+import { statSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
 import { loadConfig } from "../config/read.ts";
 import { paths as homePaths, requireUser, type Paths } from "../kernel/paths.ts";
@@ -50,8 +51,8 @@ let lent: Home | undefined;
 
 /**
  * Runs fn with `home` lent to every openHome() of the same PAI_HOME: its database connection (warm page cache,
- * vectors held in memory) instead of a new one, never closed by the borrower. The config is still read afresh
- * for each borrower, so an edit of config.json counts at once. The daemon lends its home to the read-only
+ * vectors held in memory) instead of a new one, never closed by the borrower. The config is read again whenever
+ * config.json changed, so an edit counts at once. The daemon lends its home to the read-only
  * commands it answers on its socket (cli/resident-run.ts); they run one at a time.
  */
 export async function lendHome<T>(home: Home, fn: () => Promise<T>): Promise<T> {
@@ -97,12 +98,35 @@ export function openHome(opts: HomeOptions = {}): OpenHome {
   return home;
 }
 
+/**
+ * The config the lent home's borrowers read, with what config.json was when it was read (its size, times and inode):
+ * read again only when the file changed, so an edit counts at once and an unchanged file is not parsed per command.
+ */
+let lentConfig: { file: string; stamp: string; config: Config } | undefined;
+
+function stampOf(file: string): string {
+  try {
+    const s = statSync(file);
+    return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+  } catch {
+    return "none";
+  }
+}
+
+function lentConfigOf(file: string): Config {
+  const stamp = stampOf(file);
+  if (lentConfig?.file === file && lentConfig.stamp === stamp) return lentConfig.config;
+  const config = loadConfig(file);
+  lentConfig = { file, stamp, config };
+  return config;
+}
+
 function borrowed(owner: Home, p: Paths): OpenHome {
   let config: Config | undefined;
   return {
     paths: p,
     get config() {
-      return (config ??= loadConfig(p.config));
+      return (config ??= lentConfigOf(p.config));
     },
     get db() {
       requireUser(p);

@@ -76,13 +76,32 @@ export async function main(argv: string[] = process.argv): Promise<number> {
  * into its one line and exit code.
  */
 export async function runProgram(program: Command, helpTarget: { path: string }, args: string[], argv: string[]): Promise<number> {
+  await registerCommand(program, args);
+  return parseProgram(program, helpTarget, args, argv);
+}
+
+/** The command `args` name, when it is one. */
+function loadedCommand(args: string[]): string | undefined {
   const name = commandName(args);
-  const loaded = name && Object.hasOwn(COMMANDS, name) ? name : undefined;
+  return name && Object.hasOwn(COMMANDS, name) ? name : undefined;
+}
+
+/** Registers the command `args` name, its module loaded, and every other one by its summary only. */
+export async function registerCommand(program: Command, args: string[]): Promise<void> {
+  const loaded = loadedCommand(args);
   for (const [cmd, { summary, load }] of Object.entries(COMMANDS)) {
     if (cmd === loaded) await (await load()).register(program, args.slice(args.indexOf(cmd) + 1));
     else program.command(cmd).description(summary).allowUnknownOption().helpOption(false);
   }
-  helpTarget.path = loaded ? commandPath(program, args) : "pai";
+}
+
+/**
+ * Parses `argv` with a program registerCommand prepared for these args, and turns a failure into its one line and
+ * exit code. A program may parse again (commander 14 restores its options before each parse): the daemon keeps one
+ * per command it answers.
+ */
+export async function parseProgram(program: Command, helpTarget: { path: string }, args: string[], argv: string[]): Promise<number> {
+  helpTarget.path = loadedCommand(args) ? commandPath(program, args) : "pai";
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

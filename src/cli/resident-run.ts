@@ -7,9 +7,10 @@
 import { lendHome, type Home } from "../app/home.ts";
 import type { ResidentRequest, ResidentSink } from "../automation/daemon/resident.ts";
 import { RESIDENT_OUTPUT_ENV } from "../automation/daemon/resident.ts";
-import { buildProgram, runProgram } from "./program.ts";
+import type { Command } from "commander";
+import { buildProgram, parseProgram, registerCommand } from "./program.ts";
 import { setOutputContext } from "./output.ts";
-import { residentEligible } from "./resident.ts";
+import { READ_ONLY, residentEligible } from "./resident.ts";
 
 /** Answers one request with the daemon's open home (lent to the command): its output written to `sink`, its exit code returned. */
 export async function answerResident(req: ResidentRequest, sink: ResidentSink, home: Home): Promise<number> {
@@ -41,8 +42,22 @@ export async function answerResident(req: ResidentRequest, sink: ResidentSink, h
   }
 }
 
+/**
+ * The parser of each command and verb the daemon has answered (never help or a version: residentEligible): building
+ * one, some forty commander commands, costs more than a search does. Commander restores a program's options before
+ * each parse, so nothing one request asked carries over to the next.
+ */
+const programs = new Map<string, { program: Command; helpTarget: { path: string } }>();
+
 /** program.ts's main() for one read-only command, its output through output.ts (the request's output context). */
 async function run(args: string[]): Promise<number> {
-  const helpTarget = { path: "pai" };
-  return runProgram(buildProgram(helpTarget), helpTarget, args, ["bun", "pai", ...args]);
+  const key = READ_ONLY[args[0]!] ? `${args[0]} ${args[1]}` : args[0]!;
+  let kept = programs.get(key);
+  if (!kept) {
+    const helpTarget = { path: "pai" };
+    const program = buildProgram(helpTarget);
+    await registerCommand(program, args);
+    programs.set(key, (kept = { program, helpTarget }));
+  }
+  return parseProgram(kept.program, kept.helpTarget, args, ["bun", "pai", ...args]);
 }

@@ -123,6 +123,28 @@ describe("read-only commands through the daemon", () => {
     expect(plain).toEqual(run(home, ["memory", "list"], { NO_COLOR: undefined, TERM: "dumb", PAI_NO_RESIDENT: "1" }));
   }, 120_000);
 
+  it("reads config.json again once it changed: an edit counts at the next request, rewritten or edited in place", () => {
+    const file = join(home, "user", "config.json");
+    const original = readFileSync(file, "utf8");
+    try {
+      const before = requests(home)!;
+      expect(run(home, ["context"]).stderr).toContain("/2000 tokens");
+      expect(run(home, ["config", "set", "context.budget", "300"]).code).toBe(0);
+      const rewritten = run(home, ["context"]);
+      expect(rewritten.stderr).toContain("/300 tokens");
+      expect(rewritten).toEqual(run(home, ["context"], { PAI_NO_RESIDENT: "1" }));
+      // The same file written over in place (same inode).
+      const json = JSON.parse(readFileSync(file, "utf8"));
+      json.context.budget = 400;
+      writeFileSync(file, JSON.stringify(json, null, 2));
+      expect(run(home, ["context"]).stderr).toContain("/400 tokens");
+      expect(requests(home)).toBe(before + 3);
+    } finally {
+      writeFileSync(file, original);
+    }
+    expect(run(home, ["context"]).stderr).toContain("/2000 tokens");
+  });
+
   it("puts the socket in an owner-only folder (0700) and makes it owner-only (0600)", () => {
     const sock = join(home, "user", "run", "pai.sock");
     expect(statSync(sock).isSocket()).toBe(true);
