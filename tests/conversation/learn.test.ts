@@ -140,7 +140,9 @@ describe("cold-tier consolidation with a model", () => {
     const c = config();
     const db = openDatabase(join(tmpDir(), "pai.db"));
     const mem = openMemory(db, c);
-    const old = new Date(Date.now() - 400 * 86_400_000);
+    const ago = new Date(Date.now() - 400 * 86_400_000);
+    // The middle of that month: the three items, an hour apart, fall in one period whatever the day and hour it runs.
+    const old = new Date(Date.UTC(ago.getUTCFullYear(), ago.getUTCMonth(), 15, 10));
     const month = old.toISOString().slice(0, 7);
     const ids = ["Visited the Louvre with Marie", "Bought a bicycle in Lyon", "Started learning the cello"].map(
       (content, i) => mem.remember({ content, kind: "event", createdAt: new Date(old.getTime() + i * 3_600_000) }).item.id,
