@@ -3,9 +3,9 @@
  * database connection, each made the first time it is asked for and handed down from there. Nothing below
  * src/app/ opens a database or reads the config on its own.
  */
-import { statSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
 import { loadConfig } from "../config/read.ts";
+import { fileStamp } from "../kernel/fs.ts";
 import { paths as homePaths, requireUser, type Paths } from "../kernel/paths.ts";
 import type { Database } from "../kernel/storage/index.ts";
 import { openDatabase } from "./db.ts";
@@ -99,25 +99,18 @@ export function openHome(opts: HomeOptions = {}): OpenHome {
 }
 
 /**
- * The config the lent home's borrowers read, with what config.json was when it was read (its size, times and inode):
- * read again only when the file changed, so an edit counts at once and an unchanged file is not parsed per command.
+ * The config the lent home's borrowers read, with the stamp of config.json when it was read (fileStamp): read again
+ * only when the file changed, so an edit counts at once and an unchanged file is not parsed per command. A file that
+ * cannot be stat'ed (none yet) is never kept.
  */
 let lentConfig: { file: string; stamp: string; config: Config } | undefined;
 
-function stampOf(file: string): string {
-  try {
-    const s = statSync(file);
-    return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
-  } catch {
-    return "none";
-  }
-}
-
 function lentConfigOf(file: string): Config {
-  const stamp = stampOf(file);
-  if (lentConfig?.file === file && lentConfig.stamp === stamp) return lentConfig.config;
+  // Stamped before reading: a write during the read changes the stamp, so the next borrower reads again.
+  const stamp = fileStamp(file);
+  if (stamp !== undefined && lentConfig?.file === file && lentConfig.stamp === stamp) return lentConfig.config;
   const config = loadConfig(file);
-  lentConfig = { file, stamp, config };
+  lentConfig = stamp === undefined ? undefined : { file, stamp, config };
   return config;
 }
 

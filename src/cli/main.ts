@@ -51,8 +51,9 @@ export async function run(args: string[], tried = false): Promise<number> {
 /**
  * Run as the build (dist/NAME/main.js, the process's main module; scripts/build.ts sets PAI_BUILD and
  * PAI_BUILD_SOURCES, the files under src/ it was made from), the source's entry when package.json or one of those
- * files is newer than the build: two folders up is the install, as it is from src/cli/. A file added since is used only through one that changed; a
- * file removed since reads as newer (Bun gives a missing file the largest time), so the source runs then too.
+ * files is newer than the build: two folders up is the install, as it is from src/cli/. A file added since is used
+ * only through one that changed; a file removed since reads as newer (Bun gives a missing file the largest time),
+ * so the source runs then too.
  * `pai --version` and `pai --help` check only the few files this one is built from (PAI_ENTRY_SOURCES).
  *
  * A read-only command asks a running daemon first, before that check (a few hundred stats, 3–4 ms): the daemon runs

@@ -71,3 +71,18 @@ export function readRegularFile(file: string, fix = "replace it with a regular f
 function notRegular(file: string, kind: string, fix: string, cause?: unknown): EnvironmentError {
   return new EnvironmentError(`${file} is ${kind}, not a regular file`, { hint: fix, cause, data: { path: file } });
 }
+
+/**
+ * What identifies one version of a file (device, inode, size, modification and change times in nanoseconds, mode),
+ * or undefined when it cannot be stat'ed. An editor that replaces the file changes the inode, and any write in place
+ * changes the change time, which no program can set back, even within the same second and at the same size: a
+ * parse kept with its file's stamp is stale exactly when the stamp differs.
+ */
+export function fileStamp(path: string): string | undefined {
+  try {
+    const st = statSync(path, { bigint: true });
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.mode}`;
+  } catch {
+    return undefined;
+  }
+}

@@ -22,7 +22,8 @@ import { addVectorScores } from "./vectors.ts";
 export const RANKING = { aroundWeight: 0.5, dateWeight: 0.3, sessionShare: 1 / 3, sessionTop: 3, neighbourShare: 0.5 };
 /** BM25 column weights: the text, the date words and the words of the turn it follows. */
 const columnWeights = () => [1.0, RANKING.dateWeight, RANKING.aroundWeight];
-const bm25Weights = () => `1.0, ${RANKING.dateWeight}, ${RANKING.aroundWeight}`;
+/** The same weights as bm25()'s arguments. */
+const bm25Weights = () => columnWeights().join(", ");
 /** Most matches a search scores exactly (see ftsCandidates). */
 const MATCH_BUDGET = 4000;
 /**

@@ -6,21 +6,11 @@
  * and any write in place changes the change time (which no program can set back), even within the same second
  * and at the same size. A file that cannot be stat'ed (missing, unreadable) is never cached.
  */
-import { statSync } from "node:fs";
+import { fileStamp } from "../kernel/fs.ts";
 import type { Paths, TelosFile } from "../kernel/paths.ts";
 import { loadTelosFile, telosPath } from "./file.ts";
 
 type Loaded = ReturnType<typeof loadTelosFile>;
-
-/** What identifies one version of a file, or undefined when it cannot be stat'ed. */
-export function fileStamp(path: string): string | undefined {
-  try {
-    const st = statSync(path, { bigint: true });
-    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.mode}`;
-  } catch {
-    return undefined;
-  }
-}
 
 const files = new Map<string, { stamp: string; loaded: Loaded }>();
 
