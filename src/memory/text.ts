@@ -125,9 +125,27 @@ export function matchExpression(terms: string[], op: "OR" | "AND" = "OR"): strin
  * 1-9999): a test checks both on many dates.
  */
 export function dateWords(iso: string): string {
+  // The canonical form the store keeps (YYYY-MM-DDT…Z) is read field by field: no Date per item written.
+  if (iso.length === 24 && iso.charCodeAt(4) === 45 && iso.charCodeAt(7) === 45 && iso.charCodeAt(10) === 84 && iso.charCodeAt(23) === 90) {
+    const y = Number(iso.slice(0, 4));
+    const m = Number(iso.slice(5, 7));
+    const day = Number(iso.slice(8, 10));
+    if (y >= 1 && m >= 1 && m <= 12 && day >= 1 && day <= 31) return `${day} ${MONTHS[m - 1]} ${iso.slice(0, 4)} ${WEEKDAYS[weekday(y, m, day)]}`;
+  }
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
   return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCFullYear()).padStart(4, "0")} ${WEEKDAYS[d.getUTCDay()]}`;
+}
+
+/** The day of the week (0 = Sunday) of a day of the proleptic Gregorian calendar (days_from_civil, H. Hinnant). */
+function weekday(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const days = era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+  // 1970-01-01 was a Thursday.
+  return (((days + 4) % 7) + 7) % 7;
 }
 
 /** Word bigrams of a normalised text, for near-duplicate detection. */

@@ -33,7 +33,19 @@ const NONE: Placement = { thread: null, session: null, follows: null, around: nu
 
 /** True when two times are close enough to be turns of one session. */
 function sameSession(a: string, b: string): boolean {
-  return Math.abs(Date.parse(a) - Date.parse(b)) <= SESSION_GAP_MS;
+  return Math.abs(timeOf(a) - timeOf(b)) <= SESSION_GAP_MS;
+}
+
+// The last date read: turns placed one after another compare each date twice (as the new turn, then as the one
+// the next turn follows), so it is parsed once.
+let lastIso = "";
+let lastMs = Number.NaN;
+function timeOf(iso: string): number {
+  if (iso !== lastIso) {
+    lastIso = iso;
+    lastMs = Date.parse(iso);
+  }
+  return lastMs;
 }
 
 /**

@@ -79,9 +79,9 @@ export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact
   }
   const importance = input.importance ?? 0.5;
   if (!(importance >= 0 && importance <= 1)) throw new UserError(`importance must be between 0 and 1 (got ${importance})`);
-  const derived = [...new Set(input.derivedFrom ?? [])];
-  // Secrets are kept out of every stored field, not only the content: source and meta too.
-  const meta = redactDeep({ ...(input.meta ?? {}) });
+  const derived = input.derivedFrom?.length ? [...new Set(input.derivedFrom)] : NO_IDS;
+  // Secrets are kept out of every stored field, not only the content: source and meta too (redactDeep copies).
+  const meta: Record<string, unknown> = input.meta ? redactDeep(input.meta) : {};
   if (red.redacted) meta.redactedKinds = red.kinds;
   const activeAt = createdAt > c.now ? c.now : createdAt;
   const place = placeItem(ctx, { thread: input.thread, kind, createdAt, visibility }, () => nextId(ctx, batch), batch?.turns);
@@ -128,6 +128,8 @@ export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact
   }
   return { id, merged: false, redacted: red.redacted };
 }
+
+const NO_IDS: readonly number[] = [];
 
 /** The most hashes an import keeps in memory (some 50 MB); past them, each item's hash is looked up. */
 const KNOWN_HASHES_MAX = 1_000_000;

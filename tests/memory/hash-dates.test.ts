@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { isoDate } from "../../src/memory/dates.ts";
-import { contentHash, normalise } from "../../src/memory/text.ts";
+import { contentHash, dateWords, normalise } from "../../src/memory/text.ts";
+import { MONTHS, WEEKDAYS } from "../../src/kernel/calendar.ts";
+import { uuid7 } from "../../src/kernel/uuid.ts";
 
 describe("contentHash", () => {
   it("hashes texts alike when their normalised forms are equal, in ASCII or not", () => {
@@ -40,5 +42,38 @@ describe("isoDate", () => {
     expect(isoDate("2024-01-01T24:00:00.000Z")).toBe("2024-01-02T00:00:00.000Z");
     expect(isoDate("2024-01-01T10:00:00+02:00")).toBe("2024-01-01T08:00:00.000Z");
     expect(isoDate("2024-0a-01T00:00:00.000Z")).toBeUndefined();
+  });
+});
+
+describe("dateWords", () => {
+  it("reads a canonical date field by field as Date reads it, over years 1 to 9999", () => {
+    const viaDate = (iso: string) => {
+      const d = new Date(iso);
+      return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCFullYear()).padStart(4, "0")} ${WEEKDAYS[d.getUTCDay()]}`;
+    };
+    // Every 97 days and 5 hours from 0001-01-01 (every weekday, month and leap rule is met), and the edges.
+    const dates = ["0001-01-01T00:00:00.000Z", "1600-02-29T12:00:00.000Z", "1900-02-28T23:59:59.999Z", "1900-03-01T00:00:00.000Z", "1970-01-01T00:00:00.000Z", "1969-12-31T23:59:59.999Z", "2000-02-29T00:00:00.000Z", "9999-12-31T23:59:59.999Z"];
+    for (let t = Date.parse("0001-01-01T00:00:00.000Z"); t < Date.parse("9999-12-31T00:00:00.000Z"); t += (97 * 24 + 5) * 3_600_000) dates.push(new Date(t).toISOString());
+    for (const iso of dates) if (dateWords(iso) !== viaDate(iso)) expect(dateWords(iso), iso).toBe(viaDate(iso));
+    expect(dateWords("2023-05-08T13:56:00.000Z")).toBe("8 may 2023 monday");
+    // Other forms go through Date; a date that is none gives no words.
+    expect(dateWords("2023-05-08T23:30:00-02:00")).toBe("9 may 2023 tuesday");
+    expect(dateWords("not a date")).toBe("");
+  });
+});
+
+describe("uuid7", () => {
+  it("writes the time in its first 48 bits, version 7 and the RFC 9562 variant, and random bits after", () => {
+    const ms = Date.parse("2026-12-05T10:00:00.000Z");
+    const id = uuid7(ms);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(ms);
+    expect(uuid7(0).slice(0, 15)).toBe("00000000-0000-7");
+    expect(uuid7(2 ** 48 - 1).slice(0, 15)).toBe("ffffffff-ffff-7");
+    // Ids of one millisecond differ; ids of later milliseconds sort after.
+    const same = new Set(Array.from({ length: 10_000 }, () => uuid7(ms)));
+    expect(same.size).toBe(10_000);
+    const times = [ms - 1, ms, ms + 1, ms + 1000, ms + 86_400_000].map((t) => uuid7(t));
+    expect([...times].sort()).toEqual(times);
   });
 });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
 import { openMemory } from "../../src/memory/index.ts";
-import { importInputs } from "../../src/memory/io/jsonl.ts";
+import { importInputs, splitLineBatches, type JsonLine } from "../../src/memory/io/jsonl.ts";
 import type { RememberInput } from "../../src/memory/types.ts";
 import { integrityCheck, openDatabase, type Database } from "../../src/app/db.ts";
 import { tmpDir } from "../helpers/tmp.ts";
@@ -123,5 +123,44 @@ describe("a batch of inserts", () => {
       { content: "the tide tables", seen_count: 2 },
     ]);
     recountEqual(db);
+  });
+});
+
+describe("splitting an import into lines", () => {
+  async function split(chunks: (string | Buffer)[], maxBytes?: number): Promise<JsonLine[]> {
+    const out: JsonLine[] = [];
+    async function* input() {
+      yield* chunks;
+    }
+    for await (const batch of splitLineBatches(input(), maxBytes)) out.push(...batch);
+    return out;
+  }
+  const text = (lines: JsonLine[]) => lines.map((l) => l.text ?? `<${l.bytes} bytes>`);
+
+  it("gives the same lines whatever the chunks, a character of several bytes cut in two included", async () => {
+    const whole = '{"a":"café ☕ 𝄞"}\r\n\n{"b":2}\r\nlast, without newline';
+    const expected = ['{"a":"café ☕ 𝄞"}', "", '{"b":2}', "last, without newline"];
+    const bytes = Buffer.from(whole, "utf8");
+    expect(text(await split([whole]))).toEqual(expected);
+    for (const size of [1, 2, 3, 5, 7, 16]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+      const lines = await split(chunks);
+      expect(text(lines), `chunks of ${size}`).toEqual(expected);
+      expect(lines.map((l) => l.line)).toEqual([1, 2, 3, 4]);
+    }
+  });
+
+  it("counts a line longer than the limit without keeping it, inside one chunk or across several", async () => {
+    const long = "x".repeat(40);
+    const lines = `a\n${long}\nb\n${long}é\nc`;
+    const expected = ["a", "<40 bytes>", "b", "<42 bytes>", "c"];
+    expect(text(await split([lines], 30))).toEqual(expected);
+    const bytes = Buffer.from(lines, "utf8");
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < bytes.length; i += 8) chunks.push(bytes.subarray(i, i + 8));
+    expect(text(await split(chunks, 30))).toEqual(expected);
+    // Exactly at the limit is kept.
+    expect(text(await split([`${"y".repeat(30)}\n`], 30))).toEqual(["y".repeat(30)]);
   });
 });

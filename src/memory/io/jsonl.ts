@@ -243,22 +243,24 @@ export async function importJsonlFile(store: MemoryStore, file: string, opts: Im
   const restore = widenCheckpoint(store);
   try {
     let lines = 0;
-    for await (const l of importLines(file, path)) {
-      lines = l.line;
-      if (l.text === undefined) {
-        reportBad(l.line, tooLong(l.bytes));
-        continue;
+    for await (const batch of importLines(file, path)) {
+      for (const l of batch) {
+        lines = l.line;
+        if (l.text === undefined) {
+          reportBad(l.line, tooLong(l.bytes));
+          continue;
+        }
+        if (blank(l.text)) continue;
+        let parsed: RememberInput;
+        try {
+          parsed = parseImportLine(l.text, { visibility: opts.visibility });
+        } catch (err) {
+          reportBad(l.line, (err as Error).message);
+          continue;
+        }
+        if (parsed.thread === undefined) parsed.thread = fileThread;
+        b.push(l.line, parsed);
       }
-      if (!l.text.trim()) continue;
-      let parsed: RememberInput;
-      try {
-        parsed = parseImportLine(l.text, { visibility: opts.visibility });
-      } catch (err) {
-        reportBad(l.line, (err as Error).message);
-        continue;
-      }
-      if (parsed.thread === undefined) parsed.thread = fileThread;
-      b.push(l.line, parsed);
     }
     b.flush();
     bad.sort((x, y) => x.line - y.line);
@@ -273,18 +275,20 @@ export async function checkJsonlFile(file: string, opts: { onBadLine?: (line: nu
   const path = importPath(file);
   let lines = 0;
   let valid = 0;
-  for await (const l of importLines(file, path)) {
-    lines = l.line;
-    if (l.text === undefined) {
-      opts.onBadLine?.(l.line, tooLong(l.bytes));
-      continue;
-    }
-    if (!l.text.trim()) continue;
-    try {
-      parseImportLine(l.text);
-      valid++;
-    } catch (err) {
-      opts.onBadLine?.(l.line, (err as Error).message);
+  for await (const batch of importLines(file, path)) {
+    for (const l of batch) {
+      lines = l.line;
+      if (l.text === undefined) {
+        opts.onBadLine?.(l.line, tooLong(l.bytes));
+        continue;
+      }
+      if (blank(l.text)) continue;
+      try {
+        parseImportLine(l.text);
+        valid++;
+      } catch (err) {
+        opts.onBadLine?.(l.line, (err as Error).message);
+      }
     }
   }
   return { lines, valid };
@@ -303,30 +307,53 @@ function tooLong(bytes: number): string {
   return `line is ${bytes > 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`} long (at most ${MAX_LINE_BYTES / (1 << 20)} MiB)`;
 }
 
+/** A line with nothing but white space (skipped). Most lines start with "{": no trimmed copy is made of them. */
+function blank(text: string): boolean {
+  return text.charCodeAt(0) !== 123 && !text.trim();
+}
+
 function clip(s: string, max = 60): string {
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }
 
-/** The lines of an import file (or standard input), with a leading byte-order mark removed. */
-async function* importLines(file: string, path: string): AsyncGenerator<JsonLine> {
-  const input = file === "-" ? process.stdin : createReadStream(path);
-  for await (const l of splitLines(input)) {
+/** Bytes read from an import file at a time: whole lines of a chunk are decoded and split at once. */
+const READ_CHUNK = 1 << 20;
+
+/** The lines of an import file (or standard input), a chunk's worth at a time, with a leading byte-order mark removed. */
+async function* importLines(file: string, path: string): AsyncGenerator<JsonLine[]> {
+  const input = file === "-" ? process.stdin : createReadStream(path, { highWaterMark: READ_CHUNK });
+  for await (const lines of splitLineBatches(input)) {
+    const l = lines[0]!;
     if (l.line === 1 && l.text !== undefined) l.text = l.text.replace(/^\uFEFF/, "");
-    yield l;
+    yield lines;
   }
 }
 
 /** One line of a stream: its text, or (when longer than the limit) only its length in bytes. */
 export type JsonLine = { line: number; text: string; bytes?: undefined } | { line: number; text?: undefined; bytes: number };
 
-/**
- * Splits a byte stream into lines (\n or \r\n). A line longer than maxBytes is never held whole: its bytes
- * are counted and dropped, and it comes out as `{ line, bytes }`.
- */
+/** Splits a byte stream into lines (\n or \r\n); see splitLineBatches. */
 export async function* splitLines(input: AsyncIterable<Buffer | string>, maxBytes = MAX_LINE_BYTES): AsyncGenerator<JsonLine> {
+  for await (const lines of splitLineBatches(input, maxBytes)) yield* lines;
+}
+
+/**
+ * Splits a byte stream into lines (\n or \r\n), giving the lines that end in each chunk together. The whole
+ * lines of a chunk are decoded as one string and split (a UTF-8 sequence never holds the byte of \n); only a
+ * line that spans chunks is gathered piece by piece. A line longer than maxBytes is never held whole: its
+ * bytes are counted and dropped, and it comes out as `{ line, bytes }`.
+ */
+export async function* splitLineBatches(input: AsyncIterable<Buffer | string>, maxBytes = MAX_LINE_BYTES): AsyncGenerator<JsonLine[]> {
+  // The start of a line that spans chunks.
   let parts: Buffer[] = [];
   let size = 0;
   let lineNo = 0;
+  const gather = (chunk: Buffer, start: number, end: number) => {
+    if (end <= start) return;
+    if (size + (end - start) <= maxBytes) parts.push(chunk.subarray(start, end));
+    else parts = [];
+    size += end - start;
+  };
   const finish = (): JsonLine => {
     lineNo++;
     let out: JsonLine;
@@ -342,21 +369,33 @@ export async function* splitLines(input: AsyncIterable<Buffer | string>, maxByte
   };
   for await (const piece of input) {
     const chunk = typeof piece === "string" ? Buffer.from(piece, "utf8") : piece;
-    let start = 0;
-    while (start <= chunk.length) {
-      const nl = chunk.indexOf(10, start);
-      const end = nl === -1 ? chunk.length : nl;
-      if (end > start) {
-        if (size + (end - start) <= maxBytes) parts.push(chunk.subarray(start, end));
-        else parts = [];
-        size += end - start;
-      }
-      if (nl === -1) break;
-      yield finish();
-      start = nl + 1;
+    const first = chunk.indexOf(10);
+    if (first === -1) {
+      gather(chunk, 0, chunk.length);
+      continue;
     }
+    gather(chunk, 0, first);
+    const out: JsonLine[] = [finish()];
+    const last = chunk.lastIndexOf(10);
+    if (last > first) {
+      for (let text of chunk.toString("utf8", first + 1, last).split("\n")) {
+        lineNo++;
+        // A UTF-16 unit is at most 3 bytes of UTF-8: most lines need no count.
+        if (text.length * 3 > maxBytes) {
+          const bytes = Buffer.byteLength(text, "utf8");
+          if (bytes > maxBytes) {
+            out.push({ line: lineNo, bytes });
+            continue;
+          }
+        }
+        if (text.endsWith("\r")) text = text.slice(0, -1);
+        out.push({ line: lineNo, text });
+      }
+    }
+    gather(chunk, last + 1, chunk.length);
+    yield out;
   }
-  if (size > 0) yield finish();
+  if (size > 0) yield [finish()];
 }
 
 /** Raises the connection's WAL auto-checkpoint threshold; returns what puts it back (and checkpoints). */
