@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { redactSecrets } from "../../src/kernel/redact.ts";
+import { redactSecrets, vendoredRulesMatching } from "../../src/kernel/redact.ts";
 
 // Real-looking samples (built from parts so no scanner mistakes this file for a leak).
 const j = (...parts: string[]) => parts.join("");
@@ -100,5 +100,28 @@ describe("redactSecrets", () => {
   it("handles empty and unicode text", () => {
     expect(redactSecrets("")).toEqual({ text: "", redacted: false, kinds: [] });
     expect(redactSecrets("東京で会いましょう 🙂").redacted).toBe(false);
+  });
+});
+
+describe("the keyword scan of the vendored rules", () => {
+  it("finds the rules whose keywords a text holds, as a plain search of its lower case does", () => {
+    const { keywords } = vendoredRulesMatching("");
+    const all = [...new Set([...keywords.values()].flat())];
+    expect(all.length).toBeGreaterThan(100);
+    // Texts made of keywords, their pieces, upper case, other characters and characters that are not ASCII (the
+    // Kelvin sign's lower case is "k"; "İ" lower-cases to two characters), from a fixed seed.
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+    const pieces = [...all, ...all.map((k) => k.slice(0, Math.max(1, k.length - 1))), " ", "-", "_", "x", "Q", "é", "\u212A", "İ", "日本", "\n", "🙂"];
+    for (let t = 0; t < 2000; t++) {
+      let text = "";
+      for (let p = 0, n = 1 + rnd(6); p < n; p++) {
+        const piece = pieces[rnd(pieces.length)]!;
+        text += rnd(3) === 0 ? piece.toUpperCase() : piece;
+      }
+      const low = text.toLowerCase();
+      const naive = [...keywords].filter(([, ks]) => ks.some((k) => low.includes(k))).map(([id]) => id).sort();
+      expect([...vendoredRulesMatching(text).ids].sort(), JSON.stringify(text)).toEqual(naive);
+    }
   });
 });
