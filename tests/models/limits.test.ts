@@ -202,6 +202,9 @@ describe("caps", () => {
     limits(home, { overall: { daily: { cost: 0, tokens: 0 } }, purpose: { answer: { daily: { tokens: 0 } } } });
     const ok = await paiAsync(["ask", "--backend", "ollama", "hello"], { home, env });
     expect(ok.code, ok.stderr).toBe(0);
+    // Learning from the exchange runs after the answer, in the background: waited for here, so its own call and
+    // its notice come before the cap, not inside the next command.
+    expect((await paiAsync(["learn"], { home, env })).code).toBe(0);
     const [call] = JSON.parse((await paiAsync(["log", "--json", "--limit", "1"], { home })).stdout);
     expect(call).toMatchObject({ backend: "ollama", outcome: "ok", cost: 0 });
     limits(home, { local: { daily: { tokens: 1 } } });
