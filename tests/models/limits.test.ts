@@ -127,6 +127,13 @@ describe("user/limits.json", () => {
   });
 });
 
+/** The one call of `pai log --json` that answered a question. */
+function answerCall(calls: { id: number; purpose: string }[]): { id: number; purpose: string } {
+  const answers = calls.filter((c) => c.purpose === "answer");
+  expect(answers).toHaveLength(1);
+  return answers[0]!;
+}
+
 describe("the texts of a call and forget", () => {
   it("a local call's texts may hold a private memory; forgetting it deletes them", async () => {
     const home = initHome(tmpDir());
@@ -135,7 +142,8 @@ describe("the texts of a call and forget", () => {
     const SENTENCE = "Ottoline keeps her bees on the roof at Rue Colbert 19";
     const id = JSON.parse(pai(["remember", "--private", SENTENCE, "--json"], { home }).stdout).id as number;
     expect((await paiAsync(["ask", "--backend", "ollama", "where does Ottoline keep her bees?"], { home, env: { OLLAMA_HOST: o.url } })).code).toBe(0);
-    const [call] = JSON.parse((await paiAsync(["log", "--json", "--limit", "1"], { home })).stdout);
+    // The answer's call (learning from the exchange, in the background, may log one after it).
+    const call = answerCall(JSON.parse((await paiAsync(["log", "--json"], { home })).stdout));
     const shown = await paiAsync(["log", "show", String(call.id)], { home });
     expect(shown.stdout).toContain(SENTENCE);
     expect(shown.stderr).toContain("Sent to a local model: it may hold private items");
@@ -205,7 +213,7 @@ describe("caps", () => {
     // Learning from the exchange runs after the answer, in the background: waited for here, so its own call and
     // its notice come before the cap, not inside the next command.
     expect((await paiAsync(["learn"], { home, env })).code).toBe(0);
-    const [call] = JSON.parse((await paiAsync(["log", "--json", "--limit", "1"], { home })).stdout);
+    const call = answerCall(JSON.parse((await paiAsync(["log", "--json"], { home })).stdout));
     expect(call).toMatchObject({ backend: "ollama", outcome: "ok", cost: 0 });
     limits(home, { local: { daily: { tokens: 1 } } });
     const before = sent(o, "/api/chat");
