@@ -1,21 +1,14 @@
 /**
  * `pai status`'s comparison of the install with its upstream, kept between runs. git answers from the refs
- * alone (no network), so its answer stands while those files are unchanged: the key is the stat (inode, size,
- * modification time) of HEAD, the config, packed-refs, the branch's ref and its upstream's. git writes a ref
- * through a lock file renamed over it, so a new commit or a fetch always gives a new key. A checkout whose
- * layout this does not read (a worktree's .git file, a detached HEAD without an upstream) is never cached.
+ * alone (no network), so its answer stands while those files are unchanged: the key is the stamp (fileStamp:
+ * device, inode, size, times to the nanosecond, mode) of HEAD, the config, packed-refs, the branch's ref and its
+ * upstream's. git writes a ref through a lock file renamed over it, so a new commit or a fetch always gives a new
+ * key. A checkout whose layout this does not read (a worktree's .git file, a detached HEAD without an upstream) is
+ * never cached.
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-
-function stamp(file: string): string {
-  try {
-    const s = statSync(file);
-    return `${s.ino}:${s.size}:${s.mtimeMs}`;
-  } catch {
-    return "-";
-  }
-}
+import { fileStamp } from "../kernel/fs.ts";
 
 /** The key of the refs `git rev-list HEAD...@{u}` reads, or undefined when it cannot be told from the files. */
 export function refsKey(installDir: string): string | undefined {
@@ -31,7 +24,8 @@ export function refsKey(installDir: string): string | undefined {
     const merge = /^\s*merge\s*=\s*refs\/heads\/(\S+)/m.exec(section)?.[1];
     const files = ["HEAD", "config", "packed-refs", `refs/heads/${branch}`];
     if (remote && merge) files.push(remote === "." ? `refs/heads/${merge}` : `refs/remotes/${remote}/${merge}`);
-    return files.map((f) => stamp(join(git, f))).join("|");
+    // A file that is not there (packed-refs before the first pack) is part of the key as "-".
+    return files.map((f) => fileStamp(join(git, f)) ?? "-").join("|");
   } catch {
     return undefined;
   }
