@@ -210,6 +210,29 @@ describe("pai remember / pai memory", () => {
     expect(r.stderr).toMatch(/already exists/);
   });
 
+  it("imports from standard input and from a file alike: a byte-order mark, CRLF, blank lines and many chunks", () => {
+    // More than one 1 MiB read: lines end inside chunks and across them; one line holds characters of several bytes.
+    const lines = Array.from({ length: 12_000 }, (_, i) =>
+      JSON.stringify({ content: `note ${i} ${i % 7 === 0 ? "café ☕ 𝄞 " : ""}${"x".repeat(60 + (i % 50))}`, created_at: "2024-06-01T09:00:00Z", kind: "note" }),
+    );
+    const text = `\uFEFF${lines.slice(0, 3).join("\r\n")}\r\n\r\n   \n${lines.slice(3).join("\n")}`;
+    const piped = home();
+    const fromStdin = json(pai(["memory", "import", "--json", "-"], { home: piped, input: text }));
+    expect(fromStdin).toMatchObject({ imported: 12_000, bad: [] });
+    const filed = home();
+    const file = join(filed, "notes.jsonl");
+    writeFileSync(file, text);
+    expect(json(pai(["memory", "import", "--json", file], { home: filed }))).toMatchObject({ imported: 12_000, bad: [] });
+    const contents = (h: string) => {
+      const out = join(h, "out.jsonl");
+      expect(pai(["memory", "export", "--output", out], { home: h }).code).toBe(0);
+      return readFileSync(out, "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { content: string }).content);
+    };
+    const expected = lines.map((l) => (JSON.parse(l) as { content: string }).content);
+    expect(contents(piped)).toEqual(expected);
+    expect(contents(filed)).toEqual(expected);
+  });
+
   it("pai context includes hot memory and, with --query, the best older matches, marked by id", () => {
     const h = home();
     json(pai(["remember", "--json", "--pin", "Answer in French"], { home: h }));
