@@ -7,6 +7,7 @@
  */
 
 import { readFileSync } from "node:fs";
+import { keywordAutomaton, listsWithKeywordsIn, type KeywordAutomaton } from "./keywords.ts";
 
 export interface RedactResult {
   text: string;
@@ -188,129 +189,16 @@ function vendoredRules(): VendoredRule[] {
   return vendored;
 }
 
-/**
- * The vendored rules' keywords as one automaton (Aho–Corasick): a single pass over the text finds every keyword
- * in it, overlapping ones and those inside longer ones included, whatever the number of keywords. Matching is
- * case-insensitive, as gitleaks' keywords are: the text is read as its lower case.
- */
-interface KeywordAutomaton {
-  /**
-   * A character code below 128 → its class: one class per character some keyword holds (an upper-case letter in
-   * that of its lower case), and 0 for every other character, which leads back to the start from any state.
-   */
-  classOf: Uint8Array;
-  /** Classes per state. */
-  width: number;
-  /**
-   * Transitions: state × class → state: for gitleaks' keywords 1,258 states × 43 classes, 106 KiB (a column per
-   * character took 629 KiB, and three times as long to build, some 15 ms in a process's first redaction).
-   */
-  next: Uint16Array | Int32Array;
-  /** The indexes of the rules any of whose keywords ends at a state (through its suffix links), or none. */
-  rulesAt: (number[] | undefined)[];
-}
-
 let automaton: KeywordAutomaton | undefined;
 let alwaysTried: VendoredRule[] | undefined;
 
-function keywordAutomaton(rules: VendoredRule[]): KeywordAutomaton {
-  // The characters of the keywords (ASCII, lower case), each a class; an upper-case letter reads as its lower case.
-  const classOf = new Uint8Array(128);
-  let width = 1;
-  let chars = 0;
-  for (const r of rules) {
-    for (const k of r.keywords) {
-      chars += k.length;
-      for (let j = 0; j < k.length; j++) {
-        const c = k.charCodeAt(j);
-        if (c < 128 && classOf[c] === 0) classOf[c] = width++;
-      }
-    }
-  }
-  for (let c = 65; c <= 90; c++) classOf[c] = classOf[c + 32]!;
-  // The trie, one row of `width` transitions per state (-1 where none), in one flat array; the rules whose keyword
-  // ends at each state. A keyword with a character that is not ASCII stops there (its rule is always tried).
-  const trie = new Int32Array((chars + 1) * width).fill(-1);
-  const own: (Set<number> | undefined)[] = [];
-  let states = 1;
-  rules.forEach((r, i) => {
-    for (const k of r.keywords) {
-      let st = 0;
-      for (let j = 0; j < k.length; j++) {
-        const c = k.charCodeAt(j);
-        if (c >= 128) break;
-        const at = st * width + classOf[c]!;
-        if (trie[at] === -1) trie[at] = states++;
-        st = trie[at]!;
-        if (j === k.length - 1) (own[st] ??= new Set()).add(i);
-      }
-    }
-  });
-  // Breadth first: each state's suffix link, its rules joined by its suffix's, missing transitions filled (class 0,
-  // the characters of no keyword, leads back to the start from every state).
-  const link = new Int32Array(states);
-  const queue = new Int32Array(states);
-  let tail = 0;
-  for (let k = 0; k < width; k++) {
-    const t = trie[k]!;
-    if (t === -1) trie[k] = 0;
-    else queue[tail++] = t;
-  }
-  for (let h = 0; h < tail; h++) {
-    const st = queue[h]!;
-    const suffix = link[st]!;
-    const inherited = own[suffix];
-    if (inherited) for (const i of inherited) (own[st] ??= new Set()).add(i);
-    for (let k = 0; k < width; k++) {
-      const t = trie[st * width + k]!;
-      const viaSuffix = trie[suffix * width + k]!;
-      if (t === -1) trie[st * width + k] = viaSuffix;
-      else {
-        link[t] = viaSuffix;
-        queue[tail++] = t;
-      }
-    }
-  }
-  const used = trie.subarray(0, states * width);
-  const rulesAt: (number[] | undefined)[] = new Array(states);
-  for (let st = 0; st < states; st++) rulesAt[st] = own[st] ? [...own[st]!] : undefined;
-  return { classOf, width, next: states < 65_536 ? Uint16Array.from(used) : used.slice(), rulesAt };
-}
-
-const NONE: ReadonlySet<number> = new Set();
-
-/**
- * The indexes of the rules one of whose keywords occurs in `text`. Every text written to memory or a log goes
- * through here, so the common case (plain ASCII, no keyword) is one table lookup per character, nothing allocated.
- */
-function rulesWithKeywordsIn(text: string, a: KeywordAutomaton): ReadonlySet<number> {
-  let found: Set<number> | undefined;
-  const { classOf, width, next, rulesAt } = a;
-  let st = 0;
-  for (let j = 0; j < text.length; j++) {
-    const c = text.charCodeAt(j);
-    if (c < 128) {
-      st = next[st * width + classOf[c]!]!;
-      const rs = rulesAt[st];
-      if (rs) for (const i of rs) (found ??= new Set()).add(i);
-      continue;
-    }
-    // The lower case of a few characters is ASCII (the Kelvin sign is "k"), or longer than one.
-    const low = text[j]!.toLowerCase();
-    for (let k = 0; k < low.length; k++) {
-      const l = low.charCodeAt(k);
-      st = l < 128 ? next[st * width + classOf[l]!]! : 0;
-      const rs = rulesAt[st];
-      if (rs) for (const i of rs) (found ??= new Set()).add(i);
-    }
-  }
-  return found ?? NONE;
-}
+/** The automaton of the vendored rules' keywords (keywords.ts), built on first use: list i is rule i's keywords. */
+const ruleAutomaton = (rules: VendoredRule[]) => (automaton ??= keywordAutomaton(rules.map((r) => r.keywords)));
 
 /** The ids of the vendored rules one of whose keywords occurs in `text`, as the automaton finds them (for tests). */
 export function vendoredRulesMatching(text: string): { ids: string[]; keywords: Map<string, string[]> } {
   const rules = vendoredRules();
-  const found = rulesWithKeywordsIn(text, (automaton ??= keywordAutomaton(rules)));
+  const found = listsWithKeywordsIn(text, ruleAutomaton(rules));
   return { ids: [...found].sort((x, y) => x - y).map((i) => rules[i]!.id), keywords: new Map(rules.map((r) => [r.id, r.keywords])) };
 }
 
@@ -318,7 +206,7 @@ export function vendoredRulesMatching(text: string): { ids: string[]; keywords: 
 function redactVendored(text: string, kinds: string[]): string {
   const rules = vendoredRules();
   if (!rules.length) return text;
-  const present = rulesWithKeywordsIn(text, (automaton ??= keywordAutomaton(rules)));
+  const present = listsWithKeywordsIn(text, ruleAutomaton(rules));
   // Most text holds no keyword: only the rules without keywords (if any) can then match. A rule with a keyword
   // the automaton cannot hold (not ASCII) is tried on every text.
   alwaysTried ??= rules.filter((r) => !r.keywords.length || r.keywords.some((k) => /[^\0-\x7f]/.test(k)));
