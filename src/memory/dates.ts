@@ -36,7 +36,7 @@ export function isoDate(value: string | Date): string | undefined {
 }
 
 /** Whether a 24-character string is a canonical date pai can store: `YYYY-MM-DDTHH:MM:SS.mmmZ`, every field in range. */
-function canonical(v: string): boolean {
+export function canonical(v: string): boolean {
   if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58 || v.charCodeAt(19) !== 46 || v.charCodeAt(23) !== 90) return false;
   const y = digits(v, 0, 4);
   const mo = digits(v, 5, 2);

@@ -4,6 +4,7 @@
  */
 import { STOP_WORDS } from "../kernel/text.ts";
 import { MONTHS, WEEKDAYS } from "../kernel/calendar.ts";
+import { canonical } from "./dates.ts";
 
 export { STOP_WORDS };
 
@@ -125,12 +126,13 @@ export function matchExpression(terms: string[], op: "OR" | "AND" = "OR"): strin
  * 1-9999): a test checks both on many dates.
  */
 export function dateWords(iso: string): string {
-  // The canonical form the store keeps (YYYY-MM-DDT…Z) is read field by field: no Date per item written.
-  if (iso.length === 24 && iso.charCodeAt(4) === 45 && iso.charCodeAt(7) === 45 && iso.charCodeAt(10) === 84 && iso.charCodeAt(23) === 90) {
+  // The canonical form the store keeps (YYYY-MM-DDTHH:MM:SS.mmmZ, every field checked) is read field by field: no
+  // Date per item written.
+  if (iso.length === 24 && canonical(iso)) {
     const y = Number(iso.slice(0, 4));
     const m = Number(iso.slice(5, 7));
     const day = Number(iso.slice(8, 10));
-    if (y >= 1 && m >= 1 && m <= 12 && day >= 1 && day <= 31) return `${day} ${MONTHS[m - 1]} ${iso.slice(0, 4)} ${WEEKDAYS[weekday(y, m, day)]}`;
+    return `${day} ${MONTHS[m - 1]} ${iso.slice(0, 4)} ${WEEKDAYS[weekday(y, m, day)]}`;
   }
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";

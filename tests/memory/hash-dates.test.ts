@@ -56,9 +56,13 @@ describe("dateWords", () => {
     for (let t = Date.parse("0001-01-01T00:00:00.000Z"); t < Date.parse("9999-12-31T00:00:00.000Z"); t += (97 * 24 + 5) * 3_600_000) dates.push(new Date(t).toISOString());
     for (const iso of dates) if (dateWords(iso) !== viaDate(iso)) expect(dateWords(iso), iso).toBe(viaDate(iso));
     expect(dateWords("2023-05-08T13:56:00.000Z")).toBe("8 may 2023 monday");
-    // Other forms go through Date; a date that is none gives no words.
+    // Other forms go through Date; a date that is none gives no words. A date of the canonical shape whose fields are
+    // out of range is read as Date reads it too.
     expect(dateWords("2023-05-08T23:30:00-02:00")).toBe("9 may 2023 tuesday");
     expect(dateWords("not a date")).toBe("");
+    for (const odd of ["2023-02-30T00:00:00.000Z", "2023-05-08T24:00:00.000Z", "2023-05-08T25:00:00.000Z", "0000-01-01T00:00:00.000Z"]) {
+      expect(dateWords(odd), odd).toBe(Number.isNaN(Date.parse(odd)) ? "" : viaDate(odd));
+    }
   });
 });
 
