@@ -12,7 +12,7 @@ export function uuid7(ms = Date.now()): string {
   if (ms !== lastMs) {
     lastMs = ms;
     // Twelve hex digits of milliseconds (ms < 2^48), as 8-4.
-    const hex = ms.toString(16).padStart(12, "0");
+    const hex = Math.floor(ms).toString(16).padStart(12, "0");
     prefix = `${hex.slice(0, 8)}-${hex.slice(8)}-7`;
   }
   // randomUUID: xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx; from index 15 on, its random bits and variant are kept.
