@@ -10,7 +10,7 @@ import { RESIDENT_OUTPUT_ENV } from "../automation/daemon/resident.ts";
 import type { Command } from "commander";
 import { buildProgram, parseProgram, registerCommand } from "./program.ts";
 import { setOutputContext } from "./output.ts";
-import { READ_ONLY, residentEligible } from "./resident.ts";
+import { readOnlyName, residentEligible } from "./resident.ts";
 
 /** Answers one request with the daemon's open home (lent to the command): its output written to `sink`, its exit code returned. */
 export async function answerResident(req: ResidentRequest, sink: ResidentSink, home: Home): Promise<number> {
@@ -51,7 +51,8 @@ const programs = new Map<string, { program: Command; helpTarget: { path: string 
 
 /** program.ts's main() for one read-only command, its output through output.ts (the request's output context). */
 async function run(args: string[]): Promise<number> {
-  const key = READ_ONLY[args[0]!] ? `${args[0]} ${args[1]}` : args[0]!;
+  // answerResident checked the command is one the daemon answers: it has a name ("memory.search", "status").
+  const key = readOnlyName(args)!;
   let kept = programs.get(key);
   if (!kept) {
     const helpTarget = { path: "pai" };
