@@ -240,26 +240,11 @@ export async function importJsonlFile(store: MemoryStore, file: string, opts: Im
   // import copies each page once per few batches (commits stay durable in the log either way).
   const restore = widenCheckpoint(store);
   try {
-    let lines = 0;
-    for await (const batch of importLines(file, path)) {
-      for (const l of batch) {
-        lines = l.line;
-        if (l.text === undefined) {
-          reportBad(l.line, tooLong(l.bytes));
-          continue;
-        }
-        if (blank(l.text)) continue;
-        let parsed: RememberInput;
-        try {
-          parsed = parseImportLine(l.text, { visibility: opts.visibility });
-        } catch (err) {
-          reportBad(l.line, (err as Error).message);
-          continue;
-        }
-        if (parsed.thread === undefined) parsed.thread = fileThread;
-        b.push(l.line, parsed);
-      }
-    }
+    const defaults = { visibility: opts.visibility };
+    const lines = await eachImportLine(file, path, defaults, reportBad, (line, parsed) => {
+      if (parsed.thread === undefined) parsed.thread = fileThread;
+      b.push(line, parsed);
+    });
     b.flush();
     bad.sort((x, y) => x.line - y.line);
     return { ...b.progress, lines, bad };
@@ -270,26 +255,42 @@ export async function importJsonlFile(store: MemoryStore, file: string, opts: Im
 
 /** `pai memory import --incognito FILE`: every line checked as an import would, nothing stored. */
 export async function checkJsonlFile(file: string, opts: { onBadLine?: (line: number, error: string) => void } = {}): Promise<{ lines: number; valid: number }> {
-  const path = importPath(file);
-  let lines = 0;
   let valid = 0;
+  const lines = await eachImportLine(file, importPath(file), {}, (line, error) => opts.onBadLine?.(line, error), () => valid++);
+  return { lines, valid };
+}
+
+/**
+ * Reads an import file (`path`, resolved by importPath; `file` "-": standard input) and parses each line that is not
+ * blank: `onItem` gets what a line holds, `onBad` what is wrong with a line. Returns the number of lines read.
+ */
+async function eachImportLine(
+  file: string,
+  path: string,
+  defaults: { visibility?: MemoryVisibility },
+  onBad: (line: number, error: string) => void,
+  onItem: (line: number, input: RememberInput) => void,
+): Promise<number> {
+  let lines = 0;
   for await (const batch of importLines(file, path)) {
     for (const l of batch) {
       lines = l.line;
       if (l.text === undefined) {
-        opts.onBadLine?.(l.line, tooLong(l.bytes));
+        onBad(l.line, tooLong(l.bytes));
         continue;
       }
       if (blank(l.text)) continue;
+      let parsed: RememberInput;
       try {
-        parseImportLine(l.text);
-        valid++;
+        parsed = parseImportLine(l.text, defaults);
       } catch (err) {
-        opts.onBadLine?.(l.line, (err as Error).message);
+        onBad(l.line, (err as Error).message);
+        continue;
       }
+      onItem(l.line, parsed);
     }
   }
-  return { lines, valid };
+  return lines;
 }
 
 /** The file to import ('-' is standard input), checked to be a regular file. */
