@@ -122,6 +122,11 @@ const common = {
   },
 } satisfies Partial<import("bun").BuildConfig>;
 const program = await Bun.build({ ...common, entrypoints: APART.map((f) => join(ROOT, "src", "cli", `${f}.ts`)), splitting: true, plugins: [noDevtools, lazyChildProcess] });
+// The second thread of a large import: src/memory/io/prepare-thread.ts starts it from the chunk that holds it, as
+// prepare-worker.js beside that chunk.
+const worker = program.success
+  ? await Bun.build({ ...common, entrypoints: [join(ROOT, "src", "memory", "io", "prepare-worker.ts")], naming: "prepare-worker.js", splitting: false })
+  : undefined;
 // The entry answers `pai --version` and `pai --help` alone: it checks only the files it is built from, which a first
 // build (in memory) lists in its source map. It is CommonJS with its bytecode beside it, like the read-only commands'
 // files: every command starts in it, and Bun then neither parses nor compiles its functions.
@@ -168,9 +173,13 @@ if (entry?.success) {
   }
 }
 // The logs of the step that failed, or of the last one (a failed program build makes no entry).
-const logs: unknown[] = [...program.logs, ...(entry?.logs ?? probe?.logs ?? []), ...readOnly.flatMap((b) => b.logs)];
+const logs: unknown[] = [...program.logs, ...(worker?.logs ?? []), ...(entry?.logs ?? probe?.logs ?? []), ...readOnly.flatMap((b) => b.logs)];
 if (probe?.success && !map) logs.push("the entry's source map was not made: the files it is built from are unknown");
-const result = { success: !!entry?.success && readOnly.every((b) => b.success), logs, outputs: [...program.outputs, ...(entry?.outputs ?? []), ...readOnly.flatMap((b) => b.outputs)] };
+const result = {
+  success: !!entry?.success && !!worker?.success && readOnly.every((b) => b.success),
+  logs,
+  outputs: [...program.outputs, ...(worker?.outputs ?? []), ...(entry?.outputs ?? []), ...readOnly.flatMap((b) => b.outputs)],
+};
 if (!result.success) {
   for (const log of result.logs) console.error(log);
   rmSync(OUT, { recursive: true, force: true });

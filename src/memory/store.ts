@@ -30,9 +30,10 @@ import { filters, search } from "./search.ts";
 import { stats } from "./stats.ts";
 import { contentHash } from "./text.ts";
 import { derivedColdAt, logMove, maintain, mayBeHot, NEVER_HOT_SQL, retier, setTier } from "./tiers.ts";
-import type { MemoryItem, MemoryStore, OpenMemoryOptions, RememberManyResult, MemoryTier } from "./types.ts";
+import type { BatchOptions, MemoryItem, MemoryStore, OpenMemoryOptions, Prepared, RememberManyResult, MemoryTier } from "./types.ts";
 import { embeddingBacklog, embeddingCounts, setEmbedding, setEmbeddings, vectorStatus } from "./vectors.ts";
-import { endBatch, insertOne, knownHashes, newBatch } from "./write.ts";
+import { endBatch, insertOne, insertPrepared, knownHashes, newBatch } from "./write.ts";
+import { prepareInput } from "./prepare.ts";
 
 /** The meta key of an item the user chose for agents files (`pai remember --for-agents`). */
 export const FOR_AGENTS = "forAgents";
@@ -41,6 +42,41 @@ export const FOR_AGENTS = "forAgents";
 export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions = {}): MemoryStore {
   const ctx = openCtx(db, config, opts.now ?? (() => new Date()));
   const { q, mem } = ctx;
+
+  /** Inserts items in one transaction (see rememberMany), each made ready by `prepare` as its turn comes. */
+  function many<T>(items: readonly T[], prepare: (item: T) => Prepared, opts: BatchOptions): RememberManyResult {
+    let out: RememberManyResult | undefined;
+    db.transaction(() => {
+      const w = writer(opts);
+      for (const item of items) w.add(prepare(item));
+      out = w.done();
+    });
+    // Re-tier as much as the batch could have made stale (a batch of recent items can overflow the hot cap).
+    retier(ctx, Math.max(1000, items.length));
+    return out!;
+  }
+
+  /** Inserts items one by one inside the caller's transaction; done() writes what the batch held back. */
+  function writer(opts: BatchOptions) {
+    const c = ctx.cuts();
+    const out: RememberManyResult = { added: 0, merged: 0, redacted: 0, ids: [] };
+    const batch = newBatch();
+    batch.known = opts.known && knownHashes(db, opts.known);
+    const dedup = opts.dedup === false ? "none" : "exact";
+    return {
+      add(item: Prepared) {
+        const r = insertPrepared(ctx, item, c, dedup, batch);
+        out.ids.push(r.id);
+        if (r.merged) out.merged++;
+        else out.added++;
+        if (r.redacted) out.redacted++;
+      },
+      done(): RememberManyResult {
+        endBatch(ctx, batch);
+        return out;
+      },
+    };
+  }
 
   const store: MemoryStore = {
     db,
@@ -52,24 +88,43 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       return { item: mustGet(ctx, r.id), merged: r.merged, redacted: r.redacted };
     },
 
-    rememberMany(inputs, opts = {}) {
-      const c = ctx.cuts();
-      const out: RememberManyResult = { added: 0, merged: 0, redacted: 0, ids: [] };
-      db.transaction(() => {
-        const batch = newBatch();
-        batch.known = opts.known && knownHashes(db, opts.known);
-        for (const input of inputs) {
-          const r = insertOne(ctx, input, c, opts.dedup === false ? "none" : "exact", batch);
-          out.ids.push(r.id);
-          if (r.merged) out.merged++;
-          else out.added++;
-          if (r.redacted) out.redacted++;
-        }
-        endBatch(ctx, batch);
-      });
-      // Re-tier as much as the batch could have made stale (a batch of recent items can overflow the hot cap).
-      retier(ctx, Math.max(1000, inputs.length));
-      return out;
+    rememberMany: (inputs, opts = {}) => many(inputs, prepareInput, opts),
+    rememberPrepared: (items, opts = {}) => many(items, (p) => p, opts),
+
+    openBatch(opts = {}) {
+      db.exec("BEGIN IMMEDIATE");
+      let open = true;
+      const rollback = () => {
+        if (!open) return;
+        open = false;
+        db.exec("ROLLBACK");
+      };
+      try {
+        const w = writer(opts);
+        return {
+          add(item) {
+            if (!open) throw new Error("the batch is closed");
+            w.add(item);
+          },
+          end() {
+            if (!open) throw new Error("the batch is closed");
+            try {
+              const out = w.done();
+              db.exec("COMMIT");
+              open = false;
+              retier(ctx, Math.max(1000, out.ids.length));
+              return out;
+            } catch (err) {
+              rollback();
+              throw err;
+            }
+          },
+          abort: rollback,
+        };
+      } catch (err) {
+        rollback();
+        throw err;
+      }
     },
 
     search: (query, opts) => search(ctx, query, opts),

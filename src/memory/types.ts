@@ -49,6 +49,52 @@ export interface RememberInput {
   gid?: string;
 }
 
+/**
+ * An item ready to be stored: checked, its secrets redacted out of every field, its hash and date words computed.
+ * Making one needs no database (prepareInput), so it can be done before the transaction, or on another thread.
+ */
+export interface Prepared {
+  /** The text, trimmed and redacted. */
+  content: string;
+  kind: MemoryKind;
+  /** ISO 8601; undefined: the time it is stored. */
+  createdAt?: string;
+  /** dateWords(createdAt), when createdAt is given. */
+  dateWords?: string;
+  hash: number;
+  pinned: boolean;
+  visibility: MemoryVisibility;
+  importance: number;
+  /** The source, redacted. */
+  source: string | null;
+  /** The meta as stored (JSON, redacted, with the kinds of secrets redacted from the content), or null. */
+  meta: string | null;
+  /** Secrets were redacted from the content. */
+  redacted: boolean;
+  /** Stored as redacted: redacted here or upstream. */
+  flagged: boolean;
+  derived: readonly number[];
+  supersedes?: number;
+  thread?: string | null;
+  gid?: string;
+}
+
+/** How a batch of inserts deals with duplicates: merged (by default) or not looked for; `known`: see KnownHashes. */
+export interface BatchOptions {
+  dedup?: boolean;
+  known?: KnownHashes;
+}
+
+/** See MemoryStore.openBatch. */
+export interface BatchWriter {
+  /** Inserts one item (or merges it into its duplicate); a throw leaves the batch open, for abort(). */
+  add(item: Prepared): void;
+  /** Commits the batch. */
+  end(): RememberManyResult;
+  /** Rolls the batch back (nothing when it is over). */
+  abort(): void;
+}
+
 export interface RememberResult {
   item: MemoryItem;
   merged: boolean;
@@ -138,7 +184,14 @@ export interface MemoryStore {
   readonly db: Database;
   remember(input: RememberInput): RememberResult;
   /** `known`: kept by the caller across calls (an import), so that most items need no lookup of their hash. */
-  rememberMany(inputs: RememberInput[], opts?: { dedup?: boolean; known?: KnownHashes }): RememberManyResult;
+  rememberMany(inputs: RememberInput[], opts?: BatchOptions): RememberManyResult;
+  /** rememberMany for items already prepared (prepare.ts prepareInput, which needs no database). */
+  rememberPrepared(items: Prepared[], opts?: BatchOptions): RememberManyResult;
+  /**
+   * A batch written as its items come (an import, while its lines are still being read): one transaction, open from
+   * openBatch to end() (which commits it) or abort(). Nothing else may use the connection meanwhile.
+   */
+  openBatch(opts?: BatchOptions): BatchWriter;
   search(query: string, opts?: SearchOptions): SearchHit[];
   get(id: number): MemoryItem | undefined;
   list(opts?: ListOptions): MemoryItem[];

@@ -1,14 +1,13 @@
-/** Writing one item: checks, secret redaction, duplicate merging, its tier, index and provenance rows. */
+/** Writing one item (made ready by prepare.ts): duplicate merging, its tier, index and provenance rows. */
 import { UserError } from "../kernel/errors.ts";
-import { redactDeep, redactSecrets } from "../kernel/redact.ts";
-import { toIso } from "./dates.ts";
 import { uuid7 } from "../kernel/uuid.ts";
-import { checkKind, M_COLS, type Ctx, type Cuts, type Row } from "./rows.ts";
-import { bigrams, contentHash, dateWords, jaccard, matchExpression, queryTerms } from "./text.ts";
+import { M_COLS, type Ctx, type Cuts, type Row } from "./rows.ts";
+import { prepareInput } from "./prepare.ts";
+import { bigrams, dateWords, jaccard, matchExpression, queryTerms } from "./text.ts";
 import { countInserted, countLater, flushCounts, pendingCounts, type PendingCounts } from "./stats.ts";
 import { noteTurn, placeItem, type LastTurns } from "./threads.ts";
 import { mayBeHot, setTier } from "./tiers.ts";
-import type { KnownHashes, RememberInput } from "./types.ts";
+import type { KnownHashes, Prepared, RememberInput } from "./types.ts";
 
 /**
  * What a batch of inserts in one transaction keeps in memory instead of asking or writing the database per
@@ -37,17 +36,15 @@ export function endBatch(ctx: Ctx, b: Batch): void {
  * a batch of inserts in the same transaction: what it holds is written by endBatch.
  */
 export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact" | "near" | "none", batch?: Batch): { id: number; merged: boolean; redacted: boolean } {
+  return insertPrepared(ctx, prepareInput(input), c, dedup, batch);
+}
+
+/** insertOne for an item already prepared (prepareInput). */
+export function insertPrepared(ctx: Ctx, p: Prepared, c: Cuts, dedup: "exact" | "near" | "none", batch?: Batch): { id: number; merged: boolean; redacted: boolean } {
   const { q } = ctx;
-  if (typeof input.content !== "string" || !input.content.trim()) {
-    throw new UserError("a memory needs some content", { hint: "pass the text to remember" });
-  }
-  const kind = checkKind(input.kind ?? "note");
-  const red = redactSecrets(input.content.trim());
-  const content = red.text;
-  const createdAt = input.createdAt !== undefined ? toIso(input.createdAt, "created_at") : c.now;
-  const pinned = input.pinned === true;
-  const hash = contentHash(content);
-  if (dedup !== "none" && input.supersedes === undefined) {
+  const { content, kind, pinned, hash } = p;
+  const createdAt = p.createdAt ?? c.now;
+  if (dedup !== "none" && p.supersedes === undefined) {
     let existing = batch?.known && !batch.known.has(hash) ? undefined : q.byHash.get(hash);
     if (!existing && dedup === "near") existing = nearDuplicate(ctx, content);
     if (existing) {
@@ -61,7 +58,7 @@ export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact
       const keepPinned = pinned || existing.pinned === 1;
       setTier(ctx, existing.id, keepPinned || (mayBeHot(existing.kind, false) && (existing.hot === 1 || active >= c.hot)), c);
       // Provenance: remember the other sources the same memory came from (bounded).
-      const src = input.source != null ? redactSecrets(input.source).text : null;
+      const src = p.source;
       if (src && src !== existing.source) {
         const meta = existing.meta ? (JSON.parse(existing.meta) as Record<string, unknown>) : {};
         const also = Array.isArray(meta.alsoFrom) ? (meta.alsoFrom as string[]) : [];
@@ -70,21 +67,12 @@ export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact
           q.setMeta.run(JSON.stringify(meta), existing.id);
         }
       }
-      return { id: existing.id, merged: true, redacted: red.redacted };
+      return { id: existing.id, merged: true, redacted: p.redacted };
     }
   }
-  const visibility = input.visibility ?? "private";
-  if (visibility !== "private" && visibility !== "shareable") {
-    throw new UserError(`unknown visibility '${String(visibility)}'`, { hint: "use private or shareable" });
-  }
-  const importance = input.importance ?? 0.5;
-  if (!(importance >= 0 && importance <= 1)) throw new UserError(`importance must be between 0 and 1 (got ${importance})`);
-  const derived = input.derivedFrom?.length ? [...new Set(input.derivedFrom)] : NO_IDS;
-  // Secrets are kept out of every stored field, not only the content: source and meta too (redactDeep copies).
-  const meta: Record<string, unknown> = input.meta ? redactDeep(input.meta) : {};
-  if (red.redacted) meta.redactedKinds = red.kinds;
+  const { visibility, derived } = p;
   const activeAt = createdAt > c.now ? c.now : createdAt;
-  const place = placeItem(ctx, { thread: input.thread, kind, createdAt, visibility }, () => nextId(ctx, batch), batch?.turns);
+  const place = placeItem(ctx, { thread: p.thread, kind, createdAt, visibility }, () => nextId(ctx, batch), batch?.turns);
   // Recent items start hot, except bookkeeping (never hot unless pinned; see tiers.ts).
   const hot = pinned || (mayBeHot(kind, false) && activeAt >= c.hot);
   const { lastInsertRowid: id } = q.insert.run(
@@ -93,43 +81,41 @@ export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact
     createdAt,
     c.now,
     activeAt,
-    importance,
+    p.importance,
     pinned ? 1 : 0,
     visibility,
-    input.source != null ? redactSecrets(input.source).text : null,
+    p.source,
     derived.length ? JSON.stringify(derived) : null,
-    input.supersedes ?? null,
-    red.redacted || input.redacted === true ? 1 : 0,
-    Object.keys(meta).length ? JSON.stringify(meta) : null,
+    p.supersedes ?? null,
+    p.flagged ? 1 : 0,
+    p.meta,
     hash,
     place.thread,
     place.session,
     place.follows,
-    input.gid ?? uuid7(),
+    p.gid ?? uuid7(),
   );
   q.insertTier.run(id, hot ? 1 : 0, activeAt, pinned ? 1 : 0, kind);
-  const counted = { kind, pinned, redacted: red.redacted || input.redacted === true, hot, activeAt };
+  const counted = { kind, pinned, redacted: p.flagged, hot, activeAt };
   if (batch) {
     countLater(batch.counts, counted);
     batch.nextId = id + 1;
     noteTurn(batch.turns, place, { id, kind, createdAt, visibility, content });
   } else countInserted(ctx.db, counted);
   batch?.known?.add(hash);
-  q.insertFts.run(id, content, dateWords(createdAt), place.around);
+  q.insertFts.run(id, content, p.createdAt !== undefined ? p.dateWords! : dateWords(createdAt), place.around);
   for (const from of derived) q.insertLink.run(id, from);
-  if (input.supersedes !== undefined) {
+  if (p.supersedes !== undefined) {
     // The replaced item's tier changes (triggers move its counts): those held by the batch are written first.
     if (batch) flushCounts(ctx.db, batch.counts);
-    const old = q.get.get(input.supersedes);
-    if (!old) throw new UserError(`no memory item ${input.supersedes} to supersede`);
-    q.supersede.run(id, input.supersedes);
+    const old = q.get.get(p.supersedes);
+    if (!old) throw new UserError(`no memory item ${p.supersedes} to supersede`);
+    q.supersede.run(id, p.supersedes);
     // A replaced item is never hot.
-    setTier(ctx, input.supersedes, false, c);
+    setTier(ctx, p.supersedes, false, c);
   }
-  return { id, merged: false, redacted: red.redacted };
+  return { id, merged: false, redacted: p.redacted };
 }
-
-const NO_IDS: readonly number[] = [];
 
 /** The most hashes an import keeps in memory (some 50 MB); past them, each item's hash is looked up. */
 const KNOWN_HASHES_MAX = 1_000_000;

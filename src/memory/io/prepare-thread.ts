@@ -1,0 +1,90 @@
+/**
+ * An import's lines read, parsed and prepared on a second thread (prepare-worker.ts) while this one writes them:
+ * preparing a line (parsing, checking, redacting secrets, hashing) costs about a quarter of what writing it does, and
+ * the two overlap (the head of the file is prepared here while the thread starts). Under Bun only (Node runs
+ * TypeScript workers only through a loader), for a file of at least THREAD_MIN_BYTES on a machine with more than one
+ * core; otherwise the lines are prepared in turn (read.ts).
+ */
+import { closeSync, openSync, readSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import type { LineDefaults, LineSource } from "./read.ts";
+import { unpackLines, type Packed, type PreparedLine } from "./packed.ts";
+import type { StartMessage } from "./prepare-worker.ts";
+
+/** The smallest file prepared on a second thread: a smaller one is done before a thread has started (some 10 ms). */
+export const THREAD_MIN_BYTES = 1 << 20;
+
+/**
+ * The head of a file that this thread prepares itself while the second one starts: about what it prepares and writes
+ * in the time a thread takes to start and post its first lines (50–80 ms: some 2,500 lines of 200 bytes).
+ */
+export const HEAD_BYTES = 512 * 1024;
+
+/** Where the head of the file at `path` ends: the offset of the last line end within HEAD_BYTES (-1: none). */
+export function headEnd(path: string): number {
+  const buf = Buffer.allocUnsafe(HEAD_BYTES);
+  const fd = openSync(path, "r");
+  try {
+    const n = readSync(fd, buf, 0, HEAD_BYTES, 0);
+    return buf.subarray(0, n).lastIndexOf(10);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Lines the second thread may have posted and not yet seen taken: more than a batch of the import's writes. */
+const IN_FLIGHT = 65_536;
+
+/** True when a second thread can prepare the lines (Bun, more than one core). */
+export function threadAvailable(): boolean {
+  return typeof Bun !== "undefined" && availableParallelism() > 1;
+}
+
+type Message = { packed: Packed; bad: { line: number; error: string }[] } | { done: number } | { error: { message: string; code?: string; errno?: number; syscall?: string; path?: string } };
+
+/** What a thread preparing lines gives: a few prepared lines, with the bad lines among them (numbered from 1). */
+export interface PreparedChunk {
+  lines: PreparedLine[];
+  bad: { line: number; error: string }[];
+}
+
+/** A thread preparing the lines of a file (startThread). */
+export interface PreparingThread {
+  /** The next lines, or at the end the number of lines read (a failure to read the file is thrown). */
+  next(): Promise<PreparedChunk | number>;
+  /** Ends the thread (at any time; again is nothing). */
+  stop(): void;
+}
+
+/** Starts a thread preparing the lines of a file or part of one (see prepare-worker.ts). */
+export function startThread(source: LineSource, defaults: LineDefaults): PreparingThread {
+  const worker = new Worker(new URL(import.meta.url.endsWith(".ts") ? "./prepare-worker.ts" : "./prepare-worker.js", import.meta.url));
+  const queue: Message[] = [];
+  let failed: Error | undefined;
+  let wake: (() => void) | undefined;
+  const next = () => {
+    wake?.();
+    wake = undefined;
+  };
+  worker.onmessage = (e: MessageEvent<Message>) => {
+    queue.push(e.data);
+    next();
+  };
+  worker.onerror = (e: ErrorEvent) => {
+    failed = new Error(`the import's reading thread failed: ${e.message}`);
+    next();
+  };
+  worker.postMessage({ start: { source, defaults, credits: IN_FLIGHT } satisfies StartMessage });
+  return {
+    async next() {
+      while (!queue.length && !failed) await new Promise<void>((r) => (wake = r));
+      if (failed) throw failed;
+      const m = queue.shift()!;
+      if ("error" in m) throw Object.assign(new Error(m.error.message), m.error);
+      if ("done" in m) return m.done;
+      worker.postMessage({ credit: m.packed.nums.length / 4 + m.bad.length });
+      return { lines: unpackLines(m.packed), bad: m.bad };
+    },
+    stop: () => worker.terminate(),
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * The second thread of an import (prepare-thread.ts starts it): reads the file, parses and prepares its lines
+ * (read.ts), and posts them packed (packed.ts), a chunk's lines per message, while the first thread writes.
+ *
+ * Messages in: `{ start }` once, then `{ credit: n }` as the other thread takes the lines posted: once `credits` lines
+ * are posted and not yet taken, reading waits, so a slow writer never has the whole file waiting in memory. Out:
+ * `{ packed, bad }` for every MESSAGE_LINES lines (few, so that the writer starts early), then `{ done: lines }`, or
+ * `{ error }` when the file cannot be read.
+ */
+import { eachPreparedLine, type LineDefaults, type LineSource } from "./read.ts";
+import { packLines, type PreparedLine } from "./packed.ts";
+
+declare const self: Worker;
+
+export interface StartMessage {
+  source: LineSource;
+  defaults: LineDefaults;
+  credits: number;
+}
+
+/** Lines per message. */
+const MESSAGE_LINES = 1000;
+
+let credits = 0;
+let wake: (() => void) | undefined;
+
+self.onmessage = (e: MessageEvent<{ start?: StartMessage; credit?: number }>) => {
+  if (e.data.credit) {
+    credits += e.data.credit;
+    wake?.();
+    wake = undefined;
+  } else if (e.data.start) {
+    const start = e.data.start;
+    credits = start.credits;
+    run(start).catch((err: NodeJS.ErrnoException) => {
+      self.postMessage({ error: { message: String(err?.message ?? err), code: err?.code, errno: err?.errno, syscall: err?.syscall, path: err?.path } });
+    });
+  }
+};
+
+async function run({ source, defaults }: StartMessage): Promise<void> {
+  let lines: PreparedLine[] = [];
+  let bad: { line: number; error: string }[] = [];
+  const post = () => {
+    if (!lines.length && !bad.length) return;
+    credits -= lines.length + bad.length;
+    const packed = packLines(lines);
+    self.postMessage({ packed, bad }, [packed.ends.buffer as ArrayBuffer, packed.nums.buffer as ArrayBuffer]);
+    lines = [];
+    bad = [];
+  };
+  const n = await eachPreparedLine(
+    source,
+    defaults,
+    (line, error) => {
+      bad.push({ line, error });
+      if (lines.length + bad.length >= MESSAGE_LINES) post();
+    },
+    (line, item) => {
+      lines.push({ line, item });
+      if (lines.length + bad.length >= MESSAGE_LINES) post();
+    },
+    async () => {
+      post();
+      while (credits <= 0) await new Promise<void>((r) => (wake = r));
+    },
+  );
+  post();
+  self.postMessage({ done: n });
+}
