@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { initHome, pai } from "../helpers/cli.ts";
+import { THREAD_MIN_BYTES } from "../../src/memory/io/prepare-thread.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 function home(): string {
@@ -212,17 +213,19 @@ describe("pai remember / pai memory", () => {
 
   it("imports from standard input and from a file alike: a byte-order mark, CRLF, blank lines and many chunks", () => {
     // More than one 1 MiB read: lines end inside chunks and across them; one line holds characters of several bytes.
-    const lines = Array.from({ length: 12_000 }, (_, i) =>
+    // The file is large enough to be prepared on a second thread (THREAD_MIN_BYTES); standard input never is.
+    const lines = Array.from({ length: 30_000 }, (_, i) =>
       JSON.stringify({ content: `note ${i} ${i % 7 === 0 ? "café ☕ 𝄞 " : ""}${"x".repeat(60 + (i % 50))}`, created_at: "2024-06-01T09:00:00Z", kind: "note" }),
     );
     const text = `\uFEFF${lines.slice(0, 3).join("\r\n")}\r\n\r\n   \n${lines.slice(3).join("\n")}`;
     const piped = home();
     const fromStdin = json(pai(["memory", "import", "--json", "-"], { home: piped, input: text }));
-    expect(fromStdin).toMatchObject({ imported: 12_000, bad: [] });
+    expect(fromStdin).toMatchObject({ imported: 30_000, bad: [] });
     const filed = home();
     const file = join(filed, "notes.jsonl");
     writeFileSync(file, text);
-    expect(json(pai(["memory", "import", "--json", file], { home: filed }))).toMatchObject({ imported: 12_000, bad: [] });
+    expect(Buffer.byteLength(text)).toBeGreaterThan(THREAD_MIN_BYTES);
+    expect(json(pai(["memory", "import", "--json", file], { home: filed }))).toMatchObject({ imported: 30_000, bad: [] });
     const contents = (h: string) => {
       const out = join(h, "out.jsonl");
       expect(pai(["memory", "export", "--output", out], { home: h }).code).toBe(0);

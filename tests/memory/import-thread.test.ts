@@ -7,7 +7,7 @@ import { configSchema } from "../../src/config/schema.ts";
 import { openMemory } from "../../src/memory/index.ts";
 import { importJsonlFile } from "../../src/memory/io/jsonl.ts";
 import { packLines, unpackLines, type PreparedLine } from "../../src/memory/io/packed.ts";
-import { HEAD_BYTES, threadAvailable } from "../../src/memory/io/prepare-thread.ts";
+import { threadAvailable } from "../../src/memory/io/prepare-thread.ts";
 import { prepareInput } from "../../src/memory/prepare.ts";
 import { openDatabase } from "../../src/app/db.ts";
 import { tmpDir } from "../helpers/tmp.ts";
@@ -42,7 +42,10 @@ describe("packing prepared lines", () => {
   });
 });
 
-/** An import file larger than the head this thread prepares itself, with every kind of line in both parts. */
+/**
+ * An import file of more than one read (1 MiB) and many messages between the threads, with every kind of line:
+ * bad ones, blank ones, duplicates, secrets, other threads, at the start, across a read's end and at the end.
+ */
 function importFile(dir: string): { file: string; bad: number[]; total: number } {
   const out: string[] = [];
   const bad: number[] = [];
@@ -53,17 +56,18 @@ function importFile(dir: string): { file: string; bad: number[]; total: number }
     if (isBad) bad.push(out.length);
     bytes += Buffer.byteLength(text) + 1;
   };
-  for (let i = 0; out.length < 8000 || !crossed; i++) {
-    if (!crossed && bytes > HEAD_BYTES) {
+  for (let i = 0; out.length < 9000 || !crossed; i++) {
+    if (!crossed && bytes > 1 << 20) {
       crossed = true;
-      // Just past the head: a bad line, a blank line and a duplicate of a line from the head.
+      // Just past the first read: a bad line, a blank line and a duplicate of a line before it.
       add("{not json", true);
       add("");
       add(JSON.stringify({ content: "note number 7 about the garden", created_at: "2024-03-01T10:00:00Z" }));
     }
     const at = new Date(Date.UTC(2024, 0, 1) + i * 600_000).toISOString();
     const kind = ["note", "fact", "event", "preference", "episode"][i % 5];
-    if (i % 997 === 5) add(JSON.stringify({ content: `my token is ${SECRET} (${i})`, created_at: at }));
+    if (i === 1 || i === 40) add("[1, 2]", true);
+    else if (i % 997 === 5) add(JSON.stringify({ content: `my token is ${SECRET} (${i})`, created_at: at }));
     else if (i % 1009 === 9) add(JSON.stringify({ content: `bad date ${i}`, created_at: "2024-02-30" }), true);
     else if (i % 1013 === 11) add("   ");
     else if (i % 1019 === 13) add(JSON.stringify({ content: `turn ${i} of chat`, thread: `chat-${i % 3}`, visibility: "shareable", created_at: at }));
@@ -90,7 +94,7 @@ describe.skipIf(!threadAvailable())("an import prepared on a second thread", () 
       const batches: number[] = [];
       const r = await importJsonlFile(store, file, { thread, batchSize: 3000, onBatch: (p) => batches.push(p.line) });
       // The file's own thread is named with the time of the import: the same once that is taken out.
-      const rows = db.prepare<Record<string, unknown>>(ROWS).all().map((row) => ({ ...row, thread: String(row.thread).replace(/:\d{4}-\d\d-\d\dT[\d:.]+Z$/, ":T") }));
+      const rows = db.prepare<Record<string, unknown>>(ROWS).all().map((row): Record<string, unknown> => ({ ...row, thread: String(row.thread).replace(/:\d{4}-\d\d-\d\dT[\d:.]+Z$/, ":T") }));
       const fts = db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_fts WHERE memory_fts MATCH 'garden'").get()!.n;
       db.close();
       return { r, rows, batches, fts };

@@ -21,7 +21,7 @@ import { basename, resolve } from "node:path";
 import { PaiError, UserError } from "../../kernel/errors.ts";
 import { itemJson } from "./json.ts";
 import { eachPreparedLine, type LineDefaults } from "./read.ts";
-import { headEnd, startThread, THREAD_MIN_BYTES, threadAvailable } from "./prepare-thread.ts";
+import { startThread, THREAD_MIN_BYTES, threadAvailable } from "./prepare-thread.ts";
 import { prepareInput } from "../prepare.ts";
 import type { BatchWriter, KnownHashes, MemoryStore, MemoryVisibility, Prepared, RememberInput, RememberManyResult } from "../types.ts";
 
@@ -205,19 +205,16 @@ export async function importJsonlFile(store: MemoryStore, file: string, opts: Im
     let lines: number;
     const push = (line: number, item: Prepared) => b.push(line, item);
     if (file !== "-" && threadAvailable() && (opts.thread ?? statSync(path).size >= THREAD_MIN_BYTES)) {
-      // The head of the file is prepared here while the thread starts on the rest; its lines are numbered after.
-      const cut = headEnd(path);
-      const thread = startThread({ file, path, start: cut + 1 }, defaults);
+      const thread = startThread({ file, path }, defaults);
       try {
-        const head = cut < 0 ? 0 : await eachPreparedLine({ file, path, end: cut }, defaults, reportBad, push);
         for (;;) {
           const r = await thread.next();
           if (typeof r === "number") {
-            lines = head + r;
+            lines = r;
             break;
           }
-          for (const l of r.bad) reportBad(head + l.line, l.error);
-          for (const l of r.lines) b.push(head + l.line, l.item);
+          for (const l of r.bad) reportBad(l.line, l.error);
+          for (const l of r.lines) push(l.line, l.item);
         }
       } finally {
         thread.stop();

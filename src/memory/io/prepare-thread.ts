@@ -1,36 +1,21 @@
 /**
  * An import's lines read, parsed and prepared on a second thread (prepare-worker.ts) while this one writes them:
  * preparing a line (parsing, checking, redacting secrets, hashing) costs about a quarter of what writing it does, and
- * the two overlap (the head of the file is prepared here while the thread starts). Under Bun only (Node runs
+ * the two overlap. Under Bun only (Node runs
  * TypeScript workers only through a loader), for a file of at least THREAD_MIN_BYTES on a machine with more than one
  * core; otherwise the lines are prepared in turn (read.ts).
  */
-import { closeSync, openSync, readSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import type { LineDefaults, LineSource } from "./read.ts";
 import { unpackLines, type Packed, type PreparedLine } from "./packed.ts";
 import type { StartMessage } from "./prepare-worker.ts";
 
-/** The smallest file prepared on a second thread: a smaller one is done before a thread has started (some 10 ms). */
-export const THREAD_MIN_BYTES = 1 << 20;
-
 /**
- * The head of a file that this thread prepares itself while the second one starts: about what it prepares and writes
- * in the time a thread takes to start and post its first lines (50–80 ms: some 2,500 lines of 200 bytes).
+ * The smallest file prepared on a second thread. A thread costs a start (a runtime of its own, its code compiled
+ * afresh: some 0.1–0.2 s of processor time) that the time it saves the writer repays from about 4 MiB (20,000 lines
+ * of 200 bytes; measured on two cores, where the two threads and the runtime's own share them).
  */
-export const HEAD_BYTES = 512 * 1024;
-
-/** Where the head of the file at `path` ends: the offset of the last line end within HEAD_BYTES (-1: none). */
-export function headEnd(path: string): number {
-  const buf = Buffer.allocUnsafe(HEAD_BYTES);
-  const fd = openSync(path, "r");
-  try {
-    const n = readSync(fd, buf, 0, HEAD_BYTES, 0);
-    return buf.subarray(0, n).lastIndexOf(10);
-  } finally {
-    closeSync(fd);
-  }
-}
+export const THREAD_MIN_BYTES = 4 << 20;
 
 /** Lines the second thread may have posted and not yet seen taken: more than a batch of the import's writes. */
 const IN_FLIGHT = 65_536;
