@@ -5,6 +5,7 @@
  */
 import { UserError } from "../kernel/errors.ts";
 import { redactDeep, redactSecrets } from "../kernel/redact.ts";
+import { uuid7 } from "../kernel/uuid.ts";
 import { toIso } from "./dates.ts";
 import { checkKind } from "./rows.ts";
 import { contentHash, dateWords } from "./text.ts";
@@ -49,7 +50,8 @@ export function prepareInput(input: RememberInput): Prepared {
     derived: input.derivedFrom?.length ? [...new Set(input.derivedFrom)] : NO_IDS,
     supersedes: input.supersedes,
     thread: input.thread,
-    gid: input.gid,
+    // A new global id now (on the thread that prepares an import), not when the item is written.
+    gid: input.gid ?? uuid7(),
   };
 }
 

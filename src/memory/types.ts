@@ -76,7 +76,8 @@ export interface Prepared {
   derived: readonly number[];
   supersedes?: number;
   thread?: string | null;
-  gid?: string;
+  /** Its global id: the input's, or a new UUIDv7. */
+  gid: string;
 }
 
 /** How a batch of inserts deals with duplicates: merged (by default) or not looked for; `known`: see KnownHashes. */

@@ -1,6 +1,5 @@
 /** Writing one item (made ready by prepare.ts): duplicate merging, its tier, index and provenance rows. */
 import { UserError } from "../kernel/errors.ts";
-import { uuid7 } from "../kernel/uuid.ts";
 import { M_COLS, type Ctx, type Cuts, type Row } from "./rows.ts";
 import { prepareInput } from "./prepare.ts";
 import { bigrams, dateWords, jaccard, matchExpression, queryTerms } from "./text.ts";
@@ -93,7 +92,7 @@ export function insertPrepared(ctx: Ctx, p: Prepared, c: Cuts, dedup: "exact" | 
     place.thread,
     place.session,
     place.follows,
-    p.gid ?? uuid7(),
+    p.gid,
   );
   q.insertTier.run(id, hot ? 1 : 0, activeAt, pinned ? 1 : 0, kind);
   const counted = { kind, pinned, redacted: p.flagged, hot, activeAt };

@@ -35,7 +35,6 @@ const HAS_SOURCE = 1 << 10;
 const HAS_META = 1 << 11;
 const THREAD_NULL = 1 << 12;
 const THREAD_TEXT = 1 << 13;
-const HAS_GID = 1 << 14;
 
 const KIND_INDEX = new Map<string, number>(MEMORY_KINDS.map((k, i) => [k, i]));
 
@@ -74,7 +73,6 @@ export function packLines(lines: readonly PreparedLine[]): Packed {
     if (p.meta !== null) flags |= HAS_META;
     if (p.thread === null) flags |= THREAD_NULL;
     else if (p.thread !== undefined) flags |= THREAD_TEXT;
-    if (p.gid !== undefined) flags |= HAS_GID;
     nums[i * NUMS] = line;
     nums[i * NUMS + 1] = p.hash;
     nums[i * NUMS + 2] = p.importance;
@@ -123,7 +121,7 @@ export function unpackLines({ text, ends, nums }: Packed): PreparedLine[] {
         flagged: (flags & FLAGGED) !== 0,
         derived: NO_IDS,
         thread: flags & THREAD_NULL ? null : flags & THREAD_TEXT ? thread : undefined,
-        gid: flags & HAS_GID ? gid : undefined,
+        gid,
       },
     };
   }
