@@ -27,12 +27,14 @@ export function prepareInput(input: RememberInput): Prepared {
   const importance = input.importance ?? 0.5;
   if (!(importance >= 0 && importance <= 1)) throw new UserError(`importance must be between 0 and 1 (got ${importance})`);
   // Secrets are kept out of every stored field, not only the content: source and meta too (redactDeep copies).
-  const meta: Record<string, unknown> = input.meta ? redactDeep(input.meta) : {};
-  if (red.redacted) meta.redactedKinds = red.kinds;
   let metaJson: string | null = null;
-  for (const _ in meta) {
-    metaJson = JSON.stringify(meta);
-    break;
+  if (input.meta || red.redacted) {
+    const meta: Record<string, unknown> = input.meta ? redactDeep(input.meta) : {};
+    if (red.redacted) meta.redactedKinds = red.kinds;
+    for (const _ in meta) {
+      metaJson = JSON.stringify(meta);
+      break;
+    }
   }
   return {
     content,

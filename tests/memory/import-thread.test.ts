@@ -1,13 +1,13 @@
 // An import's lines prepared on a second thread while the first writes them: the same store, the same report, the
 // same line numbers as when they are prepared in turn. Real files, real database files, a real Bun worker.
-import { writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
 import { openMemory } from "../../src/memory/index.ts";
 import { importJsonlFile } from "../../src/memory/io/jsonl.ts";
 import { packLines, unpackLines, type PreparedLine } from "../../src/memory/io/packed.ts";
-import { threadAvailable } from "../../src/memory/io/prepare-thread.ts";
+import { startThread, threadAvailable } from "../../src/memory/io/prepare-thread.ts";
 import { prepareInput } from "../../src/memory/prepare.ts";
 import { openDatabase } from "../../src/app/db.ts";
 import { tmpDir } from "../helpers/tmp.ts";
@@ -136,6 +136,26 @@ describe.skipIf(!threadAvailable())("an import prepared on a second thread", () 
     // No transaction is left open: the connection writes again.
     store.remember({ content: "written after the failed import" });
     expect(store.count()).toBe(committed + 1);
+    db.close();
+  });
+
+  it("copies the committed log back into the database on its own connection, and stops only once that is done", async () => {
+    const dir = tmpDir();
+    const { file } = importFile(dir);
+    const path = join(dir, "pai.db");
+    const db = openDatabase(path);
+    db.exec("PRAGMA wal_autocheckpoint = 0");
+    const store = openMemory(db, config, { now: () => NOW });
+    store.rememberMany(Array.from({ length: 3000 }, (_, i) => ({ content: `a committed note ${i} about the harbour and the tides` })));
+    const before = statSync(path).size;
+    const thread = startThread({ file, path: file }, {});
+    thread.checkpoint(path);
+    await thread.stop();
+    // The pages the log held are in the database file now; a checkpoint finds nothing left to copy.
+    expect(statSync(path).size).toBeGreaterThan(before + 100_000);
+    const r = db.prepare<{ busy: number; log: number; checkpointed: number }>("PRAGMA wal_checkpoint(PASSIVE)").get()!;
+    expect(r.log).toBe(r.checkpointed);
+    expect(store.count()).toBe(3000);
     db.close();
   });
 });

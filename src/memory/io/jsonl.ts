@@ -21,7 +21,7 @@ import { basename, resolve } from "node:path";
 import { PaiError, UserError } from "../../kernel/errors.ts";
 import { itemJson } from "./json.ts";
 import { eachPreparedLine, type LineDefaults } from "./read.ts";
-import { startThread, THREAD_MIN_BYTES, threadAvailable } from "./prepare-thread.ts";
+import { startThread, THREAD_MIN_BYTES, threadAvailable, type PreparingThread } from "./prepare-thread.ts";
 import { prepareInput } from "../prepare.ts";
 import type { BatchWriter, KnownHashes, MemoryStore, MemoryVisibility, Prepared, RememberInput, RememberManyResult } from "../types.ts";
 
@@ -81,7 +81,7 @@ function itemFault(err: unknown): boolean {
  * committed at its end split in halves until the item is found: that line is reported as bad and the rest of the
  * batch is committed.
  */
-function batcher(store: MemoryStore, opts: ImportOptions, reportBad: (line: number, error: string) => void, eager: boolean) {
+function batcher(store: MemoryStore, opts: ImportOptions, reportBad: (line: number, error: string) => void, eager: boolean, committed?: () => void) {
   const size = Math.max(1, opts.batchSize ?? IMPORT_BATCH);
   const p: ImportProgress = { committed: 0, added: 0, merged: 0, redacted: 0, line: 0 };
   let items: Prepared[] = [];
@@ -138,6 +138,7 @@ function batcher(store: MemoryStore, opts: ImportOptions, reportBad: (line: numb
       }
     }
     if (failed) split(items, lines);
+    committed?.();
     open = undefined;
     failed = false;
     p.line = lastLine;
@@ -195,7 +196,9 @@ export async function importJsonlFile(store: MemoryStore, file: string, opts: Im
     if (bad.length < keep) bad.push({ line, error });
     opts.onBadLine?.(line, error);
   };
-  const b = batcher(store, opts, reportBad, file !== "-");
+  // With a second thread, the write-ahead log is copied back into the database there after each batch (prepare-worker.ts).
+  let thread: PreparingThread | undefined;
+  const b = batcher(store, opts, reportBad, file !== "-", () => thread?.checkpoint(store.db.path));
   const defaults: LineDefaults = { visibility: opts.visibility, thread: `import:${basename(path)}:${new Date().toISOString()}` };
   // Batches whose dates lie in random order touch pages all over the date indexes; checkpointing the
   // write-ahead log after every batch would copy those pages again each time. A larger threshold during the
@@ -205,7 +208,7 @@ export async function importJsonlFile(store: MemoryStore, file: string, opts: Im
     let lines: number;
     const push = (line: number, item: Prepared) => b.push(line, item);
     if (file !== "-" && threadAvailable() && (opts.thread ?? statSync(path).size >= THREAD_MIN_BYTES)) {
-      const thread = startThread({ file, path }, defaults);
+      thread = startThread({ file, path }, defaults);
       try {
         for (;;) {
           const r = await thread.next();
@@ -217,7 +220,10 @@ export async function importJsonlFile(store: MemoryStore, file: string, opts: Im
           for (const l of r.lines) push(l.line, l.item);
         }
       } finally {
-        thread.stop();
+        // The last batch is committed after: its log is copied back by the final checkpoint (restore below).
+        const stopping = thread;
+        thread = undefined;
+        await stopping.stop();
       }
     } else lines = await eachPreparedLine({ file, path }, defaults, reportBad, push);
     b.flush();

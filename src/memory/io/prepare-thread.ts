@@ -17,6 +17,9 @@ import type { StartMessage } from "./prepare-worker.ts";
  */
 export const THREAD_MIN_BYTES = 4 << 20;
 
+/** How long stop() waits for a checkpoint under way to end. */
+const STOP_WAIT_MS = 10_000;
+
 /** Lines the second thread may have posted and not yet seen taken: more than a batch of the import's writes. */
 const IN_FLIGHT = 65_536;
 
@@ -37,8 +40,10 @@ export interface PreparedChunk {
 export interface PreparingThread {
   /** The next lines, or at the end the number of lines read (a failure to read the file is thrown). */
   next(): Promise<PreparedChunk | number>;
-  /** Ends the thread (at any time; again is nothing). */
-  stop(): void;
+  /** Asks the thread to copy the committed part of the write-ahead log of the database at `path` into it. */
+  checkpoint(path: string): void;
+  /** Ends the thread once a checkpoint under way is over (at any time; again is nothing). */
+  stop(): Promise<void>;
 }
 
 /** Starts a thread preparing the lines of a file or part of one (see prepare-worker.ts). */
@@ -51,8 +56,10 @@ export function startThread(source: LineSource, defaults: LineDefaults): Prepari
     wake?.();
     wake = undefined;
   };
-  worker.onmessage = (e: MessageEvent<Message>) => {
-    queue.push(e.data);
+  let stopped: (() => void) | undefined;
+  worker.onmessage = (e: MessageEvent<Message | { stopped: true }>) => {
+    if ("stopped" in e.data) stopped?.();
+    else queue.push(e.data);
     next();
   };
   worker.onerror = (e: ErrorEvent) => {
@@ -70,6 +77,21 @@ export function startThread(source: LineSource, defaults: LineDefaults): Prepari
       worker.postMessage({ credit: m.packed.nums.length / 4 + m.bad.length });
       return { lines: unpackLines(m.packed), bad: m.bad };
     },
-    stop: () => worker.terminate(),
+    checkpoint(path) {
+      if (!failed) worker.postMessage({ checkpoint: path });
+    },
+    async stop() {
+      if (!failed) {
+        // A checkpoint is never cut short (its connection would hold the log's locks); a thread that does not answer
+        // (it failed) is ended all the same.
+        await new Promise<void>((r) => {
+          stopped = r;
+          setTimeout(r, STOP_WAIT_MS).unref?.();
+          worker.postMessage({ stop: true });
+        });
+      }
+      failed ??= new Error("the import's reading thread has stopped");
+      worker.terminate();
+    },
   };
 }

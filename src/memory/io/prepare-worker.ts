@@ -6,9 +6,15 @@
  * are posted and not yet taken, reading waits, so a slow writer never has the whole file waiting in memory. Out:
  * `{ packed, bad }` for every MESSAGE_LINES lines (the first messages fewer, so that the writer starts at once), then
  * `{ done: lines }`, or `{ error }` when the file cannot be read.
+ *
+ * It also copies the write-ahead log back into the database while the first thread writes: `{ checkpoint: path }`
+ * (sent after each committed batch) runs a passive checkpoint on a connection of its own, which copies the committed
+ * pages without waiting for or holding up the writer, so that little is left to copy when the import ends. `{ stop }`
+ * is answered `{ stopped }` once no checkpoint is under way, and the thread can be ended.
  */
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
+import { openDriver } from "../../kernel/storage/driver-bun.ts";
 import { eachPreparedLine, type LineDefaults, type LineSource } from "./read.ts";
 import { packLines, type PreparedLine } from "./packed.ts";
 
@@ -37,8 +43,10 @@ const FIRST_LINES = 32;
 let credits = 0;
 let wake: (() => void) | undefined;
 
-self.onmessage = (e: MessageEvent<{ start?: StartMessage; credit?: number }>) => {
-  if (e.data.credit) {
+self.onmessage = (e: MessageEvent<{ start?: StartMessage; credit?: number; checkpoint?: string; stop?: true }>) => {
+  if (e.data.checkpoint) checkpoint(e.data.checkpoint);
+  else if (e.data.stop) self.postMessage({ stopped: true });
+  else if (e.data.credit) {
     credits += e.data.credit;
     wake?.();
     wake = undefined;
@@ -82,4 +90,16 @@ async function run({ source, defaults }: StartMessage): Promise<void> {
   );
   post();
   self.postMessage({ done: n });
+}
+
+/** A passive checkpoint of the database at `path` (nothing when it cannot be done: the writer's own one follows). */
+function checkpoint(path: string): void {
+  try {
+    const db = openDriver(path, { create: false });
+    try {
+      db.prepare("PRAGMA wal_checkpoint(PASSIVE)").get();
+    } finally {
+      db.close();
+    }
+  } catch {}
 }
