@@ -158,4 +158,13 @@ describe.skipIf(!threadAvailable())("an import prepared on a second thread", () 
     expect(store.count()).toBe(3000);
     db.close();
   });
+
+  it("a file it cannot read is an error with the system's code, and the thread still stops", async () => {
+    const dir = tmpDir();
+    const missing = join(dir, "gone.jsonl");
+    const thread = startThread({ file: missing, path: missing }, {});
+    await expect(thread.next()).rejects.toMatchObject({ code: "ENOENT" });
+    await thread.stop();
+    await thread.stop();
+  });
 });
