@@ -25,7 +25,6 @@ import { startThread, THREAD_MIN_BYTES, threadAvailable, type PreparingThread } 
 import { prepareInput } from "../prepare.ts";
 import type { BatchWriter, KnownHashes, MemoryStore, MemoryVisibility, Prepared, RememberInput, RememberManyResult } from "../types.ts";
 
-
 /**
  * Items per committed batch by default. Large: the full-text index writes one segment per transaction (which
  * later merges cost again), and each commit writes the pages the batch touched.

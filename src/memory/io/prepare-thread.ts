@@ -1,9 +1,8 @@
 /**
  * An import's lines read, parsed and prepared on a second thread (prepare-worker.ts) while this one writes them:
  * preparing a line (parsing, checking, redacting secrets, hashing) costs about a quarter of what writing it does, and
- * the two overlap. Under Bun only (Node runs
- * TypeScript workers only through a loader), for a file of at least THREAD_MIN_BYTES on a machine with more than one
- * core; otherwise the lines are prepared in turn (read.ts).
+ * the two overlap. Under Bun only (Node runs TypeScript workers only through a loader), for a file of at least
+ * THREAD_MIN_BYTES on a machine with more than one core; otherwise the lines are prepared in turn (read.ts).
  */
 import { availableParallelism } from "node:os";
 import type { LineDefaults, LineSource } from "./read.ts";
@@ -46,7 +45,7 @@ export interface PreparingThread {
   stop(): Promise<void>;
 }
 
-/** Starts a thread preparing the lines of a file or part of one (see prepare-worker.ts). */
+/** Starts a thread preparing the lines of a file (see prepare-worker.ts). */
 export function startThread(source: LineSource, defaults: LineDefaults): PreparingThread {
   const worker = new Worker(new URL(import.meta.url.endsWith(".ts") ? "./prepare-worker.ts" : "./prepare-worker.js", import.meta.url));
   const queue: Message[] = [];
@@ -74,8 +73,9 @@ export function startThread(source: LineSource, defaults: LineDefaults): Prepari
       const m = queue.shift()!;
       if ("error" in m) throw Object.assign(new Error(m.error.message), m.error);
       if ("done" in m) return m.done;
-      worker.postMessage({ credit: m.packed.nums.length / 4 + m.bad.length });
-      return { lines: unpackLines(m.packed), bad: m.bad };
+      const lines = unpackLines(m.packed);
+      worker.postMessage({ credit: lines.length + m.bad.length });
+      return { lines, bad: m.bad };
     },
     checkpoint(path) {
       if (!failed) worker.postMessage({ checkpoint: path });

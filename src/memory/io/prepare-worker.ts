@@ -1,6 +1,6 @@
 /**
  * The second thread of an import (prepare-thread.ts starts it): reads the file, parses and prepares its lines
- * (read.ts), and posts them packed (packed.ts), a chunk's lines per message, while the first thread writes.
+ * (read.ts), and posts them packed (packed.ts), a few at a time, while the first thread writes.
  *
  * Messages in: `{ start }` once, then `{ credit: n }` as the other thread takes the lines posted: once `credits` lines
  * are posted and not yet taken, reading waits, so a slow writer never has the whole file waiting in memory. Out:
