@@ -180,7 +180,7 @@ export async function eachPreparedLine(
 }
 
 /** What is said of a line longer than MAX_LINE_BYTES. */
-export function tooLong(bytes: number): string {
+function tooLong(bytes: number): string {
   return `line is ${bytes > 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`} long (at most ${MAX_LINE_BYTES / (1 << 20)} MiB)`;
 }
 
