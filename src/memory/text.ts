@@ -127,23 +127,28 @@ export function matchExpression(terms: string[], op: "OR" | "AND" = "OR"): strin
  */
 export function dateWords(iso: string): string {
   // The canonical form the store keeps (YYYY-MM-DDTHH:MM:SS.mmmZ, every field checked) is read field by field: no
-  // Date per item written. The words of the last day are kept: items written together are mostly of one day.
+  // Date per item written. The words of recent days are kept: items written together are mostly of a few days.
   if (iso.length === 24 && canonical(iso)) {
-    if (iso.startsWith(lastDay)) return lastWords;
-    const y = Number(iso.slice(0, 4));
-    const m = Number(iso.slice(5, 7));
-    const day = Number(iso.slice(8, 10));
-    lastDay = iso.slice(0, 10);
-    lastWords = `${day} ${MONTHS[m - 1]} ${iso.slice(0, 4)} ${WEEKDAYS[weekday(y, m, day)]}`;
-    return lastWords;
+    const key = iso.slice(0, 10);
+    let words = DAY_WORDS.get(key);
+    if (words === undefined) {
+      const y = Number(iso.slice(0, 4));
+      const m = Number(iso.slice(5, 7));
+      const day = Number(iso.slice(8, 10));
+      words = `${day} ${MONTHS[m - 1]} ${iso.slice(0, 4)} ${WEEKDAYS[weekday(y, m, day)]}`;
+      if (DAY_WORDS.size >= DAY_WORDS_MAX) DAY_WORDS.clear();
+      DAY_WORDS.set(key, words);
+    }
+    return words;
   }
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
   return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCFullYear()).padStart(4, "0")} ${WEEKDAYS[d.getUTCDay()]}`;
 }
 
-let lastDay = "-";
-let lastWords = "";
+/** The words of the days seen lately (emptied when it holds DAY_WORDS_MAX: some 10 years of days). */
+const DAY_WORDS = new Map<string, string>();
+const DAY_WORDS_MAX = 4096;
 
 /** The day of the week (0 = Sunday) of a day of the proleptic Gregorian calendar (days_from_civil, H. Hinnant). */
 function weekday(y: number, m: number, d: number): number {
