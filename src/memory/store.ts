@@ -97,7 +97,11 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       const rollback = () => {
         if (!open) return;
         open = false;
-        db.exec("ROLLBACK");
+        // SQLite may have rolled the transaction back itself (a full disk, an interrupt): nothing is left to undo,
+        // and the error that did it is the one to report.
+        try {
+          db.exec("ROLLBACK");
+        } catch {}
       };
       try {
         const w = writer(opts);

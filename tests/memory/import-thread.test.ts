@@ -167,4 +167,20 @@ describe.skipIf(!threadAvailable())("an import prepared on a second thread", () 
     await thread.stop();
     await thread.stop();
   });
+
+  it("many small batches, each followed by the thread's checkpoint, still store every line once", async () => {
+    const dir = tmpDir();
+    const file = join(dir, "small.jsonl");
+    writeFileSync(file, Array.from({ length: 2000 }, (_, i) => JSON.stringify({ content: `small batch note ${i} about the lighthouse` })).join("\n"));
+    const db = openDatabase(join(dir, "pai.db"));
+    const store = openMemory(db, config, { now: () => NOW });
+    let batches = 0;
+    const r = await importJsonlFile(store, file, { thread: true, batchSize: 7, onBatch: () => batches++ });
+    expect(r).toMatchObject({ committed: 2000, added: 2000, lines: 2000, bad: [] });
+    expect(batches).toBe(Math.ceil(2000 / 7));
+    expect(store.count()).toBe(2000);
+    expect(db.prepare<{ n: number }>("SELECT count(DISTINCT content) AS n FROM memory_items").get()!.n).toBe(2000);
+    db.exec("INSERT INTO memory_fts (memory_fts, rank) VALUES ('integrity-check', 1)");
+    db.close();
+  });
 });

@@ -39,7 +39,10 @@ export interface PreparedChunk {
 export interface PreparingThread {
   /** The next lines, or at the end the number of lines read (a failure to read the file is thrown). */
   next(): Promise<PreparedChunk | number>;
-  /** Asks the thread to copy the committed part of the write-ahead log of the database at `path` into it. */
+  /**
+   * Asks the thread to copy the committed part of the write-ahead log of the database at `path` into it (nothing when
+   * the last one asked is not done: it will copy what is committed by then, and the next one the rest).
+   */
   checkpoint(path: string): void;
   /** Ends the thread once a checkpoint under way is over (at any time; again is nothing). */
   stop(): Promise<void>;
@@ -56,8 +59,11 @@ export function startThread(source: LineSource, defaults: LineDefaults): Prepari
     wake = undefined;
   };
   let stopped: (() => void) | undefined;
-  worker.onmessage = (e: MessageEvent<Message | { stopped: true }>) => {
+  // A checkpoint asked and not yet done: another is not asked meanwhile (small batches would queue one per commit).
+  let checkpointing = false;
+  worker.onmessage = (e: MessageEvent<Message | { stopped: true } | { checkpointed: true }>) => {
     if ("stopped" in e.data) stopped?.();
+    else if ("checkpointed" in e.data) checkpointing = false;
     else queue.push(e.data);
     next();
   };
@@ -78,7 +84,9 @@ export function startThread(source: LineSource, defaults: LineDefaults): Prepari
       return { lines, bad: m.bad };
     },
     checkpoint(path) {
-      if (!failed) worker.postMessage({ checkpoint: path });
+      if (failed || checkpointing) return;
+      checkpointing = true;
+      worker.postMessage({ checkpoint: path });
     },
     async stop() {
       if (!failed) {

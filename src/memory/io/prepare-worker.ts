@@ -7,10 +7,11 @@
  * `{ packed, bad }` for every MESSAGE_LINES lines (the first messages fewer, so that the writer starts at once), then
  * `{ done: lines }`, or `{ error }` when the file cannot be read.
  *
- * It also copies the write-ahead log back into the database while the first thread writes: `{ checkpoint: path }`
- * (sent after each committed batch) runs a passive checkpoint on a connection of its own, which copies the committed
- * pages without waiting for or holding up the writer, so that little is left to copy when the import ends. `{ stop }`
- * is answered `{ stopped }` once no checkpoint is under way, and the thread can be ended.
+ * It also copies the write-ahead log back into the database while the first thread writes: `{ checkpoint: path }`,
+ * sent after a committed batch once the last one is answered `{ checkpointed }`, runs a passive checkpoint on a
+ * connection of its own, which copies the committed pages without waiting for or holding up the writer, so that
+ * little is left to copy when the import ends. `{ stop }` is answered `{ stopped }` once no checkpoint is under way,
+ * and the thread can be ended.
  */
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
@@ -44,7 +45,10 @@ let credits = 0;
 let wake: (() => void) | undefined;
 
 self.onmessage = (e: MessageEvent<{ start?: StartMessage; credit?: number; checkpoint?: string; stop?: true }>) => {
-  if (e.data.checkpoint) checkpoint(e.data.checkpoint);
+  if (e.data.checkpoint) {
+    checkpoint(e.data.checkpoint);
+    self.postMessage({ checkpointed: true });
+  }
   else if (e.data.stop) self.postMessage({ stopped: true });
   else if (e.data.credit) {
     credits += e.data.credit;
