@@ -51,9 +51,13 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
       for (const item of items) w.add(prepare(item));
       out = w.done();
     });
-    // Re-tier as much as the batch could have made stale (a batch of recent items can overflow the hot cap).
-    retier(ctx, Math.max(1000, items.length));
+    retierAfter(items.length);
     return out!;
+  }
+
+  /** After a batch of `n` is committed: re-tier as much as it could have made stale (recent items can overflow the hot cap). */
+  function retierAfter(n: number): void {
+    retier(ctx, Math.max(1000, n));
   }
 
   /** Inserts items one by one inside the caller's transaction; done() writes what the batch held back. */
@@ -116,7 +120,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
               const out = w.done();
               db.exec("COMMIT");
               open = false;
-              retier(ctx, Math.max(1000, out.ids.length));
+              retierAfter(out.ids.length);
               return out;
             } catch (err) {
               rollback();

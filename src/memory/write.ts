@@ -102,7 +102,7 @@ export function insertPrepared(ctx: Ctx, p: Prepared, c: Cuts, dedup: "exact" | 
     noteTurn(batch.turns, place, { id, kind, createdAt, visibility, content });
   } else countInserted(ctx.db, counted);
   batch?.known?.add(hash);
-  q.insertFts.run(id, content, p.createdAt !== undefined ? p.dateWords! : dateWords(createdAt), place.around);
+  q.insertFts.run(id, content, p.dateWords ?? dateWords(createdAt), place.around);
   for (const from of derived) q.insertLink.run(id, from);
   if (p.supersedes !== undefined) {
     // The replaced item's tier changes (triggers move its counts): those held by the batch are written first.

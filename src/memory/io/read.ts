@@ -20,7 +20,7 @@ let schemaCache: ReturnType<typeof buildSchema> | undefined;
  * milliseconds to load, on the thread that prepares an import too). Unknown keys (an export's id, tier, …) are
  * accepted and ignored.
  */
-export function importLineSchema(): ReturnType<typeof buildSchema> {
+function importLineSchema(): ReturnType<typeof buildSchema> {
   schemaCache ??= buildSchema(requireLazy("zod") as Zod);
   return schemaCache;
 }
@@ -77,18 +77,18 @@ function quickLine(o: Record<string, unknown>): RememberInput | undefined {
   };
 }
 
-function withDefaults(input: RememberInput, defaults: { visibility?: MemoryVisibility }): RememberInput {
+/** The input with what the line did not say taken from `defaults`. */
+function withDefaults(input: RememberInput, defaults: LineDefaults): RememberInput {
   if (input.visibility === undefined && defaults.visibility) input.visibility = defaults.visibility;
+  if (input.thread === undefined && defaults.thread !== undefined) input.thread = defaults.thread;
   return input;
 }
 
-/** Parses one import line into a store input, or throws an Error whose message says what is wrong. */
-export function parseImportLine(line: string, defaults: { visibility?: MemoryVisibility } = {}): RememberInput {
-  // A UTF-16 unit is at most 3 bytes of UTF-8: most lines need no count.
-  if (line.length * 3 > MAX_LINE_BYTES) {
-    const bytes = Buffer.byteLength(line, "utf8");
-    if (bytes > MAX_LINE_BYTES) throw new Error(tooLong(bytes));
-  }
+/**
+ * Parses one import line (no longer than MAX_LINE_BYTES: splitLineBatches gives a longer one only as its length) into
+ * a store input, or throws an Error whose message says what is wrong.
+ */
+function parseImportLine(line: string, defaults: LineDefaults): RememberInput {
   let raw: unknown;
   try {
     raw = JSON.parse(line);
@@ -116,18 +116,21 @@ export function parseImportLine(line: string, defaults: { visibility?: MemoryVis
       throw new Error(`created_at: '${clip(v.created_at)}' is not an ISO 8601 date with a year from 1 to 9999 and a day that exists`);
     }
   }
-  return {
-    content: v.content,
-    kind: v.kind as RememberInput["kind"],
-    source: v.source ?? null,
-    pinned: v.pinned,
-    visibility: v.visibility ?? defaults.visibility,
-    importance: v.importance,
-    meta: v.meta,
-    redacted: v.redacted,
-    createdAt,
-    thread: v.thread,
-  };
+  return withDefaults(
+    {
+      content: v.content,
+      kind: v.kind as RememberInput["kind"],
+      source: v.source ?? null,
+      pinned: v.pinned,
+      visibility: v.visibility as MemoryVisibility | undefined,
+      importance: v.importance,
+      meta: v.meta,
+      redacted: v.redacted,
+      createdAt,
+      thread: v.thread,
+    },
+    defaults,
+  );
 }
 
 /** What every line of an import gets when it does not say: its visibility, and its thread (the file's own). */
@@ -165,9 +168,7 @@ export async function eachPreparedLine(
       if (blank(l.text)) continue;
       let item: Prepared;
       try {
-        const input = parseImportLine(l.text, defaults);
-        if (input.thread === undefined && defaults.thread !== undefined) input.thread = defaults.thread;
-        item = prepareInput(input);
+        item = prepareInput(parseImportLine(l.text, defaults));
       } catch (err) {
         onBad(l.line, (err as Error).message);
         continue;
