@@ -2,7 +2,10 @@
  * Real Syncthing instances on loopback for tests (Debian's `syncthing`). Each node has its own home folder
  * (`syncthing generate --home`), its GUI/REST on 127.0.0.1:<free port> with an API key, and listens for peers
  * on tcp://127.0.0.1:<free port>; global and local discovery, relays, NAT, STUN, usage reporting, automatic
- * upgrades and crash reporting are off. The nodes know each other by static addresses. A node started with
+ * upgrades and crash reporting are off. Each pair of nodes connects one way only: a node dials the peers after it by
+ * their static addresses and only accepts the peers before it (`dynamic`, with discovery off). Two nodes dialling
+ * each other at the same moment could both stall in Syncthing's Hello exchange until its 20 s deadline, then wait for
+ * the next dial, longer than the tests wait. A node started with
  * `untrusted` is told by the others that it is untrusted: folders shared with it carry an encryption password, and
  * it holds them as `receiveencrypted` (encrypted blocks and names only).
  *
@@ -75,9 +78,10 @@ interface Internal extends SyncthingNode {
   out: string;
 }
 
-function configXml(version: string, me: Internal, peers: Internal[]): string {
+function configXml(version: string, me: Internal, peers: Internal[], nodes: Internal[]): string {
+  const dials = (d: Internal) => d === me || nodes.indexOf(d) > nodes.indexOf(me);
   const device = (d: Internal) => `    <device id="${d.deviceId}" name="${d.name}" compression="metadata" introducer="false">
-        <address>tcp://127.0.0.1:${d.listenPort}</address>
+        <address>${dials(d) ? `tcp://127.0.0.1:${d.listenPort}` : "dynamic"}</address>
         <autoAcceptFolders>false</autoAcceptFolders>
         <untrusted>${d !== me && d.untrusted}</untrusted>
     </device>`;
@@ -159,7 +163,7 @@ export async function startSyncthings(dir: string, n: number, opts: { untrusted?
     };
     nodes.push(node);
   }
-  for (const node of nodes) writeFileSync(join(node.home, "config.xml"), configXml(version, node, nodes.filter((p) => p !== node)));
+  for (const node of nodes) writeFileSync(join(node.home, "config.xml"), configXml(version, node, nodes.filter((p) => p !== node), nodes));
 
   const launch = async (node: Internal): Promise<void> => {
     node.out += `--- start ${new Date().toISOString()}\n`;
