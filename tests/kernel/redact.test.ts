@@ -104,7 +104,7 @@ describe("redactSecrets", () => {
 });
 
 describe("the keyword scan of the vendored rules", () => {
-  it("finds the rules whose keywords a text holds, as a plain search of its lower case does", () => {
+  it("finds the rules whose keywords a text holds, as a plain search of its lower case does: the automaton, and the search of each keyword a process's first texts get", () => {
     const { keywords } = vendoredRulesMatching("");
     const all = [...new Set([...keywords.values()].flat())];
     expect(all.length).toBeGreaterThan(100);
@@ -122,6 +122,7 @@ describe("the keyword scan of the vendored rules", () => {
       const low = text.toLowerCase();
       const naive = [...keywords].filter(([, ks]) => ks.some((k) => low.includes(k))).map(([id]) => id).sort();
       expect([...vendoredRulesMatching(text).ids].sort(), JSON.stringify(text)).toEqual(naive);
+      expect([...vendoredRulesMatching(text, "hand").ids].sort(), JSON.stringify(text)).toEqual(naive);
     }
   });
 });
