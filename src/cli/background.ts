@@ -5,7 +5,6 @@
  * its own). It outlives the command, its output goes nowhere, and a failure to start it loses nothing: the
  * items wait for the next embedder.
  */
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { installDir } from "../kernel/paths.ts";
 import type { Home } from "../app/home.ts";
@@ -13,9 +12,13 @@ import type { Home } from "../app/home.ts";
 /** The entry point a background process runs. */
 export const MAIN = join(installDir, "src", "cli", "main.ts");
 
-/** Starts `pai ARGS…` detached, in the same PAI_HOME, with its output going nowhere. */
-export function spawnDetached(home: Home, args: string[]): void {
+/**
+ * Starts `pai ARGS…` detached, in the same PAI_HOME, with its output going nowhere. node:child_process is loaded
+ * only then (some 2 ms of every `pai remember` that starts nothing).
+ */
+export async function spawnDetached(home: Home, args: string[]): Promise<void> {
   try {
+    const { spawn } = await import("node:child_process");
     const child = spawn(process.execPath, [MAIN, ...args], { detached: true, stdio: "ignore", env: { ...process.env, PAI_HOME: home.paths.home } });
     child.on("error", () => {});
     child.unref();
@@ -38,7 +41,7 @@ export async function startEmbedder(home: Home): Promise<void> {
     if (!hasBacklog(home.db, config, process.env, { recent: true })) return;
     const { liveLease } = await import("../automation/daemon/state.ts");
     if (liveLease(home.db)) return;
-    spawnDetached(home, ["memory", "embed", "--background"]);
+    await spawnDetached(home, ["memory", "embed", "--background"]);
   } catch {
     // A busy database or an unreadable run folder: the items wait for the next write or 'pai memory embed'.
   }

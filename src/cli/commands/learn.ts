@@ -18,7 +18,7 @@ import { examples, note, print, printJson, withJson } from "../output.ts";
 export async function startLearner(home: Home): Promise<void> {
   const { pendingCount } = await import("../../conversation/pending.ts");
   if (pendingCount(home.db).free === 0) return startEmbedder(home);
-  spawnDetached(home, ["learn", "--background"]);
+  await spawnDetached(home, ["learn", "--background"]);
 }
 
 /** Tells, one line each on stderr, what was learned since the user was last told. */
