@@ -14,7 +14,8 @@
  * (with --source, the fresh home's `--version` and `status` also through the bin/pai launcher):
  *
  *   - `pai --version`, `pai --help`: bare Bun + 15 ms;
- *   - `status`, `telos list` in a fresh home (`pai init`): + 40 ms;
+ *   - `status`, `telos list` in a fresh home (`pai init`): + 40 ms; `pai remember TEXT` there too, a write for
+ *     comparison, without a target;
  *   - `status`, `telos list`, `memory search Q`, `memory list`, `memory show ID`, `memory stats`, `context`,
  *     `context --query Q` in their own process, as a user without a daemon runs them (no daemon runs in the home,
  *     so the client finds no socket): + 60 ms up to 100k items, + 100 ms at 1M;
@@ -73,9 +74,16 @@ const short = (n: number) => (n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1
 const oneShot = (size: number) => (size >= 1_000_000 ? 100 : 60);
 
 /** Times `cmds` (label, argv, target) in `home` with bare Bun in the same round-robin. */
-function group(name: string, tag: string, home: string, cmds: { label: string; argv: string[]; target: number; launcher?: boolean }[]): Row[] {
+function group(name: string, tag: string, home: string, cmds: { label: string; argv: TimedCase["argv"]; target: number | null; launcher?: boolean }[]): Row[] {
   const bareCase: TimedCase = { label: "bun -e 0 (bare Bun)", cmd: BUN, argv: ["-e", "0"], env: paiEnv(home) };
-  const cases: TimedCase[] = [bareCase, ...cmds.map((c) => (c.launcher || !fromSource ? { label: c.label, cmd: LAUNCHER, argv: c.argv, env: paiEnv(home) } : { label: c.label, cmd: BUN, argv: [MAIN, ...c.argv], env: paiEnv(home) }))];
+  const cases: TimedCase[] = [
+    bareCase,
+    ...cmds.map((c): TimedCase => {
+      if (c.launcher || !fromSource) return { label: c.label, cmd: LAUNCHER, argv: c.argv, env: paiEnv(home) };
+      const argv = c.argv;
+      return { label: c.label, cmd: BUN, argv: typeof argv === "function" ? (k) => [MAIN, ...argv(k)] : [MAIN, ...argv], env: paiEnv(home) };
+    }),
+  ];
   const { times, errors } = roundRobin(cases, RUNS, WARMUP);
   const stat = (label: string) => {
     const t = [...times.get(label)!].sort((a, b) => a - b);
@@ -87,7 +95,7 @@ function group(name: string, tag: string, home: string, cmds: { label: string; a
     const s = stat(c.label);
     const delta = s.median - bare.median;
     const error = errors.get(c.label) ?? null;
-    rows.push({ group: name, tag, command: c.label, medianMs: r1(s.median), p90Ms: r1(s.p90), deltaMs: r1(delta), ratio: +(s.median / bare.median).toFixed(2), targetMs: c.target, withinTarget: !error && delta <= c.target, error });
+    rows.push({ group: name, tag, command: c.label, medianMs: r1(s.median), p90Ms: r1(s.p90), deltaMs: r1(delta), ratio: +(s.median / bare.median).toFixed(2), targetMs: c.target, withinTarget: error ? false : c.target === null ? null : delta <= c.target, error });
   }
   if (!asJson) print(name, rows);
   return rows;
@@ -104,8 +112,8 @@ function print(name: string, rows: Row[]): void {
   console.log(`\n${name}`);
   console.log(`  ${"command".padEnd(44)}${"median".padStart(8)}${"p90".padStart(8)}${"Δ bare".padStart(9)}${"ratio".padStart(8)}  target`);
   for (const r of rows) {
-    const target = r.targetMs === null ? "" : r.error ? `FAILED (${r.error})` : `≤ +${r.targetMs} ms ${r.withinTarget ? "within" : "OVER"}`;
-    const delta = r.targetMs === null ? "" : `${r.deltaMs >= 0 ? "+" : ""}${r.deltaMs.toFixed(1)}`;
+    const target = r.error ? `FAILED (${r.error})` : r.targetMs === null ? "" : `≤ +${r.targetMs} ms ${r.withinTarget ? "within" : "OVER"}`;
+    const delta = r.command === "bun -e 0 (bare Bun)" ? "" : `${r.deltaMs >= 0 ? "+" : ""}${r.deltaMs.toFixed(1)}`;
     console.log(`  ${r.command.padEnd(44)}${r.medianMs.toFixed(1).padStart(8)}${r.p90Ms.toFixed(1).padStart(8)}${delta.padStart(9)}${`${r.ratio.toFixed(2)}×`.padStart(8)}  ${target}`);
   }
 }
@@ -142,6 +150,8 @@ try {
       { label: "pai --help", argv: ["--help"], target: 15 },
       { label: "pai status", argv: ["status"], target: 40 },
       { label: "pai telos list", argv: ["telos", "list"], target: 40 },
+      // A write, for comparison (no target): a new item each run, its secrets redacted, written and counted.
+      { label: "pai remember TEXT (no target)", argv: (k: number) => ["remember", `bench note ${k}: tea with Ada after the run`], target: null },
       ...(fromSource
         ? [
             { label: "bin/pai --version", argv: ["--version"], target: 15, launcher: true },

@@ -105,7 +105,8 @@ export function quantile(sorted: number[], q: number): number {
 export interface TimedCase {
   label: string;
   cmd: string;
-  argv: string[];
+  /** The arguments, or those of each round (a command that writes something new each time). */
+  argv: string[] | ((round: number) => string[]);
   env: NodeJS.ProcessEnv;
 }
 
@@ -119,7 +120,7 @@ export function roundRobin(cases: TimedCase[], runs: number, warmup: number): { 
   for (let round = 0; round < warmup + runs; round++) {
     for (const c of cases) {
       const t0 = performance.now();
-      const r = spawnSync(c.cmd, c.argv, { cwd: ROOT, env: c.env, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+      const r = spawnSync(c.cmd, typeof c.argv === "function" ? c.argv(round) : c.argv, { cwd: ROOT, env: c.env, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
       const ms = performance.now() - t0;
       if (r.status !== 0 && !errors.has(c.label)) errors.set(c.label, `exit ${r.status}: ${(r.stderr ?? "").trim().split("\n")[0] ?? ""}`);
       if (round >= warmup) times.get(c.label)!.push(ms);
