@@ -71,11 +71,13 @@ interface Row {
 }
 
 const short = (n: number) => (n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : String(n));
+/** The label of bare Bun's row in every group. */
+const BARE = "bun -e 0 (bare Bun)";
 const oneShot = (size: number) => (size >= 1_000_000 ? 100 : 60);
 
 /** Times `cmds` (label, argv, target) in `home` with bare Bun in the same round-robin. */
 function group(name: string, tag: string, home: string, cmds: { label: string; argv: TimedCase["argv"]; target: number | null; launcher?: boolean }[]): Row[] {
-  const bareCase: TimedCase = { label: "bun -e 0 (bare Bun)", cmd: BUN, argv: ["-e", "0"], env: paiEnv(home) };
+  const bareCase: TimedCase = { label: BARE, cmd: BUN, argv: ["-e", "0"], env: paiEnv(home) };
   const cases: TimedCase[] = [
     bareCase,
     ...cmds.map((c): TimedCase => {
@@ -113,7 +115,7 @@ function print(name: string, rows: Row[]): void {
   console.log(`  ${"command".padEnd(44)}${"median".padStart(8)}${"p90".padStart(8)}${"Δ bare".padStart(9)}${"ratio".padStart(8)}  target`);
   for (const r of rows) {
     const target = r.error ? `FAILED (${r.error})` : r.targetMs === null ? "" : `≤ +${r.targetMs} ms ${r.withinTarget ? "within" : "OVER"}`;
-    const delta = r.command === "bun -e 0 (bare Bun)" ? "" : `${r.deltaMs >= 0 ? "+" : ""}${r.deltaMs.toFixed(1)}`;
+    const delta = r.command === BARE ? "" : `${r.deltaMs >= 0 ? "+" : ""}${r.deltaMs.toFixed(1)}`;
     console.log(`  ${r.command.padEnd(44)}${r.medianMs.toFixed(1).padStart(8)}${r.p90Ms.toFixed(1).padStart(8)}${delta.padStart(9)}${`${r.ratio.toFixed(2)}×`.padStart(8)}  ${target}`);
   }
 }

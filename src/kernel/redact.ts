@@ -249,7 +249,7 @@ function handScan(text: string, rules: VendoredRule[]): ReadonlySet<number> {
   let found: Set<number> | undefined;
   for (let i = 0; i < rules.length; i++) {
     for (const k of rules[i]!.keywords) {
-      if (k && low.includes(k) && !/[^\0-\x7f]/.test(k)) {
+      if (k && low.includes(k) && !notAscii(k)) {
         (found ??= new Set()).add(i);
         break;
       }
@@ -260,6 +260,9 @@ function handScan(text: string, rules: VendoredRule[]): ReadonlySet<number> {
 
 const NO_RULES: ReadonlySet<number> = new Set();
 
+/** A keyword with a character that is not ASCII: the automaton never finds it (keywords.ts). */
+const notAscii = (k: string) => /[^\0-\x7f]/.test(k);
+
 /** Applies the vendored rules whose keywords occur in the text (all of them when a rule has none). */
 function redactVendored(text: string, kinds: string[]): string {
   const rules = vendoredRules();
@@ -267,7 +270,7 @@ function redactVendored(text: string, kinds: string[]): string {
   const present = rulesWithKeywordsIn(text, rules);
   // Most text holds no keyword: only the rules without keywords (if any) can then match. A rule with a keyword
   // the automaton cannot hold (not ASCII) is tried on every text.
-  alwaysTried ??= rules.filter((r) => !r.keywords.length || r.keywords.some((k) => /[^\0-\x7f]/.test(k)));
+  alwaysTried ??= rules.filter((r) => !r.keywords.length || r.keywords.some(notAscii));
   let candidates = alwaysTried;
   if (present.size) {
     const at = new Set(alwaysTried);

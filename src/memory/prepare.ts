@@ -57,4 +57,5 @@ export function prepareInput(input: RememberInput): Prepared {
   };
 }
 
-const NO_IDS: readonly number[] = [];
+/** The links of an item that has none (shared: never written to). */
+export const NO_IDS: readonly number[] = [];

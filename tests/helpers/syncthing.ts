@@ -78,7 +78,8 @@ interface Internal extends SyncthingNode {
   out: string;
 }
 
-function configXml(version: string, me: Internal, peers: Internal[], nodes: Internal[]): string {
+function configXml(version: string, me: Internal, nodes: Internal[]): string {
+  const peers = nodes.filter((p) => p !== me);
   const dials = (d: Internal) => d === me || nodes.indexOf(d) > nodes.indexOf(me);
   const device = (d: Internal) => `    <device id="${d.deviceId}" name="${d.name}" compression="metadata" introducer="false">
         <address>${dials(d) ? `tcp://127.0.0.1:${d.listenPort}` : "dynamic"}</address>
@@ -163,7 +164,7 @@ export async function startSyncthings(dir: string, n: number, opts: { untrusted?
     };
     nodes.push(node);
   }
-  for (const node of nodes) writeFileSync(join(node.home, "config.xml"), configXml(version, node, nodes.filter((p) => p !== node), nodes));
+  for (const node of nodes) writeFileSync(join(node.home, "config.xml"), configXml(version, node, nodes));
 
   const launch = async (node: Internal): Promise<void> => {
     node.out += `--- start ${new Date().toISOString()}\n`;

@@ -4,6 +4,7 @@
  * moved, not copied). Copying one string and slicing it costs the receiving thread far less than a structured clone
  * of an object per line, or parsing JSON.
  */
+import { NO_IDS } from "../prepare.ts";
 import { MEMORY_KINDS, type MemoryKind, type Prepared } from "../types.ts";
 
 /** One message's items. */
@@ -80,8 +81,6 @@ export function packLines(lines: readonly PreparedLine[]): Packed {
   }
   return { text: parts.join(""), ends, nums };
 }
-
-const NO_IDS: readonly number[] = [];
 
 /** The prepared lines of a message, as packLines was given them. */
 export function unpackLines({ text, ends, nums }: Packed): PreparedLine[] {
