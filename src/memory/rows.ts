@@ -137,6 +137,19 @@ export function prepareStatements(db: Database) {
        VALUES (?, ?, ?, ?, NULL, ?, 0, 1, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertTier: () => db.prepare("INSERT INTO memory_tiers (item_id, hot, active_at, pinned, current, kind) VALUES (?, ?, ?, ?, 1, ?)"),
+    // A batch's run of new items from id @from on (write.ts, flushRows): their tier rows, each hot when its byte of the
+    // blob @hot is 1 (a blob: substr of text would walk the characters before), and their index entries, with their
+    // date words in the JSON array @words. The same rows insertTier and insertFts write one at a time, in one statement each.
+    insertTierRun: () => db.prepare(
+      `INSERT INTO memory_tiers (item_id, hot, active_at, pinned, current, kind)
+       SELECT id, substr(@hot, id - @from + 1, 1) = x'01', active_at, pinned, 1, kind FROM memory_items
+       WHERE id >= @from AND id < @from + length(@hot) ORDER BY id`,
+    ),
+    insertFtsRun: () => db.prepare(
+      `INSERT INTO memory_fts (rowid, content, context, around)
+       SELECT m.id, m.content, j.value, p.content FROM json_each(@words) AS j JOIN memory_items m ON m.id = @from + j.key
+       LEFT JOIN memory_items p ON p.id = m.follows ORDER BY j.key`,
+    ),
     // Lists of ids are passed as one JSON array parameter (json_each), so each statement is prepared once.
     // What a move needs to know of each item: its tier row as stored (before the move), when it was recorded,
     // whether it is current and pinned, and its last stored tier move.

@@ -28,44 +28,77 @@ export function countInserted(db: Database, r: { kind: string; pinned: boolean; 
 
 /**
  * Counts of items inserted during a batch (rememberMany), added up in memory and written once by flushCounts,
- * inside the batch's transaction: the same sums countInserted writes one item at a time.
+ * inside the batch's transaction: the same sums countInserted writes one item at a time. The counts every item
+ * moves are plain numbers, and a run of items of one active day is counted before it goes into `days`: an import
+ * adds no map entry or string per item.
  */
 export interface PendingCounts {
-  keys: Map<string, number>;
+  /** Items counted (the key 'tiers'), and of them pinned, redacted and hot. */
+  tiers: number;
+  pinned: number;
+  redacted: number;
+  hot: number;
+  /** By kind (each counted under 'kind:' and the kind). */
+  kinds: Map<string, number>;
+  /** Items not hot by active day (YYYY-MM-DD), without the run below. */
   days: Map<string, number>;
+  /** The active time of the last item not hot, and how many items of its day came in a row up to it. */
+  runAt: string;
+  runN: number;
 }
 
 export function pendingCounts(): PendingCounts {
-  return { keys: new Map(), days: new Map() };
+  return { tiers: 0, pinned: 0, redacted: 0, hot: 0, kinds: new Map(), days: new Map(), runAt: "", runN: 0 };
 }
 
 /** countInserted, held in `p` until flushCounts. */
-export function countLater(p: PendingCounts, r: { kind: string; pinned: boolean; redacted: boolean; hot: boolean; activeAt: string }): void {
-  bump(p.keys, "tiers");
-  bump(p.keys, KIND_KEY[r.kind] ?? `kind:${r.kind}`);
-  if (r.pinned) bump(p.keys, "pinned");
-  if (r.redacted) bump(p.keys, "redacted");
-  if (r.hot) bump(p.keys, "hot");
-  else bump(p.days, r.activeAt.slice(0, 10));
+export function countLater(p: PendingCounts, kind: string, pinned: boolean, redacted: boolean, hot: boolean, activeAt: string): void {
+  p.tiers++;
+  p.kinds.set(kind, (p.kinds.get(kind) ?? 0) + 1);
+  if (pinned) p.pinned++;
+  if (redacted) p.redacted++;
+  if (hot) p.hot++;
+  else if (p.runN > 0 && sameDay(activeAt, p.runAt)) p.runN++;
+  else {
+    endRun(p);
+    p.runAt = activeAt;
+    p.runN = 1;
+  }
 }
 
-const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
-const KIND_KEY: Record<string, string> = Object.fromEntries(MEMORY_KINDS.map((k) => [k, `kind:${k}`]));
+/** Whether two ISO dates name the same day (their first ten characters are the same). */
+function sameDay(a: string, b: string): boolean {
+  for (let i = 0; i < 10; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Adds the run of one day's items to `days`. */
+function endRun(p: PendingCounts): void {
+  if (p.runN === 0) return;
+  const day = p.runAt.slice(0, 10);
+  p.days.set(day, (p.days.get(day) ?? 0) + p.runN);
+  p.runN = 0;
+}
 
 /**
  * Writes the held counts and empties `p`. Called before anything in the batch that fires the count triggers
  * (a merge, a supersede: they move an item's counts from one key or day to another), and at its end.
  */
 export function flushCounts(db: Database, p: PendingCounts): void {
-  if (p.keys.size) {
+  endRun(p);
+  const keys: [string, number][] = [];
+  for (const [key, n] of [["tiers", p.tiers], ["pinned", p.pinned], ["redacted", p.redacted], ["hot", p.hot]] as const) if (n) keys.push([key, n]);
+  for (const [kind, n] of p.kinds) keys.push([`kind:${kind}`, n]);
+  if (keys.length) {
     const st = db.prepare("UPDATE memory_counts SET n = n + ? WHERE key = ?");
-    for (const [key, n] of p.keys) st.run(n, key);
+    for (const [key, n] of keys) st.run(n, key);
   }
   if (p.days.size) {
     const st = db.prepare("INSERT INTO memory_active_days (day, n) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET n = n + excluded.n");
     for (const [day, n] of p.days) st.run(day, n);
   }
-  p.keys.clear();
+  p.tiers = p.pinned = p.redacted = p.hot = 0;
+  p.kinds.clear();
   p.days.clear();
 }
 

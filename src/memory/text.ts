@@ -129,6 +129,7 @@ export function dateWords(iso: string): string {
   // The canonical form the store keeps (YYYY-MM-DDTHH:MM:SS.mmmZ, every field checked) is read field by field: no
   // Date per item written. The words of recent days are kept: items written together are mostly of a few days.
   if (iso.length === 24 && canonical(iso)) {
+    if (lastDay !== "" && iso.startsWith(lastDay)) return lastWords;
     const key = iso.slice(0, 10);
     let words = DAY_WORDS.get(key);
     if (words === undefined) {
@@ -139,6 +140,8 @@ export function dateWords(iso: string): string {
       if (DAY_WORDS.size >= DAY_WORDS_MAX) DAY_WORDS.clear();
       DAY_WORDS.set(key, words);
     }
+    lastDay = key;
+    lastWords = words;
     return words;
   }
   const d = new Date(iso);
@@ -148,6 +151,9 @@ export function dateWords(iso: string): string {
 
 /** The words of the days seen lately (emptied when it holds DAY_WORDS_MAX: some 10 years of days). */
 const DAY_WORDS = new Map<string, string>();
+/** The day asked last (YYYY-MM-DD) and its words: items written together mostly come day by day. */
+let lastDay = "";
+let lastWords = "";
 const DAY_WORDS_MAX = 4096;
 
 /** The day of the week (0 = Sunday) of a day of the proleptic Gregorian calendar (days_from_civil, H. Hinnant). */

@@ -13,6 +13,7 @@
  */
 import type { Migration } from "../kernel/storage/migrations.ts";
 import type { Ctx, Predecessor } from "./rows.ts";
+import { isoTime } from "./dates.ts";
 import { dateWords } from "./text.ts";
 
 /** A longer silence between two turns of a thread starts a new session. */
@@ -43,7 +44,7 @@ let lastMs = Number.NaN;
 function timeOf(iso: string): number {
   if (iso !== lastIso) {
     lastIso = iso;
-    lastMs = Date.parse(iso);
+    lastMs = isoTime(iso);
   }
   return lastMs;
 }
@@ -55,16 +56,31 @@ function timeOf(iso: string): number {
  */
 export function placeItem(
   ctx: Ctx,
-  input: { thread?: string | null; kind: string; createdAt: string; visibility: string },
+  thread: string | null | undefined,
+  kind: string,
+  createdAt: string,
+  visibility: string,
   id: () => number,
   turns?: LastTurns,
 ): Placement {
-  const thread = typeof input.thread === "string" && input.thread.trim() ? input.thread.trim().slice(0, 500) : null;
-  if (!thread && input.kind !== "episode") return NONE;
-  const prev = thread ? lastOfThread(ctx, thread, turns) : lastEpisode(ctx, turns);
-  if (!prev || !sameSession(prev.created_at, input.createdAt)) return { thread, session: id(), follows: null, around: null };
-  const linked = !(prev.visibility === "private" && input.visibility !== "private");
-  return { thread, session: prev.session ?? prev.id, follows: linked ? prev.id : null, around: linked ? prev.content : null };
+  const name = typeof thread === "string" ? threadName(thread) : null;
+  if (!name && kind !== "episode") return NONE;
+  const prev = name ? lastOfThread(ctx, name, turns) : lastEpisode(ctx, turns);
+  if (!prev || !sameSession(prev.created_at, createdAt)) return { thread: name, session: id(), follows: null, around: null };
+  const linked = !(prev.visibility === "private" && visibility !== "private");
+  return { thread: name, session: prev.session ?? prev.id, follows: linked ? prev.id : null, around: linked ? prev.content : null };
+}
+
+// The last thread name read: the turns of a batch mostly share theirs, which is then trimmed and cut once.
+let lastThread = "";
+let lastName: string | null = null;
+/** A thread's stored name: trimmed, at most 500 characters, null when blank. */
+function threadName(thread: string): string | null {
+  if (thread !== lastThread) {
+    lastThread = thread;
+    lastName = thread.trim().slice(0, 500) || null;
+  }
+  return lastName;
 }
 
 /**

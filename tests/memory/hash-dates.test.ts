@@ -4,7 +4,7 @@
  * real canonical date.
  */
 import { describe, expect, it } from "vitest";
-import { isoDate } from "../../src/memory/dates.ts";
+import { isoDate, isoTime } from "../../src/memory/dates.ts";
 import { contentHash, dateWords, normalise } from "../../src/memory/text.ts";
 import { MONTHS, WEEKDAYS } from "../../src/kernel/calendar.ts";
 import { uuid7 } from "../../src/kernel/uuid.ts";
@@ -45,6 +45,18 @@ describe("isoDate", () => {
   });
 });
 
+describe("isoTime", () => {
+  it("gives the milliseconds Date.parse gives, canonical dates read field by field, over years 1 to 9999", () => {
+    const dates = ["0001-01-01T00:00:00.000Z", "0004-02-29T23:59:59.999Z", "1600-02-29T12:00:00.000Z", "1900-03-01T00:00:00.000Z", "1969-12-31T23:59:59.999Z", "1970-01-01T00:00:00.000Z", "2000-02-29T00:00:00.001Z", "9999-12-31T23:59:59.999Z"];
+    for (let t = Date.parse("0001-01-01T00:00:00.000Z"); t < Date.parse("9999-12-31T00:00:00.000Z"); t += (89 * 24 + 7) * 3_600_000 + 12_345) dates.push(new Date(t).toISOString());
+    for (const iso of dates) if (isoTime(iso) !== Date.parse(iso)) expect(isoTime(iso), iso).toBe(Date.parse(iso));
+    // Any other form, or a canonical shape out of range, is read by Date.parse.
+    for (const other of ["2024-03-15", "2024-03-15T10:00:00+02:00", "2023-05-08T24:00:00.000Z", "2023-02-30T00:00:00.000Z", "not a date"]) {
+      expect(Object.is(isoTime(other), Date.parse(other)), other).toBe(true);
+    }
+  });
+});
+
 describe("dateWords", () => {
   it("reads a canonical date field by field as Date reads it, over years 1 to 9999", () => {
     const viaDate = (iso: string) => {
@@ -56,6 +68,10 @@ describe("dateWords", () => {
     for (let t = Date.parse("0001-01-01T00:00:00.000Z"); t < Date.parse("9999-12-31T00:00:00.000Z"); t += (97 * 24 + 5) * 3_600_000) dates.push(new Date(t).toISOString());
     for (const iso of dates) if (dateWords(iso) !== viaDate(iso)) expect(dateWords(iso), iso).toBe(viaDate(iso));
     expect(dateWords("2023-05-08T13:56:00.000Z")).toBe("8 may 2023 monday");
+    // The day asked last is kept: the same day again, then another, then back.
+    for (const [iso, words] of [["2023-05-08T00:00:00.000Z", "8 may 2023 monday"], ["2023-05-09T00:00:00.000Z", "9 may 2023 tuesday"], ["2023-05-08T23:59:59.999Z", "8 may 2023 monday"], ["1023-05-08T23:59:59.999Z", "8 may 1023 thursday"]]) {
+      expect(dateWords(iso!), iso).toBe(words);
+    }
     // Other forms go through Date; a date that is none gives no words. A date of the canonical shape whose fields are
     // out of range is read as Date reads it too.
     expect(dateWords("2023-05-08T23:30:00-02:00")).toBe("9 may 2023 tuesday");

@@ -95,6 +95,31 @@ describe("a batch of inserts", () => {
     expect(JSON.stringify(rows(db))).not.toContain("hunter2");
   });
 
+  it("holds its items' tier rows and index entries until a merge, a supersede or its end, leaving what items one at a time leave", () => {
+    // The batch writes the tier rows and index entries of a run of new items with one statement each (flushRows):
+    // a merge or a supersede of an item of that run comes first, so each must find its row written.
+    const batch: RememberInput[] = [
+      { content: "the ferry leaves at nine", kind: "note", createdAt: at(30), thread: "talk:c" },
+      { content: "the ferry is late", kind: "episode", createdAt: at(29), thread: "talk:c" },
+      // Supersedes the item before it, whose rows are still held.
+      { content: "the ferry is late, corrected", kind: "note", createdAt: at(28), supersedes: 2 },
+      { content: "an action on the ferry", kind: "action", createdAt: at(1) },
+      // Seen again, pinned: merges into the item before it, whose rows are still held.
+      { content: "an action on the ferry", kind: "action", createdAt: at(3), pinned: true },
+      { content: "a late note about the ferry", kind: "note", createdAt: at(24 * 90), thread: "talk:c" },
+    ];
+    const tiers = (db: Database) => db.prepare("SELECT item_id, hot, active_at, pinned, current, kind FROM memory_tiers ORDER BY item_id").all();
+    const one = open();
+    for (const input of batch) one.store.rememberMany([input]);
+    const many = open();
+    expect(many.store.rememberMany(batch)).toMatchObject({ added: 5, merged: 1 });
+    expect(rows(many.db)).toEqual(rows(one.db));
+    expect(tiers(many.db)).toEqual(tiers(one.db));
+    for (const word of ["ferry", "nine", "corrected", "late", "action", "monday", "friday"]) expect(fts(many.db, word)).toEqual(fts(one.db, word));
+    many.db.exec("INSERT INTO memory_fts (memory_fts, rank) VALUES ('integrity-check', 1)");
+    recountEqual(many.db);
+  });
+
   it("merges repeated texts in an import that began on an empty store, and those another connection writes meanwhile", () => {
     const dir = tmpDir();
     const db = openDatabase(join(dir, "pai.db"));

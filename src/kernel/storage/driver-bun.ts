@@ -26,8 +26,8 @@ export function openDriver(path: string, opts: OpenOptions = {}): Driver {
       const wrapped: Statement<Row> = {
         run(...params: SqlParams): RunResult {
           wrote = true;
-          const r = st.run(...(params as any[]));
-          return { changes: r.changes, lastInsertRowid: Number(r.lastInsertRowid) };
+          // Not in safe-integer mode: bun:sqlite's own result already holds both as numbers.
+          return st.run(...(params as any[])) as RunResult;
         },
         get(...params: SqlParams) {
           const row = st.get(...(params as any[]));
