@@ -20,6 +20,11 @@ type Replacer = (match: string, ...groups: string[]) => string | null;
 
 interface Rule {
   kind: string;
+  /**
+   * Words at least one of which every match holds, compared without case: the rule is tried only on a text that holds
+   * one (found with the vendored rules' keywords in one pass: keywords.ts). ASCII, lower case.
+   */
+  keywords: string[];
   re: RegExp;
   /** Returns the replacement, or null to keep the match as it is. Default: the whole match is replaced. */
   replace?: Replacer;
@@ -65,49 +70,54 @@ const KEYWORD_WEAK =
 const RULES: Rule[] = [
   {
     kind: "private_key",
+    keywords: ["-----begin"],
     re: /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END \1PRIVATE KEY(?: BLOCK)?-----|$)/g,
   },
   {
     kind: "private_key",
+    keywords: ["---- begin ssh2"],
     // SSH2 (RFC 4716 / SSH.com) private keys.
     re: /---- BEGIN SSH2 ((?:ENCRYPTED )?)PRIVATE KEY ----[\s\S]*?(?:---- END SSH2 \1PRIVATE KEY ----|$)/g,
   },
   {
     kind: "private_key",
+    keywords: ["putty-user-key-file-"],
     // PuTTY .ppk files, versions 2 and 3: from the header to the MAC line.
     re: /PuTTY-User-Key-File-\d+:[\s\S]*?(?:Private-MAC:[^\r\n]*|$)/g,
   },
-  { kind: "anthropic_key", re: /\bsk-ant-(?:api|admin)?\d*-?[A-Za-z0-9_-]{20,}/g },
-  { kind: "openai_key", re: /\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}(?:T3BlbkFJ[A-Za-z0-9_-]+)?/g },
-  { kind: "aws_access_key", re: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA)[A-Z0-9]{16}\b/g },
+  { kind: "anthropic_key", keywords: ["sk-ant-"], re: /\bsk-ant-(?:api|admin)?\d*-?[A-Za-z0-9_-]{20,}/g },
+  { kind: "openai_key", keywords: ["sk-"], re: /\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}(?:T3BlbkFJ[A-Za-z0-9_-]+)?/g },
+  { kind: "aws_access_key", keywords: ["akia", "asia", "abia", "acca", "agpa", "aida", "aipa", "anpa", "anva", "aroa", "apka"], re: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA)[A-Z0-9]{16}\b/g },
   {
     kind: "aws_secret_key",
+    keywords: ["secret"],
     re: /\b(aws_?secret(?:_?access)?_?key\b["']?\s*[:=]\s*["']?)([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/gi,
     replace: (_m, pre) => `${pre}${tag("aws_secret_key")}`,
   },
-  { kind: "github_token", re: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g },
-  { kind: "gitlab_token", re: /\bgl(?:pat|ptt|dt|rt|cbt|imt|soat|ft|oas)-[A-Za-z0-9_-]{20,}/g },
-  { kind: "slack_token", re: /\bxox[abposre]-[A-Za-z0-9-]{10,}/g },
-  { kind: "slack_webhook", re: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9/_-]+/g },
-  { kind: "discord_webhook", re: /https:\/\/(?:ptb\.|canary\.)?discord(?:app)?\.com\/api\/webhooks\/\d+\/[A-Za-z0-9_-]+/g },
-  { kind: "google_api_key", re: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
-  { kind: "google_oauth_token", re: /\bya29\.[0-9A-Za-z_-]{20,}/g },
-  { kind: "stripe_key", re: /\b(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{16,}\b/g },
-  { kind: "stripe_webhook_secret", re: /\bwhsec_[0-9A-Za-z]{24,}\b/g },
-  { kind: "npm_token", re: /\bnpm_[A-Za-z0-9]{36}\b/g },
-  { kind: "huggingface_token", re: /\bhf_[A-Za-z]{34}\b/g },
-  { kind: "sendgrid_key", re: /\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b/g },
-  { kind: "pypi_token", re: /\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}/g },
-  { kind: "docker_token", re: /\bdckr_pat_[A-Za-z0-9_-]{27,}/g },
-  { kind: "databricks_token", re: /\bdapi[0-9a-f]{32}(?:-\d)?\b/g },
-  { kind: "shopify_token", re: /\bshp(?:at|ca|pa|ss)_[0-9a-fA-F]{32}\b/g },
-  { kind: "vault_token", re: /\bhv[sbr]\.[A-Za-z0-9_-]{24,}/g },
-  { kind: "age_secret_key", re: /\bAGE-SECRET-KEY-1[0-9A-Z]{58}\b/g },
-  { kind: "telegram_bot_token", re: /\b\d{8,10}:AA[A-Za-z0-9_-]{33}\b/g },
-  { kind: "digitalocean_token", re: /\bdo[opr]_v1_[0-9a-f]{64}\b/g },
-  { kind: "jwt", re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
+  { kind: "github_token", keywords: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"], re: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g },
+  { kind: "gitlab_token", keywords: ["glpat-", "glptt-", "gldt-", "glrt-", "glcbt-", "glimt-", "glsoat-", "glft-", "gloas-"], re: /\bgl(?:pat|ptt|dt|rt|cbt|imt|soat|ft|oas)-[A-Za-z0-9_-]{20,}/g },
+  { kind: "slack_token", keywords: ["xox"], re: /\bxox[abposre]-[A-Za-z0-9-]{10,}/g },
+  { kind: "slack_webhook", keywords: ["hooks.slack.com"], re: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9/_-]+/g },
+  { kind: "discord_webhook", keywords: ["discord"], re: /https:\/\/(?:ptb\.|canary\.)?discord(?:app)?\.com\/api\/webhooks\/\d+\/[A-Za-z0-9_-]+/g },
+  { kind: "google_api_key", keywords: ["aiza"], re: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
+  { kind: "google_oauth_token", keywords: ["ya29."], re: /\bya29\.[0-9A-Za-z_-]{20,}/g },
+  { kind: "stripe_key", keywords: ["_live_", "_test_"], re: /\b(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{16,}\b/g },
+  { kind: "stripe_webhook_secret", keywords: ["whsec_"], re: /\bwhsec_[0-9A-Za-z]{24,}\b/g },
+  { kind: "npm_token", keywords: ["npm_"], re: /\bnpm_[A-Za-z0-9]{36}\b/g },
+  { kind: "huggingface_token", keywords: ["hf_"], re: /\bhf_[A-Za-z]{34}\b/g },
+  { kind: "sendgrid_key", keywords: ["sg."], re: /\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b/g },
+  { kind: "pypi_token", keywords: ["pypi-"], re: /\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}/g },
+  { kind: "docker_token", keywords: ["dckr_pat_"], re: /\bdckr_pat_[A-Za-z0-9_-]{27,}/g },
+  { kind: "databricks_token", keywords: ["dapi"], re: /\bdapi[0-9a-f]{32}(?:-\d)?\b/g },
+  { kind: "shopify_token", keywords: ["shpat_", "shpca_", "shppa_", "shpss_"], re: /\bshp(?:at|ca|pa|ss)_[0-9a-fA-F]{32}\b/g },
+  { kind: "vault_token", keywords: ["hvs.", "hvb.", "hvr."], re: /\bhv[sbr]\.[A-Za-z0-9_-]{24,}/g },
+  { kind: "age_secret_key", keywords: ["age-secret-key-1"], re: /\bAGE-SECRET-KEY-1[0-9A-Z]{58}\b/g },
+  { kind: "telegram_bot_token", keywords: [":aa"], re: /\b\d{8,10}:AA[A-Za-z0-9_-]{33}\b/g },
+  { kind: "digitalocean_token", keywords: ["doo_v1_", "dop_v1_", "dor_v1_"], re: /\bdo[opr]_v1_[0-9a-f]{64}\b/g },
+  { kind: "jwt", keywords: ["eyj"], re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
   {
     kind: "url_password",
+    keywords: ["://"],
     // scheme://user:password@host. The user may be empty (redis://:pw@host) or hold an @ (an e-mail address);
     // the password may hold unencoded @ / # ?: it runs to the last @ that is followed by a host.
     re: /\b([a-z][a-z0-9+.-]{1,20}:\/\/)([^\s:/?#]{0,128}):(\S{1,512})@([^\s@/?#]+)/gi,
@@ -115,36 +125,38 @@ const RULES: Rule[] = [
   },
   {
     kind: "bearer_token",
+    keywords: ["bearer", "token"],
     re: /\b(Bearer|Token)(\s+)([A-Za-z0-9._~+/-]{16,}=*)/g,
     replace: (m, word, sp, tok) => (looksSecret(tok) || /\./.test(tok) ? `${word}${sp}${tag("bearer_token")}` : null),
   },
   {
     kind: "basic_auth",
+    keywords: ["authorization"],
     re: /\b(Authorization:\s*Basic\s+)([A-Za-z0-9+/]{8,}={0,2})/gi,
     replace: (_m, pre) => `${pre}${tag("basic_auth")}`,
   },
   {
     kind: "password",
+    keywords: ["pass", "pwd"],
     // password=…, "password": "…", passwd: …, PWD=…
     re: new RegExp(`\\b((?:[A-Za-z0-9]+[_-]?)?(?:${KEYWORD_STRONG}))(["']?\\s*[:=]\\s*)("[^"\\n]*"|'[^'\\n]*'|[^\\s,;&"']+)`, "gi"),
     replace: (m, key, sep, value) => (plausibleValue(value, true) ? `${key}${sep}${tag("password")}` : null),
   },
   {
     kind: "secret",
+    keywords: ["secret", "token", "key"],
     re: new RegExp(`\\b((?:[A-Za-z0-9]+[_-])*(?:${KEYWORD_WEAK}))(["']?\\s*)([:=])(\\s*)("[^"\\n]*"|'[^'\\n]*'|[^\\s,;&"']+)`, "gi"),
     replace: (m, key, q, op, sp, value) =>
       plausibleValue(value, op === "=" && !/\s/.test(q + sp)) ? `${key}${q}${op}${sp}${tag("secret")}` : null,
   },
   {
     kind: "generic_secret",
+    keywords: ["key", "token", "secret", "credential", "pass"],
     // A long high-entropy string shortly after a key-like word: "my API key is 3f9a…", "credential → AbC…".
     re: /\b((?:api|access|auth|secret|private|client|signing|encryption|session)?[ _-]?(?:key|token|secret|credential|credentials|password|passcode)s?\b[^A-Za-z0-9\n]{0,4}(?:is|was|=|:|->|→)?[^A-Za-z0-9\n]{0,4})([A-Za-z0-9+/_=-]{20,})/gi,
     replace: (m, pre, value) => (looksSecret(value) && !value.startsWith("REDACTED") ? `${pre}${tag("generic_secret")}` : null),
   },
 ];
-
-/** A cheap pre-filter: text without any of these cannot match a rule, so most prose skips the list. */
-const MAYBE = /-----BEGIN|---- BEGIN SSH2|PuTTY-User-Key|pypi-|dckr_|dapi|shp|hv[sbr]\.|AGE-SECRET|:AA|do[opr]_v1_|sk-|AKIA|ASIA|A[BCGIKNPR][A-Z]{2}[A-Z0-9]{16}|gh[pousr]_|github_pat_|gl[a-z]{1,5}-|xox|hooks\.slack|discord|AIza|ya29\.|_live_|_test_|whsec_|npm_|hf_|SG\.|eyJ|:\/\/[^\s]*:[^\s]*@|bearer|token|basic|pass|pwd|secret|key|credential/i;
 
 interface VendoredRule {
   id: string;
@@ -207,20 +219,49 @@ function compiledRule(r: VendoredRule): RegExp | null {
 let automaton: KeywordAutomaton | undefined;
 let alwaysTried: VendoredRule[] | undefined;
 
-/** The automaton of the vendored rules' keywords (keywords.ts), built on first use: list i is rule i's keywords. */
-const ruleAutomaton = (rules: VendoredRule[]) => (automaton ??= keywordAutomaton(rules.map((r) => r.keywords)));
-
 /**
- * The ids of the vendored rules one of whose keywords occurs in `text`, as the automaton finds them, or (`hand`) as
- * the search of each keyword in turn does (for tests).
+ * Every rule's keywords, searched for in one pass: list i is vendored rule i's, then list `builtIn + j` built-in
+ * rule j's.
  */
-export function vendoredRulesMatching(text: string, how: "automaton" | "hand" = "automaton"): { ids: string[]; keywords: Map<string, string[]> } {
-  const rules = vendoredRules();
-  const found = how === "hand" ? handScan(text, rules) : listsWithKeywordsIn(text, ruleAutomaton(rules));
-  return { ids: [...found].sort((x, y) => x - y).map((i) => rules[i]!.id), keywords: new Map(rules.map((r) => [r.id, r.keywords])) };
+let lists: { all: string[][]; builtIn: number } | undefined;
+function keywordLists(): { all: string[][]; builtIn: number } {
+  if (!lists) {
+    const rules = vendoredRules();
+    lists = { all: [...rules.map((r) => r.keywords), ...RULES.map((r) => r.keywords)], builtIn: rules.length };
+  }
+  return lists;
 }
 
-/** Whether this process has built the automaton of the vendored rules' keywords (for tests). */
+/** The automaton of every rule's keywords (keywords.ts), built on first use. */
+const ruleAutomaton = () => (automaton ??= keywordAutomaton(keywordLists().all));
+
+/**
+ * The rules one of whose keywords occurs in `text`, as the automaton finds them, or (`hand`) as the search of each
+ * keyword in turn does (for tests): the vendored rules' ids, and the built-in rules' indexes; and every rule's keywords.
+ */
+export function rulesMatching(text: string, how: "automaton" | "hand" = "automaton"): { ids: string[]; builtIn: number[]; keywords: Map<string, string[]>; builtInKeywords: string[][] } {
+  const rules = vendoredRules();
+  const { all, builtIn } = keywordLists();
+  const found = [...(how === "hand" ? handScan(text, all) : listsWithKeywordsIn(text, ruleAutomaton()))].sort((x, y) => x - y);
+  return {
+    ids: found.filter((i) => i < builtIn).map((i) => rules[i]!.id),
+    builtIn: found.filter((i) => i >= builtIn).map((i) => i - builtIn),
+    keywords: new Map(rules.map((r) => [r.id, r.keywords])),
+    builtInKeywords: RULES.map((r) => r.keywords),
+  };
+}
+
+/** The indexes of the built-in rules whose expression matches `text`, each tried whatever its keywords (for tests). */
+export function builtInExpressionsMatching(text: string): number[] {
+  return RULES.flatMap((r, i) => {
+    r.re.lastIndex = 0;
+    const hit = r.re.test(text);
+    r.re.lastIndex = 0;
+    return hit ? [i] : [];
+  });
+}
+
+/** Whether this process has built the automaton of the rules' keywords (for tests). */
 export const keywordAutomatonBuilt = () => automaton !== undefined;
 
 /**
@@ -232,11 +273,11 @@ const HAND_SCANS = 64;
 const HAND_SCAN_CHARS = 4096;
 let handScans = 0;
 
-/** The indexes of the vendored rules one of whose keywords occurs in `text` (the same either way). */
-function rulesWithKeywordsIn(text: string, rules: VendoredRule[]): ReadonlySet<number> {
-  if (automaton || handScans >= HAND_SCANS || text.length > HAND_SCAN_CHARS) return listsWithKeywordsIn(text, ruleAutomaton(rules));
+/** The indexes of the keyword lists (keywordLists) one of whose keywords occurs in `text` (the same either way). */
+function listsIn(text: string): ReadonlySet<number> {
+  if (automaton || handScans >= HAND_SCANS || text.length > HAND_SCAN_CHARS) return listsWithKeywordsIn(text, ruleAutomaton());
   handScans++;
-  return handScan(text, rules);
+  return handScan(text, keywordLists().all);
 }
 
 /**
@@ -244,11 +285,11 @@ function rulesWithKeywordsIn(text: string, rules: VendoredRule[]): ReadonlySet<n
  * its lower case, and never finds a keyword with a character that is not ASCII (such a rule is tried on every text:
  * alwaysTried).
  */
-function handScan(text: string, rules: VendoredRule[]): ReadonlySet<number> {
+function handScan(text: string, all: string[][]): ReadonlySet<number> {
   const low = text.toLowerCase();
   let found: Set<number> | undefined;
-  for (let i = 0; i < rules.length; i++) {
-    for (const k of rules[i]!.keywords) {
+  for (let i = 0; i < all.length; i++) {
+    for (const k of all[i]!) {
       if (k && low.includes(k) && !notAscii(k)) {
         (found ??= new Set()).add(i);
         break;
@@ -263,18 +304,17 @@ const NO_RULES: ReadonlySet<number> = new Set();
 /** A keyword with a character that is not ASCII: the automaton never finds it (keywords.ts). */
 const notAscii = (k: string) => /[^\0-\x7f]/.test(k);
 
-/** Applies the vendored rules whose keywords occur in the text (all of them when a rule has none). */
-function redactVendored(text: string, kinds: string[]): string {
+/** Applies the vendored rules whose keywords occur in the text (`present`: listsIn), and those without any. */
+function redactVendored(text: string, kinds: string[], present: ReadonlySet<number>): string {
   const rules = vendoredRules();
   if (!rules.length) return text;
-  const present = rulesWithKeywordsIn(text, rules);
   // Most text holds no keyword: only the rules without keywords (if any) can then match. A rule with a keyword
   // the automaton cannot hold (not ASCII) is tried on every text.
   alwaysTried ??= rules.filter((r) => !r.keywords.length || r.keywords.some(notAscii));
   let candidates = alwaysTried;
-  if (present.size) {
-    const at = new Set(alwaysTried);
-    for (const i of present) at.add(rules[i]!);
+  let at: Set<VendoredRule> | undefined;
+  for (const i of present) if (i < rules.length) (at ??= new Set(alwaysTried)).add(rules[i]!);
+  if (at) {
     // In the file's order, as every rule is applied to the text the ones before it left.
     candidates = at.size === 1 ? [...at] : rules.filter((r) => at.has(r));
   }
@@ -337,15 +377,29 @@ export function redactSecrets(text: string, known: Iterable<string> = []): Redac
     }
   }
   if (!out) return { text: out, redacted: kinds.length > 0, kinds };
-  if (MAYBE.test(out)) out = redactBuiltIn(out, kinds);
-  out = redactVendored(out, kinds);
+  // One search for every rule's keywords; most prose holds none, and is then tried against no rule that has some.
+  let present = listsIn(out);
+  if (present.size) {
+    const before = out;
+    out = redactBuiltIn(out, kinds, present);
+    // What the built-in rules wrote may hold keywords of vendored rules (a tag names its kind): searched again.
+    if (out !== before) present = listsIn(out);
+  }
+  out = redactVendored(out, kinds, present);
   return { text: out, redacted: kinds.length > 0, kinds };
 }
 
-/** The built-in rules, in order. */
-function redactBuiltIn(text: string, kinds: string[]): string {
+/**
+ * The built-in rules, in order, each on what the ones before it left: those whose keywords the text holds
+ * (`present`: listsIn), and once one has replaced something, every rule after it (a tag it wrote names its kind,
+ * which may hold a later rule's keyword).
+ */
+function redactBuiltIn(text: string, kinds: string[], present: ReadonlySet<number>): string {
+  const from = keywordLists().builtIn;
   let out = text;
-  for (const rule of RULES) {
+  for (let i = 0; i < RULES.length; i++) {
+    if (out === text && !present.has(from + i)) continue;
+    const rule = RULES[i]!;
     rule.re.lastIndex = 0;
     if (!rule.re.test(out)) continue;
     rule.re.lastIndex = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { redactSecrets, vendoredRulesMatching } from "../../src/kernel/redact.ts";
+import { builtInExpressionsMatching, redactSecrets, rulesMatching } from "../../src/kernel/redact.ts";
 
 // Real-looking samples (built from parts so no scanner mistakes this file for a leak).
 const j = (...parts: string[]) => parts.join("");
@@ -103,10 +103,10 @@ describe("redactSecrets", () => {
   });
 });
 
-describe("the keyword scan of the vendored rules", () => {
+describe("the keyword scan of the rules", () => {
   it("finds the rules whose keywords a text holds, as a plain search of its lower case does: the automaton, and the search of each keyword a process's first texts get", () => {
-    const { keywords } = vendoredRulesMatching("");
-    const all = [...new Set([...keywords.values()].flat())];
+    const { keywords, builtInKeywords } = rulesMatching("");
+    const all = [...new Set([...keywords.values(), ...builtInKeywords].flat())];
     expect(all.length).toBeGreaterThan(100);
     // Texts made of keywords, their pieces, upper case, other characters and characters that are not ASCII (the
     // Kelvin sign's lower case is "k"; "İ" lower-cases to two characters), from a fixed seed.
@@ -121,8 +121,54 @@ describe("the keyword scan of the vendored rules", () => {
       }
       const low = text.toLowerCase();
       const naive = [...keywords].filter(([, ks]) => ks.some((k) => low.includes(k))).map(([id]) => id).sort();
-      expect([...vendoredRulesMatching(text).ids].sort(), JSON.stringify(text)).toEqual(naive);
-      expect([...vendoredRulesMatching(text, "hand").ids].sort(), JSON.stringify(text)).toEqual(naive);
+      const naiveBuiltIn = builtInKeywords.flatMap((ks, i) => (ks.some((k) => low.includes(k)) ? [i] : []));
+      for (const how of ["automaton", "hand"] as const) {
+        const found = rulesMatching(text, how);
+        expect([...found.ids].sort(), JSON.stringify(text)).toEqual(naive);
+        expect(found.builtIn, JSON.stringify(text)).toEqual(naiveBuiltIn);
+      }
     }
+  });
+
+  it("finds a keyword of every built-in rule whose expression matches: a rule is tried only on a text holding one", () => {
+    // The samples, in prose, in upper and lower case, and the texts that only look like secrets.
+    const texts = SAMPLES.flatMap(([, text]) => [text, `before ${text} after`, text.toUpperCase(), text.toLowerCase()]);
+    texts.push(
+      ...["ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA", "AROA", "APKA"].map((p) => j(p, "Z7QXK3M2P4R6T8VW")),
+      j("---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nAAAAB3NzaC1yc2E\n", "---- END SSH2 ENCRYPTED PRIVATE KEY ----"),
+      j("PuTTY-User-Key-File-3: ssh-ed25519\nPrivate-Lines: 1\nAAAA\n", "Private-MAC: 0123"),
+      ...["glptt-", "gldt-", "glrt-", "glcbt-", "glimt-", "glsoat-", "glft-", "gloas-"].map((p) => j(p, "x9Yz8Wv7Ut6Sr5Qp4On3Mm")),
+      ...["gho_", "ghu_", "ghs_", "ghr_"].map((p) => j(p, "16C7e42F292c6912E7710c838347Ae178B4a")),
+      ...["shpat_", "shpca_", "shppa_"].map((p) => j(p, "0123456789abcdef0123456789abcdef")),
+      ...["hvb.", "hvr."].map((p) => j(p, "CAESIJ0123456789abcdefghijklmn")),
+      ...["doo_v1_", "dor_v1_"].map((p) => j(p, "0123456789abcdef".repeat(4))),
+      j("pk_test_", "4eC39HqLyjWDarjtT1zdp7dc"),
+      "PASSPHRASE: open-sesame-42 and pwd=Zx81!aQ-r",
+      j("https://discord.com/api/webhooks/", "123456/abcDEF_-"),
+      j("ya29.", "a0AfH6SMBx9Yz8Wv7Ut6Sr5Qp4On3"),
+      j("whsec_", "0123456789abcdefghijABCD"),
+      j("hf_", "AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh"),
+      j("SG.", "abcdefghij0123456789AB.", "abcdefghij0123456789ABCDEFGHIJabcdefghij012"),
+      j("pypi-AgEIcHlwaS5vcmc", "x".repeat(60)),
+      j("dckr_pat_", "2YotnFZFEjr1zCsicMWpAA9xQz1"),
+      j("dapi", "0123456789abcdef0123456789abcdef"),
+      j("shpss_", "0123456789abcdef0123456789abcdef"),
+      j("hvs.", "CAESIJ0123456789abcdefghijklmn"),
+      j("AGE-SECRET-KEY-1", "Q".repeat(58)),
+      j("123456789:AA", "Fq7JnKQ3pV8s2Xw9Zr4Tb6Yc1Ud5Ee0Hh"),
+      j("AWS_SECRET_KEY: ", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKE"),
+      j("dop_v1_", "0123456789abcdef".repeat(4)),
+      "Token abcdefghijklmnop.qrstuvwx",
+      j("Authorization: Basic ", "dXNlcjpwYXNzd29yZA=="),
+      "PWD=Zx81!aQ-r client_secret: q8s7d6f5g4h3j2k1 credentials -> Qm9vbGVhbkZsYWcxMjM0NTY3ODkwYWJjZA",
+      "redis://:pw0rd@cache.local and ftp://anon:x@host",
+    );
+    for (const text of texts) {
+      const found = rulesMatching(text).builtIn;
+      for (const i of builtInExpressionsMatching(text)) expect(found, `rule ${i} on ${JSON.stringify(text)}`).toContain(i);
+    }
+    // The samples' own rules are among those matched, so the loop above checked each of them.
+    const matched = new Set(texts.flatMap((t) => builtInExpressionsMatching(t)));
+    expect([...rulesMatching("").builtInKeywords.keys()].filter((i) => !matched.has(i))).toEqual([]);
   });
 });
