@@ -8,7 +8,7 @@ import { redactDeep, redactSecrets } from "../kernel/redact.ts";
 import { uuid7 } from "../kernel/uuid.ts";
 import { toIso } from "./dates.ts";
 import { checkKind } from "./rows.ts";
-import { contentHash, dateWords } from "./text.ts";
+import { canonicalDateWords, contentHash } from "./text.ts";
 import type { Prepared, RememberInput } from "./types.ts";
 
 /** Checks an input and makes it ready to store (see Prepared); throws a UserError saying what is wrong. */
@@ -40,7 +40,8 @@ export function prepareInput(input: RememberInput): Prepared {
     content,
     kind,
     createdAt,
-    dateWords: createdAt !== undefined ? dateWords(createdAt) : undefined,
+    // toIso gives the canonical form: its words are read without checking it again.
+    dateWords: createdAt !== undefined ? canonicalDateWords(createdAt) : undefined,
     hash: contentHash(content),
     pinned: input.pinned === true,
     visibility,

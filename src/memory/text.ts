@@ -28,15 +28,15 @@ export function normalise(text: string): string {
  * "same text modulo case, accents, punctuation and spacing". Plain JavaScript, identical under Bun and Node.
  */
 export function contentHash(text: string): number {
-  if (!ASCII.test(text)) return cyrb53(normalise(text) || text.trim());
   // ASCII: the normalised text (lower-case words of a-z and 0-9, one space between them) hashed as it is read,
-  // without being built.
+  // without being built. A character that is not ASCII sends the text to normalise.
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   let words = false;
   let gap = false;
   for (let i = 0; i < text.length; i++) {
     let ch = text.charCodeAt(i);
+    if (ch >= 128) return cyrb53(normalise(text) || text.trim());
     if (ch >= 65 && ch <= 90) ch += 32;
     if (!((ch >= 97 && ch <= 122) || (ch >= 48 && ch <= 57))) {
       gap = words;
@@ -127,26 +127,32 @@ export function matchExpression(terms: string[], op: "OR" | "AND" = "OR"): strin
  */
 export function dateWords(iso: string): string {
   // The canonical form the store keeps (YYYY-MM-DDTHH:MM:SS.mmmZ, every field checked) is read field by field: no
-  // Date per item written. The words of recent days are kept: items written together are mostly of a few days.
-  if (iso.length === 24 && canonical(iso)) {
-    if (lastDay !== "" && iso.startsWith(lastDay)) return lastWords;
-    const key = iso.slice(0, 10);
-    let words = DAY_WORDS.get(key);
-    if (words === undefined) {
-      const y = Number(iso.slice(0, 4));
-      const m = Number(iso.slice(5, 7));
-      const day = Number(iso.slice(8, 10));
-      words = `${day} ${MONTHS[m - 1]} ${iso.slice(0, 4)} ${WEEKDAYS[weekday(y, m, day)]}`;
-      if (DAY_WORDS.size >= DAY_WORDS_MAX) DAY_WORDS.clear();
-      DAY_WORDS.set(key, words);
-    }
-    lastDay = key;
-    lastWords = words;
-    return words;
-  }
+  // Date per item written.
+  if (iso.length === 24 && canonical(iso)) return canonicalDateWords(iso);
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
   return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCFullYear()).padStart(4, "0")} ${WEEKDAYS[d.getUTCDay()]}`;
+}
+
+/**
+ * dateWords of a date known to be canonical (as toIso gives it), read without checking it again. The words of
+ * recent days are kept: items written together are mostly of a few days.
+ */
+export function canonicalDateWords(iso: string): string {
+  if (lastDay !== "" && iso.startsWith(lastDay)) return lastWords;
+  const key = iso.slice(0, 10);
+  let words = DAY_WORDS.get(key);
+  if (words === undefined) {
+    const y = Number(iso.slice(0, 4));
+    const m = Number(iso.slice(5, 7));
+    const day = Number(iso.slice(8, 10));
+    words = `${day} ${MONTHS[m - 1]} ${iso.slice(0, 4)} ${WEEKDAYS[weekday(y, m, day)]}`;
+    if (DAY_WORDS.size >= DAY_WORDS_MAX) DAY_WORDS.clear();
+    DAY_WORDS.set(key, words);
+  }
+  lastDay = key;
+  lastWords = words;
+  return words;
 }
 
 /** The words of the days seen lately (emptied when it holds DAY_WORDS_MAX: some 10 years of days). */
