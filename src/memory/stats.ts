@@ -94,8 +94,11 @@ export function flushCounts(db: Database, p: PendingCounts): void {
     for (const [key, n] of keys) st.run(n, key);
   }
   if (p.days.size) {
-    const st = db.prepare("INSERT INTO memory_active_days (day, n) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET n = n + excluded.n");
-    for (const [day, n] of p.days) st.run(day, n);
+    // One statement for every day (an import of a few years' items holds a thousand), the days as a JSON object.
+    db.prepare(
+      `INSERT INTO memory_active_days (day, n) SELECT key, value FROM json_each(?) WHERE true
+       ON CONFLICT (day) DO UPDATE SET n = n + excluded.n`,
+    ).run(JSON.stringify(Object.fromEntries(p.days)));
   }
   p.tiers = p.pinned = p.redacted = p.hot = 0;
   p.kinds.clear();
