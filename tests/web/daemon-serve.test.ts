@@ -25,6 +25,8 @@ describe("the daemon's dashboard", { timeout: 60_000 }, () => {
     expect(pai(["config", "set", "daemon.serve", "true"], { home }).code).toBe(0);
     expect(pai(["daemon", "start"], { home }).code).toBe(0);
     homes.push(home);
+    // 'pai daemon start' returns once the dashboard is served: its address is there at once.
+    expect(existsSync(join(home, "user", "run", "dashboard.json"))).toBe(true);
     const first = pai(["serve"], { home });
     expect(first.code).toBe(0);
     expect(first.stderr).toMatch(/The daemon serves the dashboard/);

@@ -94,9 +94,10 @@ export async function startBackground(home: AutomationHome, opts: { waitMs?: num
   let exited: number | null | undefined;
   child.on("exit", (code) => (exited = code ?? 1));
   child.unref();
-  // Returns once the daemon's triggers are in place (its lease says when), so that a file changed or a
-  // webhook called right after 'pai daemon start' is seen; a daemon that holds the lease but is still setting
-  // up when the time is out is running, and is reported as started.
+  // Returns once the daemon's triggers are in place and its socket and dashboard opened (its lease says when), so
+  // that a file changed or a webhook called right after 'pai daemon start' is seen, and a read-only command or
+  // 'pai serve' goes to it; a daemon that holds the lease but is still setting up when the time is out is running,
+  // and is reported as started.
   const deadline = Date.now() + (opts.waitMs ?? 15_000);
   let ours = false;
   while (Date.now() < deadline) {
@@ -104,7 +105,7 @@ export async function startBackground(home: AutomationHome, opts: { waitMs?: num
     const lease = readLease(db);
     ours = !!lease && lease.pid === child.pid && processAlive(child.pid);
     // File watches are waited for a little longer, never past WATCH_WAIT_MS: a huge folder must not hold the start.
-    if (ours && lease!.readyAt && (lease!.watchingAt || Date.now() - Date.parse(lease!.readyAt) > WATCH_WAIT_MS)) return { pid: child.pid!, already: false, log };
+    if (ours && lease!.readyAt && lease!.servingAt && (lease!.watchingAt || Date.now() - Date.parse(lease!.readyAt) > WATCH_WAIT_MS)) return { pid: child.pid!, already: false, log };
     if (exited !== undefined) {
       const last = lastLines(log, 5).filter((l) => l.trim()).pop() ?? "no output";
       const other = liveLease(db);

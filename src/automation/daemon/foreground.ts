@@ -10,6 +10,7 @@ import type { AutomationHome } from "../context.ts";
 import { Daemon } from "./daemon.ts";
 import { captureOutput, logLine, ownLog, type OutputSinks } from "./output.ts";
 import { startResident, type ResidentHandler, type ResidentServer } from "./resident.ts";
+import { updateLease } from "./state.ts";
 
 export function pidFile(p: Paths): string {
   return join(p.run, "daemon.pid");
@@ -77,6 +78,8 @@ export async function runForeground(home: AutomationHome, secrets: Secrets, opts
       daemon.log(`the dashboard could not be served (${(err as Error)?.message ?? String(err)}): 'pai serve' starts one of its own`);
     }
   }
+  // 'pai daemon start' returns once this is recorded: a read-only command or 'pai serve' right after it finds them.
+  updateLease(home.db, { servingAt: new Date().toISOString() });
   await finish(home, daemon, await received, resident, dashboard);
 }
 

@@ -20,6 +20,8 @@ export interface Lease {
   readyAt?: string;
   /** When its file watches had finished their first scan (they start after the other triggers, and never hold them back). */
   watchingAt?: string;
+  /** When its socket for read-only commands and its dashboard (each when it has one) were opened, or failed to open. */
+  servingAt?: string;
 }
 
 /** The process groups of the threshold commands the daemon is running, one per line (killed by `pai daemon stop` if it must kill the daemon). */
