@@ -145,10 +145,12 @@ export function prepareStatements(db: Database) {
        SELECT id, substr(@hot, id - @from + 1, 1) = x'01', active_at, pinned, 1, kind FROM memory_items
        WHERE id >= @from AND id < @from + length(@hot) ORDER BY id`,
     ),
+    // No ORDER BY: it would sort every row (their texts) in a temporary tree first. json_each drives the loop, in
+    // the array's order, each item found by its id; an index written in another order would answer the same.
     insertFtsRun: () => db.prepare(
       `INSERT INTO memory_fts (rowid, content, context, around)
        SELECT m.id, m.content, j.value, p.content FROM json_each(@words) AS j JOIN memory_items m ON m.id = @from + j.key
-       LEFT JOIN memory_items p ON p.id = m.follows ORDER BY j.key`,
+       LEFT JOIN memory_items p ON p.id = m.follows`,
     ),
     // Lists of ids are passed as one JSON array parameter (json_each), so each statement is prepared once.
     // What a move needs to know of each item: its tier row as stored (before the move), when it was recorded,
