@@ -158,23 +158,42 @@ export async function eachPreparedLine(
   onChunk?: () => Promise<void> | void,
 ): Promise<number> {
   let lines = 0;
+  // A chunk's lines are parsed, then prepared, then handed on in order: each step's code stays in the processor's
+  // caches over a run of lines (parsing and redaction in turn for each line evict each other's).
+  const parsed: (RememberInput | string | undefined)[] = [];
   for await (const batch of importLines(source)) {
-    for (const l of batch) {
-      lines = l.line;
-      if (l.text === undefined) {
-        onBad(l.line, tooLong(l.bytes));
+    parsed.length = batch.length;
+    for (let i = 0; i < batch.length; i++) {
+      const l = batch[i]!;
+      if (l.text === undefined) parsed[i] = tooLong(l.bytes);
+      else if (blank(l.text)) parsed[i] = undefined;
+      else {
+        try {
+          parsed[i] = parseImportLine(l.text, defaults);
+        } catch (err) {
+          parsed[i] = (err as Error).message;
+        }
+      }
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const line = batch[i]!.line;
+      const input = parsed[i];
+      lines = line;
+      if (input === undefined) continue;
+      if (typeof input === "string") {
+        onBad(line, input);
         continue;
       }
-      if (blank(l.text)) continue;
       let item: Prepared;
       try {
-        item = prepareInput(parseImportLine(l.text, defaults));
+        item = prepareInput(input);
       } catch (err) {
-        onBad(l.line, (err as Error).message);
+        onBad(line, (err as Error).message);
         continue;
       }
-      onItem(l.line, item);
+      onItem(line, item);
     }
+    parsed.length = 0;
     await onChunk?.();
   }
   return lines;
