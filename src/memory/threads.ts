@@ -92,18 +92,20 @@ export interface LastTurns {
   byThread: Map<string, Predecessor | null>;
   /** undefined: not read yet. */
   episode?: Predecessor | null;
+  /** The store held no item when the batch began: a thread (or the episodes) not seen in it has no turn yet. */
+  emptyBefore?: boolean;
 }
 
 function lastOfThread(ctx: Ctx, thread: string, turns?: LastTurns): Predecessor | undefined {
   if (!turns) return ctx.q.lastOfThread.get(thread);
   let prev = turns.byThread.get(thread);
-  if (prev === undefined) turns.byThread.set(thread, (prev = ctx.q.lastOfThread.get(thread) ?? null));
+  if (prev === undefined) turns.byThread.set(thread, (prev = turns.emptyBefore ? null : (ctx.q.lastOfThread.get(thread) ?? null)));
   return prev ?? undefined;
 }
 
 function lastEpisode(ctx: Ctx, turns?: LastTurns): Predecessor | undefined {
   if (!turns) return ctx.q.lastEpisode.get();
-  if (turns.episode === undefined) turns.episode = ctx.q.lastEpisode.get() ?? null;
+  if (turns.episode === undefined) turns.episode = turns.emptyBefore ? null : (ctx.q.lastEpisode.get() ?? null);
   return turns.episode ?? undefined;
 }
 

@@ -80,10 +80,15 @@ export interface Prepared {
   gid: string;
 }
 
-/** How a batch of inserts deals with duplicates: merged (by default) or not looked for; `known`: see KnownHashes. */
+/**
+ * How a batch of inserts deals with duplicates: merged (by default) or not looked for; `known`: see KnownHashes.
+ * `bulk`: when the store is empty, its items are written without memory_items' indexes, built once at the end
+ * (write.ts, dropIndexes): for an import.
+ */
 export interface BatchOptions {
   dedup?: boolean;
   known?: KnownHashes;
+  bulk?: boolean;
 }
 
 /** See MemoryStore.openBatch. */

@@ -28,6 +28,8 @@ export interface Batch {
   rowsFrom: number;
   hot: number[];
   words: string[];
+  /** The statements of memory_items' indexes the batch dropped (dropIndexes), until restoreIndexes builds them. */
+  dropped?: string[];
 }
 
 export function newBatch(): Batch {
@@ -38,6 +40,31 @@ export function newBatch(): Batch {
 export function endBatch(ctx: Ctx, b: Batch): void {
   flushRows(ctx, b);
   flushCounts(ctx.db, b.counts);
+  restoreIndexes(ctx, b);
+}
+
+/**
+ * Bulk mode, for a batch into an empty store (an import's first): memory_items' indexes are dropped, the items
+ * inserted without them, and each index built once at the end from all its rows (restoreIndexes), which costs less
+ * than as many inserts into it in the order of the hashes and dates (an import of 10k items some 7 % quicker).
+ * All inside the batch's transaction: a failure or a kill leaves them as they were. The store being empty, a thread
+ * the batch has not seen has no turn yet (LastTurns.emptyBefore): nothing is looked up meanwhile.
+ */
+export function dropIndexes({ db }: Ctx, b: Batch): void {
+  const indexes = db
+    .prepare<{ name: string; sql: string }>("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'memory_items' AND sql IS NOT NULL")
+    .all();
+  for (const { name } of indexes) db.exec(`DROP INDEX "${name.replace(/"/g, '""')}"`);
+  b.dropped = indexes.map((i) => i.sql);
+  b.turns.emptyBefore = true;
+}
+
+/** Builds again the indexes dropIndexes dropped: before anything in the batch reads through one, and at its end. */
+export function restoreIndexes({ db }: Ctx, b: Batch): void {
+  if (!b.dropped) return;
+  const dropped = b.dropped;
+  b.dropped = undefined;
+  for (const sql of dropped) db.exec(sql);
 }
 
 /**
@@ -75,10 +102,16 @@ export function insertPrepared(ctx: Ctx, p: Prepared, c: Cuts, dedup: "exact" | 
   const { content, kind, pinned, hash } = p;
   const createdAt = p.createdAt ?? c.now;
   if (dedup !== "none" && p.supersedes === undefined) {
-    let existing = batch?.known && !batch.known.has(hash) ? undefined : q.byHash.get(hash);
+    const known = batch?.known && !batch.known.has(hash);
+    // A lookup reads through the hash index: one the batch dropped is built first.
+    if (!known && batch) restoreIndexes(ctx, batch);
+    let existing = known ? undefined : q.byHash.get(hash);
     if (!existing && dedup === "near") {
       // It searches the index: the entries the batch holds are written first.
-      if (batch) flushRows(ctx, batch);
+      if (batch) {
+        flushRows(ctx, batch);
+        restoreIndexes(ctx, batch);
+      }
       existing = nearDuplicate(ctx, content);
     }
     if (existing) {
@@ -86,6 +119,7 @@ export function insertPrepared(ctx: Ctx, p: Prepared, c: Cuts, dedup: "exact" | 
       if (batch) {
         flushRows(ctx, batch);
         flushCounts(ctx.db, batch.counts);
+        restoreIndexes(ctx, batch);
       }
       const at = createdAt > c.now ? c.now : createdAt;
       q.merge.run({ at, pin: pinned ? 1 : 0, id: existing.id });
@@ -151,6 +185,7 @@ export function insertPrepared(ctx: Ctx, p: Prepared, c: Cuts, dedup: "exact" | 
     if (batch) {
       flushRows(ctx, batch);
       flushCounts(ctx.db, batch.counts);
+      restoreIndexes(ctx, batch);
     }
     const old = q.get.get(p.supersedes);
     if (!old) throw new UserError(`no memory item ${p.supersedes} to supersede`);

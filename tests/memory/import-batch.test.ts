@@ -120,6 +120,42 @@ describe("a batch of inserts", () => {
     recountEqual(many.db);
   });
 
+  it("into an empty store builds memory_items' indexes once at its end, also when a merge or a supersede needs them sooner, and leaves them whole when it fails", () => {
+    const schema = (db: Database) => db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name").all();
+    const tiers = (db: Database) => db.prepare("SELECT item_id, hot, active_at, pinned, current, kind FROM memory_tiers ORDER BY item_id").all();
+    const fresh = open();
+    const items: RememberInput[] = [
+      ...inputs().slice(0, 40),
+      // A repeat (a merge reads through the hash index), then a supersede, then more turns.
+      { ...inputs()[3]!, createdAt: at(1) },
+      { content: "turn 5, corrected", kind: "note", createdAt: at(2), supersedes: 6 },
+      ...inputs().slice(40, 80),
+    ];
+    const one = open();
+    for (const input of items) one.store.rememberMany([input]);
+    for (const size of [25, 1000]) {
+      const bulk = open();
+      const r = importInputs(bulk.store, items.map((input, i) => ({ line: i + 1, input })), { batchSize: size });
+      expect(r).toMatchObject({ added: 81, merged: 1 });
+      expect(rows(bulk.db)).toEqual(rows(one.db));
+      expect(tiers(bulk.db)).toEqual(tiers(one.db));
+      for (const word of ["gardens", "boats", "corrected"]) expect(fts(bulk.db, word)).toEqual(fts(one.db, word));
+      expect(schema(bulk.db)).toEqual(schema(fresh.db));
+      expect(integrityCheck(bulk.db)).toEqual([]);
+      recountEqual(bulk.db);
+    }
+    // An item the store refuses (it supersedes no item) fails the first batch: rolled back with its indexes dropped,
+    // then written again in halves without, the item reported; the indexes are all there.
+    const failing = open();
+    const bad: { line: number; error: string }[] = [];
+    const withBad = [...items.slice(0, 30), { content: "replaces nothing", supersedes: 9999 }, ...items.slice(30)];
+    importInputs(failing.store, withBad.map((input, i) => ({ line: i + 1, input })), { onBadLine: (line, error) => bad.push({ line, error }) });
+    expect(bad).toEqual([{ line: 31, error: expect.stringContaining("no memory item 9999") }]);
+    expect(schema(failing.db)).toEqual(schema(fresh.db));
+    expect(failing.db.prepare<{ n: number }>("SELECT count(*) AS n FROM memory_items").get()!.n).toBe(81);
+    expect(integrityCheck(failing.db)).toEqual([]);
+  });
+
   it("merges repeated texts in an import that began on an empty store, and those another connection writes meanwhile", () => {
     const dir = tmpDir();
     const db = openDatabase(join(dir, "pai.db"));

@@ -117,7 +117,8 @@ function batcher(store: MemoryStore, opts: ImportOptions, reportBad: (line: numb
   };
   const write = (item: Prepared) => {
     try {
-      (open ??= store.openBatch({ known })).add(item);
+      // bulk: an import into an empty store builds memory_items' indexes once, at its first batch's end.
+      (open ??= store.openBatch({ known, bulk: true })).add(item);
     } catch (err) {
       fault(err);
     }
