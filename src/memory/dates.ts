@@ -57,8 +57,11 @@ export function isoTime(iso: string): number {
   return (day * 86_400 + digits(iso, 11, 2) * 3600 + digits(iso, 14, 2) * 60 + digits(iso, 17, 2)) * 1000 + digits(iso, 20, 3);
 }
 
-/** Days from 1970-01-01 to a day of the proleptic Gregorian calendar (years from 1; eras of 400 years from March). */
-function daysSince1970(year: number, month: number, day: number): number {
+/**
+ * Days from 1970-01-01 to a day of the proleptic Gregorian calendar (days_from_civil, H. Hinnant: eras of 400 years
+ * from March).
+ */
+export function daysSince1970(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);
   const yearOfEra = y - era * 400;

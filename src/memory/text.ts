@@ -4,7 +4,7 @@
  */
 import { STOP_WORDS } from "../kernel/text.ts";
 import { MONTHS, WEEKDAYS } from "../kernel/calendar.ts";
-import { canonical } from "./dates.ts";
+import { canonical, daysSince1970 } from "./dates.ts";
 
 export { STOP_WORDS };
 
@@ -162,15 +162,10 @@ let lastDay = "";
 let lastWords = "";
 const DAY_WORDS_MAX = 4096;
 
-/** The day of the week (0 = Sunday) of a day of the proleptic Gregorian calendar (days_from_civil, H. Hinnant). */
+/** The day of the week (0 = Sunday) of a day of the proleptic Gregorian calendar. */
 function weekday(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const days = era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
   // 1970-01-01 was a Thursday.
-  return (((days + 4) % 7) + 7) % 7;
+  return (((daysSince1970(y, m, d) + 4) % 7) + 7) % 7;
 }
 
 /** Word bigrams of a normalised text, for near-duplicate detection. */
