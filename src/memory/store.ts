@@ -32,7 +32,7 @@ import { contentHash } from "./text.ts";
 import { derivedColdAt, logMove, maintain, mayBeHot, NEVER_HOT_SQL, retier, setTier } from "./tiers.ts";
 import type { BatchOptions, MemoryItem, MemoryStore, OpenMemoryOptions, Prepared, RememberManyResult, MemoryTier } from "./types.ts";
 import { embeddingBacklog, embeddingCounts, setEmbedding, setEmbeddings, vectorStatus } from "./vectors.ts";
-import { dropIndexes, endBatch, insertOne, insertPrepared, knownHashes, newBatch } from "./write.ts";
+import { dropIndexes, insertOne, insertPrepared, knownHashes, newBatch, storeEmpty, writeHeld } from "./write.ts";
 import { prepareInput } from "./prepare.ts";
 
 /** The meta key of an item the user chose for agents files (`pai remember --for-agents`). */
@@ -66,7 +66,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
     const out: RememberManyResult = { added: 0, merged: 0, redacted: 0, ids: [] };
     const batch = newBatch();
     batch.known = opts.known && knownHashes(db, opts.known);
-    if (opts.bulk && !db.prepare("SELECT 1 FROM memory_items LIMIT 1").get()) dropIndexes(ctx, batch);
+    if (opts.bulk && storeEmpty(db)) dropIndexes(ctx, batch);
     const dedup = opts.dedup === false ? "none" : "exact";
     return {
       add(item: Prepared) {
@@ -77,7 +77,7 @@ export function openMemory(db: Database, config: Config, opts: OpenMemoryOptions
         if (r.redacted) out.redacted++;
       },
       done(): RememberManyResult {
-        endBatch(ctx, batch);
+        writeHeld(ctx, batch);
         return out;
       },
     };

@@ -10,7 +10,7 @@ import type { KnownHashes, Prepared, RememberInput } from "./types.ts";
 
 /**
  * What a batch of inserts in one transaction keeps in memory instead of asking or writing the database per
- * item: the last turn of each thread, the next id, and the counts (see newBatch, endBatch).
+ * item: the last turn of each thread, the next id, and the counts (see newBatch, writeHeld).
  */
 export interface Batch {
   turns: LastTurns;
@@ -36,8 +36,12 @@ export function newBatch(): Batch {
   return { turns: { byThread: new Map() }, counts: pendingCounts(), rowsFrom: 0, hot: [], words: [] };
 }
 
-/** Writes what the batch holds (inside its transaction, after its last insert). */
-export function endBatch(ctx: Ctx, b: Batch): void {
+/**
+ * Writes what the batch holds back (tier rows, index entries, counts) and builds the indexes it dropped: at its end
+ * (inside its transaction, after its last insert), and before anything in it reads or moves what it holds (a merge,
+ * a supersede, a near-duplicate search).
+ */
+export function writeHeld(ctx: Ctx, b: Batch): void {
   flushRows(ctx, b);
   flushCounts(ctx.db, b.counts);
   restoreIndexes(ctx, b);
@@ -90,7 +94,7 @@ function holdRows(ctx: Ctx, b: Batch, id: number, hot: boolean, words: string): 
 
 /**
  * Inserts one item (inside the caller's transaction). Returns the row id and whether it merged. With `batch`,
- * a batch of inserts in the same transaction: what it holds is written by endBatch.
+ * a batch of inserts in the same transaction: what it holds is written by writeHeld.
  */
 export function insertOne(ctx: Ctx, input: RememberInput, c: Cuts, dedup: "exact" | "near" | "none", batch?: Batch): { id: number; merged: boolean; redacted: boolean } {
   return insertPrepared(ctx, prepareInput(input), c, dedup, batch);
@@ -102,25 +106,18 @@ export function insertPrepared(ctx: Ctx, p: Prepared, c: Cuts, dedup: "exact" | 
   const { content, kind, pinned, hash } = p;
   const createdAt = p.createdAt ?? c.now;
   if (dedup !== "none" && p.supersedes === undefined) {
-    const known = batch?.known && !batch.known.has(hash);
+    const surelyNew = batch?.known && !batch.known.has(hash);
     // A lookup reads through the hash index: one the batch dropped is built first.
-    if (!known && batch) restoreIndexes(ctx, batch);
-    let existing = known ? undefined : q.byHash.get(hash);
+    if (!surelyNew && batch) restoreIndexes(ctx, batch);
+    let existing = surelyNew ? undefined : q.byHash.get(hash);
     if (!existing && dedup === "near") {
-      // It searches the index: the entries the batch holds are written first.
-      if (batch) {
-        flushRows(ctx, batch);
-        restoreIndexes(ctx, batch);
-      }
+      // It searches the full-text index: what the batch holds is written first.
+      if (batch) writeHeld(ctx, batch);
       existing = nearDuplicate(ctx, content);
     }
     if (existing) {
-      // The merge moves the item's counts (triggers) and may change a tier row the batch holds: those are written first.
-      if (batch) {
-        flushRows(ctx, batch);
-        flushCounts(ctx.db, batch.counts);
-        restoreIndexes(ctx, batch);
-      }
+      // The merge moves the item's counts (triggers) and may change a tier row the batch holds: written first.
+      if (batch) writeHeld(ctx, batch);
       const at = createdAt > c.now ? c.now : createdAt;
       q.merge.run({ at, pin: pinned ? 1 : 0, id: existing.id });
       const active = existing.active_at < at ? at : existing.active_at;
@@ -182,11 +179,7 @@ export function insertPrepared(ctx: Ctx, p: Prepared, c: Cuts, dedup: "exact" | 
   if (p.supersedes !== undefined) {
     // The replaced item's tier changes (triggers move its counts), and it may be held by the batch: what the batch
     // holds is written first.
-    if (batch) {
-      flushRows(ctx, batch);
-      flushCounts(ctx.db, batch.counts);
-      restoreIndexes(ctx, batch);
-    }
+    if (batch) writeHeld(ctx, batch);
     const old = q.get.get(p.supersedes);
     if (!old) throw new UserError(`no memory item ${p.supersedes} to supersede`);
     q.supersede.run(id, p.supersedes);
@@ -194,6 +187,11 @@ export function insertPrepared(ctx: Ctx, p: Prepared, c: Cuts, dedup: "exact" | 
     setTier(ctx, p.supersedes, false, c);
   }
   return { id, merged: false, redacted: p.redacted };
+}
+
+/** Whether the store holds no item (knownHashes, and a bulk batch: dropIndexes). */
+export function storeEmpty(db: Ctx["db"]): boolean {
+  return !db.prepare("SELECT 1 FROM memory_items LIMIT 1").get();
 }
 
 /** The most hashes an import keeps in memory (some 50 MB); past them, each item's hash is looked up. */
@@ -206,7 +204,7 @@ const KNOWN_HASHES_MAX = 1_000_000;
  */
 export function knownHashes(db: Ctx["db"], known: KnownHashes): Set<number> | undefined {
   const version = db.prepare<{ data_version: number }>("PRAGMA data_version").get()!.data_version;
-  if (known.complete === undefined) known.complete = !db.prepare("SELECT 1 FROM memory_items LIMIT 1").get();
+  if (known.complete === undefined) known.complete = storeEmpty(db);
   else if (known.complete && (version !== known.dataVersion || known.hashes.size >= KNOWN_HASHES_MAX)) known.complete = false;
   known.dataVersion = version;
   if (!known.complete) known.hashes.clear();
